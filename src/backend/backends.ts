@@ -1,0 +1,34 @@
+import { tf } from './tf.js';
+
+/** A tfjs backend trax-ts knows how to run on. @public */
+export type BackendName = 'wasm' | 'webgl' | 'cpu';
+
+const KNOWN: readonly BackendName[] = ['wasm', 'webgl', 'cpu'];
+
+/**
+ * Switches the active tfjs backend, at any time.
+ *
+ * Tensors and layer weights created before the switch keep working after it: tfjs moves their data to the new
+ * backend on first use. Throws (instead of silently staying on the old backend) when the backend cannot start,
+ * for example `webgl` in Node.
+ *
+ * @example
+ * ```ts
+ * await useBackend('wasm');
+ * ```
+ * @public
+ */
+export async function useBackend(name: BackendName): Promise<void> {
+  if (!KNOWN.includes(name)) {
+    throw new Error(`useBackend: unknown backend '${String(name)}'; expected one of ${KNOWN.join(', ')}`);
+  }
+  if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  const ok = await tf.setBackend(name);
+  if (!ok) throw new Error(`useBackend: the '${name}' backend failed to initialise on this platform`);
+  await tf.ready();
+}
+
+/** The name of the active backend. @public */
+export function currentBackend(): string {
+  return tf.getBackend();
+}

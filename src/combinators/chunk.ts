@@ -1,0 +1,52 @@
+import { tf } from '../backend/tf.js';
+import { Layer, type SharedInits } from '../layers/base.js';
+import { fromList, toList } from '../layers/stack.js';
+import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { foldIn, type Key } from '../rng/key.js';
+import { atSublayer } from './sublayer_call.js';
+
+/**
+ * Runs a layer on slices of the batch (axis 0) of `chunkSize` items at a time and concatenates the results, to
+ * bound the size of intermediate tensors. The result equals the unchunked layer's for layers that treat batch
+ * items independently. A batch that `chunkSize` does not divide runs unchunked.
+ * @public
+ */
+export class ChunkLayer extends Layer {
+  constructor(layer: Layer, readonly chunkSize: number) {
+    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`Chunk: chunkSize must be a positive integer, got ${chunkSize}`);
+    super({ nIn: layer.nIn, nOut: layer.nOut, name: 'Chunk', sublayers: [layer] });
+  }
+
+  protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
+    const made = atSublayer(0, () => this.sublayers[0]!.initialize(fromList(signature), rng, shared));
+    return { weights: { 0: made.weights }, state: { 0: made.state }, outputSignature: made.outputSignature };
+  }
+
+  protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
+    const layer = this.sublayers[0]!;
+    const items = toList(inputs, this.nIn, 'input');
+    const w = weights[0] as Weights;
+    let s = state[0] as State;
+    const batch = items[0]?.shape[0] ?? 0;
+    if (batch <= this.chunkSize || batch % this.chunkSize !== 0) {
+      const [out, newState] = atSublayer(0, () => layer.pureFn(inputs, w, s, rng));
+      return [out, { 0: newState }];
+    }
+    const nChunks = batch / this.chunkSize;
+    const pieces = items.map((x) => tf.split(x, nChunks, 0));
+    const outputs: Tensor[][] = [];
+    for (let c = 0; c < nChunks; c++) {
+      const chunkInputs = fromList(pieces.map((p) => p[c]!));
+      const [out, newState] = atSublayer(0, () => layer.pureFn(chunkInputs, w, s, foldIn(rng, c)));
+      s = newState;
+      outputs.push(toList(out, layer.nOut, 'output'));
+    }
+    const joined = Array.from({ length: layer.nOut }, (_, k) => tf.concat(outputs.map((o) => o[k]!), 0));
+    return [fromList(joined), { 0: s }];
+  }
+}
+
+/** Runs `layer` on batch chunks of `chunkSize` items. @public */
+export function Chunk(layer: Layer, chunkSize: number): ChunkLayer {
+  return new ChunkLayer(layer, chunkSize);
+}

@@ -1,0 +1,73 @@
+import { tf } from '../backend/tf.js';
+import { Layer } from '../layers/base.js';
+import { fromList, toList } from '../layers/stack.js';
+import type { ShapeDtype, Signature, Stack, State, Weights } from '../layers/types.js';
+import type { Key } from '../rng/key.js';
+
+function normalizeAxis(axis: number, rank: number, who: string): number {
+  const a = axis < 0 ? axis + rank : axis;
+  if (a < 0 || a >= rank) throw new RangeError(`${who}: axis ${axis} is out of range for rank ${rank}`);
+  return a;
+}
+
+/** Joins the top `nItems` items along `axis` (default: the last). @public */
+export class ConcatenateLayer extends Layer {
+  constructor(readonly nItems: number, readonly axis: number) {
+    super({ nIn: nItems, nOut: 1, name: 'Concatenate' });
+  }
+
+  protected override outputSignature(signature: ShapeDtype[]): Signature {
+    const first = signature[0]!;
+    const axis = normalizeAxis(this.axis, first.shape.length, this.name);
+    const shape = [...first.shape];
+    for (const s of signature.slice(1)) {
+      if (s.shape.length !== shape.length || s.shape.some((d, i) => i !== axis && d !== shape[i])) {
+        throw new Error(`Concatenate: shapes [${first.shape}] and [${s.shape}] differ outside axis ${this.axis}`);
+      }
+      shape[axis] = shape[axis]! + s.shape[axis]!;
+    }
+    return { shape, dtype: first.dtype };
+  }
+
+  protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
+    const items = toList(inputs, this.nIn, 'input');
+    return [tf.concat(items, normalizeAxis(this.axis, items[0]!.rank, this.name)), state];
+  }
+}
+
+/** Concatenates the top `nItems` items along `axis`. @public */
+export function Concatenate(nItems = 2, axis = -1): ConcatenateLayer {
+  return new ConcatenateLayer(nItems, axis);
+}
+
+/** Splits the top item into `nItems` equal parts along `axis`. @public */
+export class SplitLayer extends Layer {
+  constructor(readonly nItems: number, readonly axis: number) {
+    super({ nIn: 1, nOut: nItems, name: 'Split' });
+  }
+
+  protected override outputSignature(signature: ShapeDtype[]): Signature {
+    const x = signature[0]!;
+    const axis = normalizeAxis(this.axis, x.shape.length, this.name);
+    if (x.shape[axis]! % this.nItems !== 0) {
+      throw new Error(`Split: axis ${this.axis} of size ${x.shape[axis]} does not divide into ${this.nItems} parts`);
+    }
+    const shape = [...x.shape];
+    shape[axis] = shape[axis]! / this.nItems;
+    return fromList(Array.from({ length: this.nItems }, () => ({ shape, dtype: x.dtype })));
+  }
+
+  protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
+    const [x] = toList(inputs, 1, 'input');
+    const axis = normalizeAxis(this.axis, x!.rank, this.name);
+    if (x!.shape[axis]! % this.nItems !== 0) {
+      throw new Error(`Split: axis ${this.axis} of size ${x!.shape[axis]} does not divide into ${this.nItems} parts`);
+    }
+    return [fromList(tf.split(x!, this.nItems, axis)), state];
+  }
+}
+
+/** Splits the top item into `nItems` equal parts along `axis`. @public */
+export function Split(nItems = 2, axis = -1): SplitLayer {
+  return new SplitLayer(nItems, axis);
+}

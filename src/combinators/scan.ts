@@ -1,0 +1,77 @@
+import { tf } from '../backend/tf.js';
+import { Layer, type SharedInits } from '../layers/base.js';
+import { fromList, toList } from '../layers/stack.js';
+import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { foldIn, type Key } from '../rng/key.js';
+import { atSublayer } from './sublayer_call.js';
+
+/**
+ * Applies a layer step by step along an axis, threading a carry: the layer maps
+ * `(x1..xN, carry1..carryM)` to `(y1..yK, newCarry1..newCarryM)`, and the scan maps whole sequences
+ * `(xs1..xsN, carry)` to `(ys1..ysK, finalCarry)`. With a layer that adds its input to the carry, the scan of
+ * `[1, 2, 3]` from 0 is `[1, 3, 6]` with carry 6. Step `t` uses the key `foldIn(rng, t)`.
+ * @public
+ */
+export class ScanLayer extends Layer {
+  constructor(layer: Layer, readonly axis: number, readonly nCarry: number) {
+    if (nCarry < 0 || nCarry > layer.nIn || nCarry > layer.nOut) {
+      throw new RangeError(`Scan: nCarry ${nCarry} does not fit a layer with nIn ${layer.nIn} and nOut ${layer.nOut}`);
+    }
+    super({ nIn: layer.nIn, nOut: layer.nOut, name: 'Scan', sublayers: [layer] });
+  }
+
+  private axisOf(rank: number): number {
+    const a = this.axis < 0 ? this.axis + rank : this.axis;
+    if (a < 0 || a >= rank) throw new RangeError(`Scan: axis ${this.axis} is out of range for rank ${rank}`);
+    return a;
+  }
+
+  protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
+    const nXs = this.nIn - this.nCarry;
+    const xs = signature.slice(0, nXs);
+    if (xs.length === 0) throw new Error('Scan: the layer takes no sequence inputs besides its carry');
+    const axis = this.axisOf(xs[0]!.shape.length);
+    const length = xs[0]!.shape[axis]!;
+    const stepSig = [
+      ...xs.map((s) => ({ shape: s.shape.filter((_, i) => i !== axis), dtype: s.dtype })),
+      ...signature.slice(nXs),
+    ];
+    const made = atSublayer(0, () => this.sublayers[0]!.initialize(fromList(stepSig), rng, shared));
+    const outs = toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], this.nOut, 'output');
+    const nYs = this.nOut - this.nCarry;
+    const ys = outs.slice(0, nYs).map((s) => {
+      const shape = [...s.shape];
+      shape.splice(axis, 0, length);
+      return { shape, dtype: s.dtype };
+    });
+    return { weights: { 0: made.weights }, state: { 0: made.state }, outputSignature: fromList([...ys, ...outs.slice(nYs)]) };
+  }
+
+  protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
+    const layer = this.sublayers[0]!;
+    const items = toList(inputs, this.nIn, 'input');
+    const nXs = this.nIn - this.nCarry;
+    const axis = this.axisOf(items[0]!.rank);
+    const steps = items.slice(0, nXs).map((x) => tf.unstack(x, axis));
+    const length = steps[0]!.length;
+    let carry = items.slice(nXs);
+    let s = state[0] as State;
+    const ys: Tensor[][] = [];
+    for (let t = 0; t < length; t++) {
+      const stepIn = fromList([...steps.map((xs) => xs[t]!), ...carry]);
+      const [out, newState] = atSublayer(0, () => layer.pureFn(stepIn, weights[0] as Weights, s, foldIn(rng, t)));
+      s = newState;
+      const outs = toList(out, this.nOut, 'output');
+      ys.push(outs.slice(0, this.nOut - this.nCarry));
+      carry = outs.slice(this.nOut - this.nCarry);
+    }
+    const nYs = this.nOut - this.nCarry;
+    const stacked = Array.from({ length: nYs }, (_, k) => tf.stack(ys.map((y) => y[k]!), axis));
+    return [fromList([...stacked, ...carry]), { 0: s }];
+  }
+}
+
+/** Scans `layer` along `axis` with `nCarry` carried items. @public */
+export function Scan(layer: Layer, options: { axis?: number; nCarry?: number } = {}): ScanLayer {
+  return new ScanLayer(layer, options.axis ?? 0, options.nCarry ?? 1);
+}

@@ -1,0 +1,49 @@
+import { Layer } from '../layers/base.js';
+import { fromList, toList } from '../layers/stack.js';
+import type { ShapeDtype, Signature, Stack, State, Weights } from '../layers/types.js';
+import type { Key } from '../rng/key.js';
+
+/**
+ * Copies, reorders or drops stack items: takes `nIn` items and gives `indices.map(i => items[i])`.
+ * `Select([0, 0, 1])` turns `a, b` into `a, a, b`; `Select([1, 0])` swaps.
+ * @public
+ */
+export class SelectLayer extends Layer {
+  constructor(readonly indices: readonly number[], nIn: number, name = 'Select') {
+    super({ nIn, nOut: indices.length, name });
+    for (const i of indices) {
+      if (!Number.isInteger(i) || i < 0 || i >= nIn) {
+        throw new RangeError(`${name}: index ${i} is outside the ${nIn} items it takes`);
+      }
+    }
+  }
+
+  protected override outputSignature(signature: ShapeDtype[]): Signature {
+    return fromList(this.indices.map((i) => signature[i]!));
+  }
+
+  protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
+    const items = toList(inputs, this.nIn, 'input');
+    return [fromList(this.indices.map((i) => items[i]!)), state];
+  }
+}
+
+/** Selects stack items by index; `nIn` defaults to one more than the largest index. @public */
+export function Select(indices: readonly number[], nIn?: number): SelectLayer {
+  return new SelectLayer(indices, nIn ?? (indices.length ? Math.max(...indices) + 1 : 0));
+}
+
+/** Duplicates the top item: `x -> x, x`. @public */
+export function Dup(): SelectLayer {
+  return new SelectLayer([0, 0], 1, 'Dup');
+}
+
+/** Swaps the top two items: `a, b -> b, a`. @public */
+export function Swap(): SelectLayer {
+  return new SelectLayer([1, 0], 2, 'Swap');
+}
+
+/** Drops the top item. @public */
+export function Drop(): SelectLayer {
+  return new SelectLayer([], 1, 'Drop');
+}

@@ -1,0 +1,79 @@
+import { Layer, type SharedInits } from '../layers/base.js';
+import { type Key, splitKey } from '../rng/key.js';
+import { fromList, toList } from '../layers/stack.js';
+import type { InitResult, ShapeDtype, Stack, State, Weights } from '../layers/types.js';
+import { atSublayer, flattenLayers, type LayerLike, subtree } from './sublayer_call.js';
+
+/**
+ * Function composition with stack semantics: each sublayer takes its `nIn` items off the top of the stack and
+ * pushes its `nOut` outputs back; items below a sublayer's inputs pass through untouched.
+ * @public
+ */
+export class SerialLayer extends Layer {
+  constructor(layers: readonly Layer[], name = 'Serial', sublayersToPrint?: readonly Layer[]) {
+    const [nIn, nOut] = layers.length === 0 ? [1, 1] : serialArity(layers);
+    super({ nIn, nOut, name, sublayers: layers, sublayersToPrint });
+  }
+
+  protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
+    const weights: Weights = {};
+    const state: State = {};
+    let stack: ShapeDtype[] = signature;
+    const keys = splitKey(rng, this.sublayers.length);
+    this.sublayers.forEach((layer, i) => {
+      const inputs = layer.nIn === 1 ? stack[0]! : stack.slice(0, layer.nIn);
+      const made = atSublayer(i, () => layer.initialize(inputs, keys[i]!, shared));
+      weights[i] = made.weights;
+      state[i] = made.state;
+      stack = [...toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], layer.nOut, 'output'), ...stack.slice(layer.nIn)];
+    });
+    return { weights, state, outputSignature: fromList(stack) };
+  }
+
+  protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
+    if (this.sublayers.length === 0) return [inputs, state];
+    let stack = toList(inputs, this.nIn, 'input');
+    const keys = splitKey(rng, this.sublayers.length);
+    const newState: State = {};
+    this.sublayers.forEach((layer, i) => {
+      const inputs = layer.nIn === 1 ? stack[0]! : stack.slice(0, layer.nIn);
+      const [outputs, s] = atSublayer(i, () =>
+        layer.pureFn(inputs, subtree(weights, i, this, 'weights'), subtree(state, i, this, 'state'), keys[i]!),
+      );
+      stack = [...toList(outputs, layer.nOut, 'output'), ...stack.slice(layer.nIn)];
+      newState[i] = s;
+    });
+    return [fromList(stack), newState];
+  }
+}
+
+/** Trax's arity rule: `nIn` is the running maximum of items needed, `nOut` what is left on top of it. */
+export function serialArity(layers: readonly Layer[]): [number, number] {
+  let runningMax = 0;
+  let runningTotal = 0;
+  for (const layer of layers) {
+    runningTotal += layer.nIn;
+    runningMax = Math.max(runningMax, runningTotal);
+    runningTotal -= layer.nOut;
+  }
+  return [runningMax, runningMax - runningTotal];
+}
+
+/**
+ * Composes layers with stack semantics. `Serial()` with no layers is a one-item no-op; nested arrays are
+ * flattened.
+ *
+ * @example
+ * ```ts
+ * const double = Serial(Dup(), Add());   // x -> x + x
+ * ```
+ * @public
+ */
+export function Serial(...layers: LayerLike[]): SerialLayer {
+  return new SerialLayer(flattenLayers(layers));
+}
+
+/** `Serial` with a chosen name, and optionally other sublayers to print: how Trax builds named composites. */
+export function namedSerial(name: string, layers: readonly LayerLike[], sublayersToPrint?: readonly Layer[]): SerialLayer {
+  return new SerialLayer(flattenLayers(layers), name, sublayersToPrint);
+}

@@ -1,6 +1,7 @@
 /** Jest runs the TypeScript sources through SWC; tfjs-core's ESM registration files are transformed too. */
 module.exports = {
   testEnvironment: 'node',
+  testEnvironmentOptions: { globalsCleanup: 'off' },
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
   transform: {

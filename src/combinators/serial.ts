@@ -47,7 +47,10 @@ export class SerialLayer extends Layer {
   }
 }
 
-/** Trax's arity rule: `nIn` is the running maximum of items needed, `nOut` what is left on top of it. */
+/**
+ * Trax's arity rule: `nIn` is the running maximum of items needed, `nOut` what is left on top of it.
+ * @public
+ */
 export function serialArity(layers: readonly Layer[]): [number, number] {
   let runningMax = 0;
   let runningTotal = 0;
@@ -73,7 +76,10 @@ export function Serial(...layers: LayerLike[]): SerialLayer {
   return new SerialLayer(flattenLayers(layers));
 }
 
-/** `Serial` with a chosen name, and optionally other sublayers to print: how Trax builds named composites. */
+/**
+ * `Serial` with a chosen name, and optionally other sublayers to print: how Trax builds named composites.
+ * @public
+ */
 export function namedSerial(name: string, layers: readonly LayerLike[], sublayersToPrint?: readonly Layer[]): SerialLayer {
   return new SerialLayer(flattenLayers(layers), name, sublayersToPrint);
 }

@@ -26,7 +26,10 @@ export interface InitOptions {
   rng?: Key;
 }
 
-/** Weights and state already made for a layer object during one `init`, so that a reused layer shares them. */
+/**
+ * Weights and state already made for a layer object during one `init`, so that a reused layer shares them.
+ * @public
+ */
 export type SharedInits = Map<Layer, { weights: Weights; state: State }>;
 
 const ABSTRACT_EVAL_KEY: Key = [0, 0];

@@ -1,0 +1,186 @@
+import { tf } from '../backend/tf.js';
+import { type Key, splitKey } from '../rng/key.js';
+import { uniform } from '../rng/random.js';
+import { Layer } from './base.js';
+import { toList } from './stack.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from './types.js';
+
+/**
+ * The negative log-likelihood of a linear-chain conditional random field, as a loss layer.
+ *
+ * A CRF scores a whole tag sequence: the sum of each token's emission score for its tag plus a learned transition
+ * score for each pair of neighbouring tags (and for the first and last tag), normalised over all sequences by the
+ * forward algorithm. It takes three items, like every trax-ts loss: emission scores `[B, L, T]` (a model ending in
+ * `Dense(T)`, no softmax), gold tags `int32 [B, L]` and weights `[B, L]` (1 on real tokens, 0 on padding; real
+ * tokens must come first in each row). It gives the summed negative log-likelihood divided by the total weight, so
+ * that its scale matches a per-token cross-entropy. Its weights are the transition scores
+ * `{ transitions: [T, T], start: [T], end: [T] }`; decode with {@link viterbiDecode} using the same weights.
+ * @public
+ */
+export class CrfLossLayer extends Layer {
+  constructor(readonly nTags: number) {
+    if (!Number.isInteger(nTags) || nTags < 1) throw new RangeError(`CrfLoss: nTags must be a positive integer, got ${nTags}`);
+    super({ nIn: 3, nOut: 1, name: `CrfLoss_${nTags}` });
+  }
+
+  protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
+    this.check(signature);
+    const [a, b, c] = splitKey(rng, 3);
+    const t = this.nTags;
+    return {
+      weights: { transitions: uniform(a!, [t, t], -0.1, 0.1), start: uniform(b!, [t], -0.1, 0.1), end: uniform(c!, [t], -0.1, 0.1) },
+      state: {},
+    };
+  }
+
+  protected override outputSignature(signature: ShapeDtype[]): Signature {
+    this.check(signature);
+    return { shape: [], dtype: 'float32' };
+  }
+
+  private check(signature: readonly ShapeDtype[]): void {
+    const [emissions, tags, weights] = signature as [ShapeDtype, ShapeDtype, ShapeDtype];
+    const [b, l, t] = emissions.shape;
+    if (emissions.shape.length !== 3 || t !== this.nTags) {
+      throw new Error(`${this.name}: emissions must be [batch, length, ${this.nTags}], got [${emissions.shape}]`);
+    }
+    for (const [what, s] of [['tags', tags], ['weights', weights]] as const) {
+      if (s.shape.length !== 2 || s.shape[0] !== b || s.shape[1] !== l) {
+        throw new Error(`${this.name}: ${what} must be [${b}, ${l}] to match emissions [${emissions.shape}], got [${s.shape}]`);
+      }
+    }
+    if (tags.dtype !== 'int32') throw new Error(`${this.name}: tags must be int32, got ${tags.dtype}`);
+  }
+
+  protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
+    const [emissions, tags, mask] = toList(inputs, 3, 'input') as [Tensor, Tensor, Tensor];
+    this.check([emissions, tags, mask]);
+    const transitions = weights['transitions'] as Tensor;
+    const start = weights['start'] as Tensor;
+    const end = weights['end'] as Tensor;
+    const m = mask.toFloat();
+    const logZ = logPartition(emissions, m, transitions, start, end);
+    const gold = goldScore(emissions, tags, m, transitions, start, end);
+    const total = tf.maximum(m.sum(), 1e-9);
+    return [logZ.sub(gold).sum().div(total), state];
+  }
+}
+
+/** The CRF loss layer for `nTags` tags (see {@link CrfLossLayer}). @public */
+export function CrfLoss(nTags: number): CrfLossLayer {
+  return new CrfLossLayer(nTags);
+}
+
+/** log Z per sequence [B] by the forward algorithm; masked steps keep the previous forward scores. */
+function logPartition(emissions: Tensor, mask: Tensor, transitions: Tensor, start: Tensor, end: Tensor): Tensor {
+  const steps = tf.unstack(emissions, 1);
+  const maskSteps = tf.unstack(mask, 1);
+  let alpha = tf.add(start, steps[0]!);
+  for (let t = 1; t < steps.length; t++) {
+    // alpha[b, j] = logsumexp_i(alpha[b, i] + A[i, j]) + E[b, t, j]
+    const next = tf.logSumExp(tf.add(alpha.expandDims(2), transitions), 1).add(steps[t]!);
+    const keep = maskSteps[t]!.expandDims(1);
+    alpha = tf.add(tf.mul(next, keep), tf.mul(alpha, tf.sub(1, keep)));
+  }
+  return tf.logSumExp(tf.add(alpha, end), 1).mul(tf.minimum(mask.sum(1), 1));
+}
+
+/** The score of the gold tag sequence per sequence [B]. */
+function goldScore(emissions: Tensor, tags: Tensor, mask: Tensor, transitions: Tensor, start: Tensor, end: Tensor): Tensor {
+  const nTags = emissions.shape[2]!;
+  const oneHot = tf.oneHot(tags, nTags).toFloat(); // [B, L, T]
+  const emitted = emissions.mul(oneHot).sum(2).mul(mask).sum(1);
+  const length = emissions.shape[1]!;
+  const first = oneHot.slice([0, 0, 0], [-1, 1, -1]).squeeze([1]);
+  const begin = first.mul(start).sum(1).mul(mask.slice([0, 0], [-1, 1]).squeeze([1]));
+  // last real token: mask[t] = 1 and mask[t + 1] = 0
+  const nextMask = tf.concat([mask.slice([0, 1], [-1, length - 1]), tf.zeros([mask.shape[0]!, 1])], 1);
+  const isLast = mask.sub(nextMask).relu();
+  const finish = oneHot.mul(end).sum(2).mul(isLast).sum(1);
+  if (length === 1) return emitted.add(begin).add(finish);
+  const prev = oneHot.slice([0, 0, 0], [-1, length - 1, -1]).reshape([-1, nTags]);
+  const cur = oneHot.slice([0, 1, 0], [-1, length - 1, -1]).reshape([-1, nTags]);
+  const pairScores = tf.matMul(prev, transitions).mul(cur).sum(1).reshape([-1, length - 1]);
+  const moved = pairScores.mul(mask.slice([0, 1], [-1, length - 1])).sum(1);
+  return emitted.add(begin).add(finish).add(moved);
+}
+
+/** CRF transition scores as plain arrays, for decoding on the host. @public */
+export interface CrfParameters {
+  readonly transitions: Float32Array | number[][];
+  readonly start: ArrayLike<number>;
+  readonly end: ArrayLike<number>;
+}
+
+function transitionAt(p: CrfParameters, nTags: number): (i: number, j: number) => number {
+  const t = p.transitions;
+  return Array.isArray(t) ? (i, j) => t[i]![j]! : (i, j) => (t as Float32Array)[i * nTags + j]!;
+}
+
+/**
+ * The highest-scoring tag sequence of a CRF (Viterbi), for one sentence: `emissions` is `[length][nTags]`.
+ * Returns the tag ids and, per token, the marginal probability of its chosen tag (by forward-backward), a
+ * confidence for each tag.
+ * @public
+ */
+export function viterbiDecode(emissions: ArrayLike<number>[], params: CrfParameters): { tags: number[]; confidence: number[] } {
+  const length = emissions.length;
+  if (length === 0) return { tags: [], confidence: [] };
+  const nTags = params.start.length;
+  const trans = transitionAt(params, nTags);
+  let score = Array.from({ length: nTags }, (_, j) => params.start[j]! + emissions[0]![j]!);
+  const backPointers: number[][] = [];
+  for (let t = 1; t < length; t++) {
+    const next: number[] = [];
+    const back: number[] = [];
+    for (let j = 0; j < nTags; j++) {
+      let best = -Infinity;
+      let arg = 0;
+      for (let i = 0; i < nTags; i++) {
+        const s = score[i]! + trans(i, j);
+        if (s > best) {
+          best = s;
+          arg = i;
+        }
+      }
+      next.push(best + emissions[t]![j]!);
+      back.push(arg);
+    }
+    score = next;
+    backPointers.push(back);
+  }
+  let last = 0;
+  for (let j = 1; j < nTags; j++) if (score[j]! + params.end[j]! > score[last]! + params.end[last]!) last = j;
+  const tags = [last];
+  for (let t = backPointers.length - 1; t >= 0; t--) tags.unshift(backPointers[t]![tags[0]!]!);
+  const marginals = crfMarginals(emissions, params);
+  return { tags, confidence: tags.map((tag, t) => marginals[t]![tag]!) };
+}
+
+function logSumExp(values: number[]): number {
+  const max = Math.max(...values);
+  if (max === -Infinity) return -Infinity;
+  return max + Math.log(values.reduce((s, v) => s + Math.exp(v - max), 0));
+}
+
+/**
+ * Per-token tag marginals `p(tag_t = j | sentence)` of a CRF by the forward-backward algorithm.
+ * @public
+ */
+export function crfMarginals(emissions: ArrayLike<number>[], params: CrfParameters): number[][] {
+  const length = emissions.length;
+  const nTags = params.start.length;
+  const trans = transitionAt(params, nTags);
+  const tagIds = Array.from({ length: nTags }, (_, j) => j);
+  const alpha: number[][] = [tagIds.map((j) => params.start[j]! + emissions[0]![j]!)];
+  for (let t = 1; t < length; t++) {
+    alpha.push(tagIds.map((j) => logSumExp(tagIds.map((i) => alpha[t - 1]![i]! + trans(i, j))) + emissions[t]![j]!));
+  }
+  const beta: number[][] = Array.from({ length }, () => []);
+  beta[length - 1] = tagIds.map((j) => params.end[j]!);
+  for (let t = length - 2; t >= 0; t--) {
+    beta[t] = tagIds.map((i) => logSumExp(tagIds.map((j) => trans(i, j) + emissions[t + 1]![j]! + beta[t + 1]![j]!)));
+  }
+  const logZ = logSumExp(tagIds.map((j) => alpha[length - 1]![j]! + params.end[j]!));
+  return alpha.map((a, t) => a.map((v, j) => Math.exp(v + beta[t]![j]! - logZ)));
+}

@@ -1,0 +1,53 @@
+/**
+ * Named-entity recognition support: corpus readers, tag schemes, vocabularies, entity-level evaluation and a
+ * GMB-style tokenizer. No tensors here; the tagger model builds on these.
+ */
+
+export type { Sentence } from './sentence.js';
+
+export { CorpusError } from './corpus/corpus_error.js';
+export type { CorpusSource } from './corpus/corpus_source.js';
+export type { TextEncodingName } from './corpus/text_encoding.js';
+export { readGmbCsv, GMB_CSV_HEADER, type ReadGmbCsvOptions } from './corpus/read_gmb_csv.js';
+export { readConll, type ReadConllOptions } from './corpus/read_conll.js';
+export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
+export { collect } from './corpus/collect.js';
+
+export { parseTag, tryParseTag, formatTag, type ParsedTag, type TagPrefix } from './tags/parse_tag.js';
+export {
+  TAG_SCHEMES,
+  schemePrefixes,
+  parseSchemeTag,
+  findTagProblems,
+  validateTags,
+  TagSequenceError,
+  type TagScheme,
+  type TagProblem,
+} from './tags/tag_scheme.js';
+export { tagsToSpans, type TagsToSpansOptions } from './tags/tags_to_spans.js';
+export { spansToTags } from './tags/spans_to_tags.js';
+export { convertTags, type ConvertTagsOptions } from './tags/convert_tags.js';
+export { spansOverlap, spansEqual, type EntitySpan } from './tags/entity_span.js';
+
+export { orderByFrequency } from './vocab/frequency_order.js';
+export { WORD_SHAPES, WORD_SHAPE_COUNT, wordShape, wordShapeId, type WordShape } from './vocab/word_shape.js';
+export { WordVocab, type WordVocabOptions, type WordVocabJSON, type HasWords } from './vocab/word_vocab.js';
+export { CharVocab, type CharVocabOptions, type CharVocabJSON } from './vocab/char_vocab.js';
+export { TagVocab, UnknownTagError, type TagVocabOptions, type TagVocabJSON, type HasTags } from './vocab/tag_vocab.js';
+
+export { extractEntities, type EntityMode, type ExtractEntitiesOptions } from './eval/extract_entities.js';
+export { EntityScorer, scoreEntities, type EntityScorerOptions } from './eval/entity_scorer.js';
+export type { EntityScore, EntityTypeScore, RelaxedScore } from './eval/entity_score.js';
+export { precisionRecallF1, type PrecisionRecallF1 } from './eval/precision_recall_f1.js';
+export {
+  formatConllevalTable,
+  toConllevalJson,
+  type ConllevalTableOptions,
+  type ConllevalJson,
+  type ConllevalTypeJson,
+} from './eval/format_conlleval.js';
+export { printfFixed } from './eval/printf_fixed.js';
+
+export { tokenize, tokenizeWords, type Token } from './tokenize.js';
+export { detokenize } from './detokenize.js';
+export { splitSentences, type TextSentence } from './split_sentences.js';

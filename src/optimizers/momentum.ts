@@ -1,0 +1,48 @@
+import { tf } from '../backend/tf.js';
+import type { Tensor } from '../layers/types.js';
+import { Optimizer, type OptimizerOptions, type WeightSlots } from './optimizer.js';
+
+/** Options of {@link Momentum}. @public */
+export interface MomentumOptions extends OptimizerOptions {
+  /** The momentum coefficient mu (default 0.9). */
+  mass?: number;
+  /** Use the Nesterov correction (default true, as in Trax). */
+  nesterov?: boolean;
+}
+
+/**
+ * Momentum SGD, with or without the Nesterov correction, as Trax computes it (Sutskever et al. 2013, in the
+ * form of Bengio et al. 2012):
+ *
+ * `v <- mass * v + g`; the step is `mass * v + g` (Nesterov) or `v` (plain);
+ * `w <- (1 - weightDecayRate) * w - learningRate * step`.
+ *
+ * Defaults as in Trax: learning rate 0.01, mass 0.9, weightDecayRate 1e-5, nesterov true. Slot: `velocity`.
+ * @public
+ */
+export class Momentum extends Optimizer {
+  readonly name = 'Momentum';
+  readonly mass: number;
+  readonly nesterov: boolean;
+
+  constructor(options: MomentumOptions = {}) {
+    super(options, { learningRate: 0.01, weightDecayRate: 1e-5 });
+    this.mass = options.mass ?? 0.9;
+    this.nesterov = options.nesterov ?? true;
+  }
+
+  get config() {
+    const { name: type, learningRate, clipGradNorm, weightDecayRate, mass, nesterov } = this;
+    return { type, learningRate, clipGradNorm, weightDecayRate, mass, nesterov };
+  }
+
+  initSlots(weight: Tensor): WeightSlots {
+    return { velocity: tf.zerosLike(weight) };
+  }
+
+  update(_step: number, grad: Tensor, _weight: Tensor, slots: WeightSlots, learningRate: number): { delta: Tensor; slots: WeightSlots } {
+    const velocity = slots['velocity']!.mul(this.mass).add(grad);
+    const step = this.nesterov ? velocity.mul(this.mass).add(grad) : velocity;
+    return { delta: step.mul(learningRate), slots: { velocity } };
+  }
+}

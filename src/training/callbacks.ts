@@ -1,0 +1,49 @@
+import type { TrainingLoop } from './loop.js';
+
+/** What a callback may return: `'stop'` ends the run after the current step. @public */
+export type CallbackResult = void | 'stop' | Promise<void | 'stop'>;
+
+/** Passed to every callback. @public */
+export interface StepEvent {
+  /** The step (from 1) being run or just run. */
+  step: number;
+  loop: TrainingLoop;
+  /** Ends the run after the current step (as returning `'stop'` does). */
+  stop(): void;
+}
+
+/** Passed to `onStepEnd`. @public */
+export interface StepEndEvent extends StepEvent {
+  /** Which train task ran the step. */
+  task: number;
+  loss: number;
+  learningRate: number;
+  gradientsL2: number;
+}
+
+/** Passed to `onEvaluation`. @public */
+export interface EvaluationEvent extends StepEvent {
+  /**
+   * The values just recorded: `train/<loss name>` (mean since the last evaluation), `eval/<metric name>` (with
+   * `/<task>` after it when there are several eval tasks).
+   */
+  metrics: Readonly<Record<string, number>>;
+}
+
+/**
+ * Hooks into a training loop (Trax's training callbacks). Each may return `'stop'`, or call `event.stop()`, to end
+ * the run after the current step; a stopped run keeps its weights and writes nothing more.
+ *
+ * @example
+ * ```ts
+ * const earlyStop: TrainingCallback = {
+ *   onEvaluation: ({ metrics }) => ((metrics['eval/WeightedCategoryAccuracy'] ?? 0) > 0.99 ? 'stop' : undefined),
+ * };
+ * ```
+ * @public
+ */
+export interface TrainingCallback {
+  onStepBegin?(event: StepEvent): void | Promise<void>;
+  onStepEnd?(event: StepEndEvent): CallbackResult;
+  onEvaluation?(event: EvaluationEvent): CallbackResult;
+}

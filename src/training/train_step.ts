@@ -1,0 +1,125 @@
+/**
+ * One training step: the model's pure function composed with the loss layer, differentiated with respect to
+ * the model's weight leaves, then one optimizer update.
+ */
+import { tf } from '../backend/tf.js';
+import type { Layer } from '../layers/base.js';
+import { fromList, toList } from '../layers/stack.js';
+import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
+import type { Stack, State, Tensor, Weights } from '../layers/types.js';
+import type { SlotTree, Optimizer } from '../optimizers/optimizer.js';
+import { type Key, splitKey } from '../rng/key.js';
+
+/** The model and loss of a training task, wired as Trax's `Serial(model, loss)`. */
+export interface ModelWithLoss {
+  model: Layer;
+  lossLayer: Layer;
+}
+
+/**
+ * Runs the model on a batch and the loss (or a metric) on its outputs and the rest of the batch (stack
+ * semantics: the model takes its `nIn` items from the top, the end layer takes the model's outputs and what is
+ * left). Returns the end layer's scalar and the model's new state.
+ */
+export function modelThenEnd(model: Layer, end: Layer, batch: readonly Tensor[], weights: Weights, state: State, endWeights: Weights, rng: Key): [Tensor, State] {
+  const [modelRng, endRng] = splitKey(rng, 2) as [Key, Key];
+  const [outputs, newState] = model.pureFn(fromList(batch.slice(0, model.nIn)) as Stack, weights, state, modelRng);
+  // Like Trax's Branch of end layers: the end layer takes as many items as it needs from the top of the stack.
+  const endInputs = [...toList(outputs, model.nOut, 'output'), ...batch.slice(model.nIn)].slice(0, end.nIn);
+  const [value] = end.pureFn(fromList(endInputs) as Stack, endWeights, end.state, endRng);
+  return [value as Tensor, newState];
+}
+
+/** What one training step made. The caller owns every tensor in it. */
+export interface StepResult {
+  loss: number;
+  gradientsL2: number;
+  weightsL2: number;
+  weights: Weights;
+  slots: SlotTree;
+  state: State;
+}
+
+/**
+ * Thrown by `Loop.run` when a step's loss or gradients are NaN or infinite. The step's update was not applied,
+ * and no checkpoint was written for it, so the last checkpoint is intact. The message names the step.
+ * @public
+ */
+export class NonFiniteError extends Error {
+  constructor(
+    /** The step (from 1) whose loss or gradients were not finite. */
+    readonly step: number,
+    readonly what: 'loss' | 'gradients',
+    readonly value: number,
+    /** What happened, without the step: the message is `Step <step>: <reason>`. */
+    readonly reason: string,
+  ) {
+    super(`Step ${step}: ${reason}`);
+    this.name = 'NonFiniteError';
+  }
+}
+
+/**
+ * Computes the loss and its gradients with respect to every distinct weight tensor, checks they are finite,
+ * and applies the optimizer. Inputs are not disposed; on success the result's tensors are new (or reused from
+ * the inputs where unchanged, such as an untouched state), on failure nothing new survives.
+ *
+ * Differentiating the pure function directly means a layer with its own `tf.customGrad` (the reversible
+ * layers, which take their weights as explicit inputs) trains with no extra configuration.
+ */
+export function trainStep(
+  task: ModelWithLoss & { optimizer: Optimizer },
+  batch: readonly Tensor[],
+  weights: Weights,
+  state: State,
+  slots: SlotTree,
+  rng: Key,
+  step: number,
+  optimizerStep: number,
+  learningRate: number,
+): StepResult {
+  const { model, lossLayer, optimizer } = task;
+  const leaves = treeLeaves(weights);
+  if (leaves.length === 0) throw new Error(`the model ${model.name} has no weights to train`);
+  const lossWeights = lossLayer.weights;
+  let newState: State = state;
+  const f = (): tf.Scalar => {
+    // A weight shared by several layers is one tensor, so its gradient is accumulated over all its uses.
+    const [loss, s] = modelThenEnd(model, lossLayer, batch, weights, state, lossWeights, rng);
+    if (loss.shape.length !== 0) throw new Error(`the loss layer ${lossLayer.name} gave shape [${loss.shape.join(',')}], not a scalar`);
+    newState = s;
+    for (const [, t] of flattenTree(s)) tf.keep(t);
+    return loss as tf.Scalar;
+  };
+  const { value, grads } = tf.engine().gradients(f, leaves, undefined, true);
+  const stateCreated = flattenTree(newState).map(([, t]) => t).filter((t) => !treeLeaves(state).includes(t));
+  try {
+    const loss = value.dataSync()[0]!;
+    if (!Number.isFinite(loss)) {
+      throw new NonFiniteError(step, 'loss', loss, `the loss ${lossLayer.name} is ${loss}; training stopped before updating the weights`);
+    }
+    const gradOf = new Map(leaves.map((t, i) => [t, grads[i] ?? tf.zerosLike(t)]));
+    const gradTree = mapTree(weights, (t) => gradOf.get(t)!);
+    const update = optimizer.treeUpdate(optimizerStep, gradTree, weights, slots, learningRate);
+    tf.dispose([...gradOf.values()]);
+    const [gradientsL2, weightsL2] = [update.gradientsL2.dataSync()[0]!, update.weightsL2.dataSync()[0]!];
+    tf.dispose([update.gradientsL2, update.weightsL2]);
+    if (!Number.isFinite(gradientsL2)) {
+      disposeNew(update.weights, weights);
+      disposeNew(update.slots, slots);
+      throw new NonFiniteError(step, 'gradients', gradientsL2, `the gradients of ${lossLayer.name} are not finite (norm ${gradientsL2}); training stopped before updating the weights`);
+    }
+    return { loss, gradientsL2, weightsL2, weights: update.weights, slots: update.slots, state: newState };
+  } catch (error) {
+    tf.dispose(stateCreated);
+    tf.dispose(grads.filter((g): g is Tensor => g != null));
+    throw error;
+  } finally {
+    value.dispose();
+  }
+}
+
+function disposeNew(tree: Weights, old: Weights): void {
+  const keep = new Set(treeLeaves(old));
+  for (const t of treeLeaves(tree)) if (!keep.has(t)) t.dispose();
+}

@@ -26,3 +26,12 @@ export { Scan, ScanLayer } from './combinators/scan.js';
 export { Cond, CondLayer } from './combinators/cond.js';
 export { Bidirectional } from './combinators/bidirectional.js';
 export type { LayerLike } from './combinators/sublayer_call.js';
+export { CrfLoss, CrfLossLayer, viterbiDecode, crfMarginals, type CrfParameters } from './layers/crf.js';
+export { WeightedCategoryCrossEntropy, CrossEntropyLoss, L2Loss } from './layers/losses.js';
+export { WeightedCategoryAccuracy, Accuracy, SequenceAccuracy } from './layers/metrics.js';
+export * from './optimizers/index.js';
+export * from './training/index.js';
+/** The streaming data pipeline, as `trax.data`: `data.Serial(source, data.Shuffle(...), data.Batch(...))`. */
+export * as data from './data/index.js';
+/** Named-entity recognition: corpus readers, vocabularies, tag schemes, entity-level evaluation, tokenizer. */
+export * as ner from './ner/index.js';

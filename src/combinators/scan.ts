@@ -39,6 +39,15 @@ export class ScanLayer extends Layer {
     const made = atSublayer(0, () => this.sublayers[0]!.initialize(fromList(stepSig), rng, shared));
     const outs = toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], this.nOut, 'output');
     const nYs = this.nOut - this.nCarry;
+    // The carry must keep its signature from step to step, or the next step would get other inputs.
+    outs.slice(nYs).forEach((out, i) => {
+      const carry = signature[nXs + i]!;
+      if (out.dtype !== carry.dtype || out.shape.join(',') !== carry.shape.join(',')) {
+        throw new Error(
+          `Scan: the layer changes carry ${i} from ${carry.dtype}[${carry.shape.join(',')}] to ${out.dtype}[${out.shape.join(',')}]`,
+        );
+      }
+    });
     const ys = outs.slice(0, nYs).map((s) => {
       const shape = [...s.shape];
       shape.splice(axis, 0, length);

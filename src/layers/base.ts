@@ -197,10 +197,28 @@ export abstract class Layer {
    * uses to make its backward layer.
    */
   clone(): this {
+    return this.cloneWithin(new Map());
+  }
+
+  /**
+   * `clone` that maps each layer object to one copy (`copies` remembers them), so that a layer reused inside this
+   * one is reused, and shares its weights, inside the copy too.
+   */
+  private cloneWithin(copies: Map<Layer, Layer>): this {
+    const known = copies.get(this);
+    if (known) return known as this;
     const copy = Object.create(Object.getPrototypeOf(this) as object) as this;
+    copies.set(this, copy);
     Object.assign(copy, this);
-    const mutable = copy as unknown as { _sublayers: Layer[]; _ownWeights: Weights; _ownState: State; _initialized: boolean };
-    mutable._sublayers = this._sublayers.map((s) => s.clone());
+    const mutable = copy as unknown as {
+      _sublayers: Layer[];
+      _sublayersToPrint: readonly Layer[] | undefined;
+      _ownWeights: Weights;
+      _ownState: State;
+      _initialized: boolean;
+    };
+    mutable._sublayers = this._sublayers.map((s) => s.cloneWithin(copies));
+    mutable._sublayersToPrint = this._sublayersToPrint?.map((s) => copies.get(s) ?? s);
     mutable._ownWeights = {};
     mutable._ownState = {};
     mutable._initialized = false;

@@ -44,59 +44,8 @@ import {
   type Tensor,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` the fixes use. */
-interface WasmBackendLike {
-  readSync(dataId: object): ArrayLike<number>;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: Float32Array | Int32Array): TensorInfo;
-}
-
-function sizeOf(shape: readonly number[]): number {
-  return shape.reduce((a, b) => a * b, 1);
-}
-
-/**
- * Sums rows of `x` into `numSegments` segments by id: the reference semantics of TensorFlow's
- * `UnsortedSegmentSum`, on plain arrays. Exported for tests.
- * @internal
- */
-export function segmentSum(
-  x: ArrayLike<number>,
-  ids: ArrayLike<number>,
-  rowSize: number,
-  numSegments: number,
-  out: Float32Array | Int32Array,
-): void {
-  out.fill(0);
-  for (let r = 0; r < ids.length; r++) {
-    const id = ids[r]!;
-    if (id < 0) continue;
-    if (id >= numSegments) throw new RangeError(`UnsortedSegmentSum: segment id ${id} at ${r} is not below numSegments ${numSegments}`);
-    const src = r * rowSize;
-    const dst = id * rowSize;
-    for (let k = 0; k < rowSize; k++) out[dst + k] = out[dst + k]! + x[src + k]!;
-  }
-}
-
-const unsortedSegmentSumWasm: KernelFunc = ({ inputs, backend, attrs }) => {
-  const { x, segmentIds } = inputs as { x: TensorInfo; segmentIds: TensorInfo };
-  const numSegments = (attrs as { numSegments: number }).numSegments;
-  const wasm = backend as unknown as WasmBackendLike;
-  const idsRank = segmentIds.shape.length;
-  const leading = x.shape.slice(0, idsRank);
-  if (leading.join(',') !== segmentIds.shape.join(',')) {
-    throw new RangeError(`UnsortedSegmentSum: segmentIds of shape [${segmentIds.shape}] are not a prefix of x's shape [${x.shape}]`);
-  }
-  if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new TypeError(`UnsortedSegmentSum: unsupported dtype ${x.dtype}`);
-  const rowShape = x.shape.slice(idsRank);
-  const ids = wasm.readSync(segmentIds.dataId);
-  const values = wasm.typedArrayFromHeap(x);
-  const out = x.dtype === 'float32' ? new Float32Array(numSegments * sizeOf(rowShape)) : new Int32Array(numSegments * sizeOf(rowShape));
-  segmentSum(values, ids, sizeOf(rowShape), numSegments, out);
-  // makeOutput may grow the heap (detaching `values`), so it comes after the last read.
-  return wasm.makeOutput([numSegments, ...rowShape], x.dtype, undefined, out);
-};
+import { unsortedSegmentSumWasmKernel, type WasmBackendLike } from './unsorted_segment_sum.js';
+export { segmentSum } from './unsorted_segment_sum.js';
 
 /** Sums over leading axes with fewer rows than this take the stock kernel (fix 3). @internal */
 export const MIN_ROWS_FOR_PRODUCT_SUM = 64;
@@ -142,7 +91,7 @@ function fixWasmSum(): void {
   registerKernel(fixed);
 }
 
-const FIXES: KernelConfig[] = [{ kernelName: 'UnsortedSegmentSum', backendName: 'wasm', kernelFunc: unsortedSegmentSumWasm }];
+const FIXES: KernelConfig[] = [unsortedSegmentSumWasmKernel];
 
 /** `grad` summed over the axes along which an input of `shape` was broadcast, and reshaped to `shape`. */
 function unbroadcast(grad: Tensor, shape: readonly number[]): Tensor {

@@ -26,6 +26,7 @@
  *    kernel. The product multiplies a fresh copy of `x`, never `x` itself: XNNPACK caches the packed right operand
  *    of a product by tensor id without its shape, so multiplying `x` under one 2-D view would poison (or be
  *    poisoned by) a later product of the same data under another view, silently (see the tests).
+ * 4. Speed: the wasm `BatchMatMul` fast path of `fast_batch_matmul.ts` (its own module), registered from here.
  */
 // tf.ts imports this module, so the kernel registry is taken from tfjs-core itself (not from tf.ts).
 import {
@@ -44,6 +45,7 @@ import {
   type Tensor,
   type TensorInfo,
 } from '@tensorflow/tfjs-core';
+import { registerFastWasmBatchMatMul } from './fast_batch_matmul.js';
 import { unsortedSegmentSumWasmKernel, type WasmBackendLike } from './unsorted_segment_sum.js';
 export { segmentSum } from './unsorted_segment_sum.js';
 
@@ -129,4 +131,5 @@ export function registerKernelFixes(): void {
   for (const fix of FIXES) if (!getKernel(fix.kernelName, fix.backendName)) registerKernel(fix);
   fixBatchMatMulGradient();
   fixWasmSum();
+  registerFastWasmBatchMatMul(); // wasm BatchMatMul fast path (src/backend/fast_batch_matmul.ts)
 }

@@ -1,0 +1,144 @@
+/**
+ * A small static file server for the browser build and its pages (node:http only).
+ *
+ * It serves the files under one folder (by default build/browser/, the output of scripts/build_browser.mjs),
+ * with the MIME types browsers insist on (`application/wasm` for WebAssembly streaming compilation,
+ * `text/javascript` for modules) and the cross-origin isolation headers (COOP/COEP) that make
+ * `SharedArrayBuffer` available, so tfjs-backend-wasm can load its threaded binary. It binds 127.0.0.1 only.
+ */
+import { createReadStream } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { extname, join, resolve, sep } from 'node:path';
+
+/** MIME types by file extension; anything else is served as `application/octet-stream`. */
+export const MIME_TYPES: Readonly<Record<string, string>> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.mjs': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.json': 'application/json; charset=utf-8',
+  '.map': 'application/json; charset=utf-8',
+  '.wasm': 'application/wasm',
+  '.txt': 'text/plain; charset=utf-8',
+  '.tsv': 'text/tab-separated-values; charset=utf-8',
+  '.csv': 'text/csv; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.bin': 'application/octet-stream',
+};
+
+/** Headers sent with every response: cross-origin isolation, and no caching (the build changes under it). */
+export const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+  'Cross-Origin-Resource-Policy': 'same-origin',
+  'X-Content-Type-Options': 'nosniff',
+  'Cache-Control': 'no-store',
+};
+
+/** Options of {@link startServer}. */
+export interface ServerOptions {
+  /** The folder to serve. */
+  root: string;
+  /** Port; 0 (the default) picks a free one. */
+  port?: number;
+  /** Address to bind (default 127.0.0.1). */
+  host?: string;
+  /** Called once per request after the response is sent, e.g. for logging. */
+  onRequest?: (method: string, path: string, status: number) => void;
+}
+
+/** A running server. */
+export interface StaticServer {
+  readonly server: Server;
+  readonly port: number;
+  /** `http://127.0.0.1:PORT/` */
+  readonly url: string;
+  close(): Promise<void>;
+}
+
+/** Starts serving `options.root`; resolves once listening. */
+export async function startServer(options: ServerOptions): Promise<StaticServer> {
+  const root = resolve(options.root);
+  const host = options.host ?? '127.0.0.1';
+  const server = createServer((req, res) => {
+    handle(root, req, res).then(
+      (status) => options.onRequest?.(req.method ?? '', req.url ?? '', status),
+      (error: unknown) => {
+        if (!res.headersSent) send(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+        else res.destroy();
+        options.onRequest?.(req.method ?? '', req.url ?? '', 500);
+      },
+    );
+  });
+  await new Promise<void>((resolveListen, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, host, () => {
+      server.off('error', reject);
+      resolveListen();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  return {
+    server,
+    port,
+    url: `http://${host}:${port}/`,
+    close: () =>
+      new Promise<void>((resolveClose, reject) => {
+        server.close((error) => (error ? reject(error) : resolveClose()));
+        server.closeAllConnections();
+      }),
+  };
+}
+
+function send(res: ServerResponse, status: number, body: string): number {
+  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+  res.end(body);
+  return status;
+}
+
+async function handle(root: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
+  if (req.method !== 'GET' && req.method !== 'HEAD') {
+    res.setHeader('Allow', 'GET, HEAD');
+    return send(res, 405, 'method not allowed\n');
+  }
+  let pathname: string;
+  try {
+    pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
+  } catch {
+    return send(res, 400, 'bad request\n');
+  }
+  if (pathname.includes('\0')) return send(res, 400, 'bad request\n');
+  let file = resolve(join(root, pathname));
+  if (file !== root && !file.startsWith(root + sep)) return send(res, 403, 'forbidden\n');
+  let info = await stat(file).catch(() => null);
+  if (info?.isDirectory()) {
+    if (!pathname.endsWith('/')) {
+      res.writeHead(301, { ...COMMON_HEADERS, Location: `${pathname}/` });
+      res.end();
+      return 301;
+    }
+    file = join(file, 'index.html');
+    info = await stat(file).catch(() => null);
+  }
+  if (!info?.isFile()) return send(res, 404, `not found: ${pathname}\n`);
+  res.writeHead(200, {
+    ...COMMON_HEADERS,
+    'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
+    'Content-Length': info.size,
+  });
+  if (req.method === 'HEAD') {
+    res.end();
+    return 200;
+  }
+  await new Promise<void>((done, fail) => {
+    const stream = createReadStream(file);
+    stream.on('error', fail);
+    res.on('close', done);
+    stream.pipe(res);
+  });
+  return 200;
+}

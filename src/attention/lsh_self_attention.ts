@@ -1,0 +1,273 @@
+import { tf } from '../backend/tf.js';
+import type { Stack, Tensor, Weights } from '../layers/types.js';
+import type { Key } from '../rng/key.js';
+import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
+import { dotProductAttentionWithLogsumexp, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
+import { type AttentionInputs, type AttentionKeys, attentionKeys, EfficientAttentionBase, type EfficientAttentionOptions } from './efficient_attention_base.js';
+import { gatherRows, gatherRowsWithInverse, inversePermutation } from './gather_rows.js';
+import { flattenTokens, lengthNormalized, projectToHeads } from './heads.js';
+import { defaultNBuckets, hashVectors, type NBuckets, nBucketsProblem, randomRotations, totalBuckets } from './lsh_hashing.js';
+import { paddingMaskRows } from './padding_mask.js';
+import { untaped, untapedAll } from './untaped.js';
+import { checkInteger, checkKnownOptions } from './validation.js';
+
+/** Options of {@link LSHSelfAttention}. @public */
+export interface LSHSelfAttentionOptions extends EfficientAttentionOptions {
+  /** Length of the chunks of the hash-sorted sequence (default 128, as in Trax). */
+  chunkLen?: number;
+  /** Number of preceding sorted chunks each chunk also attends to (default 1, as in Trax). */
+  nChunksBefore?: number;
+  /** Number of following sorted chunks each chunk also attends to (default 0). */
+  nChunksAfter?: number;
+  /** Number of hashing rounds, combined by their softmax normalisers (default 1). */
+  nHashes?: number;
+  /**
+   * Number of hash buckets: an even number, or a list of even factors (hierarchical hashing). Default: derived
+   * from each input's length, see {@link defaultNBuckets}.
+   */
+  nBuckets?: NBuckets | null;
+}
+
+const KNOWN_OPTIONS = [
+  'nHeads', 'dQk', 'dV', 'chunkLen', 'nChunksBefore', 'nChunksAfter', 'nHashes', 'nBuckets', 'causal', 'masked', 'attentionDropout',
+  'outputDropout', 'mode',
+];
+
+/** Sort keys `bucket * L + position` are exact in float32 (which tfjs's TopK uses on wasm) below this. */
+const EXACT_FLOAT_INTEGERS = 2 ** 24;
+
+/**
+ * Trax's `LSHSelfAttention` (Reformer): multi-head self-attention in which each query attends only to keys that a
+ * random-rotation hash puts near it.
+ *
+ * Per head: queries `q = x·wq` double as keys (`k = length_normalized(q)`, shared QK); each round of hashing puts
+ * every position in a bucket (argmax of `[qR; -qR]` for a random rotation `R`); positions are sorted by bucket,
+ * then by position (`topk` on the key `bucket * L + position`); each round's sorted sequence is cut into chunks of
+ * `chunkLen`, and each chunk attends to itself and its `nChunksBefore`/`nChunksAfter` neighbouring chunks of the
+ * same round. A token attends to itself only when nothing else is available ({@link SELF_BIAS}); padded positions
+ * (internal padding to a whole number of chunks, and tokens the padding mask marks) go to an extra bucket of their
+ * own and never receive attention. The rounds' outputs are unsorted and combined with weights
+ * `softmax over rounds of each round's log-sum-exp`.
+ *
+ * Works for any sequence length with one layer object: nothing in the weights or state depends on the length
+ * (unlike Trax, whose state fixes it, google/trax#1664).
+ *
+ * Deliberate difference from Trax: Trax chunks all rounds as one sequence whose neighbours wrap around, so the
+ * first chunk of a round also sees the last chunk of the previous round (or, for round 0, of the last round), and
+ * a short sequence can see one chunk twice. Here neighbours stay within their round and do not wrap. Padding
+ * sorts last in every round, so with a fixed bucket count, padding a batch (with the mask marking it) leaves
+ * the real tokens' outputs exactly unchanged, which bucketed, padded batches rely on.
+ *
+ * **Randomness and recomputation.** The rotations come only from the layer's key: `rng` is split into
+ * (hash, attention-dropout, output-dropout) keys, and the rotations are drawn from the hash key. Calling the layer
+ * again with the same `rng` and the same inputs and weights therefore reproduces the same buckets and outputs
+ * exactly, which is what a reversible layer's backward pass relies on when it recomputes the forward pass. When
+ * the recomputed inputs may differ in the last bits from the forward pass's (inputs reconstructed by a reversible
+ * block), a query lying on a bucket boundary could change bucket; to rule that out, take the forward pass's
+ * buckets from {@link LSHSelfAttentionLayer.hashBuckets} and recompute with
+ * {@link LSHSelfAttentionLayer.forwardWithBuckets}.
+ *
+ * Inputs `x: [B, L, dModel]` (and, when `masked`, a padding mask, see `padding_mask.ts`); output `[B, L, dModel]`
+ * (and the mask, unchanged). Weights `{ wq, wv, wo }`.
+ * @public
+ */
+export class LSHSelfAttentionLayer extends EfficientAttentionBase {
+  readonly shareQk = true;
+  readonly chunkLen: number;
+  readonly nChunksBefore: number;
+  readonly nChunksAfter: number;
+  readonly nHashes: number;
+  readonly nBuckets: NBuckets | null;
+  private pinnedBuckets: Tensor | undefined;
+
+  constructor(options: LSHSelfAttentionOptions = {}) {
+    checkKnownOptions('LSHSelfAttention', options, KNOWN_OPTIONS);
+    const chunkLen = checkInteger('LSHSelfAttention', 'chunkLen', options.chunkLen ?? 128, 1);
+    const nHashes = checkInteger('LSHSelfAttention', 'nHashes', options.nHashes ?? 1, 1);
+    const nHeads = options.nHeads ?? 2;
+    super('LSHSelfAttention', `LSHSelfAttention_h${nHeads}_c${chunkLen}_hashes${nHashes}`, options);
+    this.chunkLen = chunkLen;
+    this.nHashes = nHashes;
+    this.nChunksBefore = checkInteger('LSHSelfAttention', 'nChunksBefore', options.nChunksBefore ?? 1, 0);
+    this.nChunksAfter = checkInteger('LSHSelfAttention', 'nChunksAfter', options.nChunksAfter ?? 0, 0);
+    const nBuckets = options.nBuckets ?? null;
+    if (nBuckets !== null) {
+      const problem = nBucketsProblem(nBuckets);
+      if (problem) throw new RangeError(`LSHSelfAttention: ${problem}`);
+    }
+    this.nBuckets = nBuckets === null ? null : typeof nBuckets === 'number' ? nBuckets : [...nBuckets];
+  }
+
+  /** The bucket count used for sequences of `length` positions. */
+  nBucketsFor(length: number): NBuckets {
+    return this.nBuckets ?? defaultNBuckets(paddedLength(length, this.chunkLen), this.chunkLen);
+  }
+
+  /**
+   * The buckets the forward pass with the same inputs, weights and `rng` uses: int32 `[B, nHeads, nHashes, L]`,
+   * in `[0, n)` for real tokens and `n` (the padding bucket) for tokens the padding mask marks, where `n` is the
+   * total bucket count for this length. Give them to {@link forwardWithBuckets} to recompute the layer with exactly
+   * these buckets.
+   */
+  hashBuckets(inputs: Stack, weights: Weights, rng: Key): Tensor {
+    const { x, mask, batch, length, dModel } = this.parseInputs(inputs);
+    this.checkWeights(weights, dModel);
+    return tf.tidy(() => {
+      const valid = mask ? paddingMaskRows(mask, batch, length) : undefined;
+      const q = projectToHeads(flattenTokens(x), weights.wq as Tensor, batch, length, this.nHeads);
+      return this.bucketsOf(q, valid, attentionKeys(rng).hash);
+    });
+  }
+
+  /**
+   * The layer's forward pass (as `pureFn` with empty state) with the given buckets instead of hashing: for
+   * recomputation, e.g. in a reversible layer's backward pass, with buckets from {@link hashBuckets}.
+   */
+  forwardWithBuckets(inputs: Stack, weights: Weights, rng: Key, buckets: Tensor): Stack {
+    this.pinnedBuckets = buckets;
+    try {
+      return this.pureFn(inputs, weights, {}, rng)[0];
+    } finally {
+      this.pinnedBuckets = undefined;
+    }
+  }
+
+  /** Buckets of queries `[B, H, L, d]`, with the padding bucket for invalid positions; not taped. */
+  private bucketsOf(q: Tensor, valid: Tensor | undefined, hashKey: Key): Tensor {
+    const [, H, L, d] = q.shape as [number, number, number, number];
+    const nBuckets = this.nBucketsFor(L);
+    return untaped(() => {
+      const rotations = randomRotations(hashKey, H, d, this.nHashes, nBuckets);
+      return withPaddingBucket(hashVectors(q, rotations, this.nHashes, nBuckets), valid, totalBuckets(nBuckets));
+    });
+  }
+
+  protected attendHeads(inputs: AttentionInputs, weights: Weights, keys: AttentionKeys): Tensor {
+    const { rows, batch: B, length: L, valid } = inputs;
+    const H = this.nHeads;
+    const nH = this.nHashes;
+    const c = this.chunkLen;
+    const q = projectToHeads(rows, weights.wq as Tensor, B, L, H);
+    const v = projectToHeads(rows, weights.wv as Tensor, B, L, H);
+    const d = q.shape[3]!;
+    const dV = v.shape[3]!;
+    const padBucket = totalBuckets(this.nBucketsFor(L));
+    let buckets = this.pinnedBuckets;
+    if (buckets) {
+      const want = [B, H, nH, L];
+      if (buckets.dtype !== 'int32' || buckets.shape.join(',') !== want.join(',')) {
+        throw new Error(`${this.name}: buckets must be int32 [${want.join(', ')}], got ${buckets.dtype} [${buckets.shape.join(', ')}]`);
+      }
+      const given = buckets;
+      if (valid) buckets = untaped(() => withPaddingBucket(given, valid, padBucket)); // the mask always wins
+    } else {
+      buckets = this.bucketsOf(q, valid, keys.hash);
+    }
+
+    const Lp = paddedLength(L, c);
+    const nChunks = Lp / c; // chunks per hashing round
+    const N = B * H * nH; // one sorted sequence per (example, head, round)
+    const adjacent = (t: Tensor): Tensor => lookAdjacent(t, 1, this.nChunksBefore, this.nChunksAfter);
+
+    // Bookkeeping, off the tape (no gradients, and nothing kept for the backward pass): sort each round by bucket,
+    // then position; the gather/scatter indices; the attention biases.
+    const [sortIndex, sortInverse, unsortIndex, unsortInverse, bias] = untapedAll(() => {
+      const padded = (L === Lp ? buckets! : tf.concat([buckets!, tf.fill([B, H, nH, Lp - L], padBucket, 'int32')], 3)).reshape([N, Lp]);
+      const exact = (padBucket + 1) * Lp <= EXACT_FLOAT_INTEGERS;
+      // Either the combined key (exact) or the bucket alone, relying on topk listing equal values by index.
+      const key = exact ? tf.add(tf.mul(padded, tf.scalar(Lp, 'int32')), tf.range(0, Lp, 1, 'int32')) : padded;
+      const order = tf.topk(tf.neg(tf.cast(key, 'float32')), Lp).indices; // [N, Lp]: sorted slot -> position
+      const undo = inversePermutation(order); // [N, Lp]: position -> sorted slot
+      const roundBase = tf.mul(tf.range(0, N, 1, 'int32').reshape([N, 1]), tf.scalar(Lp, 'int32')); // row (b, h, r)
+      const rowBase = tf.mul(tf.floorDiv(tf.range(0, N, 1, 'int32'), tf.scalar(nH, 'int32')).reshape([N, 1]), tf.scalar(Lp, 'int32'));
+      const sortedRows = tf.add(roundBase, order).reshape([-1]);
+      const unsortRows = tf.add(roundBase, undo);
+      const sortedValid = tf.cast(tf.notEqual(gatherRows(padded.reshape([N * Lp, 1]), sortedRows), padBucket), 'float32').reshape([N, nChunks, c]);
+      return [
+        tf.add(rowBase, order).reshape([-1]), // sorted row (b, h, r, slot) <- input row (b, h, position)
+        tf.transpose(unsortRows.reshape([B * H, nH, Lp]), [1, 0, 2]).reshape([nH, B * H * Lp]),
+        unsortRows.reshape([-1]),
+        sortedRows.reshape([1, -1]),
+        this.sortedBias(order.reshape([N, nChunks, c]), sortedValid, nChunks),
+      ];
+    });
+
+    // Sorted queries and values in chunks, [N, nChunks, c, d]; keys are the length-normalised queries.
+    const sq = gatherRowsWithInverse(padAxisTo(q, 2, Lp).reshape([B * H * Lp, d]), sortIndex!, sortInverse!).reshape([N, nChunks, c, d]);
+    const sv = gatherRowsWithInverse(padAxisTo(v, 2, Lp).reshape([B * H * Lp, dV]), sortIndex!, sortInverse!).reshape([N, nChunks, c, dV]);
+
+    const dropout = this.training ? this.attentionDropout : 0;
+    const { output, logsumexp } = dotProductAttentionWithLogsumexp(sq, adjacent(lengthNormalized(sq)), adjacent(sv), {
+      bias: bias!,
+      dropout,
+      rng: keys.attention,
+      broadcastDropout: true,
+    });
+
+    // Unsort: output row (b, h, r, p) takes sorted row (b, h, r, undo[p]); its inverse is (b, h, r, order[slot]).
+    const n = N * Lp;
+    const o = gatherRowsWithInverse(output.reshape([n, dV]), unsortIndex!, unsortInverse!).reshape([B * H, nH, Lp, dV]);
+    let combined: Tensor;
+    if (nH === 1) {
+      combined = o.reshape([B, H, Lp, dV]);
+    } else {
+      const lse = gatherRowsWithInverse(logsumexp.reshape([n, 1]), unsortIndex!, unsortInverse!).reshape([B * H, nH, Lp, 1]);
+      const roundWeights = tf.softmax(lse.reshape([B * H, nH, Lp]).transpose([0, 2, 1])).transpose([0, 2, 1]).reshape([B * H, nH, Lp, 1]);
+      combined = tf.sum(tf.mul(o, roundWeights), 1).reshape([B, H, Lp, dV]);
+    }
+    return takeAxis(combined, 2, L);
+  }
+
+  /**
+   * The attention biases of sorted chunks, `[N, nChunks, c, window]`, from each sorted slot's position
+   * (`[N, nChunks, c]`) and validity (1 = real token): {@link MASKED_BIAS} for padded keys, neighbour chunks that do
+   * not exist within the round (no wrap-around) and, when causal, later keys; {@link SELF_BIAS} for the query's own
+   * position. Built by arithmetic on positions (wasm's broadcasting comparisons are slow), one score-sized step
+   * at a time.
+   */
+  private sortedBias(positions: Tensor, valid: Tensor, nChunks: number): Tensor {
+    const c = this.chunkLen;
+    const offsets = neighbourOffsets(this.nChunksBefore, this.nChunksAfter);
+    const window = c * offsets.length;
+    const adjacent = (t: Tensor): Tensor => lookAdjacent(t, 1, this.nChunksBefore, this.nChunksAfter);
+    const missing = new Float32Array(nChunks * window);
+    for (let t = 0; t < nChunks; t++) {
+      offsets.forEach((o, j) => {
+        if (t + o < 0 || t + o >= nChunks) missing.fill(1, t * window + j * c, t * window + (j + 1) * c);
+      });
+    }
+    return tf.tidy(() => {
+      const qPos = tf.cast(positions, 'float32');
+      const diff = tf.sub(adjacent(qPos).expandDims(2), qPos.expandDims(3)); // key position - query position
+      const masked = tf.mul(tf.add(tf.sub(1, adjacent(valid)).expandDims(2), tf.tensor(missing, [nChunks, 1, window])), MASKED_BIAS);
+      let bias = tf.tidy(() => tf.add(tf.mul(tf.relu(tf.sub(1, tf.abs(diff))), SELF_BIAS), masked)); // self: key = query
+      if (this.causal) {
+        const withCausal = tf.tidy(() => tf.add(bias, tf.mul(tf.clipByValue(diff, 0, 1), MASKED_BIAS)));
+        bias.dispose();
+        bias = withCausal;
+      }
+      return bias;
+    });
+  }
+}
+
+/** `buckets` (`[B, H, nHashes, L]`) with `padBucket` wherever `valid` (`[B, L]`) is 0. */
+function withPaddingBucket(buckets: Tensor, valid: Tensor | undefined, padBucket: number): Tensor {
+  if (!valid) return buckets;
+  const isValid = tf.notEqual(valid, 0).expandDims(1).expandDims(1); // [B, 1, 1, L]
+  return tf.where(isValid, buckets, tf.fill(buckets.shape, padBucket, 'int32'));
+}
+
+/**
+ * Trax's `LSHSelfAttention`, the Reformer's locality-sensitive-hashing attention; see {@link LSHSelfAttentionLayer}.
+ *
+ * @example
+ * ```ts
+ * const lm = LSHSelfAttention({ nHeads: 2, dQk: 64, dV: 64, chunkLen: 64, nHashes: 4, causal: true });
+ * const encoder = LSHSelfAttention({ nHeads: 2, dQk: 32, dV: 32, chunkLen: 64, nChunksAfter: 1, masked: true });
+ * ```
+ * @public
+ */
+export function LSHSelfAttention(options: LSHSelfAttentionOptions = {}): LSHSelfAttentionLayer {
+  return new LSHSelfAttentionLayer(options);
+}

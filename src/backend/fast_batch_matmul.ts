@@ -1,0 +1,193 @@
+/**
+ * A faster `BatchMatMul` for the wasm backend.
+ *
+ * tfjs-backend-wasm 4.22 multiplies quickly (XNNPACK, about 9 GMAC/s on one core) only when both operands form one
+ * non-transposed 2-D product; a transposed operand or a batch of products falls back to a naive loop at 0.5-1
+ * GMAC/s. Attention is made of exactly those products (`Q·Kᵀ`, batched over heads and chunks), and every matMul
+ * gradient uses transposes. This kernel keeps the results bit-for-bit the same kind of float32 products but
+ * reorganises the work:
+ *
+ * - a transposed operand is transposed explicitly first (the wasm `Transpose` kernel is fast);
+ * - when the right operand has a single batch item, the left batch is folded into the rows of one 2-D product
+ *   (`[B·M, K]·[K, N]`);
+ * - otherwise each batch item is copied into a `[1, M, K]`/`[1, K, N]` scratch pair and multiplied on the fast
+ *   path, the products written straight into the output. Batch dimensions broadcast as `tf.matMul` broadcasts them.
+ *
+ * Tiny products (fewer than {@link SMALL_PRODUCT_MACS} multiply-adds per batch item) stay on the stock kernel, whose
+ * per-call overhead is lower. Only the wasm kernel is replaced; cpu and webgl are untouched.
+ *
+ * This module sits below `tf.ts` (which calls it while registering tfjs), so it imports tfjs-core directly.
+ */
+import { broadcast_util, getKernel, type KernelConfig, type KernelFunc, registerKernel, type TensorInfo, unregisterKernel, util } from '@tensorflow/tfjs-core';
+
+/** Per-batch-item products smaller than this many multiply-adds stay on the stock kernel. */
+export const SMALL_PRODUCT_MACS = 16384;
+
+/** The parts of the wasm backend this kernel uses (the class is not exported by the package's typings). */
+interface WasmBackendLike {
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(t: TensorInfo): Float32Array;
+  disposeData(dataId: object): void;
+}
+
+interface BatchMatMulArgs {
+  inputs: { a: TensorInfo; b: TensorInfo };
+  backend: WasmBackendLike;
+  attrs: { transposeA: boolean; transposeB: boolean };
+}
+
+let installed: KernelFunc | undefined;
+let stockConfig: KernelConfig | undefined;
+
+/** Whether the wasm backend's `BatchMatMul` is currently this module's kernel. @public */
+export function isFastWasmBatchMatMulInstalled(): boolean {
+  return installed !== undefined && getKernel('BatchMatMul', 'wasm')?.kernelFunc === installed;
+}
+
+/**
+ * Replaces the wasm backend's `BatchMatMul` kernel by the faster one described above. Idempotent; does nothing
+ * when the wasm backend's kernels are not registered.
+ * @public
+ */
+export function registerFastWasmBatchMatMul(): void {
+  if (installed) return;
+  const stock = getKernel('BatchMatMul', 'wasm');
+  const transposeKernel = getKernel('Transpose', 'wasm');
+  if (!stock || !transposeKernel) return;
+  const stockFunc = stock.kernelFunc as unknown as (args: BatchMatMulArgs) => TensorInfo;
+  const transposeFunc = transposeKernel.kernelFunc as unknown as (args: {
+    inputs: { x: TensorInfo };
+    backend: WasmBackendLike;
+    attrs: { perm: number[] };
+  }) => TensorInfo;
+
+  const kernelFunc = (args: BatchMatMulArgs): TensorInfo => {
+    const { a, b } = args.inputs;
+    const { transposeA, transposeB } = args.attrs;
+    const backend = args.backend;
+    if (a.dtype !== 'float32' || b.dtype !== 'float32' || a.shape.length < 2 || b.shape.length < 2) return stockFunc(args);
+    const rA = a.shape.length;
+    const rB = b.shape.length;
+    const M = transposeA ? a.shape[rA - 1]! : a.shape[rA - 2]!;
+    const K = transposeA ? a.shape[rA - 2]! : a.shape[rA - 1]!;
+    const Kb = transposeB ? b.shape[rB - 1]! : b.shape[rB - 2]!;
+    const N = transposeB ? b.shape[rB - 2]! : b.shape[rB - 1]!;
+    if (K !== Kb) return stockFunc(args); // the stock kernel raises tfjs's own error message
+    const outerA = a.shape.slice(0, -2);
+    const outerB = b.shape.slice(0, -2);
+    const outerOut = broadcast_util.assertAndGetBroadcastShape(outerA, outerB);
+    const batch = util.sizeFromShape(outerOut);
+    const batchA = util.sizeFromShape(outerA);
+    const batchB = util.sizeFromShape(outerB);
+    const outShape = [...outerOut, M, N];
+    const alreadyFast = !transposeA && !transposeB && batchA === 1 && batchB === 1;
+    if (alreadyFast || M * K * N < SMALL_PRODUCT_MACS || batch === 0 || M * N === 0) return stockFunc(args);
+
+    // Bring both operands to row-major, non-transposed [batch, rows, cols].
+    const temporaries: TensorInfo[] = [];
+    const rowMajor = (x: TensorInfo, n: number, rows: number, cols: number, transposed: boolean): TensorInfo => {
+      if (!transposed) return { dataId: x.dataId, shape: [n, rows, cols], dtype: x.dtype };
+      const view: TensorInfo = { dataId: x.dataId, shape: [n, cols, rows], dtype: x.dtype };
+      const t = transposeFunc({ inputs: { x: view }, backend, attrs: { perm: [0, 2, 1] } });
+      temporaries.push(t);
+      return { dataId: t.dataId, shape: [n, rows, cols], dtype: t.dtype };
+    };
+    try {
+      const a3 = rowMajor(a, batchA, M, K, transposeA);
+      const b3 = rowMajor(b, batchB, K, N, transposeB);
+
+      if (batchB === 1 && batchA === batch) {
+        // One 2-D product: the left batch folds into rows. The right operand is always a tensor of our own: XNNPACK
+        // caches its packing by tensor id, not shape, so the caller's data must not be packed under a view that
+        // another product could meet under a different shape (see kernel_fixes.ts).
+        let right = b3;
+        if (!transposeB) {
+          right = backend.makeOutput([1, K, N], 'float32');
+          temporaries.push(right);
+          backend.typedArrayFromHeap(right).set(backend.typedArrayFromHeap(b3));
+        }
+        const out = stockFunc({
+          inputs: { a: { dataId: a3.dataId, shape: [1, batchA * M, K], dtype: 'float32' }, b: right },
+          backend,
+          attrs: { transposeA: false, transposeB: false },
+        });
+        return { dataId: out.dataId, shape: outShape, dtype: 'float32' };
+      }
+
+      const out = backend.makeOutput(outShape, 'float32');
+      const aIndex = broadcastIndex(outerOut, outerA);
+      const bIndex = broadcastIndex(outerOut, outerB);
+      // XNNPACK caches the packed right operand by tensor id, so each right item gets a fresh tensor (a reused
+      // scratch tensor with new contents would be multiplied with stale packed weights).
+      let aItem: TensorInfo | undefined;
+      let bItem: TensorInfo | undefined;
+      let lastA = -1;
+      let lastB = -1;
+      try {
+        for (let i = 0; i < batch; i++) {
+          const ia = aIndex(i);
+          const ib = bIndex(i);
+          // Views are taken afresh after every allocation: a growing wasm heap detaches old ones.
+          if (ia !== lastA) {
+            if (aItem) backend.disposeData(aItem.dataId);
+            aItem = backend.makeOutput([1, M, K], 'float32');
+            backend.typedArrayFromHeap(aItem).set(backend.typedArrayFromHeap(a3).subarray(ia * M * K, (ia + 1) * M * K));
+            lastA = ia;
+          }
+          if (ib !== lastB) {
+            if (bItem) backend.disposeData(bItem.dataId);
+            bItem = backend.makeOutput([1, K, N], 'float32');
+            backend.typedArrayFromHeap(bItem).set(backend.typedArrayFromHeap(b3).subarray(ib * K * N, (ib + 1) * K * N));
+            lastB = ib;
+          }
+          const product = stockFunc({ inputs: { a: aItem!, b: bItem! }, backend, attrs: { transposeA: false, transposeB: false } });
+          backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(product), i * M * N);
+          backend.disposeData(product.dataId);
+        }
+      } finally {
+        if (aItem) backend.disposeData(aItem.dataId);
+        if (bItem) backend.disposeData(bItem.dataId);
+      }
+      return out;
+    } finally {
+      for (const t of temporaries) backend.disposeData(t.dataId);
+    }
+  };
+
+  unregisterKernel('BatchMatMul', 'wasm');
+  stockConfig = stock;
+  installed = kernelFunc as unknown as KernelFunc;
+  const config: KernelConfig = { ...stock, kernelFunc: installed };
+  registerKernel(config);
+}
+
+/** Maps a flat index over the broadcast batch shape `out` to the flat index over an operand's batch shape `own`. */
+function broadcastIndex(out: readonly number[], own: readonly number[]): (i: number) => number {
+  const size = util.sizeFromShape([...own]);
+  if (size === 1) return () => 0;
+  if (own.length === out.length && own.every((d, k) => d === out[k])) return (i) => i;
+  const padded = [...Array(out.length - own.length).fill(1), ...own] as number[];
+  return (i) => {
+    let rest = i;
+    let index = 0;
+    let stride = 1;
+    for (let k = out.length - 1; k >= 0; k--) {
+      const coord = rest % out[k]!;
+      rest = Math.floor(rest / out[k]!);
+      if (padded[k] !== 1) index += coord * stride;
+      stride *= padded[k]!;
+    }
+    return index;
+  };
+}
+
+/**
+ * Switches between this module's kernel (`true`) and tfjs's stock wasm `BatchMatMul` (`false`), for A/B
+ * benchmarks. Takes effect for the next `matMul`.
+ * @public
+ */
+export function useFastWasmBatchMatMul(enabled: boolean): void {
+  if (!installed || !stockConfig) throw new Error('useFastWasmBatchMatMul: the fast wasm BatchMatMul was never installed');
+  unregisterKernel('BatchMatMul', 'wasm');
+  registerKernel(enabled ? { ...stockConfig, kernelFunc: installed } : stockConfig);
+}

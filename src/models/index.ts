@@ -1,0 +1,13 @@
+/** Reformer and Transformer models built from reversible blocks. */
+export { type AttentionFactory, type AttentionSettings, type AttentionType, type AttentionTypeOptions } from './attention_types.js';
+export { type BlockOptions } from './block_options.js';
+export { FeedForward, type FeedForwardOptions, type FfActivation } from './feed_forward.js';
+export { EncoderBlock } from './encoder_block.js';
+export { DecoderBlock } from './decoder_block.js';
+export { EncoderDecoderBlock } from './encoder_decoder_block.js';
+export { EncDecAttention, EncDecAttentionLayer, type EncDecAttentionOptions } from './enc_dec_attention.js';
+export { type EncoderConfig, MaskFromPadSource } from './encoder_config.js';
+export { ReformerEncoder, XYAvg } from './reformer_encoder.js';
+export { TransformerEncoder } from './transformer_encoder.js';
+export { ReformerLM, type ReformerLMConfig } from './reformer_lm.js';
+export { Reformer, type ReformerConfig } from './reformer.js';

@@ -1,0 +1,5 @@
+/** Reversible layers: stacks whose backward pass reconstructs activations instead of storing them. */
+export { type Residue, ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.js';
+export { ReversibleSelect, ReversibleSelectLayer, ReversibleSwap } from './reversible_select.js';
+export { ReversibleHalfResidual, ReversibleHalfResidualLayer, type ReversibleHalfResidualOptions } from './reversible_half_residual.js';
+export { ReversibleSerial, ReversibleSerialLayer, type ReversibleSerialOptions } from './reversible_serial.js';

@@ -1,0 +1,117 @@
+import { useBackend } from '../../src/backend/backends.js';
+import { isFastWasmBatchMatMulInstalled, SMALL_PRODUCT_MACS, useFastWasmBatchMatMul } from '../../src/backend/fast_batch_matmul.js';
+import { tf } from '../../src/backend/tf.js';
+import { makeKey, normalFloats } from '../../src/rng/key.js';
+
+/** Runs `f` on a backend with tensors made from the same seeded data, and returns the result's values. */
+async function on(backend: 'cpu' | 'wasm', shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<{ shape: number[]; data: Float32Array }> {
+  await useBackend(backend);
+  return tf.tidy(() => {
+    const xs = shapes.map((s, i) => tf.tensor(normalFloats(makeKey(7 + i), s.reduce((p, d) => p * d, 1)), s));
+    const y = f(...xs);
+    return { shape: y.shape, data: y.dataSync() as Float32Array };
+  });
+}
+
+async function expectSameOnBothBackends(shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<void> {
+  const cpu = await on('cpu', shapes, f);
+  const wasm = await on('wasm', shapes, f);
+  expect(wasm.shape).toEqual(cpu.shape);
+  let worst = 0;
+  for (let i = 0; i < cpu.data.length; i++) worst = Math.max(worst, Math.abs(cpu.data[i]! - wasm.data[i]!));
+  expect(worst).toBeLessThan(1e-3);
+}
+
+describe('fast wasm BatchMatMul agrees with the cpu backend', () => {
+  test('importing tf.ts installs the kernel; it can be switched off and on (A/B benchmarks)', () => {
+    expect(isFastWasmBatchMatMulInstalled()).toBe(true);
+    useFastWasmBatchMatMul(false);
+    expect(isFastWasmBatchMatMulInstalled()).toBe(false);
+    useFastWasmBatchMatMul(true);
+    expect(isFastWasmBatchMatMulInstalled()).toBe(true);
+  });
+
+  const [B, M, K, N] = [3, 24, 32, 28];
+  expect(M * K * N).toBeGreaterThan(SMALL_PRODUCT_MACS);
+  for (const transposeA of [false, true]) {
+    for (const transposeB of [false, true]) {
+      test(`batched, transposeA=${transposeA}, transposeB=${transposeB}`, async () => {
+        const a = transposeA ? [B, K, M] : [B, M, K];
+        const b = transposeB ? [B, N, K] : [B, K, N];
+        await expectSameOnBothBackends([a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));
+      });
+      test(`2-D, transposeA=${transposeA}, transposeB=${transposeB}`, async () => {
+        const a = transposeA ? [K, M] : [M, K];
+        const b = transposeB ? [N, K] : [K, N];
+        await expectSameOnBothBackends([a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));
+      });
+      test(`broadcast right operand [1,K,N], transposeA=${transposeA}, transposeB=${transposeB}`, async () => {
+        const a = transposeA ? [B, K, M] : [B, M, K];
+        const b = transposeB ? [1, N, K] : [1, K, N];
+        await expectSameOnBothBackends([a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));
+      });
+      test(`broadcast left operand [1,M,K], transposeA=${transposeA}, transposeB=${transposeB}`, async () => {
+        const a = transposeA ? [1, K, M] : [1, M, K];
+        const b = transposeB ? [B, N, K] : [B, K, N];
+        await expectSameOnBothBackends([a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));
+      });
+    }
+  }
+
+  test('4-D operands with batch dims broadcasting both ways ([2,1] x [1,3]) match a plain reference', async () => {
+    // tfjs's own cpu kernel indexes batches modulo max(batchA, batchB), which is wrong for two-way broadcasting, so
+    // the reference here is a plain triple loop.
+    const a = normalFloats(makeKey(1), 2 * M * K);
+    const b = normalFloats(makeKey(2), 3 * K * N);
+    await useBackend('wasm');
+    const got = tf.tidy(() => tf.matMul(tf.tensor(a, [2, 1, M, K]), tf.tensor(b, [1, 3, K, N])).dataSync());
+    let worst = 0;
+    for (let i = 0; i < 2; i++) {
+      for (let j = 0; j < 3; j++) {
+        for (let m = 0; m < M; m++) {
+          for (let n = 0; n < N; n++) {
+            let sum = 0;
+            for (let k = 0; k < K; k++) sum += a[i * M * K + m * K + k]! * b[j * K * N + k * N + n]!;
+            worst = Math.max(worst, Math.abs(sum - got[((i * 3 + j) * M + m) * N + n]!));
+          }
+        }
+      }
+    }
+    expect(worst).toBeLessThan(1e-4);
+  });
+
+  test('4-D operands of equal batch shape', async () => {
+    await expectSameOnBothBackends([[2, 3, M, K], [2, 3, N, K]], (x, y) => tf.matMul(x, y, false, true));
+  });
+
+  test('one data buffer multiplied under two shapes (reshape views) gives right results both times', async () => {
+    // XNNPACK caches the packed right operand by tensor id; views share the id.
+    const f = (a1: tf.Tensor, a2: tf.Tensor, x: tf.Tensor) =>
+      tf.concat([tf.matMul(a1, x.reshape([32, 48])).flatten(), tf.matMul(a2, x.reshape([48, 32])).flatten()]);
+    await expectSameOnBothBackends([[3, 20, 32], [3, 20, 48], [1536]], f);
+  });
+
+  test('tiny products take the stock kernel and still agree', async () => {
+    await expectSameOnBothBackends([[5, 2, 3], [5, 4, 3]], (x, y) => tf.matMul(x, y, false, true));
+  });
+
+  test('gradients of a batched transposed product agree', async () => {
+    const f = (x: tf.Tensor, y: tf.Tensor) => {
+      const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, false, true).square().sum())([x, y]);
+      return tf.concat([ga!.flatten(), gb!.flatten()]);
+    };
+    await expectSameOnBothBackends([[B, M, K], [B, N, K]], f);
+  });
+
+  test('no tensors leak on wasm', async () => {
+    await useBackend('wasm');
+    const a = tf.ones([B, K, M]);
+    const b = tf.ones([B, N, K]);
+    const before = tf.memory().numTensors;
+    const bytesBefore = tf.memory().numBytes;
+    tf.matMul(a, b, true, true).dispose();
+    expect(tf.memory().numTensors).toBe(before);
+    expect(tf.memory().numBytes).toBe(bytesBefore);
+    tf.dispose([a, b]);
+  });
+});

@@ -12,11 +12,9 @@
  * respect to the input and every weight, inside `tf.tidy`; the time is the median of `--reps` passes after one
  * warm-up pass.
  *
- * Peak memory: the high-water mark of `tf.memory().numBytes` during one pass, sampled after every kernel
- * (`engine.runKernelFunc`), tensor creation and disposal by `bench/common/attention_memory.ts`, minus the bytes live
- * before the pass (weights, input). tfjs counts `numBytes` per tensor, so a reshape that shares its input's data
- * counts again: the figure can overstate the memory really allocated; scratch memory inside a kernel is not
- * counted.
+ * Peak memory: the high-water mark of live tensor bytes during one pass, each data buffer counted once, as
+ * measured by `bench/common/memory_meter.ts` (the same meter as bench/memory.ts), minus the bytes live before the
+ * pass (weights, input). Scratch memory a kernel frees before returning is not counted.
  *
  * Out-of-memory guard: on wasm, live tensors near 2 GiB corrupt silently, so a configuration whose estimated peak
  * exceeds `--limit-mib` (default 1.5 GiB) is not run and is reported as OOM. The estimate is
@@ -34,7 +32,7 @@ import { flattenTree, mapTree } from '../src/layers/tensor_tree.js';
 import type { Tensor } from '../src/layers/types.js';
 import { makeKey } from '../src/rng/key.js';
 import { normal } from '../src/rng/random.js';
-import { peakTensorBytes } from './common/attention_memory.js';
+import { installMemoryMeter, measurePeak } from './common/memory_meter.js';
 
 interface Options {
   json: boolean;
@@ -126,7 +124,7 @@ function measure(layer: Layer, length: number, o: Options): { ms: number; peakBy
   let peakBytes = 0;
   for (let r = 0; r < o.reps; r++) {
     const t0 = performance.now();
-    const { baselineBytes, peakBytes: peak } = peakTensorBytes(pass);
+    const { baselineBytes, peakBytes: peak } = measurePeak(pass);
     times.push(performance.now() - t0);
     peakBytes = Math.max(peakBytes, peak - baselineBytes);
   }
@@ -138,6 +136,7 @@ function measure(layer: Layer, length: number, o: Options): { ms: number; peakBy
 async function main(): Promise<void> {
   const o = parseArgs(process.argv.slice(2));
   await useBackend(o.backend);
+  installMemoryMeter();
   if (o.stockMatMul) useFastWasmBatchMatMul(false);
   const log = (s: string): void => {
     if (!o.json) console.log(s);

@@ -13,7 +13,7 @@ export { Fn, FnLayer, type FnOptions, type TensorFn } from './layers/fn.js';
 export { shapeDtype, signatureOf } from './layers/stack.js';
 export { flattenTree, treeLeaves, mapTree, disposeTree, namedTensors, treeFromNamed } from './layers/tensor_tree.js';
 export type { Tensor, Stack, ShapeDtype, Signature, TensorTree, Weights, State, Mode, InitResult } from './layers/types.js';
-export { Serial, SerialLayer, namedSerial, serialArity } from './combinators/serial.js';
+export { Serial, SerialLayer, namedSerial, serialArity, initInSequence } from './combinators/serial.js';
 export { Parallel, ParallelLayer } from './combinators/parallel.js';
 export { Branch } from './combinators/branch.js';
 export { Residual, type ResidualOptions } from './combinators/residual.js';

@@ -16,17 +16,7 @@ export class SerialLayer extends Layer {
   }
 
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
-    const weights: Weights = {};
-    const state: State = {};
-    let stack: ShapeDtype[] = signature;
-    const keys = splitKey(rng, this.sublayers.length);
-    this.sublayers.forEach((layer, i) => {
-      const inputs = layer.nIn === 1 ? stack[0]! : stack.slice(0, layer.nIn);
-      const made = atSublayer(i, () => layer.initialize(inputs, keys[i]!, shared));
-      weights[i] = made.weights;
-      state[i] = made.state;
-      stack = [...toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], layer.nOut, 'output'), ...stack.slice(layer.nIn)];
-    });
+    const { weights, state, stack } = initInSequence(this.sublayers, signature, rng, shared);
     return { weights, state, outputSignature: fromList(stack) };
   }
 
@@ -45,6 +35,32 @@ export class SerialLayer extends Layer {
     });
     return [fromList(stack), newState];
   }
+}
+
+/**
+ * Initialises `layers` one after another with stack semantics, threading signatures from `signature`: each layer's
+ * weights and state under its index, and the stack of signatures left at the end. What `Serial` and the reversible
+ * stacks share.
+ * @public
+ */
+export function initInSequence(
+  layers: readonly Layer[],
+  signature: readonly ShapeDtype[],
+  rng: Key,
+  shared: SharedInits,
+): { weights: Weights; state: State; stack: ShapeDtype[] } {
+  const weights: Weights = {};
+  const state: State = {};
+  let stack: ShapeDtype[] = [...signature];
+  const keys = splitKey(rng, layers.length);
+  layers.forEach((layer, i) => {
+    const inputs = layer.nIn === 1 ? stack[0]! : stack.slice(0, layer.nIn);
+    const made = atSublayer(i, () => layer.initialize(inputs, keys[i]!, shared));
+    weights[i] = made.weights;
+    state[i] = made.state;
+    stack = [...toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], layer.nOut, 'output'), ...stack.slice(layer.nIn)];
+  });
+  return { weights, state, stack };
 }
 
 /**

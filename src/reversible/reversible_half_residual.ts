@@ -1,9 +1,9 @@
 import { tf } from '../backend/tf.js';
+import { initInSequence, serialArity, SerialLayer } from '../combinators/serial.js';
 import { Layer, type SharedInits } from '../layers/base.js';
 import { fromList, toList } from '../layers/stack.js';
 import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
 import { type Key, splitKey } from '../rng/key.js';
-import { serialArity, SerialLayer } from '../combinators/serial.js';
 import { atSublayer, flattenLayers, type LayerLike, subtree } from '../combinators/sublayer_call.js';
 import { type Residue, ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.js';
 import { differentiableLeaves, gradientTree, isDifferentiable, view } from './tensor_lifetimes.js';
@@ -44,17 +44,7 @@ export class ReversibleHalfResidualLayer extends ReversibleLayer {
 
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const [accumulator, ...context] = signature;
-    const weights: Weights = {};
-    const state: State = {};
-    let stack: ShapeDtype[] = context;
-    const keys = splitKey(rng, this.sublayers.length);
-    this.sublayers.forEach((layer, i) => {
-      const inputs = layer.nIn === 1 ? stack[0]! : stack.slice(0, layer.nIn);
-      const made = atSublayer(i, () => layer.initialize(inputs, keys[i]!, shared));
-      weights[i] = made.weights;
-      state[i] = made.state;
-      stack = [...toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], layer.nOut, 'output'), ...stack.slice(layer.nIn)];
-    });
+    const { weights, state, stack } = initInSequence(this.sublayers, context, rng, shared);
     const residual = stack[0]!;
     if (residual.shape.join(',') !== accumulator!.shape.join(',')) {
       throw new Error(

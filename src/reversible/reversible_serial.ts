@@ -1,10 +1,10 @@
 import { tf } from '../backend/tf.js';
+import { initInSequence, serialArity } from '../combinators/serial.js';
 import { Layer, type SharedInits } from '../layers/base.js';
 import { fromList, toList } from '../layers/stack.js';
 import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
 import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
 import { type Key, splitKey } from '../rng/key.js';
-import { serialArity } from '../combinators/serial.js';
 import { atSublayer, flattenLayers, type LayerLike, subtree } from '../combinators/sublayer_call.js';
 import { type Residue, ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.js';
 import {
@@ -93,17 +93,7 @@ export class ReversibleSerialLayer extends ReversibleLayer {
   }
 
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
-    const weights: Weights = {};
-    const state: State = {};
-    let stack: ShapeDtype[] = signature;
-    const keys = splitKey(rng, this.sublayers.length);
-    this.sublayers.forEach((layer, i) => {
-      const inputs = layer.nIn === 1 ? stack[0]! : stack.slice(0, layer.nIn);
-      const made = atSublayer(i, () => layer.initialize(inputs, keys[i]!, shared));
-      weights[i] = made.weights;
-      state[i] = made.state;
-      stack = [...toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], layer.nOut, 'output'), ...stack.slice(layer.nIn)];
-    });
+    const { weights, state, stack } = initInSequence(this.sublayers, signature, rng, shared);
     return { weights, state, outputSignature: fromList(stack) };
   }
 

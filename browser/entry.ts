@@ -10,6 +10,21 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export * from '../src/index.js';
 
+// The NER tagger, its exported-directory loader and the one-step trainer, which the demo page (recipes/demo/)
+// uses and the package root does not export yet. Explicit exports take precedence over the `export *` above, so
+// these stay valid when the root starts exporting the same names.
+export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from '../src/ner/export/load.js';
+export { TaggerLoadError, TAGGER_FILES, TAGGER_FORMAT, TAGGER_FORMAT_VERSION, type TaggerManifest } from '../src/ner/export/format.js';
+export { taggerFiles } from '../src/ner/export/save.js';
+export { NerTagger, type NerTaggerParts, type TaggedSentence, type TokenTags } from '../src/ner/tagger/ner_tagger.js';
+export { entitiesOf, type TaggedEntity } from '../src/ner/tagger/entities.js';
+export { NerTaggerModel, NerLoss } from '../src/ner/model/build.js';
+export { type NerModelConfig, resolveNerModelConfig } from '../src/ner/model/config.js';
+export { encodeFeatures, featureLayout, type FeatureLayout } from '../src/ner/model/features.js';
+export type { NerModelSizes } from '../src/ner/model/token_embedding.js';
+export type { NerVocabs } from '../src/ner/dataset/vocabs.js';
+export { trainStep, type StepResult } from '../src/training/train_step.js';
+
 /** The folder the wasm binaries are loaded from: the folder of this bundle. */
 export const wasmBinariesUrl: string = new URL('./', import.meta.url).href;
 

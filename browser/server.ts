@@ -5,6 +5,9 @@
  * with the MIME types browsers insist on (`application/wasm` for WebAssembly streaming compilation,
  * `text/javascript` for modules) and the cross-origin isolation headers (COOP/COEP) that make
  * `SharedArrayBuffer` available, so tfjs-backend-wasm can load its threaded binary. It binds 127.0.0.1 only.
+ *
+ * Other folders can be mounted at URL prefixes (`mounts: { '/model/': 'runs/ner/model' }`): that is how the demo
+ * page finds an exported model directory that lives outside the build.
  */
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
@@ -47,6 +50,12 @@ export interface ServerOptions {
   port?: number;
   /** Address to bind (default 127.0.0.1). */
   host?: string;
+  /**
+   * Folders served at URL prefixes instead of the same path under `root`: `{ '/model/': '/path/to/model' }`
+   * serves `/model/tagger.json` from `/path/to/model/tagger.json`. Prefixes start and end with `/`; the longest
+   * matching one wins. Nothing outside a mounted folder is reachable through it.
+   */
+  mounts?: Readonly<Record<string, string>>;
   /** Called once per request after the response is sent, e.g. for logging. */
   onRequest?: (method: string, path: string, status: number) => void;
 }
@@ -64,8 +73,14 @@ export interface StaticServer {
 export async function startServer(options: ServerOptions): Promise<StaticServer> {
   const root = resolve(options.root);
   const host = options.host ?? '127.0.0.1';
+  const mounts = Object.entries(options.mounts ?? {})
+    .map(([prefix, dir]) => {
+      if (!/^\/(.+\/)?$/.test(prefix) || prefix === '/') throw new Error(`startServer: a mount prefix must start and end with '/' (and not be '/'), got '${prefix}'`);
+      return { prefix, dir: resolve(dir) };
+    })
+    .sort((a, b) => b.prefix.length - a.prefix.length);
   const server = createServer((req, res) => {
-    handle(root, req, res).then(
+    handle(root, mounts, req, res).then(
       (status) => options.onRequest?.(req.method ?? '', req.url ?? '', status),
       (error: unknown) => {
         if (!res.headersSent) send(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
@@ -100,7 +115,7 @@ function send(res: ServerResponse, status: number, body: string): number {
   return status;
 }
 
-async function handle(root: string, req: IncomingMessage, res: ServerResponse): Promise<number> {
+async function handle(root: string, mounts: ReadonlyArray<{ prefix: string; dir: string }>, req: IncomingMessage, res: ServerResponse): Promise<number> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, 405, 'method not allowed\n');
@@ -112,8 +127,15 @@ async function handle(root: string, req: IncomingMessage, res: ServerResponse): 
     return send(res, 400, 'bad request\n');
   }
   if (pathname.includes('\0')) return send(res, 400, 'bad request\n');
-  let file = resolve(join(root, pathname));
-  if (file !== root && !file.startsWith(root + sep)) return send(res, 403, 'forbidden\n');
+  let base = root;
+  let rest = pathname;
+  const mount = mounts.find((m) => pathname.startsWith(m.prefix) || `${pathname}/` === m.prefix);
+  if (mount) {
+    base = mount.dir;
+    rest = pathname.slice(mount.prefix.length - 1) || '/';
+  }
+  let file = resolve(join(base, rest));
+  if (file !== base && !file.startsWith(base + sep)) return send(res, 403, 'forbidden\n');
   let info = await stat(file).catch(() => null);
   if (info?.isDirectory()) {
     if (!pathname.endsWith('/')) {

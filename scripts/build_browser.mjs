@@ -7,6 +7,8 @@
 //                  and bundles none of it
 //   *.wasm         tfjs-backend-wasm's binaries, which trax.js points setWasmPaths at (relative to its own URL)
 //   *.html         the pages of browser/ (the test harness)
+//   demo/          the NER demo page of recipes/demo/: index.html, demo.css, sample.json and demo.js, which imports
+//                  the library from ../trax.js (it bundles none of it: one copy of trax-ts and tfjs in the page)
 // Usage: node scripts/build_browser.mjs [--minify] [--outdir DIR]
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -103,6 +105,30 @@ await build({
 // The page-side checks: the library reaches them as an argument, so nothing of src/ (or tfjs) is bundled here.
 await build({ ...common, entryPoints: { checks: 'browser/checks.ts' } });
 
+/**
+ * The demo imports the library as `browser/entry.js` (so TypeScript checks it against the sources); in the bundle
+ * that import becomes `../trax.js`, the library bundle beside it. Any other way into src/ or tfjs would bundle a
+ * second copy of them (two tfjs engines in one page), so it fails the build.
+ */
+const libraryFromTraxJs = {
+  name: 'library-from-trax-js',
+  setup(b) {
+    b.onResolve({ filter: /.*/ }, (args) => {
+      if (args.kind === 'entry-point') return undefined;
+      if (/(^|\/)browser\/entry(\.js|\.ts)?$/.test(args.path)) return { path: '../trax.js', external: true };
+      if (/^\.\.?\//.test(args.path)) {
+        const target = resolve(dirname(args.importer), args.path);
+        if (!target.startsWith(join(root, 'recipes', 'demo'))) {
+          return { errors: [{ text: `the demo must reach the library through browser/entry.js (bundled as ../trax.js), not ${args.path}` }] };
+        }
+        return undefined;
+      }
+      return { errors: [{ text: `the demo must reach the library through browser/entry.js (bundled as ../trax.js), not the package ${args.path}` }] };
+    });
+  },
+};
+await build({ ...common, entryPoints: { 'demo/demo': 'recipes/demo/main.ts' }, plugins: [libraryFromTraxJs] });
+
 const require = createRequire(join(root, 'package.json'));
 const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
 const copied = [];
@@ -114,4 +140,9 @@ for (const file of readdirSync(join(root, 'browser')).filter((f) => f.endsWith('
   copyFileSync(join(root, 'browser', file), join(outdir, file));
   copied.push(file);
 }
-console.log(`built ${outdir} in ${Date.now() - started} ms (trax.js, checks.js, ${copied.join(', ')})`);
+mkdirSync(join(outdir, 'demo'), { recursive: true });
+for (const file of ['index.html', 'demo.css', 'sample.json']) {
+  copyFileSync(join(root, 'recipes', 'demo', file), join(outdir, 'demo', file));
+  copied.push(`demo/${file}`);
+}
+console.log(`built ${outdir} in ${Date.now() - started} ms (trax.js, checks.js, demo/demo.js, ${copied.join(', ')})`);

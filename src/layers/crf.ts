@@ -71,18 +71,36 @@ export function CrfLoss(nTags: number): CrfLossLayer {
   return new CrfLossLayer(nTags);
 }
 
+type GradSave = (tensors: Tensor[]) => void;
+
+/**
+ * `log(sum(exp(x)))` over the last axis (dropped), with its gradient `softmax(x)` written out. tfjs's own
+ * `logSumExp` differentiates through its `max` shift, a broadcasting `Equal` that is very slow on wasm (it was most
+ * of a CRF training step there); the values are the same.
+ */
+const logSumExpLast = tf.customGrad(((x: Tensor, save: GradSave) => {
+  const shift = tf.max(x, -1, true);
+  const lse = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), -1, true)), shift);
+  save([x, lse]);
+  return {
+    value: tf.squeeze(lse, [-1]),
+    gradFunc: (dy: Tensor, saved: Tensor[]) => [tf.mul(tf.expandDims(dy, -1), tf.exp(tf.sub(saved[0]!, saved[1]!)))],
+  };
+}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor) => Tensor;
+
 /** log Z per sequence [B] by the forward algorithm; masked steps keep the previous forward scores. */
 function logPartition(emissions: Tensor, mask: Tensor, transitions: Tensor, start: Tensor, end: Tensor): Tensor {
   const steps = tf.unstack(emissions, 1);
   const maskSteps = tf.unstack(mask, 1);
+  const transposed = tf.transpose(transitions); // [j, i]
   let alpha = tf.add(start, steps[0]!);
   for (let t = 1; t < steps.length; t++) {
     // alpha[b, j] = logsumexp_i(alpha[b, i] + A[i, j]) + E[b, t, j]
-    const next = tf.logSumExp(tf.add(alpha.expandDims(2), transitions), 1).add(steps[t]!);
+    const next = logSumExpLast(tf.add(alpha.expandDims(1), transposed)).add(steps[t]!);
     const keep = maskSteps[t]!.expandDims(1);
     alpha = tf.add(tf.mul(next, keep), tf.mul(alpha, tf.sub(1, keep)));
   }
-  return tf.logSumExp(tf.add(alpha, end), 1).mul(tf.minimum(mask.sum(1), 1));
+  return logSumExpLast(tf.add(alpha, end)).mul(tf.minimum(mask.sum(1), 1));
 }
 
 /** The score of the gold tag sequence per sequence [B]. */

@@ -1,6 +1,7 @@
 /**
- * Named-entity recognition support: corpus readers, tag schemes, vocabularies, entity-level evaluation and a
- * GMB-style tokenizer. No tensors here; the tagger model builds on these.
+ * Named-entity recognition: corpus readers, tag schemes, vocabularies, entity-level evaluation, a GMB-style
+ * tokenizer, the tagger model, tagging raw text, and exported models. `browser.ts` is the part without Node's
+ * `fs`/`zlib` (everything here but the corpus readers and the directory export/load).
  */
 
 export type { Sentence } from './sentence.js';
@@ -51,3 +52,24 @@ export { printfFixed } from './eval/printf_fixed.js';
 export { tokenize, tokenizeWords, type Token } from './tokenize.js';
 export { detokenize } from './detokenize.js';
 export { splitSentences, type TextSentence } from './split_sentences.js';
+
+export { buildNerVocabs, nerVocabsToJSON, nerVocabsFromJSON, type NerVocabs, type NerVocabOptions, type NerVocabsJSON } from './dataset/vocabs.js';
+export { encodeExample, encodeExamples } from './dataset/examples.js';
+export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
+export { readNerCorpus, loadNerSplits, corpusFormatOf, NER_SPLIT, type NerCorpusFormat, type ReadNerCorpusOptions } from './dataset/load_corpus.js';
+
+export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
+export { featureLayout, encodeFeatures, type FeatureLayout } from './model/features.js';
+export { TokenEmbedding, type NerModelSizes } from './model/token_embedding.js';
+export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
+export { NerTaggerModel, NerLoss } from './model/build.js';
+
+export { NerTagger, type NerTaggerParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
+export { entitiesOf, type TaggedEntity } from './tagger/entities.js';
+export { argmaxDecode, constrainedDecode, crfDecode, iob2Constraints, type DecodedTags, type SoftmaxDecoding } from './tagger/decode.js';
+export { formatNerReport } from './tagger/report.js';
+
+export { TAGGER_FORMAT, TAGGER_FORMAT_VERSION, TAGGER_FILES, TaggerLoadError, type TaggerManifest } from './export/format.js';
+export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from './export/load.js';
+export { taggerFiles, taggerWeights } from './export/save.js';
+export { exportTagger, directoryFiles, loadTaggerFromDirectory } from './export/node_files.js';

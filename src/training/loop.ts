@@ -142,6 +142,8 @@ export class TrainingLoop {
   private rng: Key;
   private readonly initKeys: [Key, Key];
   private slots: SlotTree[] = [];
+  /** Slots of each train task's loss layer, when it has weights of its own (trained with the model, as in Trax). */
+  private lossSlots: Array<SlotTree | undefined> = [];
   private optimizerSteps: number[];
   private accumulators: Accumulator[];
   private _history = new History();
@@ -219,13 +221,17 @@ export class TrainingLoop {
 
     for (const [i, task] of this.tasks.entries()) {
       const taskSignature = i === 0 ? signature : this.batchSignature(await task.labeledData.peek());
-      this.checkEnd(`TrainTask ${i}`, task.lossLayer, 'loss', modelOutput, taskSignature.slice(this.model.nIn));
+      const taskOutput = i === 0 ? modelOutput : this.modelOutputFor(signature, taskSignature, modelOutput);
+      this.checkEnd(`TrainTask ${i}`, task.lossLayer, 'loss', taskOutput, taskSignature.slice(this.model.nIn));
       this.slots.push(task.optimizer.treeInit(this.model.weights));
+      const lossWeights = task.lossLayer.weights;
+      this.lossSlots.push(treeLeaves(lossWeights).length > 0 ? task.optimizer.treeInit(lossWeights) : undefined);
     }
     for (const [i, evalTask] of this.evalTasks.entries()) {
       const evalSignature = this.batchSignature(await evalTask.labeledData.peek());
+      const evalOutput = this.modelOutputFor(signature, evalSignature, modelOutput);
       evalTask.metrics.forEach((metric, m) =>
-        this.checkEnd(`EvalTask ${i}`, metric, `metric ${evalTask.metricNames[m]}`, modelOutput, evalSignature.slice(this.model.nIn)),
+        this.checkEnd(`EvalTask ${i}`, metric, `metric ${evalTask.metricNames[m]}`, evalOutput, evalSignature.slice(this.model.nIn)),
       );
     }
     if (this.evalModel !== this.model) this.initEvalModel(signature);
@@ -242,6 +248,19 @@ export class TrainingLoop {
       if (latest) await this.restore(latest);
       await this.rewriteMetricsFile();
     }
+  }
+
+  /**
+   * The model's output signature for another task's batches: the first train batch's when their inputs have the
+   * same shapes, else inferred from the other inputs (batches of other sizes or lengths), with throwaway weights.
+   */
+  private modelOutputFor(first: readonly ShapeDtype[], other: readonly ShapeDtype[], firstOutput: ShapeDtype[]): ShapeDtype[] {
+    const inputs = other.slice(0, this.model.nIn);
+    if (describeSignature(inputs) === describeSignature(first.slice(0, this.model.nIn))) return firstOutput;
+    const made = this.model.initialize(inputs.length === 1 ? inputs[0]! : inputs, this.initKeys[0], new Map());
+    const live = new Set(treeLeaves(this.model.weights).concat(treeLeaves(this.model.state)));
+    for (const t of [...treeLeaves(made.weights), ...treeLeaves(made.state)]) if (!live.has(t)) t.dispose();
+    return toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], this.model.nOut, 'output');
   }
 
   private batchSignature(batch: readonly NDArray[]): ShapeDtype[] {
@@ -335,7 +354,18 @@ export class TrainingLoop {
     const state = this.model.state;
     let result;
     try {
-      result = trainStep({ model: this.model, lossLayer: task.lossLayer, optimizer: task.optimizer }, batch, weights, state, this.slots[t]!, stepRng, step, this.optimizerSteps[t]!, learningRate);
+      result = trainStep(
+        { model: this.model, lossLayer: task.lossLayer, optimizer: task.optimizer },
+        batch,
+        weights,
+        state,
+        this.slots[t]!,
+        stepRng,
+        step,
+        this.optimizerSteps[t]!,
+        learningRate,
+        this.lossSlots[t],
+      );
     } catch (error) {
       if (error instanceof NonFiniteError) {
         const last = this._lastCheckpoint ? `the last checkpoint (step ${this._lastCheckpoint.step}) is intact` : 'no checkpoint was written';
@@ -353,6 +383,14 @@ export class TrainingLoop {
     disposeReplaced(state, result.state);
     disposeReplaced(this.slots[t]!, result.slots);
     this.slots[t] = result.slots;
+    const oldLossSlots = this.lossSlots[t];
+    if (oldLossSlots !== undefined && result.lossSlots !== undefined) {
+      const oldLossWeights = task.lossLayer.weights;
+      task.lossLayer.weights = result.lossWeights;
+      disposeReplaced(oldLossWeights, result.lossWeights);
+      disposeReplaced(oldLossSlots, result.lossSlots);
+      this.lossSlots[t] = result.lossSlots;
+    }
     if (this.evalModel !== this.model) {
       this.evalModel.weights = result.weights;
       this.evalModel.state = result.state;
@@ -517,7 +555,34 @@ export class TrainingLoop {
     this.tasks.forEach((_, i) => {
       for (const [p, t] of namedSlots(this.model, this.model.weights, this.slots[i]!, String(i))) slots.set(p, t);
     });
-    return { weights: namedTensors(this.model), state: namedTensors(this.model, this.model.state), slots };
+    const weights = namedTensors(this.model);
+    for (const [p, t] of this.lossTensors()) weights.set(p, t);
+    for (const [p, t] of this.lossSlotTensors()) slots.set(p, t);
+    return { weights, state: namedTensors(this.model, this.model.state), slots };
+  }
+
+  /**
+   * The weights of the train tasks' loss layers that have any, by path: `loss/<task>/<layer path>`, such as
+   * `loss/0/CrfLoss_17/transitions` (none for weightless losses, so such checkpoints are unchanged).
+   */
+  private lossTensors(): Map<string, tf.Tensor> {
+    const named = new Map<string, tf.Tensor>();
+    this.tasks.forEach((task, i) => {
+      if (this.lossSlots[i] === undefined) return;
+      for (const [p, t] of namedTensors(task.lossLayer)) named.set(`loss/${i}/${p}`, t);
+    });
+    return named;
+  }
+
+  /** The optimizer slots of the loss layers' weights, by path: `<task>/loss/<layer path>/<slot>`. */
+  private lossSlotTensors(): Map<string, tf.Tensor> {
+    const named = new Map<string, tf.Tensor>();
+    this.tasks.forEach((task, i) => {
+      const slots = this.lossSlots[i];
+      if (slots === undefined) return;
+      for (const [p, t] of namedSlots(task.lossLayer, task.lossLayer.weights, slots, `${i}/loss`)) named.set(p, t);
+    });
+    return named;
   }
 
   private checkpointMeta(): LoopCheckpointMeta {
@@ -557,12 +622,17 @@ export class TrainingLoop {
     const used = new Set<tf.Tensor>();
     try {
       const weights = this.model.weights;
-      checkFits(dir, 'weight', tensors.weights, namedTensors(this.model, weights));
+      const expectedWeights = namedTensors(this.model, weights);
+      const lossTensors = this.lossTensors();
+      for (const [p, t] of lossTensors) expectedWeights.set(p, t);
+      checkFits(dir, 'weight', tensors.weights, expectedWeights);
       checkFits(dir, 'state', tensors.state, namedTensors(this.model, this.model.state));
       const expectedSlots = new Map<string, tf.Tensor>();
       this.tasks.forEach((_, i) => {
         for (const [p, t] of namedSlots(this.model, weights, this.slots[i]!, String(i))) expectedSlots.set(p, t);
       });
+      const lossSlotTensors = this.lossSlotTensors();
+      for (const [p, t] of lossSlotTensors) expectedSlots.set(p, t);
       checkFits(dir, 'optimizer slot', tensors.slots, expectedSlots);
       if (!meta || !Array.isArray(meta.data?.train) || meta.data.train.length !== this.tasks.length || meta.data.eval.length !== this.evalTasks.length) {
         throw new CheckpointError(`checkpoint ${dir} was written by a loop with other tasks (or has no loop metadata)`);
@@ -582,6 +652,17 @@ export class TrainingLoop {
       const newState = treeFromNamed(this.model, state, lookup(tensors.state));
       const newSlots = this.tasks.map((_, i) => slotsFromNamed(this.model, weights, this.slots[i]!, tensors.slots, String(i)));
       for (const s of newSlots) for (const t of treeLeaves(s)) used.add(t);
+      const newLoss = this.tasks.map((task, i) => {
+        const slots = this.lossSlots[i];
+        if (slots === undefined) return undefined;
+        const lossWeights = task.lossLayer.weights;
+        const prefix = `loss/${i}/`;
+        return {
+          weights: treeFromNamed(task.lossLayer, lossWeights, (p) => lookup(tensors.weights)(prefix + p)),
+          slots: slotsFromNamed(task.lossLayer, lossWeights, slots, tensors.slots, `${i}/loss`),
+        };
+      });
+      for (const l of newLoss) if (l) for (const t of treeLeaves(l.slots)) used.add(t);
 
       this.model.weights = newWeights;
       this.model.state = newState;
@@ -589,6 +670,15 @@ export class TrainingLoop {
       disposeReplaced(state, newState);
       this.slots.forEach((old, i) => disposeReplaced(old, newSlots[i]!));
       this.slots = newSlots;
+      newLoss.forEach((l, i) => {
+        if (!l) return;
+        const task = this.tasks[i]!;
+        const oldWeights = task.lossLayer.weights;
+        task.lossLayer.weights = l.weights;
+        disposeReplaced(oldWeights, l.weights);
+        disposeReplaced(this.lossSlots[i]!, l.slots);
+        this.lossSlots[i] = l.slots;
+      });
       if (this.evalModel !== this.model) {
         this.evalModel.weights = newWeights;
         this.evalModel.state = newState;
@@ -609,10 +699,12 @@ export class TrainingLoop {
     this.log(stepLine(this._step, `Restored the checkpoint ${dir}`));
   }
 
-  /** Frees the optimizer slots (the model keeps its weights). */
+  /** Frees the optimizer slots (the model and the loss layers keep their weights). */
   dispose(): void {
     for (const s of this.slots) disposeTree(s);
+    for (const s of this.lossSlots) if (s) disposeTree(s);
     this.slots = [];
+    this.lossSlots = [];
   }
 }
 

@@ -7,7 +7,7 @@ import type { Layer } from '../layers/base.js';
 import { fromList, toList } from '../layers/stack.js';
 import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
 import type { Stack, State, Tensor, Weights } from '../layers/types.js';
-import type { SlotTree, Optimizer } from '../optimizers/optimizer.js';
+import type { SlotTree, Optimizer, TreeUpdate } from '../optimizers/optimizer.js';
 import { type Key, splitKey } from '../rng/key.js';
 
 /** The model and loss of a training task, wired as Trax's `Serial(model, loss)`. */
@@ -38,6 +38,10 @@ export interface StepResult {
   weights: Weights;
   slots: SlotTree;
   state: State;
+  /** The loss layer's updated weights (its input weights when it has none). */
+  lossWeights: Weights;
+  /** The loss layer's updated optimizer slots (undefined when it has no weights). */
+  lossSlots: SlotTree | undefined;
 }
 
 /**
@@ -61,7 +65,9 @@ export class NonFiniteError extends Error {
 
 /**
  * Computes the loss and its gradients with respect to every distinct weight tensor, checks they are finite,
- * and applies the optimizer. Inputs are not disposed; on success the result's tensors are new (or reused from
+ * and applies the optimizer. As in Trax, where the trained model is `Serial(model, lossLayer)`, a loss layer with
+ * weights of its own (a CRF's transition scores) is trained too: pass its slots as `lossSlots` (one optimizer
+ * update covers both, so gradient clipping and the norms are global). Inputs are not disposed; on success the result's tensors are new (or reused from
  * the inputs where unchanged, such as an untouched state), on failure nothing new survives.
  *
  * Differentiating the pure function directly means a layer with its own `tf.customGrad` (the reversible
@@ -77,11 +83,14 @@ export function trainStep(
   step: number,
   optimizerStep: number,
   learningRate: number,
+  lossSlots?: SlotTree,
 ): StepResult {
   const { model, lossLayer, optimizer } = task;
-  const leaves = treeLeaves(weights);
-  if (leaves.length === 0) throw new Error(`the model ${model.name} has no weights to train`);
+  const modelLeaves = treeLeaves(weights);
+  if (modelLeaves.length === 0) throw new Error(`the model ${model.name} has no weights to train`);
   const lossWeights = lossLayer.weights;
+  const trainLoss = lossSlots !== undefined && treeLeaves(lossWeights).length > 0;
+  const leaves = trainLoss ? [...modelLeaves, ...treeLeaves(lossWeights).filter((t) => !modelLeaves.includes(t))] : modelLeaves;
   let newState: State = state;
   const f = (): tf.Scalar => {
     // A weight shared by several layers is one tensor, so its gradient is accumulated over all its uses.
@@ -100,16 +109,30 @@ export function trainStep(
     }
     const gradOf = new Map(leaves.map((t, i) => [t, grads[i] ?? tf.zerosLike(t)]));
     const gradTree = mapTree(weights, (t) => gradOf.get(t)!);
-    const update = optimizer.treeUpdate(optimizerStep, gradTree, weights, slots, learningRate);
+    const update = trainLoss
+      ? splitUpdate(
+          optimizer.treeUpdate(
+            optimizerStep,
+            { model: gradTree, loss: mapTree(lossWeights, (t) => gradOf.get(t)!) },
+            { model: weights, loss: lossWeights },
+            { model: slots, loss: lossSlots! },
+            learningRate,
+          ),
+        )
+      : { ...optimizer.treeUpdate(optimizerStep, gradTree, weights, slots, learningRate), lossWeights, lossSlots };
     tf.dispose([...gradOf.values()]);
     const [gradientsL2, weightsL2] = [update.gradientsL2.dataSync()[0]!, update.weightsL2.dataSync()[0]!];
     tf.dispose([update.gradientsL2, update.weightsL2]);
     if (!Number.isFinite(gradientsL2)) {
       disposeNew(update.weights, weights);
       disposeNew(update.slots, slots);
+      if (trainLoss) {
+        disposeNew(update.lossWeights, lossWeights);
+        disposeNew(update.lossSlots!, lossSlots!);
+      }
       throw new NonFiniteError(step, 'gradients', gradientsL2, `the gradients of ${lossLayer.name} are not finite (norm ${gradientsL2}); training stopped before updating the weights`);
     }
-    return { loss, gradientsL2, weightsL2, weights: update.weights, slots: update.slots, state: newState };
+    return { loss, gradientsL2, weightsL2, weights: update.weights, slots: update.slots, state: newState, lossWeights: update.lossWeights, lossSlots: update.lossSlots };
   } catch (error) {
     tf.dispose(stateCreated);
     tf.dispose(grads.filter((g): g is Tensor => g != null));
@@ -117,6 +140,19 @@ export function trainStep(
   } finally {
     value.dispose();
   }
+}
+
+/** The halves of an update of the tree `{ model, loss }`. */
+function splitUpdate(update: TreeUpdate): Omit<TreeUpdate, 'weights' | 'slots'> & { weights: Weights; slots: SlotTree; lossWeights: Weights; lossSlots: SlotTree } {
+  const part = (tree: Weights, key: string): Weights => tree[key] as Weights;
+  return {
+    gradientsL2: update.gradientsL2,
+    weightsL2: update.weightsL2,
+    weights: part(update.weights, 'model'),
+    slots: part(update.slots, 'model'),
+    lossWeights: part(update.weights, 'loss'),
+    lossSlots: part(update.slots, 'loss'),
+  };
 }
 
 function disposeNew(tree: Weights, old: Weights): void {

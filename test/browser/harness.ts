@@ -52,6 +52,8 @@ export interface BrowserSession {
   readonly errors: string[];
   /** Every console message, for diagnostics. */
   readonly messages: string[];
+  /** The entries of {@link errors} that came from one page. */
+  errorsOf(page: Page): string[];
   readonly timings: Record<string, number>;
   openPage(path?: string): Promise<Page>;
   close(): Promise<void>;
@@ -59,8 +61,14 @@ export interface BrowserSession {
 
 const repoRoot = resolve(__dirname, '..', '..');
 
+/** Options of {@link startBrowserSession}. */
+export interface BrowserSessionOptions {
+  /** Folders the server mounts at URL prefixes (see `ServerOptions.mounts`), e.g. model directories. */
+  mounts?: Readonly<Record<string, string>>;
+}
+
 /** Builds the bundle, starts the server and Chromium. */
-export async function startBrowserSession(): Promise<BrowserSession> {
+export async function startBrowserSession(options: BrowserSessionOptions = {}): Promise<BrowserSession> {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`no Chromium at ${CHROMIUM_PATH}: CI must install it (\`apt-get install -y chromium\` in .ci/run) or set CHROMIUM_PATH`);
   }
@@ -83,7 +91,7 @@ export async function startBrowserSession(): Promise<BrowserSession> {
     timings['buildMs'] = Date.now() - t;
 
     t = Date.now();
-    const server = await startServer({ root: outdir });
+    const server = await startServer({ root: outdir, ...(options.mounts ? { mounts: options.mounts } : {}) });
     cleanup.push(() => server.close());
     const userDataDir = mkdtempSync(join(tmpdir(), 'trax-chromium-'));
     cleanup.push(() => rmSync(userDataDir, { recursive: true, force: true }));
@@ -97,21 +105,29 @@ export async function startBrowserSession(): Promise<BrowserSession> {
 
     const errors: string[] = [];
     const messages: string[] = [];
+    const byPage = new WeakMap<Page, string[]>();
     const openPage = async (path = 'test.html'): Promise<Page> => {
       const page = await context.newPage();
+      const own: string[] = [];
+      byPage.set(page, own);
+      const error = (text: string): void => {
+        errors.push(text);
+        own.push(text);
+      };
       page.on('console', (m: ConsoleMessage) => {
         messages.push(`${m.type()}: ${m.text()}`);
-        if (m.type() === 'error') errors.push(`console.error on ${path}: ${m.text()} (${m.location().url})`);
+        if (m.type() === 'error') error(`console.error on ${path}: ${m.text()} (${m.location().url})`);
       });
-      page.on('pageerror', (e) => errors.push(`uncaught in ${path}: ${e.stack ?? e.message}`));
-      page.on('requestfailed', (r) => errors.push(`request failed on ${path}: ${r.url()} (${r.failure()?.errorText})`));
+      page.on('pageerror', (e) => error(`uncaught in ${path}: ${e.stack ?? e.message}`));
+      page.on('requestfailed', (r) => error(`request failed on ${path}: ${r.url()} (${r.failure()?.errorText})`));
       page.on('response', (r) => {
-        if (r.status() >= 400) errors.push(`HTTP ${r.status()} for ${r.url()}`);
+        if (r.status() >= 400) error(`HTTP ${r.status()} for ${r.url()}`);
       });
       await page.goto(server.url + path);
       return page;
     };
-    return { url: server.url, context, server, errors, messages, timings, openPage, close };
+    const errorsOf = (page: Page): string[] => byPage.get(page) ?? [];
+    return { url: server.url, context, server, errors, messages, errorsOf, timings, openPage, close };
   } catch (error) {
     await close();
     if (error && typeof error === 'object' && 'stderr' in error) {

@@ -1,0 +1,124 @@
+/**
+ * One trax-ts row of the NER benchmark (bench/ner.ts runs it as its own process, like the peers): trains the
+ * recipe's model, configured as asked, on the benchmark's batches on wasm, then tags the inference batches.
+ * Prints one JSON line: train_tokens_per_s, infer_sentences_per_s, peak_tensor_bytes, peak_rss_bytes, last_loss.
+ *
+ * Usage: node scripts/run.mjs bench/common/ner_bench_worker.ts <batches.json> <config.json>
+ */
+import { readFileSync } from 'node:fs';
+import { useBackend } from '../../src/backend/backends.js';
+import { tf } from '../../src/backend/tf.js';
+import { treeLeaves } from '../../src/layers/tensor_tree.js';
+import type { Tensor } from '../../src/layers/types.js';
+import { NerLoss, NerTaggerModel } from '../../src/ner/model/build.js';
+import { resolveNerModelConfig } from '../../src/ner/model/config.js';
+import { featureLayout } from '../../src/ner/model/features.js';
+import { Adam, disposeReplaced } from '../../src/optimizers/index.js';
+import { makeKey } from '../../src/rng/key.js';
+import { trainStep } from '../../src/training/train_step.js';
+import { installMemoryMeter, measurePeak } from './memory_meter.js';
+
+/** A batch as the benchmark writes it; `features` (flat, `[B, L, F]`) is there for configurations with more than word ids. */
+export interface BenchBatch {
+  ids: number[][];
+  tags: number[][];
+  mask: number[][];
+  features?: Record<string, number[]>;
+}
+
+export interface BenchFile {
+  vocab_size: number;
+  char_vocab_size: number;
+  n_tags: number;
+  warmup_steps: number;
+  train_batches: BenchBatch[];
+  infer_batches: BenchBatch[];
+}
+
+/** The features tensor of a batch for a feature layout width (word ids alone, or precomputed rows). */
+function featuresOf(b: BenchBatch, width: number, key: string): Tensor {
+  const [n, l] = [b.ids.length, b.ids[0]!.length];
+  if (width === 1) return tf.tensor(Int32Array.from(b.ids.flat()), [n, l, 1], 'int32');
+  const flat = b.features?.[key];
+  if (!flat) throw new Error(`the batches have no features for layout ${key}`);
+  return tf.tensor(Int32Array.from(flat), [n, l, width], 'int32');
+}
+
+async function main(): Promise<void> {
+  const file = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as BenchFile;
+  const config = resolveNerModelConfig(JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as Record<string, unknown>);
+  await useBackend('wasm');
+  installMemoryMeter();
+  const layout = featureLayout(config);
+  const key = `${layout.width}`;
+  const sizes = { wordVocabSize: file.vocab_size, charVocabSize: file.char_vocab_size, nTags: file.n_tags };
+  const model = NerTaggerModel(config, sizes, 'train');
+  const lossLayer = NerLoss(config, file.n_tags);
+  const optimizer = new Adam({ learningRate: 1e-3 });
+  const first = file.train_batches[0]!;
+  model.init({ shape: [first.ids.length, first.ids[0]!.length, layout.width], dtype: 'int32' }, { seed: 1 });
+  lossLayer.init([
+    { shape: [first.ids.length, first.ids[0]!.length, file.n_tags], dtype: 'float32' },
+    { shape: [first.ids.length, first.ids[0]!.length], dtype: 'int32' },
+    { shape: [first.ids.length, first.ids[0]!.length], dtype: 'float32' },
+  ]);
+  let slots = optimizer.treeInit(model.weights);
+  let lossSlots = treeLeaves(lossLayer.weights).length > 0 ? optimizer.treeInit(lossLayer.weights) : undefined;
+  let optimizerStep = 0;
+  const step = (b: BenchBatch): number => {
+    const batch = [featuresOf(b, layout.width, key), tf.tensor2d(b.tags, undefined, 'int32'), tf.tensor2d(b.mask, undefined, 'float32')];
+    const weights = model.weights;
+    const r = trainStep({ model, lossLayer, optimizer }, batch, weights, model.state, slots, makeKey(optimizerStep), optimizerStep + 1, optimizerStep, 1e-3, lossSlots);
+    tf.dispose(batch);
+    model.weights = r.weights;
+    model.state = r.state;
+    disposeReplaced(weights, r.weights);
+    disposeReplaced(slots, r.slots);
+    slots = r.slots;
+    if (lossSlots && r.lossSlots) {
+      const old = lossLayer.weights;
+      lossLayer.weights = r.lossWeights;
+      disposeReplaced(old, r.lossWeights);
+      disposeReplaced(lossSlots, r.lossSlots);
+      lossSlots = r.lossSlots;
+    }
+    optimizerStep++;
+    return r.loss;
+  };
+  for (const b of file.train_batches.slice(0, file.warmup_steps)) step(b);
+  const timed = file.train_batches.slice(file.warmup_steps);
+  const tokens = timed.reduce((n, b) => n + b.mask.flat().reduce((s, m) => s + m, 0), 0);
+  let lastLoss = 0;
+  const t0 = performance.now();
+  const { peakBytes } = measurePeak(() => {
+    for (const b of timed) lastLoss = step(b);
+  });
+  const trainSeconds = (performance.now() - t0) / 1000;
+
+  model.mode = 'eval';
+  const infer = (b: BenchBatch): void => {
+    const x = featuresOf(b, layout.width, key);
+    const tags = tf.tidy(() => tf.argMax(model.pureFn(x, model.weights, model.state, makeKey(0))[0] as Tensor, -1));
+    tags.dataSync();
+    tf.dispose([tags, x]);
+  };
+  infer(file.infer_batches[0]!);
+  const t1 = performance.now();
+  let sentences = 0;
+  for (const b of file.infer_batches) {
+    infer(b);
+    sentences += b.ids.length;
+  }
+  const inferSeconds = (performance.now() - t1) / 1000;
+  console.log(
+    JSON.stringify({
+      train_tokens_per_s: tokens / trainSeconds,
+      infer_sentences_per_s: sentences / inferSeconds,
+      peak_tensor_bytes: peakBytes,
+      peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
+      last_loss: lastLoss,
+    }),
+  );
+}
+
+await main();

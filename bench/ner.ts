@@ -1,0 +1,218 @@
+/**
+ * bench:ner: training tokens/s, inference sentences/s (batch 256) and peak memory of the NER recipe's model on
+ * wasm, in one run, against two peers of the same size on the same batches:
+ *
+ * - trax-ts, like-for-like: the recipe's model configured as the peers are (Embedding 128, 2 pre-LN-style blocks,
+ *   4 heads, d_ff 512, ReLU, full attention, reversible off, no CRF, no character or shape features, no dropout);
+ * - trax-ts, recipe default: the configuration `npm run ner` trains (reversible, character CNN, word shapes, dropout);
+ * - stock @tensorflow/tfjs-layers on wasm with only the UnsortedSegmentSum kernel added (without it an Embedding
+ *   cannot train on wasm at all): bench/peers/ner_tfjs_layers.ts, on the first batches only (it is slow);
+ * - PyTorch on CPU (Debian python3-torch with libopenblas0-pthread, OPENBLAS_NUM_THREADS=1 GOMP_SPINCOUNT=0, 2 torch
+ *   threads): bench/peers/ner_torch.py; the row is skipped, with a message, when torch or OpenBLAS is missing.
+ *
+ * Every row runs in its own process, one after the other. The batches (64 GMB training sentences each, bucketed
+ * by length; inference: 256 test sentences each, sorted by length) are written to build/bench/ner_batches.json in
+ * the peers' format. Peak memory: live tensor bytes (tfjs rows) and peak RSS of the row's process (all rows).
+ *
+ * Usage: node scripts/run.mjs bench/ner.ts [--json] [--train-batches N] [--infer-batches N] [--skip-peers]
+ */
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import * as path from 'node:path';
+import { Command } from 'commander';
+import { loadNerSplits } from '../src/ner/dataset/load_corpus.js';
+import { buildNerVocabs } from '../src/ner/dataset/vocabs.js';
+import { type NerModelConfig, resolveNerModelConfig } from '../src/ner/model/config.js';
+import { encodeFeatures, featureLayout } from '../src/ner/model/features.js';
+import type { Sentence } from '../src/ner/sentence.js';
+import { makeKey, permutation } from '../src/rng/key.js';
+import { DEFAULT_RECIPE } from '../recipes/ner/options.js';
+import type { BenchBatch, BenchFile } from './common/ner_bench_worker.js';
+
+const program = new Command('bench:ner')
+  .option('--json', 'print the results as JSON')
+  .option('--train-batches <n>', 'timed training batches per row (after 3 warm-up batches)', (v) => Number(v), 30)
+  .option('--infer-batches <n>', 'inference batches of 256 sentences', (v) => Number(v), 8)
+  .option('--tfjs-layers-batches <n>', 'timed training batches of the (slow) tfjs-layers peer', (v) => Number(v), 4)
+  .option('--skip-peers', 'only the trax-ts rows')
+  .option('--corpus <path>', 'corpus', DEFAULT_RECIPE.corpus)
+  .parse(process.argv);
+const opts = program.opts<{ json?: boolean; trainBatches: number; inferBatches: number; tfjsLayersBatches: number; skipPeers?: boolean; corpus: string }>();
+const log = (line: string): void => {
+  if (!opts.json) console.log(line);
+};
+
+const LIKE_FOR_LIKE: Partial<NerModelConfig> = {
+  nLayers: 2,
+  dModel: 128,
+  dFf: 512,
+  nHeads: 4,
+  attention: 'full',
+  reversible: false,
+  crf: false,
+  charFeatures: false,
+  wordShapes: false,
+  dropout: 0,
+  ffActivation: 'relu',
+  maxLen: 128,
+};
+const WARMUP = 3;
+const TRAIN_BATCH = 64;
+const INFER_BATCH = 256;
+
+// The data: the recipe's split and vocabularies.
+const started = performance.now();
+const { train, test } = await loadNerSplits(opts.corpus);
+const vocabs = buildNerVocabs(train, [...train, ...test], { minWordCount: DEFAULT_RECIPE.minWordCount, lowercase: DEFAULT_RECIPE.lowercase });
+const recipeConfig = DEFAULT_RECIPE.model;
+const recipeLayout = featureLayout(recipeConfig);
+
+function batchOf(sentences: readonly Sentence[]): BenchBatch {
+  const length = Math.max(...sentences.map((s) => s.words.length));
+  const pad = (row: number[]): number[] => [...row, ...new Array<number>(length - row.length).fill(0)];
+  const features = new Int32Array(sentences.length * length * recipeLayout.width);
+  sentences.forEach((s, b) => encodeFeatures(s.words, vocabs, recipeConfig, features, b * length * recipeLayout.width));
+  return {
+    ids: sentences.map((s) => pad(vocabs.words.encode(s.words))),
+    tags: sentences.map((s) => pad(vocabs.tags.encode(s.tags))),
+    mask: sentences.map((s) => pad(s.words.map(() => 1))),
+    features: { [String(recipeLayout.width)]: Array.from(features) },
+  };
+}
+
+/** `n` batches of `size` sentences from `pool`: a seeded sample, sorted by length, cut into batches, shuffled. */
+function batches(pool: readonly Sentence[], n: number, size: number, seed: number, shuffle: boolean): BenchBatch[] {
+  const order = permutation(makeKey(seed), pool.length);
+  const picked = order.map((i) => pool[i]!).filter((s) => s.words.length <= 128).slice(0, n * size);
+  picked.sort((a, b) => a.words.length - b.words.length);
+  const out = Array.from({ length: n }, (_, i) => batchOf(picked.slice(i * size, (i + 1) * size)));
+  return shuffle ? permutation(makeKey(seed + 1), n).map((i) => out[i]!) : out;
+}
+
+const trainBatches = batches(train, WARMUP + opts.trainBatches, TRAIN_BATCH, 7, true);
+const inferBatches = batches(test, opts.inferBatches, INFER_BATCH, 8, false);
+const common = {
+  vocab_size: vocabs.words.size,
+  char_vocab_size: vocabs.chars.size,
+  n_tags: vocabs.tags.size,
+  d_model: 128,
+  d_ff: 512,
+  n_heads: 4,
+  n_layers: 2,
+  max_len: 128,
+  dropout: 0,
+  torch_threads: 2,
+  warmup_steps: WARMUP,
+};
+const dir = path.resolve('build/bench');
+mkdirSync(dir, { recursive: true });
+const batchFile = path.join(dir, 'ner_batches.json');
+writeFileSync(batchFile, JSON.stringify({ ...common, train_batches: trainBatches, infer_batches: inferBatches } satisfies BenchFile & typeof common));
+// The tfjs-layers peer gets the first batches only (1 warm-up): it is about 50 times slower.
+const peerFile = path.join(dir, 'ner_batches_tfjs_layers.json');
+const strip = (b: BenchBatch): BenchBatch => ({ ids: b.ids, tags: b.tags, mask: b.mask });
+writeFileSync(peerFile, JSON.stringify({ ...common, warmup_steps: 1, train_batches: trainBatches.slice(0, 1 + opts.tfjsLayersBatches).map(strip), infer_batches: inferBatches.slice(0, 2).map(strip) }));
+const trainTokens = trainBatches.slice(WARMUP).reduce((n, b) => n + b.mask.flat().reduce((s, m) => s + m, 0), 0);
+log(
+  `Batches: ${opts.trainBatches} timed training batches of ${TRAIN_BATCH} GMB sentences (${trainTokens} tokens, after ${WARMUP} warm-up), ` +
+    `${opts.inferBatches} inference batches of ${INFER_BATCH}; vocabulary ${vocabs.words.size} words (${((performance.now() - started) / 1000).toFixed(1)} s)`,
+);
+
+interface RowResult {
+  row: string;
+  train_tokens_per_s?: number;
+  infer_sentences_per_s?: number;
+  peak_tensor_bytes?: number;
+  peak_rss_bytes?: number;
+  last_loss?: number;
+  skipped?: string;
+  note?: string;
+  seconds?: number;
+}
+
+function runRow(row: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, note?: string): RowResult {
+  log(`Running ${row} ...`);
+  const t0 = performance.now();
+  const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+  const seconds = (performance.now() - t0) / 1000;
+  const line = result.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  if (result.status !== 0 || !line) {
+    const why = (result.stderr || result.error?.message || 'no output').trim().split('\n').slice(-3).join(' | ');
+    return { row, skipped: `failed (exit ${result.status}): ${why}`, seconds };
+  }
+  return { row, ...(JSON.parse(line) as Omit<RowResult, 'row'>), ...(note ? { note } : {}), seconds };
+}
+
+const configFile = (name: string, config: Partial<NerModelConfig>): string => {
+  const file = path.join(dir, `ner_config_${name}.json`);
+  writeFileSync(file, JSON.stringify(resolveNerModelConfig(config)));
+  return file;
+};
+const node = process.execPath;
+const worker = 'bench/common/ner_bench_worker.ts';
+const results: RowResult[] = [];
+results.push(runRow('trax-ts like-for-like (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('like_for_like', LIKE_FOR_LIKE)]));
+results.push(runRow('trax-ts recipe default (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('recipe_default', recipeConfig)], process.env, describeConfig(recipeConfig)));
+if (!opts.skipPeers) {
+  results.push(
+    runRow('tfjs-layers stock (wasm)', node, ['scripts/run.mjs', 'bench/peers/ner_tfjs_layers.ts', peerFile], process.env, `+ UnsortedSegmentSum kernel only; ${opts.tfjsLayersBatches} timed batches`),
+  );
+  const torchProblem = torchAvailability();
+  if (torchProblem) {
+    results.push({ row: 'PyTorch CPU (2 threads)', skipped: torchProblem });
+    log(`Skipping PyTorch: ${torchProblem}`);
+  } else {
+    results.push(
+      runRow('PyTorch CPU (2 threads)', '/usr/bin/python3', ['bench/peers/ner_torch.py', batchFile], { ...process.env, OPENBLAS_NUM_THREADS: '1', GOMP_SPINCOUNT: '0' }, 'python3-torch + OpenBLAS'),
+    );
+  }
+}
+
+function describeConfig(c: NerModelConfig): string {
+  return [`${c.attention} attention`, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`].filter(Boolean).join(', ');
+}
+
+/** Why the PyTorch row cannot run fairly, or undefined. */
+function torchAvailability(): string | undefined {
+  const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch; print(torch.__version__)'], { encoding: 'utf8' });
+  if (torch.status !== 0) return 'PyTorch is not installed (apt-get install -y python3-torch libopenblas0-pthread)';
+  const blas = spawnSync('dpkg-query', ['-W', '-f=${Status}', 'libopenblas0-pthread'], { encoding: 'utf8' });
+  if (blas.status !== 0 || !/install ok installed/.test(blas.stdout)) {
+    return 'libopenblas0-pthread is not installed: Debian torch would use the reference BLAS, about 12x slower, not a fair peer (apt-get install -y libopenblas0-pthread)';
+  }
+  return undefined;
+}
+
+const byName = (prefix: string): RowResult | undefined => results.find((r) => r.row.startsWith(prefix) && !r.skipped);
+const ours = byName('trax-ts like-for-like');
+const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined ? a / b : undefined);
+const ratios = {
+  train_vs_torch: ratio(ours?.train_tokens_per_s, byName('PyTorch')?.train_tokens_per_s),
+  infer_vs_torch: ratio(ours?.infer_sentences_per_s, byName('PyTorch')?.infer_sentences_per_s),
+  train_vs_tfjs_layers: ratio(ours?.train_tokens_per_s, byName('tfjs-layers')?.train_tokens_per_s),
+  infer_vs_tfjs_layers: ratio(ours?.infer_sentences_per_s, byName('tfjs-layers')?.infer_sentences_per_s),
+  recipe_default_train_vs_like_for_like: ratio(byName('trax-ts recipe')?.train_tokens_per_s, ours?.train_tokens_per_s),
+};
+
+if (opts.json) {
+  console.log(JSON.stringify({ batches: { train: opts.trainBatches, trainTokens, infer: opts.inferBatches, trainBatchSize: TRAIN_BATCH, inferBatchSize: INFER_BATCH }, results, ratios }, null, 1));
+} else {
+  const mib = (b: number | undefined): string => (b === undefined ? '-' : (b / 2 ** 20).toFixed(0));
+  const fmt = (x: number | undefined, d = 0): string => (x === undefined ? '-' : x.toFixed(d));
+  const header = ['row', 'train tokens/s', 'infer sent/s', 'peak tensors MiB', 'peak RSS MiB', 'last loss'];
+  const rows = results.map((r) =>
+    r.skipped ? [r.row, `skipped: ${r.skipped}`, '', '', '', ''] : [r.row, fmt(r.train_tokens_per_s), fmt(r.infer_sentences_per_s), mib(r.peak_tensor_bytes), mib(r.peak_rss_bytes), fmt(r.last_loss, 3)],
+  );
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.filter((r) => !r[1]!.startsWith('skipped')).map((r) => r[i]!.length)));
+  const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
+  console.log('');
+  console.log(line(header));
+  for (const r of rows) console.log(r[1]!.startsWith('skipped') ? `${r[0]!.padEnd(widths[0]!)}  ${r[1]}` : line(r));
+  for (const r of results) if (r.note && !r.skipped) console.log(`  ${r.row}: ${r.note}`);
+  const x = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.toFixed(2)}x`);
+  console.log('');
+  console.log(`trax-ts like-for-like vs PyTorch:     training ${x(ratios.train_vs_torch)}, inference ${x(ratios.infer_vs_torch)} (targets >= 0.5x)`);
+  console.log(`trax-ts like-for-like vs tfjs-layers: training ${x(ratios.train_vs_tfjs_layers)} (target >= 10x), inference ${x(ratios.infer_vs_tfjs_layers)}`);
+  console.log(`recipe default vs like-for-like:      training ${x(ratios.recipe_default_train_vs_like_for_like)} (the cost of reversibility and character features)`);
+  console.log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s`);
+}

@@ -1,0 +1,249 @@
+/**
+ * The NER recipe's command line (commander): `train`, `eval`, `predict`, `export`.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { useBackend, type BackendName } from '../../src/backend/backends.js';
+import { readNerCorpus, loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
+import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
+import { exportTagger, loadTaggerFromDirectory } from '../../src/ner/export/node_files.js';
+import { TAGGER_FILES } from '../../src/ner/export/format.js';
+import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
+import type { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
+import { formatNerReport } from '../../src/ner/tagger/report.js';
+import { latestCheckpoint } from '../../src/training/checkpoint.js';
+import { taggerFromCheckpoint } from './checkpoint_tagger.js';
+import { BEST_CHECKPOINT, readBest } from './dev_f1.js';
+import { type NerRecipeOptions, presetOptions } from './options.js';
+import { readRunState } from './run_state.js';
+import { trainNer } from './train.js';
+
+function int(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    return n;
+  };
+}
+
+function num(value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got '${value}'`);
+  return n;
+}
+
+const MODEL_FLAGS: Array<[flag: string, key: keyof NerModelConfig, parse: ((v: string) => unknown) | null, description: string]> = [
+  ['--layers <n>', 'nLayers', int(1), 'encoder blocks'],
+  ['--d-model <n>', 'dModel', int(1), 'embedding and encoder width'],
+  ['--d-ff <n>', 'dFf', int(1), 'feed-forward width'],
+  ['--heads <n>', 'nHeads', int(1), 'attention heads'],
+  ['--chunk-len <n>', 'chunkLen', int(1), "chunk length of 'chunked' and 'lsh' attention"],
+  ['--dropout <rate>', 'dropout', num, 'dropout rate'],
+  ['--max-len <n>', 'maxLen', int(1), 'longest sentence taken in one piece'],
+  ['--char-filters <n>', 'charFilters', int(1), 'filters of the character CNN'],
+  ['--max-word-length <n>', 'maxWordLength', int(1), 'characters per word seen by the character CNN'],
+];
+
+/** The `model` part of the options from a JSON file and the flags. */
+async function modelConfig(base: NerModelConfig, opts: Record<string, unknown>): Promise<NerModelConfig> {
+  let config: Record<string, unknown> = { ...base };
+  if (typeof opts['config'] === 'string') {
+    const file = opts['config'];
+    let json: unknown;
+    try {
+      json = JSON.parse(await fs.readFile(file, 'utf8'));
+    } catch (error) {
+      throw new Error(`--config ${file}: ${(error as Error).message}`);
+    }
+    config = { ...config, ...(json as Record<string, unknown>) };
+  }
+  for (const [flag, key] of MODEL_FLAGS) {
+    const value = opts[new Option(flag).attributeName()];
+    if (value !== undefined) config[key] = value;
+  }
+  for (const key of ['attention', 'reversible', 'charFeatures', 'wordShapes', 'crf'] as const) if (opts[key] !== undefined) config[key] = opts[key];
+  return resolveNerModelConfig(config);
+}
+
+/** A tagger from a model directory: an exported tagger, or a training output directory (its export, or its best checkpoint). */
+export async function openTagger(dir: string): Promise<NerTagger> {
+  const exists = async (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
+  if (await exists(path.join(dir, TAGGER_FILES.manifest))) return loadTaggerFromDirectory(dir);
+  if (await exists(path.join(dir, 'model', TAGGER_FILES.manifest))) return loadTaggerFromDirectory(path.join(dir, 'model'));
+  const state = await readRunState(dir);
+  if (state) {
+    const checkpoint = (await readBest(dir)) ? path.join(dir, BEST_CHECKPOINT) : await latestCheckpoint(dir);
+    if (checkpoint) return taggerFromCheckpoint(checkpoint, state.settings.model, state.vocabs);
+  }
+  return loadTaggerFromDirectory(dir); // reports what is missing
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+/** The program; `write` receives stdout text (tests capture it). */
+export function nerProgram(write: (text: string) => void = (t) => process.stdout.write(t)): Command {
+  const program = new Command('ner')
+    .description('Named-entity recognition with trax-ts: train on GMB (or any IOB2 corpus), evaluate, tag raw text, export.')
+    .exitOverride()
+    .configureOutput({ writeOut: write, writeErr: (t) => process.stderr.write(t) });
+
+  const train = program
+    .command('train', { isDefault: true })
+    .description('train a tagger (resumes from --output when it holds a checkpoint), test the best dev checkpoint, export it')
+    .addOption(new Option('--preset <name>', 'settings to start from').choices(['default', 'best']).default('default'))
+    .option('--corpus <path>', 'GMB CSV (.csv, .csv.gz) or IOB2 CoNLL file (default: the shipped GMB corpus)')
+    .option('-o, --output <dir>', 'output directory (default: runs/ner, or runs/ner-best for --preset best)')
+    .option('--steps <n>', 'total training steps', int(0))
+    .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit)', num)
+    .option('--batch-tokens <n>', 'token positions per batch', int(1))
+    .option('--lr <rate>', 'peak learning rate', num)
+    .option('--warmup-steps <n>', 'learning-rate warm-up steps', int(0))
+    .option('--seed <n>', 'seed of weights, data order and dropout', int(0))
+    .option('--eval-every <n>', 'steps between dev evaluations and checkpoints', int(1))
+    .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', int(0))
+    .option('--limit <n>', 'read at most this many corpus sentences (0: all)', int(0))
+    .option('--min-word-count <n>', 'rarer training words become UNK', int(1))
+    .option('--unk-rate <p>', 'word dropout rate', num)
+    .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
+    .option('--no-lowercase', 'keep the case of words')
+    .option('--config <file>', 'model configuration JSON (NerModelConfig settings)')
+    .addOption(new Option('--attention <type>', 'attention').choices(['full', 'chunked', 'lsh']))
+    .option('--reversible', 'reversible residual blocks')
+    .option('--no-reversible', 'ordinary residual blocks')
+    .option('--char-features', 'character CNN features')
+    .option('--no-char-features', 'no character features')
+    .option('--word-shapes', 'word-shape features')
+    .option('--no-word-shapes', 'no word-shape features')
+    .option('--crf', 'CRF decoding')
+    .option('--no-crf', 'per-token softmax')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']))
+    .option('--no-progress', 'no live progress line');
+  for (const [flag, , parse, description] of MODEL_FLAGS) train.addOption(new Option(flag, description).argParser(parse as (v: string) => unknown));
+  train.action(async (opts: Record<string, unknown>) => {
+    const preset = presetOptions(opts['preset'] as string);
+    const o: NerRecipeOptions = {
+      ...preset,
+      corpus: (opts['corpus'] as string | undefined) ?? preset.corpus,
+      outputDir: (opts['output'] as string | undefined) ?? preset.outputDir,
+      steps: (opts['steps'] as number | undefined) ?? preset.steps,
+      maxMinutes: (opts['maxMinutes'] as number | undefined) ?? preset.maxMinutes,
+      batchTokens: (opts['batchTokens'] as number | undefined) ?? preset.batchTokens,
+      learningRate: (opts['lr'] as number | undefined) ?? preset.learningRate,
+      warmupSteps: (opts['warmupSteps'] as number | undefined) ?? preset.warmupSteps,
+      seed: (opts['seed'] as number | undefined) ?? preset.seed,
+      evalEvery: (opts['evalEvery'] as number | undefined) ?? preset.evalEvery,
+      devSentences: (opts['devSentences'] as number | undefined) ?? preset.devSentences,
+      limit: (opts['limit'] as number | undefined) ?? preset.limit,
+      minWordCount: (opts['minWordCount'] as number | undefined) ?? preset.minWordCount,
+      unkRate: (opts['unkRate'] as number | undefined) ?? preset.unkRate,
+      lowercase: (opts['lowercase'] as boolean | undefined) ?? preset.lowercase,
+      backend: (opts['backend'] as BackendName | undefined) ?? preset.backend,
+      model: await modelConfig(preset.model, opts),
+    };
+    const stop = { requested: false };
+    const onSigint = (): void => {
+      if (stop.requested) process.exit(130);
+      stop.requested = true;
+      process.stderr.write('\nStopping after this step (Ctrl-C again to quit at once)...\n');
+    };
+    process.on('SIGINT', onSigint);
+    try {
+      const result = await trainNer(o, { log: (line) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop });
+      if (!result.test) process.exitCode = 130;
+    } finally {
+      process.off('SIGINT', onSigint);
+    }
+  });
+
+  program
+    .command('eval')
+    .description('score a model (exported directory or training output directory) on a corpus split or file')
+    .requiredOption('-m, --model <dir>', 'model directory')
+    .option('--file <path>', 'score this GMB CSV or CoNLL file instead of a split')
+    .addOption(new Option('--split <name>', 'split of --corpus (fixed split: seed 1, 80/10/10)').choices(['train', 'dev', 'test']).default('test'))
+    .option('--corpus <path>', 'corpus the split is taken from', 'data/gmb/ner_dataset.csv.gz')
+    .option('--limit <n>', 'read at most this many corpus sentences (0: all; use the training run\'s)', int(0), 0)
+    .addOption(new Option('--mode <mode>', 'entity matching').choices(['conlleval', 'strict']).default('conlleval'))
+    .option('--json', 'print the score as JSON')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .action(async (opts: { model: string; file?: string; split: 'train' | 'dev' | 'test'; corpus: string; limit: number; mode: 'conlleval' | 'strict'; json?: boolean; backend: BackendName }) => {
+      await useBackend(opts.backend);
+      const tagger = await openTagger(opts.model);
+      const sentences = opts.file ? await readNerCorpus(opts.file) : (await loadNerSplits(opts.corpus, opts.limit > 0 ? { limit: opts.limit } : {}))[opts.split];
+      const score = tagger.evaluate(sentences, { mode: opts.mode });
+      const what = opts.file ?? `${opts.split} split of ${opts.corpus}`;
+      write(opts.json ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: toConllevalJson(score) }) + '\n' : formatNerReport(score, `${what}: ${sentences.length} sentences`));
+    });
+
+  program
+    .command('predict')
+    .description('tag raw text from the arguments, a file (--file) or stdin; prints one JSON line per sentence')
+    .argument('[text...]', 'text to tag')
+    .requiredOption('-m, --model <dir>', 'model directory')
+    .option('--file <path>', 'read the text from this file')
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .action(async (words: string[], opts: { model: string; file?: string; backend: BackendName }) => {
+      let text: string;
+      if (opts.file) {
+        try {
+          text = await fs.readFile(opts.file, 'utf8');
+        } catch (error) {
+          throw new Error(`--file ${opts.file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+        }
+      } else if (words.length > 0) {
+        text = words.join(' ');
+      } else {
+        text = await readStdin();
+      }
+      await useBackend(opts.backend);
+      const tagger = await openTagger(opts.model);
+      const sentences = tagger.tag(text);
+      let out = '';
+      sentences.forEach((s, i) => {
+        const entities = s.entities.map((e) => ({ text: e.text, type: e.type, start: e.start, end: e.end, confidence: Number(e.confidence.toFixed(4)) }));
+        out += JSON.stringify({ sentence: i, text: s.text, start: s.start, end: s.end, entities }) + '\n';
+      });
+      write(out);
+    });
+
+  program
+    .command('export')
+    .description('write a self-contained model directory (weights in tfjs format, vocabularies, configuration) from a training run')
+    .requiredOption('--from <dir>', 'training output directory')
+    .requiredOption('--to <dir>', 'directory to write the model to')
+    .addOption(new Option('--checkpoint <which>', 'which checkpoint').choices(['best', 'latest']).default('best'))
+    .action(async (opts: { from: string; to: string; checkpoint: 'best' | 'latest' }) => {
+      await useBackend('wasm');
+      const state = await readRunState(opts.from);
+      if (!state) throw new Error(`${opts.from}: not a training output directory (no recipe.json)`);
+      const best = await readBest(opts.from);
+      const dir = opts.checkpoint === 'best' && best ? path.join(opts.from, BEST_CHECKPOINT) : await latestCheckpoint(opts.from);
+      if (!dir) throw new Error(`${opts.from}: no checkpoint to export`);
+      const tagger = await taggerFromCheckpoint(dir, state.settings.model, state.vocabs);
+      await exportTagger(tagger, opts.to, { checkpoint: path.basename(dir), devF1: best?.f1, step: best?.step });
+      write(`Exported ${dir} to ${opts.to} (${Object.values(TAGGER_FILES).join(', ')})\n`);
+    });
+  return program;
+}
+
+/** Runs the program on `argv` (user arguments only); errors are printed, not thrown, and set the exit code. */
+export async function runNerCli(argv: readonly string[], write?: (text: string) => void): Promise<number> {
+  const program = nerProgram(write);
+  try {
+    await program.parseAsync([...argv], { from: 'user' });
+    return Number(process.exitCode ?? 0);
+  } catch (error) {
+    const code = (error as { code?: string; exitCode?: number }).code;
+    if (typeof code === 'string' && code.startsWith('commander.')) {
+      const exitCode = (error as { exitCode?: number }).exitCode ?? 1;
+      return exitCode;
+    }
+    process.stderr.write(`ner: ${(error as Error).message}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,97 @@
+/**
+ * The training callback that scores the model on dev sentences by entity F1 at every evaluation (appended to
+ * `dev_f1.jsonl`, and recorded in the loop's history as `eval/entity_f1`) and keeps the best checkpoint
+ * (`best_dev_f1/`, with `best_dev_f1.json` beside it).
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import type { Layer } from '../../src/layers/base.js';
+import type { NerVocabs } from '../../src/ner/dataset/vocabs.js';
+import type { EntityScore } from '../../src/ner/eval/entity_score.js';
+import type { NerModelConfig } from '../../src/ner/model/config.js';
+import { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
+import type { Sentence } from '../../src/ner/sentence.js';
+import type { TrainingCallback, TrainingLoop } from '../../src/training/index.js';
+import { crfParametersOf } from './checkpoint_tagger.js';
+
+export const BEST_CHECKPOINT = 'best_dev_f1';
+const BEST_FILE = 'best_dev_f1.json';
+/** One JSON line per evaluation: step, entity F1, precision, recall, token accuracy. */
+const DEV_FILE = 'dev_f1.jsonl';
+
+/** What `best_dev_f1.json` records. */
+export interface BestRecord {
+  step: number;
+  f1: number;
+  precision: number;
+  recall: number;
+  tokenAccuracy: number;
+}
+
+/** The best record of a run directory, if any. */
+export async function readBest(outputDir: string): Promise<BestRecord | undefined> {
+  try {
+    return JSON.parse(await fs.readFile(path.join(outputDir, BEST_FILE), 'utf8')) as BestRecord;
+  } catch {
+    return undefined;
+  }
+}
+
+export interface DevF1Options {
+  outputDir: string;
+  config: NerModelConfig;
+  vocabs: NerVocabs;
+  dev: readonly Sentence[];
+  lossLayer: Layer;
+  log: (line: string) => void;
+}
+
+/** Scores a loop's current model on sentences (the model goes to mode eval and back). */
+export function scoreLoopModel(loop: TrainingLoop, o: Omit<DevF1Options, 'outputDir' | 'log'>): EntityScore {
+  const tagger = new NerTagger({ model: loop.model, config: o.config, vocabs: o.vocabs, ...(o.config.crf ? { crf: crfParametersOf(o.lossLayer.weights) } : {}) });
+  return tagger.evaluate(o.dev);
+}
+
+/** The callback, plus `evaluateNow` for the end of a run whose last step was not an evaluation step. */
+export class DevF1Callback implements TrainingCallback {
+  private best: BestRecord | undefined;
+  private lastStep = 0;
+
+  constructor(private readonly o: DevF1Options) {}
+
+  /** Loads the best record of an earlier (resumed) run. */
+  async restore(): Promise<void> {
+    this.best = await readBest(this.o.outputDir);
+  }
+
+  get bestRecord(): BestRecord | undefined {
+    return this.best;
+  }
+
+  async onEvaluation({ step, loop }: { step: number; loop: TrainingLoop }): Promise<void> {
+    await this.evaluateNow(loop, step);
+  }
+
+  /** Scores dev at this step (once per step), records `eval/entity_f1`, and saves the best checkpoint. */
+  async evaluateNow(loop: TrainingLoop, step = loop.step): Promise<void> {
+    if (step === this.lastStep) return;
+    this.lastStep = step;
+    const started = performance.now();
+    const score = scoreLoopModel(loop, this.o);
+    const f1 = score.overall.f1;
+    loop.history.add({ step, mode: 'eval', task: 0, name: 'entity_f1', value: f1 });
+    const seconds = ((performance.now() - started) / 1000).toFixed(1);
+    const isBest = this.best === undefined || f1 > this.best.f1;
+    const record = { step, f1, precision: score.overall.precision, recall: score.overall.recall, tokenAccuracy: score.tokenAccuracy, sentences: score.sentences };
+    await fs.appendFile(path.join(this.o.outputDir, DEV_FILE), JSON.stringify(record) + '\n');
+    this.o.log(
+      `Step ${String(step).padStart(6)}: dev entity F1 ${f1.toFixed(4)} (P ${score.overall.precision.toFixed(4)}, R ${score.overall.recall.toFixed(4)}, ` +
+        `token acc ${score.tokenAccuracy.toFixed(4)}; ${score.sentences} sentences in ${seconds} s)${isBest ? ' best so far' : ''}`,
+    );
+    if (isBest) {
+      this.best = { step, f1, precision: score.overall.precision, recall: score.overall.recall, tokenAccuracy: score.tokenAccuracy };
+      await loop.saveCheckpoint(BEST_CHECKPOINT);
+      await fs.writeFile(path.join(this.o.outputDir, BEST_FILE), JSON.stringify(this.best, null, 1) + '\n');
+    }
+  }
+}

@@ -1,0 +1,91 @@
+/**
+ * The NER recipe's settings, their defaults and the two documented presets.
+ */
+import { match } from 'ts-pattern';
+import type { BackendName } from '../../src/backend/backends.js';
+import { DEFAULT_NER_MODEL_CONFIG, type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
+
+/** Everything `train` needs. */
+export interface NerRecipeOptions {
+  /** The corpus: GMB CSV (`.csv`, `.csv.gz`) or CoNLL file. */
+  corpus: string;
+  /** Checkpoints, metrics, reports and the exported model go here; a directory holding a checkpoint is resumed. */
+  outputDir: string;
+  /** The model (see `NerModelConfig`). */
+  model: NerModelConfig;
+  /** Total training steps (a resumed run continues up to this). */
+  steps: number;
+  /** Stop training after this many minutes of this invocation (0: no limit); the best checkpoint is then tested. */
+  maxMinutes: number;
+  /** About this many token positions per batch. */
+  batchTokens: number;
+  /** Peak learning rate (Adam), reached after `warmupSteps`, then decayed linearly to a tenth at `steps`. */
+  learningRate: number;
+  warmupSteps: number;
+  /** Gradient clipping by global norm (0: none). */
+  clipGradNorm: number;
+  /** Seed of the weights, the data order and dropout (the split has its own fixed seed). */
+  seed: number;
+  /** Steps between evaluations (dev entity F1, best checkpoint) and rolling checkpoints. */
+  evalEvery: number;
+  /** Dev sentences scored during training (0: all); the final model choice and the test use all. */
+  devSentences: number;
+  /** Read at most this many sentences of the corpus (0: all), for quick runs. */
+  limit: number;
+  /** Vocabulary: training words seen fewer times become UNK. */
+  minWordCount: number;
+  /** Vocabulary: lowercase words (the word-shape feature keeps the case). */
+  lowercase: boolean;
+  /** Word dropout: probability of replacing a training word by UNK. */
+  unkRate: number;
+  /** tfjs backend. */
+  backend: BackendName;
+}
+
+/** Preset names. */
+export type NerPreset = 'default' | 'best';
+
+/**
+ * The default preset: what `npm run ner` trains, sized to finish (data, training, evaluation, test) within 20
+ * minutes on 2 cores with the wasm backend.
+ */
+export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
+  corpus: 'data/gmb/ner_dataset.csv.gz',
+  outputDir: 'runs/ner',
+  model: DEFAULT_NER_MODEL_CONFIG,
+  steps: 2400,
+  maxMinutes: 16,
+  batchTokens: 2048,
+  learningRate: 2e-3,
+  warmupSteps: 200,
+  clipGradNorm: 1,
+  seed: 1,
+  evalEvery: 400,
+  devSentences: 2000,
+  limit: 0,
+  minWordCount: 1,
+  lowercase: false,
+  unkRate: 0.05,
+  backend: 'wasm',
+});
+
+/** The best configuration found: a wider, CRF-decoded model trained longer (about an hour on 2 cores). */
+export const BEST_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
+  ...DEFAULT_RECIPE,
+  outputDir: 'runs/ner-best',
+  model: resolveNerModelConfig({ ...DEFAULT_NER_MODEL_CONFIG, crf: true }),
+  steps: 8000,
+  maxMinutes: 0,
+  evalEvery: 500,
+  devSentences: 0,
+});
+
+/** The options of a preset. */
+export function presetOptions(name: string): NerRecipeOptions {
+  return match(name)
+    .with('default', () => ({ ...DEFAULT_RECIPE }))
+    .with('best', () => ({ ...BEST_RECIPE }))
+    .otherwise(() => {
+      throw new Error(`unknown preset '${name}': use 'default' or 'best'`);
+    });
+}

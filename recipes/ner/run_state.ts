@@ -1,0 +1,74 @@
+/**
+ * `recipe.json` in a training output directory: what the run was started with (model, data settings,
+ * vocabularies), so that a resumed run rebuilds exactly the same model and refuses different settings.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { type NerVocabs, type NerVocabsJSON, nerVocabsFromJSON, nerVocabsToJSON } from '../../src/ner/dataset/vocabs.js';
+import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
+import type { NerRecipeOptions } from './options.js';
+
+export const RUN_FORMAT = 'trax-ts-ner-run';
+export const RUN_FORMAT_VERSION = 1;
+export const RUN_FILE = 'recipe.json';
+
+/** The settings that must not change when a run is resumed. */
+export interface FixedSettings {
+  corpus: string;
+  limit: number;
+  model: NerModelConfig;
+  minWordCount: number;
+  lowercase: boolean;
+  seed: number;
+  batchTokens: number;
+  unkRate: number;
+}
+
+interface RunFile {
+  format: string;
+  version: number;
+  settings: FixedSettings;
+  vocabs: NerVocabsJSON;
+}
+
+export function fixedSettings(o: NerRecipeOptions): FixedSettings {
+  return { corpus: path.resolve(o.corpus), limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate };
+}
+
+/** The saved settings and vocabularies of a run directory, or undefined for a new run. */
+export async function readRunState(dir: string): Promise<{ settings: FixedSettings; vocabs: NerVocabs } | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, RUN_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const json = JSON.parse(text) as RunFile;
+  if (json.format !== RUN_FORMAT || json.version !== RUN_FORMAT_VERSION) {
+    throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json.format)}, version ${JSON.stringify(json.version)})`);
+  }
+  return { settings: { ...json.settings, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
+}
+
+export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, vocabs: nerVocabsToJSON(vocabs) };
+  const tmp = path.join(dir, `.${RUN_FILE}.tmp`);
+  await fs.writeFile(tmp, JSON.stringify(file));
+  await fs.rename(tmp, path.join(dir, RUN_FILE));
+}
+
+/** The differences between saved and requested settings, in words (empty when they agree). */
+export function settingDifferences(saved: FixedSettings, wanted: FixedSettings): string[] {
+  const out: string[] = [];
+  for (const key of Object.keys(wanted) as Array<keyof FixedSettings>) {
+    if (key === 'model') {
+      for (const k of Object.keys(wanted.model) as Array<keyof NerModelConfig>) {
+        if (saved.model[k] !== wanted.model[k]) out.push(`model.${k}: ${JSON.stringify(saved.model[k])} (saved) vs ${JSON.stringify(wanted.model[k])} (now)`);
+      }
+    } else if (saved[key] !== wanted[key]) {
+      out.push(`${key}: ${JSON.stringify(saved[key])} (saved) vs ${JSON.stringify(wanted[key])} (now)`);
+    }
+  }
+  return out;
+}

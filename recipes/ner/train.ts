@@ -1,0 +1,172 @@
+/**
+ * The NER training recipe: the GMB corpus (or any IOB2 corpus), the fixed split, vocabularies, the tagger model,
+ * TrainTask/EvalTask/Loop with dev entity F1 and the best checkpoint, then the test table and the exported model.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { useBackend } from '../../src/backend/backends.js';
+import { CrossEntropyLoss, WeightedCategoryCrossEntropy } from '../../src/layers/losses.js';
+import { WeightedCategoryAccuracy } from '../../src/layers/metrics.js';
+import { encodeExamples } from '../../src/ner/dataset/examples.js';
+import { nerBatches } from '../../src/ner/dataset/batches.js';
+import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
+import { buildNerVocabs, type NerVocabs } from '../../src/ner/dataset/vocabs.js';
+import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
+import type { EntityScore } from '../../src/ner/eval/entity_score.js';
+import { exportTagger } from '../../src/ner/export/node_files.js';
+import { NerLoss, NerTaggerModel } from '../../src/ner/model/build.js';
+import { formatNerReport } from '../../src/ner/tagger/report.js';
+import { Adam } from '../../src/optimizers/index.js';
+import type { LRSchedule } from '../../src/optimizers/schedules.js';
+import { EvalTask, Loop, TrainTask, type TrainingCallback } from '../../src/training/index.js';
+import { latestCheckpoint } from '../../src/training/checkpoint.js';
+import { taggerFromCheckpoint } from './checkpoint_tagger.js';
+import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
+import type { NerRecipeOptions } from './options.js';
+import { fixedSettings, readRunState, settingDifferences, writeRunState } from './run_state.js';
+
+/** Linear warm-up to `peak` over `warmup` steps, then linear decay to `peak / 10` at `total`. */
+export function warmupLinearDecay(warmup: number, peak: number, total: number): LRSchedule {
+  return (step) => {
+    if (step <= warmup) return (peak * step) / Math.max(1, warmup);
+    const done = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
+    return peak * (1 - 0.9 * done);
+  };
+}
+
+/** What a training run produced. */
+export interface NerTrainResult {
+  /** The test split's score (of the best dev checkpoint), or undefined when the run was interrupted. */
+  test: EntityScore | undefined;
+  /** Steps trained in total. */
+  steps: number;
+  bestStep: number | undefined;
+  bestDevF1: number | undefined;
+  /** Where the model was exported. */
+  modelDir: string | undefined;
+  seconds: number;
+}
+
+/** Options of {@link trainNer} beyond the recipe's settings. */
+export interface TrainNerHooks {
+  log?: (line: string) => void;
+  /** Show the live progress line when stdout is a terminal (default true). */
+  progress?: boolean;
+  /** Resolves when the run should stop after the current step (Ctrl-C). */
+  stopSignal?: { requested: boolean; onRequest?: () => void };
+}
+
+/** Trains (or resumes) a tagger, tests the best dev checkpoint, writes the reports and exports the model. */
+export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): Promise<NerTrainResult> {
+  const log = hooks.log ?? ((line: string) => console.log(line));
+  const started = performance.now();
+  const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  await useBackend(o.backend);
+
+  const outputDir = o.outputDir;
+  const wanted = fixedSettings(o);
+  const saved = await readRunState(outputDir);
+  if (saved) {
+    const differences = settingDifferences(saved.settings, wanted);
+    if (differences.length > 0) {
+      throw new Error(`${outputDir} holds a run with other settings; resume it with the same settings or use another --output directory:\n  ${differences.join('\n  ')}`);
+    }
+  }
+
+  const { train, dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
+  log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: seed 1, 80/10/10) [${elapsed()}]`);
+  const vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
+  if (!saved) await writeRunState(outputDir, wanted, vocabs);
+  log(`Vocabularies: ${vocabs.words.size} words, ${vocabs.chars.size} characters, ${vocabs.tags.size} tags`);
+
+  const config = o.model;
+  const sizes = { wordVocabSize: vocabs.words.size, charVocabSize: vocabs.chars.size, nTags: vocabs.tags.size };
+  const trainExamples = encodeExamples(train, vocabs, config);
+  const devExamples = encodeExamples(dev, vocabs, config);
+  const model = NerTaggerModel(config, sizes, 'train');
+  const lossLayer = NerLoss(config, sizes.nTags);
+  const trainTask = new TrainTask({
+    labeledData: nerBatches(trainExamples, { seed: o.seed, batchTokens: o.batchTokens, maxLength: config.maxLen, unkRate: o.unkRate }),
+    lossLayer,
+    optimizer: new Adam({ learningRate: o.learningRate, ...(o.clipGradNorm > 0 ? { clipGradNorm: o.clipGradNorm } : {}) }),
+    lrSchedule: warmupLinearDecay(o.warmupSteps, o.learningRate, o.steps),
+    nStepsPerCheckpoint: o.evalEvery,
+  });
+  // Token-level dev metrics on a few batches (cheap, every evaluation); entity F1 comes from the callback.
+  const evalTask = new EvalTask({
+    labeledData: nerBatches(devExamples, { seed: o.seed + 1, batchTokens: o.batchTokens }),
+    metrics: [config.crf ? WeightedCategoryCrossEntropy() : CrossEntropyLoss(), WeightedCategoryAccuracy()],
+    metricNames: [config.crf ? 'EmissionCrossEntropy' : 'CrossEntropyLoss', 'TokenAccuracy'],
+    nEvalBatches: 4,
+  });
+  const devForF1 = o.devSentences > 0 ? dev.slice(0, o.devSentences) : dev;
+  const devF1 = new DevF1Callback({ outputDir, config, vocabs, dev: devForF1, lossLayer, log });
+  await devF1.restore();
+  const deadline = o.maxMinutes > 0 ? performance.now() + o.maxMinutes * 60_000 : Infinity;
+  let timedOut = false;
+  const limits: TrainingCallback = {
+    onStepEnd: () => {
+      if (hooks.stopSignal?.requested) return 'stop';
+      if (performance.now() > deadline) {
+        timedOut = true;
+        return 'stop';
+      }
+      return undefined;
+    },
+  };
+  const every = (step: number): boolean => step % o.evalEvery === 0;
+  const loop = await Loop(model, trainTask, {
+    evalTasks: [evalTask],
+    outputDir,
+    seed: o.seed,
+    evalAt: every,
+    checkpointAt: every,
+    callbacks: [devF1, limits],
+    logger: log,
+    progress: hooks.progress ?? true,
+  });
+  if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
+  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.crf ? ', CRF' : ''}`);
+
+  try {
+    const remaining = Math.max(0, o.steps - loop.step);
+    const trainStarted = performance.now();
+    const stepBefore = loop.step;
+    await loop.run(remaining);
+    const trained = loop.step - stepBefore;
+    if (trained > 0) {
+      const seconds = (performance.now() - trainStarted) / 1000;
+      log(`Trained ${trained} steps in ${seconds.toFixed(1)} s (${(trained / seconds).toFixed(2)} steps/s)${timedOut ? `: stopped by the ${o.maxMinutes}-minute limit` : ''} [${elapsed()}]`);
+    }
+    if (hooks.stopSignal?.requested) {
+      await loop.saveCheckpoint();
+      log(`Stopped at step ${loop.step}; checkpoint written. Run the same command again to resume.`);
+      return { test: undefined, steps: loop.step, bestStep: devF1.bestRecord?.step, bestDevF1: devF1.bestRecord?.f1, modelDir: undefined, seconds: (performance.now() - started) / 1000 };
+    }
+    if (loop.step > 0 && (loop.lastCheckpoint?.step ?? -1) !== loop.step) {
+      await devF1.evaluateNow(loop);
+      await loop.saveCheckpoint();
+    }
+  } finally {
+    loop.dispose();
+  }
+
+  const best = devF1.bestRecord;
+  const bestDir = best ? path.join(outputDir, BEST_CHECKPOINT) : await latestCheckpoint(outputDir);
+  if (!bestDir) throw new Error(`${outputDir}: no checkpoint to test (train for at least one step)`);
+  const tagger = await taggerFromCheckpoint(bestDir, config, vocabs);
+  const testStarted = performance.now();
+  const score = tagger.evaluate(test);
+  const title = `Test split (${test.length} sentences), model of step ${best?.step ?? '?'} (best dev entity F1 ${best?.f1.toFixed(4) ?? '?'}), ${((performance.now() - testStarted) / 1000).toFixed(1)} s`;
+  const report = formatNerReport(score, title);
+  log(report.trimEnd());
+  await fs.writeFile(path.join(outputDir, 'test_report.txt'), report);
+  await fs.writeFile(
+    path.join(outputDir, 'test_report.json'),
+    JSON.stringify({ split: 'test', sentences: test.length, step: best?.step, devF1: best?.f1, score, conlleval: toConllevalJson(score) }, null, 1) + '\n',
+  );
+  const modelDir = path.join(outputDir, 'model');
+  await exportTagger(tagger, modelDir, { corpus: path.basename(o.corpus), step: best?.step, devF1: best?.f1, testF1: score.overall.f1 });
+  log(`Exported the model to ${modelDir}; reports in ${path.join(outputDir, 'test_report.txt')} and test_report.json [total ${elapsed()}]`);
+  return { test: score, steps: o.steps, bestStep: best?.step, bestDevF1: best?.f1, modelDir, seconds: (performance.now() - started) / 1000 };
+}

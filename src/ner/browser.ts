@@ -1,0 +1,67 @@
+/**
+ * The browser-safe part of trax-ts's named-entity recognition: everything a page needs to tag text with a
+ * trained model (tokenizer, vocabularies, tag schemes, entity evaluation, the tagger model and its loading through
+ * any file reader such as `fetch`). Nothing here imports Node's `fs` or `zlib`: the corpus file readers, the
+ * training recipe and exporting to a directory live in `index.ts` / the recipe.
+ *
+ * @example
+ * ```ts
+ * import { ner } from 'trax-ts';
+ * const tagger = await ner.loadTagger(ner.fetchTaggerFiles('/models/gmb/'));
+ * for (const sentence of tagger.tag('Thousands marched through London.')) console.log(sentence.entities);
+ * ```
+ */
+
+export type { Sentence } from './sentence.js';
+
+// Tokenizer
+export { tokenize, tokenizeWords, type Token } from './tokenize.js';
+export { detokenize } from './detokenize.js';
+export { splitSentences, type TextSentence } from './split_sentences.js';
+
+// Tags
+export { parseTag, tryParseTag, formatTag, type ParsedTag, type TagPrefix } from './tags/parse_tag.js';
+export { TAG_SCHEMES, schemePrefixes, parseSchemeTag, findTagProblems, validateTags, TagSequenceError, type TagScheme, type TagProblem } from './tags/tag_scheme.js';
+export { tagsToSpans, type TagsToSpansOptions } from './tags/tags_to_spans.js';
+export { spansToTags } from './tags/spans_to_tags.js';
+export { convertTags, type ConvertTagsOptions } from './tags/convert_tags.js';
+export { spansOverlap, spansEqual, type EntitySpan } from './tags/entity_span.js';
+
+// Vocabularies
+export { orderByFrequency } from './vocab/frequency_order.js';
+export { WORD_SHAPES, WORD_SHAPE_COUNT, wordShape, wordShapeId, type WordShape } from './vocab/word_shape.js';
+export { WordVocab, type WordVocabOptions, type WordVocabJSON, type HasWords } from './vocab/word_vocab.js';
+export { CharVocab, type CharVocabOptions, type CharVocabJSON } from './vocab/char_vocab.js';
+export { TagVocab, UnknownTagError, type TagVocabOptions, type TagVocabJSON, type HasTags } from './vocab/tag_vocab.js';
+export { buildNerVocabs, nerVocabsToJSON, nerVocabsFromJSON, type NerVocabs, type NerVocabOptions, type NerVocabsJSON } from './dataset/vocabs.js';
+
+// Evaluation
+export { extractEntities, type EntityMode, type ExtractEntitiesOptions } from './eval/extract_entities.js';
+export { EntityScorer, scoreEntities, type EntityScorerOptions } from './eval/entity_scorer.js';
+export type { EntityScore, EntityTypeScore, RelaxedScore } from './eval/entity_score.js';
+export { precisionRecallF1, type PrecisionRecallF1 } from './eval/precision_recall_f1.js';
+export { formatConllevalTable, toConllevalJson, type ConllevalTableOptions, type ConllevalJson, type ConllevalTypeJson } from './eval/format_conlleval.js';
+export { printfFixed } from './eval/printf_fixed.js';
+export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
+
+// The model
+export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
+export { featureLayout, encodeFeatures, type FeatureLayout } from './model/features.js';
+export { TokenEmbedding, type NerModelSizes } from './model/token_embedding.js';
+export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
+export { NerTaggerModel, NerLoss } from './model/build.js';
+
+// Training data (in memory)
+export { encodeExample, encodeExamples } from './dataset/examples.js';
+export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
+
+// Tagging
+export { NerTagger, type NerTaggerParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
+export { entitiesOf, type TaggedEntity } from './tagger/entities.js';
+export { argmaxDecode, constrainedDecode, crfDecode, iob2Constraints, type DecodedTags, type SoftmaxDecoding } from './tagger/decode.js';
+export { formatNerReport } from './tagger/report.js';
+
+// Exported models
+export { TAGGER_FORMAT, TAGGER_FORMAT_VERSION, TAGGER_FILES, TaggerLoadError, type TaggerManifest } from './export/format.js';
+export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from './export/load.js';
+export { taggerFiles, taggerWeights } from './export/save.js';

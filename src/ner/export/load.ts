@@ -1,0 +1,165 @@
+/**
+ * Loading an exported tagger from any file reader: a directory in Node, `fetch` in the browser.
+ */
+import { tf } from '../../backend/tf.js';
+import type { CrfParameters } from '../../layers/crf.js';
+import { disposeTree, namedTensors, treeFromNamed } from '../../layers/tensor_tree.js';
+import { nerVocabsFromJSON, type NerVocabs } from '../dataset/vocabs.js';
+import { NerTaggerModel } from '../model/build.js';
+import { type NerModelConfig, resolveNerModelConfig } from '../model/config.js';
+import { featureLayout } from '../model/features.js';
+import type { NerModelSizes } from '../model/token_embedding.js';
+import { NerTagger } from '../tagger/ner_tagger.js';
+import { CRF_PREFIX, TAGGER_FILES, TAGGER_FORMAT, TAGGER_FORMAT_VERSION, TaggerLoadError, type TaggerManifest } from './format.js';
+
+/**
+ * Reads one file of an exported tagger by its name relative to the tagger's directory (`tagger.json`,
+ * `vocabs.json`, `weights.bin`): text or bytes. Rejects when the file cannot be read.
+ * @public
+ */
+export type TaggerFileReader = (name: string) => Promise<Uint8Array | ArrayBuffer | string>;
+
+/**
+ * A {@link TaggerFileReader} over HTTP: files are fetched relative to `baseUrl` (which should end in `/`).
+ * @public
+ */
+export function fetchTaggerFiles(baseUrl: string, fetchFn: (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }> = (url) => fetch(url)): TaggerFileReader {
+  const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
+  return async (name) => {
+    const response = await fetchFn(base + name);
+    if (!response.ok) throw new Error(`HTTP ${response.status} for ${base + name}`);
+    return response.arrayBuffer();
+  };
+}
+
+async function readFile(source: TaggerFileReader, where: string, name: string): Promise<Uint8Array | ArrayBuffer | string> {
+  try {
+    return await source(name);
+  } catch (error) {
+    throw new TaggerLoadError(`${where}: cannot read the file '${name}' (${(error as Error).message ?? String(error)}); an exported tagger needs ${Object.values(TAGGER_FILES).join(', ')}`, { cause: error });
+  }
+}
+
+function asText(data: Uint8Array | ArrayBuffer | string): string {
+  return typeof data === 'string' ? data : new TextDecoder().decode(data);
+}
+
+function asBytes(data: Uint8Array | ArrayBuffer | string): Uint8Array {
+  if (typeof data === 'string') return new TextEncoder().encode(data);
+  return data instanceof Uint8Array ? data : new Uint8Array(data);
+}
+
+async function readJson(source: TaggerFileReader, where: string, name: string): Promise<unknown> {
+  const text = asText(await readFile(source, where, name));
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new TaggerLoadError(`${where}: '${name}' is not valid JSON (${(error as Error).message})`, { cause: error });
+  }
+}
+
+function checkManifest(where: string, json: unknown): TaggerManifest {
+  const m = json as Partial<TaggerManifest> | null;
+  const file = TAGGER_FILES.manifest;
+  if (m === null || typeof m !== 'object') throw new TaggerLoadError(`${where}: '${file}' must hold an object`);
+  if (m.format !== TAGGER_FORMAT) throw new TaggerLoadError(`${where}: '${file}' is not a trax-ts NER tagger (format ${JSON.stringify(m.format)}, expected '${TAGGER_FORMAT}')`);
+  if (m.formatVersion !== TAGGER_FORMAT_VERSION) {
+    const newer = typeof m.formatVersion === 'number' && m.formatVersion > TAGGER_FORMAT_VERSION;
+    throw new TaggerLoadError(
+      `${where}: '${file}' has format version ${JSON.stringify(m.formatVersion)}; this library reads version ${TAGGER_FORMAT_VERSION}` +
+        (newer ? ' (the tagger was exported by a newer trax-ts: upgrade)' : ' (re-export the tagger)'),
+    );
+  }
+  const group = m.weightsManifest?.[0];
+  if (!Array.isArray(m.weightsManifest) || m.weightsManifest.length !== 1 || !Array.isArray(group?.paths) || !Array.isArray(group?.weights)) {
+    throw new TaggerLoadError(`${where}: '${file}' needs a weightsManifest with one group of paths and weights`);
+  }
+  if (typeof m.vocabs !== 'string') throw new TaggerLoadError(`${where}: '${file}' does not name its vocabularies file`);
+  if (m.decoding !== 'argmax' && m.decoding !== 'constrained') throw new TaggerLoadError(`${where}: '${file}' has an unknown decoding ${JSON.stringify(m.decoding)}`);
+  return m as TaggerManifest;
+}
+
+function checkSizes(where: string, vocabs: NerVocabs, sizes: NerModelSizes | undefined): NerModelSizes {
+  const actual: NerModelSizes = { wordVocabSize: vocabs.words.size, charVocabSize: vocabs.chars.size, nTags: vocabs.tags.size };
+  if (!sizes || typeof sizes !== 'object') throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}' does not give the vocabulary sizes`);
+  const what = { wordVocabSize: 'words', charVocabSize: 'characters', nTags: 'tags' } as const;
+  for (const key of Object.keys(what) as Array<keyof NerModelSizes>) {
+    if (sizes[key] !== actual[key]) {
+      throw new TaggerLoadError(
+        `${where}: the vocabularies do not match the weights: the ${what[key]} vocabulary has ${actual[key]} entries, the model was built for ${sizes[key]}`,
+      );
+    }
+  }
+  return actual;
+}
+
+function crfFrom(named: Map<string, tf.Tensor>, nTags: number, where: string): CrfParameters {
+  const part = (name: string, shape: number[]): Float32Array => {
+    const t = named.get(CRF_PREFIX + name);
+    if (!t || t.shape.join(',') !== shape.join(',')) {
+      throw new TaggerLoadError(`${where}: the CRF weight '${CRF_PREFIX}${name}' is missing or not of shape [${shape}] (the tag vocabulary has ${nTags} tags)`);
+    }
+    return t.dataSync() as Float32Array;
+  };
+  return { transitions: part('transitions', [nTags, nTags]), start: part('start', [nTags]), end: part('end', [nTags]) };
+}
+
+/**
+ * Loads an exported tagger (see `format.ts`) through `source`, which reads its files by relative name. Refused
+ * with a {@link TaggerLoadError} naming the file and the problem: a missing file, a different format or version,
+ * an unknown or invalid configuration, vocabularies that do not match the weights, missing, extra or misshapen
+ * weights, a weights file of the wrong size.
+ * @param where - names the tagger in errors (a directory or URL).
+ * @public
+ */
+export async function loadTagger(source: TaggerFileReader, where = 'tagger'): Promise<NerTagger> {
+  const manifest = checkManifest(where, await readJson(source, where, TAGGER_FILES.manifest));
+  let config: NerModelConfig;
+  try {
+    config = resolveNerModelConfig(manifest.config as unknown as Record<string, unknown>);
+  } catch (error) {
+    throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}' has an invalid model configuration: ${(error as Error).message}`, { cause: error });
+  }
+  let vocabs: NerVocabs;
+  try {
+    vocabs = nerVocabsFromJSON(await readJson(source, where, manifest.vocabs));
+  } catch (error) {
+    if (error instanceof TaggerLoadError) throw error;
+    throw new TaggerLoadError(`${where}: '${manifest.vocabs}': ${(error as Error).message}`, { cause: error });
+  }
+  const sizes = checkSizes(where, vocabs, manifest.sizes);
+
+  const group = manifest.weightsManifest[0]!;
+  const parts = await Promise.all(group.paths.map(async (p) => asBytes(await readFile(source, where, p))));
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const bytes = new Uint8Array(total);
+  parts.reduce((offset, p) => (bytes.set(p, offset), offset + p.byteLength), 0);
+  const expected = group.weights.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
+  if (total !== expected) {
+    throw new TaggerLoadError(`${where}: the weights file(s) ${group.paths.join(', ')} hold ${total} bytes, the manifest describes ${expected} (damaged or from another export)`);
+  }
+  const named = new Map(Object.entries(tf.io.decodeWeights(bytes.buffer, group.weights)));
+  const model = NerTaggerModel(config, sizes, 'eval');
+  try {
+    model.init({ shape: [1, 1, featureLayout(config).width], dtype: 'int32' });
+    const initial = model.weights;
+    const expectedWeights = namedTensors(model, initial);
+    const problems: string[] = [];
+    for (const [p, t] of expectedWeights) {
+      const got = named.get(p);
+      if (!got) problems.push(`missing weight ${p} [${t.shape}]`);
+      else if (got.shape.join(',') !== t.shape.join(',')) problems.push(`weight ${p} is [${got.shape}], the model needs [${t.shape}]`);
+    }
+    for (const p of named.keys()) if (!expectedWeights.has(p) && !p.startsWith(CRF_PREFIX)) problems.push(`unexpected weight ${p}`);
+    if (problems.length > 0) throw new TaggerLoadError(`${where}: the weights do not fit the configured model:\n  ${problems.slice(0, 10).join('\n  ')}`);
+    const crf = config.crf ? crfFrom(named, sizes.nTags, where) : undefined;
+    model.weights = treeFromNamed(model, initial, (p) => named.get(p)!);
+    disposeTree(initial);
+    tf.dispose([...named].filter(([p]) => p.startsWith(CRF_PREFIX)).map(([, t]) => t));
+    return new NerTagger({ model, config, vocabs, decoding: manifest.decoding, ...(crf ? { crf } : {}) });
+  } catch (error) {
+    tf.dispose([...named.values()]);
+    if (model.initialized) disposeTree(model.weights);
+    throw error;
+  }
+}

@@ -1,0 +1,63 @@
+/**
+ * The tagger model and its loss, built from a configuration.
+ */
+import { namedSerial, type SerialLayer } from '../../combinators/serial.js';
+import type { Layer } from '../../layers/base.js';
+import { Dense, LogSoftmax } from '../../layers/core/index.js';
+import { CrfLoss } from '../../layers/crf.js';
+import { CrossEntropyLoss } from '../../layers/losses.js';
+import type { Mode } from '../../layers/types.js';
+import { ReformerEncoder } from '../../models/index.js';
+import { type NerModelConfig, resolveNerModelConfig } from './config.js';
+import { type NerModelSizes, TokenEmbedding } from './token_embedding.js';
+
+function checkSizes(sizes: NerModelSizes): void {
+  for (const [name, value, min] of [['wordVocabSize', sizes.wordVocabSize, 3], ['charVocabSize', sizes.charVocabSize, 2], ['nTags', sizes.nTags, 1]] as const) {
+    if (!Number.isInteger(value) || value < min) throw new RangeError(`NER model: ${name} must be an integer >= ${min}, got ${String(value)}`);
+  }
+}
+
+/**
+ * The tagger: `Serial(TokenEmbedding, ReformerEncoder, Dense(nTags), LogSoftmax)`, taking token features
+ * `int32 [B, L, F]` (see `featureLayout`; padding rows are all 0) and giving per-token tag log-probabilities
+ * `[B, L, nTags]`; with `crf`, the `LogSoftmax` is left out and the output is the CRF's emission scores.
+ *
+ * The encoder is trax-ts's `ReformerEncoder` with the configured attention, reversibility and dropout; it masks
+ * padding (word id 0) in attention. Named `NerTagger`.
+ * @public
+ */
+export function NerTaggerModel(config: Partial<NerModelConfig>, sizes: NerModelSizes, mode: Mode = 'train'): SerialLayer {
+  const c = resolveNerModelConfig(config);
+  checkSizes(sizes);
+  const layers: Layer[] = [
+    TokenEmbedding(c, sizes),
+    ReformerEncoder({
+      dModel: c.dModel,
+      dFf: c.dFf,
+      nLayers: c.nLayers,
+      nHeads: c.nHeads,
+      attentionType: c.attention,
+      ...(c.attention === 'full' ? {} : { chunkLen: c.chunkLen }),
+      dropout: c.dropout,
+      ffActivation: c.ffActivation,
+      maxLen: c.maxLen,
+      reversible: c.reversible,
+      padId: 0,
+      mode,
+    }),
+    Dense(sizes.nTags),
+  ];
+  if (!c.crf) layers.push(LogSoftmax());
+  const model = namedSerial('NerTagger', layers);
+  model.mode = mode;
+  return model;
+}
+
+/**
+ * The training loss of a tagger: `CrfLoss(nTags)` (whose transition weights the training loop trains with the
+ * model) with `crf`, else `CrossEntropyLoss()` on the log-probabilities; both weighted so that padding never counts.
+ * @public
+ */
+export function NerLoss(config: Partial<NerModelConfig>, nTags: number): Layer {
+  return resolveNerModelConfig(config).crf ? CrfLoss(nTags) : CrossEntropyLoss();
+}

@@ -1,0 +1,144 @@
+/**
+ * The configuration of the NER tagger model, its defaults, and its validation.
+ */
+import { match, P } from 'ts-pattern';
+
+/** The attention of every encoder layer. @public */
+export type NerAttention = 'full' | 'chunked' | 'lsh';
+
+/** The feed-forward activation of the encoder. @public */
+export type NerActivation = 'relu' | 'gelu' | 'fastGelu';
+
+/**
+ * Everything that defines the tagger's architecture (not its vocabularies, whose sizes come from the data).
+ * JSON-serialisable: it is saved in checkpoints' output directories and in exported models.
+ * @public
+ */
+export interface NerModelConfig {
+  /** Encoder blocks. */
+  readonly nLayers: number;
+  /** Width of the embeddings and of the encoder's streams. */
+  readonly dModel: number;
+  /** Width of the feed-forward hidden layer. */
+  readonly dFf: number;
+  /** Attention heads (must divide `dModel`). */
+  readonly nHeads: number;
+  /** `'full'`, `'chunked'` (local attention over chunks of `chunkLen`) or `'lsh'` (Reformer's LSH attention). */
+  readonly attention: NerAttention;
+  /** Chunk length of `'chunked'` and `'lsh'` attention. */
+  readonly chunkLen: number;
+  /** Reversible residual blocks (activations recomputed in the backward pass: memory flat in depth). */
+  readonly reversible: boolean;
+  /** Dropout rate in the encoder (embeddings, attention output, feed-forward). */
+  readonly dropout: number;
+  /** Feed-forward activation. */
+  readonly ffActivation: NerActivation;
+  /** Add a learned embedding of each word's shape (capitalisation, digits; see `wordShape`). */
+  readonly wordShapes: boolean;
+  /** Add a character-level CNN representation of each word (the remedy for unknown words). */
+  readonly charFeatures: boolean;
+  /** Characters of a word seen by the character CNN (longer words are cut). */
+  readonly maxWordLength: number;
+  /** Width of the character embeddings. */
+  readonly dChar: number;
+  /** Filters of the character CNN (its window is 3 characters). */
+  readonly charFilters: number;
+  /** Decode with a linear-chain CRF (Viterbi; trained with the forward algorithm) instead of per-token softmax. */
+  readonly crf: boolean;
+  /** The longest sentence the model takes in one piece (longer ones are tagged in pieces). */
+  readonly maxLen: number;
+}
+
+/**
+ * The recipe's default model: a 2-block Reformer encoder (reversible, full attention) of width 128 over word,
+ * word-shape and character-CNN features, with a per-token softmax.
+ * @public
+ */
+export const DEFAULT_NER_MODEL_CONFIG: NerModelConfig = Object.freeze({
+  nLayers: 2,
+  dModel: 128,
+  dFf: 512,
+  nHeads: 4,
+  attention: 'full',
+  chunkLen: 32,
+  reversible: true,
+  dropout: 0.1,
+  ffActivation: 'relu',
+  wordShapes: true,
+  charFeatures: true,
+  maxWordLength: 16,
+  dChar: 32,
+  charFilters: 64,
+  crf: false,
+  maxLen: 128,
+});
+
+/** A configuration that is not valid; the message names the setting and what is wrong. @public */
+export class NerConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'NerConfigError';
+  }
+}
+
+const KEYS = Object.keys(DEFAULT_NER_MODEL_CONFIG) as Array<keyof NerModelConfig>;
+
+function fail(message: string): never {
+  throw new NerConfigError(`NER model config: ${message}`);
+}
+
+function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > max) {
+    fail(`${name} must be an integer from 1 to ${max}, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
+function bool(name: string, value: unknown): boolean {
+  if (typeof value !== 'boolean') fail(`${name} must be true or false, got ${JSON.stringify(value)}`);
+  return value;
+}
+
+/**
+ * A complete, checked configuration: `partial` over {@link DEFAULT_NER_MODEL_CONFIG}. Refused with a
+ * {@link NerConfigError} naming the setting: unknown settings (usually typos), wrong types, out-of-range values,
+ * `dModel` not divisible by `nHeads`, an unknown attention or activation, a `chunkLen` above `maxLen`.
+ * @public
+ */
+export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<string, unknown> = {}): NerModelConfig {
+  if (partial === null || typeof partial !== 'object' || Array.isArray(partial)) fail(`expected an object, got ${JSON.stringify(partial)}`);
+  for (const key of Object.keys(partial)) {
+    if (!(KEYS as string[]).includes(key)) fail(`unknown setting '${key}'; known settings are ${KEYS.join(', ')}`);
+  }
+  const c = { ...DEFAULT_NER_MODEL_CONFIG, ...(partial as Partial<NerModelConfig>) };
+  const attention = match(c.attention as unknown)
+    .with(P.union('full', 'chunked', 'lsh'), (a) => a)
+    .otherwise((a) => fail(`attention must be 'full', 'chunked' or 'lsh', got ${JSON.stringify(a)}`));
+  const ffActivation = match(c.ffActivation as unknown)
+    .with(P.union('relu', 'gelu', 'fastGelu'), (a) => a)
+    .otherwise((a) => fail(`ffActivation must be 'relu', 'gelu' or 'fastGelu', got ${JSON.stringify(a)}`));
+  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) fail(`dropout must be a number in [0, 1), got ${JSON.stringify(c.dropout)}`);
+  const config: NerModelConfig = {
+    nLayers: positiveInt('nLayers', c.nLayers, 64),
+    dModel: positiveInt('dModel', c.dModel, 4096),
+    dFf: positiveInt('dFf', c.dFf, 16384),
+    nHeads: positiveInt('nHeads', c.nHeads, 64),
+    attention,
+    chunkLen: positiveInt('chunkLen', c.chunkLen, 4096),
+    reversible: bool('reversible', c.reversible),
+    dropout: c.dropout,
+    ffActivation,
+    wordShapes: bool('wordShapes', c.wordShapes),
+    charFeatures: bool('charFeatures', c.charFeatures),
+    maxWordLength: positiveInt('maxWordLength', c.maxWordLength, 256),
+    dChar: positiveInt('dChar', c.dChar, 1024),
+    charFilters: positiveInt('charFilters', c.charFilters, 4096),
+    crf: bool('crf', c.crf),
+    maxLen: positiveInt('maxLen', c.maxLen, 8192),
+  };
+  if (config.dModel % config.nHeads !== 0) fail(`dModel ${config.dModel} must be divisible by nHeads ${config.nHeads}`);
+  if (config.attention !== 'full' && config.chunkLen > config.maxLen) {
+    fail(`chunkLen ${config.chunkLen} is longer than maxLen ${config.maxLen}`);
+  }
+  return Object.freeze(config);
+}

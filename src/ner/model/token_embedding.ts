@@ -1,0 +1,75 @@
+/**
+ * The tagger's input layer: token feature rows to vectors, plus the word ids the encoder's padding mask is made from.
+ */
+import { tf } from '../../backend/tf.js';
+import { Add } from '../../combinators/arithmetic.js';
+import { Branch } from '../../combinators/branch.js';
+import { Select } from '../../combinators/select.js';
+import { namedSerial, type SerialLayer } from '../../combinators/serial.js';
+import type { Layer } from '../../layers/base.js';
+import { Embedding } from '../../layers/core/index.js';
+import { Fn } from '../../layers/fn.js';
+import type { ShapeDtype, Tensor } from '../../layers/types.js';
+import { WORD_SHAPE_COUNT } from '../vocab/word_shape.js';
+import { CharCnn } from './char_cnn.js';
+import type { NerModelConfig } from './config.js';
+import { featureLayout } from './features.js';
+
+/** Vocabulary sizes the model is built for. @public */
+export interface NerModelSizes {
+  /** Word ids (PAD and UNK included). */
+  readonly wordVocabSize: number;
+  /** Character ids (PAD and UNK included). */
+  readonly charVocabSize: number;
+  /** Tags. */
+  readonly nTags: number;
+}
+
+function checkFeatures(name: string, s: ShapeDtype, width: number): void {
+  if (s.dtype !== 'int32' || s.shape.length !== 3 || s.shape[2] !== width) {
+    throw new RangeError(`${name}: expected token features int32 [batch, length, ${width}], got ${s.dtype}[${s.shape.join(',')}]`);
+  }
+}
+
+/** Columns `[from, from + width)` of int32 features `[B, L, F]`: `[B, L]` for one column, else `[B, L, width]`. */
+function Columns(name: string, totalWidth: number, from: number, width: number): Layer {
+  const shapeOf = (s: readonly number[]): number[] => (width === 1 ? [s[0]!, s[1]!] : [s[0]!, s[1]!, width]);
+  return Fn(
+    name,
+    (f: Tensor) => {
+      checkFeatures(name, f, totalWidth);
+      if (totalWidth === 1) return tf.reshape(f, shapeOf(f.shape));
+      return tf.reshape(tf.slice(f, [0, 0, from], [-1, -1, width]), shapeOf(f.shape));
+    },
+    1,
+    {
+      outputSignature: (s: ShapeDtype) => {
+        checkFeatures(name, s, totalWidth);
+        return { shape: shapeOf(s.shape), dtype: 'int32' };
+      },
+    },
+  );
+}
+
+/**
+ * Token features `int32 [B, L, F]` (see `featureLayout`) to `x, ids`: `x` `[B, L, dModel]` is the sum of the word
+ * embedding and, as configured, a word-shape embedding and the character CNN's vector; `ids` `[B, L]` are the word
+ * ids (0 at padding), from which the encoder makes its padding mask. Named `TokenEmbedding`.
+ * @public
+ */
+export function TokenEmbedding(config: NerModelConfig, sizes: NerModelSizes): SerialLayer {
+  const layout = featureLayout(config);
+  const branches: Layer[][] = [[Columns('WordIds', layout.width, 0, 1), Embedding(sizes.wordVocabSize, config.dModel)]];
+  if (layout.shapeColumn >= 0) branches.push([Columns('ShapeIds', layout.width, layout.shapeColumn, 1), Embedding(WORD_SHAPE_COUNT, config.dModel)]);
+  if (layout.charColumn >= 0) {
+    branches.push([
+      Columns('CharIds', layout.width, layout.charColumn, config.maxWordLength),
+      CharCnn({ charVocabSize: sizes.charVocabSize, dChar: config.dChar, filters: config.charFilters, dOut: config.dModel }),
+    ]);
+  }
+  const n = branches.length;
+  // features -> ids, x_1 .. x_n -> x_1 .. x_n, ids -> x, ids
+  const layers: Layer[] = [Branch(Columns('WordIds', layout.width, 0, 1), ...branches), Select([...Array.from({ length: n }, (_, i) => i + 1), 0], n + 1)];
+  for (let i = 1; i < n; i++) layers.push(Add());
+  return namedSerial('TokenEmbedding', layers);
+}

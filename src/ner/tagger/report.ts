@@ -1,0 +1,26 @@
+/**
+ * The evaluation report of a tagger: conlleval's table, then relaxed matches, macro averages and token accuracy.
+ */
+import type { EntityScore } from '../eval/entity_score.js';
+import { formatConllevalTable } from '../eval/format_conlleval.js';
+
+const pct = (x: number): string => `${(100 * x).toFixed(2).padStart(6)}%`;
+
+/**
+ * The report as text: a title line, conlleval's table (exact match, 2 decimals as the stock script prints), then
+ * the type-relaxed and boundary-relaxed matches, the macro average over types and the token accuracy over real
+ * tokens (padding is never scored).
+ * @public
+ */
+export function formatNerReport(score: EntityScore, title?: string): string {
+  const lines: string[] = [];
+  if (title) lines.push(title);
+  lines.push(formatConllevalTable(score, { decimals: 2 }).trimEnd());
+  const line = (name: string, p: number, r: number, f: number): string => `${name.padEnd(30)} precision: ${pct(p)}; recall: ${pct(r)}; F1: ${pct(f)}`;
+  lines.push(line('relaxed (same type, overlap):', score.typeRelaxed.precision, score.typeRelaxed.recall, score.typeRelaxed.f1));
+  lines.push(line('relaxed (any type, overlap):', score.boundaryRelaxed.precision, score.boundaryRelaxed.recall, score.boundaryRelaxed.f1));
+  lines.push(line('macro average over types:', score.macro.precision, score.macro.recall, score.macro.f1));
+  lines.push(`${'token accuracy (real tokens):'.padEnd(30)} ${pct(score.tokenAccuracy)} of ${score.tokens} tokens`);
+  lines.push(`${'entity F1 (exact, micro):'.padEnd(30)} ${score.overall.f1.toFixed(4)}`);
+  return lines.join('\n') + '\n';
+}

@@ -1,0 +1,144 @@
+import { tf } from '../../../src/backend/tf.js';
+import { useBackend } from '../../../src/backend/backends.js';
+import { Serial } from '../../../src/combinators/serial.js';
+import { treeLeaves } from '../../../src/layers/tensor_tree.js';
+import type { Tensor } from '../../../src/layers/types.js';
+import { makeKey } from '../../../src/rng/key.js';
+import { CharCnn } from '../../../src/ner/model/char_cnn.js';
+import { NerLoss, NerTaggerModel } from '../../../src/ner/model/build.js';
+import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../../src/ner/model/config.js';
+import { featureLayout } from '../../../src/ner/model/features.js';
+import { constrainedDecode, iob2Constraints } from '../../../src/ner/tagger/decode.js';
+import { TINY } from './helpers.js';
+
+beforeAll(async () => {
+  await useBackend('wasm');
+});
+
+describe('NER model configuration', () => {
+  test('defaults are complete and valid', () => {
+    expect(resolveNerModelConfig({})).toEqual(DEFAULT_NER_MODEL_CONFIG);
+    expect(resolveNerModelConfig({ attention: 'lsh', crf: true }).crf).toBe(true);
+  });
+
+  test.each([
+    [{ dmodel: 128 }, /unknown setting 'dmodel'; known settings are nLayers, dModel/],
+    [{ attention: 'sparse' }, /attention must be 'full', 'chunked' or 'lsh', got "sparse"/],
+    [{ dModel: 100, nHeads: 3 }, /dModel 100 must be divisible by nHeads 3/],
+    [{ dropout: 1.5 }, /dropout must be a number in \[0, 1\), got 1.5/],
+    [{ nLayers: 0 }, /nLayers must be an integer from 1 to 64, got 0/],
+    [{ crf: 'yes' }, /crf must be true or false, got "yes"/],
+    [{ attention: 'chunked', chunkLen: 512, maxLen: 128 }, /chunkLen 512 is longer than maxLen 128/],
+    [{ ffActivation: 'swish' }, /ffActivation must be 'relu', 'gelu' or 'fastGelu'/],
+  ])('%j is refused with a clear message', (partial, message) => {
+    expect(() => resolveNerModelConfig(partial as Record<string, unknown>)).toThrow(NerConfigError);
+    expect(() => resolveNerModelConfig(partial as Record<string, unknown>)).toThrow(message);
+  });
+});
+
+function features(config: typeof TINY, b: number, l: number, seed = 1): Tensor {
+  const c = resolveNerModelConfig(config);
+  const layout = featureLayout(c);
+  const data = new Int32Array(b * l * layout.width);
+  for (let i = 0; i < b * l; i++) {
+    const row = i * layout.width;
+    if (i % l >= l - 1 && i % 2 === 0) continue; // some padding at the ends
+    data[row] = 2 + ((i * 7 + seed) % 40);
+    if (layout.shapeColumn >= 0) data[row + layout.shapeColumn] = 1 + (i % 7);
+    if (layout.charColumn >= 0) for (let k = 0; k < 1 + (i % c.maxWordLength); k++) data[row + layout.charColumn + k] = 2 + ((i + k * 3) % 20);
+  }
+  return tf.tensor(data, [b, l, layout.width], 'int32');
+}
+
+describe('NER tagger model', () => {
+  test.each([
+    ['full, reversible', { reversible: true }],
+    ['chunked', { attention: 'chunked', chunkLen: 4 }],
+    ['lsh', { attention: 'lsh', chunkLen: 4 }],
+    ['words only', { charFeatures: false, wordShapes: false }],
+  ])('%s: [B, L, F] features to [B, L, nTags] log-probabilities', (_name, extra) => {
+    const config = { ...TINY, ...extra } as typeof TINY;
+    const model = NerTaggerModel(config, { wordVocabSize: 50, charVocabSize: 25, nTags: 5 }, 'eval');
+    const x = features(config, 3, 9);
+    model.init({ shape: x.shape, dtype: 'int32' }, { seed: 2 });
+    const y = model.call(x) as Tensor;
+    expect(y.shape).toEqual([3, 9, 5]);
+    const sums = tf.exp(y).sum(-1).dataSync();
+    for (const s of sums) expect(s).toBeCloseTo(1, 4);
+  });
+
+  test('with a CRF the model gives emission scores and the loss is the CRF loss', () => {
+    const model = NerTaggerModel({ ...TINY, crf: true }, { wordVocabSize: 50, charVocabSize: 25, nTags: 5 });
+    expect(model.sublayers.map((l) => l.name)).toEqual(['TokenEmbedding', 'ReformerEncoder', 'Dense_5']);
+    expect(NerLoss({ crf: true }, 5).name).toBe('CrfLoss_5');
+    expect(NerLoss({}, 5).name).toBe('CrossEntropyLoss');
+    expect(() => NerTaggerModel(TINY, { wordVocabSize: 1, charVocabSize: 25, nTags: 5 })).toThrow(/wordVocabSize must be an integer >= 3/);
+  });
+});
+
+/** The character CNN written plainly with tfjs ops (the reference its fast path must equal). */
+function referenceCharCnn(ids: Tensor, w: Record<string, Tensor>): Tensor {
+  const [b, l, c] = ids.shape as [number, number, number];
+  const real = tf.cast(tf.notEqual(ids, 0), 'float32').reshape([b * l, c, 1]);
+  const e = tf.gather(w['chars']!, ids.reshape([-1])).reshape([b * l, c, -1]).mul(real);
+  const padded = tf.pad(e, [[0, 0], [1, 1], [0, 0]]);
+  const d = e.shape[2]!;
+  const windows = tf.concat([padded.slice([0, 0, 0], [b * l, c, d]), e, padded.slice([0, 2, 0], [b * l, c, d])], 2).reshape([b * l * c, 3 * d]);
+  const h = tf.relu(tf.matMul(windows, w['w']!).add(w['b']!)).reshape([b * l, c, -1]).mul(real);
+  return tf.matMul(tf.max(h, 1), w['wOut']!).add(w['bOut']!).reshape([b, l, -1]);
+}
+
+describe('CharCnn', () => {
+  test('equals the plain composition, values and gradients (repeated words computed once)', () => {
+    const layer = CharCnn({ charVocabSize: 12, dChar: 4, filters: 6, dOut: 5 });
+    const ids = tf.tensor3d(
+      [
+        [[3, 4, 5, 0], [3, 4, 5, 0], [0, 0, 0, 0]],
+        [[7, 0, 0, 0], [1, 11, 2, 9], [3, 4, 5, 0]],
+      ],
+      undefined,
+      'int32',
+    );
+    layer.init({ shape: ids.shape, dtype: 'int32' }, { seed: 4 });
+    const weights = layer.weights as Record<string, Tensor>;
+    // Non-zero biases so that the ReLU and max see both signs.
+    weights['b'] = tf.tensor1d([0.1, -0.2, 0.3, 0, 0.05, -0.1]);
+    const fast = layer.pureFn(ids, weights, {}, makeKey(0))[0] as Tensor;
+    const slow = referenceCharCnn(ids, weights);
+    expect(fast.shape).toEqual([2, 3, 5]);
+    const a = fast.dataSync();
+    const b = slow.dataSync();
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+    const names = Object.keys(weights);
+    const dy = tf.randomNormal([2, 3, 5], 0, 1, 'float32', 3);
+    const gradsOf = (f: (w: Record<string, Tensor>) => Tensor): Tensor[] =>
+      tf.grads((...ws: Tensor[]) => f(Object.fromEntries(names.map((n, i) => [n, ws[i]!]))).mul(dy).sum() as tf.Scalar)(names.map((n) => weights[n]!));
+    const gFast = gradsOf((w) => layer.pureFn(ids, w, {}, makeKey(0))[0] as Tensor);
+    const gSlow = gradsOf((w) => referenceCharCnn(ids, w));
+    gFast.forEach((g, i) => {
+      const want = gSlow[i]!.dataSync();
+      g.dataSync().forEach((v, j) => expect(v).toBeCloseTo(want[j]!, 4));
+    });
+  });
+
+  test('refuses character ids outside its vocabulary', () => {
+    const layer = Serial(CharCnn({ charVocabSize: 5, dChar: 2, filters: 2, dOut: 2 }));
+    const ids = tf.tensor3d([[[1, 7]]], undefined, 'int32');
+    layer.init({ shape: ids.shape, dtype: 'int32' });
+    expect(() => layer.call(ids)).toThrow(/character id 7 is outside the vocabulary \[0, 5\)/);
+    expect(treeLeaves(layer.weights)).toHaveLength(5);
+  });
+});
+
+describe('constrained decoding', () => {
+  test('never puts I-X after O or after another type', () => {
+    const tags = ['O', 'B-per', 'I-per', 'B-geo', 'I-geo'];
+    const constraints = iob2Constraints(tags);
+    const lp = (probs: number[]): number[] => probs.map(Math.log);
+    // argmax would give O, I-per (invalid); the best valid sequence is B-per I-per or O O.
+    const decoded = constrainedDecode([lp([0.5, 0.1, 0.1, 0.2, 0.1]), lp([0.1, 0.05, 0.6, 0.2, 0.05])], constraints);
+    expect(decoded.tagIds.map((t) => tags[t])).not.toContain('I-geo');
+    expect(decoded.tagIds.map((t) => tags[t])).toEqual(['O', 'B-geo']);
+    expect(decoded.confidence[1]).toBeCloseTo(0.2, 6);
+  });
+});

@@ -4,7 +4,8 @@
  *
  * - trax-ts, like-for-like: the recipe's model configured as the peers are (Embedding 128, 2 pre-LN-style blocks,
  *   4 heads, d_ff 512, ReLU, full attention, reversible off, no CRF, no character or shape features, no dropout);
- * - trax-ts, recipe default: the configuration `npm run ner` trains (reversible, character CNN, word shapes, dropout);
+ * - trax-ts, recipe default: the configuration `npm run ner` trains (see recipes/ner/options.ts);
+ * - trax-ts, Reformer: the recipe default with reversible blocks, so the cost of recomputation is visible;
  * - stock @tensorflow/tfjs-layers on wasm with only the UnsortedSegmentSum kernel added (without it an Embedding
  *   cannot train on wasm at all): bench/peers/ner_tfjs_layers.ts, on the first batches only (it is slow);
  * - PyTorch on CPU (Debian python3-torch with libopenblas0-pthread, OPENBLAS_NUM_THREADS=1 GOMP_SPINCOUNT=0, 2 torch
@@ -33,7 +34,7 @@ const program = new Command('bench:ner')
   .option('--json', 'print the results as JSON')
   .option('--train-batches <n>', 'timed training batches per row (after 3 warm-up batches)', (v) => Number(v), 30)
   .option('--infer-batches <n>', 'inference batches of 256 sentences', (v) => Number(v), 8)
-  .option('--tfjs-layers-batches <n>', 'timed training batches of the (slow) tfjs-layers peer', (v) => Number(v), 4)
+  .option('--tfjs-layers-batches <n>', 'timed training batches of the (slower) tfjs-layers peer', (v) => Number(v), 10)
   .option('--skip-peers', 'only the trax-ts rows')
   .option('--corpus <path>', 'corpus', DEFAULT_RECIPE.corpus)
   .parse(process.argv);
@@ -70,27 +71,35 @@ const recipeLayout = featureLayout(recipeConfig);
 function batchOf(sentences: readonly Sentence[]): BenchBatch {
   const length = Math.max(...sentences.map((s) => s.words.length));
   const pad = (row: number[]): number[] => [...row, ...new Array<number>(length - row.length).fill(0)];
-  const features = new Int32Array(sentences.length * length * recipeLayout.width);
-  sentences.forEach((s, b) => encodeFeatures(s.words, vocabs, recipeConfig, features, b * length * recipeLayout.width));
   return {
     ids: sentences.map((s) => pad(vocabs.words.encode(s.words))),
     tags: sentences.map((s) => pad(vocabs.tags.encode(s.tags))),
     mask: sentences.map((s) => pad(s.words.map(() => 1))),
-    features: { [String(recipeLayout.width)]: Array.from(features) },
   };
 }
 
-/** `n` batches of `size` sentences from `pool`: a seeded sample, sorted by length, cut into batches, shuffled. */
-function batches(pool: readonly Sentence[], n: number, size: number, seed: number, shuffle: boolean): BenchBatch[] {
+/** The recipe default's token feature rows of a batch's sentences (flat `[B, L, F]`). */
+function featuresOf(sentences: readonly Sentence[]): number[] {
+  const length = Math.max(...sentences.map((s) => s.words.length));
+  const features = new Int32Array(sentences.length * length * recipeLayout.width);
+  sentences.forEach((s, b) => encodeFeatures(s.words, vocabs, recipeConfig, features, b * length * recipeLayout.width));
+  return Array.from(features);
+}
+
+/** `n` groups of `size` sentences from `pool`: a seeded sample, sorted by length, cut into groups, shuffled. */
+function groups(pool: readonly Sentence[], n: number, size: number, seed: number, shuffle: boolean): Sentence[][] {
   const order = permutation(makeKey(seed), pool.length);
   const picked = order.map((i) => pool[i]!).filter((s) => s.words.length <= 128).slice(0, n * size);
   picked.sort((a, b) => a.words.length - b.words.length);
-  const out = Array.from({ length: n }, (_, i) => batchOf(picked.slice(i * size, (i + 1) * size)));
+  const out = Array.from({ length: n }, (_, i) => picked.slice(i * size, (i + 1) * size));
   return shuffle ? permutation(makeKey(seed + 1), n).map((i) => out[i]!) : out;
 }
 
-const trainBatches = batches(train, WARMUP + opts.trainBatches, TRAIN_BATCH, 7, true);
-const inferBatches = batches(test, opts.inferBatches, INFER_BATCH, 8, false);
+const trainGroups = groups(train, WARMUP + opts.trainBatches, TRAIN_BATCH, 7, true);
+const inferGroups = groups(test, opts.inferBatches, INFER_BATCH, 8, false);
+const trainBatches = trainGroups.map(batchOf);
+const inferBatches = inferGroups.map(batchOf);
+const traxFeatures = { [String(recipeLayout.width)]: { train: trainGroups.map(featuresOf), infer: inferGroups.map(featuresOf) } };
 const common = {
   vocab_size: vocabs.words.size,
   char_vocab_size: vocabs.chars.size,
@@ -107,11 +116,14 @@ const common = {
 const dir = path.resolve('build/bench');
 mkdirSync(dir, { recursive: true });
 const batchFile = path.join(dir, 'ner_batches.json');
-writeFileSync(batchFile, JSON.stringify({ ...common, train_batches: trainBatches, infer_batches: inferBatches } satisfies BenchFile & typeof common));
-// The tfjs-layers peer gets the first batches only (1 warm-up): it is about 50 times slower.
+writeFileSync(batchFile, JSON.stringify({ ...common, train_batches: trainBatches, infer_batches: inferBatches, trax_features: traxFeatures } satisfies BenchFile & typeof common));
+// The tfjs-layers peer trains on fewer batches (it is about ten times slower): one warm-up batch, then the first of
+// the timed batches the other rows train on; it tags the same inference batches.
 const peerFile = path.join(dir, 'ner_batches_tfjs_layers.json');
-const strip = (b: BenchBatch): BenchBatch => ({ ids: b.ids, tags: b.tags, mask: b.mask });
-writeFileSync(peerFile, JSON.stringify({ ...common, warmup_steps: 1, train_batches: trainBatches.slice(0, 1 + opts.tfjsLayersBatches).map(strip), infer_batches: inferBatches.slice(0, 2).map(strip) }));
+writeFileSync(
+  peerFile,
+  JSON.stringify({ ...common, warmup_steps: 1, train_batches: trainBatches.slice(WARMUP - 1, WARMUP + opts.tfjsLayersBatches), infer_batches: inferBatches }),
+);
 const trainTokens = trainBatches.slice(WARMUP).reduce((n, b) => n + b.mask.flat().reduce((s, m) => s + m, 0), 0);
 log(
   `Batches: ${opts.trainBatches} timed training batches of ${TRAIN_BATCH} GMB sentences (${trainTokens} tokens, after ${WARMUP} warm-up), ` +
@@ -153,6 +165,8 @@ const worker = 'bench/common/ner_bench_worker.ts';
 const results: RowResult[] = [];
 results.push(runRow('trax-ts like-for-like (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('like_for_like', LIKE_FOR_LIKE)]));
 results.push(runRow('trax-ts recipe default (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('recipe_default', recipeConfig)], process.env, describeConfig(recipeConfig)));
+const reformerConfig = resolveNerModelConfig({ ...recipeConfig, reversible: true });
+results.push(runRow('trax-ts Reformer, reversible (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('reformer', reformerConfig)], process.env, describeConfig(reformerConfig)));
 if (!opts.skipPeers) {
   results.push(
     runRow('tfjs-layers stock (wasm)', node, ['scripts/run.mjs', 'bench/peers/ner_tfjs_layers.ts', peerFile], process.env, `+ UnsortedSegmentSum kernel only; ${opts.tfjsLayersBatches} timed batches`),
@@ -169,7 +183,8 @@ if (!opts.skipPeers) {
 }
 
 function describeConfig(c: NerModelConfig): string {
-  return [`${c.attention} attention`, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`].filter(Boolean).join(', ');
+  const attention = c.attention === 'local' ? `local attention (radius ${c.localRadius})` : `${c.attention} attention`;
+  return [attention, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`].filter(Boolean).join(', ');
 }
 
 /** Why the PyTorch row cannot run fairly, or undefined. */
@@ -192,6 +207,7 @@ const ratios = {
   train_vs_tfjs_layers: ratio(ours?.train_tokens_per_s, byName('tfjs-layers')?.train_tokens_per_s),
   infer_vs_tfjs_layers: ratio(ours?.infer_sentences_per_s, byName('tfjs-layers')?.infer_sentences_per_s),
   recipe_default_train_vs_like_for_like: ratio(byName('trax-ts recipe')?.train_tokens_per_s, ours?.train_tokens_per_s),
+  reversible_train_vs_recipe_default: ratio(byName('trax-ts Reformer')?.train_tokens_per_s, byName('trax-ts recipe')?.train_tokens_per_s),
 };
 
 if (opts.json) {
@@ -213,6 +229,7 @@ if (opts.json) {
   console.log('');
   console.log(`trax-ts like-for-like vs PyTorch:     training ${x(ratios.train_vs_torch)}, inference ${x(ratios.infer_vs_torch)} (targets >= 0.5x)`);
   console.log(`trax-ts like-for-like vs tfjs-layers: training ${x(ratios.train_vs_tfjs_layers)} (target >= 10x), inference ${x(ratios.infer_vs_tfjs_layers)}`);
-  console.log(`recipe default vs like-for-like:      training ${x(ratios.recipe_default_train_vs_like_for_like)} (the cost of reversibility and character features)`);
+  console.log(`recipe default vs like-for-like:      training ${x(ratios.recipe_default_train_vs_like_for_like)} (the cost of the character CNN, word shapes, CRF, local attention, dropout)`);
+  console.log(`reversible vs recipe default:         training ${x(ratios.reversible_train_vs_recipe_default)} (the cost of recomputing activations)`);
   console.log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

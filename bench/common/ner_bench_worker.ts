@@ -18,14 +18,17 @@ import { makeKey } from '../../src/rng/key.js';
 import { trainStep } from '../../src/training/train_step.js';
 import { installMemoryMeter, measurePeak } from './memory_meter.js';
 
-/** A batch as the benchmark writes it; `features` (flat, `[B, L, F]`) is there for configurations with more than word ids. */
+/** A batch as the benchmark writes it (the peers' format). */
 export interface BenchBatch {
   ids: number[][];
   tags: number[][];
   mask: number[][];
-  features?: Record<string, number[]>;
 }
 
+/**
+ * The benchmark's batches file. Besides the peers' fields, `trax_features` holds, for configurations with more
+ * than word ids, each batch's token feature rows (flat `[B, L, F]`), keyed by the layout width `F`.
+ */
 export interface BenchFile {
   vocab_size: number;
   char_vocab_size: number;
@@ -33,15 +36,15 @@ export interface BenchFile {
   warmup_steps: number;
   train_batches: BenchBatch[];
   infer_batches: BenchBatch[];
+  trax_features?: Record<string, { train: number[][]; infer: number[][] }>;
 }
 
 /** The features tensor of a batch for a feature layout width (word ids alone, or precomputed rows). */
-function featuresOf(b: BenchBatch, width: number, key: string): Tensor {
+function featuresOf(b: BenchBatch, width: number, precomputed: number[] | undefined): Tensor {
   const [n, l] = [b.ids.length, b.ids[0]!.length];
   if (width === 1) return tf.tensor(Int32Array.from(b.ids.flat()), [n, l, 1], 'int32');
-  const flat = b.features?.[key];
-  if (!flat) throw new Error(`the batches have no features for layout ${key}`);
-  return tf.tensor(Int32Array.from(flat), [n, l, width], 'int32');
+  if (!precomputed) throw new Error(`the batches file has no features of width ${width}`);
+  return tf.tensor(Int32Array.from(precomputed), [n, l, width], 'int32');
 }
 
 async function main(): Promise<void> {
@@ -50,7 +53,7 @@ async function main(): Promise<void> {
   await useBackend('wasm');
   installMemoryMeter();
   const layout = featureLayout(config);
-  const key = `${layout.width}`;
+  const features = file.trax_features?.[String(layout.width)];
   const sizes = { wordVocabSize: file.vocab_size, charVocabSize: file.char_vocab_size, nTags: file.n_tags };
   const model = NerTaggerModel(config, sizes, 'train');
   const lossLayer = NerLoss(config, file.n_tags);
@@ -66,7 +69,8 @@ async function main(): Promise<void> {
   let lossSlots = treeLeaves(lossLayer.weights).length > 0 ? optimizer.treeInit(lossLayer.weights) : undefined;
   let optimizerStep = 0;
   const step = (b: BenchBatch): number => {
-    const batch = [featuresOf(b, layout.width, key), tf.tensor2d(b.tags, undefined, 'int32'), tf.tensor2d(b.mask, undefined, 'float32')];
+    const i = file.train_batches.indexOf(b);
+    const batch = [featuresOf(b, layout.width, features?.train[i]), tf.tensor2d(b.tags, undefined, 'int32'), tf.tensor2d(b.mask, undefined, 'float32')];
     const weights = model.weights;
     const r = trainStep({ model, lossLayer, optimizer }, batch, weights, model.state, slots, makeKey(optimizerStep), optimizerStep + 1, optimizerStep, 1e-3, lossSlots);
     tf.dispose(batch);
@@ -97,7 +101,7 @@ async function main(): Promise<void> {
 
   model.mode = 'eval';
   const infer = (b: BenchBatch): void => {
-    const x = featuresOf(b, layout.width, key);
+    const x = featuresOf(b, layout.width, features?.infer[file.infer_batches.indexOf(b)]);
     const tags = tf.tidy(() => tf.argMax(model.pureFn(x, model.weights, model.state, makeKey(0))[0] as Tensor, -1));
     tags.dataSync();
     tf.dispose([tags, x]);

@@ -39,6 +39,7 @@ const MODEL_FLAGS: Array<[flag: string, key: keyof NerModelConfig, parse: ((v: s
   ['--d-ff <n>', 'dFf', int(1), 'feed-forward width'],
   ['--heads <n>', 'nHeads', int(1), 'attention heads'],
   ['--chunk-len <n>', 'chunkLen', int(1), "chunk length of 'chunked' and 'lsh' attention"],
+  ['--local-radius <n>', 'localRadius', int(1), "positions on each side that 'local' attention sees"],
   ['--dropout <rate>', 'dropout', num, 'dropout rate'],
   ['--max-len <n>', 'maxLen', int(1), 'longest sentence taken in one piece'],
   ['--char-filters <n>', 'charFilters', int(1), 'filters of the character CNN'],
@@ -112,7 +113,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
     .option('--no-lowercase', 'keep the case of words')
     .option('--config <file>', 'model configuration JSON (NerModelConfig settings)')
-    .addOption(new Option('--attention <type>', 'attention').choices(['full', 'chunked', 'lsh']))
+    .addOption(new Option('--attention <type>', 'attention').choices(['full', 'chunked', 'lsh', 'local']))
     .option('--reversible', 'reversible residual blocks')
     .option('--no-reversible', 'ordinary residual blocks')
     .option('--char-features', 'character CNN features')

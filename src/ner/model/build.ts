@@ -4,11 +4,12 @@
 import { namedSerial, type SerialLayer } from '../../combinators/serial.js';
 import type { Layer } from '../../layers/base.js';
 import { Dense, LogSoftmax } from '../../layers/core/index.js';
-import { CrfLoss } from '../../layers/crf.js';
 import { CrossEntropyLoss } from '../../layers/losses.js';
 import type { Mode } from '../../layers/types.js';
 import { ReformerEncoder } from '../../models/index.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';
+import { FastCrfLoss } from './fast_crf_loss.js';
+import { localAttentionFactory } from './local_attention.js';
 import { type NerModelSizes, TokenEmbedding } from './token_embedding.js';
 
 function checkSizes(sizes: NerModelSizes): void {
@@ -36,8 +37,8 @@ export function NerTaggerModel(config: Partial<NerModelConfig>, sizes: NerModelS
       dFf: c.dFf,
       nLayers: c.nLayers,
       nHeads: c.nHeads,
-      attentionType: c.attention,
-      ...(c.attention === 'full' ? {} : { chunkLen: c.chunkLen }),
+      attentionType: c.attention === 'local' ? localAttentionFactory(c.localRadius) : c.attention,
+      ...(c.attention === 'chunked' || c.attention === 'lsh' ? { chunkLen: c.chunkLen } : {}),
       dropout: c.dropout,
       ffActivation: c.ffActivation,
       maxLen: c.maxLen,
@@ -54,10 +55,11 @@ export function NerTaggerModel(config: Partial<NerModelConfig>, sizes: NerModelS
 }
 
 /**
- * The training loss of a tagger: `CrfLoss(nTags)` (whose transition weights the training loop trains with the
- * model) with `crf`, else `CrossEntropyLoss()` on the log-probabilities; both weighted so that padding never counts.
+ * The training loss of a tagger: with `crf`, the CRF's negative log-likelihood (`FastCrfLoss(nTags)`: `CrfLoss`
+ * computed on the host, same weights and values; the training loop trains its transition weights with the model),
+ * else `CrossEntropyLoss()` on the log-probabilities; both weighted so that padding never counts.
  * @public
  */
 export function NerLoss(config: Partial<NerModelConfig>, nTags: number): Layer {
-  return resolveNerModelConfig(config).crf ? CrfLoss(nTags) : CrossEntropyLoss();
+  return resolveNerModelConfig(config).crf ? FastCrfLoss(nTags) : CrossEntropyLoss();
 }

@@ -2,7 +2,7 @@
  * From the model's per-token scores to tags: argmax, IOB2-constrained Viterbi over log-probabilities, or a CRF's
  * Viterbi.
  */
-import { type CrfParameters, viterbiDecode } from '../../layers/crf.js';
+import type { CrfParameters } from '../../layers/crf.js';
 import { tryParseTag } from '../tags/parse_tag.js';
 
 /** Tags (ids) and each token's confidence in its tag, for one sentence. @public */
@@ -86,8 +86,87 @@ export function argmaxDecode(logProbs: ArrayLike<number>[]): DecodedTags {
   return { tagIds, confidence: tagIds.map((tag, t) => Math.exp(logProbs[t]![tag]!)) };
 }
 
-/** A CRF's best sequence (Viterbi) and each chosen tag's marginal probability (forward-backward). @public */
+/**
+ * A CRF's best sequence (Viterbi) and each chosen tag's marginal probability (forward-backward). The same result
+ * as `viterbiDecode` of `layers/crf.ts`, computed with typed arrays and a scaled (probability-space) forward-backward
+ * pass, which is several times faster for tagging-sized inputs.
+ * @public
+ */
 export function crfDecode(emissions: ArrayLike<number>[], params: CrfParameters): DecodedTags {
-  const { tags, confidence } = viterbiDecode(emissions, params);
-  return { tagIds: tags, confidence };
+  const length = emissions.length;
+  if (length === 0) return { tagIds: [], confidence: [] };
+  const n = params.start.length;
+  const a = Array.isArray(params.transitions) ? Float64Array.from(params.transitions.flat()) : Float64Array.from(params.transitions);
+  // Viterbi in log space.
+  let score = Float64Array.from({ length: n }, (_, j) => params.start[j]! + emissions[0]![j]!);
+  const back: Int32Array[] = [];
+  for (let t = 1; t < length; t++) {
+    const next = new Float64Array(n);
+    const ptr = new Int32Array(n);
+    for (let j = 0; j < n; j++) {
+      let best = -Infinity;
+      let arg = 0;
+      for (let i = 0; i < n; i++) {
+        const v = score[i]! + a[i * n + j]!;
+        if (v > best) {
+          best = v;
+          arg = i;
+        }
+      }
+      next[j] = best + emissions[t]![j]!;
+      ptr[j] = arg;
+    }
+    score = next;
+    back.push(ptr);
+  }
+  let last = 0;
+  for (let j = 1; j < n; j++) if (score[j]! + params.end[j]! > score[last]! + params.end[last]!) last = j;
+  const tagIds = new Array<number>(length);
+  tagIds[length - 1] = last;
+  for (let t = length - 2; t >= 0; t--) tagIds[t] = back[t]![tagIds[t + 1]!]!;
+  // Marginals by a forward-backward pass in probability space, normalised at every position.
+  let aMax = -Infinity;
+  for (const v of a) aMax = Math.max(aMax, v);
+  const eA = a.map((v) => Math.exp(v - aMax));
+  const factor = (row: ArrayLike<number>, extra?: ArrayLike<number>): Float64Array => {
+    let c = -Infinity;
+    for (let j = 0; j < n; j++) c = Math.max(c, row[j]! + (extra ? extra[j]! : 0));
+    return Float64Array.from({ length: n }, (_, j) => Math.exp(row[j]! + (extra ? extra[j]! : 0) - c));
+  };
+  const normalise = (x: Float64Array): Float64Array => {
+    let s = 0;
+    for (const v of x) s += v;
+    return x.map((v) => v / s);
+  };
+  const alpha: Float64Array[] = [normalise(factor(emissions[0]!, params.start))];
+  for (let t = 1; t < length; t++) {
+    const e = factor(emissions[t]!);
+    const prev = alpha[t - 1]!;
+    const cur = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += prev[i]! * eA[i * n + j]!;
+      cur[j] = sum * e[j]!;
+    }
+    alpha.push(normalise(cur));
+  }
+  const beta: Float64Array[] = new Array(length);
+  beta[length - 1] = factor(params.end);
+  for (let t = length - 2; t >= 0; t--) {
+    const e = factor(emissions[t + 1]!);
+    const next = beta[t + 1]!;
+    const cur = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += eA[i * n + j]! * e[j]! * next[j]!;
+      cur[i] = sum;
+    }
+    beta[t] = normalise(cur);
+  }
+  const confidence = tagIds.map((tag, t) => {
+    let z = 0;
+    for (let j = 0; j < n; j++) z += alpha[t]![j]! * beta[t]![j]!;
+    return (alpha[t]![tag]! * beta[t]![tag]!) / z;
+  });
+  return { tagIds, confidence };
 }

@@ -46,4 +46,6 @@ export const TINY: Partial<NerModelConfig> = {
   maxWordLength: 8,
   reversible: false,
   maxLen: 64,
+  attention: 'full',
+  crf: false,
 };

@@ -5,10 +5,14 @@ import { treeLeaves } from '../../../src/layers/tensor_tree.js';
 import type { Tensor } from '../../../src/layers/types.js';
 import { makeKey } from '../../../src/rng/key.js';
 import { CharCnn } from '../../../src/ner/model/char_cnn.js';
+import { FastCrfLoss } from '../../../src/ner/model/fast_crf_loss.js';
+import { LocalSelfAttention } from '../../../src/ner/model/local_attention.js';
+import { SelfAttention } from '../../../src/attention/self_attention.js';
+import { CrfLossLayer, viterbiDecode } from '../../../src/layers/crf.js';
 import { NerLoss, NerTaggerModel } from '../../../src/ner/model/build.js';
 import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../../src/ner/model/config.js';
 import { featureLayout } from '../../../src/ner/model/features.js';
-import { constrainedDecode, iob2Constraints } from '../../../src/ner/tagger/decode.js';
+import { constrainedDecode, crfDecode, iob2Constraints } from '../../../src/ner/tagger/decode.js';
 import { TINY } from './helpers.js';
 
 beforeAll(async () => {
@@ -23,7 +27,7 @@ describe('NER model configuration', () => {
 
   test.each([
     [{ dmodel: 128 }, /unknown setting 'dmodel'; known settings are nLayers, dModel/],
-    [{ attention: 'sparse' }, /attention must be 'full', 'chunked' or 'lsh', got "sparse"/],
+    [{ attention: 'sparse' }, /attention must be 'full', 'chunked', 'lsh' or 'local', got "sparse"/],
     [{ dModel: 100, nHeads: 3 }, /dModel 100 must be divisible by nHeads 3/],
     [{ dropout: 1.5 }, /dropout must be a number in \[0, 1\), got 1.5/],
     [{ nLayers: 0 }, /nLayers must be an integer from 1 to 64, got 0/],
@@ -55,6 +59,7 @@ describe('NER tagger model', () => {
     ['full, reversible', { reversible: true }],
     ['chunked', { attention: 'chunked', chunkLen: 4 }],
     ['lsh', { attention: 'lsh', chunkLen: 4 }],
+    ['local', { attention: 'local', localRadius: 2 }],
     ['words only', { charFeatures: false, wordShapes: false }],
   ])('%s: [B, L, F] features to [B, L, nTags] log-probabilities', (_name, extra) => {
     const config = { ...TINY, ...extra } as typeof TINY;
@@ -71,7 +76,7 @@ describe('NER tagger model', () => {
     const model = NerTaggerModel({ ...TINY, crf: true }, { wordVocabSize: 50, charVocabSize: 25, nTags: 5 });
     expect(model.sublayers.map((l) => l.name)).toEqual(['TokenEmbedding', 'ReformerEncoder', 'Dense_5']);
     expect(NerLoss({ crf: true }, 5).name).toBe('CrfLoss_5');
-    expect(NerLoss({}, 5).name).toBe('CrossEntropyLoss');
+    expect(NerLoss({ crf: false }, 5).name).toBe('CrossEntropyLoss');
     expect(() => NerTaggerModel(TINY, { wordVocabSize: 1, charVocabSize: 25, nTags: 5 })).toThrow(/wordVocabSize must be an integer >= 3/);
   });
 });
@@ -140,5 +145,81 @@ describe('constrained decoding', () => {
     expect(decoded.tagIds.map((t) => tags[t])).not.toContain('I-geo');
     expect(decoded.tagIds.map((t) => tags[t])).toEqual(['O', 'B-geo']);
     expect(decoded.confidence[1]).toBeCloseTo(0.2, 6);
+  });
+});
+
+describe('FastCrfLoss', () => {
+  test('equals CrfLoss in value and gradients (padding, length-1 and empty rows)', () => {
+    const b = 4;
+    const l = 5;
+    const t = 4;
+    const emissions = tf.randomNormal([b, l, t], 0, 2, 'float32', 11);
+    const tags = tf.tensor2d([[0, 1, 2, 3, 0], [3, 3, 1, 0, 0], [2, 0, 0, 0, 0], [0, 0, 0, 0, 0]], undefined, 'int32');
+    const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]]);
+    const reference = new CrfLossLayer(t);
+    const fast = FastCrfLoss(t);
+    const signature = [emissions, tags, mask].map((x) => ({ shape: x.shape, dtype: x.dtype }));
+    reference.init(signature, { seed: 3 });
+    fast.init(signature, { seed: 3 });
+    expect(fast.name).toBe('CrfLoss_4');
+    const w = reference.weights as Record<string, Tensor>;
+    const names = ['transitions', 'start', 'end'];
+    const run = (layer: CrfLossLayer) => (e: Tensor, ...ws: Tensor[]) => layer.pureFn([e, tags, mask], Object.fromEntries(names.map((n, i) => [n, ws[i]!])), {}, makeKey(0))[0] as tf.Scalar;
+    const want = run(reference)(emissions, ...names.map((n) => w[n]!)).dataSync()[0]!;
+    const got = run(fast)(emissions, ...names.map((n) => w[n]!)).dataSync()[0]!;
+    expect(got).toBeCloseTo(want, 4);
+    const gradsWant = tf.grads(run(reference))([emissions, ...names.map((n) => w[n]!)]);
+    const gradsGot = tf.grads(run(fast))([emissions, ...names.map((n) => w[n]!)]);
+    gradsGot.forEach((g, i) => {
+      const ref = gradsWant[i]!.dataSync();
+      g.dataSync().forEach((v, j) => expect(v).toBeCloseTo(ref[j]!, 4));
+    });
+    expect(() => fast.call([emissions, tags, tf.tensor2d([[0, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]])])).toThrow(/real tokens must come first/);
+  });
+});
+
+describe('LocalSelfAttention', () => {
+  test('sees only positions within its radius, equals full attention when the band covers the sentence, masks padding', () => {
+    const x = tf.randomNormal([2, 7, 8], 0, 1, 'float32', 5);
+    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0]]);
+    const local = LocalSelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true, radius: 2 });
+    const wide = LocalSelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true, radius: 6 });
+    const full = SelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true });
+    local.init([x, mask].map((t) => ({ shape: t.shape, dtype: t.dtype })), { seed: 1 });
+    const run = (layer: typeof full, input: Tensor, m = mask): Float32Array =>
+      (layer.pureFn([input, m], local.weights, {}, makeKey(0))[0] as Tensor[])[0]!.dataSync() as Float32Array;
+    const base = run(local, x);
+    // Changing position 6 of row 0 changes outputs only at positions 4..6.
+    const changed = run(local, tf.concat([x.slice([0, 0, 0], [1, 6, 8]), tf.ones([1, 1, 8]).mul(5), x.slice([1, 0, 0], [1, 7, 8])], 1).reshape([2, 7, 8]));
+    for (let p = 0; p < 7; p++) {
+      const same = base.slice(p * 8, p * 8 + 8).every((v, i) => Math.abs(v - changed[p * 8 + i]!) < 1e-6);
+      expect(same).toBe(p < 4);
+    }
+    // Padded positions (row 1, positions 5 and 6) never change real positions' outputs.
+    const padChanged = run(local, tf.concat([x.slice([0, 0, 0], [1, 7, 8]), x.slice([1, 0, 0], [1, 5, 8]).reshape([1, 5, 8]).concat(tf.ones([1, 2, 8]).mul(9), 1)], 0));
+    for (let i = 56; i < 56 + 5 * 8; i++) expect(padChanged[i]).toBeCloseTo(base[i]!, 6);
+    const a = run(wide, x);
+    const b = run(full, x);
+    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
+    expect(local.name).toBe('LocalSelfAttention_h2_r2');
+    expect(() => LocalSelfAttention({ radius: 2, causal: true })).toThrow(/causal attention is not supported/);
+  });
+});
+
+describe('crfDecode', () => {
+  test('gives the Viterbi path and marginals of layers/crf.ts', () => {
+    const n = 5;
+    const params = {
+      transitions: Float32Array.from({ length: n * n }, (_, i) => Math.sin(i * 1.7) * 2),
+      start: Float32Array.from({ length: n }, (_, i) => Math.cos(i) - 0.5),
+      end: Float32Array.from({ length: n }, (_, i) => Math.sin(i * 0.3)),
+    };
+    for (const length of [1, 2, 7]) {
+      const emissions = Array.from({ length }, (_, t) => Float32Array.from({ length: n }, (_, j) => Math.sin(t * 3.1 + j * 0.7) * 3));
+      const want = viterbiDecode(emissions, params);
+      const got = crfDecode(emissions, params);
+      expect(got.tagIds).toEqual(want.tags);
+      got.confidence.forEach((c, t) => expect(c).toBeCloseTo(want.confidence[t]!, 6));
+    }
   });
 });

@@ -1,0 +1,88 @@
+/**
+ * Local (banded) self-attention: full multi-head attention in which each position attends only to positions at
+ * most `radius` away. A locality prior for sequence tagging, at the cost of full attention.
+ *
+ * Why not `chunked` attention for this: on wasm, chunking sentences of about 25 tokens into chunks of 8 turns each
+ * head's `[L, L]` product into three `[8, 24]` products, each too small for the fast BatchMatMul path, so it was
+ * about 30% slower per training step than full attention; a band mask on the full scores gives a similar
+ * neighbourhood (with a window that does not depend on where the chunk boundaries fall) at full attention's speed.
+ */
+import { tf } from '../../backend/tf.js';
+import { dotProductAttention, MASKED_BIAS } from '../../attention/dot_product_attention.js';
+import type { AttentionInputs, AttentionKeys } from '../../attention/efficient_attention_base.js';
+import { projectToHeads } from '../../attention/heads.js';
+import { SelfAttentionLayer, type SelfAttentionOptions } from '../../attention/self_attention.js';
+import { untaped } from '../../attention/untaped.js';
+import type { Tensor, Weights } from '../../layers/types.js';
+import type { AttentionSettings } from '../../models/attention_types.js';
+
+/** Options of {@link LocalSelfAttention}. @public */
+export interface LocalSelfAttentionOptions extends Omit<SelfAttentionOptions, 'chunkLen' | 'nChunksBefore' | 'nChunksAfter' | 'shareQk'> {
+  /** Each position attends to positions `i - radius .. i + radius` (and never to padding). */
+  radius: number;
+}
+
+/** The `[1, 1, L, L]` bias of a band: 0 where `|i - j| <= radius`, `MASKED_BIAS` elsewhere. */
+function bandBias(length: number, radius: number): Tensor {
+  const values = new Float32Array(length * length);
+  for (let i = 0; i < length; i++) for (let j = 0; j < length; j++) if (Math.abs(i - j) > radius) values[i * length + j] = MASKED_BIAS;
+  return tf.tensor4d(values, [1, 1, length, length]);
+}
+
+/**
+ * Banded multi-head self-attention (see the module notes): `SelfAttention`'s weights (`wq`, `wk`, `wv`, `wo`),
+ * inputs and padding-mask convention, with scores outside `|i - j| <= radius` masked. With `radius >= L - 1` it
+ * equals full attention. Named `LocalSelfAttention_h<heads>_r<radius>`.
+ * @public
+ */
+export class LocalSelfAttentionLayer extends SelfAttentionLayer {
+  readonly radius: number;
+
+  constructor(options: LocalSelfAttentionOptions) {
+    const { radius, ...rest } = options;
+    if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`LocalSelfAttention: radius must be a non-negative integer, got ${String(radius)}`);
+    if (rest.causal) throw new Error('LocalSelfAttention: causal attention is not supported (it is an encoder attention)');
+    super(rest);
+    this.radius = radius;
+    this.name = `LocalSelfAttention_h${this.nHeads}_r${radius}`;
+  }
+
+  protected override attendHeads(inputs: AttentionInputs, weights: Weights, keys: AttentionKeys): Tensor {
+    const { rows, batch, length, valid } = inputs;
+    const h = this.nHeads;
+    // Heads as [B * H, 1, L, d] (rank 4, as SelfAttention lays them out for wasm's fast paths).
+    const heads = (w: Tensor, d: number): Tensor => projectToHeads(rows, w, batch, length, h).reshape([batch * h, 1, length, d]);
+    const q = heads(weights.wq as Tensor, this.dQk);
+    const k = heads(weights.wk as Tensor, this.dQk);
+    const v = heads(weights.wv as Tensor, this.dV);
+    const bias: Tensor[] = [];
+    if (this.radius < length - 1) bias.push(untaped(() => bandBias(length, this.radius)));
+    if (valid) {
+      bias.push(untaped(() => tf.mul(tf.sub(1, tf.tile(valid.reshape([batch, 1, 1, length]), [1, h, 1, 1]).reshape([batch * h, 1, 1, length])), MASKED_BIAS)));
+    }
+    const dropout = this.training ? this.attentionDropout : 0;
+    const out = dotProductAttention(q, k, v, { bias, dropout, rng: keys.attention, broadcastDropout: true });
+    return out.reshape([batch, h, length, this.dV]);
+  }
+}
+
+/** Banded self-attention (see {@link LocalSelfAttentionLayer}). @public */
+export function LocalSelfAttention(options: LocalSelfAttentionOptions): LocalSelfAttentionLayer {
+  return new LocalSelfAttentionLayer(options);
+}
+
+/** An attention factory for the encoders (`attentionType`) making {@link LocalSelfAttention} layers. @public */
+export function localAttentionFactory(radius: number): (settings: AttentionSettings) => LocalSelfAttentionLayer {
+  return (s) =>
+    LocalSelfAttention({
+      nHeads: s.nHeads,
+      dQk: s.dQk,
+      dV: s.dV,
+      causal: s.causal,
+      masked: s.masked,
+      attentionDropout: s.attentionDropout,
+      outputDropout: s.outputDropout,
+      mode: s.mode,
+      radius,
+    });
+}

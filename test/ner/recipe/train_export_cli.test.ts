@@ -85,6 +85,19 @@ describe('training a tagger on a slice of GMB', () => {
   });
 });
 
+describe('the time limit', () => {
+  test('stops training early, then evaluates, tests and exports the best checkpoint as usual', async () => {
+    const out: string[] = [];
+    const dir = tempDir();
+    const result = await trainNer(options(dir, { limit: 600, steps: 100_000, evalEvery: 1000, maxMinutes: 0.02 }), { log: (l) => out.push(l), progress: false });
+    expect(out.some((l) => /stopped by the 0.02-minute limit/.test(l))).toBe(true);
+    expect(result.bestStep).toBeGreaterThan(0);
+    expect(result.bestStep).toBeLessThan(1000);
+    expect(result.test).toBeDefined();
+    expect(existsSync(path.join(dir, 'model', 'tagger.json'))).toBe(true);
+  });
+});
+
 describe('the exported tagger', () => {
   test('tags raw text with correct character offsets and the same predictions as the in-memory model', async () => {
     const sentences = tagger.tag(TEXT);

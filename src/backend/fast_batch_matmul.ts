@@ -18,6 +18,7 @@
  *
  * This module sits below `tf.ts` (which calls it while registering tfjs), so it imports tfjs-core directly.
  */
+import { type SimdKernels, simdKernels } from './simd/simd_kernels.js';
 import { broadcast_util, getKernel, type KernelConfig, type KernelFunc, registerKernel, type TensorInfo, unregisterKernel, util } from '@tensorflow/tfjs-core';
 
 /** Per-batch-item products smaller than this many multiply-adds stay on the stock kernel. */
@@ -81,7 +82,16 @@ export function registerFastWasmBatchMatMul(): void {
     const batchB = util.sizeFromShape(outerB);
     const outShape = [...outerOut, M, N];
     const alreadyFast = !transposeA && !transposeB && batchA === 1 && batchB === 1;
-    if (alreadyFast || M * K * N < SMALL_PRODUCT_MACS || batch === 0 || M * N === 0) return stockFunc(args);
+    if (batch === 0 || M * N === 0) return stockFunc(args);
+    if (!alreadyFast && M * K * N <= simdProductMacs) {
+      const simd = simdKernels(backend);
+      const whole = (n: number): boolean => n === batch || n === 1;
+      if (simd && whole(batchA) && whole(batchB)) {
+        const out = smallProducts(simd, backend, a, b, { batch, batchA, batchB, M, K, N, transposeA, transposeB }, outShape);
+        if (out) return out;
+      }
+    }
+    if (alreadyFast || M * K * N < SMALL_PRODUCT_MACS) return stockFunc(args);
 
     // Bring both operands to row-major, non-transposed [batch, rows, cols].
     const temporaries: TensorInfo[] = [];
@@ -159,6 +169,47 @@ export function registerFastWasmBatchMatMul(): void {
   installed = kernelFunc as unknown as KernelFunc;
   const config: KernelConfig = { ...stock, kernelFunc: installed };
   registerKernel(config);
+}
+
+/** Per-item products of at most this many multiply-adds use the SIMD kernels where they can run. @internal */
+export const SIMD_PRODUCT_MACS = 1 << 16;
+let simdProductMacs = SIMD_PRODUCT_MACS;
+
+/** Sets the SIMD threshold (0 turns the SIMD path off), for A/B benchmarks and tests. @internal */
+export function setSimdProductMacs(macs: number): void {
+  simdProductMacs = macs;
+}
+
+interface ProductDims {
+  batch: number;
+  batchA: number;
+  batchB: number;
+  M: number;
+  K: number;
+  N: number;
+  transposeA: boolean;
+  transposeB: boolean;
+}
+
+/**
+ * A batch of small products by the SIMD kernels of `simd/kernels.wat`, straight from the operands on the heap:
+ * the dot form when `B` is transposed and `K` a multiple of 4 (`Q·Kᵀ`), the axpy form when `B` is not and `N` is
+ * (`P·V`, and `Pᵀ·dO` with a transposed `A`). `undefined` when neither applies.
+ */
+function smallProducts(simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, d: ProductDims, outShape: number[]): TensorInfo | undefined {
+  const { batch, batchA, batchB, M, K, N, transposeA, transposeB } = d;
+  const dot = transposeB && !transposeA && K % 4 === 0;
+  const axpy = !transposeB && N % 4 === 0;
+  if (!dot && !axpy) return undefined;
+  const out = backend.makeOutput(outShape, 'float32');
+  // Offsets are read after the allocation (which may grow the heap).
+  const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
+  const [pa, pb, po] = [at(a), at(b), at(out)];
+  const sa = batchA === 1 ? 0 : M * K * 4;
+  const sb = batchB === 1 ? 0 : K * N * 4;
+  if (dot) simd.bmm_dot(pa, pb, po, batch, M, N, K / 4, sa, sb, M * N * 4);
+  else simd.bmm_axpy(pa, pb, po, batch, M, N / 4, K, transposeA ? 4 : K * 4, transposeA ? M * 4 : 4, sa, sb, M * N * 4);
+  return out;
 }
 
 /** Maps a flat index over the broadcast batch shape `out` to the flat index over an operand's batch shape `own`. */

@@ -1,3 +1,4 @@
+import { adamUpdate } from '../backend/adam_kernel.js';
 import { tf } from '../backend/tf.js';
 import type { Tensor } from '../layers/types.js';
 import { Optimizer, type OptimizerOptions, type WeightSlots } from './optimizer.js';
@@ -57,5 +58,20 @@ export class Adam extends Optimizer {
     const vHat = v.div(1 - this.b2 ** t);
     const delta = mHat.mul(learningRate).div(vHat.sqrt().add(this.eps));
     return { delta, slots: { m, v } };
+  }
+
+  /** The same update as {@link Adam.update} followed by the decay, in one pass (see `adamUpdate`). */
+  protected override updateWeight(step: number, grad: Tensor, weight: Tensor, slots: WeightSlots, learningRate: number): { weight: Tensor; slots: WeightSlots } {
+    const t = step + 1;
+    const [w, m, v] = adamUpdate(weight, grad, slots['m']!, slots['v']!, {
+      b1: this.b1,
+      b2: this.b2,
+      eps: this.eps,
+      learningRate,
+      c1: 1 - this.b1 ** t,
+      c2: 1 - this.b2 ** t,
+      decay: 1 - this.weightDecayRate,
+    });
+    return { weight: w, slots: { m, v } };
   }
 }

@@ -1,5 +1,6 @@
 import { tf } from '../backend/tf.js';
 import type { Tensor } from '../layers/types.js';
+import { sumOfSquares } from '../backend/sum_of_squares_kernel.js';
 
 /**
  * The L2 norm of all the tensors together, `sqrt(sum_i sum(t_i^2))`, as a float32 scalar.
@@ -8,7 +9,7 @@ import type { Tensor } from '../layers/types.js';
 export function globalNorm(tensors: readonly Tensor[]): tf.Scalar {
   return tf.tidy(() => {
     if (tensors.length === 0) return tf.scalar(0);
-    const squares = tensors.map((t) => t.toFloat().square().sum());
+    const squares = tensors.map((t) => sumOfSquares(t));
     return tf.addN(squares).sqrt() as tf.Scalar;
   });
 }

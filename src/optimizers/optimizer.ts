@@ -150,9 +150,18 @@ export abstract class Optimizer {
     if (grad.shape.join(',') !== weight.shape.join(',')) {
       throw new Error(`${this.name}: gradient of weight ${path} has shape [${grad.shape.join(',')}], the weight [${weight.shape.join(',')}]`);
     }
+    return this.updateWeight(step, grad, weight, slots, learningRate);
+  }
+
+  /**
+   * The decayed weight minus {@link Optimizer.update}'s delta, and the new slots. An optimizer overrides this to
+   * compute the same in one fused kernel (Adam does).
+   */
+  protected updateWeight(step: number, grad: Tensor, weight: Tensor, slots: WeightSlots, learningRate: number): { weight: Tensor; slots: WeightSlots } {
     const { delta, slots: next } = this.update(step, grad, weight, slots, learningRate);
     const decayed = this.weightDecayRate === 0 ? weight : weight.mul(1 - this.weightDecayRate);
-    return { weight: decayed.sub(delta).cast(weight.dtype), slots: next };
+    const updated = decayed.sub(delta);
+    return { weight: updated.dtype === weight.dtype ? updated : updated.cast(weight.dtype), slots: next };
   }
 }
 

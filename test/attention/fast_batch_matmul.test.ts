@@ -1,5 +1,11 @@
 import { useBackend } from '../../src/backend/backends.js';
-import { isFastWasmBatchMatMulInstalled, SMALL_PRODUCT_MACS, useFastWasmBatchMatMul } from '../../src/backend/fast_batch_matmul.js';
+import {
+  isFastWasmBatchMatMulInstalled,
+  setSimdProductMacs,
+  SIMD_PRODUCT_MACS,
+  SMALL_PRODUCT_MACS,
+  useFastWasmBatchMatMul,
+} from '../../src/backend/fast_batch_matmul.js';
 import { tf } from '../../src/backend/tf.js';
 import { makeKey, normalFloats } from '../../src/rng/key.js';
 
@@ -22,7 +28,15 @@ async function expectSameOnBothBackends(shapes: number[][], f: (...xs: tf.Tensor
   expect(worst).toBeLessThan(1e-3);
 }
 
-describe('fast wasm BatchMatMul agrees with the cpu backend', () => {
+// Small products run on the SIMD kernels (dot form for a transposed right operand, axpy form otherwise); with the
+// SIMD threshold at 0 the same cases exercise the per-item XNNPACK loop.
+describe.each([
+  ['per-item XNNPACK products', 0],
+  ['SIMD kernels for small products', SIMD_PRODUCT_MACS],
+])('fast wasm BatchMatMul agrees with the cpu backend (%s)', (_path, simdMacs) => {
+  beforeAll(() => setSimdProductMacs(simdMacs));
+  afterAll(() => setSimdProductMacs(SIMD_PRODUCT_MACS));
+
   test('importing tf.ts installs the kernel; it can be switched off and on (A/B benchmarks)', () => {
     expect(isFastWasmBatchMatMulInstalled()).toBe(true);
     useFastWasmBatchMatMul(false);
@@ -89,6 +103,12 @@ describe('fast wasm BatchMatMul agrees with the cpu backend', () => {
     const f = (a1: tf.Tensor, a2: tf.Tensor, x: tf.Tensor) =>
       tf.concat([tf.matMul(a1, x.reshape([32, 48])).flatten(), tf.matMul(a2, x.reshape([48, 32])).flatten()]);
     await expectSameOnBothBackends([[3, 20, 32], [3, 20, 48], [1536]], f);
+  });
+
+  test('inner and outer sizes that are not multiples of 4 agree (the SIMD forms do not apply)', async () => {
+    await expectSameOnBothBackends([[3, 9, 13], [3, 11, 13]], (x, y) => tf.matMul(x, y, false, true));
+    await expectSameOnBothBackends([[3, 9, 13], [3, 13, 11]], (x, y) => tf.matMul(x, y));
+    await expectSameOnBothBackends([[3, 13, 9], [3, 13, 12]], (x, y) => tf.matMul(x, y, true, false));
   });
 
   test('tiny products take the stock kernel and still agree', async () => {

@@ -14,6 +14,7 @@ import { directoryFiles, exportTagger, loadTaggerFromDirectory } from '../../../
 import { resolveNerModelConfig } from '../../../src/ner/model/config.js';
 import type { NerTagger } from '../../../src/ner/tagger/ner_tagger.js';
 import { readBest } from '../../../recipes/ner/dev_f1.js';
+import { taggerFromCheckpoint } from '../../../recipes/ner/checkpoint_tagger.js';
 import { runNerCli } from '../../../recipes/ner/cli.js';
 import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
 import { trainNer, type NerTrainResult } from '../../../recipes/ner/train.js';
@@ -112,8 +113,14 @@ describe('the exported tagger', () => {
     }
     const entities = sentences.flatMap((s) => s.entities.map((e) => `${e.text}/${e.type}`));
     expect(entities).toContain('London/geo');
+    // The in-memory tagger the run exported (built from its best checkpoint) tags exactly as the loaded one.
+    const state = (await readRunState(runDir))!;
+    const inMemory = await taggerFromCheckpoint(path.join(runDir, 'best_dev_f1'), state.settings.model, state.vocabs);
+    expect(inMemory.tag(TEXT)).toEqual(sentences);
+    const words = TEXT.split(' ');
+    expect(tagger.tagTokens([words])[0]!.confidence).toEqual(inMemory.tagTokens([words])[0]!.confidence);
     // A round trip through another export gives identical outputs.
-    const again = await loadTaggerFromDirectory(await exportTagger(tagger, tempDir()));
+    const again = await loadTaggerFromDirectory(await exportTagger(inMemory, tempDir()));
     expect(again.tag(TEXT)).toEqual(sentences);
     // Unknown words go through UNK and characters; never a crash.
     expect(() => tagger.tag('Zxqwv Blorptania visited Qqqzzz in Ulaanbaatar .')).not.toThrow();

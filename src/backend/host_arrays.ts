@@ -1,0 +1,57 @@
+/**
+ * Direct access to a tensor's float32 values on the two backends whose data lives in this process: the wasm heap
+ * (a view, no copy) and the cpu backend's typed arrays. Kernels written as loops over these arrays (the fused
+ * optimizer kernels) use it; on other backends they fall back to ordinary tfjs ops.
+ *
+ * This module sits below `tf.ts`, so it imports tfjs-core directly.
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmHeapBackend } from './simd/simd_kernels.js';
+
+interface CpuBackend {
+  data: { get(dataId: object): { values: Float32Array } };
+  makeTensorInfo(shape: number[], dtype: 'float32', values: Float32Array): TensorInfo;
+}
+
+/** The backends host kernels run on. @internal */
+export const HOST_BACKENDS = ['wasm', 'cpu'] as const;
+
+/** A backend host kernels run on. @internal */
+export type HostBackendName = (typeof HOST_BACKENDS)[number];
+
+/** Whether `name` is one of {@link HOST_BACKENDS}. @internal */
+export function isHostBackend(name: string): name is HostBackendName {
+  return (HOST_BACKENDS as readonly string[]).includes(name);
+}
+
+/**
+ * Allocates `count` float32 outputs of `shape`, then hands the inputs' and outputs' values to `body` (outputs are
+ * allocated before any view is taken: growing the wasm heap detaches earlier views). Returns the outputs.
+ * @internal
+ */
+export function withHostArrays(
+  backendName: HostBackendName,
+  backend: object,
+  inputs: readonly TensorInfo[],
+  shape: number[],
+  count: number,
+  body: (inputs: Float32Array[], outputs: Float32Array[]) => void,
+): TensorInfo[] {
+  if (backendName === 'wasm') {
+    const wasm = backend as unknown as WasmHeapBackend;
+    const outputs = Array.from({ length: count }, () => wasm.makeOutput(shape, 'float32'));
+    body(
+      inputs.map((t) => wasm.typedArrayFromHeap(t)),
+      outputs.map((t) => wasm.typedArrayFromHeap(t)),
+    );
+    return outputs;
+  }
+  const cpu = backend as unknown as CpuBackend;
+  const size = shape.reduce((a, b) => a * b, 1);
+  const values = Array.from({ length: count }, () => new Float32Array(size));
+  body(
+    inputs.map((t) => cpu.data.get(t.dataId).values),
+    values,
+  );
+  return values.map((v) => cpu.makeTensorInfo(shape, 'float32', v));
+}

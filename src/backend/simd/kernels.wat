@@ -1,0 +1,181 @@
+;; SIMD loops over float32 arrays in the wasm backend's own memory (imported as env.memory). Pointers are byte
+;; offsets into that memory; `n4` counts groups of 4 floats (the caller handles the remainder). Compiled by
+;; scripts/build_simd.mjs into kernels_wasm.ts.
+(module
+  (memory (import "env" "memory") 1)
+
+  ;; Adam with decoupled decay, per lane:
+  ;;   m' = b1 m + (1 - b1) g;  v' = b2 v + (1 - b2) g^2;  w' = decay w - step m' / (sqrt(v' inv2) + eps)
+  ;; where step = learningRate / (1 - b1^t) and inv2 = 1 / (1 - b2^t).
+  (func (export "adam")
+    (param $w i32) (param $g i32) (param $m i32) (param $v i32)
+    (param $wo i32) (param $mo i32) (param $vo i32) (param $n4 i32)
+    (param $b1 f32) (param $b2 f32) (param $eps f32) (param $step f32) (param $inv2 f32) (param $decay f32)
+    (local $i i32) (local $off i32)
+    (local $B1 v128) (local $A1 v128) (local $B2 v128) (local $A2 v128)
+    (local $EPS v128) (local $STEP v128) (local $INV2 v128) (local $DECAY v128)
+    (local $gi v128) (local $mi v128) (local $vi v128)
+    (local.set $B1 (f32x4.splat (local.get $b1)))
+    (local.set $A1 (f32x4.splat (f32.sub (f32.const 1) (local.get $b1))))
+    (local.set $B2 (f32x4.splat (local.get $b2)))
+    (local.set $A2 (f32x4.splat (f32.sub (f32.const 1) (local.get $b2))))
+    (local.set $EPS (f32x4.splat (local.get $eps)))
+    (local.set $STEP (f32x4.splat (local.get $step)))
+    (local.set $INV2 (f32x4.splat (local.get $inv2)))
+    (local.set $DECAY (f32x4.splat (local.get $decay)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 4)))
+        (local.set $gi (v128.load (i32.add (local.get $g) (local.get $off))))
+        (local.set $mi (f32x4.add
+          (f32x4.mul (local.get $B1) (v128.load (i32.add (local.get $m) (local.get $off))))
+          (f32x4.mul (local.get $A1) (local.get $gi))))
+        (local.set $vi (f32x4.add
+          (f32x4.mul (local.get $B2) (v128.load (i32.add (local.get $v) (local.get $off))))
+          (f32x4.mul (local.get $A2) (f32x4.mul (local.get $gi) (local.get $gi)))))
+        (v128.store (i32.add (local.get $mo) (local.get $off)) (local.get $mi))
+        (v128.store (i32.add (local.get $vo) (local.get $off)) (local.get $vi))
+        (v128.store (i32.add (local.get $wo) (local.get $off))
+          (f32x4.sub
+            (f32x4.mul (local.get $DECAY) (v128.load (i32.add (local.get $w) (local.get $off))))
+            (f32x4.div
+              (f32x4.mul (local.get $STEP) (local.get $mi))
+              (f32x4.add (f32x4.sqrt (f32x4.mul (local.get $vi) (local.get $INV2))) (local.get $EPS)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+  )
+
+  ;; The sum of squares of n4 groups of 4 floats, accumulated in float64.
+  (func (export "sum_squares") (param $x i32) (param $n4 i32) (result f64)
+    (local $i i32) (local $xi v128) (local $acc v128) (local $lo v128) (local $hi v128)
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $xi (v128.load (i32.add (local.get $x) (i32.shl (local.get $i) (i32.const 4)))))
+        (local.set $lo (f64x2.promote_low_f32x4 (local.get $xi)))
+        (local.set $hi (f64x2.promote_low_f32x4
+          (i8x16.shuffle 8 9 10 11 12 13 14 15 0 1 2 3 4 5 6 7 (local.get $xi) (local.get $xi))))
+        (local.set $acc (f64x2.add (local.get $acc)
+          (f64x2.add (f64x2.mul (local.get $lo) (local.get $lo)) (f64x2.mul (local.get $hi) (local.get $hi)))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+    (f64.add (f64x2.extract_lane 0 (local.get $acc)) (f64x2.extract_lane 1 (local.get $acc)))
+  )
+
+  ;; Column sums of a row-major [rows, 4 c4] matrix into out[4 c4] (float32 accumulation, row by row).
+  (func (export "sum_rows") (param $x i32) (param $rows i32) (param $c4 i32) (param $out i32)
+    (local $r i32) (local $j i32) (local $p i32) (local $o i32) (local $end i32)
+    (local.set $end (i32.add (local.get $out) (i32.shl (local.get $c4) (i32.const 4))))
+    (local.set $o (local.get $out))
+    (block $zeroed
+      (loop $zero
+        (br_if $zeroed (i32.ge_u (local.get $o) (local.get $end)))
+        (v128.store (local.get $o) (v128.const i32x4 0 0 0 0))
+        (local.set $o (i32.add (local.get $o) (i32.const 16)))
+        (br $zero)))
+    (local.set $p (local.get $x))
+    (block $done
+      (loop $row
+        (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+        (local.set $o (local.get $out))
+        (block $rowDone
+          (loop $col
+            (br_if $rowDone (i32.ge_u (local.get $o) (local.get $end)))
+            (v128.store (local.get $o) (f32x4.add (v128.load (local.get $o)) (v128.load (local.get $p))))
+            (local.set $o (i32.add (local.get $o) (i32.const 16)))
+            (local.set $p (i32.add (local.get $p) (i32.const 16)))
+            (br $col)))
+        (local.set $r (i32.add (local.get $r) (i32.const 1)))
+        (br $row)))
+  )
+
+  ;; Batched products in dot form: out[i, m, n] = sum_k A[i, m, k] B[i, n, k] (B given transposed, K = 4 k4).
+  ;; Strides are in bytes per batch item (0 broadcasts an operand).
+  (func (export "bmm_dot")
+    (param $a i32) (param $b i32) (param $out i32) (param $batch i32) (param $M i32) (param $N i32) (param $k4 i32)
+    (param $sa i32) (param $sb i32) (param $so i32)
+    (local $i i32) (local $m i32) (local $n i32) (local $k i32)
+    (local $ai i32) (local $bi i32) (local $oi i32) (local $arow i32) (local $brow i32) (local $rowBytes i32)
+    (local $acc v128)
+    (local.set $rowBytes (i32.shl (local.get $k4) (i32.const 4)))
+    (block $batchDone (loop $batchLoop
+      (br_if $batchDone (i32.ge_u (local.get $i) (local.get $batch)))
+      (local.set $ai (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa))))
+      (local.set $bi (i32.add (local.get $b) (i32.mul (local.get $i) (local.get $sb))))
+      (local.set $oi (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $so))))
+      (local.set $m (i32.const 0))
+      (block $mDone (loop $mLoop
+        (br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))
+        (local.set $arow (i32.add (local.get $ai) (i32.mul (local.get $m) (local.get $rowBytes))))
+        (local.set $n (i32.const 0))
+        (block $nDone (loop $nLoop
+          (br_if $nDone (i32.ge_u (local.get $n) (local.get $N)))
+          (local.set $brow (i32.add (local.get $bi) (i32.mul (local.get $n) (local.get $rowBytes))))
+          (local.set $acc (v128.const i32x4 0 0 0 0))
+          (local.set $k (i32.const 0))
+          (block $kDone (loop $kLoop
+            (br_if $kDone (i32.ge_u (local.get $k) (local.get $rowBytes)))
+            (local.set $acc (f32x4.add (local.get $acc) (f32x4.mul
+              (v128.load (i32.add (local.get $arow) (local.get $k)))
+              (v128.load (i32.add (local.get $brow) (local.get $k))))))
+            (local.set $k (i32.add (local.get $k) (i32.const 16)))
+            (br $kLoop)))
+          (f32.store (local.get $oi) (f32.add
+            (f32.add (f32x4.extract_lane 0 (local.get $acc)) (f32x4.extract_lane 1 (local.get $acc)))
+            (f32.add (f32x4.extract_lane 2 (local.get $acc)) (f32x4.extract_lane 3 (local.get $acc)))))
+          (local.set $oi (i32.add (local.get $oi) (i32.const 4)))
+          (local.set $n (i32.add (local.get $n) (i32.const 1)))
+          (br $nLoop)))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $mLoop)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $batchLoop)))
+  )
+
+  ;; Batched products in axpy form: out[i, m, :] = sum_k A[i, m, k] B[i, k, :] (N = 4 n4). A's element (m, k) lies
+  ;; at m * amStride + k * akStride bytes from its item (so A may be transposed); strides as in bmm_dot.
+  (func (export "bmm_axpy")
+    (param $a i32) (param $b i32) (param $out i32) (param $batch i32) (param $M i32) (param $n4 i32) (param $K i32)
+    (param $amStride i32) (param $akStride i32) (param $sa i32) (param $sb i32) (param $so i32)
+    (local $i i32) (local $m i32) (local $k i32) (local $j i32)
+    (local $ai i32) (local $bi i32) (local $orow i32) (local $brow i32) (local $rowBytes i32)
+    (local $s v128)
+    (local.set $rowBytes (i32.shl (local.get $n4) (i32.const 4)))
+    (block $batchDone (loop $batchLoop
+      (br_if $batchDone (i32.ge_u (local.get $i) (local.get $batch)))
+      (local.set $ai (i32.add (local.get $a) (i32.mul (local.get $i) (local.get $sa))))
+      (local.set $bi (i32.add (local.get $b) (i32.mul (local.get $i) (local.get $sb))))
+      (local.set $orow (i32.add (local.get $out) (i32.mul (local.get $i) (local.get $so))))
+      (local.set $m (i32.const 0))
+      (block $mDone (loop $mLoop
+        (br_if $mDone (i32.ge_u (local.get $m) (local.get $M)))
+        (local.set $j (i32.const 0))
+        (block $zeroed (loop $zero
+          (br_if $zeroed (i32.ge_u (local.get $j) (local.get $rowBytes)))
+          (v128.store (i32.add (local.get $orow) (local.get $j)) (v128.const i32x4 0 0 0 0))
+          (local.set $j (i32.add (local.get $j) (i32.const 16)))
+          (br $zero)))
+        (local.set $k (i32.const 0))
+        (block $kDone (loop $kLoop
+          (br_if $kDone (i32.ge_u (local.get $k) (local.get $K)))
+          (local.set $s (f32x4.splat (f32.load (i32.add (local.get $ai)
+            (i32.add (i32.mul (local.get $m) (local.get $amStride)) (i32.mul (local.get $k) (local.get $akStride)))))))
+          (local.set $brow (i32.add (local.get $bi) (i32.mul (local.get $k) (local.get $rowBytes))))
+          (local.set $j (i32.const 0))
+          (block $jDone (loop $jLoop
+            (br_if $jDone (i32.ge_u (local.get $j) (local.get $rowBytes)))
+            (v128.store (i32.add (local.get $orow) (local.get $j)) (f32x4.add
+              (v128.load (i32.add (local.get $orow) (local.get $j)))
+              (f32x4.mul (local.get $s) (v128.load (i32.add (local.get $brow) (local.get $j))))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16)))
+            (br $jLoop)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $kLoop)))
+        (local.set $orow (i32.add (local.get $orow) (local.get $rowBytes)))
+        (local.set $m (i32.add (local.get $m) (i32.const 1)))
+        (br $mLoop)))
+      (local.set $i (i32.add (local.get $i) (i32.const 1)))
+      (br $batchLoop)))
+  )
+)

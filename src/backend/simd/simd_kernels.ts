@@ -1,0 +1,65 @@
+/**
+ * The hand-written WebAssembly SIMD kernels (kernels.wat), instantiated over the wasm backend's own memory so they
+ * read and write tensors where they lie, with no copies. tfjs-backend-wasm 4.22 runs XNNPACK for products but
+ * plain scalar loops for most elementwise kernels; a whole optimizer step written as one SIMD pass is several
+ * times faster than the dozen tfjs kernels it replaces.
+ *
+ * Available when the backend's memory is an ordinary (not shared) `WebAssembly.Memory` and the engine supports
+ * SIMD: Node, and browser pages that are not cross-origin isolated. Elsewhere `simdKernels` returns `undefined`
+ * and callers take their portable path.
+ *
+ * This module sits below `tf.ts`, so it imports tfjs-core directly.
+ */
+import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { SIMD_KERNELS_WASM_BASE64 } from './kernels_wasm.js';
+
+/** The exports of kernels.wat. Pointers are byte offsets in the backend's memory; `n4` counts groups of 4 floats. @internal */
+export interface SimdKernels {
+  adam(
+    w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n4: number,
+    b1: number, b2: number, eps: number, step: number, inv2: number, decay: number,
+  ): void;
+  sum_squares(x: number, n4: number): number;
+  sum_rows(x: number, rows: number, c4: number, out: number): void;
+  bmm_dot(a: number, b: number, out: number, batch: number, M: number, N: number, k4: number, sa: number, sb: number, so: number): void;
+  bmm_axpy(
+    a: number, b: number, out: number, batch: number, M: number, n4: number, K: number,
+    amStride: number, akStride: number, sa: number, sb: number, so: number,
+  ): void;
+}
+
+/** The parts of tfjs-backend-wasm's backend these kernels use. @internal */
+export interface WasmHeapBackend {
+  wasm: { asm?: { memory?: unknown } };
+  getMemoryOffset(dataId: object): number;
+  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
+  typedArrayFromHeap(info: TensorInfo): Float32Array;
+}
+
+const instances = new WeakMap<object, SimdKernels | null>();
+
+function decode(base64: string): Uint8Array<ArrayBuffer> {
+  const binary = atob(base64);
+  const bytes = new Uint8Array(binary.length);
+  for (let i = 0; i < binary.length; i++) bytes[i] = binary.charCodeAt(i);
+  return bytes;
+}
+
+/** The SIMD kernels over `backend`'s memory, or `undefined` where they cannot run (see above). @internal */
+export function simdKernels(backend: object): SimdKernels | undefined {
+  const memory = (backend as unknown as Partial<WasmHeapBackend>).wasm?.asm?.memory;
+  if (!(memory instanceof WebAssembly.Memory)) return undefined;
+  let kernels = instances.get(memory);
+  if (kernels === undefined) {
+    kernels = null;
+    const bytes = decode(SIMD_KERNELS_WASM_BASE64);
+    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+    if (!shared && WebAssembly.validate(bytes)) {
+      // 432 bytes: small enough for synchronous compilation, even on a browser's main thread.
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
+      kernels = instance.exports as unknown as SimdKernels;
+    }
+    instances.set(memory, kernels);
+  }
+  return kernels ?? undefined;
+}

@@ -1,0 +1,125 @@
+import { spawnSync } from 'node:child_process';
+import { adamUpdate } from '../../src/backend/adam_kernel.js';
+import { useBackend } from '../../src/backend/backends.js';
+import { gatherRows, isFastWasmGatherInstalled } from '../../src/backend/fast_gather.js';
+import { simdKernels } from '../../src/backend/simd/simd_kernels.js';
+import { sumOfSquares } from '../../src/backend/sum_of_squares_kernel.js';
+import { tf } from '../../src/backend/tf.js';
+import { makeKey, normalFloats } from '../../src/rng/key.js';
+
+const ATTRS = { b1: 0.9, b2: 0.999, eps: 1e-5, learningRate: 0.01, c1: 1 - 0.9 ** 3, c2: 1 - 0.999 ** 3, decay: 1 - 1e-5 };
+
+/** Adam's update in float64, element by element: the hand-computed reference. */
+function adamReference(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array): [number[], number[], number[]] {
+  const out: [number[], number[], number[]] = [[], [], []];
+  for (let i = 0; i < w.length; i++) {
+    const mi = ATTRS.b1 * m[i]! + (1 - ATTRS.b1) * g[i]!;
+    const vi = ATTRS.b2 * v[i]! + (1 - ATTRS.b2) * g[i]! ** 2;
+    out[0].push(ATTRS.decay * w[i]! - (ATTRS.learningRate * mi) / ATTRS.c1 / (Math.sqrt(vi / ATTRS.c2) + ATTRS.eps));
+    out[1].push(mi);
+    out[2].push(vi);
+  }
+  return out;
+}
+
+/** Relative error, absolute below 0.1 (float32 cancellation in `b1 m + (1 - b1) g` near 0). */
+function maxRelativeError(got: ArrayLike<number>, want: ArrayLike<number>): number {
+  let worst = 0;
+  for (let i = 0; i < want.length; i++) worst = Math.max(worst, Math.abs(got[i]! - want[i]!) / Math.max(0.1, Math.abs(want[i]!)));
+  return worst;
+}
+
+describe('the SIMD kernels (src/backend/simd)', () => {
+  test('the committed module is the compilation of kernels.wat', () => {
+    const result = spawnSync(process.execPath, ['scripts/build_simd.mjs', '--check'], { encoding: 'utf8' });
+    expect(result.stderr).toBe('');
+    expect(result.status).toBe(0);
+  });
+
+  test('run over the wasm backend memory in Node, and are absent on cpu', async () => {
+    await useBackend('wasm');
+    expect(simdKernels(tf.backend())).toBeDefined();
+    await useBackend('cpu');
+    expect(simdKernels(tf.backend())).toBeUndefined();
+  });
+});
+
+describe.each(['wasm', 'cpu'] as const)('fused optimizer kernels on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
+  // 4 * 1000 + 3 values: the SIMD body and the scalar remainder both run.
+  test.each([[1], [7], [4003]])('adamUpdate of %i values matches the float64 reference', (n) => {
+    const [w, g, m] = [1, 2, 3].map((s) => normalFloats(makeKey(s), n));
+    const v = Float32Array.from(normalFloats(makeKey(4), n), (x) => x * x);
+    const [want0, want1, want2] = adamReference(w!, g!, m!, v);
+    const got = tf.tidy(() => adamUpdate(tf.tensor(w!), tf.tensor(g!), tf.tensor(m!), tf.tensor(v), ATTRS).map((t) => t.dataSync()));
+    expect(maxRelativeError(got[0]!, want0)).toBeLessThan(1e-5);
+    expect(maxRelativeError(got[1]!, want1)).toBeLessThan(1e-5);
+    expect(maxRelativeError(got[2]!, want2)).toBeLessThan(1e-5);
+  });
+
+  test('adamUpdate by hand: one step from zero moments moves each weight by the learning rate against the gradient sign', () => {
+    const attrs = { ...ATTRS, c1: 0.1, c2: 0.001, decay: 1 };
+    const [w, m, v] = tf.tidy(() => adamUpdate(tf.tensor([1, 1]), tf.tensor([0.5, -2]), tf.zeros([2]), tf.zeros([2]), attrs).map((t) => Array.from(t.dataSync())));
+    // m = 0.1 g, v = 0.001 g^2: m / c1 = g, sqrt(v / c2) = |g|, so w - 0.01 g / (|g| + 1e-5).
+    expect(m![0]).toBeCloseTo(0.05, 7);
+    expect(v![1]).toBeCloseTo(0.004, 7);
+    expect(w![0]).toBeCloseTo(1 - 0.01 * (0.5 / (0.5 + 1e-5)), 6);
+    expect(w![1]).toBeCloseTo(1 + 0.01 * (2 / (2 + 1e-5)), 6);
+  });
+
+  test('adamUpdate leaks no tensors', () => {
+    const xs = [tf.ones([9]), tf.ones([9]), tf.zeros([9]), tf.zeros([9])] as const;
+    const before = tf.memory().numTensors;
+    tf.dispose(adamUpdate(...xs, ATTRS));
+    expect(tf.memory().numTensors).toBe(before);
+    tf.dispose([...xs]);
+  });
+
+  test.each([[1], [6], [100003]])('sumOfSquares of %i values matches a float64 sum', (n) => {
+    const x = normalFloats(makeKey(9), n);
+    let want = 0;
+    for (const value of x) want += value * value;
+    const got = tf.tidy(() => sumOfSquares(tf.tensor(x)).dataSync()[0]!);
+    expect(Math.abs(got - want) / want).toBeLessThan(1e-6);
+  });
+});
+
+describe('column sums and row gathers on wasm', () => {
+  beforeAll(async () => {
+    await useBackend('wasm');
+  });
+
+  test('tf.sum over leading axes (SIMD rows) agrees with a float64 sum', () => {
+    const [rows, cols] = [200, 12];
+    const x = normalFloats(makeKey(5), rows * cols);
+    const got = tf.tidy(() => tf.sum(tf.tensor(x, [10, 20, cols]), [0, 1]).dataSync());
+    for (let c = 0; c < cols; c++) {
+      let want = 0;
+      for (let r = 0; r < rows; r++) want += x[r * cols + c]!;
+      expect(Math.abs(got[c]! - want)).toBeLessThan(1e-4);
+    }
+  });
+
+  test('the row gather is installed and matches the rows by hand; out-of-range indices are refused by name', () => {
+    expect(isFastWasmGatherInstalled()).toBe(true);
+    const table = tf.tensor([0, 1, 10, 11, 20, 21], [3, 2]);
+    expect(tf.tidy(() => Array.from(tf.gather(table, tf.tensor([2, 0, 2], undefined, 'int32')).dataSync()))).toEqual([20, 21, 0, 1, 20, 21]);
+    expect(() => tf.gather(table, tf.tensor([1, 3], undefined, 'int32'))).toThrow('GatherV2: index 3 at position 1 is not in [0, 2]');
+    table.dispose();
+    const out = new Float32Array(4);
+    gatherRows(Float32Array.from([1, 2, 3, 4]), [1, 0], 2, out);
+    expect(Array.from(out)).toEqual([3, 4, 1, 2]);
+  });
+
+  test('gathers along another axis or with int32 tables still agree with cpu', async () => {
+    const x = normalFloats(makeKey(6), 4 * 5);
+    const run = () => tf.tidy(() => Array.from(tf.gather(tf.tensor(x, [4, 5]), tf.tensor([4, 0], undefined, 'int32'), 1).dataSync()));
+    const wasm = run();
+    await useBackend('cpu');
+    expect(wasm).toEqual(run());
+    await useBackend('wasm');
+  });
+});

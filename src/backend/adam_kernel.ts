@@ -65,7 +65,7 @@ function registerAdamKernels(): void {
         const a = attrs as unknown as AdamUpdateAttrs;
         const simd = backendName === 'wasm' ? simdKernels(backend) : undefined;
         const n4 = Math.floor(util.sizeFromShape(weight.shape) / 4);
-        return withHostArrays(backendName, backend, [weight, grad, m, v], [...weight.shape], 3, ([w, g, mIn, vIn], out) => {
+        return withHostArrays(backendName, backend, [weight, grad, m, v], [weight.shape, weight.shape, weight.shape], ([w, g, mIn, vIn], out) => {
           if (simd) {
             const at = (x: Float32Array): number => x.byteOffset;
             simd.adam(at(w!), at(g!), at(mIn!), at(vIn!), at(out[0]!), at(out[1]!), at(out[2]!), n4, a.b1, a.b2, a.eps, a.learningRate / a.c1, 1 / a.c2, a.decay);

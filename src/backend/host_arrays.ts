@@ -25,21 +25,20 @@ export function isHostBackend(name: string): name is HostBackendName {
 }
 
 /**
- * Allocates `count` float32 outputs of `shape`, then hands the inputs' and outputs' values to `body` (outputs are
- * allocated before any view is taken: growing the wasm heap detaches earlier views). Returns the outputs.
+ * Allocates float32 outputs of the given shapes, then hands the inputs' and outputs' values to `body` (outputs
+ * are allocated before any view is taken: growing the wasm heap detaches earlier views). Returns the outputs.
  * @internal
  */
 export function withHostArrays(
   backendName: HostBackendName,
   backend: object,
   inputs: readonly TensorInfo[],
-  shape: number[],
-  count: number,
+  outputShapes: readonly number[][],
   body: (inputs: Float32Array[], outputs: Float32Array[]) => void,
 ): TensorInfo[] {
   if (backendName === 'wasm') {
     const wasm = backend as unknown as WasmHeapBackend;
-    const outputs = Array.from({ length: count }, () => wasm.makeOutput(shape, 'float32'));
+    const outputs = outputShapes.map((shape) => wasm.makeOutput([...shape], 'float32'));
     body(
       inputs.map((t) => wasm.typedArrayFromHeap(t)),
       outputs.map((t) => wasm.typedArrayFromHeap(t)),
@@ -47,11 +46,10 @@ export function withHostArrays(
     return outputs;
   }
   const cpu = backend as unknown as CpuBackend;
-  const size = shape.reduce((a, b) => a * b, 1);
-  const values = Array.from({ length: count }, () => new Float32Array(size));
+  const values = outputShapes.map((shape) => new Float32Array(shape.reduce((a, b) => a * b, 1)));
   body(
     inputs.map((t) => cpu.data.get(t.dataId).values),
     values,
   );
-  return values.map((v) => cpu.makeTensorInfo(shape, 'float32', v));
+  return values.map((v, i) => cpu.makeTensorInfo([...outputShapes[i]!], 'float32', v));
 }

@@ -29,6 +29,9 @@
  *    of a product by tensor id without its shape, so multiplying `x` under one 2-D view would poison (or be
  *    poisoned by) a later product of the same data under another view, silently (see the tests).
  * 4. Speed: the wasm `BatchMatMul` fast path of `fast_batch_matmul.ts` (its own module), registered from here.
+ * 5. Speed: the wasm `Identity` kernel copies its input; tfjs runs it for every tensor a gradient saves (about 5 ms
+ *    of copies in a small tagger's training step). tfjs tensors are immutable, so, as the cpu backend does, the
+ *    output shares the input's data (one more reference) instead.
  */
 // tf.ts imports this module, so the kernel registry is taken from tfjs-core itself (not from tf.ts).
 import {
@@ -133,6 +136,21 @@ function fixBatchMatMulGradient(): void {
   registerGradient(fixed);
 }
 
+/** Replaces the wasm `Identity` kernel by one that shares the input's data, as the cpu backend's does (fix 5). */
+function shareWasmIdentity(): void {
+  const stock = getKernel('Identity', 'wasm');
+  if (!stock || (stock as KernelConfig & { sharesData?: boolean }).sharesData) return;
+  const stockFunc = stock.kernelFunc;
+  const kernelFunc: KernelFunc = (args) => {
+    const x = (args.inputs as { x: TensorInfo }).x;
+    if (x.dtype === 'string') return stockFunc(args);
+    (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
+    return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
+  };
+  unregisterKernel('Identity', 'wasm');
+  registerKernel({ ...stock, kernelFunc, sharesData: true } as KernelConfig & { sharesData: boolean });
+}
+
 let registered = false;
 
 /** Registers the fixes once; safe to call repeatedly. */
@@ -145,4 +163,5 @@ export function registerKernelFixes(): void {
   fixWasmSum();
   registerFastWasmBatchMatMul(); // wasm BatchMatMul fast path (src/backend/fast_batch_matmul.ts)
   registerFastWasmGather(); // wasm row gather for embeddings (src/backend/fast_gather.ts)
+  shareWasmIdentity();
 }

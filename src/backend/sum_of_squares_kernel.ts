@@ -25,7 +25,7 @@ function registerSumOfSquaresKernels(): void {
       kernelFunc: ({ inputs, backend }) => {
         const { x } = inputs as { x: TensorInfo };
         const simd = backendName === 'wasm' ? simdKernels(backend) : undefined;
-        return withHostArrays(backendName, backend, [x], [], 1, ([values], [out]) => {
+        return withHostArrays(backendName, backend, [x], [[]], ([values], [out]) => {
           const n4 = simd ? Math.floor(values!.length / 4) : 0;
           let total = simd ? simd.sum_squares(values!.byteOffset, n4) : 0;
           for (let i = n4 * 4; i < values!.length; i++) total += values![i]! * values![i]!;

@@ -2,6 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { adamUpdate } from '../../src/backend/adam_kernel.js';
 import { useBackend } from '../../src/backend/backends.js';
 import { gatherRows, isFastWasmGatherInstalled } from '../../src/backend/fast_gather.js';
+import { layerNormGradKernel, layerNormGradLoop, layerNormKernel, layerNormKernelsRun, layerNormLoop } from '../../src/backend/layer_norm_kernel.js';
 import { simdKernels } from '../../src/backend/simd/simd_kernels.js';
 import { sumOfSquares } from '../../src/backend/sum_of_squares_kernel.js';
 import { tf } from '../../src/backend/tf.js';
@@ -121,5 +122,34 @@ describe('column sums and row gathers on wasm', () => {
     await useBackend('cpu');
     expect(wasm).toEqual(run());
     await useBackend('wasm');
+  });
+});
+
+describe.each(['wasm', 'cpu'] as const)('layer normalisation kernels on %s', (backend) => {
+  beforeAll(async () => {
+    await useBackend(backend);
+  });
+
+  // depth 8 takes the SIMD kernel on wasm, depth 6 the loop.
+  test.each([[8], [6]])('forward and backward of depth %i agree with the float64 loops', (depth) => {
+    const rows = 5;
+    const [x, dy] = [normalFloats(makeKey(11), rows * depth), normalFloats(makeKey(12), rows * depth)];
+    const scale = Float32Array.from(normalFloats(makeKey(13), depth), (v) => v + 1);
+    const bias = normalFloats(makeKey(14), depth);
+    const want = { y: new Float32Array(rows * depth), xhat: new Float32Array(rows * depth), rstd: new Float32Array(rows) };
+    layerNormLoop(x, scale, bias, want.y, want.xhat, want.rstd, 1e-6);
+    const wantGrad = { dx: new Float32Array(rows * depth), dScale: new Float32Array(depth), dBias: new Float32Array(depth) };
+    layerNormGradLoop(dy, want.xhat, want.rstd, scale, wantGrad.dx, wantGrad.dScale, wantGrad.dBias);
+    const xt = tf.tensor(x, [rows, depth]);
+    expect(layerNormKernelsRun(xt)).toBe(true);
+    const got = tf.tidy(() => {
+      const [y, xhat, rstd] = layerNormKernel(xt, tf.tensor(scale), tf.tensor(bias), 1e-6);
+      const [dx, dScale, dBias] = layerNormGradKernel(tf.tensor(dy, [rows, depth]), xhat, rstd, tf.tensor(scale));
+      expect(rstd.shape).toEqual([rows, 1]);
+      return [y, xhat, rstd, dx, dScale, dBias].map((t) => t.dataSync());
+    });
+    xt.dispose();
+    const wanted = [want.y, want.xhat, want.rstd, wantGrad.dx, wantGrad.dScale, wantGrad.dBias];
+    wanted.forEach((w, i) => expect(maxRelativeError(got[i]!, w)).toBeLessThan(1e-5));
   });
 });

@@ -77,5 +77,20 @@ describeOnBackends('kernel fixes', (backend) => {
       expect(Array.from(out)).toEqual([0, 5]);
       expect(() => segmentSum([1], [2], 1, 2, out)).toThrow(/not below numSegments 2/);
     });
+
+    test('Identity (clone, and every tensor a gradient saves) shares data; the copy outlives its source', () => {
+      const x = tf.tensor([1, 2, 3]);
+      const y = tf.clone(x);
+      const wasm = tf.backend() as unknown as { getMemoryOffset(dataId: object): number };
+      expect(wasm.getMemoryOffset(y.dataId)).toBe(wasm.getMemoryOffset(x.dataId));
+      x.dispose();
+      expect(Array.from(y.dataSync())).toEqual([1, 2, 3]);
+      y.dispose();
+      const before = tf.memory().numBytes;
+      // relu saves its output for the backward pass (through Identity): d/dz sum(relu(z)^2) = 2 relu(z).
+      const grad = tf.tidy(() => Array.from(tf.grad((z: tf.Tensor) => tf.relu(z).square().sum())(tf.tensor([-1, 2])).dataSync()));
+      expect(grad).toEqual([0, 4]);
+      expect(tf.memory().numBytes).toBe(before);
+    });
   }
 });

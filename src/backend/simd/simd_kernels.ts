@@ -22,6 +22,8 @@ export interface SimdKernels {
   sum_squares(x: number, n4: number): number;
   sum_rows(x: number, rows: number, c4: number, out: number): void;
   bmm_dot(a: number, b: number, out: number, batch: number, M: number, N: number, k4: number, sa: number, sb: number, so: number): void;
+  layer_norm(x: number, scale: number, bias: number, y: number, xhat: number, rstd: number, rows: number, c4: number, eps: number): void;
+  layer_norm_grad(dy: number, xhat: number, rstd: number, scale: number, dx: number, dScale: number, dBias: number, rows: number, c4: number): void;
   bmm_axpy(
     a: number, b: number, out: number, batch: number, M: number, n4: number, K: number,
     amStride: number, akStride: number, sa: number, sb: number, so: number,

@@ -1,3 +1,4 @@
+import { layerNormGradKernel, layerNormKernel, layerNormKernelsRun } from '../../backend/layer_norm_kernel.js';
 import { tf } from '../../backend/tf.js';
 import type { Key } from '../../rng/key.js';
 import { Layer } from '../base.js';
@@ -19,18 +20,33 @@ function makeLayerNormOp(epsilon: number): LayerNormOp {
   const op = tf.customGrad(((x: Tensor, scale: Tensor, bias: Tensor, save: GradSave) => {
     const depth = x.shape[x.rank - 1]!;
     const rows = tf.reshape(x, [-1, depth]);
-    const mean = tf.mean(rows, 1, true);
-    const centered = tf.sub(rows, mean);
-    const variance = tf.mean(tf.square(centered), 1, true);
-    const rstd = tf.rsqrt(tf.add(variance, epsilon));
-    const normalized = tf.mul(centered, rstd);
+    // One-pass kernels on wasm and cpu (src/backend/layer_norm_kernel.ts); tfjs ops elsewhere.
+    const fused = layerNormKernelsRun(x, scale, bias);
+    let normalized: Tensor;
+    let rstd: Tensor;
+    let value: Tensor;
+    if (fused) {
+      let y: Tensor;
+      [y, normalized, rstd] = layerNormKernel(rows, scale, bias, epsilon);
+      value = tf.reshape(y, x.shape);
+    } else {
+      const mean = tf.mean(rows, 1, true);
+      const centered = tf.sub(rows, mean);
+      const variance = tf.mean(tf.square(centered), 1, true);
+      rstd = tf.rsqrt(tf.add(variance, epsilon));
+      normalized = tf.mul(centered, rstd);
+      value = tf.reshape(tf.add(tf.mul(normalized, scale), bias), x.shape);
+    }
     save([normalized, rstd, scale]);
-    const value = tf.reshape(tf.add(tf.mul(normalized, scale), bias), x.shape);
     return {
       value,
       gradFunc: (dy: Tensor, saved: Tensor[]) => {
         const [xhat, r, s] = saved as [Tensor, Tensor, Tensor];
         const dyRows = tf.reshape(dy, [-1, depth]);
+        if (fused && layerNormKernelsRun(dyRows)) {
+          const [dx, dScale, dBias] = layerNormGradKernel(dyRows, xhat, r, s);
+          return [tf.reshape(dx, dy.shape), dScale, dBias];
+        }
         const dBias = tf.sum(dyRows, 0);
         const dScale = tf.sum(tf.mul(dyRows, xhat), 0);
         const g = tf.mul(dyRows, s);

@@ -32,6 +32,7 @@ import { flattenTree, mapTree } from '../src/layers/tensor_tree.js';
 import type { Tensor } from '../src/layers/types.js';
 import { makeKey } from '../src/rng/key.js';
 import { normal } from '../src/rng/random.js';
+import { forEachFlag } from './common/cli_flags.js';
 import { installMemoryMeter, measurePeak } from './common/memory_meter.js';
 
 interface Options {
@@ -62,31 +63,20 @@ function parseArgs(argv: string[]): Options {
     limitMiB: 1536,
     stockMatMul: false,
   };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
-    const int = (): number => {
-      const v = Number(next());
-      if (!Number.isInteger(v) || v < 1) throw new Error(`${a} needs a positive integer`);
-      return v;
-    };
+  forEachFlag(argv, (a, value) => {
     if (a === '--json') o.json = true;
-    else if (a === '--backend') o.backend = next() as BackendName;
-    else if (a === '--lengths') o.lengths = next().split(',').map(Number);
-    else if (a === '--reps') o.reps = int();
-    else if (a === '--dmodel') o.dModel = int();
-    else if (a === '--heads') o.heads = int();
-    else if (a === '--dqk') o.dQk = int();
-    else if (a === '--chunk') o.chunk = int();
-    else if (a === '--hashes') o.hashes = int();
-    else if (a === '--limit-mib') o.limitMiB = int();
+    else if (a === '--backend') o.backend = value.text() as BackendName;
+    else if (a === '--lengths') o.lengths = value.text().split(',').map(Number);
+    else if (a === '--reps') o.reps = value.positiveInt();
+    else if (a === '--dmodel') o.dModel = value.positiveInt();
+    else if (a === '--heads') o.heads = value.positiveInt();
+    else if (a === '--dqk') o.dQk = value.positiveInt();
+    else if (a === '--chunk') o.chunk = value.positiveInt();
+    else if (a === '--hashes') o.hashes = value.positiveInt();
+    else if (a === '--limit-mib') o.limitMiB = value.positiveInt();
     else if (a === '--stock-matmul') o.stockMatMul = true;
     else throw new Error(`unknown argument ${a}`);
-  }
+  });
   return o;
 }
 

@@ -25,6 +25,7 @@ import type { Tensor } from '../src/layers/types.js';
 import { ReformerEncoder } from '../src/models/index.js';
 import { makeKey } from '../src/rng/key.js';
 import { normal } from '../src/rng/random.js';
+import { forEachFlag } from './common/cli_flags.js';
 import { installMemoryMeter, measurePeak } from './common/memory_meter.js';
 
 interface Options {
@@ -45,27 +46,21 @@ interface Options {
 
 function parseArgs(argv: string[]): Options {
   const o: Options = { json: false, backend: 'wasm', depths: [2, 4, 8, 16], batch: 8, len: 128, dModel: 128, dFf: 256, heads: 2, attention: 'chunked', chunk: 32, large: true };
-  for (let i = 0; i < argv.length; i++) {
-    const a = argv[i]!;
-    const next = (): string => {
-      const v = argv[++i];
-      if (v === undefined) throw new Error(`${a} needs a value`);
-      return v;
-    };
+  forEachFlag(argv, (a, value) => {
     if (a === '--json') o.json = true;
-    else if (a === '--backend') o.backend = next() as BackendName;
-    else if (a === '--depths') o.depths = next().split(',').map(Number);
-    else if (a === '--batch') o.batch = Number(next());
-    else if (a === '--len') o.len = Number(next());
-    else if (a === '--dmodel') o.dModel = Number(next());
-    else if (a === '--dff') o.dFf = Number(next());
-    else if (a === '--heads') o.heads = Number(next());
-    else if (a === '--attention') o.attention = next() as 'chunked' | 'full';
-    else if (a === '--chunk') o.chunk = Number(next());
-    else if (a === '--only') o.only = next() as 'reversible' | 'ordinary';
+    else if (a === '--backend') o.backend = value.text() as BackendName;
+    else if (a === '--depths') o.depths = value.text().split(',').map(Number);
+    else if (a === '--batch') o.batch = Number(value.text());
+    else if (a === '--len') o.len = Number(value.text());
+    else if (a === '--dmodel') o.dModel = Number(value.text());
+    else if (a === '--dff') o.dFf = Number(value.text());
+    else if (a === '--heads') o.heads = Number(value.text());
+    else if (a === '--attention') o.attention = value.text() as 'chunked' | 'full';
+    else if (a === '--chunk') o.chunk = Number(value.text());
+    else if (a === '--only') o.only = value.text() as 'reversible' | 'ordinary';
     else if (a === '--no-large') o.large = false;
     else throw new Error(`unknown argument ${a}`);
-  }
+  });
   return o;
 }
 

@@ -16,14 +16,11 @@ import { featureLayout } from '../../src/ner/model/features.js';
 import { Adam, disposeReplaced } from '../../src/optimizers/index.js';
 import { makeKey } from '../../src/rng/key.js';
 import { trainStep } from '../../src/training/train_step.js';
-import { installMemoryMeter, measurePeak } from './memory_meter.js';
+import { installMemoryMeter } from './memory_meter.js';
+import { type BenchBatch, timeInference, timeTraining } from './ner_bench_timing.js';
 
-/** A batch as the benchmark writes it (the peers' format). */
-export interface BenchBatch {
-  ids: number[][];
-  tags: number[][];
-  mask: number[][];
-}
+/** The batch format, from the shared timing loops (bench/ner.ts writes batches of it). */
+export type { BenchBatch };
 
 /**
  * The benchmark's batches file. Besides the peers' fields, `trax_features` holds, for configurations with more
@@ -89,15 +86,7 @@ async function main(): Promise<void> {
     optimizerStep++;
     return r.loss;
   };
-  for (const b of file.train_batches.slice(0, file.warmup_steps)) step(b);
-  const timed = file.train_batches.slice(file.warmup_steps);
-  const tokens = timed.reduce((n, b) => n + b.mask.flat().reduce((s, m) => s + m, 0), 0);
-  let lastLoss = 0;
-  const t0 = performance.now();
-  const { peakBytes } = measurePeak(() => {
-    for (const b of timed) lastLoss = step(b);
-  });
-  const trainSeconds = (performance.now() - t0) / 1000;
+  const training = timeTraining(file.train_batches, file.warmup_steps, step);
 
   model.mode = 'eval';
   const infer = (b: BenchBatch): void => {
@@ -106,21 +95,14 @@ async function main(): Promise<void> {
     tags.dataSync();
     tf.dispose([tags, x]);
   };
-  infer(file.infer_batches[0]!);
-  const t1 = performance.now();
-  let sentences = 0;
-  for (const b of file.infer_batches) {
-    infer(b);
-    sentences += b.ids.length;
-  }
-  const inferSeconds = (performance.now() - t1) / 1000;
+  const sentencesPerSecond = timeInference(file.infer_batches, infer);
   console.log(
     JSON.stringify({
-      train_tokens_per_s: tokens / trainSeconds,
-      infer_sentences_per_s: sentences / inferSeconds,
-      peak_tensor_bytes: peakBytes,
+      train_tokens_per_s: training.tokensPerSecond,
+      infer_sentences_per_s: sentencesPerSecond,
+      peak_tensor_bytes: training.peakBytes,
       peak_rss_bytes: process.resourceUsage().maxRSS * 1024,
-      last_loss: lastLoss,
+      last_loss: training.lastLoss,
     }),
   );
 }

@@ -16,13 +16,9 @@ import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
 import { unsortedSegmentSumWasmKernel } from '../../src/backend/unsorted_segment_sum.js';
-import { installMemoryMeter, measurePeak } from '../common/memory_meter.js';
+import { installMemoryMeter } from '../common/memory_meter.js';
+import { type BenchBatch, timeInference, timeTraining } from '../common/ner_bench_timing.js';
 
-interface Batch {
-  ids: number[][];
-  tags: number[][];
-  mask: number[][];
-}
 interface PeerConfig {
   vocab_size: number;
   n_tags: number;
@@ -32,8 +28,8 @@ interface PeerConfig {
   n_layers: number;
   max_len: number;
   warmup_steps: number;
-  train_batches: Batch[];
-  infer_batches: Batch[];
+  train_batches: BenchBatch[];
+  infer_batches: BenchBatch[];
 }
 
 /** Multi-head self-attention with a key padding mask, as a tfjs-layers custom layer. */
@@ -133,12 +129,12 @@ async function main(): Promise<void> {
   installMemoryMeter();
   const model = buildModel(cfg);
   const optimizer = tf.train.adam(1e-3);
-  const toTensors = (b: Batch) => ({
+  const toTensors = (b: BenchBatch) => ({
     ids: tf.tensor2d(b.ids, undefined, 'int32'),
     tags: tf.tensor2d(b.tags, undefined, 'int32'),
     mask: tf.tensor2d(b.mask, undefined, 'float32'),
   });
-  const step = (b: Batch): number => {
+  const step = (b: BenchBatch): number => {
     const t = toTensors(b);
     const loss = optimizer.minimize(() => {
       const logits = model.apply([t.ids, t.mask], { training: true }) as tf.Tensor;
@@ -150,36 +146,21 @@ async function main(): Promise<void> {
     tf.dispose([loss, t.ids, t.tags, t.mask]);
     return value;
   };
-  for (const b of cfg.train_batches.slice(0, cfg.warmup_steps)) step(b);
-  const timed = cfg.train_batches.slice(cfg.warmup_steps);
-  const tokens = timed.reduce((n, b) => n + b.mask.flat().reduce((s, m) => s + m, 0), 0);
-  let lastLoss = 0;
-  const t0 = performance.now();
-  const { peakBytes: peakTrain } = measurePeak(() => {
-    for (const b of timed) lastLoss = step(b);
-  });
-  const trainSeconds = (performance.now() - t0) / 1000;
+  const training = timeTraining(cfg.train_batches, cfg.warmup_steps, step);
 
-  const infer = (b: Batch): void => {
+  const infer = (b: BenchBatch): void => {
     const t = toTensors(b);
     const tags = tf.tidy(() => (model.apply([t.ids, t.mask], { training: false }) as tf.Tensor).argMax(-1));
     tags.dataSync();
     tf.dispose([tags, t.ids, t.tags, t.mask]);
   };
-  infer(cfg.infer_batches[0]!);
-  const t1 = performance.now();
-  let sentences = 0;
-  for (const b of cfg.infer_batches) {
-    infer(b);
-    sentences += b.ids.length;
-  }
-  const inferSeconds = (performance.now() - t1) / 1000;
+  const sentencesPerSecond = timeInference(cfg.infer_batches, infer);
   console.log(
     JSON.stringify({
-      train_tokens_per_s: tokens / trainSeconds,
-      infer_sentences_per_s: sentences / inferSeconds,
-      peak_tensor_bytes: peakTrain,
-      last_loss: lastLoss,
+      train_tokens_per_s: training.tokensPerSecond,
+      infer_sentences_per_s: sentencesPerSecond,
+      peak_tensor_bytes: training.peakBytes,
+      last_loss: training.lastLoss,
     }),
   );
 }

@@ -1,4 +1,4 @@
-import { LSHSelfAttention, SelfAttention } from '../attention/index.js';
+import { LocalSelfAttention, LSHSelfAttention, SelfAttention } from '../attention/index.js';
 import type { Layer } from '../layers/base.js';
 import type { Mode } from '../layers/types.js';
 import { checkInt } from './config_checks.js';
@@ -22,10 +22,12 @@ export type AttentionFactory = (settings: AttentionSettings) => Layer;
 
 /**
  * The attention of a layer: `'full'` (`SelfAttention`), `'chunked'` (`SelfAttention` with `chunkLen`: local
- * attention over chunks and their neighbours), `'lsh'` (`LSHSelfAttention`), or a factory for any other layer.
+ * attention over chunks and their neighbours), `'lsh'` (`LSHSelfAttention`), `'local'` (`LocalSelfAttention`:
+ * full attention masked to a band of `localRadius` positions on each side; not causal, so encoders only), or a
+ * factory for any other layer.
  * @public
  */
-export type AttentionType = 'full' | 'chunked' | 'lsh' | AttentionFactory;
+export type AttentionType = 'full' | 'chunked' | 'lsh' | 'local' | AttentionFactory;
 
 /** Settings of the built-in attention types. @public */
 export interface AttentionTypeOptions {
@@ -39,10 +41,12 @@ export interface AttentionTypeOptions {
   nBuckets?: number;
   /** Number of hashing rounds of `'lsh'` attention (default 1). */
   nHashes?: number;
+  /** Positions on each side that `'local'` attention sees (no default: required with `'local'`). */
+  localRadius?: number;
 }
 
 /** The settings names of {@link AttentionTypeOptions}, for configuration checks. */
-export const ATTENTION_TYPE_KEYS = ['chunkLen', 'nChunksBefore', 'nChunksAfter', 'nBuckets', 'nHashes'] as const;
+export const ATTENTION_TYPE_KEYS = ['chunkLen', 'nChunksBefore', 'nChunksAfter', 'nBuckets', 'nHashes', 'localRadius'] as const;
 
 /**
  * The attention type of each of `nLayers` layers: one type for all, or a list that alternates (layer `i` gets
@@ -52,8 +56,8 @@ export function attentionTypesPerLayer(model: string, spec: AttentionType | read
   const list: readonly AttentionType[] = spec === undefined ? ['full'] : Array.isArray(spec) ? spec : [spec as AttentionType];
   if (list.length === 0) throw new Error(`${model}: attentionType is an empty list`);
   for (const t of list) {
-    if (typeof t !== 'function' && t !== 'full' && t !== 'chunked' && t !== 'lsh') {
-      throw new Error(`${model}: unknown attentionType '${String(t)}'; use 'full', 'chunked', 'lsh' or a factory function`);
+    if (typeof t !== 'function' && t !== 'full' && t !== 'chunked' && t !== 'lsh' && t !== 'local') {
+      throw new Error(`${model}: unknown attentionType '${String(t)}'; use 'full', 'chunked', 'lsh', 'local' or a factory function`);
     }
   }
   if (nLayers % list.length !== 0) {
@@ -76,6 +80,10 @@ export function makeAttention(model: string, type: AttentionType, settings: Atte
       nChunksBefore: checkInt(model, 'nChunksBefore', options.nChunksBefore ?? 1, 0),
       nChunksAfter: checkInt(model, 'nChunksAfter', options.nChunksAfter ?? (settings.causal ? 0 : 1), 0),
     });
+  } else if (type === 'local') {
+    if (settings.causal) throw new Error(`${model}: 'local' attention is not causal (it is an encoder attention)`);
+    if (options.localRadius === undefined) throw new Error(`${model}: 'local' attention needs localRadius (positions on each side it sees)`);
+    layer = LocalSelfAttention({ ...settings, radius: checkInt(model, 'localRadius', options.localRadius, 0) });
   } else {
     layer = LSHSelfAttention({
       ...settings,

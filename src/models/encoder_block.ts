@@ -1,10 +1,6 @@
-import { LayerNorm } from '../layers/core/index.js';
-import { ReversibleHalfResidual } from '../reversible/reversible_half_residual.js';
-import { ReversibleSwap } from '../reversible/reversible_select.js';
-import { ReversibleSerial, type ReversibleSerialLayer } from '../reversible/reversible_serial.js';
-import { makeAttention } from './attention_types.js';
+import type { ReversibleSerialLayer } from '../reversible/reversible_serial.js';
+import { feedForwardHalfResidual, selfAttentionHalfResidual, swappingBlock } from './block_parts.js';
 import { type BlockOptions, resolveBlockOptions } from './block_options.js';
-import { FeedForward } from './feed_forward.js';
 
 /**
  * A reversible Reformer encoder block (Trax's `reformer.EncoderBlock`), on the stack `x1, x2, mask`:
@@ -22,30 +18,10 @@ import { FeedForward } from './feed_forward.js';
  */
 export function EncoderBlock(options: BlockOptions): ReversibleSerialLayer {
   const model = 'EncoderBlock';
-  const o = resolveBlockOptions(model, options);
-  const mode = o.mode === 'predict' ? 'eval' : o.mode;
-  const attention = makeAttention(
-    model,
-    options.attentionType ?? 'full',
-    { nHeads: o.nHeads, dQk: o.dQk, dV: o.dV, causal: false, masked: true, attentionDropout: o.attentionDropout, outputDropout: o.dropout, mode },
-    options,
-  );
-  const feedForward = FeedForward({
-    dModel: o.dModel,
-    dFf: o.dFf,
-    dropout: o.dropout,
-    ffDropout: o.ffDropout,
-    activation: options.ffActivation,
-    chunkSize: o.ffChunkSize,
-    mode,
-  });
-  const block = ReversibleSerial(
-    ReversibleHalfResidual(LayerNorm(), { attention }),
-    ReversibleSwap(),
-    ReversibleHalfResidual(feedForward),
-    ReversibleSwap(),
-    { name: model, reversibleBackward: options.reversibleBackward ?? true },
-  );
-  block.mode = mode;
-  return block;
+  const resolved = resolveBlockOptions(model, options);
+  const o = { ...resolved, mode: resolved.mode === 'predict' ? 'eval' : resolved.mode };
+  return swappingBlock(model, options, o, [
+    selfAttentionHalfResidual(model, options, o, { causal: false, masked: true }),
+    feedForwardHalfResidual(options, o),
+  ]);
 }

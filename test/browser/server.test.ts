@@ -2,23 +2,8 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { request } from 'node:http';
 import { type StaticServer, startServer } from '../../browser/server.js';
-
-/** A raw GET/HEAD (fetch would normalise `..` away before sending it). */
-function get(url: string, path: string, method = 'GET'): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { rawRequest } from './raw_request.js';
 
 describe('browser/server.ts', () => {
   let root: string;
@@ -52,7 +37,7 @@ describe('browser/server.ts', () => {
     ['/index.html', 'text/html; charset=utf-8'],
     ['/', 'text/html; charset=utf-8'],
   ])('%s is served as %s, with COOP/COEP', async (path, type) => {
-    const r = await get(server.url, path);
+    const r = await rawRequest(server.url, path);
     expect(r.status).toBe(200);
     expect(r.headers['content-type']).toBe(type);
     expect(r.headers['cross-origin-opener-policy']).toBe('same-origin');
@@ -60,24 +45,24 @@ describe('browser/server.ts', () => {
   });
 
   test('serves the bytes of a binary file unchanged, and HEAD without a body', async () => {
-    const r = await get(server.url, '/tfjs-backend-wasm.wasm');
+    const r = await rawRequest(server.url, '/tfjs-backend-wasm.wasm');
     expect(Buffer.from(r.body, 'latin1')).toEqual(Buffer.from([0, 0x61, 0x73, 0x6d, 1, 0, 0, 0]));
-    const head = await get(server.url, '/tfjs-backend-wasm.wasm', 'HEAD');
+    const head = await rawRequest(server.url, '/tfjs-backend-wasm.wasm', 'HEAD');
     expect([head.status, head.headers['content-length'], head.body]).toEqual([200, '8', '']);
   });
 
   test('404 for a missing file, 301 to the slash form of a folder, 405 for POST', async () => {
-    expect((await get(server.url, '/missing.js')).status).toBe(404);
-    const folder = await get(server.url, '/chunks');
+    expect((await rawRequest(server.url, '/missing.js')).status).toBe(404);
+    const folder = await rawRequest(server.url, '/chunks');
     expect([folder.status, folder.headers['location']]).toEqual([301, '/chunks/']);
-    expect((await get(server.url, '/chunks/')).status).toBe(404);
-    expect((await get(server.url, '/trax.js', 'POST')).status).toBe(405);
+    expect((await rawRequest(server.url, '/chunks/')).status).toBe(404);
+    expect((await rawRequest(server.url, '/trax.js', 'POST')).status).toBe(405);
   });
 
   test('nothing outside the root is reachable', async () => {
     const name = `${root.split('/').pop()}-secret.txt`;
     for (const path of [`/../${name}`, `/%2e%2e/${name}`, `/..%2f${name}`, `/chunks/..%2f..%2f${name}`, '/%00']) {
-      const r = await get(server.url, path);
+      const r = await rawRequest(server.url, path);
       expect([path, r.status === 403 || r.status === 404 || r.status === 400]).toEqual([path, true]);
       expect(r.body).not.toContain('TOP-SECRET-CONTENT');
     }

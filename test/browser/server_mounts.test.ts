@@ -1,23 +1,9 @@
 /** browser/server.ts's mounts (how the demo page reaches a model directory outside the build), in Node alone. */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type StaticServer, startServer } from '../../browser/server.js';
-
-function get(url: string, path: string): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
-  const { hostname, port } = new URL(url);
-  return new Promise((resolve, reject) => {
-    const req = request({ hostname, port, path, method: 'GET' }, (res) => {
-      let body = '';
-      res.setEncoding('latin1');
-      res.on('data', (chunk: string) => (body += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
+import { rawRequest } from './raw_request.js';
 
 describe('browser/server.ts mounts', () => {
   let base: string;
@@ -41,24 +27,24 @@ describe('browser/server.ts mounts', () => {
   });
 
   test('a mounted folder is served at its prefix (over the same path under the root), with its MIME types and COOP/COEP', async () => {
-    const manifest = await get(server.url, '/model/tagger.json');
+    const manifest = await rawRequest(server.url, '/model/tagger.json');
     expect([manifest.status, manifest.body, manifest.headers['content-type']]).toEqual([200, '{"from":"mount"}', 'application/json; charset=utf-8']);
     expect(manifest.headers['cross-origin-embedder-policy']).toBe('require-corp');
-    const weights = await get(server.url, '/model/weights.bin');
+    const weights = await rawRequest(server.url, '/model/weights.bin');
     expect([weights.status, weights.headers['content-type'], Buffer.from(weights.body, 'latin1')]).toEqual([200, 'application/octet-stream', Buffer.from([1, 2, 3, 4])]);
-    expect((await get(server.url, '/models/a/tagger.json')).body).toBe('{"from":"models/a"}');
-    expect((await get(server.url, '/demo/')).status).toBe(200);
+    expect((await rawRequest(server.url, '/models/a/tagger.json')).body).toBe('{"from":"models/a"}');
+    expect((await rawRequest(server.url, '/demo/')).status).toBe(200);
   });
 
   test('a missing file under a mount is 404; the bare prefix redirects to its slash form', async () => {
-    expect((await get(server.url, '/model/vocabs.json')).status).toBe(404);
-    const bare = await get(server.url, '/model');
+    expect((await rawRequest(server.url, '/model/vocabs.json')).status).toBe(404);
+    const bare = await rawRequest(server.url, '/model');
     expect([bare.status, bare.headers['location']]).toEqual([301, '/model/']);
   });
 
   test('nothing outside a mounted folder is reachable through it', async () => {
     for (const path of ['/model/..%2fother%2fsecret.txt', '/model/%2e%2e/other/secret.txt', '/models/a/..%2f..%2fother/secret.txt', '/model/..%2f..%2f..%2fetc%2fpasswd']) {
-      const r = await get(server.url, path);
+      const r = await rawRequest(server.url, path);
       expect([path, r.status === 403 || r.status === 404]).toEqual([path, true]);
       expect(r.body).not.toContain('TOP-SECRET-CONTENT');
     }

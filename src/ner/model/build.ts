@@ -9,7 +9,6 @@ import type { Mode } from '../../layers/types.js';
 import { ReformerEncoder } from '../../models/index.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';
 import { FastCrfLoss } from './fast_crf_loss.js';
-import { localAttentionFactory } from './local_attention.js';
 import { type NerModelSizes, TokenEmbedding } from './token_embedding.js';
 
 function checkSizes(sizes: NerModelSizes): void {
@@ -37,8 +36,9 @@ export function NerTaggerModel(config: Partial<NerModelConfig>, sizes: NerModelS
       dFf: c.dFf,
       nLayers: c.nLayers,
       nHeads: c.nHeads,
-      attentionType: c.attention === 'local' ? localAttentionFactory(c.localRadius) : c.attention,
+      attentionType: c.attention,
       ...(c.attention === 'chunked' || c.attention === 'lsh' ? { chunkLen: c.chunkLen } : {}),
+      ...(c.attention === 'local' ? { localRadius: c.localRadius } : {}),
       dropout: c.dropout,
       ffActivation: c.ffActivation,
       maxLen: c.maxLen,

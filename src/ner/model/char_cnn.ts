@@ -44,6 +44,28 @@ const maxOverAxis1 = tf.customGrad(((x: Tensor, save: GradSave) => {
 }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor) => Tensor;
 
 /**
+ * Visits every filled slot of the convolution windows of character rows (see {@link windowsOp}): for position `c`
+ * of word `w` and window offset `k`, when character `c + k - 1` lies inside the word and is not padding, calls
+ * `visit` with the offset of that character's row in the `[V, D]` table and the offset of the slot in the
+ * `[W * C, WIDTH * D]` windows (both flat). Empty slots (beyond the word's ends, padding characters) are skipped.
+ */
+function forEachWindowSlot(ids: Int32Array, words: number, chars: number, d: number, visit: (tableAt: number, windowAt: number) => void): void {
+  const rowWidth = WIDTH * d;
+  for (let w = 0; w < words; w++) {
+    for (let c = 0; c < chars; c++) {
+      const at = (w * chars + c) * rowWidth;
+      for (let k = 0; k < WIDTH; k++) {
+        const cc = c + k - 1;
+        if (cc < 0 || cc >= chars) continue;
+        const id = ids[w * chars + cc]!;
+        if (id === 0) continue;
+        visit(id * d, at + k * d);
+      }
+    }
+  }
+}
+
+/**
  * The convolution windows of character rows, `[W * C, WIDTH * D]`: for position `c` of word `w`, the embeddings of
  * characters `c - 1`, `c`, `c + 1` side by side (zeros beyond the word's ends and at padding characters). Gathered
  * on the host from the `[V, D]` table; the gradient scatter-adds back into the table on the host. `ids` are the
@@ -56,37 +78,15 @@ function windowsOp(ids: Int32Array, words: number, chars: number): (table: Tenso
     const values = table.dataSync() as Float32Array;
     const rowWidth = WIDTH * d;
     const out = new Float32Array(words * chars * rowWidth);
-    for (let w = 0; w < words; w++) {
-      for (let c = 0; c < chars; c++) {
-        const at = (w * chars + c) * rowWidth;
-        for (let k = 0; k < WIDTH; k++) {
-          const cc = c + k - 1;
-          if (cc < 0 || cc >= chars) continue;
-          const id = ids[w * chars + cc]!;
-          if (id === 0) continue;
-          out.set(values.subarray(id * d, id * d + d), at + k * d);
-        }
-      }
-    }
+    forEachWindowSlot(ids, words, chars, d, (tableAt, windowAt) => out.set(values.subarray(tableAt, tableAt + d), windowAt));
     return {
       value: tf.tensor2d(out, [words * chars, rowWidth]),
       gradFunc: (dy: Tensor) => {
         const g = dy.dataSync() as Float32Array;
         const grad = new Float32Array(table.size);
-        for (let w = 0; w < words; w++) {
-          for (let c = 0; c < chars; c++) {
-            const at = (w * chars + c) * rowWidth;
-            for (let k = 0; k < WIDTH; k++) {
-              const cc = c + k - 1;
-              if (cc < 0 || cc >= chars) continue;
-              const id = ids[w * chars + cc]!;
-              if (id === 0) continue;
-              const base = id * d;
-              const from = at + k * d;
-              for (let j = 0; j < d; j++) grad[base + j] += g[from + j]!;
-            }
-          }
-        }
+        forEachWindowSlot(ids, words, chars, d, (tableAt, windowAt) => {
+          for (let j = 0; j < d; j++) grad[tableAt + j] += g[windowAt + j]!;
+        });
         return [tf.tensor2d(grad, table.shape as [number, number])];
       },
     };

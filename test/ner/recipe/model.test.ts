@@ -6,8 +6,7 @@ import type { Tensor } from '../../../src/layers/types.js';
 import { makeKey } from '../../../src/rng/key.js';
 import { CharCnn } from '../../../src/ner/model/char_cnn.js';
 import { FastCrfLoss } from '../../../src/ner/model/fast_crf_loss.js';
-import { LocalSelfAttention } from '../../../src/ner/model/local_attention.js';
-import { SelfAttention } from '../../../src/attention/self_attention.js';
+import { namedTensors } from '../../../src/layers/tensor_tree.js';
 import { CrfLossLayer, viterbiDecode } from '../../../src/layers/crf.js';
 import { NerLoss, NerTaggerModel } from '../../../src/ner/model/build.js';
 import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../../src/ner/model/config.js';
@@ -70,6 +69,17 @@ describe('NER tagger model', () => {
     expect(y.shape).toEqual([3, 9, 5]);
     const sums = tf.exp(y).sum(-1).dataSync();
     for (const s of sums) expect(s).toBeCloseTo(1, 4);
+  });
+
+  test("'local' attention: the library's LocalSelfAttention, with the weight paths of saved checkpoints", () => {
+    const config = { ...TINY, attention: 'local', localRadius: 2 } as typeof TINY;
+    const model = NerTaggerModel(config, { wordVocabSize: 50, charVocabSize: 25, nTags: 5 }, 'eval');
+    const x = features(config, 2, 7);
+    model.init({ shape: x.shape, dtype: 'int32' }, { seed: 3 });
+    const c = resolveNerModelConfig(config);
+    const attention = [...namedTensors(model).keys()].filter((p) => p.includes('LocalSelfAttention'));
+    expect(attention).toHaveLength(4 * c.nLayers);
+    expect(attention[0]).toBe(`NerTagger/1/ReformerEncoder/4/ReversibleSerial/0/EncoderBlock/0/ReversibleHalfResidual/1/LocalSelfAttention_h${c.nHeads}_r2/wq`);
   });
 
   test('with a CRF the model gives emission scores and the loss is the CRF loss', () => {
@@ -175,34 +185,6 @@ describe('FastCrfLoss', () => {
       g.dataSync().forEach((v, j) => expect(v).toBeCloseTo(ref[j]!, 4));
     });
     expect(() => fast.call([emissions, tags, tf.tensor2d([[0, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]])])).toThrow(/real tokens must come first/);
-  });
-});
-
-describe('LocalSelfAttention', () => {
-  test('sees only positions within its radius, equals full attention when the band covers the sentence, masks padding', () => {
-    const x = tf.randomNormal([2, 7, 8], 0, 1, 'float32', 5);
-    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0]]);
-    const local = LocalSelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true, radius: 2 });
-    const wide = LocalSelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true, radius: 6 });
-    const full = SelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true });
-    local.init([x, mask].map((t) => ({ shape: t.shape, dtype: t.dtype })), { seed: 1 });
-    const run = (layer: typeof full, input: Tensor, m = mask): Float32Array =>
-      (layer.pureFn([input, m], local.weights, {}, makeKey(0))[0] as Tensor[])[0]!.dataSync() as Float32Array;
-    const base = run(local, x);
-    // Changing position 6 of row 0 changes outputs only at positions 4..6.
-    const changed = run(local, tf.concat([x.slice([0, 0, 0], [1, 6, 8]), tf.ones([1, 1, 8]).mul(5), x.slice([1, 0, 0], [1, 7, 8])], 1).reshape([2, 7, 8]));
-    for (let p = 0; p < 7; p++) {
-      const same = base.slice(p * 8, p * 8 + 8).every((v, i) => Math.abs(v - changed[p * 8 + i]!) < 1e-6);
-      expect(same).toBe(p < 4);
-    }
-    // Padded positions (row 1, positions 5 and 6) never change real positions' outputs.
-    const padChanged = run(local, tf.concat([x.slice([0, 0, 0], [1, 7, 8]), x.slice([1, 0, 0], [1, 5, 8]).reshape([1, 5, 8]).concat(tf.ones([1, 2, 8]).mul(9), 1)], 0));
-    for (let i = 56; i < 56 + 5 * 8; i++) expect(padChanged[i]).toBeCloseTo(base[i]!, 6);
-    const a = run(wide, x);
-    const b = run(full, x);
-    a.forEach((v, i) => expect(v).toBeCloseTo(b[i]!, 5));
-    expect(local.name).toBe('LocalSelfAttention_h2_r2');
-    expect(() => LocalSelfAttention({ radius: 2, causal: true })).toThrow(/causal attention is not supported/);
   });
 });
 

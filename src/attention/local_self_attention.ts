@@ -1,20 +1,18 @@
 /**
  * Local (banded) self-attention: full multi-head attention in which each position attends only to positions at
- * most `radius` away. A locality prior for sequence tagging, at the cost of full attention.
+ * most `radius` away. A locality prior (for example for sequence tagging), at the cost of full attention.
  *
- * Why not `chunked` attention for this: on wasm, chunking sentences of about 25 tokens into chunks of 8 turns each
- * head's `[L, L]` product into three `[8, 24]` products, each too small for the fast BatchMatMul path, so it was
- * about 30% slower per training step than full attention; a band mask on the full scores gives a similar
- * neighbourhood (with a window that does not depend on where the chunk boundaries fall) at full attention's speed.
+ * Compared with chunked `SelfAttention` (`chunkLen` with neighbouring chunks), the band gives every position the
+ * same neighbourhood, `i - radius .. i + radius`: the window is centred on the position and does not depend on
+ * where the chunk boundaries fall, so two positions at the same distance always see each other or never do.
  */
-import { tf } from '../../backend/tf.js';
-import { dotProductAttention, MASKED_BIAS } from '../../attention/dot_product_attention.js';
-import type { AttentionInputs, AttentionKeys } from '../../attention/efficient_attention_base.js';
-import { projectToHeads } from '../../attention/heads.js';
-import { SelfAttentionLayer, type SelfAttentionOptions } from '../../attention/self_attention.js';
-import { untaped } from '../../attention/untaped.js';
-import type { Tensor, Weights } from '../../layers/types.js';
-import type { AttentionSettings } from '../../models/attention_types.js';
+import { tf } from '../backend/tf.js';
+import type { Tensor, Weights } from '../layers/types.js';
+import { dotProductAttention, MASKED_BIAS } from './dot_product_attention.js';
+import type { AttentionInputs, AttentionKeys } from './efficient_attention_base.js';
+import { projectToHeads } from './heads.js';
+import { SelfAttentionLayer, type SelfAttentionOptions } from './self_attention.js';
+import { untaped } from './untaped.js';
 
 /** Options of {@link LocalSelfAttention}. @public */
 export interface LocalSelfAttentionOptions extends Omit<SelfAttentionOptions, 'chunkLen' | 'nChunksBefore' | 'nChunksAfter' | 'shareQk'> {
@@ -32,7 +30,7 @@ function bandBias(length: number, radius: number): Tensor {
 /**
  * Banded multi-head self-attention (see the module notes): `SelfAttention`'s weights (`wq`, `wk`, `wv`, `wo`),
  * inputs and padding-mask convention, with scores outside `|i - j| <= radius` masked. With `radius >= L - 1` it
- * equals full attention. Named `LocalSelfAttention_h<heads>_r<radius>`.
+ * equals full attention. Bidirectional only (no `causal`). Named `LocalSelfAttention_h<heads>_r<radius>`.
  * @public
  */
 export class LocalSelfAttentionLayer extends SelfAttentionLayer {
@@ -69,20 +67,4 @@ export class LocalSelfAttentionLayer extends SelfAttentionLayer {
 /** Banded self-attention (see {@link LocalSelfAttentionLayer}). @public */
 export function LocalSelfAttention(options: LocalSelfAttentionOptions): LocalSelfAttentionLayer {
   return new LocalSelfAttentionLayer(options);
-}
-
-/** An attention factory for the encoders (`attentionType`) making {@link LocalSelfAttention} layers. @public */
-export function localAttentionFactory(radius: number): (settings: AttentionSettings) => LocalSelfAttentionLayer {
-  return (s) =>
-    LocalSelfAttention({
-      nHeads: s.nHeads,
-      dQk: s.dQk,
-      dV: s.dV,
-      causal: s.causal,
-      masked: s.masked,
-      attentionDropout: s.attentionDropout,
-      outputDropout: s.outputDropout,
-      mode: s.mode,
-      radius,
-    });
 }

@@ -13,8 +13,17 @@
  * - otherwise each batch item is copied into a `[1, M, K]`/`[1, K, N]` scratch pair and multiplied on the fast
  *   path, the products written straight into the output. Batch dimensions broadcast as `tf.matMul` broadcasts them.
  *
- * Tiny products (fewer than {@link SMALL_PRODUCT_MACS} multiply-adds per batch item) stay on the stock kernel, whose
- * per-call overhead is lower. Only the wasm kernel is replaced; cpu and webgl are untouched.
+ * - small per-item products (at most {@link SIMD_PRODUCT_MACS} multiply-adds: attention over short sentences) run
+ *   on the SIMD kernels of `simd/kernels.wat` straight from the operands, where per-item XNNPACK calls would spend
+ *   most of their time creating operators.
+ *
+ * XNNPACK caches the packing of a product's right operand by tensor id, not shape, so a right operand whose data was
+ * already packed under another `[K, N]` (a reshape view of the same buffer) is copied first; data met again under
+ * its first shape reuses the packing, which is right because tensors are immutable.
+ *
+ * Tiny products (fewer than {@link SMALL_PRODUCT_MACS} multiply-adds per batch item) that the SIMD kernels cannot
+ * take stay on the stock kernel, whose per-call overhead is lower. Only the wasm kernel is replaced; cpu and webgl
+ * are untouched.
  *
  * This module sits below `tf.ts` (which calls it while registering tfjs), so it imports tfjs-core directly.
  */
@@ -91,7 +100,9 @@ export function registerFastWasmBatchMatMul(): void {
         if (out) return out;
       }
     }
-    if (alreadyFast || M * K * N < SMALL_PRODUCT_MACS) return stockFunc(args);
+    // A plain 2-D product goes to XNNPACK as it is unless its right operand's data was packed under another shape.
+    if (alreadyFast && packedAs(b.dataId, K, N)) return stockFunc(args);
+    if (!alreadyFast && M * K * N < SMALL_PRODUCT_MACS) return stockFunc(args);
 
     // Bring both operands to row-major, non-transposed [batch, rows, cols].
     const temporaries: TensorInfo[] = [];
@@ -111,7 +122,7 @@ export function registerFastWasmBatchMatMul(): void {
         // caches its packing by tensor id, not shape, so the caller's data must not be packed under a view that
         // another product could meet under a different shape (see kernel_fixes.ts).
         let right = b3;
-        if (!transposeB) {
+        if (!transposeB && !packedAs(b3.dataId, K, N)) {
           right = backend.makeOutput([1, K, N], 'float32');
           temporaries.push(right);
           backend.typedArrayFromHeap(right).set(backend.typedArrayFromHeap(b3));
@@ -169,6 +180,21 @@ export function registerFastWasmBatchMatMul(): void {
   installed = kernelFunc as unknown as KernelFunc;
   const config: KernelConfig = { ...stock, kernelFunc: installed };
   registerKernel(config);
+}
+
+/**
+ * The `[K, N]` shape under which each caller tensor's data was first packed as a right operand (keyed by dataId).
+ * Tensors are immutable, so a product that meets the same data under the same shape may use XNNPACK's cached
+ * packing as it is; the same data under another shape must not (it gets a fresh copy).
+ */
+const packedShapes = new WeakMap<object, string>();
+
+/** Whether `dataId` may be multiplied as a right operand `[K, N]` directly (first use, or same shape as before). */
+function packedAs(dataId: object, K: number, N: number): boolean {
+  const shape = `${K},${N}`;
+  const seen = packedShapes.get(dataId);
+  if (seen === undefined) packedShapes.set(dataId, shape);
+  return seen === undefined || seen === shape;
 }
 
 /** Per-item products of at most this many multiply-adds use the SIMD kernels where they can run. @internal */

@@ -111,6 +111,16 @@ describe.each([
     await expectSameOnBothBackends([[3, 13, 9], [3, 13, 12]], (x, y) => tf.matMul(x, y, true, false));
   });
 
+  test('plain 2-D products of one buffer under two shapes, then again under the first, give right results', async () => {
+    const f = (a1: tf.Tensor, a2: tf.Tensor, x: tf.Tensor) =>
+      tf.concat([
+        tf.matMul(a1, x.reshape([32, 48])).flatten(),
+        tf.matMul(a2, x.reshape([48, 32])).flatten(),
+        tf.matMul(a1, x.reshape([32, 48])).flatten(),
+      ]);
+    await expectSameOnBothBackends([[20, 32], [20, 48], [1536]], f);
+  });
+
   test('tiny products take the stock kernel and still agree', async () => {
     await expectSameOnBothBackends([[5, 2, 3], [5, 4, 3]], (x, y) => tf.matMul(x, y, false, true));
   });

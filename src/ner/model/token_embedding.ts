@@ -12,7 +12,6 @@ import { Fn } from '../../layers/fn.js';
 import type { ShapeDtype, Tensor } from '../../layers/types.js';
 import { WORD_SHAPE_COUNT } from '../vocab/word_shape.js';
 import { CharCnn } from './char_cnn.js';
-import { SmallEmbedding } from './small_embedding.js';
 import type { NerModelConfig } from './config.js';
 import { featureLayout } from './features.js';
 
@@ -61,7 +60,7 @@ function Columns(name: string, totalWidth: number, from: number, width: number):
 export function TokenEmbedding(config: NerModelConfig, sizes: NerModelSizes): SerialLayer {
   const layout = featureLayout(config);
   const branches: Layer[][] = [[Columns('WordIds', layout.width, 0, 1), Embedding(sizes.wordVocabSize, config.dModel)]];
-  if (layout.shapeColumn >= 0) branches.push([Columns('ShapeIds', layout.width, layout.shapeColumn, 1), SmallEmbedding(WORD_SHAPE_COUNT, config.dModel)]);
+  if (layout.shapeColumn >= 0) branches.push([Columns('ShapeIds', layout.width, layout.shapeColumn, 1), Embedding(WORD_SHAPE_COUNT, config.dModel)]);
   if (layout.charColumn >= 0) {
     branches.push([
       Columns('CharIds', layout.width, layout.charColumn, config.maxWordLength),

@@ -110,6 +110,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--limit <n>', 'read at most this many corpus sentences (0: all)', int(0))
     .option('--min-word-count <n>', 'rarer training words become UNK', int(1))
     .option('--unk-rate <p>', 'word dropout rate', num)
+    .option('--average-decay <d>', 'moving average of the weights for dev, test and export (0: off)', num)
     .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
     .option('--no-lowercase', 'keep the case of words')
     .option('--config <file>', 'model configuration JSON (NerModelConfig settings)')
@@ -142,6 +143,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       limit: (opts['limit'] as number | undefined) ?? preset.limit,
       minWordCount: (opts['minWordCount'] as number | undefined) ?? preset.minWordCount,
       unkRate: (opts['unkRate'] as number | undefined) ?? preset.unkRate,
+      averageDecay: (opts['averageDecay'] as number | undefined) ?? preset.averageDecay,
       lowercase: (opts['lowercase'] as boolean | undefined) ?? preset.lowercase,
       backend: (opts['backend'] as BackendName | undefined) ?? preset.backend,
       model: await modelConfig(preset.model, opts),

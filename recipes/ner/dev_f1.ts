@@ -44,6 +44,8 @@ export interface DevF1Options {
   dev: readonly Sentence[];
   lossLayer: Layer;
   log: (line: string) => void;
+  /** Score (and keep as the best checkpoint) the weights' moving averages instead of the weights. */
+  averaged?: boolean;
 }
 
 /** Scores a loop's current model on sentences (the model goes to mode eval and back). */
@@ -76,6 +78,11 @@ export class DevF1Callback implements TrainingCallback {
   async evaluateNow(loop: TrainingLoop, step = loop.step): Promise<void> {
     if (step === this.lastStep) return;
     this.lastStep = step;
+    if (this.o.averaged) await loop.withAveragedWeights(() => this.scoreAndKeep(loop, step));
+    else await this.scoreAndKeep(loop, step);
+  }
+
+  private async scoreAndKeep(loop: TrainingLoop, step: number): Promise<void> {
     const started = performance.now();
     const score = scoreLoopModel(loop, this.o);
     const f1 = score.overall.f1;

@@ -22,6 +22,11 @@ export interface NerRecipeOptions {
   /** Peak learning rate (Adam), reached after `warmupSteps`, then decayed linearly to a tenth at `steps`. */
   learningRate: number;
   warmupSteps: number;
+  /**
+   * Polyak averaging (0: off): the optimizer keeps an exponential moving average of the weights with this decay,
+   * and dev scoring, the best checkpoint, the test and the exported model use the averages.
+   */
+  averageDecay: number;
   /** Gradient clipping by global norm (0: none). */
   clipGradNorm: number;
   /** Seed of the weights, the data order and dropout (the split has its own fixed seed). */
@@ -58,6 +63,7 @@ export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
   batchTokens: 2048,
   learningRate: 2e-3,
   warmupSteps: 200,
+  averageDecay: 0,
   clipGradNorm: 1,
   seed: 1,
   evalEvery: 400,

@@ -22,6 +22,7 @@ export interface FixedSettings {
   seed: number;
   batchTokens: number;
   unkRate: number;
+  averageDecay: number;
 }
 
 interface RunFile {
@@ -32,7 +33,7 @@ interface RunFile {
 }
 
 export function fixedSettings(o: NerRecipeOptions): FixedSettings {
-  return { corpus: path.resolve(o.corpus), limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate };
+  return { corpus: path.resolve(o.corpus), limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate, averageDecay: o.averageDecay };
 }
 
 /** The saved settings and vocabularies of a run directory, or undefined for a new run. */
@@ -47,7 +48,7 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
   if (json.format !== RUN_FORMAT || json.version !== RUN_FORMAT_VERSION) {
     throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json.format)}, version ${JSON.stringify(json.version)})`);
   }
-  return { settings: { ...json.settings, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
+  return { settings: { ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
 }
 
 export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs): Promise<void> {

@@ -88,7 +88,7 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const trainTask = new TrainTask({
     labeledData: nerBatches(trainExamples, { seed: o.seed, batchTokens: o.batchTokens, maxLength: config.maxLen, unkRate: o.unkRate }),
     lossLayer,
-    optimizer: new Adam({ learningRate: o.learningRate, ...(o.clipGradNorm > 0 ? { clipGradNorm: o.clipGradNorm } : {}) }),
+    optimizer: new Adam({ learningRate: o.learningRate, averageDecay: o.averageDecay, ...(o.clipGradNorm > 0 ? { clipGradNorm: o.clipGradNorm } : {}) }),
     lrSchedule: warmupLinearDecay(o.warmupSteps, o.learningRate, o.steps),
     nStepsPerCheckpoint: o.evalEvery,
   });
@@ -100,7 +100,7 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
     nEvalBatches: 4,
   });
   const devForF1 = o.devSentences > 0 ? dev.slice(0, o.devSentences) : dev;
-  const devF1 = new DevF1Callback({ outputDir, config, vocabs, dev: devForF1, lossLayer, log });
+  const devF1 = new DevF1Callback({ outputDir, config, vocabs, dev: devForF1, lossLayer, log, averaged: o.averageDecay > 0 });
   await devF1.restore();
   const deadline = o.maxMinutes > 0 ? performance.now() + o.maxMinutes * 60_000 : Infinity;
   let timedOut = false;

@@ -42,8 +42,8 @@ export class Adam extends Optimizer {
   }
 
   get config() {
-    const { name: type, learningRate, clipGradNorm, weightDecayRate, b1, b2, eps } = this;
-    return { type, learningRate, clipGradNorm, weightDecayRate, b1, b2, eps };
+    const { name: type, learningRate, clipGradNorm, weightDecayRate, averageDecay, b1, b2, eps } = this;
+    return { type, learningRate, clipGradNorm, weightDecayRate, averageDecay, b1, b2, eps };
   }
 
   initSlots(weight: Tensor): WeightSlots {

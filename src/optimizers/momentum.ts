@@ -33,7 +33,7 @@ export class Momentum extends Optimizer {
 
   get config() {
     const { name: type, learningRate, clipGradNorm, weightDecayRate, mass, nesterov } = this;
-    return { type, learningRate, clipGradNorm, weightDecayRate, mass, nesterov };
+    return { type, learningRate, clipGradNorm, weightDecayRate, averageDecay: this.averageDecay, mass, nesterov };
   }
 
   initSlots(weight: Tensor): WeightSlots {

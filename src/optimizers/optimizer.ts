@@ -25,6 +25,14 @@ export interface OptimizerOptions {
    * update, apart from the gradient and its moments and independent of the learning rate, as Trax does.
    */
   weightDecayRate?: number;
+  /**
+   * Polyak averaging: when positive, each weight gets the slot `average`, an exponential moving average of its
+   * values after each update, `average <- d average + (1 - d) weight` with `d = min(averageDecay, (1 + t) / (10 + t))`
+   * at update `t` (from 0), so that the first averages follow the weights. Evaluating with the averages
+   * ({@link averagedWeights}) usually generalises better than the last weights. Checkpointed with the other slots.
+   * Default 0: off.
+   */
+  averageDecay?: number;
 }
 
 /** What one optimizer step makes: weights and slots for the next step, and the step's norms. @public */
@@ -50,11 +58,17 @@ export abstract class Optimizer {
   readonly learningRate: number;
   readonly clipGradNorm: number | undefined;
   readonly weightDecayRate: number;
+  /** See {@link OptimizerOptions.averageDecay} (0: no averaging). */
+  readonly averageDecay: number;
 
   constructor(options: OptimizerOptions, defaults: { learningRate: number; weightDecayRate: number }) {
     this.learningRate = options.learningRate ?? defaults.learningRate;
     this.clipGradNorm = options.clipGradNorm;
     this.weightDecayRate = options.weightDecayRate ?? defaults.weightDecayRate;
+    this.averageDecay = options.averageDecay ?? 0;
+    if (!(this.averageDecay >= 0 && this.averageDecay < 1)) {
+      throw new RangeError(`${this.constructor.name}: averageDecay must be in [0, 1), got ${this.averageDecay}`);
+    }
     if (!(this.learningRate >= 0)) throw new RangeError(`${this.constructor.name}: learningRate must be >= 0, got ${this.learningRate}`);
     if (this.clipGradNorm !== undefined && !(this.clipGradNorm > 0)) {
       throw new RangeError(`${this.constructor.name}: clipGradNorm must be positive, got ${this.clipGradNorm}`);
@@ -86,6 +100,7 @@ export abstract class Optimizer {
           let slots = memo.get(value);
           if (!slots) {
             slots = this.initSlots(value);
+            if (this.averageDecay > 0) slots = { ...slots, [AVERAGE_SLOT]: tf.clone(value) };
             memo.set(value, slots);
           }
           out[key] = slots;
@@ -150,7 +165,12 @@ export abstract class Optimizer {
     if (grad.shape.join(',') !== weight.shape.join(',')) {
       throw new Error(`${this.name}: gradient of weight ${path} has shape [${grad.shape.join(',')}], the weight [${weight.shape.join(',')}]`);
     }
-    return this.updateWeight(step, grad, weight, slots, learningRate);
+    const made = this.updateWeight(step, grad, weight, slots, learningRate);
+    if (this.averageDecay === 0) return made;
+    const average = slots[AVERAGE_SLOT];
+    if (!average) throw new Error(`${this.name}: weight ${path} has no '${AVERAGE_SLOT}' slot (slots made without averageDecay)`);
+    const d = Math.min(this.averageDecay, (1 + step) / (10 + step));
+    return { weight: made.weight, slots: { ...made.slots, [AVERAGE_SLOT]: tf.add(tf.mul(average, d), tf.mul(made.weight, 1 - d)) } };
   }
 
   /**
@@ -163,6 +183,34 @@ export abstract class Optimizer {
     const updated = decayed.sub(delta);
     return { weight: updated.dtype === weight.dtype ? updated : updated.cast(weight.dtype), slots: next };
   }
+}
+
+/** The slot holding a weight's moving average (see {@link OptimizerOptions.averageDecay}). @public */
+export const AVERAGE_SLOT = 'average';
+
+/**
+ * The moving averages of `weights` kept in their optimizer `slots` (an optimizer made with `averageDecay`), as a
+ * tree of the weights' layout. The tensors are the slots' own: do not dispose them.
+ * @public
+ */
+export function averagedWeights(weights: Weights, slots: SlotTree): Weights {
+  const walk = (w: Weights, s: SlotTree, path: string): Weights => {
+    const out: Weights = {};
+    for (const [key, value] of Object.entries(w)) {
+      const here = path ? `${path}/${key}` : key;
+      const slot = s[key];
+      if (value instanceof tf.Tensor) {
+        const average = slot !== undefined && !(slot instanceof tf.Tensor) ? (slot as WeightSlots)[AVERAGE_SLOT] : undefined;
+        if (!(average instanceof tf.Tensor)) throw new Error(`averagedWeights: weight ${here} has no '${AVERAGE_SLOT}' slot (make the optimizer with averageDecay)`);
+        out[key] = average;
+      } else {
+        if (slot === undefined || slot instanceof tf.Tensor) throw new Error(`averagedWeights: the slot tree has no subtree ${here}`);
+        out[key] = walk(value, slot as SlotTree, here);
+      }
+    }
+    return out;
+  };
+  return walk(weights, slots, '');
 }
 
 /**

@@ -29,7 +29,7 @@ export class RMSProp extends Optimizer {
 
   get config() {
     const { name: type, learningRate, clipGradNorm, weightDecayRate, gamma, eps } = this;
-    return { type, learningRate, clipGradNorm, weightDecayRate, gamma, eps };
+    return { type, learningRate, clipGradNorm, weightDecayRate, averageDecay: this.averageDecay, gamma, eps };
   }
 
   initSlots(weight: Tensor): WeightSlots {

@@ -17,7 +17,7 @@ export class SGD extends Optimizer {
   }
 
   get config() {
-    return { type: this.name, learningRate: this.learningRate, clipGradNorm: this.clipGradNorm, weightDecayRate: this.weightDecayRate };
+    return { type: this.name, learningRate: this.learningRate, clipGradNorm: this.clipGradNorm, weightDecayRate: this.weightDecayRate, averageDecay: this.averageDecay };
   }
 
   initSlots(): WeightSlots {

@@ -12,7 +12,7 @@ import type { Layer } from '../layers/base.js';
 import { describeShapes, toList } from '../layers/stack.js';
 import { disposeTree, namedTensors, treeFromNamed, treeLeaves } from '../layers/tensor_tree.js';
 import type { ShapeDtype, Signature } from '../layers/types.js';
-import { disposeReplaced, type SlotTree } from '../optimizers/optimizer.js';
+import { averagedWeights, disposeReplaced, type SlotTree } from '../optimizers/optimizer.js';
 import { type Key, makeKey, splitKey } from '../rng/key.js';
 import { type AtStep, atStep1AndEvery, never } from './at_steps.js';
 import { writeFileAtomic } from './atomic_fs.js';
@@ -200,6 +200,34 @@ export class TrainingLoop {
   /** The optimizer slots of a train task (same layout as the weights, a dict of slots per weight). */
   slotsOf(task = 0): SlotTree {
     return this.slots[task]!;
+  }
+
+  /** The optimizer slots of a train task's loss layer (undefined when the loss layer has no weights). */
+  lossSlotsOf(task = 0): SlotTree | undefined {
+    return this.lossSlots[task];
+  }
+
+  /**
+   * Runs `f` with the model (and each train task's loss layer) holding the moving averages of their weights kept by
+   * an optimizer made with `averageDecay`, then puts the trained weights back. Evaluations and checkpoints made
+   * inside `f` (a "best model" checkpoint, say) see the averages.
+   */
+  async withAveragedWeights<T>(f: () => T | Promise<T>, task = 0): Promise<T> {
+    const weights = this.model.weights;
+    const averaged = averagedWeights(weights, this.slots[task]!);
+    const lossLayers = this.tasks.map((t, i) => ({ layer: t.lossLayer, weights: t.lossLayer.weights, slots: this.lossSlots[i] }));
+    const lossAverages = lossLayers.map((l) => (l.slots ? averagedWeights(l.weights, l.slots) : l.weights));
+    const evalWeights = this.evalModel.weights;
+    this.model.weights = averaged;
+    if (this.evalModel !== this.model) this.evalModel.weights = averaged;
+    lossLayers.forEach((l, i) => (l.layer.weights = lossAverages[i]!));
+    try {
+      return await f();
+    } finally {
+      this.model.weights = weights;
+      if (this.evalModel !== this.model) this.evalModel.weights = evalWeights;
+      lossLayers.forEach((l) => (l.layer.weights = l.weights));
+    }
   }
 
   /** Ends the current run after the step being run. */

@@ -6,6 +6,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
+import { tf } from '../../../src/backend/tf.js';
 import { loadNerSplits } from '../../../src/ner/dataset/load_corpus.js';
 import { readRunState } from '../../../recipes/ner/run_state.js';
 import { TaggerLoadError } from '../../../src/ner/export/format.js';
@@ -14,6 +15,7 @@ import { directoryFiles, exportTagger, loadTaggerFromDirectory } from '../../../
 import { resolveNerModelConfig } from '../../../src/ner/model/config.js';
 import type { NerTagger } from '../../../src/ner/tagger/ner_tagger.js';
 import { readBest } from '../../../recipes/ner/dev_f1.js';
+import { latestCheckpoint, readCheckpoint } from '../../../src/training/checkpoint.js';
 import { taggerFromCheckpoint } from '../../../recipes/ner/checkpoint_tagger.js';
 import { runNerCli } from '../../../recipes/ner/cli.js';
 import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
@@ -96,6 +98,25 @@ describe('the time limit', () => {
     expect(result.bestStep).toBeLessThan(1000);
     expect(result.test).toBeDefined();
     expect(existsSync(path.join(dir, 'model', 'tagger.json'))).toBe(true);
+  });
+});
+
+describe('Polyak averaging in the recipe', () => {
+  test('dev scoring, the best checkpoint and the export use the averages; the rolling checkpoint keeps the weights', async () => {
+    const dir = tempDir();
+    const result = await trainNer(options(dir, { steps: 80, evalEvery: 40, averageDecay: 0.9 }), { log: () => undefined, progress: false });
+    expect(result.test!.overall.f1).toBeGreaterThan(0);
+    expect((await readRunState(dir))!.settings.averageDecay).toBe(0.9);
+    const best = await readCheckpoint(path.join(dir, 'best_dev_f1'));
+    const latest = await readCheckpoint((await latestCheckpoint(dir))!);
+    expect(best.step).toBe(80);
+    expect(latest.step).toBe(80);
+    // The best checkpoint's weights are the latest checkpoint's average slots (same step), not its weights.
+    const p = [...latest.tensors.weights.keys()].find((k) => k.endsWith('/w') && k.includes('Embedding'))!;
+    const averageKey = [...latest.tensors.slots.keys()].find((k) => k.includes(p) && k.endsWith('average'))!;
+    expect(Array.from(best.tensors.weights.get(p)!.dataSync())).toEqual(Array.from(latest.tensors.slots.get(averageKey)!.dataSync()));
+    expect(Array.from(best.tensors.weights.get(p)!.dataSync())).not.toEqual(Array.from(latest.tensors.weights.get(p)!.dataSync()));
+    for (const group of [best.tensors, latest.tensors]) for (const m of Object.values(group)) tf.dispose([...m.values()]);
   });
 });
 

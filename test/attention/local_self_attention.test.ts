@@ -7,8 +7,8 @@ import { ReformerEncoder, ReformerLM } from '../../src/models/index.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
-import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';
-import { lengthMask, maxDiff } from './reference.js';
+import { expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';
+import { expectDropoutOnlyInTrain, expectSelfAttentionGradients, lengthMask, maxDiff } from './reference.js';
 
 const small = { nHeads: 2, dQk: 4, dV: 3 };
 
@@ -113,27 +113,14 @@ describeOnBackends('LocalSelfAttention', () => {
   });
 
   test('gradients match finite differences (band narrower than the sentence, with and without a padding mask)', () => {
-    const x = randn([1, 5, 4], 10);
-    for (const options of [
+    expectSelfAttentionGradients((o: LocalSelfAttentionOptions) => LocalSelfAttention(o), [
       { nHeads: 2, dQk: 3, dV: 2, radius: 1 },
       { nHeads: 1, dQk: 3, dV: 2, radius: 2, masked: true },
-    ]) {
-      const layer = LocalSelfAttention(options);
-      const inputs = options.masked ? [x, lengthMask([4], 5)] : x;
-      layer.init(Array.isArray(inputs) ? [shapeDtype([1, 5, 4]), shapeDtype([1, 5])] : shapeDtype([1, 5, 4]), { seed: 1 });
-      expectLayerGradientsMatch(layer, inputs, { probes: 5 });
-    }
+    ]);
   });
 
   test('dropout is active in train mode only and drawn from the key', () => {
-    const layer = LocalSelfAttention({ ...small, attentionDropout: 0.3, outputDropout: 0.2, radius: 2 });
-    const x = randn([1, 8, 6], 11);
-    layer.init(shapeDtype([1, 8, 6]));
-    const at = (seed: number) => layer.pureFn(x, layer.weights, layer.state, makeKey(seed))[0] as Tensor;
-    expect(maxDiff(at(1), at(1))).toBe(0);
-    expect(maxDiff(at(1), at(2))).toBeGreaterThan(1e-4);
-    layer.mode = 'eval';
-    expect(maxDiff(at(1), at(2))).toBe(0);
+    expectDropoutOnlyInTrain(LocalSelfAttention({ ...small, attentionDropout: 0.3, outputDropout: 0.2, radius: 2 }));
   });
 });
 

@@ -3,7 +3,11 @@
  * layers are checked.
  */
 import { tf } from '../../src/backend/tf.js';
+import type { Layer } from '../../src/layers/base.js';
+import { shapeDtype } from '../../src/layers/stack.js';
 import type { Tensor, Weights } from '../../src/layers/types.js';
+import { makeKey } from '../../src/rng/key.js';
+import { expectLayerGradientsMatch, randn } from '../layers/layer_checks.js';
 
 export interface ReferenceOptions {
   nHeads: number;
@@ -99,4 +103,26 @@ export function lengthMask(lengths: number[], length: number): Tensor {
     lengths.flatMap((n) => Array.from({ length }, (_, i) => (i < n ? 1 : 0))),
     [lengths.length, length],
   );
+}
+
+/** Gradient checks of a self-attention layer on `[1, 5, 4]` inputs for each options object (with a length mask when `masked`). */
+export function expectSelfAttentionGradients<O extends { masked?: boolean }>(make: (options: O) => Layer, optionsList: readonly O[]): void {
+  const x = randn([1, 5, 4], 10);
+  for (const options of optionsList) {
+    const layer = make(options);
+    const inputs = options.masked ? [x, lengthMask([4], 5)] : x;
+    layer.init(Array.isArray(inputs) ? [shapeDtype([1, 5, 4]), shapeDtype([1, 5])] : shapeDtype([1, 5, 4]), { seed: 1 });
+    expectLayerGradientsMatch(layer, inputs, { probes: 5 });
+  }
+}
+
+/** Dropout of `layer` (built with dropout rates) changes outputs with the key in train mode, and not in eval mode. */
+export function expectDropoutOnlyInTrain(layer: Layer): void {
+  const x = randn([1, 8, 6], 11);
+  layer.init(shapeDtype([1, 8, 6]));
+  const at = (seed: number) => layer.pureFn(x, layer.weights, layer.state, makeKey(seed))[0] as Tensor;
+  expect(maxDiff(at(1), at(1))).toBe(0);
+  expect(maxDiff(at(1), at(2))).toBeGreaterThan(1e-4);
+  layer.mode = 'eval';
+  expect(maxDiff(at(1), at(2))).toBe(0);
 }

@@ -2,10 +2,9 @@ import { tf } from '../../src/backend/tf.js';
 import { SelfAttention, type SelfAttentionOptions } from '../../src/attention/index.js';
 import { shapeDtype } from '../../src/layers/stack.js';
 import type { Tensor } from '../../src/layers/types.js';
-import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
-import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';
-import { lengthMask, maxAbsDiff, maxDiff, referenceSelfAttention } from './reference.js';
+import { expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';
+import { expectDropoutOnlyInTrain, expectSelfAttentionGradients, lengthMask, maxAbsDiff, maxDiff, referenceSelfAttention } from './reference.js';
 
 const small = { nHeads: 2, dQk: 4, dV: 3 };
 
@@ -119,28 +118,15 @@ describeOnBackends('SelfAttention', () => {
   });
 
   test('gradients match finite differences (full, chunked causal with a mask, shared QK)', () => {
-    const x = randn([1, 5, 4], 10);
-    for (const options of [
+    expectSelfAttentionGradients((o: SelfAttentionOptions) => SelfAttention(o), [
       { nHeads: 2, dQk: 3, dV: 2 },
       { nHeads: 1, dQk: 3, dV: 2, chunkLen: 2, nChunksBefore: 1, causal: true, masked: true },
       { nHeads: 1, dQk: 3, dV: 2, chunkLen: 3, nChunksAfter: 1, shareQk: true },
-    ]) {
-      const layer = SelfAttention(options);
-      const inputs = options.masked ? [x, lengthMask([4], 5)] : x;
-      layer.init(Array.isArray(inputs) ? [shapeDtype([1, 5, 4]), shapeDtype([1, 5])] : shapeDtype([1, 5, 4]), { seed: 1 });
-      expectLayerGradientsMatch(layer, inputs, { probes: 5 });
-    }
+    ]);
   });
 
   test('dropout is active in train mode only and drawn from the key', () => {
-    const layer = SelfAttention({ ...small, attentionDropout: 0.3, outputDropout: 0.2, chunkLen: 4 });
-    const x = randn([1, 8, 6], 11);
-    layer.init(shapeDtype([1, 8, 6]));
-    const at = (seed: number) => layer.pureFn(x, layer.weights, layer.state, makeKey(seed))[0] as Tensor;
-    expect(maxDiff(at(1), at(1))).toBe(0);
-    expect(maxDiff(at(1), at(2))).toBeGreaterThan(1e-4);
-    layer.mode = 'eval';
-    expect(maxDiff(at(1), at(2))).toBe(0);
+    expectDropoutOnlyInTrain(SelfAttention({ ...small, attentionDropout: 0.3, outputDropout: 0.2, chunkLen: 4 }));
   });
 });
 

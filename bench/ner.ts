@@ -164,9 +164,11 @@ const node = process.execPath;
 const worker = 'bench/common/ner_bench_worker.ts';
 const results: RowResult[] = [];
 results.push(runRow('trax-ts like-for-like (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('like_for_like', LIKE_FOR_LIKE)]));
-results.push(runRow('trax-ts recipe default (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('recipe_default', recipeConfig)], process.env, describeConfig(recipeConfig)));
+// The recipe's rows train as the recipe does, with Polyak averaging (like-for-like has none: the peers have none).
+const averaging = String(DEFAULT_RECIPE.averageDecay);
+results.push(runRow('trax-ts recipe default (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('recipe_default', recipeConfig), averaging], process.env, describeConfig(recipeConfig)));
 const reformerConfig = resolveNerModelConfig({ ...recipeConfig, reversible: true });
-results.push(runRow('trax-ts Reformer, reversible (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('reformer', reformerConfig)], process.env, describeConfig(reformerConfig)));
+results.push(runRow('trax-ts Reformer, reversible (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('reformer', reformerConfig), averaging], process.env, describeConfig(reformerConfig)));
 if (!opts.skipPeers) {
   results.push(
     runRow('tfjs-layers stock (wasm)', node, ['scripts/run.mjs', 'bench/peers/ner_tfjs_layers.ts', peerFile], process.env, `+ UnsortedSegmentSum kernel only; ${opts.tfjsLayersBatches} timed batches`),
@@ -184,7 +186,9 @@ if (!opts.skipPeers) {
 
 function describeConfig(c: NerModelConfig): string {
   const attention = c.attention === 'local' ? `local attention (radius ${c.localRadius})` : `${c.attention} attention`;
-  return [attention, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`].filter(Boolean).join(', ');
+  const parts = [attention, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`];
+  if (DEFAULT_RECIPE.averageDecay > 0) parts.push(`weight averaging ${DEFAULT_RECIPE.averageDecay}`);
+  return parts.filter(Boolean).join(', ');
 }
 
 /** Why the PyTorch row cannot run fairly, or undefined. */

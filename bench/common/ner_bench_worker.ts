@@ -3,7 +3,7 @@
  * recipe's model, configured as asked, on the benchmark's batches on wasm, then tags the inference batches.
  * Prints one JSON line: train_tokens_per_s, infer_sentences_per_s, peak_tensor_bytes, peak_rss_bytes, last_loss.
  *
- * Usage: node scripts/run.mjs bench/common/ner_bench_worker.ts <batches.json> <config.json>
+ * Usage: node scripts/run.mjs bench/common/ner_bench_worker.ts <batches.json> <config.json> [averageDecay]
  */
 import { readFileSync } from 'node:fs';
 import { useBackend } from '../../src/backend/backends.js';
@@ -54,7 +54,8 @@ async function main(): Promise<void> {
   const sizes = { wordVocabSize: file.vocab_size, charVocabSize: file.char_vocab_size, nTags: file.n_tags };
   const model = NerTaggerModel(config, sizes, 'train');
   const lossLayer = NerLoss(config, file.n_tags);
-  const optimizer = new Adam({ learningRate: 1e-3 });
+  // Optional third argument: the decay of Polyak averaging (the recipe's rows train with it).
+  const optimizer = new Adam({ learningRate: 1e-3, averageDecay: Number(process.argv[4] ?? 0) });
   const first = file.train_batches[0]!;
   model.init({ shape: [first.ids.length, first.ids[0]!.length, layout.width], dtype: 'int32' }, { seed: 1 });
   lossLayer.init([

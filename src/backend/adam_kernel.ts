@@ -7,8 +7,8 @@
  *
  * This module sits below `tf.ts`, so it imports tfjs-core directly.
  */
-import { add, div, engine, getBackend, getKernel, type KernelConfig, mul, registerKernel, sqrt, square, sub, type Tensor, type TensorInfo, tidy, util } from '@tensorflow/tfjs-core';
-import { HOST_BACKENDS, isHostBackend, withHostArrays } from './host_arrays.js';
+import { add, div, engine, getBackend, mul, sqrt, square, sub, type Tensor, type TensorInfo, tidy, util } from '@tensorflow/tfjs-core';
+import { isHostBackend, registerHostKernel, withHostArrays } from './host_arrays.js';
 import { simdKernels } from './simd/simd_kernels.js';
 
 /** The kernel's name in tfjs's registry. @internal */
@@ -50,32 +50,20 @@ export function adamLoop(w: Float32Array, g: Float32Array, m: Float32Array, v: F
   }
 }
 
-let registered = false;
-
 function registerAdamKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const backendName of HOST_BACKENDS) {
-    if (getKernel(ADAM_UPDATE, backendName)) continue;
-    const config: KernelConfig = {
-      kernelName: ADAM_UPDATE,
-      backendName,
-      kernelFunc: ({ inputs, backend, attrs }) => {
-        const { weight, grad, m, v } = inputs as Record<'weight' | 'grad' | 'm' | 'v', TensorInfo>;
-        const a = attrs as unknown as AdamUpdateAttrs;
-        const simd = backendName === 'wasm' ? simdKernels(backend) : undefined;
-        const n4 = Math.floor(util.sizeFromShape(weight.shape) / 4);
-        return withHostArrays(backendName, backend, [weight, grad, m, v], [weight.shape, weight.shape, weight.shape], ([w, g, mIn, vIn], out) => {
-          if (simd) {
-            const at = (x: Float32Array): number => x.byteOffset;
-            simd.adam(at(w!), at(g!), at(mIn!), at(vIn!), at(out[0]!), at(out[1]!), at(out[2]!), n4, a.b1, a.b2, a.eps, a.learningRate / a.c1, 1 / a.c2, a.decay);
-          }
-          adamLoop(w!, g!, mIn!, vIn!, out, a, simd ? n4 * 4 : 0);
-        });
-      },
-    };
-    registerKernel(config);
-  }
+  registerHostKernel(ADAM_UPDATE, (backendName) => ({ inputs, backend, attrs }) => {
+    const { weight, grad, m, v } = inputs as Record<'weight' | 'grad' | 'm' | 'v', TensorInfo>;
+    const a = attrs as unknown as AdamUpdateAttrs;
+    const simd = backendName === 'wasm' ? simdKernels(backend) : undefined;
+    const n4 = Math.floor(util.sizeFromShape(weight.shape) / 4);
+    return withHostArrays(backendName, backend, [weight, grad, m, v], [weight.shape, weight.shape, weight.shape], ([w, g, mIn, vIn], out) => {
+      if (simd) {
+        const at = (x: Float32Array): number => x.byteOffset;
+        simd.adam(at(w!), at(g!), at(mIn!), at(vIn!), at(out[0]!), at(out[1]!), at(out[2]!), n4, a.b1, a.b2, a.eps, a.learningRate / a.c1, 1 / a.c2, a.decay);
+      }
+      adamLoop(w!, g!, mIn!, vIn!, out, a, simd ? n4 * 4 : 0);
+    });
+  });
 }
 
 /**

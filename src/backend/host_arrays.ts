@@ -5,7 +5,7 @@
  *
  * This module sits below `tf.ts`, so it imports tfjs-core directly.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import { getKernel, type KernelFunc, registerKernel, type TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmHeapBackend } from './simd/simd_kernels.js';
 
 interface CpuBackend {
@@ -52,4 +52,19 @@ export function withHostArrays(
     values,
   );
   return values.map((v, i) => cpu.makeTensorInfo([...outputShapes[i]!], 'float32', v));
+}
+
+const registeredKernels = new Set<string>();
+
+/**
+ * Registers the kernel `name` on every host backend (once; a backend that already has it keeps its own), its
+ * function made by `make` for each backend.
+ * @internal
+ */
+export function registerHostKernel(name: string, make: (backendName: HostBackendName) => KernelFunc): void {
+  if (registeredKernels.has(name)) return;
+  registeredKernels.add(name);
+  for (const backendName of HOST_BACKENDS) {
+    if (!getKernel(name, backendName)) registerKernel({ kernelName: name, backendName, kernelFunc: make(backendName) });
+  }
 }

@@ -59,12 +59,21 @@ export { segmentSum } from './unsorted_segment_sum.js';
 /** Sums over leading axes with fewer rows than this take the stock kernel (fix 3). @internal */
 export const MIN_ROWS_FOR_PRODUCT_SUM = 64;
 
-/** Replaces the wasm `Sum` kernel by one that sums leading axes as a product with ones (fix 3). */
+const replacements = new Set<KernelFunc>();
+
+/** Replaces the wasm kernel `name` by `wrap(stock kernel)`, once (a second call keeps the replacement). */
+function replaceWasmKernel(name: string, wrap: (stockFunc: KernelFunc) => KernelFunc): void {
+  const stock = getKernel(name, 'wasm');
+  if (!stock || replacements.has(stock.kernelFunc)) return;
+  const kernelFunc = wrap(stock.kernelFunc);
+  replacements.add(kernelFunc);
+  unregisterKernel(name, 'wasm');
+  registerKernel({ ...stock, kernelFunc });
+}
+
+/** Replaces the wasm `Sum` kernel by one that sums leading axes in one pass or as a product with ones (fix 3). */
 function fixWasmSum(): void {
-  const stock = getKernel('Sum', 'wasm');
-  if (!stock || (stock as KernelConfig & { sumsByProduct?: boolean }).sumsByProduct) return;
-  const stockFunc = stock.kernelFunc;
-  const kernelFunc: KernelFunc = (args) => {
+  replaceWasmKernel('Sum', (stockFunc) => (args) => {
     const x = (args.inputs as { x: TensorInfo }).x;
     const { axis, keepDims } = args.attrs as { axis: number | number[]; keepDims: boolean };
     const rank = x.shape.length;
@@ -102,10 +111,7 @@ function fixWasmSum(): void {
       wasm.disposeData(copy.dataId);
       wasm.disposeData(ones.dataId);
     }
-  };
-  const fixed: KernelConfig & { sumsByProduct: boolean } = { ...stock, kernelFunc, sumsByProduct: true };
-  unregisterKernel('Sum', 'wasm');
-  registerKernel(fixed);
+  });
 }
 
 const FIXES: KernelConfig[] = [unsortedSegmentSumWasmKernel];
@@ -138,17 +144,12 @@ function fixBatchMatMulGradient(): void {
 
 /** Replaces the wasm `Identity` kernel by one that shares the input's data, as the cpu backend's does (fix 5). */
 function shareWasmIdentity(): void {
-  const stock = getKernel('Identity', 'wasm');
-  if (!stock || (stock as KernelConfig & { sharesData?: boolean }).sharesData) return;
-  const stockFunc = stock.kernelFunc;
-  const kernelFunc: KernelFunc = (args) => {
+  replaceWasmKernel('Identity', (stockFunc) => (args) => {
     const x = (args.inputs as { x: TensorInfo }).x;
     if (x.dtype === 'string') return stockFunc(args);
     (args.backend as unknown as { incRef(dataId: object): void }).incRef(x.dataId);
     return { dataId: x.dataId, shape: x.shape, dtype: x.dtype };
-  };
-  unregisterKernel('Identity', 'wasm');
-  registerKernel({ ...stock, kernelFunc, sharesData: true } as KernelConfig & { sharesData: boolean });
+  });
 }
 
 let registered = false;

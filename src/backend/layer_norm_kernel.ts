@@ -7,8 +7,8 @@
  *
  * This module sits below `tf.ts`, so it imports tfjs-core directly.
  */
-import { engine, getBackend, getKernel, registerKernel, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
-import { HOST_BACKENDS, isHostBackend, withHostArrays } from './host_arrays.js';
+import { engine, getBackend, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
+import { isHostBackend, registerHostKernel, withHostArrays } from './host_arrays.js';
 import { simdKernels } from './simd/simd_kernels.js';
 
 /** Kernel names in tfjs's registry. @internal */
@@ -56,44 +56,26 @@ export function layerNormGradLoop(dy: Float32Array, xhat: Float32Array, rstd: Fl
   }
 }
 
-let registered = false;
-
 function registerLayerNormKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const backendName of HOST_BACKENDS) {
-    if (!getKernel(LAYER_NORM, backendName)) {
-      registerKernel({
-        kernelName: LAYER_NORM,
-        backendName,
-        kernelFunc: ({ inputs, backend, attrs }) => {
-          const { x, scale, bias } = inputs as Record<'x' | 'scale' | 'bias', TensorInfo>;
-          const epsilon = (attrs as { epsilon: number }).epsilon;
-          const [rows, depth] = x.shape as [number, number];
-          const simd = backendName === 'wasm' && depth % 4 === 0 ? simdKernels(backend) : undefined;
-          return withHostArrays(backendName, backend, [x, scale, bias], [x.shape, x.shape, [rows, 1]], ([xs, s, b], [y, xhat, rstd]) => {
-            if (simd) simd.layer_norm(xs!.byteOffset, s!.byteOffset, b!.byteOffset, y!.byteOffset, xhat!.byteOffset, rstd!.byteOffset, rows, depth / 4, epsilon);
-            else layerNormLoop(xs!, s!, b!, y!, xhat!, rstd!, epsilon);
-          });
-        },
-      });
-    }
-    if (!getKernel(LAYER_NORM_GRAD, backendName)) {
-      registerKernel({
-        kernelName: LAYER_NORM_GRAD,
-        backendName,
-        kernelFunc: ({ inputs, backend }) => {
-          const { dy, xhat, rstd, scale } = inputs as Record<'dy' | 'xhat' | 'rstd' | 'scale', TensorInfo>;
-          const [rows, depth] = dy.shape as [number, number];
-          const simd = backendName === 'wasm' && depth % 4 === 0 ? simdKernels(backend) : undefined;
-          return withHostArrays(backendName, backend, [dy, xhat, rstd, scale], [dy.shape, [depth], [depth]], ([d, h, r, s], [dx, dScale, dBias]) => {
-            if (simd) simd.layer_norm_grad(d!.byteOffset, h!.byteOffset, r!.byteOffset, s!.byteOffset, dx!.byteOffset, dScale!.byteOffset, dBias!.byteOffset, rows, depth / 4);
-            else layerNormGradLoop(d!, h!, r!, s!, dx!, dScale!, dBias!);
-          });
-        },
-      });
-    }
-  }
+  registerHostKernel(LAYER_NORM, (backendName) => ({ inputs, backend, attrs }) => {
+    const { x, scale, bias } = inputs as Record<'x' | 'scale' | 'bias', TensorInfo>;
+    const epsilon = (attrs as { epsilon: number }).epsilon;
+    const [rows, depth] = x.shape as [number, number];
+    const simd = backendName === 'wasm' && depth % 4 === 0 ? simdKernels(backend) : undefined;
+    return withHostArrays(backendName, backend, [x, scale, bias], [x.shape, x.shape, [rows, 1]], ([xs, s, b], [y, xhat, rstd]) => {
+      if (simd) simd.layer_norm(xs!.byteOffset, s!.byteOffset, b!.byteOffset, y!.byteOffset, xhat!.byteOffset, rstd!.byteOffset, rows, depth / 4, epsilon);
+      else layerNormLoop(xs!, s!, b!, y!, xhat!, rstd!, epsilon);
+    });
+  });
+  registerHostKernel(LAYER_NORM_GRAD, (backendName) => ({ inputs, backend }) => {
+    const { dy, xhat, rstd, scale } = inputs as Record<'dy' | 'xhat' | 'rstd' | 'scale', TensorInfo>;
+    const [rows, depth] = dy.shape as [number, number];
+    const simd = backendName === 'wasm' && depth % 4 === 0 ? simdKernels(backend) : undefined;
+    return withHostArrays(backendName, backend, [dy, xhat, rstd, scale], [dy.shape, [depth], [depth]], ([d, h, r, s], [dx, dScale, dBias]) => {
+      if (simd) simd.layer_norm_grad(d!.byteOffset, h!.byteOffset, r!.byteOffset, s!.byteOffset, dx!.byteOffset, dScale!.byteOffset, dBias!.byteOffset, rows, depth / 4);
+      else layerNormGradLoop(d!, h!, r!, s!, dx!, dScale!, dBias!);
+    });
+  });
 }
 
 /** Whether the kernels run on the active backend (float32 inputs); otherwise compose tfjs ops. @internal */

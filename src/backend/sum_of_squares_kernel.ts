@@ -5,35 +5,24 @@
  *
  * This module sits below `tf.ts`, so it imports tfjs-core directly.
  */
-import { cast, engine, getBackend, getKernel, registerKernel, type Scalar, square, sum, type Tensor, type TensorInfo, tidy } from '@tensorflow/tfjs-core';
-import { HOST_BACKENDS, isHostBackend, withHostArrays } from './host_arrays.js';
+import { cast, engine, getBackend, type Scalar, square, sum, type Tensor, type TensorInfo, tidy } from '@tensorflow/tfjs-core';
+import { isHostBackend, registerHostKernel, withHostArrays } from './host_arrays.js';
 import { simdKernels } from './simd/simd_kernels.js';
 
 /** The kernel's name in tfjs's registry. @internal */
 export const SUM_OF_SQUARES = 'TraxSumOfSquares';
 
-let registered = false;
-
 function registerSumOfSquaresKernels(): void {
-  if (registered) return;
-  registered = true;
-  for (const backendName of HOST_BACKENDS) {
-    if (getKernel(SUM_OF_SQUARES, backendName)) continue;
-    registerKernel({
-      kernelName: SUM_OF_SQUARES,
-      backendName,
-      kernelFunc: ({ inputs, backend }) => {
-        const { x } = inputs as { x: TensorInfo };
-        const simd = backendName === 'wasm' ? simdKernels(backend) : undefined;
-        return withHostArrays(backendName, backend, [x], [[]], ([values], [out]) => {
-          const n4 = simd ? Math.floor(values!.length / 4) : 0;
-          let total = simd ? simd.sum_squares(values!.byteOffset, n4) : 0;
-          for (let i = n4 * 4; i < values!.length; i++) total += values![i]! * values![i]!;
-          out![0] = total;
-        })[0]!;
-      },
-    });
-  }
+  registerHostKernel(SUM_OF_SQUARES, (backendName) => ({ inputs, backend }) => {
+    const { x } = inputs as { x: TensorInfo };
+    const simd = backendName === 'wasm' ? simdKernels(backend) : undefined;
+    return withHostArrays(backendName, backend, [x], [[]], ([values], [out]) => {
+      const n4 = simd ? Math.floor(values!.length / 4) : 0;
+      let total = simd ? simd.sum_squares(values!.byteOffset, n4) : 0;
+      for (let i = n4 * 4; i < values!.length; i++) total += values![i]! * values![i]!;
+      out![0] = total;
+    })[0]!;
+  });
 }
 
 /** `sum(x^2)` as a float32 scalar: one pass on wasm and cpu, tfjs ops elsewhere. @internal */

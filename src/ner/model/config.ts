@@ -59,7 +59,7 @@ export interface NerModelConfig {
  * The recipe's default model: a 2-block Reformer encoder of width 128 (4 heads, feed-forward 512, ReLU, dropout
  * 0.1) with local attention (radius 8) over word, word-shape and character-CNN features, decoded by a CRF. The
  * blocks are not reversible by default: at this size memory is no concern, and recomputing activations costs
- * about a quarter of the training speed that the 20-minute budget needs (turn `reversible` on for deep or long
+ * about a sixth of the training speed that the 20-minute budget needs (turn `reversible` on for deep or long
  * models; the results are the same function of the weights).
  * @public
  */

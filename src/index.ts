@@ -32,7 +32,7 @@ export * from './layers/rnn.js';
 export * from './attention/index.js';
 export * from './reversible/index.js';
 export * from './models/index.js';
-export { CrfLoss, CrfLossLayer, viterbiDecode, crfMarginals, type CrfParameters } from './layers/crf.js';
+export { CrfLoss, CrfLossLayer, viterbiDecode, viterbiPath, crfMarginals, type CrfParameters } from './layers/crf.js';
 export { WeightedCategoryCrossEntropy, CrossEntropyLoss, L2Loss } from './layers/losses.js';
 export { WeightedCategoryAccuracy, Accuracy, SequenceAccuracy } from './layers/metrics.js';
 export * from './optimizers/index.js';

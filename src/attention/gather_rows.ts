@@ -23,25 +23,16 @@ export function gatherRowsWithInverse(table: Tensor, index: Tensor, inverse: Ten
     const save = args[1] as (tensors: Tensor[]) => void;
     save([inverse]);
     return {
-      value: gatherRows(x, index),
+      value: tf.gather(x, index),
       gradFunc: (dy: Tensor | Tensor[], saved: Tensor[]) =>
         tf.tidy(() => {
           const inv = saved[0]!;
-          const g = gatherRows(dy as Tensor, inv.reshape([-1]));
+          const g = tf.gather(dy as Tensor, inv.reshape([-1]));
           return k === 1 ? g : tf.sum(g.reshape([k, rows, ...table.shape.slice(1)]), 0);
         }),
     };
   });
   return gatherOp(table) as Tensor;
-}
-
-/**
- * `tf.gather(table, index)` along axis 0 (no gradient), by the fastest kernel of the active backend: on wasm
- * `gatherND` copies whole rows and is 20-30x faster than its `GatherV2` (which copies element by element); on
- * the cpu backend `gather` is the faster one.
- */
-export function gatherRows(table: Tensor, index: Tensor): Tensor {
-  return tf.getBackend() === 'wasm' ? tf.gatherND(table, index.reshape([-1, 1])) : tf.gather(table, index);
 }
 
 /** The inverse of a permutation given as int32 `[n]` (computed with `topk`, as tfjs has no argsort or scatter gradient). */

@@ -4,7 +4,7 @@ import type { Key } from '../rng/key.js';
 import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
 import { dotProductAttentionWithLogsumexp, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
 import { type AttentionInputs, type AttentionKeys, attentionKeys, EfficientAttentionBase, type EfficientAttentionOptions } from './efficient_attention_base.js';
-import { gatherRows, gatherRowsWithInverse, inversePermutation } from './gather_rows.js';
+import { gatherRowsWithInverse, inversePermutation } from './gather_rows.js';
 import { flattenTokens, lengthNormalized, projectToHeads } from './heads.js';
 import { defaultNBuckets, hashVectors, type NBuckets, nBucketsProblem, randomRotations, totalBuckets } from './lsh_hashing.js';
 import { paddingMaskRows } from './padding_mask.js';
@@ -182,7 +182,7 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
       const rowBase = tf.mul(tf.floorDiv(tf.range(0, N, 1, 'int32'), tf.scalar(nH, 'int32')).reshape([N, 1]), tf.scalar(Lp, 'int32'));
       const sortedRows = tf.add(roundBase, order).reshape([-1]);
       const unsortRows = tf.add(roundBase, undo);
-      const sortedValid = tf.cast(tf.notEqual(gatherRows(padded.reshape([N * Lp, 1]), sortedRows), padBucket), 'float32').reshape([N, nChunks, c]);
+      const sortedValid = tf.cast(tf.notEqual(tf.gather(padded.reshape([N * Lp, 1]), sortedRows), padBucket), 'float32').reshape([N, nChunks, c]);
       return [
         tf.add(rowBase, order).reshape([-1]), // sorted row (b, h, r, slot) <- input row (b, h, position)
         tf.transpose(unsortRows.reshape([B * H, nH, Lp]), [1, 0, 2]).reshape([nH, B * H * Lp]),

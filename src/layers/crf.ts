@@ -142,37 +142,53 @@ function transitionAt(p: CrfParameters, nTags: number): (i: number, j: number) =
  * @public
  */
 export function viterbiDecode(emissions: ArrayLike<number>[], params: CrfParameters): { tags: number[]; confidence: number[] } {
-  const length = emissions.length;
-  if (length === 0) return { tags: [], confidence: [] };
+  if (emissions.length === 0) return { tags: [], confidence: [] };
   const nTags = params.start.length;
   const trans = transitionAt(params, nTags);
-  let score = Array.from({ length: nTags }, (_, j) => params.start[j]! + emissions[0]![j]!);
-  const backPointers: number[][] = [];
+  const flat = Float64Array.from({ length: nTags * nTags }, (_, k) => trans(Math.floor(k / nTags), k % nTags));
+  const tags = viterbiPath(emissions, flat, params.start, params.end);
+  const marginals = crfMarginals(emissions, params);
+  return { tags, confidence: tags.map((tag, t) => marginals[t]![tag]!) };
+}
+
+/**
+ * The Viterbi path: the tag ids maximising `start[y0] + sum_t scores[t][y_t] + sum_t transitions[y_{t-1}, y_t]`
+ * (`transitions` flat, row-major `[from, to]`) `+ end[y_last]` (no end scores when `end` is omitted). Ties go to
+ * the lower tag id. `scores` is `[length][nTags]` with `length >= 1`.
+ * @public
+ */
+export function viterbiPath(scores: ArrayLike<number>[], transitions: ArrayLike<number>, start: ArrayLike<number>, end?: ArrayLike<number>): number[] {
+  const length = scores.length;
+  const n = start.length;
+  let score = Float64Array.from({ length: n }, (_, j) => start[j]! + scores[0]![j]!);
+  const back: Int32Array[] = [];
   for (let t = 1; t < length; t++) {
-    const next: number[] = [];
-    const back: number[] = [];
-    for (let j = 0; j < nTags; j++) {
+    const next = new Float64Array(n);
+    const ptr = new Int32Array(n);
+    const row = scores[t]!;
+    for (let j = 0; j < n; j++) {
       let best = -Infinity;
       let arg = 0;
-      for (let i = 0; i < nTags; i++) {
-        const s = score[i]! + trans(i, j);
+      for (let i = 0; i < n; i++) {
+        const s = score[i]! + transitions[i * n + j]!;
         if (s > best) {
           best = s;
           arg = i;
         }
       }
-      next.push(best + emissions[t]![j]!);
-      back.push(arg);
+      next[j] = best + row[j]!;
+      ptr[j] = arg;
     }
     score = next;
-    backPointers.push(back);
+    back.push(ptr);
   }
+  const final = (j: number): number => score[j]! + (end ? end[j]! : 0);
   let last = 0;
-  for (let j = 1; j < nTags; j++) if (score[j]! + params.end[j]! > score[last]! + params.end[last]!) last = j;
-  const tags = [last];
-  for (let t = backPointers.length - 1; t >= 0; t--) tags.unshift(backPointers[t]![tags[0]!]!);
-  const marginals = crfMarginals(emissions, params);
-  return { tags, confidence: tags.map((tag, t) => marginals[t]![tag]!) };
+  for (let j = 1; j < n; j++) if (final(j) > final(last)) last = j;
+  const tags = new Array<number>(length);
+  tags[length - 1] = last;
+  for (let t = length - 2; t >= 0; t--) tags[t] = back[t]![tags[t + 1]!]!;
+  return tags;
 }
 
 function logSumExp(values: number[]): number {

@@ -51,7 +51,6 @@ export { TokenEmbedding, type NerModelSizes } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
 export { NerTaggerModel, NerLoss } from './model/build.js';
 export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
-export { hostGatherRows } from './model/host_gather.js';
 
 // Training data (in memory)
 export { encodeExample, encodeExamples } from './dataset/examples.js';

@@ -64,7 +64,6 @@ export { TokenEmbedding, type NerModelSizes } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
 export { NerTaggerModel, NerLoss } from './model/build.js';
 export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
-export { hostGatherRows } from './model/host_gather.js';
 
 export { NerTagger, type NerTaggerParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
 export { entitiesOf, type TaggedEntity } from './tagger/entities.js';

@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { adamUpdate } from '../../src/backend/adam_kernel.js';
 import { useBackend } from '../../src/backend/backends.js';
-import { gatherRows, isFastWasmGatherInstalled } from '../../src/backend/fast_gather.js';
+import { checkRowIndices, isFastWasmGatherInstalled } from '../../src/backend/fast_gather.js';
 import { layerNormGradKernel, layerNormGradLoop, layerNormKernel, layerNormKernelsRun, layerNormLoop } from '../../src/backend/layer_norm_kernel.js';
 import { simdKernels } from '../../src/backend/simd/simd_kernels.js';
 import { sumOfSquares } from '../../src/backend/sum_of_squares_kernel.js';
@@ -104,15 +104,20 @@ describe('column sums and row gathers on wasm', () => {
     }
   });
 
-  test('the row gather is installed and matches the rows by hand; out-of-range indices are refused by name', () => {
+  test('the row gather is installed and matches the rows by hand (float32, int32, rank 1, 2-D indices); out-of-range indices are refused by name', () => {
     expect(isFastWasmGatherInstalled()).toBe(true);
     const table = tf.tensor([0, 1, 10, 11, 20, 21], [3, 2]);
     expect(tf.tidy(() => Array.from(tf.gather(table, tf.tensor([2, 0, 2], undefined, 'int32')).dataSync()))).toEqual([20, 21, 0, 1, 20, 21]);
     expect(() => tf.gather(table, tf.tensor([1, 3], undefined, 'int32'))).toThrow('GatherV2: index 3 at position 1 is not in [0, 2]');
     table.dispose();
-    const out = new Float32Array(4);
-    gatherRows(Float32Array.from([1, 2, 3, 4]), [1, 0], 2, out);
-    expect(Array.from(out)).toEqual([3, 4, 1, 2]);
+    expect(() => checkRowIndices([0, 2, -1], 3)).toThrow('GatherV2: index -1 at position 2 is not in [0, 2]');
+    // Rows of an int32 table and a rank-1 table, with 2-D indices.
+    const ints = tf.tensor([[1, 2, 3], [4, 5, 6]], undefined, 'int32');
+    const picked = tf.gather(ints, tf.tensor([[1, 1], [0, 1]], undefined, 'int32'));
+    expect(picked.shape).toEqual([2, 2, 3]);
+    expect(Array.from(picked.dataSync())).toEqual([4, 5, 6, 4, 5, 6, 1, 2, 3, 4, 5, 6]);
+    expect(Array.from(tf.gather(tf.tensor([7, 8, 9]), tf.tensor([2, 0], undefined, 'int32')).dataSync())).toEqual([9, 7]);
+    tf.dispose([ints, picked]);
   });
 
   test('gathers along another axis or with int32 tables still agree with cpu', async () => {

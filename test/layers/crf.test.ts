@@ -1,5 +1,5 @@
 import { tf } from '../../src/backend/tf.js';
-import { CrfLoss, crfMarginals, viterbiDecode } from '../../src/layers/crf.js';
+import { CrfLoss, crfMarginals, viterbiDecode, viterbiPath } from '../../src/layers/crf.js';
 import { shapeDtype } from '../../src/layers/stack.js';
 import type { Tensor, Weights } from '../../src/layers/types.js';
 import { makeKey } from '../../src/rng/key.js';
@@ -83,4 +83,16 @@ test('Viterbi finds the best sequence and marginals match brute force', () => {
     }
   }
   expect(confidence[0]).toBeCloseTo(marginals[0]![tags[0]!]!, 9);
+});
+
+describe('viterbiPath', () => {
+  test('hand-computed: a transition bonus outweighs one greedy choice; end scores and ties', () => {
+    // Greedy picks 0 then 1; the 0->0 transition bonus 3 makes [0, 0] score 1 + 0 + 3 = 4 against 1 + 2 + 0 = 3.
+    const scores = [[1, 0], [0, 2]];
+    expect(viterbiPath(scores, [3, 0, 0, 0], [0, 0])).toEqual([0, 0]);
+    // An end score of 2 on tag 1 turns it: [0, 1] scores 3 + 2 = 5.
+    expect(viterbiPath(scores, [3, 0, 0, 0], [0, 0], [0, 2])).toEqual([0, 1]);
+    // All equal: ties go to the lower tag id.
+    expect(viterbiPath([[0, 0], [0, 0]], [0, 0, 0, 0], [0, 0])).toEqual([0, 0]);
+  });
 });

@@ -6,8 +6,8 @@
  * `Dense`, max) cost about as much as the rest of a 2-block tagger, mostly in wasm's slow `GatherV2`, the concat's
  * `SplitV` gradient and products over mostly-padding character positions. Here:
  * - each distinct word of a batch is encoded once (its character ids are a row of the input; repeated rows, padding
- *   tokens included, share one computation), then the word vectors are gathered back to the tokens (on the host,
- *   see `hostGatherRows`);
+ *   tokens included, share one computation), then the word vectors are gathered back to the tokens (an embedding
+ *   lookup into the batch's word vectors);
  * - the character windows are gathered on the host in one pass from the small character table (a custom op whose
  *   gradient scatter-adds on the host), instead of a device gather, pads, slices and a concat;
  * - the max over characters has a one-hot-of-argmax gradient (tfjs's compares every element with the broadcast
@@ -19,7 +19,7 @@ import { Layer } from '../../layers/base.js';
 import { GlorotUniform, VarianceScaling, Zeros } from '../../layers/initializers.js';
 import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../layers/types.js';
 import { type Key, splitKey } from '../../rng/key.js';
-import { hostGatherRows } from './host_gather.js';
+import { embeddingLookup } from '../../layers/core/embedding.js';
 
 type GradSave = (tensors: Tensor[]) => void;
 
@@ -193,7 +193,7 @@ export class CharCnnLayer extends Layer {
     const real = tf.tensor3d(Float32Array.from(rows, (id) => (id === 0 ? 0 : 1)), [count, c, 1]);
     const pooled = maxOverAxis1(tf.mul(tf.reshape(h, [count, c, this.filters]), real)); // [W, F]
     const words = tf.add(tf.matMul(pooled, w['wOut']!), w['bOut']!); // [W, dOut]
-    const tokens = hostGatherRows(words, index); // [B * L, dOut]
+    const tokens = embeddingLookup(words, tf.tensor1d(index, 'int32')); // [B * L, dOut]
     return [tf.reshape(tokens, [b, l, this.dOut]), state];
   }
 }

@@ -2,7 +2,7 @@
  * From the model's per-token scores to tags: argmax, IOB2-constrained Viterbi over log-probabilities, or a CRF's
  * Viterbi.
  */
-import type { CrfParameters } from '../../layers/crf.js';
+import { type CrfParameters, viterbiPath } from '../../layers/crf.js';
 import { tryParseTag } from '../tags/parse_tag.js';
 
 /** Tags (ids) and each token's confidence in its tag, for one sentence. @public */
@@ -43,36 +43,8 @@ export function iob2Constraints(tags: readonly string[]): { transitions: Float32
  * @public
  */
 export function constrainedDecode(logProbs: ArrayLike<number>[], constraints: { transitions: Float32Array; start: Float32Array }): DecodedTags {
-  const length = logProbs.length;
-  if (length === 0) return { tagIds: [], confidence: [] };
-  const n = constraints.start.length;
-  let score = Float64Array.from({ length: n }, (_, j) => constraints.start[j]! + logProbs[0]![j]!);
-  const back: Int32Array[] = [];
-  for (let t = 1; t < length; t++) {
-    const next = new Float64Array(n);
-    const ptr = new Int32Array(n);
-    const row = logProbs[t]!;
-    for (let j = 0; j < n; j++) {
-      let best = -Infinity;
-      let arg = 0;
-      for (let i = 0; i < n; i++) {
-        const s = score[i]! + constraints.transitions[i * n + j]!;
-        if (s > best) {
-          best = s;
-          arg = i;
-        }
-      }
-      next[j] = best + row[j]!;
-      ptr[j] = arg;
-    }
-    score = next;
-    back.push(ptr);
-  }
-  let last = 0;
-  for (let j = 1; j < n; j++) if (score[j]! > score[last]!) last = j;
-  const tagIds = new Array<number>(length);
-  tagIds[length - 1] = last;
-  for (let t = length - 2; t >= 0; t--) tagIds[t] = back[t]![tagIds[t + 1]!]!;
+  if (logProbs.length === 0) return { tagIds: [], confidence: [] };
+  const tagIds = viterbiPath(logProbs, constraints.transitions, constraints.start);
   return { tagIds, confidence: tagIds.map((tag, t) => Math.exp(logProbs[t]![tag]!)) };
 }
 
@@ -97,33 +69,7 @@ export function crfDecode(emissions: ArrayLike<number>[], params: CrfParameters)
   if (length === 0) return { tagIds: [], confidence: [] };
   const n = params.start.length;
   const a = Array.isArray(params.transitions) ? Float64Array.from(params.transitions.flat()) : Float64Array.from(params.transitions);
-  // Viterbi in log space.
-  let score = Float64Array.from({ length: n }, (_, j) => params.start[j]! + emissions[0]![j]!);
-  const back: Int32Array[] = [];
-  for (let t = 1; t < length; t++) {
-    const next = new Float64Array(n);
-    const ptr = new Int32Array(n);
-    for (let j = 0; j < n; j++) {
-      let best = -Infinity;
-      let arg = 0;
-      for (let i = 0; i < n; i++) {
-        const v = score[i]! + a[i * n + j]!;
-        if (v > best) {
-          best = v;
-          arg = i;
-        }
-      }
-      next[j] = best + emissions[t]![j]!;
-      ptr[j] = arg;
-    }
-    score = next;
-    back.push(ptr);
-  }
-  let last = 0;
-  for (let j = 1; j < n; j++) if (score[j]! + params.end[j]! > score[last]! + params.end[last]!) last = j;
-  const tagIds = new Array<number>(length);
-  tagIds[length - 1] = last;
-  for (let t = length - 2; t >= 0; t--) tagIds[t] = back[t]![tagIds[t + 1]!]!;
+  const tagIds = viterbiPath(emissions, a, params.start, params.end);
   // Marginals by a forward-backward pass in probability space, normalised at every position.
   let aMax = -Infinity;
   for (const v of a) aMax = Math.max(aMax, v);

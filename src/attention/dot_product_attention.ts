@@ -1,3 +1,4 @@
+import { softmaxGradKernel, softmaxKernel, softmaxKernelsRun } from '../backend/softmax_kernel.js';
 import { tf } from '../backend/tf.js';
 import type { Tensor } from '../layers/types.js';
 import type { Key } from '../rng/key.js';
@@ -137,6 +138,11 @@ function attentionCore(q: Tensor, k: Tensor, v: Tensor, options: DotProductAtten
           for (const b of biases) s = tf.add(s, b);
           return s;
         });
+        if (softmaxKernelsRun(scores)) {
+          const result = softmaxKernel(scores);
+          scores.dispose();
+          return result;
+        }
         // Softmax with its log-normaliser, one score-sized temporary at a time.
         const shift = tf.max(scores, -1, true);
         const e = replace(scores, tf.tidy(() => tf.exp(tf.sub(scores, shift))));
@@ -158,10 +164,15 @@ function attentionCore(q: Tensor, k: Tensor, v: Tensor, options: DotProductAtten
             // One score-sized temporary at a time besides p.
             let dp = tf.matMul(dOut, vs, false, true);
             if (keepS) dp = replace(dp, tf.mul(dp, keepS));
-            const rowSum = tf.tidy(() => tf.sum(tf.mul(dp, ps), -1, true));
-            const shift = dLse ? tf.sub(dLse, rowSum) : tf.neg(rowSum);
-            dp = replace(dp, tf.add(dp, shift));
-            const dScores = replace(dp, tf.mul(ps, dp));
+            let dScores: Tensor;
+            if (softmaxKernelsRun(dp, ps)) {
+              dScores = replace(dp, softmaxGradKernel(dp, ps, dLse));
+            } else {
+              const rowSum = tf.tidy(() => tf.sum(tf.mul(dp, ps), -1, true));
+              const shift = dLse ? tf.sub(dLse, rowSum) : tf.neg(rowSum);
+              dp = replace(dp, tf.add(dp, shift));
+              dScores = replace(dp, tf.mul(ps, dp));
+            }
             const dq = tf.matMul(dScores, ks);
             const dk = tf.matMul(dScores, qs, true, false);
             return scale === 1 ? [dq, dk, dv] : [tf.mul(dq, scale), tf.mul(dk, scale), dv];

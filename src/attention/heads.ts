@@ -29,6 +29,19 @@ export function projectToHeads(rows: Tensor, w: Tensor, batch: number, length: n
   return tf.transpose(tf.matMul(rows, w).reshape([batch, length, nHeads, d]), [0, 2, 1, 3]);
 }
 
+/**
+ * Repeats each item of `x` (`[B, ...]`) `nHeads` times along axis 0: `[B * nHeads, ...]`, item `b` at rows
+ * `b * nHeads .. (b + 1) * nHeads - 1` (a per-sentence mask made per head). A row gather, which wasm runs as one
+ * copy per row, where `tf.tile` takes a strided loop per element (about 20x slower).
+ */
+export function repeatPerHead(x: Tensor, nHeads: number): Tensor {
+  const batch = x.shape[0]!;
+  const index = tf.tensor1d(Int32Array.from({ length: batch * nHeads }, (_, i) => Math.floor(i / nHeads)), 'int32');
+  const repeated = tf.gather(x, index, 0);
+  index.dispose();
+  return repeated;
+}
+
 /** Merges `[B, nHeads, L, d]` back into rows `[B * L, nHeads * d]`. */
 export function mergeHeadsToRows(x: Tensor): Tensor {
   const [batch, nHeads, length, d] = x.shape as [number, number, number, number];

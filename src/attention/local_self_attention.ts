@@ -10,7 +10,7 @@ import { tf } from '../backend/tf.js';
 import type { Tensor, Weights } from '../layers/types.js';
 import { dotProductAttention, MASKED_BIAS } from './dot_product_attention.js';
 import type { AttentionInputs, AttentionKeys } from './efficient_attention_base.js';
-import { projectToHeads } from './heads.js';
+import { projectToHeads, repeatPerHead } from './heads.js';
 import { SelfAttentionLayer, type SelfAttentionOptions } from './self_attention.js';
 import { untaped } from './untaped.js';
 
@@ -56,7 +56,7 @@ export class LocalSelfAttentionLayer extends SelfAttentionLayer {
     const bias: Tensor[] = [];
     if (this.radius < length - 1) bias.push(untaped(() => bandBias(length, this.radius)));
     if (valid) {
-      bias.push(untaped(() => tf.mul(tf.sub(1, tf.tile(valid.reshape([batch, 1, 1, length]), [1, h, 1, 1]).reshape([batch * h, 1, 1, length])), MASKED_BIAS)));
+      bias.push(untaped(() => repeatPerHead(tf.mul(tf.sub(1, valid.reshape([batch, 1, 1, length])), MASKED_BIAS), h)));
     }
     const dropout = this.training ? this.attentionDropout : 0;
     const out = dotProductAttention(q, k, v, { bias, dropout, rng: keys.attention, broadcastDropout: true });

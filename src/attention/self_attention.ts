@@ -3,7 +3,7 @@ import type { Tensor, Weights } from '../layers/types.js';
 import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
 import { dotProductAttention, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
 import { type AttentionInputs, type AttentionKeys, EfficientAttentionBase, type EfficientAttentionOptions } from './efficient_attention_base.js';
-import { lengthNormalized, projectToHeads } from './heads.js';
+import { lengthNormalized, projectToHeads, repeatPerHead } from './heads.js';
 import { untaped } from './untaped.js';
 import { checkInteger, checkKnownOptions } from './validation.js';
 
@@ -89,8 +89,7 @@ export class SelfAttentionLayer extends EfficientAttentionBase {
       bias.push(
         untaped(() => {
           const kvValid = adjacent(padAxisTo(valid, 1, padded).reshape([batch, nChunks, chunkLen]));
-          const perHead = tf.tile(kvValid.expandDims(1), [1, H, 1, 1]).reshape([batch * H, nChunks, 1, -1]);
-          return tf.mul(tf.sub(1, perHead), MASKED_BIAS);
+          return repeatPerHead(tf.mul(tf.sub(1, kvValid), MASKED_BIAS), H).reshape([batch * H, nChunks, 1, -1]);
         }),
       );
     }

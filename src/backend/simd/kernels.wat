@@ -285,4 +285,146 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row)))
   )
+  ;; exp of 4 lanes, for arguments <= 0 (scores less their row maximum). Cephes' expf: n = round(x log2 e),
+  ;; r = x - n ln 2 (ln 2 in two parts), exp(r) by a degree-7 polynomial, times 2^n built in the exponent bits.
+  ;; Lanes below -87.33 (where 2^n would leave the normal range) give exactly 0, as expf underflows there.
+  (func $exp4 (param $x v128) (result v128)
+    (local $under v128) (local $n v128) (local $r v128) (local $p v128)
+    (local.set $under (f32x4.lt (local.get $x) (f32x4.splat (f32.const -87.33))))
+    (local.set $x (f32x4.max (local.get $x) (f32x4.splat (f32.const -87.33))))
+    (local.set $n (f32x4.nearest (f32x4.mul (local.get $x) (f32x4.splat (f32.const 1.44269504088896341)))))
+    (local.set $r (f32x4.sub
+      (f32x4.sub (local.get $x) (f32x4.mul (local.get $n) (f32x4.splat (f32.const 0.693359375))))
+      (f32x4.mul (local.get $n) (f32x4.splat (f32.const -2.12194440e-4)))))
+    (local.set $p (f32x4.splat (f32.const 1.9875691500e-4)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.3981999507e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 8.3334519073e-3))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 4.1665795894e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 1.6666665459e-1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $r)) (f32x4.splat (f32.const 5.0000001201e-1))))
+    (local.set $p (f32x4.add (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $r)) (local.get $r)) (local.get $r))
+      (f32x4.splat (f32.const 1))))
+    (v128.andnot
+      (f32x4.mul (local.get $p)
+        (i32x4.shl (i32x4.add (i32x4.trunc_sat_f32x4_s (local.get $n)) (i32x4.splat (i32.const 127))) (i32.const 23)))
+      (local.get $under)))
+
+  ;; Softmax of `rows` rows of `n` floats (any n >= 1): y = exp(x - max) / sum, writing each row's max and sum
+  ;; (of exp(x - max)) to `maxOut` and `sumOut` (one float per row) for the caller's log-normaliser.
+  (func (export "softmax_rows")
+    (param $x i32) (param $y i32) (param $maxOut i32) (param $sumOut i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $j i32) (local $rowBytes i32) (local $vecBytes i32) (local $off i32) (local $a i32)
+    (local $mv v128) (local $m f32) (local $acc v128) (local $s f32) (local $e f32) (local $inv v128)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecBytes (i32.and (local.get $rowBytes) (i32.const -16)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $off (i32.mul (local.get $r) (local.get $rowBytes)))
+      ;; max
+      (local.set $mv (f32x4.splat (f32.const -inf)))
+      (local.set $j (i32.const 0))
+      (block $s1 (loop $l1
+        (br_if $s1 (i32.ge_u (local.get $j) (local.get $vecBytes)))
+        (local.set $mv (f32x4.max (local.get $mv) (v128.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l1)))
+      (local.set $m (f32.max
+        (f32.max (f32x4.extract_lane 0 (local.get $mv)) (f32x4.extract_lane 1 (local.get $mv)))
+        (f32.max (f32x4.extract_lane 2 (local.get $mv)) (f32x4.extract_lane 3 (local.get $mv)))))
+      (block $t1 (loop $lt1
+        (br_if $t1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $m (f32.max (local.get $m) (f32.load (i32.add (local.get $x) (i32.add (local.get $off) (local.get $j))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $lt1)))
+      (local.set $mv (f32x4.splat (local.get $m)))
+      ;; exp and sum
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $s2 (loop $l2
+        (br_if $s2 (i32.ge_u (local.get $j) (local.get $vecBytes)))
+        (local.set $a (i32.add (local.get $off) (local.get $j)))
+        (local.set $inv (call $exp4 (f32x4.sub (v128.load (i32.add (local.get $x) (local.get $a))) (local.get $mv))))
+        (v128.store (i32.add (local.get $y) (local.get $a)) (local.get $inv))
+        (local.set $acc (f32x4.add (local.get $acc) (local.get $inv)))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l2)))
+      (local.set $s (call $hsum (local.get $acc)))
+      (block $t2 (loop $lt2
+        (br_if $t2 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $a (i32.add (local.get $off) (local.get $j)))
+        (local.set $e (f32x4.extract_lane 0 (call $exp4 (f32x4.splat (f32.sub (f32.load (i32.add (local.get $x) (local.get $a))) (local.get $m))))))
+        (f32.store (i32.add (local.get $y) (local.get $a)) (local.get $e))
+        (local.set $s (f32.add (local.get $s) (local.get $e)))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $lt2)))
+      ;; normalise
+      (local.set $inv (f32x4.splat (f32.div (f32.const 1) (local.get $s))))
+      (local.set $j (i32.const 0))
+      (block $s3 (loop $l3
+        (br_if $s3 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $a (i32.add (local.get $y) (i32.add (local.get $off) (local.get $j))))
+        (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $rowBytes))
+          (then
+            (v128.store (local.get $a) (f32x4.mul (v128.load (local.get $a)) (local.get $inv)))
+            (local.set $j (i32.add (local.get $j) (i32.const 16))))
+          (else
+            (f32.store (local.get $a) (f32.mul (f32.load (local.get $a)) (f32x4.extract_lane 0 (local.get $inv))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))))
+        (br $l3)))
+      (f32.store (i32.add (local.get $maxOut) (i32.shl (local.get $r) (i32.const 2))) (local.get $m))
+      (f32.store (i32.add (local.get $sumOut) (i32.shl (local.get $r) (i32.const 2))) (local.get $s))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; The gradient of softmax_rows: dx = p (dp - sum(dp p) + dLse) per row of n floats, where dLse (one float per
+  ;; row) is the gradient reaching the row's log-normaliser (`$dLse` = 0: none).
+  (func (export "softmax_grad")
+    (param $dp i32) (param $p i32) (param $dLse i32) (param $dx i32) (param $rows i32) (param $n i32)
+    (local $r i32) (local $j i32) (local $rowBytes i32) (local $vecBytes i32) (local $off i32) (local $a i32)
+    (local $acc v128) (local $c f32) (local $cv v128)
+    (local.set $rowBytes (i32.shl (local.get $n) (i32.const 2)))
+    (local.set $vecBytes (i32.and (local.get $rowBytes) (i32.const -16)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $off (i32.mul (local.get $r) (local.get $rowBytes)))
+      (local.set $acc (v128.const i32x4 0 0 0 0))
+      (local.set $j (i32.const 0))
+      (block $s1 (loop $l1
+        (br_if $s1 (i32.ge_u (local.get $j) (local.get $vecBytes)))
+        (local.set $a (i32.add (local.get $off) (local.get $j)))
+        (local.set $acc (f32x4.add (local.get $acc)
+          (f32x4.mul (v128.load (i32.add (local.get $dp) (local.get $a))) (v128.load (i32.add (local.get $p) (local.get $a))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 16)))
+        (br $l1)))
+      (local.set $c (f32.neg (call $hsum (local.get $acc))))
+      (block $t1 (loop $lt1
+        (br_if $t1 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $a (i32.add (local.get $off) (local.get $j)))
+        (local.set $c (f32.sub (local.get $c)
+          (f32.mul (f32.load (i32.add (local.get $dp) (local.get $a))) (f32.load (i32.add (local.get $p) (local.get $a))))))
+        (local.set $j (i32.add (local.get $j) (i32.const 4)))
+        (br $lt1)))
+      (if (local.get $dLse)
+        (then (local.set $c (f32.add (local.get $c) (f32.load (i32.add (local.get $dLse) (i32.shl (local.get $r) (i32.const 2))))))))
+      (local.set $cv (f32x4.splat (local.get $c)))
+      (local.set $j (i32.const 0))
+      (block $s2 (loop $l2
+        (br_if $s2 (i32.ge_u (local.get $j) (local.get $rowBytes)))
+        (local.set $a (i32.add (local.get $off) (local.get $j)))
+        (if (i32.le_u (i32.add (local.get $j) (i32.const 16)) (local.get $rowBytes))
+          (then
+            (v128.store (i32.add (local.get $dx) (local.get $a))
+              (f32x4.mul (v128.load (i32.add (local.get $p) (local.get $a)))
+                (f32x4.add (v128.load (i32.add (local.get $dp) (local.get $a))) (local.get $cv))))
+            (local.set $j (i32.add (local.get $j) (i32.const 16))))
+          (else
+            (f32.store (i32.add (local.get $dx) (local.get $a))
+              (f32.mul (f32.load (i32.add (local.get $p) (local.get $a)))
+                (f32.add (f32.load (i32.add (local.get $dp) (local.get $a))) (local.get $c))))
+            (local.set $j (i32.add (local.get $j) (i32.const 4)))))
+        (br $l2)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
 )

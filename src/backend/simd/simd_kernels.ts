@@ -24,6 +24,8 @@ export interface SimdKernels {
   bmm_dot(a: number, b: number, out: number, batch: number, M: number, N: number, k4: number, sa: number, sb: number, so: number): void;
   layer_norm(x: number, scale: number, bias: number, y: number, xhat: number, rstd: number, rows: number, c4: number, eps: number): void;
   layer_norm_grad(dy: number, xhat: number, rstd: number, scale: number, dx: number, dScale: number, dBias: number, rows: number, c4: number): void;
+  softmax_rows(x: number, y: number, maxOut: number, sumOut: number, rows: number, n: number): void;
+  softmax_grad(dp: number, p: number, dLse: number, dx: number, rows: number, n: number): void;
   bmm_axpy(
     a: number, b: number, out: number, batch: number, M: number, n4: number, K: number,
     amStride: number, akStride: number, sa: number, sb: number, so: number,
@@ -57,7 +59,7 @@ export function simdKernels(backend: object): SimdKernels | undefined {
     const bytes = decode(SIMD_KERNELS_WASM_BASE64);
     const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
     if (!shared && WebAssembly.validate(bytes)) {
-      // 432 bytes: small enough for synchronous compilation, even on a browser's main thread.
+      // About 3 KB: small enough for synchronous compilation, even on a browser's main thread.
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
       kernels = instance.exports as unknown as SimdKernels;
     }

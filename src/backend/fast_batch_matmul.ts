@@ -100,6 +100,11 @@ export function registerFastWasmBatchMatMul(): void {
         if (out) return out;
       }
     }
+    // One 2-D product (a left batch folds into rows unless A is transposed): the SIMD GEMM, when N suits its tiles.
+    if (useSimdGemm && N % 8 === 0 && batchB === 1 && (batchA === 1 || !transposeA)) {
+      const simd = simdKernels(backend);
+      if (simd) return gemmProduct(simd, backend, a, b, { batch, batchA, batchB, M, K, N, transposeA, transposeB }, outShape);
+    }
     // A plain 2-D product goes to XNNPACK as it is unless its right operand's data was packed under another shape.
     if (alreadyFast && packedAs(b.dataId, K, N)) return stockFunc(args);
     if (!alreadyFast && M * K * N < SMALL_PRODUCT_MACS) return stockFunc(args);
@@ -240,6 +245,34 @@ function smallProducts(simd: SimdKernels, backend: WasmBackendLike, a: TensorInf
   const sb = batchB === 1 ? 0 : K * N * 4;
   if (dot) simd.bmm_dot(pa, pb, po, batch, M, N, K / 4, sa, sb, M * N * 4);
   else simd.bmm_axpy(pa, pb, po, batch, M, N / 4, K, transposeA ? 4 : K * 4, transposeA ? M * 4 : 4, sa, sb, M * N * 4);
+  return out;
+}
+
+let useSimdGemm = true;
+
+/** Turns the SIMD GEMM for 2-D products on or off (off: XNNPACK), for A/B benchmarks and tests. @internal */
+export function setSimdGemm(enabled: boolean): void {
+  useSimdGemm = enabled;
+}
+
+/**
+ * One 2-D product `[M', K]·[K, N]` (`M' = batchA · M`; either operand possibly transposed, as strides) by the
+ * packed SIMD GEMM of `simd/kernels.wat`, which measures 21-30 GMAC/s on the NER model's shapes against XNNPACK's
+ * 14-23 through tfjs (XNNPACK needs transposed operands copied, and packs a right operand that changes every step,
+ * such as a weight gradient's `dy`, on every call). The result is bit-for-bit XNNPACK's: both add over k in order.
+ */
+function gemmProduct(simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, d: ProductDims, outShape: number[]): TensorInfo {
+  const { batchA, M, K, N, transposeA, transposeB } = d;
+  const rows = batchA * M;
+  const out = backend.makeOutput(outShape, 'float32');
+  const scratch = backend.makeOutput([(N + 4) * K], 'float32');
+  try {
+    // Offsets are read after the allocations (which may grow the heap).
+    const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
+    simd.gemm(at(a), at(b), at(out), rows, N, K, transposeA ? 1 : K, transposeA ? M : 1, transposeB ? 1 : N, transposeB ? K : 1, at(scratch));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
   return out;
 }
 

@@ -1,6 +1,7 @@
 import { useBackend } from '../../src/backend/backends.js';
 import {
   isFastWasmBatchMatMulInstalled,
+  setSimdGemm,
   setSimdProductMacs,
   SIMD_PRODUCT_MACS,
   SMALL_PRODUCT_MACS,
@@ -143,5 +144,41 @@ describe.each([
     expect(tf.memory().numTensors).toBe(before);
     expect(tf.memory().numBytes).toBe(bytesBefore);
     tf.dispose([a, b]);
+  });
+});
+
+// 2-D products whose N is a multiple of 8 run on the packed SIMD GEMM (`gemm` in kernels.wat): rows not a multiple
+// of the 4-row panels, depths not a multiple of the 4-column transposes, both transposes, and a left batch folded
+// into rows. XNNPACK (setSimdGemm(false)) gives the same sums in the same order: bit-for-bit equal results.
+describe('the SIMD GEMM for 2-D products', () => {
+  afterAll(() => setSimdGemm(true));
+
+  const cases: Array<[string, number[], number[], boolean, boolean]> = [
+    ['x·w', [37, 19], [19, 24], false, false],
+    ['dy·wᵀ', [37, 24], [19, 24], false, true],
+    ['xᵀ·dy', [37, 19], [37, 24], true, false],
+    ['aᵀ·bᵀ', [19, 37], [16, 19], true, true],
+    ['one row', [1, 5], [5, 8], false, false],
+    ['folded batch [3,7,9]·[9,16]', [3, 7, 9], [9, 16], false, false],
+    ['large', [301, 128], [128, 64], false, false],
+  ];
+  test.each(cases)('%s agrees with the cpu backend', async (_name, a, b, transposeA, transposeB) => {
+    await expectSameOnBothBackends([a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));
+  });
+
+  test.each(cases)('%s equals XNNPACK bit for bit', async (_name, a, b, transposeA, transposeB) => {
+    const gemm = await on('wasm', [a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));
+    setSimdGemm(false);
+    const xnnpack = await on('wasm', [a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));
+    setSimdGemm(true);
+    expect(Array.from(gemm.data)).toEqual(Array.from(xnnpack.data));
+  });
+
+  test('gradients of a 2-D product (all three GEMM layouts) match the cpu backend', async () => {
+    const f = (x: tf.Tensor, w: tf.Tensor, dy: tf.Tensor): tf.Tensor => {
+      const [gx, gw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q), dy)))([x, w]);
+      return tf.concat([gx!.reshape([-1]), gw!.reshape([-1])]);
+    };
+    await expectSameOnBothBackends([[45, 32], [32, 40], [45, 40]], f);
   });
 });

@@ -427,4 +427,173 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row)))
   )
+  ;; Packs rows m0 .. m0 + 3 of A (element (m, k) at a + 4 (m sam + k sak)) as [K][4] at dst, rows past M as 0:
+  ;; four contiguous values when sam = 1, a 4 x 4 transpose of rows when sak = 1, single values otherwise.
+  (func $pack_a (param $a i32) (param $m0 i32) (param $M i32) (param $K i32) (param $sam i32) (param $sak i32) (param $dst i32)
+    (local $k i32) (local $j i32) (local $src i32) (local $step i32) (local $r0 v128) (local $r1 v128) (local $r2 v128)
+    (local $r3 v128) (local $t0 v128) (local $t1 v128) (local $t2 v128) (local $t3 v128) (local $rowBytes i32)
+    (if (i32.le_u (i32.add (local.get $m0) (i32.const 4)) (local.get $M))
+      (then
+        (if (i32.eq (local.get $sam) (i32.const 1))
+          (then
+            (local.set $src (i32.add (local.get $a) (i32.shl (local.get $m0) (i32.const 2))))
+            (local.set $step (i32.shl (local.get $sak) (i32.const 2)))
+            (block $d (loop $l
+              (br_if $d (i32.ge_u (local.get $k) (local.get $K)))
+              (v128.store (local.get $dst) (v128.load (local.get $src)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+              (local.set $src (i32.add (local.get $src) (local.get $step)))
+              (local.set $k (i32.add (local.get $k) (i32.const 1)))
+              (br $l)))
+            (return)))
+        (if (i32.eq (local.get $sak) (i32.const 1))
+          (then
+            (local.set $rowBytes (i32.shl (local.get $sam) (i32.const 2)))
+            (local.set $src (i32.add (local.get $a) (i32.mul (local.get $m0) (local.get $rowBytes))))
+            (block $d (loop $l
+              (br_if $d (i32.gt_u (i32.add (local.get $k) (i32.const 4)) (local.get $K)))
+              (local.set $r0 (v128.load (local.get $src)))
+              (local.set $r1 (v128.load (i32.add (local.get $src) (local.get $rowBytes))))
+              (local.set $r2 (v128.load (i32.add (local.get $src) (i32.shl (local.get $rowBytes) (i32.const 1)))))
+              (local.set $r3 (v128.load (i32.add (local.get $src) (i32.mul (local.get $rowBytes) (i32.const 3)))))
+              (local.set $t0 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r0) (local.get $r1)))
+              (local.set $t1 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r0) (local.get $r1)))
+              (local.set $t2 (i8x16.shuffle 0 1 2 3 16 17 18 19 4 5 6 7 20 21 22 23 (local.get $r2) (local.get $r3)))
+              (local.set $t3 (i8x16.shuffle 8 9 10 11 24 25 26 27 12 13 14 15 28 29 30 31 (local.get $r2) (local.get $r3)))
+              (v128.store (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t0) (local.get $t2)))
+              (v128.store offset=16 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t0) (local.get $t2)))
+              (v128.store offset=32 (local.get $dst) (i8x16.shuffle 0 1 2 3 4 5 6 7 16 17 18 19 20 21 22 23 (local.get $t1) (local.get $t3)))
+              (v128.store offset=48 (local.get $dst) (i8x16.shuffle 8 9 10 11 12 13 14 15 24 25 26 27 28 29 30 31 (local.get $t1) (local.get $t3)))
+              (local.set $dst (i32.add (local.get $dst) (i32.const 64)))
+              (local.set $src (i32.add (local.get $src) (i32.const 16)))
+              (local.set $k (i32.add (local.get $k) (i32.const 4)))
+              (br $l)))))))
+    ;; Single values: the columns left over, a last partial panel, or other strides.
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $k) (local.get $K)))
+      (local.set $j (i32.const 0))
+      (block $dj (loop $lj
+        (br_if $dj (i32.ge_u (local.get $j) (i32.const 4)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
+          (if (result f32) (i32.lt_u (i32.add (local.get $m0) (local.get $j)) (local.get $M))
+            (then (f32.load (i32.add (local.get $a) (i32.shl (i32.add
+              (i32.mul (i32.add (local.get $m0) (local.get $j)) (local.get $sam))
+              (i32.mul (local.get $k) (local.get $sak))) (i32.const 2)))))
+            (else (f32.const 0))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lj)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 16)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $l)))
+  )
+
+  ;; Packs columns n0 .. n0 + 7 of B (element (k, n) at b + 4 (k sbk + n sbn)) as [K][8] at dst.
+  (func $pack_b (param $b i32) (param $n0 i32) (param $K i32) (param $sbk i32) (param $sbn i32) (param $dst i32)
+    (local $k i32) (local $j i32) (local $src i32) (local $step i32)
+    (if (i32.eq (local.get $sbn) (i32.const 1))
+      (then
+        (local.set $src (i32.add (local.get $b) (i32.shl (local.get $n0) (i32.const 2))))
+        (local.set $step (i32.shl (local.get $sbk) (i32.const 2)))
+        (block $d (loop $l
+          (br_if $d (i32.ge_u (local.get $k) (local.get $K)))
+          (v128.store (local.get $dst) (v128.load (local.get $src)))
+          (v128.store offset=16 (local.get $dst) (v128.load offset=16 (local.get $src)))
+          (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+          (local.set $src (i32.add (local.get $src) (local.get $step)))
+          (local.set $k (i32.add (local.get $k) (i32.const 1)))
+          (br $l)))
+        (return)))
+    (block $d (loop $l
+      (br_if $d (i32.ge_u (local.get $k) (local.get $K)))
+      (local.set $j (i32.const 0))
+      (block $dj (loop $lj
+        (br_if $dj (i32.ge_u (local.get $j) (i32.const 8)))
+        (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
+          (f32.load (i32.add (local.get $b) (i32.shl (i32.add
+            (i32.mul (local.get $k) (local.get $sbk))
+            (i32.mul (i32.add (local.get $n0) (local.get $j)) (local.get $sbn))) (i32.const 2)))))
+        (local.set $j (i32.add (local.get $j) (i32.const 1)))
+        (br $lj)))
+      (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
+      (local.set $k (i32.add (local.get $k) (i32.const 1)))
+      (br $l)))
+  )
+
+  ;; C [M, N] (row-major, N a multiple of 8) = A·B with A's element (m, k) at a + 4 (m sam + k sak) and B's element
+  ;; (k, n) at b + 4 (k sbk + n sbn): any of the products A·B, Aᵀ·B, A·Bᵀ of row-major operands. The operands are
+  ;; packed into `scratch` (N K + 4 K floats) so that the inner loop reads two sequential streams: all of B first,
+  ;; in strips of 8 columns as [N/8][K][8], then A one panel of 4 rows at a time as [K][4] (row strides of 512 or
+  ;; 2048 bytes would alias in L1). Each panel of A meets every strip of B while its 4 rows of C are written in
+  ;; full. Register tiles of 4 x 8 outputs (eight f32x4 accumulators): each step of k broadcasts 4 values of A and
+  ;; loads 8 of B. Every output is the sum over k in increasing order, as XNNPACK's kernels add.
+  (func (export "gemm")
+    (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32)
+    (param $sam i32) (param $sak i32) (param $sbk i32) (param $sbn i32) (param $scratch i32)
+    (local $m i32) (local $n i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $end i32)
+    (local $rowC i32) (local $panelBytes i32) (local $ap i32)
+    (local $b0 v128) (local $b1 v128) (local $x v128)
+    (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
+    (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
+    (local.set $rowC (i32.shl (local.get $N) (i32.const 2)))
+    (local.set $panelBytes (i32.shl (local.get $K) (i32.const 4)))
+    (local.set $pb (local.get $scratch))
+    (block $bdone (loop $bloop
+      (br_if $bdone (i32.ge_u (local.get $n) (local.get $N)))
+      (call $pack_b (local.get $b) (local.get $n) (local.get $K) (local.get $sbk) (local.get $sbn) (local.get $pb))
+      (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $panelBytes) (i32.const 1))))
+      (local.set $n (i32.add (local.get $n) (i32.const 8)))
+      (br $bloop)))
+    (local.set $ap (local.get $pb))
+    (block $mdone (loop $mloop
+      (br_if $mdone (i32.ge_u (local.get $m) (local.get $M)))
+      (call $pack_a (local.get $a) (local.get $m) (local.get $M) (local.get $K) (local.get $sam) (local.get $sak) (local.get $ap))
+      (local.set $n (i32.const 0))
+      (local.set $pb (local.get $scratch))
+      (block $ndone (loop $nloop
+        (br_if $ndone (i32.ge_u (local.get $n) (local.get $N)))
+        (local.set $c00 (v128.const i32x4 0 0 0 0)) (local.set $c01 (v128.const i32x4 0 0 0 0))
+        (local.set $c10 (v128.const i32x4 0 0 0 0)) (local.set $c11 (v128.const i32x4 0 0 0 0))
+        (local.set $c20 (v128.const i32x4 0 0 0 0)) (local.set $c21 (v128.const i32x4 0 0 0 0))
+        (local.set $c30 (v128.const i32x4 0 0 0 0)) (local.set $c31 (v128.const i32x4 0 0 0 0))
+        (local.set $pa (local.get $ap))
+        (local.set $end (i32.add (local.get $ap) (local.get $panelBytes)))
+        (block $kdone (loop $kloop
+          (br_if $kdone (i32.ge_u (local.get $pa) (local.get $end)))
+          (local.set $b0 (v128.load (local.get $pb)))
+          (local.set $b1 (v128.load offset=16 (local.get $pb)))
+          (local.set $x (v128.load32_splat (local.get $pa)))
+          (local.set $c00 (f32x4.add (local.get $c00) (f32x4.mul (local.get $x) (local.get $b0))))
+          (local.set $c01 (f32x4.add (local.get $c01) (f32x4.mul (local.get $x) (local.get $b1))))
+          (local.set $x (v128.load32_splat offset=4 (local.get $pa)))
+          (local.set $c10 (f32x4.add (local.get $c10) (f32x4.mul (local.get $x) (local.get $b0))))
+          (local.set $c11 (f32x4.add (local.get $c11) (f32x4.mul (local.get $x) (local.get $b1))))
+          (local.set $x (v128.load32_splat offset=8 (local.get $pa)))
+          (local.set $c20 (f32x4.add (local.get $c20) (f32x4.mul (local.get $x) (local.get $b0))))
+          (local.set $c21 (f32x4.add (local.get $c21) (f32x4.mul (local.get $x) (local.get $b1))))
+          (local.set $x (v128.load32_splat offset=12 (local.get $pa)))
+          (local.set $c30 (f32x4.add (local.get $c30) (f32x4.mul (local.get $x) (local.get $b0))))
+          (local.set $c31 (f32x4.add (local.get $c31) (f32x4.mul (local.get $x) (local.get $b1))))
+          (local.set $pa (i32.add (local.get $pa) (i32.const 16)))
+          (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
+          (br $kloop)))
+        (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $n)) (i32.const 2))))
+        (v128.store (local.get $pc) (local.get $c00))
+        (v128.store offset=16 (local.get $pc) (local.get $c01))
+        (if (i32.lt_u (i32.add (local.get $m) (i32.const 1)) (local.get $M)) (then
+          (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
+          (v128.store (local.get $pc) (local.get $c10))
+          (v128.store offset=16 (local.get $pc) (local.get $c11))))
+        (if (i32.lt_u (i32.add (local.get $m) (i32.const 2)) (local.get $M)) (then
+          (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
+          (v128.store (local.get $pc) (local.get $c20))
+          (v128.store offset=16 (local.get $pc) (local.get $c21))))
+        (if (i32.lt_u (i32.add (local.get $m) (i32.const 3)) (local.get $M)) (then
+          (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
+          (v128.store (local.get $pc) (local.get $c30))
+          (v128.store offset=16 (local.get $pc) (local.get $c31))))
+        (local.set $n (i32.add (local.get $n) (i32.const 8)))
+        (br $nloop)))
+      (local.set $m (i32.add (local.get $m) (i32.const 4)))
+      (br $mloop)))
+  )
 )

@@ -26,6 +26,7 @@ export interface SimdKernels {
   layer_norm_grad(dy: number, xhat: number, rstd: number, scale: number, dx: number, dScale: number, dBias: number, rows: number, c4: number): void;
   softmax_rows(x: number, y: number, maxOut: number, sumOut: number, rows: number, n: number): void;
   softmax_grad(dp: number, p: number, dLse: number, dx: number, rows: number, n: number): void;
+  gemm(a: number, b: number, c: number, M: number, N: number, K: number, sam: number, sak: number, sbk: number, sbn: number, scratch: number): void;
   bmm_axpy(
     a: number, b: number, out: number, batch: number, M: number, n4: number, K: number,
     amStride: number, akStride: number, sa: number, sb: number, so: number,

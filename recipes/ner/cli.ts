@@ -12,11 +12,9 @@ import { TAGGER_FILES } from '../../src/ner/export/format.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
 import type { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
 import { formatNerReport } from '../../src/ner/tagger/report.js';
-import { latestCheckpoint } from '../../src/training/checkpoint.js';
-import { taggerFromCheckpoint } from './checkpoint_tagger.js';
-import { BEST_CHECKPOINT, readBest } from './dev_f1.js';
+import { trainNerEnsemble } from './ensemble.js';
 import { type NerRecipeOptions, presetOptions } from './options.js';
-import { readRunState } from './run_state.js';
+import { taggerFromRun } from './run_tagger.js';
 import { trainNer } from './train.js';
 
 function int(min: number): (value: string) => number {
@@ -67,16 +65,16 @@ async function modelConfig(base: NerModelConfig, opts: Record<string, unknown>):
   return resolveNerModelConfig(config);
 }
 
-/** A tagger from a model directory: an exported tagger, or a training output directory (its export, or its best checkpoint). */
+/**
+ * A tagger from a model directory: an exported tagger or ensemble, or a training output directory (its export, or
+ * its best checkpoint; for an ensemble's, the ensemble of its members' best checkpoints).
+ */
 export async function openTagger(dir: string): Promise<NerTagger> {
   const exists = async (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
   if (await exists(path.join(dir, TAGGER_FILES.manifest))) return loadTaggerFromDirectory(dir);
   if (await exists(path.join(dir, 'model', TAGGER_FILES.manifest))) return loadTaggerFromDirectory(path.join(dir, 'model'));
-  const state = await readRunState(dir);
-  if (state) {
-    const checkpoint = (await readBest(dir)) ? path.join(dir, BEST_CHECKPOINT) : await latestCheckpoint(dir);
-    if (checkpoint) return taggerFromCheckpoint(checkpoint, state.settings.model, state.vocabs);
-  }
+  const run = await taggerFromRun(dir);
+  if (run) return run.tagger;
   return loadTaggerFromDirectory(dir); // reports what is missing
 }
 
@@ -95,16 +93,17 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 
   const train = program
     .command('train', { isDefault: true })
-    .description('train a tagger (resumes from --output when it holds a checkpoint), test the best dev checkpoint, export it')
+    .description('train a tagger (resumes from --output when it holds a checkpoint), test the best dev checkpoint, export it; with --ensemble n, n taggers and their ensemble')
     .addOption(new Option('--preset <name>', 'settings to start from').choices(['default', 'best']).default('default'))
     .option('--corpus <path>', 'GMB CSV (.csv, .csv.gz) or IOB2 CoNLL file (default: the shipped GMB corpus)')
     .option('-o, --output <dir>', 'output directory (default: runs/ner, or runs/ner-best for --preset best)')
     .option('--steps <n>', 'total training steps', int(0))
-    .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit)', num)
+    .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit; each member of an ensemble)', num)
     .option('--batch-tokens <n>', 'token positions per batch', int(1))
     .option('--lr <rate>', 'peak learning rate', num)
     .option('--warmup-steps <n>', 'learning-rate warm-up steps', int(0))
     .option('--seed <n>', 'seed of weights, data order and dropout', int(0))
+    .option('--ensemble <n>', 'train n taggers, with seeds seed..seed+n-1, in <output>/member-1..n, and test and export their ensemble (1: one tagger)', int(1))
     .option('--eval-every <n>', 'steps between dev evaluations and checkpoints', int(1))
     .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', int(0))
     .option('--limit <n>', 'read at most this many corpus sentences (0: all)', int(0))
@@ -138,6 +137,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       learningRate: (opts['lr'] as number | undefined) ?? preset.learningRate,
       warmupSteps: (opts['warmupSteps'] as number | undefined) ?? preset.warmupSteps,
       seed: (opts['seed'] as number | undefined) ?? preset.seed,
+      ensemble: (opts['ensemble'] as number | undefined) ?? preset.ensemble,
       evalEvery: (opts['evalEvery'] as number | undefined) ?? preset.evalEvery,
       devSentences: (opts['devSentences'] as number | undefined) ?? preset.devSentences,
       limit: (opts['limit'] as number | undefined) ?? preset.limit,
@@ -156,7 +156,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     };
     process.on('SIGINT', onSigint);
     try {
-      const result = await trainNer(o, { log: (line) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop });
+      const hooks = { log: (line: string) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop };
+      const result = o.ensemble > 1 ? await trainNerEnsemble(o, hooks) : await trainNer(o, hooks);
       if (!result.test) process.exitCode = 130;
     } finally {
       process.off('SIGINT', onSigint);
@@ -165,8 +166,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 
   program
     .command('eval')
-    .description('score a model (exported directory or training output directory) on a corpus split or file')
-    .requiredOption('-m, --model <dir>', 'model directory')
+    .description('score a model (exported tagger or ensemble, or training output directory) on a corpus split or file')
+    .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'score this GMB CSV or CoNLL file instead of a split')
     .addOption(new Option('--split <name>', 'split of --corpus (fixed split: seed 1, 80/10/10)').choices(['train', 'dev', 'test']).default('test'))
     .option('--corpus <path>', 'corpus the split is taken from', 'data/gmb/ner_dataset.csv.gz')
@@ -187,7 +188,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .command('predict')
     .description('tag raw text from the arguments, a file (--file) or stdin; prints one JSON line per sentence')
     .argument('[text...]', 'text to tag')
-    .requiredOption('-m, --model <dir>', 'model directory')
+    .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'read the text from this file')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
     .action(async (words: string[], opts: { model: string; file?: string; backend: BackendName }) => {
@@ -216,20 +217,23 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 
   program
     .command('export')
-    .description('write a self-contained model directory (weights in tfjs format, vocabularies, configuration) from a training run')
-    .requiredOption('--from <dir>', 'training output directory')
+    .description('write a self-contained model directory (weights in tfjs format, vocabularies, configuration) from a training run (an ensemble from an ensemble run)')
+    .requiredOption('--from <dir>', 'training output directory (a run, or an ensemble run: its members\' checkpoints)')
     .requiredOption('--to <dir>', 'directory to write the model to')
     .addOption(new Option('--checkpoint <which>', 'which checkpoint').choices(['best', 'latest']).default('best'))
     .action(async (opts: { from: string; to: string; checkpoint: 'best' | 'latest' }) => {
       await useBackend('wasm');
-      const state = await readRunState(opts.from);
-      if (!state) throw new Error(`${opts.from}: not a training output directory (no recipe.json)`);
-      const best = await readBest(opts.from);
-      const dir = opts.checkpoint === 'best' && best ? path.join(opts.from, BEST_CHECKPOINT) : await latestCheckpoint(opts.from);
-      if (!dir) throw new Error(`${opts.from}: no checkpoint to export`);
-      const tagger = await taggerFromCheckpoint(dir, state.settings.model, state.vocabs);
-      await exportTagger(tagger, opts.to, { checkpoint: path.basename(dir), devF1: best?.f1, step: best?.step });
-      write(`Exported ${dir} to ${opts.to} (${Object.values(TAGGER_FILES).join(', ')})\n`);
+      const run = await taggerFromRun(opts.from, opts.checkpoint);
+      if (!run) throw new Error(`${opts.from}: not a training output directory (no recipe.json or ensemble.json)`);
+      const { tagger, checkpoints, best } = run;
+      if (tagger.isEnsemble) {
+        const members = checkpoints.map((c, i) => ({ checkpoint: path.relative(opts.from, c), devF1: best[i]?.f1, step: best[i]?.step }));
+        await exportTagger(tagger, opts.to, { members });
+        write(`Exported the ensemble of ${members.length} members (${members.map((m) => m.checkpoint).join(', ')}) to ${opts.to} (${TAGGER_FILES.manifest}, member-1/, ...)\n`);
+      } else {
+        await exportTagger(tagger, opts.to, { checkpoint: path.basename(checkpoints[0]!), devF1: best[0]?.f1, step: best[0]?.step });
+        write(`Exported ${checkpoints[0]} to ${opts.to} (${Object.values(TAGGER_FILES).join(', ')})\n`);
+      }
     });
   return program;
 }

@@ -31,6 +31,12 @@ export interface NerRecipeOptions {
   clipGradNorm: number;
   /** Seed of the weights, the data order and dropout (the split has its own fixed seed). */
   seed: number;
+  /**
+   * Taggers trained (1: one). With n > 1, member k is trained as a single run with seed `seed + k - 1` in
+   * `<outputDir>/member-<k>`, one after another, and the ensemble of their best checkpoints (scores averaged) is
+   * tested and exported to `<outputDir>/model`.
+   */
+  ensemble: number;
   /** Steps between evaluations (dev entity F1, best checkpoint) and rolling checkpoints. */
   evalEvery: number;
   /** Dev sentences scored during training (0: all); the final model choice and the test use all. */
@@ -66,6 +72,7 @@ export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
   averageDecay: 0.999,
   clipGradNorm: 1,
   seed: 1,
+  ensemble: 1,
   evalEvery: 400,
   devSentences: 2000,
   limit: 0,

@@ -1,6 +1,7 @@
 /**
  * `recipe.json` in a training output directory: what the run was started with (model, data settings,
- * vocabularies), so that a resumed run rebuilds exactly the same model and refuses different settings.
+ * vocabularies), so that a resumed run rebuilds exactly the same model and refuses different settings. An
+ * ensemble's output directory has `ensemble.json` instead, naming its members' run directories.
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -72,4 +73,43 @@ export function settingDifferences(saved: FixedSettings, wanted: FixedSettings):
     }
   }
   return out;
+}
+
+/** Refuses a run directory whose saved settings differ from the requested ones, naming the differences. */
+export function refuseOtherSettings(outputDir: string, saved: FixedSettings, wanted: FixedSettings): void {
+  const differences = settingDifferences(saved, wanted);
+  if (differences.length > 0) {
+    throw new Error(`${outputDir} holds a run with other settings; resume it with the same settings or use another --output directory:\n  ${differences.join('\n  ')}`);
+  }
+}
+
+export const ENSEMBLE_RUN_FORMAT = 'trax-ts-ner-ensemble-run';
+export const ENSEMBLE_RUN_FILE = 'ensemble.json';
+
+/** `ensemble.json`: the members' run directories (relative: `member-1`, ...) and their seeds. */
+export interface EnsembleRun {
+  members: string[];
+  seeds: number[];
+}
+
+/** The ensemble of an output directory, or undefined when it holds none. */
+export async function readEnsembleRun(dir: string): Promise<EnsembleRun | undefined> {
+  let text: string;
+  try {
+    text = await fs.readFile(path.join(dir, ENSEMBLE_RUN_FILE), 'utf8');
+  } catch {
+    return undefined;
+  }
+  const json = JSON.parse(text) as Partial<EnsembleRun> & { format?: unknown; version?: unknown };
+  if (json.format !== ENSEMBLE_RUN_FORMAT || json.version !== RUN_FORMAT_VERSION || !Array.isArray(json.members) || !Array.isArray(json.seeds)) {
+    throw new Error(`${path.join(dir, ENSEMBLE_RUN_FILE)}: not a ${ENSEMBLE_RUN_FORMAT} version ${RUN_FORMAT_VERSION} file`);
+  }
+  return { members: json.members, seeds: json.seeds };
+}
+
+export async function writeEnsembleRun(dir: string, run: EnsembleRun): Promise<void> {
+  await fs.mkdir(dir, { recursive: true });
+  const tmp = path.join(dir, `.${ENSEMBLE_RUN_FILE}.tmp`);
+  await fs.writeFile(tmp, JSON.stringify({ format: ENSEMBLE_RUN_FORMAT, version: RUN_FORMAT_VERSION, ...run }, null, 1) + '\n');
+  await fs.rename(tmp, path.join(dir, ENSEMBLE_RUN_FILE));
 }

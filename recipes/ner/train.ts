@@ -23,7 +23,7 @@ import { latestCheckpoint } from '../../src/training/checkpoint.js';
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
 import type { NerRecipeOptions } from './options.js';
-import { fixedSettings, readRunState, settingDifferences, writeRunState } from './run_state.js';
+import { ENSEMBLE_RUN_FILE, fixedSettings, readEnsembleRun, readRunState, refuseOtherSettings, writeRunState } from './run_state.js';
 
 /** Linear warm-up to `peak` over `warmup` steps, then linear decay to `peak / 10` at `total`. */
 export function warmupLinearDecay(warmup: number, peak: number, total: number): LRSchedule {
@@ -45,6 +45,21 @@ export interface NerTrainResult {
   /** Where the model was exported. */
   modelDir: string | undefined;
   seconds: number;
+  /** An ensemble's members (see `trainNerEnsemble`); `bestDevF1` is then the ensemble's dev entity F1. */
+  members?: NerMemberResult[];
+}
+
+/** One member of an ensemble run. */
+export interface NerMemberResult {
+  /** Its run directory. */
+  dir: string;
+  seed: number;
+  /** Its best dev checkpoint's step and dev entity F1, and that checkpoint's test entity F1. */
+  bestStep: number | undefined;
+  bestDevF1: number | undefined;
+  testF1: number | undefined;
+  /** Whether this invocation found it finished and did not train or test it. */
+  skipped: boolean;
 }
 
 /** Options of {@link trainNer} beyond the recipe's settings. */
@@ -64,14 +79,15 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   await useBackend(o.backend);
 
   const outputDir = o.outputDir;
+  if (o.ensemble > 1) throw new RangeError(`trainNer trains one tagger (ensemble ${o.ensemble}): use trainNerEnsemble`);
+  const ensemble = await readEnsembleRun(outputDir);
+  if (ensemble) {
+    const n = ensemble.members.length;
+    throw new Error(`${outputDir} holds an ensemble of ${n} members (${ENSEMBLE_RUN_FILE}); train it with --ensemble ${n}, or use another --output directory`);
+  }
   const wanted = fixedSettings(o);
   const saved = await readRunState(outputDir);
-  if (saved) {
-    const differences = settingDifferences(saved.settings, wanted);
-    if (differences.length > 0) {
-      throw new Error(`${outputDir} holds a run with other settings; resume it with the same settings or use another --output directory:\n  ${differences.join('\n  ')}`);
-    }
-  }
+  if (saved) refuseOtherSettings(outputDir, saved.settings, wanted);
 
   const { train, dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
   log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: seed 1, 80/10/10) [${elapsed()}]`);

@@ -57,12 +57,21 @@ export { encodeExample, encodeExamples } from './dataset/examples.js';
 export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
 
 // Tagging
-export { NerTagger, type NerTaggerParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
+export { NerTagger, type NerTaggerParts, type NerEnsembleParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
 export { entitiesOf, type TaggedEntity } from './tagger/entities.js';
 export { argmaxDecode, constrainedDecode, crfDecode, iob2Constraints, type DecodedTags, type SoftmaxDecoding } from './tagger/decode.js';
 export { formatNerReport } from './tagger/report.js';
 
 // Exported models
-export { TAGGER_FORMAT, TAGGER_FORMAT_VERSION, TAGGER_FILES, TaggerLoadError, type TaggerManifest } from './export/format.js';
+export {
+  TAGGER_FORMAT,
+  TAGGER_FORMAT_VERSION,
+  TAGGER_FILES,
+  TaggerLoadError,
+  type TaggerManifest,
+  ENSEMBLE_FORMAT,
+  ENSEMBLE_FORMAT_VERSION,
+  type EnsembleManifest,
+} from './export/format.js';
 export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from './export/load.js';
 export { taggerFiles, taggerWeights } from './export/save.js';

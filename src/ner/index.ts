@@ -65,12 +65,21 @@ export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js'
 export { NerTaggerModel, NerLoss } from './model/build.js';
 export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
 
-export { NerTagger, type NerTaggerParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
+export { NerTagger, type NerTaggerParts, type NerEnsembleParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
 export { entitiesOf, type TaggedEntity } from './tagger/entities.js';
 export { argmaxDecode, constrainedDecode, crfDecode, iob2Constraints, type DecodedTags, type SoftmaxDecoding } from './tagger/decode.js';
 export { formatNerReport } from './tagger/report.js';
 
-export { TAGGER_FORMAT, TAGGER_FORMAT_VERSION, TAGGER_FILES, TaggerLoadError, type TaggerManifest } from './export/format.js';
+export {
+  TAGGER_FORMAT,
+  TAGGER_FORMAT_VERSION,
+  TAGGER_FILES,
+  TaggerLoadError,
+  type TaggerManifest,
+  ENSEMBLE_FORMAT,
+  ENSEMBLE_FORMAT_VERSION,
+  type EnsembleManifest,
+} from './export/format.js';
 export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from './export/load.js';
 export { taggerFiles, taggerWeights } from './export/save.js';
 export { exportTagger, directoryFiles, loadTaggerFromDirectory } from './export/node_files.js';

@@ -10,6 +10,15 @@
  * Weights are keyed by their path through the model (`NerTagger/2/Dense_17/w`), as in checkpoints, plus
  * `crf/transitions`, `crf/start`, `crf/end` for a CRF model. The weight specs are tfjs's `WeightsManifestEntry`s
  * in tfjs's `weightsManifest` layout, so the binary file is read with `tf.io.decodeWeights`.
+ *
+ * An ensemble of taggers is a directory whose `tagger.json` is an {@link EnsembleManifest} listing its members'
+ * subdirectories, each an exported tagger as above:
+ *
+ * ```
+ * tagger.json    {"format": "trax-ts-ner-ensemble", "formatVersion": 1, "members": ["member-1", "member-2"]}
+ * member-1/      tagger.json, vocabs.json, weights.bin
+ * member-2/      ...
+ * ```
  */
 import type { tf } from '../../backend/tf.js';
 import type { NerModelConfig } from '../model/config.js';
@@ -50,3 +59,19 @@ export class TaggerLoadError extends Error {
 
 /** Prefix of the CRF's weights in an exported tagger. */
 export const CRF_PREFIX = 'crf/';
+
+/** The `format` of an ensemble's `tagger.json`. @public */
+export const ENSEMBLE_FORMAT = 'trax-ts-ner-ensemble';
+
+/** The version of the ensemble format this library writes and reads. @public */
+export const ENSEMBLE_FORMAT_VERSION = 1;
+
+/** The contents of an ensemble's `tagger.json`. @public */
+export interface EnsembleManifest {
+  readonly format: typeof ENSEMBLE_FORMAT;
+  readonly formatVersion: number;
+  /** The members' directories, relative to the ensemble's (`member-1`, ...), each an exported tagger. */
+  readonly members: string[];
+  /** Free-form facts about the ensemble (corpus, the members' seeds and scores, ...). */
+  readonly metadata?: Record<string, unknown>;
+}

@@ -1,5 +1,6 @@
 /**
- * Loading an exported tagger from any file reader: a directory in Node, `fetch` in the browser.
+ * Loading an exported tagger (or an ensemble of them) from any file reader: a directory in Node, `fetch` in the
+ * browser.
  */
 import { tf } from '../../backend/tf.js';
 import type { CrfParameters } from '../../layers/crf.js';
@@ -9,12 +10,23 @@ import { NerTaggerModel } from '../model/build.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../model/config.js';
 import { featureLayout } from '../model/features.js';
 import type { NerModelSizes } from '../model/token_embedding.js';
-import { NerTagger } from '../tagger/ner_tagger.js';
-import { CRF_PREFIX, TAGGER_FILES, TAGGER_FORMAT, TAGGER_FORMAT_VERSION, TaggerLoadError, type TaggerManifest } from './format.js';
+import { NerTagger, type NerTaggerParts } from '../tagger/ner_tagger.js';
+import {
+  CRF_PREFIX,
+  ENSEMBLE_FORMAT,
+  ENSEMBLE_FORMAT_VERSION,
+  type EnsembleManifest,
+  TAGGER_FILES,
+  TAGGER_FORMAT,
+  TAGGER_FORMAT_VERSION,
+  TaggerLoadError,
+  type TaggerManifest,
+} from './format.js';
 
 /**
  * Reads one file of an exported tagger by its name relative to the tagger's directory (`tagger.json`,
- * `vocabs.json`, `weights.bin`): text or bytes. Rejects when the file cannot be read.
+ * `vocabs.json`, `weights.bin`; an ensemble's members' files as `member-1/tagger.json`, ...): text or bytes.
+ * Rejects when the file cannot be read.
  * @public
  */
 export type TaggerFileReader = (name: string) => Promise<Uint8Array | ArrayBuffer | string>;
@@ -105,15 +117,70 @@ function crfFrom(named: Map<string, tf.Tensor>, nTags: number, where: string): C
 }
 
 /**
- * Loads an exported tagger (see `format.ts`) through `source`, which reads its files by relative name. Refused
- * with a {@link TaggerLoadError} naming the file and the problem: a missing file, a different format or version,
- * an unknown or invalid configuration, vocabularies that do not match the weights, missing, extra or misshapen
- * weights, a weights file of the wrong size.
+ * Loads an exported tagger (see `format.ts`) through `source`, which reads its files by relative name: a single
+ * tagger, or an ensemble (its `tagger.json` lists the members' directories, each loaded as a single tagger through
+ * `source` with the directory's name before each file's). Refused with a {@link TaggerLoadError} naming the file
+ * (or member) and the problem: a missing file, a different format or version, an unknown or invalid configuration,
+ * vocabularies that do not match the weights, missing, extra or misshapen weights, a weights file of the wrong
+ * size; for an ensemble, also an empty or malformed member list, a missing member, members whose tag vocabularies
+ * differ, CRF and softmax members together.
  * @param where - names the tagger in errors (a directory or URL).
  * @public
  */
 export async function loadTagger(source: TaggerFileReader, where = 'tagger'): Promise<NerTagger> {
-  const manifest = checkManifest(where, await readJson(source, where, TAGGER_FILES.manifest));
+  const json = await readJson(source, where, TAGGER_FILES.manifest);
+  if ((json as { format?: unknown } | null)?.format === ENSEMBLE_FORMAT) return loadEnsemble(source, where, checkEnsembleManifest(where, json));
+  return new NerTagger(await loadParts(source, where, json));
+}
+
+function checkEnsembleManifest(where: string, json: unknown): EnsembleManifest {
+  const m = json as Partial<EnsembleManifest>;
+  const file = TAGGER_FILES.manifest;
+  if (m.formatVersion !== ENSEMBLE_FORMAT_VERSION) {
+    const newer = typeof m.formatVersion === 'number' && m.formatVersion > ENSEMBLE_FORMAT_VERSION;
+    throw new TaggerLoadError(
+      `${where}: '${file}' has ensemble format version ${JSON.stringify(m.formatVersion)}; this library reads version ${ENSEMBLE_FORMAT_VERSION}` +
+        (newer ? ' (the ensemble was exported by a newer trax-ts: upgrade)' : ' (re-export the ensemble)'),
+    );
+  }
+  if (!Array.isArray(m.members)) throw new TaggerLoadError(`${where}: '${file}' is an ensemble without a list of members`);
+  if (m.members.length === 0) throw new TaggerLoadError(`${where}: '${file}' lists no members (an ensemble needs at least one)`);
+  const seen = new Set<string>();
+  for (const name of m.members as unknown[]) {
+    const relative = typeof name === 'string' && /^[\w.-]+(\/[\w.-]+)*$/.test(name) && name.split('/').every((part) => part !== '.' && part !== '..');
+    if (!relative) throw new TaggerLoadError(`${where}: '${file}' lists the member ${JSON.stringify(name)}, which is not a relative subdirectory name`);
+    if (seen.has(name)) throw new TaggerLoadError(`${where}: '${file}' lists the member '${name}' twice`);
+    seen.add(name);
+  }
+  return m as EnsembleManifest;
+}
+
+async function loadEnsemble(source: TaggerFileReader, where: string, manifest: EnsembleManifest): Promise<NerTagger> {
+  const members: NerTaggerParts[] = [];
+  try {
+    for (const name of manifest.members) {
+      const memberWhere = where.endsWith('/') ? where + name : `${where}/${name}`;
+      const reader: TaggerFileReader = (file) => source(`${name}/${file}`);
+      const json = await readJson(reader, memberWhere, TAGGER_FILES.manifest);
+      if ((json as { format?: unknown } | null)?.format === ENSEMBLE_FORMAT) {
+        throw new TaggerLoadError(`${memberWhere}: '${TAGGER_FILES.manifest}' is an ensemble; an ensemble's members must be single taggers`);
+      }
+      members.push(await loadParts(reader, memberWhere, json));
+    }
+    try {
+      return new NerTagger({ members, names: manifest.members });
+    } catch (error) {
+      throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}': ${(error as Error).message.replace(/^NerTagger: /, '')}`, { cause: error });
+    }
+  } catch (error) {
+    for (const m of members) disposeTree(m.model.weights);
+    throw error;
+  }
+}
+
+/** One exported tagger's parts, from its parsed `tagger.json` and its other files. */
+async function loadParts(source: TaggerFileReader, where: string, json: unknown): Promise<NerTaggerParts> {
+  const manifest = checkManifest(where, json);
   let config: NerModelConfig;
   try {
     config = resolveNerModelConfig(manifest.config as unknown as Record<string, unknown>);
@@ -156,7 +223,7 @@ export async function loadTagger(source: TaggerFileReader, where = 'tagger'): Pr
     model.weights = treeFromNamed(model, initial, (p) => named.get(p)!);
     disposeTree(initial);
     tf.dispose([...named].filter(([p]) => p.startsWith(CRF_PREFIX)).map(([, t]) => t));
-    return new NerTagger({ model, config, vocabs, decoding: manifest.decoding, ...(crf ? { crf } : {}) });
+    return { model, config, vocabs, decoding: manifest.decoding, ...(crf ? { crf } : {}) };
   } catch (error) {
     tf.dispose([...named.values()]);
     if (model.initialized) disposeTree(model.weights);

@@ -4,24 +4,28 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import type { NerTagger } from '../tagger/ner_tagger.js';
-import { TaggerLoadError } from './format.js';
+import { TAGGER_FILES, TaggerLoadError } from './format.js';
 import { loadTagger, type TaggerFileReader } from './load.js';
 import { taggerFiles } from './save.js';
 
 /**
- * Writes a self-contained tagger directory (`tagger.json`, `vocabs.json`, `weights.bin`; see `format.ts`),
- * replacing the files of an earlier export there. Returns the directory.
+ * Writes a self-contained tagger directory (`tagger.json`, `vocabs.json`, `weights.bin`; for an ensemble, its
+ * `tagger.json` and one such directory per member, `member-1/`, ...; see `format.ts`), replacing the files of an
+ * earlier export there. Returns the directory.
  * @public
  */
 export async function exportTagger(tagger: NerTagger, dir: string, metadata: Record<string, unknown> = {}): Promise<string> {
   const files = await taggerFiles(tagger, metadata);
-  await fs.mkdir(dir, { recursive: true });
-  // The manifest is written last, so a directory with a manifest has its other files.
-  const ordered = [...files].sort(([a], [b]) => Number(a === 'tagger.json') - Number(b === 'tagger.json'));
+  // Manifests are written last (a member's after its files, the top one after everything), so a directory with a
+  // manifest has its other files.
+  const rank = (name: string): number => (name === TAGGER_FILES.manifest ? 2 : path.posix.basename(name) === TAGGER_FILES.manifest ? 1 : 0);
+  const ordered = [...files].sort(([a], [b]) => rank(a) - rank(b));
   for (const [name, data] of ordered) {
-    const tmp = path.join(dir, `.${name}.tmp`);
+    const target = path.join(dir, ...name.split('/'));
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
     await fs.writeFile(tmp, data);
-    await fs.rename(tmp, path.join(dir, name));
+    await fs.rename(tmp, target);
   }
   return dir;
 }
@@ -38,7 +42,7 @@ export function directoryFiles(dir: string): TaggerFileReader {
   };
 }
 
-/** Loads the tagger exported in `dir` (see {@link exportTagger}). @public */
+/** Loads the tagger (or ensemble) exported in `dir` (see {@link exportTagger}). @public */
 export async function loadTaggerFromDirectory(dir: string): Promise<NerTagger> {
   try {
     const stat = await fs.stat(dir);

@@ -1,5 +1,6 @@
 /**
- * A trained tagger: tags tokenized sentences or raw text, and scores itself on a gold corpus.
+ * A trained tagger (one model, or an ensemble of models whose scores are averaged): tags tokenized sentences or raw
+ * text, and scores itself on a gold corpus.
  */
 import { tf } from '../../backend/tf.js';
 import type { Layer } from '../../layers/base.js';
@@ -13,10 +14,11 @@ import type { NerModelConfig } from '../model/config.js';
 import { encodeFeatures, featureLayout } from '../model/features.js';
 import { splitSentences } from '../split_sentences.js';
 import type { Token } from '../tokenize.js';
+import type { TagVocab } from '../vocab/tag_vocab.js';
 import { argmaxDecode, constrainedDecode, crfDecode, type DecodedTags, iob2Constraints, type SoftmaxDecoding } from './decode.js';
 import { entitiesOf, type TaggedEntity } from './entities.js';
 
-/** What a {@link NerTagger} is made of. @public */
+/** What a single {@link NerTagger} (or one member of an ensemble) is made of. @public */
 export interface NerTaggerParts {
   /** The model, with its weights (see `NerTaggerModel`); the tagger runs it in mode `eval`. */
   readonly model: Layer;
@@ -52,6 +54,18 @@ export interface TaggedSentence {
   readonly entities: TaggedEntity[];
 }
 
+/** What an ensemble {@link NerTagger} is made of. @public */
+export interface NerEnsembleParts {
+  /**
+   * The members, each a trained tagger's parts. They may differ in model configuration and word and character
+   * vocabularies, but must share the tag vocabulary (the same tags in the same order) and must all be CRF models
+   * or all softmax models (softmax members must also agree on `decoding`).
+   */
+  readonly members: readonly NerTaggerParts[];
+  /** The members' names in error messages (default `member 1`, `member 2`, ...). */
+  readonly names?: readonly string[];
+}
+
 /** CRF scores plus IOB2 constraints (forbidden pairs and starts at -1e4: finite, so marginals stay defined). */
 function constrainCrf(crf: CrfParameters, constraints: { transitions: Float32Array; start: Float32Array }): CrfParameters {
   const n = crf.start.length;
@@ -65,6 +79,78 @@ function constrainCrf(crf: CrfParameters, constraints: { transitions: Float32Arr
   };
 }
 
+/** The element-wise mean of the members' CRF parameters. */
+function averageCrf(crfs: readonly CrfParameters[]): CrfParameters {
+  const mean = (arrays: readonly ArrayLike<number>[]): Float32Array => {
+    const sum = new Float64Array(arrays[0]!.length);
+    for (const a of arrays) for (let i = 0; i < sum.length; i++) sum[i] += a[i]!;
+    return Float32Array.from(sum, (v) => v / arrays.length);
+  };
+  return {
+    transitions: mean(crfs.map((c) => (Array.isArray(c.transitions) ? c.transitions.flat() : c.transitions))),
+    start: mean(crfs.map((c) => c.start)),
+    end: mean(crfs.map((c) => c.end)),
+  };
+}
+
+/** Checks that the members can be combined; the message names the members and the problem. */
+function checkMembers(members: readonly NerTaggerParts[], names: readonly string[]): void {
+  if (members.length === 0) throw new Error('NerTagger: an ensemble needs at least one member, got none');
+  if (names.length !== members.length) throw new Error(`NerTagger: ${names.length} names for ${members.length} members`);
+  members.forEach((m, i) => {
+    if (m.config.crf && !m.crf) throw new Error(`NerTagger: ${names[i]}: the model is configured with a CRF but no CRF parameters were given`);
+    if (!m.model.initialized) throw new Error(`NerTagger: ${names[i]}: the model has no weights (initialise or load it first)`);
+  });
+  const tags = members[0]!.vocabs.tags;
+  members.forEach((m, i) => {
+    const other = m.vocabs.tags;
+    if (other.padTag === tags.padTag && other.knownTags.length === tags.knownTags.length && other.knownTags.every((t, j) => t === tags.knownTags[j])) return;
+    throw new Error(
+      `NerTagger: the members' tag vocabularies differ (an ensemble needs the same tags in the same order): ${names[i]} has ` +
+        `[${other.knownTags.join(', ')}], ${names[0]} [${tags.knownTags.join(', ')}]`,
+    );
+  });
+  const crfMembers = names.filter((_, i) => members[i]!.crf);
+  if (crfMembers.length > 0 && crfMembers.length < members.length) {
+    const softmax = names.filter((_, i) => !members[i]!.crf);
+    throw new Error(`NerTagger: an ensemble needs all CRF or all softmax members: ${crfMembers.join(', ')} (CRF) and ${softmax.join(', ')} (softmax)`);
+  }
+  if (crfMembers.length === 0) {
+    const decodings = members.map((m) => m.decoding ?? 'constrained');
+    const other = decodings.findIndex((d) => d !== decodings[0]);
+    if (other >= 0) throw new Error(`NerTagger: the softmax members decode differently: ${names[0]} '${decodings[0]}', ${names[other]} '${decodings[other]}'`);
+  }
+}
+
+/** One member's per-token scores for a padded batch, `[batch.length * length * nTags]` (log-probabilities or CRF emissions). */
+function memberScores(member: NerTaggerParts, batch: readonly (readonly string[])[], length: number): Float32Array {
+  const width = featureLayout(member.config).width;
+  const features = new Int32Array(batch.length * length * width);
+  batch.forEach((words, b) => encodeFeatures(words, member.vocabs, member.config, features, b * length * width));
+  const output = tf.tidy(() => {
+    const input = tf.tensor(features, [batch.length, length, width], 'int32');
+    const [out] = member.model.pureFn(input, member.model.weights, member.model.state, makeKey(0));
+    return out as Tensor;
+  });
+  const nTags = member.vocabs.tags.size;
+  try {
+    if (output.shape[2] !== nTags) throw new Error(`NerTagger: the model gives ${output.shape[2]} scores per token, the tag vocabulary has ${nTags} tags`);
+    return output.dataSync() as Float32Array;
+  } finally {
+    output.dispose();
+  }
+}
+
+/** Log-probabilities `row - logsumexp(row)`, in place. */
+function logNormalise(row: Float64Array): void {
+  let max = -Infinity;
+  for (const v of row) max = Math.max(max, v);
+  let sum = 0;
+  for (const v of row) sum += Math.exp(v - max);
+  const log = max + Math.log(sum);
+  for (let j = 0; j < row.length; j++) row[j] -= log;
+}
+
 interface Piece {
   sentence: number;
   offset: number;
@@ -72,86 +158,151 @@ interface Piece {
 }
 
 /**
- * A named-entity tagger: a model with its vocabularies and configuration. `tag(text)` splits raw text into
- * sentences and GMB-style tokens, tags them, and returns the entities with character offsets and confidences;
- * `tagTokens` tags already tokenized sentences; `evaluate` scores gold sentences at the entity level.
+ * A named-entity tagger: a model with its vocabularies and configuration, or an ensemble of such members.
+ * `tag(text)` splits raw text into sentences and GMB-style tokens, tags them, and returns the entities with
+ * character offsets and confidences; `tagTokens` tags already tokenized sentences; `evaluate` scores gold
+ * sentences at the entity level.
  *
  * Sentences longer than the model's `maxLen` are tagged in pieces of `maxLen` tokens. Words the vocabulary does not
  * know go through UNK (and the character features, when the model has them).
+ *
+ * An ensemble (`new NerTagger({ members })`) encodes the words with each member's own vocabularies and runs every
+ * member on the same pieces (of the smallest `maxLen` among them), then combines their per-token scores: CRF
+ * members' emission scores and CRF parameters (transitions, start, end) are averaged and decoded with the
+ * IOB2-constrained Viterbi and marginals; softmax members' log-probabilities are averaged, renormalised (so the
+ * confidence is the normalised geometric mean of the members' probabilities) and decoded as `decoding` says.
+ *
+ * @example
+ * ```ts
+ * // a, b: trained taggers (the same tag vocabulary; both CRF or both softmax)
+ * const ensemble = new NerTagger({ members: [...a.members, ...b.members] });
+ * ensemble.tag('Thousands marched through London.');
+ * ```
  * @public
  */
 export class NerTagger {
-  readonly model: Layer;
-  readonly config: NerModelConfig;
-  readonly vocabs: NerVocabs;
-  readonly crf: CrfParameters | undefined;
+  /** The members: one (the tagger's own parts) for a single tagger, each member's parts for an ensemble. */
+  readonly members: readonly NerTaggerParts[];
+  /** Whether the tagger was made from `members` (exported as an ensemble, even of one member). */
+  readonly isEnsemble: boolean;
+  /** How softmax scores are decoded (the members' decoding, for an ensemble). */
   readonly decoding: SoftmaxDecoding;
+  /** Tokens per piece: the smallest `maxLen` of the members. */
+  private readonly maxLen: number;
   private readonly constraints: { transitions: Float32Array; start: Float32Array };
-  /** The CRF's scores with IOB2's forbidden transitions added (as -1e4), so Viterbi only yields valid sequences. */
+  /** The (averaged) CRF's scores with IOB2's forbidden transitions added (as -1e4), so Viterbi only yields valid sequences. */
   private readonly crfDecoding: CrfParameters | undefined;
 
-  constructor(parts: NerTaggerParts) {
-    this.model = parts.model;
-    this.config = parts.config;
-    this.vocabs = parts.vocabs;
-    this.crf = parts.crf;
-    this.decoding = parts.decoding ?? 'constrained';
-    if (this.config.crf && !this.crf) throw new Error('NerTagger: the model is configured with a CRF but no CRF parameters were given');
-    if (!this.model.initialized) throw new Error('NerTagger: the model has no weights (initialise or load it first)');
-    this.constraints = iob2Constraints(this.vocabs.tags.knownTags);
-    this.crfDecoding = this.crf && constrainCrf(this.crf, this.constraints);
+  constructor(parts: NerTaggerParts | NerEnsembleParts) {
+    if ('members' in parts) {
+      this.members = [...parts.members];
+      this.isEnsemble = true;
+      checkMembers(this.members, parts.names ?? this.members.map((_, i) => `member ${i + 1}`));
+    } else {
+      this.members = [parts];
+      this.isEnsemble = false;
+      if (parts.config.crf && !parts.crf) throw new Error('NerTagger: the model is configured with a CRF but no CRF parameters were given');
+      if (!parts.model.initialized) throw new Error('NerTagger: the model has no weights (initialise or load it first)');
+    }
+    const first = this.members[0]!;
+    this.decoding = first.decoding ?? 'constrained';
+    this.maxLen = Math.min(...this.members.map((m) => m.config.maxLen));
+    this.constraints = iob2Constraints(first.vocabs.tags.knownTags);
+    const crfs = this.members.flatMap((m) => (m.crf ? [m.crf] : []));
+    this.crfDecoding = crfs.length === 0 ? undefined : constrainCrf(crfs.length === 1 ? crfs[0]! : averageCrf(crfs), this.constraints);
+  }
+
+  /** The tag vocabulary (every member's). */
+  get tags(): TagVocab {
+    return this.members[0]!.vocabs.tags;
+  }
+
+  /** The model, with its weights; an error for an ensemble (see `members`). */
+  get model(): Layer {
+    return this.single('model').model;
+  }
+
+  /** The model's configuration; an error for an ensemble (see `members`). */
+  get config(): NerModelConfig {
+    return this.single('configuration').config;
+  }
+
+  /** The vocabularies; an error for an ensemble (see `members`, and `tags` for the shared tag vocabulary). */
+  get vocabs(): NerVocabs {
+    return this.single('vocabularies').vocabs;
+  }
+
+  /** The CRF's transition scores, for a model built with `crf`; an error for an ensemble (see `members`). */
+  get crf(): CrfParameters | undefined {
+    return this.single('CRF').crf;
+  }
+
+  private single(what: string): NerTaggerParts {
+    if (this.isEnsemble) {
+      const n = this.members.length;
+      throw new Error(`NerTagger: an ensemble (${n} member${n === 1 ? '' : 's'}) has no single ${what}; see its members`);
+    }
+    return this.members[0]!;
   }
 
   /** Tags tokenized sentences. */
   tagTokens(sentences: readonly (readonly string[])[], options: TagTokensOptions = {}): TokenTags[] {
     const batchSize = options.batchSize ?? 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`NerTagger: batchSize must be a positive integer, got ${batchSize}`);
-    const maxLen = this.config.maxLen;
+    const maxLen = this.maxLen;
     const pieces: Piece[] = [];
     sentences.forEach((words, sentence) => {
       for (let offset = 0; offset < words.length; offset += maxLen) pieces.push({ sentence, offset, words: words.slice(offset, offset + maxLen) });
     });
     const results = sentences.map((words) => ({ tagIds: new Array<number>(words.length), confidence: new Array<number>(words.length) }));
     const order = pieces.map((_, i) => i).sort((a, b) => pieces[a]!.words.length - pieces[b]!.words.length);
-    const previousMode = this.model.mode;
-    this.model.mode = 'eval';
+    const models = this.members.map((m) => m.model);
+    const previousModes = models.map((m) => m.mode);
+    for (const m of models) m.mode = 'eval';
     try {
       for (let from = 0; from < order.length; from += batchSize) {
         const batch = order.slice(from, from + batchSize).map((i) => pieces[i]!);
-        const decoded = this.runBatch(batch.map((p) => p.words));
+        const scores = this.scoreBatch(batch.map((p) => p.words));
         batch.forEach((piece, b) => {
           const out = results[piece.sentence]!;
-          decoded[b]!.tagIds.forEach((tag, t) => {
+          const decoded = this.decode(scores[b]!);
+          decoded.tagIds.forEach((tag, t) => {
             out.tagIds[piece.offset + t] = tag;
-            out.confidence[piece.offset + t] = decoded[b]!.confidence[t]!;
+            out.confidence[piece.offset + t] = decoded.confidence[t]!;
           });
         });
       }
     } finally {
-      this.model.mode = previousMode;
+      for (let i = models.length - 1; i >= 0; i--) models[i]!.mode = previousModes[i]!;
     }
-    return results.map((r) => ({ tags: this.vocabs.tags.decode(r.tagIds), confidence: r.confidence }));
+    return results.map((r) => ({ tags: this.tags.decode(r.tagIds), confidence: r.confidence }));
   }
 
-  /** Runs the model on one batch of (at most `maxLen`-token) sentences and decodes each. */
-  private runBatch(batch: readonly (readonly string[])[]): DecodedTags[] {
-    const width = featureLayout(this.config).width;
+  /**
+   * The per-token scores of one batch of (at most `maxLen`-token) sentences, `[sentence][token][tag]`: the model's
+   * log-probabilities or CRF emissions, the members' mean for an ensemble (softmax means renormalised).
+   */
+  private scoreBatch(batch: readonly (readonly string[])[]): ArrayLike<number>[][] {
     const length = Math.max(1, ...batch.map((w) => w.length));
-    const features = new Int32Array(batch.length * length * width);
-    batch.forEach((words, b) => encodeFeatures(words, this.vocabs, this.config, features, b * length * width));
-    const output = tf.tidy(() => {
-      const input = tf.tensor(features, [batch.length, length, width], 'int32');
-      const [out] = this.model.pureFn(input, this.model.weights, this.model.state, makeKey(0));
-      return out as Tensor;
-    });
-    const nTags = output.shape[2]!;
-    const scores = output.dataSync() as Float32Array;
-    output.dispose();
-    return batch.map((words, b) => {
-      const rows = Array.from({ length: words.length }, (_, t) => scores.subarray((b * length + t) * nTags, (b * length + t + 1) * nTags));
-      if (this.crfDecoding) return crfDecode(rows, this.crfDecoding);
-      return this.decoding === 'constrained' ? constrainedDecode(rows, this.constraints) : argmaxDecode(rows);
-    });
+    const nTags = this.tags.size;
+    const rowsOf = (scores: Float32Array | Float64Array): ArrayLike<number>[][] =>
+      batch.map((words, b) => Array.from({ length: words.length }, (_, t) => scores.subarray((b * length + t) * nTags, (b * length + t + 1) * nTags)));
+    if (this.members.length === 1) return rowsOf(memberScores(this.members[0]!, batch, length));
+    const mean = new Float64Array(batch.length * length * nTags);
+    for (const member of this.members) {
+      const scores = memberScores(member, batch, length);
+      for (let i = 0; i < mean.length; i++) mean[i] += scores[i]!;
+    }
+    for (let i = 0; i < mean.length; i++) mean[i] /= this.members.length;
+    const rows = rowsOf(mean) as Float64Array[][];
+    if (!this.crfDecoding) for (const sentence of rows) for (const row of sentence) logNormalise(row);
+    return rows;
+  }
+
+  /** Tags and confidences of one sentence from its per-token scores. */
+  private decode(rows: ArrayLike<number>[]): DecodedTags {
+    if (this.crfDecoding) return crfDecode(rows, this.crfDecoding);
+    return this.decoding === 'constrained' ? constrainedDecode(rows, this.constraints) : argmaxDecode(rows);
   }
 
   /** Splits raw text into sentences and tokens, tags them, and returns each sentence with its entities. */
@@ -173,7 +324,7 @@ export class NerTagger {
    * A gold tag the vocabulary does not know is an `UnknownTagError` naming it.
    */
   evaluate(sentences: readonly { readonly words: readonly string[]; readonly tags: readonly string[] }[], options: EntityScorerOptions & TagTokensOptions = {}): EntityScore {
-    for (const s of sentences) for (const tag of s.tags) this.vocabs.tags.id(tag);
+    for (const s of sentences) for (const tag of s.tags) this.tags.id(tag);
     const predicted = this.tagTokens(
       sentences.map((s) => s.words),
       options,

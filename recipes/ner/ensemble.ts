@@ -1,0 +1,119 @@
+/**
+ * The NER recipe's ensembles: n taggers trained one after another with seeds `seed .. seed + n - 1`, each an
+ * ordinary run in `<output>/member-<k>`, then the ensemble of their best checkpoints (scores averaged, see
+ * `NerTagger`) tested and exported to `<output>/model`.
+ */
+import { promises as fs } from 'node:fs';
+import * as path from 'node:path';
+import { useBackend } from '../../src/backend/backends.js';
+import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
+import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
+import { exportTagger } from '../../src/ner/export/node_files.js';
+import { TAGGER_FILES } from '../../src/ner/export/format.js';
+import { NerTagger, type NerTaggerParts } from '../../src/ner/tagger/ner_tagger.js';
+import { formatNerReport } from '../../src/ner/tagger/report.js';
+import { latestCheckpoint } from '../../src/training/checkpoint.js';
+import type { NerRecipeOptions } from './options.js';
+import { fixedSettings, readRunState, refuseOtherSettings, RUN_FILE, writeEnsembleRun } from './run_state.js';
+import { taggerFromRun } from './run_tagger.js';
+import { type NerMemberResult, type NerTrainResult, trainNer, type TrainNerHooks } from './train.js';
+
+/** The run directory name of member `k` (from 1). */
+export function memberDirName(k: number): string {
+  return `member-${k}`;
+}
+
+/** The recipe's options for member `k` (from 1) of the ensemble `o`: a single run with its own seed and directory. */
+export function memberOptions(o: NerRecipeOptions, k: number): NerRecipeOptions {
+  return { ...o, ensemble: 1, seed: o.seed + k - 1, outputDir: path.join(o.outputDir, memberDirName(k)) };
+}
+
+const exists = async (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
+
+/**
+ * A member run that needs no more work: its settings are `o`'s, its training reached `o.steps`, and it has its test
+ * report and exported model. Returns its test report then; undefined when it must be trained, resumed or tested.
+ */
+async function finishedMember(o: NerRecipeOptions): Promise<{ step?: number; devF1?: number; score: { overall: { f1: number } } } | undefined> {
+  const saved = await readRunState(o.outputDir);
+  if (!saved) return undefined;
+  refuseOtherSettings(o.outputDir, saved.settings, fixedSettings(o));
+  const latest = await latestCheckpoint(o.outputDir);
+  if (!latest) return undefined;
+  const { step } = JSON.parse(await fs.readFile(path.join(latest, 'checkpoint.json'), 'utf8')) as { step: number };
+  if (step < o.steps || !(await exists(path.join(o.outputDir, 'model', TAGGER_FILES.manifest)))) return undefined;
+  try {
+    return JSON.parse(await fs.readFile(path.join(o.outputDir, 'test_report.json'), 'utf8'));
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Trains (or resumes) the ensemble of `o.ensemble` taggers: member k exactly as `trainNer` would with seed
+ * `o.seed + k - 1` in `<o.outputDir>/member-<k>` (resumable, with its own best checkpoint, dev F1 log, test report
+ * and exported model; `maxMinutes` applies to each), skipping members that are finished; then tests the ensemble of
+ * the members' best checkpoints, writes `test_report.txt` / `test_report.json` and exports it to
+ * `<o.outputDir>/model`. A member directory made by a plain run with the same settings and the member's seed is
+ * used as it is. Stops (test undefined) when a member is interrupted.
+ */
+export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks = {}): Promise<NerTrainResult> {
+  const log = hooks.log ?? ((line: string) => console.log(line));
+  const started = performance.now();
+  const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  const n = o.ensemble;
+  if (!Number.isInteger(n) || n < 1) throw new RangeError(`ensemble must be an integer >= 1, got ${n}`);
+  const outputDir = o.outputDir;
+  if (await exists(path.join(outputDir, RUN_FILE))) {
+    throw new Error(
+      `${outputDir} holds a single run (${RUN_FILE}); an ensemble's members go in ${memberDirName(1)}, ${memberDirName(2)}, ... there: use another --output ` +
+        `directory (a finished run with the same settings and seed ${o.seed} can be moved to <output>/${memberDirName(1)} to be the first member)`,
+    );
+  }
+  const members = Array.from({ length: n }, (_, i) => memberOptions(o, i + 1));
+  await writeEnsembleRun(outputDir, { members: members.map((_, i) => memberDirName(i + 1)), seeds: members.map((m) => m.seed) });
+
+  const results: NerMemberResult[] = [];
+  for (const [i, member] of members.entries()) {
+    const k = i + 1;
+    const finished = await finishedMember(member);
+    if (finished) {
+      log(`Ensemble member ${k} of ${n} (seed ${member.seed}, ${member.outputDir}): finished, skipped (test entity F1 ${finished.score.overall.f1.toFixed(4)})`);
+      results.push({ dir: member.outputDir, seed: member.seed, bestStep: finished.step, bestDevF1: finished.devF1, testF1: finished.score.overall.f1, skipped: true });
+      continue;
+    }
+    log(`Ensemble member ${k} of ${n}: training with seed ${member.seed} in ${member.outputDir} [${elapsed()}]`);
+    const result = await trainNer(member, hooks);
+    if (!result.test) {
+      log(`Stopped in ensemble member ${k} of ${n}; run the same command again to resume.`);
+      return { test: undefined, steps: result.steps, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000, members: results };
+    }
+    results.push({ dir: member.outputDir, seed: member.seed, bestStep: result.bestStep, bestDevF1: result.bestDevF1, testF1: result.test.overall.f1, skipped: false });
+  }
+
+  await useBackend(o.backend);
+  const { dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
+  const taggers: NerTaggerParts[] = [];
+  for (const member of members) taggers.push((await taggerFromRun(member.outputDir))!.tagger.members[0]!);
+  const ensemble = new NerTagger({ members: taggers, names: members.map((m) => m.outputDir) });
+  const devForF1 = o.devSentences > 0 ? dev.slice(0, o.devSentences) : dev;
+  const devF1 = ensemble.evaluate(devForF1).overall.f1;
+  log(`Ensemble of ${n}: dev entity F1 ${devF1.toFixed(4)} on ${devForF1.length} dev sentences (members' best: ${results.map((r) => r.bestDevF1?.toFixed(4) ?? '?').join(', ')}) [${elapsed()}]`);
+  const testStarted = performance.now();
+  const score = ensemble.evaluate(test);
+  const title =
+    `Test split (${test.length} sentences), ensemble of ${n} members (seeds ${o.seed}..${o.seed + n - 1}; members' test entity F1 ` +
+    `${results.map((r) => r.testF1?.toFixed(4) ?? '?').join(', ')}), ${((performance.now() - testStarted) / 1000).toFixed(1)} s`;
+  const report = formatNerReport(score, title);
+  log(report.trimEnd());
+  const memberFacts = results.map((r) => ({ dir: path.relative(outputDir, r.dir), seed: r.seed, step: r.bestStep, devF1: r.bestDevF1, testF1: r.testF1 }));
+  await fs.writeFile(path.join(outputDir, 'test_report.txt'), report);
+  await fs.writeFile(
+    path.join(outputDir, 'test_report.json'),
+    JSON.stringify({ split: 'test', sentences: test.length, devF1, devSentences: devForF1.length, score, conlleval: toConllevalJson(score), members: memberFacts }, null, 1) + '\n',
+  );
+  const modelDir = path.join(outputDir, 'model');
+  await exportTagger(ensemble, modelDir, { corpus: path.basename(o.corpus), devF1, testF1: score.overall.f1, members: memberFacts });
+  log(`Exported the ensemble to ${modelDir}; reports in ${path.join(outputDir, 'test_report.txt')} and test_report.json [total ${elapsed()}]`);
+  return { test: score, steps: o.steps, bestStep: undefined, bestDevF1: devF1, modelDir, seconds: (performance.now() - started) / 1000, members: results };
+}

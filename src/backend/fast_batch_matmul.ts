@@ -101,9 +101,12 @@ export function registerFastWasmBatchMatMul(): void {
       }
     }
     // One 2-D product (a left batch folds into rows unless A is transposed): the SIMD GEMM, when N suits its tiles.
-    if (useSimdGemm && N % 8 === 0 && batchB === 1 && (batchA === 1 || !transposeA)) {
+    // Otherwise a batch of products, one GEMM call per item on the operands where they lie.
+    if (useSimdGemm && N % 8 === 0) {
       const simd = simdKernels(backend);
-      if (simd) return gemmProduct(simd, backend, a, b, { batch, batchA, batchB, M, K, N, transposeA, transposeB }, outShape);
+      const dims = { batch, batchA, batchB, M, K, N, transposeA, transposeB };
+      if (simd && batchB === 1 && (batchA === 1 || !transposeA)) return gemmProduct(simd, backend, a, b, dims, outShape);
+      if (simd) return gemmItems(simd, backend, a, b, dims, outShape, broadcastIndex(outerOut, outerA), broadcastIndex(outerOut, outerB));
     }
     // A plain 2-D product goes to XNNPACK as it is unless its right operand's data was packed under another shape.
     if (alreadyFast && packedAs(b.dataId, K, N)) return stockFunc(args);
@@ -270,6 +273,27 @@ function gemmProduct(simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo,
     // Offsets are read after the allocations (which may grow the heap).
     const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
     simd.gemm(at(a), at(b), at(out), rows, N, K, transposeA ? 1 : K, transposeA ? M : 1, transposeB ? 1 : N, transposeB ? K : 1, at(scratch));
+  } finally {
+    backend.disposeData(scratch.dataId);
+  }
+  return out;
+}
+
+/** A batch of products by the SIMD GEMM, one call per item (operands indexed by broadcasting `aIndex`, `bIndex`). */
+function gemmItems(
+  simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, d: ProductDims, outShape: number[],
+  aIndex: (i: number) => number, bIndex: (i: number) => number,
+): TensorInfo {
+  const { batch, M, K, N, transposeA, transposeB } = d;
+  const out = backend.makeOutput(outShape, 'float32');
+  const scratch = backend.makeOutput([(N + 4) * K], 'float32');
+  try {
+    const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
+    const [pa, pb, po, ps] = [at(a), at(b), at(out), at(scratch)];
+    for (let i = 0; i < batch; i++) {
+      simd.gemm(pa + aIndex(i) * M * K * 4, pb + bIndex(i) * K * N * 4, po + i * M * N * 4, M, N, K,
+        transposeA ? 1 : K, transposeA ? M : 1, transposeB ? 1 : N, transposeB ? K : 1, ps);
+    }
   } finally {
     backend.disposeData(scratch.dataId);
   }

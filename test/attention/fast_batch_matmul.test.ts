@@ -73,7 +73,8 @@ describe.each([
     }
   }
 
-  test('4-D operands with batch dims broadcasting both ways ([2,1] x [1,3]) match a plain reference', async () => {
+  // N = 28 takes the per-item XNNPACK loop (or the SIMD kernels), N = 32 the SIMD GEMM per item.
+  test.each([N, 32])('4-D operands with batch dims broadcasting both ways ([2,1] x [1,3]), N = %i, match a plain reference', async (N) => {
     // tfjs's own cpu kernel indexes batches modulo max(batchA, batchB), which is wrong for two-way broadcasting, so
     // the reference here is a plain triple loop.
     const a = normalFloats(makeKey(1), 2 * M * K);
@@ -147,9 +148,9 @@ describe.each([
   });
 });
 
-// 2-D products whose N is a multiple of 8 run on the packed SIMD GEMM (`gemm` in kernels.wat): rows not a multiple
-// of the 4-row panels, depths not a multiple of the 4-column transposes, both transposes, and a left batch folded
-// into rows. XNNPACK (setSimdGemm(false)) gives the same sums in the same order: bit-for-bit equal results.
+// Products whose N is a multiple of 8 run on the packed SIMD GEMM (`gemm` in kernels.wat), above the small-product
+// threshold: rows not a multiple of the 4-row panels, depths not a multiple of the 4-column transposes, both
+// transposes, a left batch folded into rows, and batches of products (one call per item, broadcasting). XNNPACK (setSimdGemm(false)) gives the same sums in the same order: bit-for-bit equal results.
 describe('the SIMD GEMM for 2-D products', () => {
   afterAll(() => setSimdGemm(true));
 
@@ -161,6 +162,11 @@ describe('the SIMD GEMM for 2-D products', () => {
     ['one row', [1, 5], [5, 8], false, false],
     ['folded batch [3,7,9]·[9,16]', [3, 7, 9], [9, 16], false, false],
     ['large', [301, 128], [128, 64], false, false],
+    ['batched a·b', [3, 70, 40], [3, 40, 32], false, false],
+    ['batched a·bᵀ', [3, 70, 40], [3, 32, 40], false, true],
+    ['batched aᵀ·b', [3, 40, 70], [3, 40, 32], true, false],
+    ['batched aᵀ·b, shared b', [3, 40, 70], [1, 40, 32], true, false],
+    ['batched, shared a', [1, 70, 40], [3, 40, 32], false, false],
   ];
   test.each(cases)('%s agrees with the cpu backend', async (_name, a, b, transposeA, transposeB) => {
     await expectSameOnBothBackends([a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));

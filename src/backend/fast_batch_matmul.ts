@@ -101,8 +101,9 @@ export function registerFastWasmBatchMatMul(): void {
       }
     }
     // One 2-D product (a left batch folds into rows unless A is transposed): the SIMD GEMM, when N suits its tiles.
-    // Otherwise a batch of products, one GEMM call per item on the operands where they lie.
-    if (useSimdGemm && N % 8 === 0) {
+    // Otherwise a batch of products, one GEMM call per item on the operands where they lie. (N is padded to the GEMM's
+    // strips of 8 columns: narrow products other than multiples of 8 stay on XNNPACK.)
+    if (useSimdGemm && (N % 8 === 0 || N > 16)) {
       const simd = simdKernels(backend);
       const dims = { batch, batchA, batchB, M, K, N, transposeA, transposeB };
       if (simd && batchB === 1 && (batchA === 1 || !transposeA)) return gemmProduct(simd, backend, a, b, dims, outShape);
@@ -253,6 +254,11 @@ function smallProducts(simd: SimdKernels, backend: WasmBackendLike, a: TensorInf
 
 let useSimdGemm = true;
 
+/** Floats of scratch memory the GEMM packs its operands into. */
+function gemmScratchSize(N: number, K: number): number {
+  return (Math.ceil(N / 8) * 8 + 4) * K;
+}
+
 /** Turns the SIMD GEMM for 2-D products on or off (off: XNNPACK), for A/B benchmarks and tests. @internal */
 export function setSimdGemm(enabled: boolean): void {
   useSimdGemm = enabled;
@@ -268,7 +274,7 @@ function gemmProduct(simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo,
   const { batchA, M, K, N, transposeA, transposeB } = d;
   const rows = batchA * M;
   const out = backend.makeOutput(outShape, 'float32');
-  const scratch = backend.makeOutput([(N + 4) * K], 'float32');
+  const scratch = backend.makeOutput([gemmScratchSize(N, K)], 'float32');
   try {
     // Offsets are read after the allocations (which may grow the heap).
     const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
@@ -286,7 +292,7 @@ function gemmItems(
 ): TensorInfo {
   const { batch, M, K, N, transposeA, transposeB } = d;
   const out = backend.makeOutput(outShape, 'float32');
-  const scratch = backend.makeOutput([(N + 4) * K], 'float32');
+  const scratch = backend.makeOutput([gemmScratchSize(N, K)], 'float32');
   try {
     const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
     const [pa, pb, po, ps] = [at(a), at(b), at(out), at(scratch)];

@@ -148,7 +148,7 @@ describe.each([
   });
 });
 
-// Products whose N is a multiple of 8 run on the packed SIMD GEMM (`gemm` in kernels.wat), above the small-product
+// Products whose N is a multiple of 8 or above 16 run on the packed SIMD GEMM (`gemm` in kernels.wat), above the small-product
 // threshold: rows not a multiple of the 4-row panels, depths not a multiple of the 4-column transposes, both
 // transposes, a left batch folded into rows, and batches of products (one call per item, broadcasting). XNNPACK (setSimdGemm(false)) gives the same sums in the same order: bit-for-bit equal results.
 describe('the SIMD GEMM for 2-D products', () => {
@@ -167,6 +167,9 @@ describe('the SIMD GEMM for 2-D products', () => {
     ['batched aᵀ·b', [3, 40, 70], [3, 40, 32], true, false],
     ['batched aᵀ·b, shared b', [3, 40, 70], [1, 40, 32], true, false],
     ['batched, shared a', [1, 70, 40], [3, 40, 32], false, false],
+    ['N = 17 (a partial strip of columns)', [37, 19], [19, 17], false, false],
+    ['N = 21, transposed', [21, 70, 8], [21, 21, 8], false, true],
+    ['N = 103, aᵀ·b', [65, 33], [65, 103], true, false],
   ];
   test.each(cases)('%s agrees with the cpu backend', async (_name, a, b, transposeA, transposeB) => {
     await expectSameOnBothBackends([a, b], (x, y) => tf.matMul(x, y, transposeA, transposeB));

@@ -487,10 +487,10 @@
       (br $l)))
   )
 
-  ;; Packs columns n0 .. n0 + 7 of B (element (k, n) at b + 4 (k sbk + n sbn)) as [K][8] at dst.
-  (func $pack_b (param $b i32) (param $n0 i32) (param $K i32) (param $sbk i32) (param $sbn i32) (param $dst i32)
+  ;; Packs columns n0 .. n0 + 7 of B (element (k, n) at b + 4 (k sbk + n sbn)) as [K][8] at dst, columns past N as 0.
+  (func $pack_b (param $b i32) (param $n0 i32) (param $N i32) (param $K i32) (param $sbk i32) (param $sbn i32) (param $dst i32)
     (local $k i32) (local $j i32) (local $src i32) (local $step i32)
-    (if (i32.eq (local.get $sbn) (i32.const 1))
+    (if (i32.and (i32.eq (local.get $sbn) (i32.const 1)) (i32.le_u (i32.add (local.get $n0) (i32.const 8)) (local.get $N)))
       (then
         (local.set $src (i32.add (local.get $b) (i32.shl (local.get $n0) (i32.const 2))))
         (local.set $step (i32.shl (local.get $sbk) (i32.const 2)))
@@ -509,9 +509,11 @@
       (block $dj (loop $lj
         (br_if $dj (i32.ge_u (local.get $j) (i32.const 8)))
         (f32.store (i32.add (local.get $dst) (i32.shl (local.get $j) (i32.const 2)))
-          (f32.load (i32.add (local.get $b) (i32.shl (i32.add
-            (i32.mul (local.get $k) (local.get $sbk))
-            (i32.mul (i32.add (local.get $n0) (local.get $j)) (local.get $sbn))) (i32.const 2)))))
+          (if (result f32) (i32.lt_u (i32.add (local.get $n0) (local.get $j)) (local.get $N))
+            (then (f32.load (i32.add (local.get $b) (i32.shl (i32.add
+              (i32.mul (local.get $k) (local.get $sbk))
+              (i32.mul (i32.add (local.get $n0) (local.get $j)) (local.get $sbn))) (i32.const 2)))))
+            (else (f32.const 0))))
         (local.set $j (i32.add (local.get $j) (i32.const 1)))
         (br $lj)))
       (local.set $dst (i32.add (local.get $dst) (i32.const 32)))
@@ -519,10 +521,24 @@
       (br $l)))
   )
 
-  ;; C [M, N] (row-major, N a multiple of 8) = A·B with A's element (m, k) at a + 4 (m sam + k sak) and B's element
+  ;; Stores the first `count` of the 8 lanes of [v0 | v1] at p (all 8 when count >= 8).
+  (func $store8 (param $p i32) (param $v0 v128) (param $v1 v128) (param $count i32)
+    (if (i32.ge_u (local.get $count) (i32.const 8)) (then
+      (v128.store (local.get $p) (local.get $v0))
+      (v128.store offset=16 (local.get $p) (local.get $v1))
+      (return)))
+    (if (i32.ge_u (local.get $count) (i32.const 4))
+      (then (v128.store (local.get $p) (local.get $v0)) (local.set $v0 (local.get $v1))
+        (local.set $p (i32.add (local.get $p) (i32.const 16))) (local.set $count (i32.sub (local.get $count) (i32.const 4)))))
+    (if (i32.ge_u (local.get $count) (i32.const 1)) (then (f32.store (local.get $p) (f32x4.extract_lane 0 (local.get $v0)))))
+    (if (i32.ge_u (local.get $count) (i32.const 2)) (then (f32.store offset=4 (local.get $p) (f32x4.extract_lane 1 (local.get $v0)))))
+    (if (i32.ge_u (local.get $count) (i32.const 3)) (then (f32.store offset=8 (local.get $p) (f32x4.extract_lane 2 (local.get $v0))))))
+
+  ;; C [M, N] (row-major) = A·B with A's element (m, k) at a + 4 (m sam + k sak) and B's element
   ;; (k, n) at b + 4 (k sbk + n sbn): any of the products A·B, Aᵀ·B, A·Bᵀ of row-major operands. The operands are
-  ;; packed into `scratch` (N K + 4 K floats) so that the inner loop reads two sequential streams: all of B first,
-  ;; in strips of 8 columns as [N/8][K][8], then A one panel of 4 rows at a time as [K][4] (row strides of 512 or
+  ;; packed into `scratch` (8 ceil(N / 8) K + 4 K floats) so that the inner loop reads two sequential streams: all
+  ;; of B first, in strips of 8 columns as [N/8][K][8] (a last partial strip padded with zeros, its outputs stored
+  ;; lane by lane), then A one panel of 4 rows at a time as [K][4] (row strides of 512 or
   ;; 2048 bytes would alias in L1). Each panel of A meets every strip of B while its 4 rows of C are written in
   ;; full. Register tiles of 4 x 8 outputs (eight f32x4 accumulators): each step of k broadcasts 4 values of A and
   ;; loads 8 of B. Every output is the sum over k in increasing order, as XNNPACK's kernels add.
@@ -530,7 +546,7 @@
     (param $a i32) (param $b i32) (param $c i32) (param $M i32) (param $N i32) (param $K i32)
     (param $sam i32) (param $sak i32) (param $sbk i32) (param $sbn i32) (param $scratch i32)
     (local $m i32) (local $n i32) (local $pa i32) (local $pb i32) (local $pc i32) (local $end i32)
-    (local $rowC i32) (local $panelBytes i32) (local $ap i32)
+    (local $rowC i32) (local $panelBytes i32) (local $ap i32) (local $cols i32)
     (local $b0 v128) (local $b1 v128) (local $x v128)
     (local $c00 v128) (local $c01 v128) (local $c10 v128) (local $c11 v128)
     (local $c20 v128) (local $c21 v128) (local $c30 v128) (local $c31 v128)
@@ -539,7 +555,7 @@
     (local.set $pb (local.get $scratch))
     (block $bdone (loop $bloop
       (br_if $bdone (i32.ge_u (local.get $n) (local.get $N)))
-      (call $pack_b (local.get $b) (local.get $n) (local.get $K) (local.get $sbk) (local.get $sbn) (local.get $pb))
+      (call $pack_b (local.get $b) (local.get $n) (local.get $N) (local.get $K) (local.get $sbk) (local.get $sbn) (local.get $pb))
       (local.set $pb (i32.add (local.get $pb) (i32.shl (local.get $panelBytes) (i32.const 1))))
       (local.set $n (i32.add (local.get $n) (i32.const 8)))
       (br $bloop)))
@@ -577,20 +593,17 @@
           (local.set $pb (i32.add (local.get $pb) (i32.const 32)))
           (br $kloop)))
         (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $n)) (i32.const 2))))
-        (v128.store (local.get $pc) (local.get $c00))
-        (v128.store offset=16 (local.get $pc) (local.get $c01))
+        (local.set $cols (i32.sub (local.get $N) (local.get $n)))
+        (call $store8 (local.get $pc) (local.get $c00) (local.get $c01) (local.get $cols))
         (if (i32.lt_u (i32.add (local.get $m) (i32.const 1)) (local.get $M)) (then
           (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
-          (v128.store (local.get $pc) (local.get $c10))
-          (v128.store offset=16 (local.get $pc) (local.get $c11))))
+          (call $store8 (local.get $pc) (local.get $c10) (local.get $c11) (local.get $cols))))
         (if (i32.lt_u (i32.add (local.get $m) (i32.const 2)) (local.get $M)) (then
           (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
-          (v128.store (local.get $pc) (local.get $c20))
-          (v128.store offset=16 (local.get $pc) (local.get $c21))))
+          (call $store8 (local.get $pc) (local.get $c20) (local.get $c21) (local.get $cols))))
         (if (i32.lt_u (i32.add (local.get $m) (i32.const 3)) (local.get $M)) (then
           (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
-          (v128.store (local.get $pc) (local.get $c30))
-          (v128.store offset=16 (local.get $pc) (local.get $c31))))
+          (call $store8 (local.get $pc) (local.get $c30) (local.get $c31) (local.get $cols))))
         (local.set $n (i32.add (local.get $n) (i32.const 8)))
         (br $nloop)))
       (local.set $m (i32.add (local.get $m) (i32.const 4)))

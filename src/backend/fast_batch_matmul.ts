@@ -1,28 +1,28 @@
 /**
  * A faster `BatchMatMul` for the wasm backend.
  *
- * tfjs-backend-wasm 4.22 multiplies quickly (XNNPACK, about 9 GMAC/s on one core) only when both operands form one
- * non-transposed 2-D product; a transposed operand or a batch of products falls back to a naive loop at 0.5-1
- * GMAC/s. Attention is made of exactly those products (`Q·Kᵀ`, batched over heads and chunks), and every matMul
- * gradient uses transposes. This kernel keeps the results bit-for-bit the same kind of float32 products but
- * reorganises the work:
+ * tfjs-backend-wasm 4.22 multiplies quickly (XNNPACK) only when both operands form one non-transposed 2-D product;
+ * a transposed operand or a batch of products falls back to a naive loop at 0.5-1 GMAC/s, and even the fast path
+ * repacks a right operand that changes every step (a weight gradient's `dy`). Attention is made of batched and
+ * transposed products, and every matMul gradient uses transposes. This kernel computes the same float32 sums (in
+ * the same order) but reorganises the work:
  *
- * - a transposed operand is transposed explicitly first (the wasm `Transpose` kernel is fast);
- * - when the right operand has a single batch item, the left batch is folded into the rows of one 2-D product
- *   (`[B·M, K]·[K, N]`);
- * - otherwise each batch item is copied into a `[1, M, K]`/`[1, K, N]` scratch pair and multiplied on the fast
- *   path, the products written straight into the output. Batch dimensions broadcast as `tf.matMul` broadcasts them.
- *
+ * - products whose N is a multiple of 8 or above 16 run on trax-ts's packed SIMD GEMM (`gemm` in
+ *   `simd/kernels.wat`): transposed operands are read as strides while packing, a left batch against one right
+ *   operand folds into rows (`[B·M, K]·[K, N]`), other batches make one call per item (broadcasting as
+ *   `tf.matMul` does). 21-30 GMAC/s on the NER model's shapes against 14-23 for XNNPACK through tfjs;
  * - small per-item products (at most {@link SIMD_PRODUCT_MACS} multiply-adds: attention over short sentences) run
- *   on the SIMD kernels of `simd/kernels.wat` straight from the operands, where per-item XNNPACK calls would spend
- *   most of their time creating operators.
+ *   on the dot/axpy SIMD kernels straight from the operands;
+ * - the rest (narrow products, or no SIMD) goes to XNNPACK: a transposed operand is transposed explicitly first,
+ *   the left batch folded into rows when the right operand is shared, otherwise each batch item is copied into a
+ *   `[1, M, K]`/`[1, K, N]` scratch pair and multiplied on the fast path.
  *
  * XNNPACK caches the packing of a product's right operand by tensor id, not shape, so a right operand whose data was
  * already packed under another `[K, N]` (a reshape view of the same buffer) is copied first; data met again under
  * its first shape reuses the packing, which is right because tensors are immutable.
  *
- * Tiny products (fewer than {@link SMALL_PRODUCT_MACS} multiply-adds per batch item) that the SIMD kernels cannot
- * take stay on the stock kernel, whose per-call overhead is lower. Only the wasm kernel is replaced; cpu and webgl
+ * Tiny batched products (fewer than {@link SMALL_PRODUCT_MACS} multiply-adds per batch item) that no SIMD kernel
+ * takes stay on the stock kernel, whose per-call overhead is lower. Only the wasm kernel is replaced; cpu and webgl
  * are untouched.
  *
  * This module sits below `tf.ts` (which calls it while registering tfjs), so it imports tfjs-core directly.

@@ -61,7 +61,7 @@ async function modelConfig(base: NerModelConfig, opts: Record<string, unknown>):
     const value = opts[new Option(flag).attributeName()];
     if (value !== undefined) config[key] = value;
   }
-  for (const key of ['attention', 'reversible', 'charFeatures', 'wordShapes', 'crf'] as const) if (opts[key] !== undefined) config[key] = opts[key];
+  for (const key of ['attention', 'reversible', 'charFeatures', 'wordShapes', 'bilstm', 'crf'] as const) if (opts[key] !== undefined) config[key] = opts[key];
   return resolveNerModelConfig(config);
 }
 
@@ -120,6 +120,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--no-char-features', 'no character features')
     .option('--word-shapes', 'word-shape features')
     .option('--no-word-shapes', 'no word-shape features')
+    .option('--bilstm', 'a bidirectional LSTM (residual) between the embeddings and the encoder')
+    .option('--no-bilstm', 'no BiLSTM')
     .option('--crf', 'CRF decoding')
     .option('--no-crf', 'per-token softmax')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']))

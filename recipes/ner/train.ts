@@ -142,7 +142,7 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
     progress: hooks.progress ?? true,
   });
   if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
-  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.crf ? ', CRF' : ''}`);
+  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}`);
 
   try {
     const remaining = Math.max(0, o.steps - loop.step);

@@ -7,6 +7,7 @@ import { Dense, LogSoftmax } from '../../layers/core/index.js';
 import { CrossEntropyLoss } from '../../layers/losses.js';
 import type { Mode } from '../../layers/types.js';
 import { ReformerEncoder } from '../../models/index.js';
+import { PaddedBiLSTM } from './bilstm.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';
 import { FastCrfLoss } from './fast_crf_loss.js';
 import { type NerModelSizes, TokenEmbedding } from './token_embedding.js';
@@ -20,7 +21,9 @@ function checkSizes(sizes: NerModelSizes): void {
 /**
  * The tagger: `Serial(TokenEmbedding, ReformerEncoder, Dense(nTags), LogSoftmax)`, taking token features
  * `int32 [B, L, F]` (see `featureLayout`; padding rows are all 0) and giving per-token tag log-probabilities
- * `[B, L, nTags]`; with `crf`, the `LogSoftmax` is left out and the output is the CRF's emission scores.
+ * `[B, L, nTags]`; with `crf`, the `LogSoftmax` is left out and the output is the CRF's emission scores. With
+ * `bilstm`, a `PaddedBiLSTM(dModel)` (named `BiLSTM`) sits between `TokenEmbedding` and the encoder, at index 1;
+ * without it the layers and weight paths are those of models saved before the setting existed.
  *
  * The encoder is trax-ts's `ReformerEncoder` with the configured attention, reversibility and dropout; it masks
  * padding (word id 0) in attention. Named `NerTagger`.
@@ -31,6 +34,8 @@ export function NerTaggerModel(config: Partial<NerModelConfig>, sizes: NerModelS
   checkSizes(sizes);
   const layers: Layer[] = [
     TokenEmbedding(c, sizes),
+    // Only inserted when on: the indices of the layers after it, and so the weight paths, move by one.
+    ...(c.bilstm ? [PaddedBiLSTM(c.dModel, 0)] : []),
     ReformerEncoder({
       dModel: c.dModel,
       dFf: c.dFf,

@@ -49,6 +49,12 @@ export interface NerModelConfig {
   readonly dChar: number;
   /** Filters of the character CNN (its window is 3 characters). */
   readonly charFilters: number;
+  /**
+   * Add a bidirectional LSTM between the embeddings and the encoder (`x + [forward | backward]`, `dModel / 2` units
+   * each way, padding-aware; see `PaddedBiLSTM`): a sequential view of word order before attention. `dModel` must
+   * be even. Off by default; a model without it has the same layers and weight paths as before the setting existed.
+   */
+  readonly bilstm: boolean;
   /** Decode with a linear-chain CRF (Viterbi; trained with the forward algorithm) instead of per-token softmax. */
   readonly crf: boolean;
   /** The longest sentence the model takes in one piece (longer ones are tagged in pieces). */
@@ -79,6 +85,7 @@ export const DEFAULT_NER_MODEL_CONFIG: NerModelConfig = Object.freeze({
   maxWordLength: 16,
   dChar: 32,
   charFilters: 64,
+  bilstm: false,
   crf: true,
   maxLen: 128,
 });
@@ -112,7 +119,8 @@ function bool(name: string, value: unknown): boolean {
 /**
  * A complete, checked configuration: `partial` over {@link DEFAULT_NER_MODEL_CONFIG}. Refused with a
  * {@link NerConfigError} naming the setting: unknown settings (usually typos), wrong types, out-of-range values,
- * `dModel` not divisible by `nHeads`, an unknown attention or activation, a `chunkLen` above `maxLen`.
+ * `dModel` not divisible by `nHeads`, an odd `dModel` with `bilstm`, an unknown attention or activation, a
+ * `chunkLen` above `maxLen`.
  * @public
  */
 export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<string, unknown> = {}): NerModelConfig {
@@ -144,10 +152,12 @@ export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<
     maxWordLength: positiveInt('maxWordLength', c.maxWordLength, 256),
     dChar: positiveInt('dChar', c.dChar, 1024),
     charFilters: positiveInt('charFilters', c.charFilters, 4096),
+    bilstm: bool('bilstm', c.bilstm),
     crf: bool('crf', c.crf),
     maxLen: positiveInt('maxLen', c.maxLen, 8192),
   };
   if (config.dModel % config.nHeads !== 0) fail(`dModel ${config.dModel} must be divisible by nHeads ${config.nHeads}`);
+  if (config.bilstm && config.dModel % 2 !== 0) fail(`bilstm needs an even dModel (dModel / 2 units each way), got dModel ${config.dModel}`);
   if ((config.attention === 'chunked' || config.attention === 'lsh') && config.chunkLen > config.maxLen) {
     fail(`chunkLen ${config.chunkLen} is longer than maxLen ${config.maxLen}`);
   }

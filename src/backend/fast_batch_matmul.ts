@@ -271,18 +271,8 @@ export function setSimdGemm(enabled: boolean): void {
  * such as a weight gradient's `dy`, on every call). The result is bit-for-bit XNNPACK's: both add over k in order.
  */
 function gemmProduct(simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, d: ProductDims, outShape: number[]): TensorInfo {
-  const { batchA, M, K, N, transposeA, transposeB } = d;
-  const rows = batchA * M;
-  const out = backend.makeOutput(outShape, 'float32');
-  const scratch = backend.makeOutput([gemmScratchSize(N, K)], 'float32');
-  try {
-    // Offsets are read after the allocations (which may grow the heap).
-    const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
-    simd.gemm(at(a), at(b), at(out), rows, N, K, transposeA ? 1 : K, transposeA ? M : 1, transposeB ? 1 : N, transposeB ? K : 1, at(scratch));
-  } finally {
-    backend.disposeData(scratch.dataId);
-  }
-  return out;
+  const rows = d.batchA * d.M;
+  return gemmItems(simd, backend, a, b, { ...d, batch: 1, batchA: 1, M: rows }, outShape, () => 0, () => 0);
 }
 
 /** A batch of products by the SIMD GEMM, one call per item (operands indexed by broadcasting `aIndex`, `bIndex`). */

@@ -49,6 +49,7 @@ export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, type N
 export { featureLayout, encodeFeatures, type FeatureLayout } from './model/features.js';
 export { TokenEmbedding, type NerModelSizes } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
+export { PaddedBiLSTM, ReverseWithinLength } from './model/bilstm.js';
 export { NerTaggerModel, NerLoss } from './model/build.js';
 export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
 

@@ -1,86 +1,20 @@
 /**
  * Named-entity recognition: corpus readers, tag schemes, vocabularies, entity-level evaluation, a GMB-style
- * tokenizer, the tagger model, tagging raw text, and exported models. `browser.ts` is the part without Node's
- * `fs`/`zlib` (everything here but the corpus readers and the directory export/load).
+ * tokenizer, the tagger model, tagging raw text, and exported models. Everything browser-safe comes from
+ * `browser.ts`; this module adds the parts that use Node's `fs`/`zlib`: the corpus readers and exporting to and
+ * loading from a directory.
  */
 
-export type { Sentence } from './sentence.js';
+export * from './browser.js';
 
+// Corpus readers (Node: files, gzip)
 export { CorpusError } from './corpus/corpus_error.js';
 export type { CorpusSource } from './corpus/corpus_source.js';
 export type { TextEncodingName } from './corpus/text_encoding.js';
 export { readGmbCsv, GMB_CSV_HEADER, type ReadGmbCsvOptions } from './corpus/read_gmb_csv.js';
 export { readConll, type ReadConllOptions } from './corpus/read_conll.js';
-export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
 export { collect } from './corpus/collect.js';
-
-export { parseTag, tryParseTag, formatTag, type ParsedTag, type TagPrefix } from './tags/parse_tag.js';
-export {
-  TAG_SCHEMES,
-  schemePrefixes,
-  parseSchemeTag,
-  findTagProblems,
-  validateTags,
-  TagSequenceError,
-  type TagScheme,
-  type TagProblem,
-} from './tags/tag_scheme.js';
-export { tagsToSpans, type TagsToSpansOptions } from './tags/tags_to_spans.js';
-export { spansToTags } from './tags/spans_to_tags.js';
-export { convertTags, type ConvertTagsOptions } from './tags/convert_tags.js';
-export { spansOverlap, spansEqual, type EntitySpan } from './tags/entity_span.js';
-
-export { orderByFrequency } from './vocab/frequency_order.js';
-export { WORD_SHAPES, WORD_SHAPE_COUNT, wordShape, wordShapeId, type WordShape } from './vocab/word_shape.js';
-export { WordVocab, type WordVocabOptions, type WordVocabJSON, type HasWords } from './vocab/word_vocab.js';
-export { CharVocab, type CharVocabOptions, type CharVocabJSON } from './vocab/char_vocab.js';
-export { TagVocab, UnknownTagError, type TagVocabOptions, type TagVocabJSON, type HasTags } from './vocab/tag_vocab.js';
-
-export { extractEntities, type EntityMode, type ExtractEntitiesOptions } from './eval/extract_entities.js';
-export { EntityScorer, scoreEntities, type EntityScorerOptions } from './eval/entity_scorer.js';
-export type { EntityScore, EntityTypeScore, RelaxedScore } from './eval/entity_score.js';
-export { precisionRecallF1, type PrecisionRecallF1 } from './eval/precision_recall_f1.js';
-export {
-  formatConllevalTable,
-  toConllevalJson,
-  type ConllevalTableOptions,
-  type ConllevalJson,
-  type ConllevalTypeJson,
-} from './eval/format_conlleval.js';
-export { printfFixed } from './eval/printf_fixed.js';
-
-export { tokenize, tokenizeWords, type Token } from './tokenize.js';
-export { detokenize } from './detokenize.js';
-export { splitSentences, type TextSentence } from './split_sentences.js';
-
-export { buildNerVocabs, nerVocabsToJSON, nerVocabsFromJSON, type NerVocabs, type NerVocabOptions, type NerVocabsJSON } from './dataset/vocabs.js';
-export { encodeExample, encodeExamples } from './dataset/examples.js';
-export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
 export { readNerCorpus, loadNerSplits, corpusFormatOf, NER_SPLIT, type NerCorpusFormat, type ReadNerCorpusOptions } from './dataset/load_corpus.js';
 
-export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
-export { featureLayout, encodeFeatures, type FeatureLayout } from './model/features.js';
-export { TokenEmbedding, type NerModelSizes } from './model/token_embedding.js';
-export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
-export { PaddedBiLSTM, ReverseWithinLength } from './model/bilstm.js';
-export { NerTaggerModel, NerLoss } from './model/build.js';
-export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
-
-export { NerTagger, type NerTaggerParts, type NerEnsembleParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
-export { entitiesOf, type TaggedEntity } from './tagger/entities.js';
-export { argmaxDecode, constrainedDecode, crfDecode, iob2Constraints, type DecodedTags, type SoftmaxDecoding } from './tagger/decode.js';
-export { formatNerReport } from './tagger/report.js';
-
-export {
-  TAGGER_FORMAT,
-  TAGGER_FORMAT_VERSION,
-  TAGGER_FILES,
-  TaggerLoadError,
-  type TaggerManifest,
-  ENSEMBLE_FORMAT,
-  ENSEMBLE_FORMAT_VERSION,
-  type EnsembleManifest,
-} from './export/format.js';
-export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from './export/load.js';
-export { taggerFiles, taggerWeights } from './export/save.js';
+// Model directories (Node: files)
 export { exportTagger, directoryFiles, loadTaggerFromDirectory } from './export/node_files.js';

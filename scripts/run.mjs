@@ -2,7 +2,8 @@
 // Runs a TypeScript entry point (a recipe, a benchmark) under Node: bundles it with esbuild into build/run/,
 // then imports it with the remaining arguments. Usage: node scripts/run.mjs bench/memory.ts [args...]
 import { build } from 'esbuild';
-import { basename, resolve } from 'node:path';
+import { renameSync, writeFileSync, mkdirSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { nodeOptions } from './esbuild_options.mjs';
 
@@ -12,6 +13,14 @@ if (!entry) {
   process.exit(2);
 }
 const outfile = resolve('build/run', basename(entry).replace(/\.ts$/, '.mjs'));
-await build({ ...nodeOptions, entryPoints: [entry], outfile });
+// Written to a temporary name and renamed, so that processes bundling the same entry at once (or worker threads
+// loading the bundle while another process rebuilds it) never see a partly written file.
+const { outputFiles } = await build({ ...nodeOptions, entryPoints: [entry], outfile, write: false });
+for (const file of outputFiles) {
+  mkdirSync(dirname(file.path), { recursive: true });
+  const tmp = `${file.path}.${process.pid}.tmp`;
+  writeFileSync(tmp, file.contents);
+  renameSync(tmp, file.path);
+}
 process.argv = [process.argv[0], outfile, ...args];
 await import(pathToFileURL(outfile).href);

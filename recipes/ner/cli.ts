@@ -85,7 +85,7 @@ async function readStdin(): Promise<string> {
 }
 
 /** The program; `write` receives stdout text (tests capture it). */
-export function nerProgram(write: (text: string) => void = (t) => process.stdout.write(t)): Command {
+export function nerProgram(write: (text: string) => void = (t) => process.stdout.write(t), memberWorker?: URL): Command {
   const program = new Command('ner')
     .description('Named-entity recognition with trax-ts: train on GMB (or any IOB2 corpus), evaluate, tag raw text, export.')
     .exitOverride()
@@ -104,6 +104,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--warmup-steps <n>', 'learning-rate warm-up steps', int(0))
     .option('--seed <n>', 'seed of weights, data order and dropout', int(0))
     .option('--ensemble <n>', 'train n taggers, with seeds seed..seed+n-1, in <output>/member-1..n, and test and export their ensemble (1: one tagger)', int(1))
+    .option('--jobs <n>', 'ensemble members trained at the same time, a worker thread each (up to one per core)', int(1))
     .option('--eval-every <n>', 'steps between dev evaluations and checkpoints', int(1))
     .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', int(0))
     .option('--limit <n>', 'read at most this many corpus sentences (0: all)', int(0))
@@ -140,6 +141,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       warmupSteps: (opts['warmupSteps'] as number | undefined) ?? preset.warmupSteps,
       seed: (opts['seed'] as number | undefined) ?? preset.seed,
       ensemble: (opts['ensemble'] as number | undefined) ?? preset.ensemble,
+      jobs: (opts['jobs'] as number | undefined) ?? preset.jobs,
       evalEvery: (opts['evalEvery'] as number | undefined) ?? preset.evalEvery,
       devSentences: (opts['devSentences'] as number | undefined) ?? preset.devSentences,
       limit: (opts['limit'] as number | undefined) ?? preset.limit,
@@ -158,7 +160,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     };
     process.on('SIGINT', onSigint);
     try {
-      const hooks = { log: (line: string) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop };
+      const hooks = { log: (line: string) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop, ...(memberWorker ? { memberWorker } : {}) };
       const result = o.ensemble > 1 ? await trainNerEnsemble(o, hooks) : await trainNer(o, hooks);
       if (!result.test) process.exitCode = 130;
     } finally {
@@ -240,9 +242,12 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
   return program;
 }
 
-/** Runs the program on `argv` (user arguments only); errors are printed, not thrown, and set the exit code. */
-export async function runNerCli(argv: readonly string[], write?: (text: string) => void): Promise<number> {
-  const program = nerProgram(write);
+/**
+ * Runs the program on `argv` (user arguments only); errors are printed, not thrown, and set the exit code.
+ * `memberWorker`: the module that trains ensemble members in worker threads (`--jobs`; see `TrainNerHooks`).
+ */
+export async function runNerCli(argv: readonly string[], write?: (text: string) => void, memberWorker?: URL): Promise<number> {
+  const program = nerProgram(write, memberWorker);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return Number(process.exitCode ?? 0);

@@ -16,6 +16,7 @@ import { latestCheckpoint } from '../../src/training/checkpoint.js';
 import type { NerRecipeOptions } from './options.js';
 import { fixedSettings, readRunState, refuseOtherSettings, RUN_FILE, writeEnsembleRun } from './run_state.js';
 import { taggerFromRun } from './run_tagger.js';
+import { type MemberInWorker, trainMemberInWorker } from './member_worker.js';
 import { type NerMemberResult, type NerTrainResult, trainNer, type TrainNerHooks } from './train.js';
 
 /** The run directory name of member `k` (from 1). */
@@ -50,9 +51,58 @@ async function finishedMember(o: NerRecipeOptions): Promise<{ step?: number; dev
 }
 
 /**
+ * Runs `start(i)` for each of `indices`, at most `jobs` at a time; asks the running ones to stop when `stopSignal`
+ * is raised or one fails (then throws its error once all have ended). Returns the results of those that ended.
+ */
+async function trainInWorkers(
+  indices: readonly number[],
+  jobs: number,
+  start: (i: number) => MemberInWorker,
+  stopSignal: TrainNerHooks['stopSignal'],
+): Promise<Map<number, NerTrainResult>> {
+  const queue = [...indices];
+  const running = new Set<MemberInWorker>();
+  const results = new Map<number, NerTrainResult>();
+  let stopping = false;
+  let failure: unknown;
+  const stopAll = (): void => {
+    stopping = true;
+    for (const member of running) member.stop();
+  };
+  const watch = setInterval(() => {
+    if (stopSignal?.requested && !stopping) stopAll();
+  }, 100);
+  const lane = async (): Promise<void> => {
+    while (queue.length > 0 && !stopping) {
+      const i = queue.shift()!;
+      const member = start(i);
+      running.add(member);
+      try {
+        const result = await member.result;
+        results.set(i, result);
+        if (!result.test) stopAll();
+      } catch (error) {
+        failure ??= error;
+        stopAll();
+      } finally {
+        running.delete(member);
+      }
+    }
+  };
+  try {
+    await Promise.all(Array.from({ length: jobs }, lane));
+  } finally {
+    clearInterval(watch);
+  }
+  if (failure !== undefined) throw failure;
+  return results;
+}
+
+/**
  * Trains (or resumes) the ensemble of `o.ensemble` taggers: member k exactly as `trainNer` would with seed
  * `o.seed + k - 1` in `<o.outputDir>/member-<k>` (resumable, with its own best checkpoint, dev F1 log, test report
- * and exported model; `maxMinutes` applies to each), skipping members that are finished; then tests the ensemble of
+ * and exported model; `maxMinutes` applies to each), skipping members that are finished, `o.jobs` at a time (with
+ * more than one, each in a worker thread running `hooks.memberWorker`, see `trainMemberInWorker`); then tests the ensemble of
  * the members' best checkpoints, writes `test_report.txt` / `test_report.json` and exports it to
  * `<o.outputDir>/model`. A member directory made by a plain run with the same settings and the member's seed is
  * used as it is. Stops (test undefined) when a member is interrupted.
@@ -73,22 +123,48 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   const members = Array.from({ length: n }, (_, i) => memberOptions(o, i + 1));
   await writeEnsembleRun(outputDir, { members: members.map((_, i) => memberDirName(i + 1)), seeds: members.map((m) => m.seed) });
 
-  const results: NerMemberResult[] = [];
+  const results: NerMemberResult[] = new Array(n);
+  const toTrain: number[] = [];
   for (const [i, member] of members.entries()) {
     const k = i + 1;
     const finished = await finishedMember(member);
     if (finished) {
       log(`Ensemble member ${k} of ${n} (seed ${member.seed}, ${member.outputDir}): finished, skipped (test entity F1 ${finished.score.overall.f1.toFixed(4)})`);
-      results.push({ dir: member.outputDir, seed: member.seed, bestStep: finished.step, bestDevF1: finished.devF1, testF1: finished.score.overall.f1, skipped: true });
-      continue;
+      results[i] = { dir: member.outputDir, seed: member.seed, bestStep: finished.step, bestDevF1: finished.devF1, testF1: finished.score.overall.f1, skipped: true };
+    } else {
+      toTrain.push(i);
     }
-    log(`Ensemble member ${k} of ${n}: training with seed ${member.seed} in ${member.outputDir} [${elapsed()}]`);
-    const result = await trainNer(member, hooks);
-    if (!result.test) {
-      log(`Stopped in ensemble member ${k} of ${n}; run the same command again to resume.`);
-      return { test: undefined, steps: result.steps, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000, members: results };
+  }
+  const memberResult = (i: number, result: NerTrainResult): NerMemberResult => ({
+    dir: members[i]!.outputDir,
+    seed: members[i]!.seed,
+    bestStep: result.bestStep,
+    bestDevF1: result.bestDevF1,
+    testF1: result.test?.overall.f1,
+    skipped: false,
+  });
+  const interrupted = (steps: number): NerTrainResult => {
+    log(`Stopped before the ensemble's members finished; run the same command again to resume.`);
+    return { test: undefined, steps, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000, members: results.filter(Boolean) };
+  };
+  const jobs = Math.min(o.jobs, toTrain.length);
+  if (jobs > 1) {
+    if (!hooks.memberWorker) throw new Error(`jobs ${o.jobs}: training members in parallel needs the recipe's entry point as the worker module (hooks.memberWorker; the CLI passes recipes/ner.ts)`);
+    log(`Training ${toTrain.length} members, ${jobs} at a time (a worker thread each) [${elapsed()}]`);
+    const trained = await trainInWorkers(toTrain, jobs, (i) => {
+      log(`Ensemble member ${i + 1} of ${n}: training with seed ${members[i]!.seed} in ${members[i]!.outputDir} (worker thread) [${elapsed()}]`);
+      return trainMemberInWorker(hooks.memberWorker!, members[i]!, (line) => log(`[member ${i + 1}] ${line}`));
+    }, hooks.stopSignal);
+    for (const [i, result] of trained) results[i] = memberResult(i, result);
+    if ([...trained.values()].some((r) => !r.test) || trained.size < toTrain.length) return interrupted(0);
+  } else {
+    for (const i of toTrain) {
+      const member = members[i]!;
+      log(`Ensemble member ${i + 1} of ${n}: training with seed ${member.seed} in ${member.outputDir} [${elapsed()}]`);
+      const result = await trainNer(member, hooks);
+      if (!result.test) return interrupted(result.steps);
+      results[i] = memberResult(i, result);
     }
-    results.push({ dir: member.outputDir, seed: member.seed, bestStep: result.bestStep, bestDevF1: result.bestDevF1, testF1: result.test.overall.f1, skipped: false });
   }
 
   await useBackend(o.backend);

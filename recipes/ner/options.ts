@@ -37,6 +37,11 @@ export interface NerRecipeOptions {
    * tested and exported to `<outputDir>/model`.
    */
   ensemble: number;
+  /**
+   * Ensemble members trained at the same time, each in its own worker thread with its own one-threaded backend (1:
+   * one after another). Up to one per core; the results do not depend on it.
+   */
+  jobs: number;
   /** Steps between evaluations (dev entity F1, best checkpoint) and rolling checkpoints. */
   evalEvery: number;
   /** Dev sentences scored during training (0: all); the final model choice and the test use all. */
@@ -73,6 +78,7 @@ export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
   clipGradNorm: 1,
   seed: 1,
   ensemble: 1,
+  jobs: 1,
   evalEvery: 400,
   devSentences: 2000,
   limit: 0,

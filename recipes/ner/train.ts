@@ -68,7 +68,12 @@ export interface TrainNerHooks {
   /** Show the live progress line when stdout is a terminal (default true). */
   progress?: boolean;
   /** Resolves when the run should stop after the current step (Ctrl-C). */
-  stopSignal?: { requested: boolean; onRequest?: () => void };
+  stopSignal?: { readonly requested: boolean };
+  /**
+   * The module ensemble members run in when they are trained in parallel (`jobs` > 1): one that calls
+   * `serveMemberWorker()` when `isMemberWorker()` (the recipe's entry point, `recipes/ner.ts`, does).
+   */
+  memberWorker?: URL;
 }
 
 /** Trains (or resumes) a tagger, tests the best dev checkpoint, writes the reports and exports the model. */

@@ -2,8 +2,9 @@
  * The recipe's ensembles on a small slice of the shipped corpus with a tiny CRF model: `train --ensemble 2` trains
  * two ordinary member runs with consecutive seeds (a finished plain run is taken as member 1), tests and exports
  * their ensemble, skips finished members and resumes unfinished ones; eval, predict and export take ensemble run
- * and model directories.
+ * and model directories; `--jobs 2` trains members in worker threads, to the same weights, and stops on Ctrl-C.
  */
+import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
@@ -124,5 +125,71 @@ describe('train --ensemble 2', () => {
     expect(text).toMatch(/holds an ensemble of 2 members \(ensemble\.json\); train it with --ensemble 2, or use another --output directory/);
     expect(text).toMatch(/member-1 holds a single run \(recipe\.json\); an ensemble's members go in member-1, member-2, \.\.\. there/);
     expect(text).toMatch(/--ensemble <n>.*expected an integer >= 1, got '0'/);
+  });
+});
+
+describe('train --ensemble n --jobs 2 (members in worker threads, as a process)', () => {
+  /** The CLI as a process (the worker threads run its bundle); `interruptAfter`: send SIGINT at the first member step line. */
+  const trainProcess = (output: string, extra: string[], interruptAfter?: RegExp): Promise<{ code: number | null; out: string }> =>
+    new Promise((resolve, reject) => {
+      const args = ['scripts/run.mjs', 'recipes/ner.ts', 'train', '--output', output, '--config', config, '--limit', '400', '--eval-every', '3', '--dev-sentences', '40',
+        '--batch-tokens', '256', '--warmup-steps', '2', '--seed', '7', '--backend', 'wasm', '--no-progress', ...extra];
+      const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      let interrupted = false;
+      const take = (chunk: Buffer): void => {
+        out += chunk.toString('utf8');
+        if (interruptAfter && !interrupted && interruptAfter.test(out)) {
+          interrupted = true;
+          child.kill('SIGINT');
+        }
+      };
+      child.stdout.on('data', take);
+      child.stderr.on('data', take);
+      child.on('error', reject);
+      child.on('close', (code) => resolve({ code, out }));
+    });
+  const weights = (d: string, member: string): Buffer => readFileSync(path.join(d, member, 'model', 'weights.bin'));
+
+  test('trains the members at the same time to the same weights as one after another, and resumes after Ctrl-C', async () => {
+    const parallel = tempDir();
+    const result = await trainProcess(parallel, ['--steps', '6', '--ensemble', '3', '--jobs', '2']);
+    expect(result.code).toBe(0);
+    expect(result.out).toMatch(/^Training 3 members, 2 at a time \(a worker thread each\)/m);
+    for (const k of [1, 2, 3]) {
+      expect(result.out).toMatch(new RegExp(`^Ensemble member ${k} of 3: training with seed ${6 + k} in .*member-${k} \\(worker thread\\)`, 'm'));
+      expect(result.out).toMatch(new RegExp(`^\\[member ${k}\\] Trained 6 steps`, 'm'));
+    }
+    expect(result.out).toMatch(/^Exported the ensemble to /m);
+    const sequential = tempDir();
+    expect((await train(sequential, '--ensemble', '3')).code).toBe(0);
+    for (const member of ['member-1', 'member-2', 'member-3']) expect(weights(parallel, member).equals(weights(sequential, member))).toBe(true);
+    expect(report(parallel).score).toEqual(report(sequential).score);
+
+    // Ctrl-C stops the running members after their step, leaving runs that resume to the same weights.
+    const stopped = tempDir();
+    const first = await trainProcess(stopped, ['--steps', '60', '--ensemble', '2', '--jobs', '2'], /\[member \d\] Step +\d+: dev entity F1/);
+    expect(first.code).toBe(130);
+    expect(first.out).toMatch(/^\[member \d\] Stopped at step \d+; checkpoint written/m);
+    expect(first.out).toMatch(/^Stopped before the ensemble's members finished; run the same command again to resume\./m);
+    expect(existsSync(path.join(stopped, 'model'))).toBe(false);
+    const resumed = await trainProcess(stopped, ['--steps', '60', '--ensemble', '2', '--jobs', '2']);
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toMatch(/^\[member \d\] Resumed at step \d+ of 60/m);
+    const straight = tempDir();
+    expect((await train(straight, '--steps', '60', '--ensemble', '2')).code).toBe(0);
+    for (const member of ['member-1', 'member-2']) expect(weights(stopped, member).equals(weights(straight, member))).toBe(true);
+  }, 300_000);
+
+  test('in-process, without the recipe entry point as worker module, --jobs 2 is refused with the reason', async () => {
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+    try {
+      expect((await train(tempDir(), '--ensemble', '2', '--jobs', '2')).code).toBe(1);
+    } finally {
+      process.stderr.write = write;
+    }
+    expect(errors.join('')).toMatch(/jobs 2: training members in parallel needs the recipe's entry point as the worker module/);
   });
 });

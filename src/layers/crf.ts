@@ -144,9 +144,7 @@ function transitionAt(p: CrfParameters, nTags: number): (i: number, j: number) =
 export function viterbiDecode(emissions: ArrayLike<number>[], params: CrfParameters): { tags: number[]; confidence: number[] } {
   if (emissions.length === 0) return { tags: [], confidence: [] };
   const nTags = params.start.length;
-  const trans = transitionAt(params, nTags);
-  const flat = Float64Array.from({ length: nTags * nTags }, (_, k) => trans(Math.floor(k / nTags), k % nTags));
-  const tags = viterbiPath(emissions, flat, params.start, params.end);
+  const tags = viterbiPath(emissions, flatTransitions(params, nTags), params.start, params.end);
   const marginals = crfMarginals(emissions, params);
   return { tags, confidence: tags.map((tag, t) => marginals[t]![tag]!) };
 }
@@ -191,30 +189,64 @@ export function viterbiPath(scores: ArrayLike<number>[], transitions: ArrayLike<
   return tags;
 }
 
-function logSumExp(values: number[]): number {
-  const max = Math.max(...values);
-  if (max === -Infinity) return -Infinity;
-  return max + Math.log(values.reduce((s, v) => s + Math.exp(v - max), 0));
+/** The transition scores as one flat row-major `[from, to]` array. */
+function flatTransitions(p: CrfParameters, nTags: number): Float64Array {
+  const trans = transitionAt(p, nTags);
+  return Float64Array.from({ length: nTags * nTags }, (_, k) => trans(Math.floor(k / nTags), k % nTags));
 }
 
 /**
- * Per-token tag marginals `p(tag_t = j | sentence)` of a CRF by the forward-backward algorithm.
+ * Per-token tag marginals `p(tag_t = j | sentence)` of a CRF by the forward-backward algorithm, in probability
+ * space with every position's vector normalised (exact up to rounding, and several times faster than log space:
+ * one `exp` per score instead of one per pair of tags).
  * @public
  */
 export function crfMarginals(emissions: ArrayLike<number>[], params: CrfParameters): number[][] {
   const length = emissions.length;
-  const nTags = params.start.length;
-  const trans = transitionAt(params, nTags);
-  const tagIds = Array.from({ length: nTags }, (_, j) => j);
-  const alpha: number[][] = [tagIds.map((j) => params.start[j]! + emissions[0]![j]!)];
+  if (length === 0) return [];
+  const n = params.start.length;
+  const a = flatTransitions(params, n);
+  let aMax = -Infinity;
+  for (const v of a) aMax = Math.max(aMax, v);
+  const eA = a.map((v) => Math.exp(v - aMax));
+  // exp(row + extra), scaled by its largest entry (scales cancel in the normalisations).
+  const factor = (row: ArrayLike<number>, extra?: ArrayLike<number>): Float64Array => {
+    let c = -Infinity;
+    for (let j = 0; j < n; j++) c = Math.max(c, row[j]! + (extra ? extra[j]! : 0));
+    return Float64Array.from({ length: n }, (_, j) => Math.exp(row[j]! + (extra ? extra[j]! : 0) - c));
+  };
+  const normalise = (x: Float64Array): Float64Array => {
+    let s = 0;
+    for (const v of x) s += v;
+    return x.map((v) => v / s);
+  };
+  const alpha: Float64Array[] = [normalise(factor(emissions[0]!, params.start))];
   for (let t = 1; t < length; t++) {
-    alpha.push(tagIds.map((j) => logSumExp(tagIds.map((i) => alpha[t - 1]![i]! + trans(i, j))) + emissions[t]![j]!));
+    const e = factor(emissions[t]!);
+    const prev = alpha[t - 1]!;
+    const cur = new Float64Array(n);
+    for (let j = 0; j < n; j++) {
+      let sum = 0;
+      for (let i = 0; i < n; i++) sum += prev[i]! * eA[i * n + j]!;
+      cur[j] = sum * e[j]!;
+    }
+    alpha.push(normalise(cur));
   }
-  const beta: number[][] = Array.from({ length }, () => []);
-  beta[length - 1] = tagIds.map((j) => params.end[j]!);
+  const beta: Float64Array[] = new Array(length);
+  beta[length - 1] = factor(params.end);
   for (let t = length - 2; t >= 0; t--) {
-    beta[t] = tagIds.map((i) => logSumExp(tagIds.map((j) => trans(i, j) + emissions[t + 1]![j]! + beta[t + 1]![j]!)));
+    const e = factor(emissions[t + 1]!);
+    const next = beta[t + 1]!;
+    const cur = new Float64Array(n);
+    for (let i = 0; i < n; i++) {
+      let sum = 0;
+      for (let j = 0; j < n; j++) sum += eA[i * n + j]! * e[j]! * next[j]!;
+      cur[i] = sum;
+    }
+    beta[t] = normalise(cur);
   }
-  const logZ = logSumExp(tagIds.map((j) => alpha[length - 1]![j]! + params.end[j]!));
-  return alpha.map((a, t) => a.map((v, j) => Math.exp(v + beta[t]![j]! - logZ)));
+  return alpha.map((at, t) => {
+    const p = at.map((v, j) => v * beta[t]![j]!);
+    return Array.from(normalise(p));
+  });
 }

@@ -2,7 +2,7 @@
  * From the model's per-token scores to tags: argmax, IOB2-constrained Viterbi over log-probabilities, or a CRF's
  * Viterbi.
  */
-import { type CrfParameters, viterbiPath } from '../../layers/crf.js';
+import { type CrfParameters, viterbiDecode, viterbiPath } from '../../layers/crf.js';
 import { tryParseTag } from '../tags/parse_tag.js';
 
 /** Tags (ids) and each token's confidence in its tag, for one sentence. @public */
@@ -59,60 +59,11 @@ export function argmaxDecode(logProbs: ArrayLike<number>[]): DecodedTags {
 }
 
 /**
- * A CRF's best sequence (Viterbi) and each chosen tag's marginal probability (forward-backward). The same result
- * as `viterbiDecode` of `layers/crf.ts`, computed with typed arrays and a scaled (probability-space) forward-backward
- * pass, which is several times faster for tagging-sized inputs.
+ * A CRF's best sequence (Viterbi) and each chosen tag's marginal probability (forward-backward): `viterbiDecode`
+ * of `layers/crf.ts` under this module's result type.
  * @public
  */
 export function crfDecode(emissions: ArrayLike<number>[], params: CrfParameters): DecodedTags {
-  const length = emissions.length;
-  if (length === 0) return { tagIds: [], confidence: [] };
-  const n = params.start.length;
-  const a = Array.isArray(params.transitions) ? Float64Array.from(params.transitions.flat()) : Float64Array.from(params.transitions);
-  const tagIds = viterbiPath(emissions, a, params.start, params.end);
-  // Marginals by a forward-backward pass in probability space, normalised at every position.
-  let aMax = -Infinity;
-  for (const v of a) aMax = Math.max(aMax, v);
-  const eA = a.map((v) => Math.exp(v - aMax));
-  const factor = (row: ArrayLike<number>, extra?: ArrayLike<number>): Float64Array => {
-    let c = -Infinity;
-    for (let j = 0; j < n; j++) c = Math.max(c, row[j]! + (extra ? extra[j]! : 0));
-    return Float64Array.from({ length: n }, (_, j) => Math.exp(row[j]! + (extra ? extra[j]! : 0) - c));
-  };
-  const normalise = (x: Float64Array): Float64Array => {
-    let s = 0;
-    for (const v of x) s += v;
-    return x.map((v) => v / s);
-  };
-  const alpha: Float64Array[] = [normalise(factor(emissions[0]!, params.start))];
-  for (let t = 1; t < length; t++) {
-    const e = factor(emissions[t]!);
-    const prev = alpha[t - 1]!;
-    const cur = new Float64Array(n);
-    for (let j = 0; j < n; j++) {
-      let sum = 0;
-      for (let i = 0; i < n; i++) sum += prev[i]! * eA[i * n + j]!;
-      cur[j] = sum * e[j]!;
-    }
-    alpha.push(normalise(cur));
-  }
-  const beta: Float64Array[] = new Array(length);
-  beta[length - 1] = factor(params.end);
-  for (let t = length - 2; t >= 0; t--) {
-    const e = factor(emissions[t + 1]!);
-    const next = beta[t + 1]!;
-    const cur = new Float64Array(n);
-    for (let i = 0; i < n; i++) {
-      let sum = 0;
-      for (let j = 0; j < n; j++) sum += eA[i * n + j]! * e[j]! * next[j]!;
-      cur[i] = sum;
-    }
-    beta[t] = normalise(cur);
-  }
-  const confidence = tagIds.map((tag, t) => {
-    let z = 0;
-    for (let j = 0; j < n; j++) z += alpha[t]![j]! * beta[t]![j]!;
-    return (alpha[t]![tag]! * beta[t]![tag]!) / z;
-  });
-  return { tagIds, confidence };
+  const { tags, confidence } = viterbiDecode(emissions, params);
+  return { tagIds: tags, confidence };
 }

@@ -17,6 +17,7 @@ import type { NerRecipeOptions } from './options.js';
 import { fixedSettings, readRunState, refuseOtherSettings, RUN_FILE, writeEnsembleRun } from './run_state.js';
 import { taggerFromRun } from './run_tagger.js';
 import { type MemberInWorker, trainMemberInWorker } from './member_worker.js';
+import { MembersProgress } from './members_progress.js';
 import { type NerMemberResult, type NerTrainResult, trainNer, type TrainNerHooks } from './train.js';
 
 /** The run directory name of member `k` (from 1). */
@@ -151,10 +152,19 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   if (jobs > 1) {
     if (!hooks.memberWorker) throw new Error(`jobs ${o.jobs}: training members in parallel needs the recipe's entry point as the worker module (hooks.memberWorker; the CLI passes recipes/ner.ts)`);
     log(`Training ${toTrain.length} members, ${jobs} at a time (a worker thread each) [${elapsed()}]`);
-    const trained = await trainInWorkers(toTrain, jobs, (i) => {
-      log(`Ensemble member ${i + 1} of ${n}: training with seed ${members[i]!.seed} in ${members[i]!.outputDir} (worker thread) [${elapsed()}]`);
-      return trainMemberInWorker(hooks.memberWorker!, members[i]!, (line) => log(`[member ${i + 1}] ${line}`));
-    }, hooks.stopSignal);
+    const progress = MembersProgress.create(hooks.progress ?? true);
+    const say = (line: string): void => progress.log(line, log);
+    let trained: Map<number, NerTrainResult>;
+    try {
+      trained = await trainInWorkers(toTrain, jobs, (i) => {
+        say(`Ensemble member ${i + 1} of ${n}: training with seed ${members[i]!.seed} in ${members[i]!.outputDir} (worker thread) [${elapsed()}]`);
+        const member = trainMemberInWorker(hooks.memberWorker!, members[i]!, (line) => say(`[member ${i + 1}] ${line}`), (step, loss) => progress.update(i + 1, step, o.steps, loss));
+        void member.result.finally(() => progress.done(i + 1)).catch(() => undefined);
+        return member;
+      }, hooks.stopSignal);
+    } finally {
+      progress.stop();
+    }
     for (const [i, result] of trained) results[i] = memberResult(i, result);
     if ([...trained.values()].some((r) => !r.test) || trained.size < toTrain.length) return interrupted(0);
   } else {

@@ -21,7 +21,10 @@ interface MemberWorkerData {
   stopFlag: SharedArrayBuffer;
 }
 
-type FromWorker = { kind: 'log'; line: string } | { kind: 'done'; result: NerTrainResult };
+type FromWorker = { kind: 'log'; line: string } | { kind: 'step'; step: number; loss: number } | { kind: 'done'; result: NerTrainResult };
+
+/** Steps are reported to the main thread at most this often (milliseconds). */
+const STEP_REPORT_MS = 500;
 
 /** Whether this thread was started by `trainMemberInWorker`. */
 export function isMemberWorker(): boolean {
@@ -39,7 +42,14 @@ export async function serveMemberWorker(): Promise<void> {
       return Atomics.load(flag, 0) === 1;
     },
   };
-  const result = await trainNer(data.options, { log: (line) => port.postMessage({ kind: 'log', line } satisfies FromWorker), progress: false, stopSignal });
+  let reported = -Infinity;
+  const onStep = (step: number, loss: number): void => {
+    const now = performance.now();
+    if (now - reported < STEP_REPORT_MS && step < data.options.steps) return;
+    reported = now;
+    port.postMessage({ kind: 'step', step, loss } satisfies FromWorker);
+  };
+  const result = await trainNer(data.options, { log: (line) => port.postMessage({ kind: 'log', line } satisfies FromWorker), progress: false, stopSignal, onStep });
   port.postMessage({ kind: 'done', result } satisfies FromWorker);
 }
 
@@ -53,15 +63,17 @@ export interface MemberInWorker {
 
 /**
  * Starts training `options` (a single run) in a worker thread running the module `entry` (one that calls
- * `serveMemberWorker` in member workers); `log` receives its lines.
+ * `serveMemberWorker` in member workers); `log` receives its lines, `onStep` its step and loss (at most twice a
+ * second, and the last step).
  */
-export function trainMemberInWorker(entry: URL, options: NerRecipeOptions, log: (line: string) => void): MemberInWorker {
+export function trainMemberInWorker(entry: URL, options: NerRecipeOptions, log: (line: string) => void, onStep?: (step: number, loss: number) => void): MemberInWorker {
   const stopFlag = new SharedArrayBuffer(4);
   const worker = new Worker(entry, { workerData: { kind: WORKER_KIND, options, stopFlag } satisfies MemberWorkerData });
   const result = new Promise<NerTrainResult>((resolve, reject) => {
     let done: NerTrainResult | undefined;
     worker.on('message', (message: FromWorker) => {
       if (message.kind === 'log') log(message.line);
+      else if (message.kind === 'step') onStep?.(message.step, message.loss);
       else {
         done = message.result;
         void worker.terminate();

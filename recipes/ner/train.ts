@@ -74,6 +74,8 @@ export interface TrainNerHooks {
    * `serveMemberWorker()` when `isMemberWorker()` (the recipe's entry point, `recipes/ner.ts`, does).
    */
   memberWorker?: URL;
+  /** Called after every training step with the step (from 1) and its loss. */
+  onStep?: (step: number, loss: number) => void;
 }
 
 /** Trains (or resumes) a tagger, tests the best dev checkpoint, writes the reports and exports the model. */
@@ -126,7 +128,8 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const deadline = o.maxMinutes > 0 ? performance.now() + o.maxMinutes * 60_000 : Infinity;
   let timedOut = false;
   const limits: TrainingCallback = {
-    onStepEnd: () => {
+    onStepEnd: ({ step, loss }) => {
+      hooks.onStep?.(step, loss);
       if (hooks.stopSignal?.requested) return 'stop';
       if (performance.now() > deadline) {
         timedOut = true;

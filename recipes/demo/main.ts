@@ -1,7 +1,8 @@
 /**
  * The demo page (recipes/demo/index.html): loads an exported NER tagger, tags the text as it is typed and
  * highlights the entities, switches the tfjs backend at run time (webgl, wasm, cpu) without reloading the page or
- * the model, and fine-tunes the loaded model on a bundled GMB sample while plotting the loss.
+ * the model, and fine-tunes the loaded model (every member of an ensemble) on a bundled GMB sample while plotting
+ * the loss.
  *
  * The model directory is `?model=URL` (relative to the page), by default `../model/`, where `npm run demo`
  * serves the directory given with `--model`. `?backend=webgl|wasm|cpu` picks the first backend; by default
@@ -139,9 +140,9 @@ async function showBackend(): Promise<void> {
 }
 
 function describeModel(m: DemoModel): string {
-  const { config, words, tags, entityTypes, weights, decoding, metadata, url } = m.info;
+  const { members, config, words, tags, entityTypes, weights, decoding, metadata, url } = m.info;
   const parts = [
-    `${config.nLayers} block${config.nLayers === 1 ? '' : 's'}, width ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}`,
+    `${members > 1 ? `ensemble of ${members} taggers (the first: ` : ''}${config.nLayers} block${config.nLayers === 1 ? '' : 's'}, width ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.bilstm ? ', BiLSTM' : ''}${members > 1 ? ')' : ''}`,
     [config.charFeatures ? 'character CNN' : '', config.wordShapes ? 'word shapes' : ''].filter(Boolean).join(' + ') || 'words only',
     `${decoding} decoding`,
     `${words.toLocaleString('en')} words, ${tags.length} tags (${entityTypes.join(', ')})`,

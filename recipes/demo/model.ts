@@ -1,6 +1,6 @@
 /**
- * The demo's model side, without the DOM: load an exported tagger over HTTP, tag text (timed), read the model's
- * per-token log-probabilities, switch backends, and fine-tune the loaded model on a sample in the page.
+ * The demo's model side, without the DOM: load an exported tagger or ensemble over HTTP, tag text (timed), read
+ * the model's per-token log-probabilities, switch backends, and fine-tune the loaded model on a sample in the page.
  *
  * Everything comes from the library bundle (`trax.js`): the build maps the import of `browser/entry.js` to
  * `../trax.js`, so the page runs one copy of trax-ts and tfjs, the one a user of the browser build gets.
@@ -39,12 +39,16 @@ export interface Prediction {
 /** Facts about the loaded model, for the page's header. */
 export interface ModelInfo {
   readonly url: string;
+  /** 1 for a single tagger; an ensemble's member count. */
+  readonly members: number;
+  /** The configuration and vocabulary sizes of the (first) member. */
   readonly config: trax.NerModelConfig;
   readonly words: number;
   readonly chars: number;
   readonly tags: readonly string[];
   /** Entity types the model knows (`per`, `geo`, ...), in the order of the tag vocabulary. */
   readonly entityTypes: readonly string[];
+  /** Weights of all members. */
   readonly weights: number;
   readonly decoding: string;
   readonly metadata: Record<string, unknown>;
@@ -104,67 +108,28 @@ function cloneTree(tree: Weights): Weights {
   return trax.mapTree(tree, (t) => tf.clone(t)) as Weights;
 }
 
-/** A loaded tagger and what the page does with it. */
-export class DemoModel {
-  private constructor(
-    private tagger: NerTagger,
-    readonly info: ModelInfo,
-    private readonly original: { weights: Weights; crf: trax.NerTagger['crf'] },
-  ) {}
+type TaggerParts = NerTagger['members'][number];
 
-  /**
-   * Loads the tagger exported at `url` (a directory URL: `tagger.json`, `vocabs.json`, `weights.bin` beside each
-   * other). Rejects with the library's `TaggerLoadError` (its message names the file and the problem).
-   */
-  static async load(url: string): Promise<DemoModel> {
-    const base = url.endsWith('/') ? url : `${url}/`;
-    const reader = trax.fetchTaggerFiles(base);
-    let manifest: Record<string, unknown> = {};
-    // Keep the manifest's metadata for the header: read it once, hand the same bytes to the loader.
-    const cached = new Map<string, Uint8Array | ArrayBuffer | string>();
-    const source: trax.TaggerFileReader = async (name) => {
-      const data = cached.get(name) ?? (await reader(name));
-      if (name === trax.TAGGER_FILES.manifest) {
-        cached.set(name, data);
-        try {
-          manifest = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)) as Record<string, unknown>;
-        } catch {
-          // the loader reports malformed JSON
-        }
-      }
-      return data;
-    };
-    const tagger = await trax.loadTagger(source, base);
-    const tags = tagger.vocabs.tags.knownTags;
-    const info: ModelInfo = {
-      url: base,
-      config: tagger.config,
-      words: tagger.vocabs.words.size,
-      chars: tagger.vocabs.chars.size,
-      tags,
-      entityTypes: entityTypesOf(tags),
-      weights: trax.treeLeaves(tagger.model.weights).reduce((n, t) => n + t.size, 0),
-      decoding: tagger.crf ? 'crf' : tagger.decoding,
-      metadata: (manifest['metadata'] as Record<string, unknown> | undefined) ?? {},
-    };
-    return new DemoModel(tagger, info, { weights: cloneTree(tagger.model.weights), crf: tagger.crf });
+/**
+ * One tagger of the loaded model (the model itself, or a member of an ensemble): its weights as loaded, its output
+ * scores, and its fine-tuning state (optimizer moments, the CRF loss layer holding its transition scores).
+ */
+class MemberTuner {
+  private optimizer: trax.Adam | undefined;
+  private slots: trax.SlotTree | undefined;
+  private lossSlots: trax.SlotTree | undefined;
+  private lossLayer: trax.Layer | undefined;
+  private optimizerSteps = 0;
+  private learningRate = 0;
+  private readonly original: { weights: Weights; crf: TaggerParts['crf'] };
+
+  constructor(public parts: TaggerParts) {
+    this.original = { weights: cloneTree(parts.model.weights), crf: parts.crf };
   }
 
-  /** Tags `text` with the current weights on the current backend. */
-  predict(text: string): Prediction {
-    const started = performance.now();
-    const sentences = this.tagger.tag(text);
-    const ms = performance.now() - started;
-    return { text, backend: trax.currentBackend(), ms, sentences: sentences.map(copySentence) };
-  }
-
-  /**
-   * The model's output for each sentence of `text` (tokenized as {@link predict} does): per token, the
-   * log-probability of every tag (a CRF model: its emission scores), in the order of `info.tags`. One sentence
-   * at a time, in pieces of `maxLen` tokens as the tagger does.
-   */
+  /** Per token of each sentence of `text`: the model's output row (log-probabilities, or a CRF's emission scores). */
   scores(text: string): number[][][] {
-    const { config, vocabs, model } = this.tagger;
+    const { config, vocabs, model } = this.parts;
     const width = trax.featureLayout(config).width;
     const previousMode = model.mode;
     model.mode = 'eval';
@@ -192,24 +157,9 @@ export class DemoModel {
     }
   }
 
-  // ---- fine-tuning ----
-
-  private optimizer: trax.Adam | undefined;
-  private slots: trax.SlotTree | undefined;
-  private lossSlots: trax.SlotTree | undefined;
-  private lossLayer: trax.Layer | undefined;
-  private optimizerSteps = 0;
-  private totalSteps = 0;
-  private learningRate = 0;
-
-  /** Steps fine-tuned since the model was loaded or reset. */
-  get fineTunedSteps(): number {
-    return this.totalSteps;
-  }
-
   /** One padded batch: features `[B, L, F]`, tag ids `[B, L]`, weights `[B, L]` (0 at padding). */
   private batchOf(sentences: readonly SampleSentence[]): Tensor[] {
-    const { config, vocabs } = this.tagger;
+    const { config, vocabs } = this.parts;
     const width = trax.featureLayout(config).width;
     const length = Math.max(1, ...sentences.map((s) => Math.min(s.words.length, config.maxLen)));
     const features = new Int32Array(sentences.length * length * width);
@@ -231,7 +181,7 @@ export class DemoModel {
   /** The loss layer (CrossEntropyLoss, or the CRF loss holding the tagger's transition scores). */
   private ensureLossLayer(batch: readonly Tensor[]): trax.Layer {
     if (this.lossLayer) return this.lossLayer;
-    const { config, vocabs, crf } = this.tagger;
+    const { config, vocabs, crf } = this.parts;
     const nTags = vocabs.tags.size;
     const layer = trax.NerLoss(config, nTags);
     const [features, tags, weights] = batch as [Tensor, Tensor, Tensor];
@@ -253,7 +203,7 @@ export class DemoModel {
   sampleLoss(sample: readonly SampleSentence[]): number {
     const batch = this.batchOf(sample);
     const lossLayer = this.ensureLossLayer(batch);
-    const model = this.tagger.model;
+    const model = this.parts.model;
     const previousMode = model.mode;
     model.mode = 'eval';
     try {
@@ -272,6 +222,177 @@ export class DemoModel {
   }
 
   /**
+   * One Adam step (dropout on) on `sentences`, step number `step` (from 1) with `rng`; returns its loss. The
+   * optimizer's moments carry over from step to step; a new learning rate starts them afresh.
+   */
+  step(sentences: readonly SampleSentence[], step: number, rng: trax.Key, learningRate: number): number {
+    if (!this.optimizer || this.learningRate !== learningRate) this.resetOptimizer(learningRate);
+    const model = this.parts.model;
+    const lossLayer = this.lossLayer!;
+    const batch = this.batchOf(sentences);
+    const weights = model.weights;
+    const crfWeights = lossLayer.weights;
+    const previousMode = model.mode;
+    model.mode = 'train';
+    try {
+      const r = trax.trainStep({ model, lossLayer, optimizer: this.optimizer! }, batch, weights, model.state, this.slots!, rng, step, this.optimizerSteps, learningRate, this.lossSlots);
+      model.weights = r.weights;
+      trax.disposeReplaced(weights, r.weights);
+      trax.disposeReplaced(this.slots!, r.slots);
+      this.slots = r.slots;
+      if (this.lossSlots !== undefined && r.lossSlots !== undefined) {
+        lossLayer.weights = r.lossWeights;
+        trax.disposeReplaced(crfWeights, r.lossWeights);
+        trax.disposeReplaced(this.lossSlots, r.lossSlots);
+        this.lossSlots = r.lossSlots;
+      }
+      this.optimizerSteps++;
+      return r.loss;
+    } finally {
+      model.mode = previousMode;
+      tf.dispose(batch);
+    }
+  }
+
+  /** After steps: the tagger's CRF parameters become the trained transition scores. */
+  takeTrainedCrf(): void {
+    if (this.parts.crf && this.lossLayer) this.parts = { ...this.parts, crf: this.crfFromLossLayer() };
+  }
+
+  private resetOptimizer(learningRate: number): void {
+    if (this.slots) trax.disposeTree(this.slots);
+    if (this.lossSlots) trax.disposeTree(this.lossSlots);
+    this.optimizer = new trax.Adam({ learningRate, clipGradNorm: 1 });
+    this.learningRate = learningRate;
+    this.slots = this.optimizer.treeInit(this.parts.model.weights);
+    const lossWeights = this.lossLayer?.weights ?? {};
+    this.lossSlots = trax.treeLeaves(lossWeights).length > 0 ? this.optimizer.treeInit(lossWeights) : undefined;
+    this.optimizerSteps = 0;
+  }
+
+  private crfFromLossLayer(): NonNullable<TaggerParts['crf']> {
+    const w = this.lossLayer!.weights as Record<string, Tensor>;
+    const read = (name: string): Float32Array => Float32Array.from(w[name]!.dataSync() as Float32Array);
+    return { transitions: read('transitions'), start: read('start'), end: read('end') };
+  }
+
+  /** Back to the weights as loaded (and a fresh optimizer). */
+  reset(): void {
+    const model = this.parts.model;
+    const current = model.weights;
+    model.weights = cloneTree(this.original.weights);
+    trax.disposeTree(current);
+    if (this.slots) trax.disposeTree(this.slots);
+    if (this.lossSlots) trax.disposeTree(this.lossSlots);
+    if (this.lossLayer) trax.disposeTree(this.lossLayer.weights);
+    this.slots = this.lossSlots = this.lossLayer = this.optimizer = undefined;
+    this.optimizerSteps = 0;
+    const { crf: _crf, ...rest } = this.parts;
+    this.parts = { ...rest, ...(this.original.crf ? { crf: this.original.crf } : {}) };
+  }
+}
+
+/** The element-wise mean of the members' score arrays (same tokens, same tags). */
+function meanScores(all: readonly number[][][][]): number[][][] {
+  return all[0]!.map((sentence, s) => sentence.map((row, t) => row.map((_, j) => all.reduce((sum, m) => sum + m[s]![t]![j]!, 0) / all.length)));
+}
+
+/**
+ * A loaded tagger, a single model or an ensemble, and what the page does with it. Fine-tuning an ensemble trains
+ * every member on the same batches (each with its own optimizer) and reports their mean loss.
+ */
+export class DemoModel {
+  private tagger: NerTagger;
+  private totalSteps = 0;
+
+  private constructor(
+    private readonly members: readonly MemberTuner[],
+    private readonly ensemble: boolean,
+    readonly info: ModelInfo,
+  ) {
+    this.tagger = this.build();
+  }
+
+  /**
+   * Loads the tagger exported at `url` (a directory URL: `tagger.json`, `vocabs.json`, `weights.bin` beside each
+   * other, or an ensemble's `tagger.json` and member directories). Rejects with the library's `TaggerLoadError`
+   * (its message names the file and the problem).
+   */
+  static async load(url: string): Promise<DemoModel> {
+    const base = url.endsWith('/') ? url : `${url}/`;
+    const reader = trax.fetchTaggerFiles(base);
+    let manifest: Record<string, unknown> = {};
+    // Keep the manifest's metadata for the header: read it once, hand the same bytes to the loader.
+    const cached = new Map<string, Uint8Array | ArrayBuffer | string>();
+    const source: trax.TaggerFileReader = async (name) => {
+      const data = cached.get(name) ?? (await reader(name));
+      if (name === trax.TAGGER_FILES.manifest) {
+        cached.set(name, data);
+        try {
+          manifest = JSON.parse(typeof data === 'string' ? data : new TextDecoder().decode(data)) as Record<string, unknown>;
+        } catch {
+          // the loader reports malformed JSON
+        }
+      }
+      return data;
+    };
+    const tagger = await trax.loadTagger(source, base);
+    const first = tagger.members[0]!;
+    const tags = first.vocabs.tags.knownTags;
+    const info: ModelInfo = {
+      url: base,
+      members: tagger.members.length,
+      config: first.config,
+      words: first.vocabs.words.size,
+      chars: first.vocabs.chars.size,
+      tags,
+      entityTypes: entityTypesOf(tags),
+      weights: tagger.members.reduce((n, m) => n + trax.treeLeaves(m.model.weights).reduce((k, t) => k + t.size, 0), 0),
+      decoding: first.crf ? 'crf' : tagger.decoding,
+      metadata: (manifest['metadata'] as Record<string, unknown> | undefined) ?? {},
+    };
+    return new DemoModel(
+      tagger.members.map((m) => new MemberTuner(m)),
+      tagger.isEnsemble,
+      info,
+    );
+  }
+
+  /** The tagger of the members' current weights and CRF parameters. */
+  private build(): NerTagger {
+    const parts = this.members.map((m) => m.parts);
+    return this.ensemble ? new trax.NerTagger({ members: parts }) : new trax.NerTagger(parts[0]!);
+  }
+
+  /** Tags `text` with the current weights on the current backend. */
+  predict(text: string): Prediction {
+    const started = performance.now();
+    const sentences = this.tagger.tag(text);
+    const ms = performance.now() - started;
+    return { text, backend: trax.currentBackend(), ms, sentences: sentences.map(copySentence) };
+  }
+
+  /**
+   * The model's output for each sentence of `text` (tokenized as {@link predict} does): per token, the
+   * log-probability of every tag (a CRF model: its emission scores), in the order of `info.tags`; for an ensemble,
+   * the members' mean. One sentence at a time, in pieces of `maxLen` tokens as the tagger does.
+   */
+  scores(text: string): number[][][] {
+    const all = this.members.map((m) => m.scores(text));
+    return all.length === 1 ? all[0]! : meanScores(all);
+  }
+
+  /** Steps fine-tuned since the model was loaded or reset. */
+  get fineTunedSteps(): number {
+    return this.totalSteps;
+  }
+
+  /** The loss on `sample` with dropout off (one batch; an ensemble: the members' mean). */
+  sampleLoss(sample: readonly SampleSentence[]): number {
+    return this.members.reduce((sum, m) => sum + m.sampleLoss(sample), 0) / this.members.length;
+  }
+
+  /**
    * Fine-tunes the loaded model on `sample` for `options.steps` Adam steps (dropout on), on the current backend,
    * yielding to the page between steps so that it can draw. The optimizer's moments carry over from one run to
    * the next (until {@link reset}); a new learning rate starts them afresh.
@@ -284,101 +405,41 @@ export class DemoModel {
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`fine-tuning: the batch size must be a positive integer, got ${batchSize}`);
     const usable = sample.filter((s) => s.words.length > 0 && s.words.length === s.tags.length);
     if (usable.length === 0) throw new Error('fine-tuning: the sample has no usable sentences');
-    for (const s of usable) for (const tag of s.tags) this.tagger.vocabs.tags.id(tag); // an unknown tag fails here, naming it
+    const tagVocab = this.members[0]!.parts.vocabs.tags;
+    for (const s of usable) for (const tag of s.tags) tagVocab.id(tag); // an unknown tag fails here, naming it
 
     const sampleLossBefore = this.sampleLoss(usable);
     options.onStart?.(sampleLossBefore);
-    const model = this.tagger.model;
-    const lossLayer = this.lossLayer!;
-    if (!this.optimizer || this.learningRate !== learningRate) this.resetOptimizer(learningRate);
-    const optimizer = this.optimizer!;
     // Similar lengths together (less padding), batches in a fixed order.
     const sorted = [...usable].sort((a, b) => a.words.length - b.words.length);
     const batches: SampleSentence[][] = [];
     for (let i = 0; i < sorted.length; i += batchSize) batches.push(sorted.slice(i, i + batchSize));
     const losses: number[] = [];
     const key = trax.makeKey(1234);
-    model.mode = 'train';
     try {
       for (let i = 0; i < steps && !options.shouldStop?.(); i++) {
-        const batch = this.batchOf(batches[(this.totalSteps + i) % batches.length]!);
-        const weights = model.weights;
-        const crfWeights = lossLayer.weights;
-        try {
-          const r = trax.trainStep(
-            { model, lossLayer, optimizer },
-            batch,
-            weights,
-            model.state,
-            this.slots!,
-            trax.foldIn(key, this.totalSteps + i),
-            this.totalSteps + i + 1,
-            this.optimizerSteps,
-            learningRate,
-            this.lossSlots,
-          );
-          model.weights = r.weights;
-          trax.disposeReplaced(weights, r.weights);
-          trax.disposeReplaced(this.slots!, r.slots);
-          this.slots = r.slots;
-          if (this.lossSlots !== undefined && r.lossSlots !== undefined) {
-            lossLayer.weights = r.lossWeights;
-            trax.disposeReplaced(crfWeights, r.lossWeights);
-            trax.disposeReplaced(this.lossSlots, r.lossSlots);
-            this.lossSlots = r.lossSlots;
-          }
-          this.optimizerSteps++;
-          losses.push(r.loss);
-        } finally {
-          tf.dispose(batch);
-        }
+        const step = this.totalSteps + i;
+        const batch = batches[step % batches.length]!;
+        const rng = trax.foldIn(key, step);
+        losses.push(this.members.reduce((sum, m) => sum + m.step(batch, step + 1, rng, learningRate), 0) / this.members.length);
         options.onStep?.(losses.length, losses[losses.length - 1]!);
         // Let the page draw (and the backend flush) between steps.
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
-      model.mode = 'eval';
       this.totalSteps += losses.length;
-      if (this.tagger.crf) this.rebuildTagger(this.crfFromLossLayer());
+      for (const m of this.members) m.takeTrainedCrf();
+      this.tagger = this.build();
     }
     const sampleLossAfter = this.sampleLoss(usable);
     return { backend: trax.currentBackend(), losses, sampleLossBefore, sampleLossAfter, ms: performance.now() - started, totalSteps: this.totalSteps };
   }
 
-  private resetOptimizer(learningRate: number): void {
-    if (this.slots) trax.disposeTree(this.slots);
-    if (this.lossSlots) trax.disposeTree(this.lossSlots);
-    this.optimizer = new trax.Adam({ learningRate, clipGradNorm: 1 });
-    this.learningRate = learningRate;
-    this.slots = this.optimizer.treeInit(this.tagger.model.weights);
-    const lossWeights = this.lossLayer?.weights ?? {};
-    this.lossSlots = trax.treeLeaves(lossWeights).length > 0 ? this.optimizer.treeInit(lossWeights) : undefined;
-    this.optimizerSteps = 0;
-  }
-
-  private crfFromLossLayer(): NonNullable<trax.NerTagger['crf']> {
-    const w = this.lossLayer!.weights as Record<string, Tensor>;
-    const read = (name: string): Float32Array => Float32Array.from(w[name]!.dataSync() as Float32Array);
-    return { transitions: read('transitions'), start: read('start'), end: read('end') };
-  }
-
-  private rebuildTagger(crf: trax.NerTagger['crf']): void {
-    const { model, config, vocabs, decoding } = this.tagger;
-    this.tagger = new trax.NerTagger({ model, config, vocabs, decoding, ...(crf ? { crf } : {}) });
-  }
-
-  /** Back to the weights as loaded (and a fresh optimizer). */
+  /** Back to the weights as loaded (and fresh optimizers). */
   reset(): void {
-    const model = this.tagger.model;
-    const current = model.weights;
-    model.weights = cloneTree(this.original.weights);
-    trax.disposeTree(current);
-    if (this.slots) trax.disposeTree(this.slots);
-    if (this.lossSlots) trax.disposeTree(this.lossSlots);
-    if (this.lossLayer) trax.disposeTree(this.lossLayer.weights);
-    this.slots = this.lossSlots = this.lossLayer = this.optimizer = undefined;
-    this.optimizerSteps = this.totalSteps = 0;
-    this.rebuildTagger(this.original.crf);
+    for (const m of this.members) m.reset();
+    this.totalSteps = 0;
+    this.tagger = this.build();
   }
 }
 

@@ -2,7 +2,8 @@
  * The NER demo page (recipes/demo/) in Chromium: a tiny tagger is trained in Node (a few seconds on wasm) and
  * exported with `exportTagger`; the static server serves it beside two broken copies; the page loads it, tags text
  * on webgl, wasm and cpu (same entities and log-probabilities as each other and as Node), switches backends
- * mid-session without reloading the model, fine-tunes on webgl, reports broken model directories in the page, and
+ * mid-session without reloading the model, fine-tunes on webgl, loads, tags and fine-tunes CRF taggers and ensembles,
+ * reports broken model directories in the page, and
  * the test writes a screenshot of the demo: to build/screenshots/demo.png, and to docs/images/demo.png (the one the
  * README shows) when UPDATE_SCREENSHOTS=1, so that an ordinary test run leaves the repository clean.
  */
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page, Request } from 'playwright-core';
 import { exportTagger } from '../../src/ner/export/node_files.js';
-import type { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
+import { NerTagger as NerTaggerClass, type NerTagger } from '../../src/ner/tagger/ner_tagger.js';
 import { type BrowserSession, describeInBrowser, startBrowserSession } from './harness.js';
 import { nodeScores, trainTinyTagger, writeModelDirectories } from './tiny_tagger.js';
 
@@ -53,6 +54,7 @@ type DemoWindow = {
     backend(): string;
     tag(text: string): Promise<PagePrediction>;
     fineTune(o: { steps: number; learningRate?: number; batchSize?: number }): Promise<FineTune>;
+    reset(): Promise<void>;
     numTensors(): number;
     lastPrediction?: { backend: string; text: string };
   };
@@ -314,6 +316,40 @@ describeInBrowser('the NER demo page in Chromium', () => {
       await opened.page.close();
     }
     session.timings['crfMs'] = Date.now() - t;
+  });
+
+  test('an ensemble of two CRF taggers loads, tags as in Node, and fine-tunes every member (wasm)', async () => {
+    const t = Date.now();
+    const [a, b] = [await trainTinyTagger({ sentences: 400, steps: 30, crf: true, seed: 3 }), await trainTinyTagger({ sentences: 400, steps: 30, crf: true, seed: 4 })];
+    const ensemble = new NerTaggerClass({ members: [...a.tagger.members, ...b.tagger.members] });
+    await exportTagger(ensemble, join(modelRoot, 'ensemble'));
+    session.timings['ensembleNodeMs'] = Date.now() - t;
+    const opened = await openDemo(session, 'model=../models/ensemble/&backend=wasm');
+    try {
+      expect([opened.status, opened.error]).toEqual(['ready', undefined]);
+      expect(await opened.page.textContent('#model-info')).toMatch(/ensemble of 2 taggers \(the first: 1 block, width 32, .*\); .*crf decoding/);
+      const before = await opened.page.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);
+      const inNode = ensemble.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) }));
+      expect(spans(before.sentences)).toEqual(spans(inNode));
+      // The page's scores are the members' mean emission scores.
+      const [sa, sb] = [nodeScores(a.tagger, TEXT), nodeScores(b.tagger, TEXT)];
+      expect(maxDiff(before.scores, sa.map((sentence, i) => sentence.map((row, k) => row.map((v, j) => (v + sb[i]![k]![j]!) / 2))))).toBeLessThanOrEqual(1e-3);
+      const r = await opened.page.evaluate(() => (window as unknown as DemoWindow).demo.fineTune({ steps: 4, learningRate: 3e-3, batchSize: 48 }));
+      console.log(`ensemble fine-tuning on wasm: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}; sample loss ${r.sampleLossBefore.toFixed(4)} -> ${r.sampleLossAfter.toFixed(4)}`);
+      expect(r.losses[3]!).toBeLessThan(r.losses[0]!);
+      expect(r.sampleLossAfter).toBeLessThan(r.sampleLossBefore);
+      const after = await opened.page.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);
+      expect(maxDiff(after.scores, before.scores)).toBeGreaterThan(0);
+      // Reset restores the loaded weights of every member.
+      await opened.page.evaluate(() => (window as unknown as DemoWindow).demo.reset());
+      const reset = await opened.page.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);
+      expect(maxDiff(reset.scores, before.scores)).toBeLessThanOrEqual(1e-6);
+      expect(spans(reset.sentences)).toEqual(spans(before.sentences));
+      expect(session.errorsOf(opened.page)).toEqual([]);
+    } finally {
+      await opened.page.close();
+    }
+    session.timings['ensembleMs'] = Date.now() - t;
   });
 
   test('writes a screenshot of the demo', async () => {

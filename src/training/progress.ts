@@ -1,49 +1,37 @@
 import cliProgress from 'cli-progress';
 
 /**
- * The live progress line of a run (steps, steps per second, ETA, last loss), drawn with cli-progress when
- * stdout is a terminal. Log lines are printed above it while it is shown.
+ * Live progress lines drawn with cli-progress when stdout is a terminal, with log lines printed above them while
+ * they are shown. The loop's single line (`ProgressLine`) and the NER recipe's line per ensemble member build on it.
  */
-export class ProgressLine {
+export class ProgressBars {
   private multibar: cliProgress.MultiBar | undefined;
-  private bar: cliProgress.SingleBar | undefined;
-  private started = 0;
 
-  constructor(private readonly enabled: boolean) {}
-
-  /** A progress line that is drawn only when `enabled` and stdout is a terminal (cli-progress needs one). */
-  static create(enabled = true): ProgressLine {
-    return new ProgressLine(enabled && Boolean(process.stdout.isTTY));
+  /** `format`: cli-progress's line format (payload fields in braces). Drawn only when `enabled` and stdout is a TTY. */
+  constructor(
+    enabled: boolean,
+    private readonly format: string,
+  ) {
+    this.enabled = enabled && Boolean(process.stdout.isTTY);
   }
 
-  get active(): boolean {
-    return this.bar !== undefined;
-  }
+  protected readonly enabled: boolean;
 
-  start(total: number, firstStep: number): void {
-    if (!this.enabled || total <= 0) return;
-    this.started = performance.now();
-    this.multibar = new cliProgress.MultiBar(
-      {
-        format: 'Step {step} [{bar}] {value}/{total} | {rate} steps/s | ETA {eta_formatted} | loss {loss}',
-        hideCursor: true,
-        clearOnComplete: true,
-        stopOnComplete: false,
-        etaBuffer: 50,
-        stream: process.stdout,
-      },
+  /** A new line of `total` steps at `value`, or undefined when nothing is drawn. */
+  protected addBar(total: number, value: number, payload: Record<string, unknown>): cliProgress.SingleBar | undefined {
+    if (!this.enabled) return undefined;
+    this.multibar ??= new cliProgress.MultiBar(
+      { format: this.format, hideCursor: true, clearOnComplete: true, stopOnComplete: false, etaBuffer: 50, stream: process.stdout },
       cliProgress.Presets.shades_classic,
     );
-    this.bar = this.multibar.create(total, 0, { step: firstStep, rate: '-', loss: '-' });
+    return this.multibar.create(total, value, payload);
   }
 
-  tick(done: number, step: number, loss: number): void {
-    if (!this.bar) return;
-    const seconds = (performance.now() - this.started) / 1000;
-    this.bar.update(done, { step, rate: seconds > 0 ? (done / seconds).toFixed(2) : '-', loss: loss.toFixed(4) });
+  protected removeBar(bar: cliProgress.SingleBar): void {
+    this.multibar?.remove(bar);
   }
 
-  /** Prints a line above the progress line (or plainly when none is shown). */
+  /** Prints a line above the progress lines (or with `fallback` when none are shown). */
   log(line: string, fallback: (line: string) => void): void {
     if (!this.multibar) return fallback(line);
     this.multibar.log(`${line}\n`);
@@ -54,6 +42,48 @@ export class ProgressLine {
     this.multibar?.update();
     this.multibar?.stop();
     this.multibar = undefined;
+  }
+}
+
+/** Steps per second of `done` steps since `started` (a `performance.now()`), for a progress line. */
+export function stepRate(done: number, started: number): string {
+  const seconds = (performance.now() - started) / 1000;
+  return seconds > 0 ? (done / seconds).toFixed(2) : '-';
+}
+
+/**
+ * The live progress line of a run (steps, steps per second, ETA, last loss), drawn with cli-progress when
+ * stdout is a terminal. Log lines are printed above it while it is shown.
+ */
+export class ProgressLine extends ProgressBars {
+  private bar: cliProgress.SingleBar | undefined;
+  private started = 0;
+
+  constructor(enabled: boolean) {
+    super(enabled, 'Step {step} [{bar}] {value}/{total} | {rate} steps/s | ETA {eta_formatted} | loss {loss}');
+  }
+
+  /** A progress line that is drawn only when `enabled` and stdout is a terminal (cli-progress needs one). */
+  static create(enabled = true): ProgressLine {
+    return new ProgressLine(enabled);
+  }
+
+  get active(): boolean {
+    return this.bar !== undefined;
+  }
+
+  start(total: number, firstStep: number): void {
+    if (total <= 0) return;
+    this.started = performance.now();
+    this.bar = this.addBar(total, 0, { step: firstStep, rate: '-', loss: '-' });
+  }
+
+  tick(done: number, step: number, loss: number): void {
+    this.bar?.update(done, { step, rate: stepRate(done, this.started), loss: loss.toFixed(4) });
+  }
+
+  override stop(): void {
+    super.stop();
     this.bar = undefined;
   }
 }

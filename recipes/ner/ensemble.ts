@@ -166,7 +166,8 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
       progress.stop();
     }
     for (const [i, result] of trained) results[i] = memberResult(i, result);
-    if ([...trained.values()].some((r) => !r.test) || trained.size < toTrain.length) return interrupted(0);
+    // Interrupted: the least advanced member's step (0 for one that never started).
+    if (toTrain.some((i) => !trained.get(i)?.test)) return interrupted(Math.min(...toTrain.map((i) => trained.get(i)?.steps ?? 0)));
   } else {
     for (const i of toTrain) {
       const member = members[i]!;

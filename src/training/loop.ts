@@ -122,6 +122,11 @@ export async function Loop(model: Layer, tasks: TrainTask | readonly TrainTask[]
   return loop;
 }
 
+/** Resolves after the event loop has run what is pending (Node: `setImmediate`; browsers: a zero timeout). */
+function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
+}
+
 /**
  * A training loop; made with {@link Loop}. `await loop.run(n)` runs `n` more steps.
  * @public
@@ -435,6 +440,9 @@ export class TrainingLoop {
     acc.gradientsL2 += result.gradientsL2;
     acc.weightsL2 += result.weightsL2;
 
+    // Let pending events run (a Ctrl-C handler, messages, timers): a step is otherwise all synchronous work and
+    // microtasks, so a stop requested from outside would only be seen at the next checkpoint's file I/O.
+    await yieldToEventLoop();
     for (const cb of this.options.callbacks ?? []) {
       const verdict = await cb.onStepEnd?.({ ...this.event(step), task: t, loss: result.loss, learningRate, gradientsL2: result.gradientsL2 });
       if (verdict === 'stop') this.requestStop();

@@ -104,6 +104,21 @@ describe('Loop logs, files and callbacks', () => {
     expect(loop.step).toBe(6);
     loop.dispose();
   });
+
+  test('a stop requested by an event (a Ctrl-C handler, a timer, a message) is seen at the end of the current step', async () => {
+    // Nothing in these steps does I/O (no output directory, no evaluations): without a yield to the event loop
+    // between steps, the timer would only fire after the run.
+    let requested = false;
+    const loop = await Loop(taggerModel(), adamTask(1, 1000), { ...quiet, callbacks: [{ onStepEnd: () => (requested ? 'stop' : undefined) }] });
+    const timer = new Promise<number>((resolve) => setTimeout(() => ((requested = true), resolve(loop.step)), 0));
+    await loop.run(500);
+    const stepWhenRequested = await timer;
+    expect(loop.step).toBeLessThan(500);
+    // The step running when the timer fired is the last one.
+    expect(loop.step - stepWhenRequested).toBeGreaterThanOrEqual(0);
+    expect(loop.step - stepWhenRequested).toBeLessThanOrEqual(1);
+    loop.dispose();
+  });
 });
 
 describe('multi-task training', () => {

@@ -85,7 +85,7 @@ async function readStdin(): Promise<string> {
 }
 
 /** The program; `write` receives stdout text (tests capture it). */
-export function nerProgram(write: (text: string) => void = (t) => process.stdout.write(t), memberWorker?: URL): Command {
+export function nerProgram(write: (text: string) => void = (t) => process.stdout.write(t), memberEntry?: URL): Command {
   const program = new Command('ner')
     .description('Named-entity recognition with trax-ts: train on GMB (or any IOB2 corpus), evaluate, tag raw text, export.')
     .exitOverride()
@@ -104,7 +104,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--warmup-steps <n>', 'learning-rate warm-up steps', int(0))
     .option('--seed <n>', 'seed of weights, data order and dropout', int(0))
     .option('--ensemble <n>', 'train n taggers, with seeds seed..seed+n-1, in <output>/member-1..n, and test and export their ensemble (1: one tagger)', int(1))
-    .option('--jobs <n>', 'ensemble members trained at the same time, a worker thread each (up to one per core)', int(1))
+    .option('--jobs <n>', 'ensemble members trained at the same time, a process each (up to one per core)', int(1))
     .option('--eval-every <n>', 'steps between dev evaluations and checkpoints', int(1))
     .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', int(0))
     .option('--limit <n>', 'read at most this many corpus sentences (0: all)', int(0))
@@ -160,7 +160,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     };
     process.on('SIGINT', onSigint);
     try {
-      const hooks = { log: (line: string) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop, ...(memberWorker ? { memberWorker } : {}) };
+      const hooks = { log: (line: string) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop, ...(memberEntry ? { memberEntry } : {}) };
       const result = o.ensemble > 1 ? await trainNerEnsemble(o, hooks) : await trainNer(o, hooks);
       if (!result.test) process.exitCode = 130;
     } finally {
@@ -244,10 +244,10 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 
 /**
  * Runs the program on `argv` (user arguments only); errors are printed, not thrown, and set the exit code.
- * `memberWorker`: the module that trains ensemble members in worker threads (`--jobs`; see `TrainNerHooks`).
+ * `memberEntry`: the module ensemble members' processes are forked from (`--jobs`; see `TrainNerHooks`).
  */
-export async function runNerCli(argv: readonly string[], write?: (text: string) => void, memberWorker?: URL): Promise<number> {
-  const program = nerProgram(write, memberWorker);
+export async function runNerCli(argv: readonly string[], write?: (text: string) => void, memberEntry?: URL): Promise<number> {
+  const program = nerProgram(write, memberEntry);
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return Number(process.exitCode ?? 0);

@@ -16,7 +16,7 @@ import { latestCheckpoint } from '../../src/training/checkpoint.js';
 import type { NerRecipeOptions } from './options.js';
 import { fixedSettings, readRunState, refuseOtherSettings, RUN_FILE, writeEnsembleRun } from './run_state.js';
 import { taggerFromRun } from './run_tagger.js';
-import { type MemberInWorker, trainMemberInWorker } from './member_worker.js';
+import { type MemberInProcess, trainMemberInProcess } from './member_process.js';
 import { MembersProgress } from './members_progress.js';
 import { type NerMemberResult, type NerTrainResult, trainNer, type TrainNerHooks } from './train.js';
 
@@ -55,14 +55,14 @@ async function finishedMember(o: NerRecipeOptions): Promise<{ step?: number; dev
  * Runs `start(i)` for each of `indices`, at most `jobs` at a time; asks the running ones to stop when `stopSignal`
  * is raised or one fails (then throws its error once all have ended). Returns the results of those that ended.
  */
-async function trainInWorkers(
+async function trainInParallel(
   indices: readonly number[],
   jobs: number,
-  start: (i: number) => MemberInWorker,
+  start: (i: number) => MemberInProcess,
   stopSignal: TrainNerHooks['stopSignal'],
 ): Promise<Map<number, NerTrainResult>> {
   const queue = [...indices];
-  const running = new Set<MemberInWorker>();
+  const running = new Set<MemberInProcess>();
   const results = new Map<number, NerTrainResult>();
   let stopping = false;
   let failure: unknown;
@@ -103,7 +103,7 @@ async function trainInWorkers(
  * Trains (or resumes) the ensemble of `o.ensemble` taggers: member k exactly as `trainNer` would with seed
  * `o.seed + k - 1` in `<o.outputDir>/member-<k>` (resumable, with its own best checkpoint, dev F1 log, test report
  * and exported model; `maxMinutes` applies to each), skipping members that are finished, `o.jobs` at a time (with
- * more than one, each in a worker thread running `hooks.memberWorker`, see `trainMemberInWorker`); then tests the ensemble of
+ * more than one, each in its own process forked from `hooks.memberEntry`, see `trainMemberInProcess`); then tests the ensemble of
  * the members' best checkpoints, writes `test_report.txt` / `test_report.json` and exports it to
  * `<o.outputDir>/model`. A member directory made by a plain run with the same settings and the member's seed is
  * used as it is. Stops (test undefined) when a member is interrupted.
@@ -150,15 +150,15 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   };
   const jobs = Math.min(o.jobs, toTrain.length);
   if (jobs > 1) {
-    if (!hooks.memberWorker) throw new Error(`jobs ${o.jobs}: training members in parallel needs the recipe's entry point as the worker module (hooks.memberWorker; the CLI passes recipes/ner.ts)`);
-    log(`Training ${toTrain.length} members, ${jobs} at a time (a worker thread each) [${elapsed()}]`);
+    if (!hooks.memberEntry) throw new Error(`jobs ${o.jobs}: training members in parallel needs the recipe's entry point to start member processes from (hooks.memberEntry; the CLI passes recipes/ner.ts)`);
+    log(`Training ${toTrain.length} members, ${jobs} at a time (a process each) [${elapsed()}]`);
     const progress = MembersProgress.create(hooks.progress ?? true);
     const say = (line: string): void => progress.log(line, log);
     let trained: Map<number, NerTrainResult>;
     try {
-      trained = await trainInWorkers(toTrain, jobs, (i) => {
-        say(`Ensemble member ${i + 1} of ${n}: training with seed ${members[i]!.seed} in ${members[i]!.outputDir} (worker thread) [${elapsed()}]`);
-        const member = trainMemberInWorker(hooks.memberWorker!, members[i]!, (line) => say(`[member ${i + 1}] ${line}`), (step, loss) => progress.update(i + 1, step, o.steps, loss));
+      trained = await trainInParallel(toTrain, jobs, (i) => {
+        say(`Ensemble member ${i + 1} of ${n}: training with seed ${members[i]!.seed} in ${members[i]!.outputDir} (own process) [${elapsed()}]`);
+        const member = trainMemberInProcess(hooks.memberEntry!, members[i]!, (line) => say(`[member ${i + 1}] ${line}`), (step, loss) => progress.update(i + 1, step, o.steps, loss));
         void member.result.finally(() => progress.done(i + 1)).catch(() => undefined);
         return member;
       }, hooks.stopSignal);

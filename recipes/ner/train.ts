@@ -70,10 +70,10 @@ export interface TrainNerHooks {
   /** Resolves when the run should stop after the current step (Ctrl-C). */
   stopSignal?: { readonly requested: boolean };
   /**
-   * The module ensemble members run in when they are trained in parallel (`jobs` > 1): one that calls
-   * `serveMemberWorker()` when `isMemberWorker()` (the recipe's entry point, `recipes/ner.ts`, does).
+   * The module ensemble members' processes are forked from when they are trained in parallel (`jobs` > 1): one
+   * that calls `serveMemberProcess()` when `isMemberProcess()` (the recipe's entry point, `recipes/ner.ts`, does).
    */
-  memberWorker?: URL;
+  memberEntry?: URL;
   /** Called after every training step with the step (from 1) and its loss. */
   onStep?: (step: number, loss: number) => void;
 }

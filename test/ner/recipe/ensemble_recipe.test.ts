@@ -2,7 +2,7 @@
  * The recipe's ensembles on a small slice of the shipped corpus with a tiny CRF model: `train --ensemble 2` trains
  * two ordinary member runs with consecutive seeds (a finished plain run is taken as member 1), tests and exports
  * their ensemble, skips finished members and resumes unfinished ones; eval, predict and export take ensemble run
- * and model directories; `--jobs 2` trains members in worker threads, to the same weights, and stops on Ctrl-C.
+ * and model directories; `--jobs 2` trains members in processes of their own, to the same weights, and stops on Ctrl-C.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync } from 'node:fs';
@@ -128,8 +128,8 @@ describe('train --ensemble 2', () => {
   });
 });
 
-describe('train --ensemble n --jobs 2 (members in worker threads, as a process)', () => {
-  /** The CLI as a process (the worker threads run its bundle); `interruptAfter`: send SIGINT at the first member step line. */
+describe('train --ensemble n --jobs 2 (members in processes of their own)', () => {
+  /** The CLI as a process (member processes are forked from its bundle); `interruptAfter`: send SIGINT at the first member step line. */
   const trainProcess = (output: string, extra: string[], interruptAfter?: RegExp): Promise<{ code: number | null; out: string }> =>
     new Promise((resolve, reject) => {
       const args = ['scripts/run.mjs', 'recipes/ner.ts', 'train', '--output', output, '--config', config, '--limit', '400', '--eval-every', '3', '--dev-sentences', '40',
@@ -155,9 +155,9 @@ describe('train --ensemble n --jobs 2 (members in worker threads, as a process)'
     const parallel = tempDir();
     const result = await trainProcess(parallel, ['--steps', '6', '--ensemble', '3', '--jobs', '2']);
     expect(result.code).toBe(0);
-    expect(result.out).toMatch(/^Training 3 members, 2 at a time \(a worker thread each\)/m);
+    expect(result.out).toMatch(/^Training 3 members, 2 at a time \(a process each\)/m);
     for (const k of [1, 2, 3]) {
-      expect(result.out).toMatch(new RegExp(`^Ensemble member ${k} of 3: training with seed ${6 + k} in .*member-${k} \\(worker thread\\)`, 'm'));
+      expect(result.out).toMatch(new RegExp(`^Ensemble member ${k} of 3: training with seed ${6 + k} in .*member-${k} \\(own process\\)`, 'm'));
       expect(result.out).toMatch(new RegExp(`^\\[member ${k}\\] Trained 6 steps`, 'm'));
     }
     expect(result.out).toMatch(/^Exported the ensemble to /m);
@@ -181,7 +181,7 @@ describe('train --ensemble n --jobs 2 (members in worker threads, as a process)'
     for (const member of ['member-1', 'member-2']) expect(weights(stopped, member).equals(weights(straight, member))).toBe(true);
   }, 300_000);
 
-  test('in-process, without the recipe entry point as worker module, --jobs 2 is refused with the reason', async () => {
+  test('in-process, without the recipe entry point to fork members from, --jobs 2 is refused with the reason', async () => {
     const errors: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
     process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
@@ -190,6 +190,6 @@ describe('train --ensemble n --jobs 2 (members in worker threads, as a process)'
     } finally {
       process.stderr.write = write;
     }
-    expect(errors.join('')).toMatch(/jobs 2: training members in parallel needs the recipe's entry point as the worker module/);
+    expect(errors.join('')).toMatch(/jobs 2: training members in parallel needs the recipe.s entry point to start member processes from/);
   });
 });

@@ -47,5 +47,6 @@ export const TINY: Partial<NerModelConfig> = {
   reversible: false,
   maxLen: 64,
   attention: 'full',
+  bilstm: false,
   crf: false,
 };

@@ -186,7 +186,7 @@ if (!opts.skipPeers) {
 
 function describeConfig(c: NerModelConfig): string {
   const attention = c.attention === 'local' ? `local attention (radius ${c.localRadius})` : `${c.attention} attention`;
-  const parts = [attention, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`];
+  const parts = [attention, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.bilstm ? 'BiLSTM' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`];
   if (DEFAULT_RECIPE.averageDecay > 0) parts.push(`weight averaging ${DEFAULT_RECIPE.averageDecay}`);
   return parts.filter(Boolean).join(', ');
 }
@@ -233,7 +233,7 @@ if (opts.json) {
   console.log('');
   console.log(`trax-ts like-for-like vs PyTorch:     training ${x(ratios.train_vs_torch)}, inference ${x(ratios.infer_vs_torch)} (targets >= 0.5x)`);
   console.log(`trax-ts like-for-like vs tfjs-layers: training ${x(ratios.train_vs_tfjs_layers)} (target >= 10x), inference ${x(ratios.infer_vs_tfjs_layers)}`);
-  console.log(`recipe default vs like-for-like:      training ${x(ratios.recipe_default_train_vs_like_for_like)} (the cost of the character CNN, word shapes, CRF, local attention, dropout)`);
+  console.log(`recipe default vs like-for-like:      training ${x(ratios.recipe_default_train_vs_like_for_like)} (the cost of the character CNN, word shapes, BiLSTM, CRF, local attention, dropout)`);
   console.log(`reversible vs recipe default:         training ${x(ratios.reversible_train_vs_recipe_default)} (the cost of recomputing activations)`);
   console.log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

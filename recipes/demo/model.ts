@@ -382,11 +382,6 @@ export class DemoModel {
     return all.length === 1 ? all[0]! : meanScores(all);
   }
 
-  /** Steps fine-tuned since the model was loaded or reset. */
-  get fineTunedSteps(): number {
-    return this.totalSteps;
-  }
-
   /** The loss on `sample` with dropout off (one batch; an ensemble: the members' mean). */
   sampleLoss(sample: readonly SampleSentence[]): number {
     return this.members.reduce((sum, m) => sum + m.sampleLoss(sample), 0) / this.members.length;

@@ -52,14 +52,16 @@ async function finishedMember(o: NerRecipeOptions): Promise<{ step?: number; dev
 }
 
 /**
- * Runs `start(i)` for each of `indices`, at most `jobs` at a time; asks the running ones to stop when `stopSignal`
- * is raised or one fails (then throws its error once all have ended). Returns the results of those that ended.
+ * Runs `start(i)` for each of `indices`, at most `jobs` at a time, calling `ended(i)` as each ends; asks the running
+ * ones to stop when `stopSignal` is raised or one fails (then throws its error once all have ended). Returns the
+ * results of those that ended.
  */
 async function trainInParallel(
   indices: readonly number[],
   jobs: number,
   start: (i: number) => MemberInProcess,
   stopSignal: TrainNerHooks['stopSignal'],
+  ended: (i: number) => void,
 ): Promise<Map<number, NerTrainResult>> {
   const queue = [...indices];
   const running = new Set<MemberInProcess>();
@@ -87,6 +89,7 @@ async function trainInParallel(
         stopAll();
       } finally {
         running.delete(member);
+        ended(i);
       }
     }
   };
@@ -158,10 +161,8 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
     try {
       trained = await trainInParallel(toTrain, jobs, (i) => {
         say(`Ensemble member ${i + 1} of ${n}: training with seed ${members[i]!.seed} in ${members[i]!.outputDir} (own process) [${elapsed()}]`);
-        const member = trainMemberInProcess(hooks.memberEntry!, members[i]!, (line) => say(`[member ${i + 1}] ${line}`), (step, loss) => progress.update(i + 1, step, o.steps, loss));
-        void member.result.finally(() => progress.done(i + 1)).catch(() => undefined);
-        return member;
-      }, hooks.stopSignal);
+        return trainMemberInProcess(hooks.memberEntry!, members[i]!, (line) => say(`[member ${i + 1}] ${line}`), (step, loss) => progress.update(i + 1, step, o.steps, loss));
+      }, hooks.stopSignal, (i) => progress.done(i + 1));
     } finally {
       progress.stop();
     }

@@ -67,7 +67,7 @@ export interface TrainNerHooks {
   log?: (line: string) => void;
   /** Show the live progress line when stdout is a terminal (default true). */
   progress?: boolean;
-  /** Resolves when the run should stop after the current step (Ctrl-C). */
+  /** Read after every step: true stops the run after it (Ctrl-C), with a checkpoint. */
   stopSignal?: { readonly requested: boolean };
   /**
    * The module ensemble members' processes are forked from when they are trained in parallel (`jobs` > 1): one

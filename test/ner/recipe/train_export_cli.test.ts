@@ -104,8 +104,14 @@ describe('the time limit', () => {
 describe('Polyak averaging in the recipe', () => {
   test('dev scoring, the best checkpoint and the export use the averages; the rolling checkpoint keeps the weights', async () => {
     const dir = tempDir();
-    const result = await trainNer(options(dir, { steps: 80, evalEvery: 40, averageDecay: 0.9 }), { log: () => undefined, progress: false });
+    const steps: number[] = [];
+    const losses: number[] = [];
+    const onStep = (step: number, loss: number): void => void (steps.push(step), losses.push(loss));
+    const result = await trainNer(options(dir, { steps: 80, evalEvery: 40, averageDecay: 0.9 }), { log: () => undefined, progress: false, onStep });
     expect(result.test!.overall.f1).toBeGreaterThan(0);
+    // onStep (what member processes report for their progress lines) sees every step and its loss.
+    expect(steps).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
+    expect(losses.every((l) => Number.isFinite(l) && l > 0)).toBe(true);
     expect((await readRunState(dir))!.settings.averageDecay).toBe(0.9);
     const best = await readCheckpoint(path.join(dir, 'best_dev_f1'));
     const latest = await readCheckpoint((await latestCheckpoint(dir))!);

@@ -16,6 +16,8 @@ import { trainNerEnsemble } from './ensemble.js';
 import { type NerRecipeOptions, presetOptions } from './options.js';
 import { taggerFromRun } from './run_tagger.js';
 import { trainNer } from './train.js';
+import { DEFAULT_CORPUS, resolveCorpusPath } from './default_corpus.js';
+import { version } from '../../package.json';
 
 function int(min: number): (value: string) => number {
   return (value) => {
@@ -86,7 +88,8 @@ async function readStdin(): Promise<string> {
 
 /** The program; `write` receives stdout text (tests capture it). */
 export function nerProgram(write: (text: string) => void = (t) => process.stdout.write(t), memberEntry?: URL): Command {
-  const program = new Command('ner')
+  const program = new Command('trax-ner')
+    .version(version, '-V, --version', 'print the version of trax-ts')
     .description('Named-entity recognition with trax-ts: train on GMB (or any IOB2 corpus), evaluate, tag raw text, export.')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: (t) => process.stderr.write(t) });
@@ -132,7 +135,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     const preset = presetOptions(opts['preset'] as string);
     const o: NerRecipeOptions = {
       ...preset,
-      corpus: (opts['corpus'] as string | undefined) ?? preset.corpus,
+      corpus: resolveCorpusPath((opts['corpus'] as string | undefined) ?? preset.corpus, memberEntry),
       outputDir: (opts['output'] as string | undefined) ?? preset.outputDir,
       steps: (opts['steps'] as number | undefined) ?? preset.steps,
       maxMinutes: (opts['maxMinutes'] as number | undefined) ?? preset.maxMinutes,
@@ -174,7 +177,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'score this GMB CSV or CoNLL file instead of a split')
     .addOption(new Option('--split <name>', 'split of --corpus (fixed split: seed 1, 80/10/10)').choices(['train', 'dev', 'test']).default('test'))
-    .option('--corpus <path>', 'corpus the split is taken from', 'data/gmb/ner_dataset.csv.gz')
+    .option('--corpus <path>', 'corpus the split is taken from', DEFAULT_CORPUS)
     .option('--limit <n>', 'read at most this many corpus sentences (0: all; use the training run\'s)', int(0), 0)
     .addOption(new Option('--mode <mode>', 'entity matching').choices(['conlleval', 'strict']).default('conlleval'))
     .option('--json', 'print the score as JSON')
@@ -182,6 +185,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .action(async (opts: { model: string; file?: string; split: 'train' | 'dev' | 'test'; corpus: string; limit: number; mode: 'conlleval' | 'strict'; json?: boolean; backend: BackendName }) => {
       await useBackend(opts.backend);
       const tagger = await openTagger(opts.model);
+      opts.corpus = resolveCorpusPath(opts.corpus, memberEntry);
       const sentences = opts.file ? await readNerCorpus(opts.file) : (await loadNerSplits(opts.corpus, opts.limit > 0 ? { limit: opts.limit } : {}))[opts.split];
       const score = tagger.evaluate(sentences, { mode: opts.mode });
       const what = opts.file ?? `${opts.split} split of ${opts.corpus}`;

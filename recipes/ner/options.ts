@@ -4,6 +4,7 @@
 import { match } from 'ts-pattern';
 import type { BackendName } from '../../src/backend/backends.js';
 import { DEFAULT_NER_MODEL_CONFIG, type NerModelConfig } from '../../src/ner/model/config.js';
+import { DEFAULT_CORPUS } from './default_corpus.js';
 
 /** Everything `train` needs. */
 export interface NerRecipeOptions {
@@ -67,7 +68,7 @@ export type NerPreset = 'default' | 'best';
  * (measured: 13 min 56 s, test F1 0.8460; without the BiLSTM 10 min 46 s, 0.8403).
  */
 export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
-  corpus: 'data/gmb/ner_dataset.csv.gz',
+  corpus: DEFAULT_CORPUS,
   outputDir: 'runs/ner',
   model: Object.freeze({ ...DEFAULT_NER_MODEL_CONFIG, bilstm: true }),
   steps: 3200,

@@ -17,7 +17,7 @@ import { type Key, makeKey, splitKey } from '../rng/key.js';
 import { type AtStep, atStep1AndEvery, never } from './at_steps.js';
 import { writeFileAtomic } from './atomic_fs.js';
 import type { StepEvent, TrainingCallback } from './callbacks.js';
-import { renderSvg, trainingChartSpec } from './chart.js';
+import { trainingChartSvg } from './chart.js';
 import {
   CheckpointError,
   type CheckpointTensors,
@@ -564,7 +564,7 @@ export class TrainingLoop {
     if (this.chartFailed) return;
     const shown = new Set([...this.tasks.map((t) => t.lossName), ...this.evalTasks.flatMap((e) => e.metricNames)]);
     try {
-      const svg = await renderSvg(trainingChartSpec(this._history.records, shown, `${this.model.name}: training`));
+      const svg = trainingChartSvg(this._history.records, shown, `${this.model.name}: training`);
       await writeFileAtomic(path.join(this.outputDir!, 'training.svg'), svg);
     } catch (error) {
       this.chartFailed = true;

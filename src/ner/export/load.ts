@@ -3,6 +3,7 @@
  * browser.
  */
 import { tf } from '../../backend/tf.js';
+import { readyBackend } from '../../backend/backends.js';
 import type { CrfParameters } from '../../layers/crf.js';
 import { disposeTree, namedTensors, treeFromNamed } from '../../layers/tensor_tree.js';
 import { nerVocabsFromJSON, type NerVocabs } from '../dataset/vocabs.js';
@@ -124,10 +125,15 @@ function crfFrom(named: Map<string, tf.Tensor>, nTags: number, where: string): C
  * vocabularies that do not match the weights, missing, extra or misshapen weights, a weights file of the wrong
  * size; for an ensemble, also an empty or malformed member list, a missing member, members whose tag vocabularies
  * differ, CRF and softmax members together.
+ *
+ * Loading first waits for tfjs's active backend ({@link readyBackend}): the tagger's weights live, and it tags,
+ * on the backend chosen by `useBackend` before the call, or on tfjs's default (wasm) when none was chosen;
+ * `currentBackend()` names it.
  * @param where - names the tagger in errors (a directory or URL).
  * @public
  */
 export async function loadTagger(source: TaggerFileReader, where = 'tagger'): Promise<NerTagger> {
+  await readyBackend();
   const json = await readJson(source, where, TAGGER_FILES.manifest);
   if ((json as { format?: unknown } | null)?.format === ENSEMBLE_FORMAT) return loadEnsemble(source, where, checkEnsembleManifest(where, json));
   return new NerTagger(await loadParts(source, where, json));

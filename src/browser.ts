@@ -9,7 +9,7 @@
  * `setWasmPaths(folderUrl)` before the first `useBackend('wasm')`.
  */
 export { tf } from './backend/tf.js';
-export { type BackendName, currentBackend, useBackend, readyBackend, installKernelFixes } from './backend/backends.js';
+export { type BackendName, currentBackend, useBackend, readyBackend, installKernelFixes, setWasmPaths } from './backend/backends.js';
 export { type Key, makeKey, splitKey, foldIn, randomBits, permutation } from './rng/key.js';
 export { uniform, normal, bernoulli } from './rng/random.js';
 export { Layer, type LayerOptions, type InitOptions, type SharedInits } from './layers/base.js';
@@ -46,5 +46,4 @@ export * from './training/browser.js';
 export * as data from './data/index.js';
 /** Named-entity recognition: vocabularies, tag schemes, entity-level evaluation, tokenizer, tagging, loading. */
 export * as ner from './ner/browser.js';
-/** Where the wasm backend loads its `.wasm` binaries from (tfjs-backend-wasm's own function). */
-export { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+

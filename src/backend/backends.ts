@@ -26,11 +26,37 @@ export async function useBackend(name: BackendName): Promise<void> {
   if (!KNOWN.includes(name)) {
     throw new Error(`useBackend: unknown backend '${String(name)}'; expected one of ${KNOWN.join(', ')}`);
   }
-  installKernelFixes();
   if (name === 'webgl') await import('@tensorflow/tfjs-backend-webgl');
+  if (name === 'wasm') await loadWasmBackend();
+  installKernelFixes();
   const ok = await tf.setBackend(name);
   if (!ok) throw new Error(`useBackend: the '${name}' backend failed to initialise on this platform`);
   await tf.ready();
+}
+
+let wasmPaths: Parameters<typeof import('@tensorflow/tfjs-backend-wasm').setWasmPaths> | undefined;
+
+/**
+ * Where the wasm backend fetches its `.wasm` binaries (tfjs-backend-wasm's `setWasmPaths`, with the same
+ * arguments): a folder URL ending in `/`, or a map from file name to URL. Needed in a page whose bundler does not
+ * serve the binaries beside the script; it takes effect when `useBackend('wasm')` first loads the backend, so
+ * call it before that.
+ *
+ * @example
+ * ```ts
+ * import { setWasmPaths } from 'trax-ts';
+ * setWasmPaths('/assets/tfjs-wasm/');
+ * ```
+ * @public
+ */
+export function setWasmPaths(...args: Parameters<typeof import('@tensorflow/tfjs-backend-wasm').setWasmPaths>): void {
+  wasmPaths = args;
+}
+
+/** Imports tfjs-backend-wasm (which registers the wasm backend) and hands it the paths of `setWasmPaths`. */
+async function loadWasmBackend(): Promise<void> {
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  if (wasmPaths) wasm.setWasmPaths(...wasmPaths);
 }
 
 /** The name of the active backend. @public */
@@ -39,8 +65,8 @@ export function currentBackend(): string {
 }
 
 /**
- * Waits until tfjs's active backend (the one `useBackend` chose, or tfjs's default: wasm where it is registered)
- * is initialised, installs trax-ts's kernel replacements, and returns the backend's name. Loaders call it before
+ * Waits until tfjs's active backend (the one `useBackend` chose, else tfjs's default: cpu, the one backend
+ * importing trax-ts registers) is initialised, installs trax-ts's kernel replacements, and returns the backend's name. Loaders call it before
  * they create tensors, so that loading works without a prior `useBackend`.
  *
  * @example

@@ -152,18 +152,15 @@ function shareWasmIdentity(): void {
   });
 }
 
-let registered = false;
-
 /**
- * Installs trax-ts's kernel replacements and fixes into tfjs's global kernel and gradient registries, once (a
- * second call does nothing): the five fixes listed at the top of `kernel_fixes.ts`. They affect every user of the
+ * Installs trax-ts's kernel replacements and fixes into tfjs's global kernel and gradient registries, each once (a
+ * later call installs only those whose backend has been loaded since): the five fixes listed at the top of `kernel_fixes.ts`. They affect every user of the
  * same tfjs instance, which is why importing trax-ts does not install them: `useBackend` and a layer's
  * first `init` do, and code that drives tfjs itself may call this directly.
  * @public
  */
 export function installKernelFixes(): void {
-  if (registered) return;
-  registered = true;
+  // Each fix installs itself once, when its backend's kernels are registered (wasm's after `useBackend('wasm')`).
   // A fix never replaces a kernel tfjs provides (a later tfjs may close the gap itself).
   for (const fix of FIXES) if (!getKernel(fix.kernelName, fix.backendName)) registerKernel(fix);
   fixBatchMatMulGradient();

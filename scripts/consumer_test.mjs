@@ -8,13 +8,15 @@
 //      declarations checked too) and runs each with node (TAGGER_DIR: the tagger trained in 2), comparing what it
 //      prints with its `// prints:` lines;
 //   4. bundles a browser consumer (`import { Serial, Dense, useBackend } from 'trax-ts'`) with esbuild for the
-//      browser platform, and type-checks it with bundler resolution and the browser condition;
+//      browser platform, type-checks it with bundler resolution and the browser condition, and runs the bundle in
+//      headless Chromium on wasm, webgl and cpu;
 //   5. checks CommonJS: `require('trax-ts')` fails with the ESM-only message and the import() line; import() works.
 // Exits non-zero when any check fails. Usage: node scripts/consumer_test.mjs [--keep] (--keep: leave the project).
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:http';
 import { tmpdir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '..');
@@ -93,6 +95,49 @@ function countPackages(dir) {
   return n;
 }
 
+/**
+ * Serves the bundle (with tfjs's wasm binaries beside it) over HTTP and runs it in headless Chromium (Debian's
+ * /usr/bin/chromium through the repository's playwright-core: the test's harness, not the consumer's code); the
+ * page computes one small model on wasm, webgl (SwiftShader) and cpu, which must agree.
+ */
+async function runInChromium(dir) {
+  const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
+  if (!existsSync(chromiumPath)) {
+    check(`the bundle runs in Chromium (no Chromium at ${chromiumPath}${process.env.CI ? '' : ': skipped outside CI'})`, !process.env.CI);
+    return;
+  }
+  const wasmDist = join(app, 'node_modules', '@tensorflow', 'tfjs-backend-wasm', 'dist');
+  for (const f of readdirSync(wasmDist).filter((f) => f.endsWith('.wasm'))) copyFileSync(join(wasmDist, f), join(dir, f));
+  writeFileSync(join(dir, 'index.html'), '<!doctype html><meta charset="utf-8"><script type="module" src="browser-main.js"></script>');
+  const types = { '.html': 'text/html', '.js': 'text/javascript', '.wasm': 'application/wasm' };
+  const server = createServer((req, res) => {
+    const file = join(dir, new URL(req.url, 'http://x').pathname.replace(/^\/+/, '') || 'index.html');
+    if (!file.startsWith(dir) || !existsSync(file)) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': types[extname(file)] ?? 'application/octet-stream' }).end(readFileSync(file));
+  });
+  await new Promise((done) => server.listen(0, '127.0.0.1', done));
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({
+    executablePath: chromiumPath,
+    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
+  });
+  try {
+    const page = await browser.newPage();
+    const errors = [];
+    page.on('pageerror', (e) => errors.push(String(e)));
+    await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
+    // A hang guard, not a speed check: the page sets `results` when done, or reports an error.
+    await page.waitForFunction(() => globalThis.results !== undefined, undefined, { timeout: 10 * 60_000, polling: 200 }).catch((e) => errors.push(String(e)));
+    const results = errors.length ? [] : await page.evaluate(() => globalThis.results);
+    const backends = results.map((r) => r.backend).join(', ');
+    const agree = results.length === 3 && results.every((r) => r.output.every((v, i) => Math.abs(v - results[0].output[i]) < 1e-5));
+    check('the bundle runs in Chromium on wasm, webgl and cpu, with the same outputs', agree && backends === 'wasm, webgl, cpu', errors.join('; ') || `${backends}: ${JSON.stringify(results.map((r) => r.output))}`);
+  } finally {
+    await browser.close();
+    server.close();
+  }
+}
+
 try {
   step('pack');
   // `npm pack` runs `prepack` (the build), whose output would mix with --json: build first, then pack without scripts.
@@ -159,7 +204,7 @@ try {
   check("trax-ts's declarations type-check (skipLibCheck false)", ownErrors.length === 0, ownErrors.slice(0, 10).join('\n'));
   for (const b of blocks) {
     const expected = [...b.code.matchAll(/^\s*\/\/ prints: ?(.*)$/gm)].map((m) => m[1]);
-    const r = run('node', [join('out', `${b.name}.js`)], { timeout: 600_000, env: { TAGGER_DIR: 'run' } });
+    const r = run('node', [join('out', `${b.name}.js`)], { timeout: 600_000, env: { TAGGER_DIR: 'run/model' } });
     const printed = r.stdout.replace(/\n$/, '').split('\n');
     const ok = r.status === 0 && (expected.length === 0 || JSON.stringify(printed) === JSON.stringify(expected));
     check(`${b.file} block ${b.name.split('-').pop()} runs${expected.length ? ' and prints what it says' : ''}`, ok, ok ? '' : `exit ${r.status}\nprinted: ${JSON.stringify(printed)}\nexpected: ${JSON.stringify(expected)}\n${r.stderr.slice(-2000)}`);
@@ -168,7 +213,19 @@ try {
   step('a browser consumer');
   writeFileSync(
     join(app, 'browser-main.ts'),
-    `import { Serial, Dense, Relu, useBackend, shapeDtype } from 'trax-ts';\n\nawait useBackend('wasm');\nconst model = Serial(Dense(4), Relu());\nmodel.init(shapeDtype([1, 3]));\ndocument.body.textContent = String(model);\n`,
+    `import { Serial, Dense, Relu, useBackend, currentBackend, setWasmPaths, shapeDtype, tf } from 'trax-ts';
+
+setWasmPaths(new URL('./', import.meta.url).href);
+const results: { backend: string; output: number[] }[] = [];
+for (const backend of ['wasm', 'webgl', 'cpu'] as const) {
+  await useBackend(backend);
+  const model = Serial(Dense(4), Relu());
+  model.init(shapeDtype([2, 3]), { seed: 1 });
+  const y = model.call(tf.tensor([[1, 2, 3], [-1, 0, 1]])) as tf.Tensor;
+  results.push({ backend: currentBackend(), output: Array.from(y.dataSync()) });
+}
+(globalThis as unknown as { results: typeof results }).results = results;
+`,
   );
   writeFileSync(
     join(app, 'tsconfig.browser.json'),
@@ -178,7 +235,7 @@ try {
   mustRun('esbuild --platform=browser bundles it', 'npx', ['esbuild', 'browser-main.ts', '--bundle', '--platform=browser', '--format=esm', '--outdir=bundle', '--log-level=error']);
   const bundled = readdirSync(join(app, 'bundle')).map((f) => readFileSync(join(app, 'bundle', f), 'utf8')).join('\n');
   check('the browser bundle imports no Node built-in', !/from\s*["']node:|require\(["']node:|import\(["']node:/.test(bundled));
-
+  await runInChromium(join(app, 'bundle'));
   step('CommonJS');
   writeFileSync(
     join(app, 'cjs-check.cjs'),

@@ -9,7 +9,7 @@
  * `setWasmPaths(folderUrl)` before the first `useBackend('wasm')`.
  */
 export { tf } from './backend/tf.js';
-export { type BackendName, currentBackend, useBackend, readyBackend, installKernelFixes, setWasmPaths } from './backend/backends.js';
+export { type BackendName, currentBackend, useBackend, readyBackend, installKernelFixes, setWasmPaths, type WasmBinaryName } from './backend/backends.js';
 export { type Key, makeKey, splitKey, foldIn, randomBits, permutation } from './rng/key.js';
 export { uniform, normal, bernoulli } from './rng/random.js';
 export { Layer, type LayerOptions, type InitOptions, type SharedInits } from './layers/base.js';

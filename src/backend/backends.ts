@@ -34,11 +34,15 @@ export async function useBackend(name: BackendName): Promise<void> {
   await tf.ready();
 }
 
-let wasmPaths: Parameters<typeof import('@tensorflow/tfjs-backend-wasm').setWasmPaths> | undefined;
+/** The wasm backend's binaries, by file name (tfjs-backend-wasm 4.x). @public */
+export type WasmBinaryName = 'tfjs-backend-wasm.wasm' | 'tfjs-backend-wasm-simd.wasm' | 'tfjs-backend-wasm-threaded-simd.wasm';
+
+let wasmPaths: [prefixOrFileMap: string | Partial<Record<WasmBinaryName, string>>, usePlatformFetch?: boolean] | undefined;
 
 /**
  * Where the wasm backend fetches its `.wasm` binaries (tfjs-backend-wasm's `setWasmPaths`, with the same
- * arguments): a folder URL ending in `/`, or a map from file name to URL. Needed in a page whose bundler does not
+ * arguments): a folder URL ending in `/`, or a map from file name to URL; `usePlatformFetch` fetches them with
+ * the platform's `fetch` instead of the backend's own. Needed in a page whose bundler does not
  * serve the binaries beside the script; it takes effect when `useBackend('wasm')` first loads the backend, so
  * call it before that.
  *
@@ -49,14 +53,14 @@ let wasmPaths: Parameters<typeof import('@tensorflow/tfjs-backend-wasm').setWasm
  * ```
  * @public
  */
-export function setWasmPaths(...args: Parameters<typeof import('@tensorflow/tfjs-backend-wasm').setWasmPaths>): void {
-  wasmPaths = args;
+export function setWasmPaths(prefixOrFileMap: string | Partial<Record<WasmBinaryName, string>>, usePlatformFetch = false): void {
+  wasmPaths = [prefixOrFileMap, usePlatformFetch];
 }
 
 /** Imports tfjs-backend-wasm (which registers the wasm backend) and hands it the paths of `setWasmPaths`. */
 async function loadWasmBackend(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (wasmPaths) wasm.setWasmPaths(...wasmPaths);
+  if (wasmPaths) wasm.setWasmPaths(wasmPaths[0] as Parameters<typeof wasm.setWasmPaths>[0], wasmPaths[1]);
 }
 
 /** The name of the active backend. @public */

@@ -11,6 +11,7 @@
  * point leaves `latest` naming a complete checkpoint. Each binary file's size and SHA-256 are recorded, so a
  * damaged file is refused instead of read.
  */
+import { readyBackend } from '../backend/backends.js';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -191,6 +192,7 @@ export async function latestCheckpoint(outputDir: string): Promise<string | unde
  * @public
  */
 export async function readCheckpoint<M = unknown>(dir: string): Promise<CheckpointContents<M>> {
+  await readyBackend();
   const manifestPath = path.join(dir, 'checkpoint.json');
   let manifest: Manifest;
   try {

@@ -3,6 +3,7 @@
  * eval tasks, logs in Trax's format, records metrics, draws the training chart, and checkpoints everything
  * needed to resume exactly.
  */
+import { readyBackend } from '../backend/backends.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../backend/tf.js';
@@ -112,6 +113,7 @@ function safeName(name: string): string {
  * @public
  */
 export async function Loop(model: Layer, tasks: TrainTask | readonly TrainTask[], options: LoopOptions = {}): Promise<TrainingLoop> {
+  await readyBackend();
   const loop = new TrainingLoop(model, Array.isArray(tasks) ? tasks : [tasks as TrainTask], options);
   try {
     await loop.initialize();

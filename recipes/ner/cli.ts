@@ -17,6 +17,7 @@ import { type NerRecipeOptions, presetOptions } from './options.js';
 import { taggerFromRun } from './run_tagger.js';
 import { trainNer } from './train.js';
 import { DEFAULT_CORPUS, resolveCorpusPath } from './default_corpus.js';
+import { scoreCommand, type ScoreCommandOptions } from './score_command.js';
 import { version } from '../../package.json';
 
 function int(min: number): (value: string) => number {
@@ -190,6 +191,20 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       const score = tagger.evaluate(sentences, { mode: opts.mode });
       const what = opts.file ?? `${opts.split} split of ${opts.corpus}`;
       write(opts.json ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: toConllevalJson(score) }) + '\n' : formatNerReport(score, `${what}: ${sentences.length} sentences`));
+    });
+
+  program
+    .command('score')
+    .description("score a file of predictions as conlleval does (token ... gold predicted per line, a blank line between sentences), then the SemEval-2013 schemes")
+    .argument('<file>', 'predictions file')
+    .option('-d, --delimiter <char>', 'field delimiter (default: spaces and tabs)')
+    .addOption(new Option('--scheme <scheme>', 'tag scheme of the file').choices(['IOB1', 'IOB2', 'IOBES']).default('IOB2'))
+    .addOption(new Option('--mode <mode>', "entity matching ('conlleval': as the script, -DOCSTART- lines counted as tokens)").choices(['conlleval', 'strict']).default('conlleval'))
+    .option('--decimals <n>', 'decimals of the percentages (conlleval prints 2)', int(0), 2)
+    .option('--conlleval-only', "print conlleval's table only")
+    .option('--json', 'print the score as JSON')
+    .action(async (file: string, opts: ScoreCommandOptions) => {
+      write(await scoreCommand(file, opts));
     });
 
   program

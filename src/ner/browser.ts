@@ -42,6 +42,8 @@ export type { EntityScore, EntityTypeScore, RelaxedScore } from './eval/entity_s
 export { precisionRecallF1, type PrecisionRecallF1 } from './eval/precision_recall_f1.js';
 export { formatConllevalTable, toConllevalJson, type ConllevalTableOptions, type ConllevalJson, type ConllevalTypeJson } from './eval/format_conlleval.js';
 export { printfFixed } from './eval/printf_fixed.js';
+export { EVALUATION_SCHEMES, pairEntities, schemeScore, emptySchemeCounts, type EvaluationScheme, type SchemeCounts, type SchemeScore } from './eval/evaluation_schemes.js';
+export { parseConllevalInput, scoreConllevalText, ConllevalInputError, type ConllevalInputOptions, type ConllevalSentence } from './eval/conlleval_input.js';
 export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
 
 // The model

@@ -20,13 +20,16 @@ export interface FineTuneSettings {
 
 type Field = keyof typeof FINE_TUNE_LIMITS;
 
+const DECIMAL = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 /** Why `raw` is not an accepted value of `field`, or undefined when it is. */
 export function settingProblem(field: Field, raw: string | number): string | undefined {
   const { min, max, integer, label } = FINE_TUNE_LIMITS[field];
   const text = String(raw).trim();
   const value = Number(text);
   const range = `${integer ? 'an integer' : 'a number'} from ${min} to ${max}`;
-  if (text === '' || !Number.isFinite(value)) return `${label} must be ${range}, got '${String(raw)}'`;
+  // Decimal notation only: Number('') is 0 and Number('0x2') is 2, neither of which a person meant.
+  if (!DECIMAL.test(text) || !Number.isFinite(value)) return `${label} must be ${range}, got '${String(raw)}'`;
   if (integer && !Number.isInteger(value)) return `${label} must be ${range}, got ${text} (not an integer)`;
   if (value < min) return `${label} must be ${range}, got ${text} (below ${min})`;
   if (value > max) return `${label} must be ${range}, got ${text} (above ${max})`;

@@ -41,6 +41,8 @@ export interface DemoHook {
   lastStop?: { at: number; run: number; stepsSeen: number };
   /** Whether a fine-tuning run is in progress. */
   fineTuning: boolean;
+  /** The steps the page has been told of by the run in progress (0 when none runs). */
+  stepsSeen(): number;
   /** Resolves once the page is ready or has failed. */
   readonly ready: Promise<void>;
   backend(): string;
@@ -464,6 +466,7 @@ window.demo = {
   },
   reset,
   unsavedSteps: () => stepsTrained - stepsDownloaded,
+  stepsSeen: () => run?.stepsSeen ?? 0,
   async numTensors() {
     if (!engine) return 0;
     return (await engine.call<'memory'>({ type: 'memory' })).numTensors;

@@ -1,6 +1,7 @@
 /**
- * The demo's model side, without the DOM: load an exported tagger or ensemble over HTTP, tag text (timed), read
- * the model's per-token log-probabilities, switch backends, and fine-tune the loaded model on a sample in the page.
+ * The demo's model side, without the DOM (it runs in the demo's worker, engine.ts): load an exported tagger or
+ * ensemble over HTTP, tag text (timed), read the model's per-token log-probabilities, switch backends, fine-tune the
+ * loaded model on a sample (the one place the demo's training code lives), and export it (`files`).
  *
  * Everything comes from the library bundle (`trax.js`): the build maps the import of `browser/entry.js` to
  * `../trax.js`, so the page runs one copy of trax-ts and tfjs, the one a user of the browser build gets.
@@ -398,7 +399,9 @@ export class DemoModel {
 
   /**
    * Fine-tunes the loaded model on `sample` for `options.steps` Adam steps (dropout on), on the current backend,
-   * yielding to the page between steps so that it can draw. The optimizer's moments carry over from one run to
+   * yielding to the event loop between steps (so that a stop or a prediction that came during a step is handled
+   * before the next; in a worker, each step's progress reaches the page meanwhile). Settings outside the bounds of
+   * limits.ts are refused with a RangeError naming them. The optimizer's moments carry over from one run to
    * the next (until {@link reset}); a new learning rate starts them afresh.
    */
   async fineTune(sample: readonly SampleSentence[], options: FineTuneOptions): Promise<FineTuneResult> {

@@ -134,6 +134,13 @@ async function probeClicks(page: Page, selector: string, n: number): Promise<Arr
   return page.evaluate(() => (window as unknown as DemoWindow).clicks!);
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
 /** The largest absolute difference between two nested arrays of numbers of the same shape (Infinity if not). */
 function maxDiff(a: number[][][], b: number[][][]): number {
   if (a.length !== b.length) return Infinity;
@@ -354,7 +361,8 @@ describeInBrowser('the NER demo page in Chromium', () => {
     expect(clicks.length).toBe(5);
     expect(clicks.every((c) => c.fineTuning)).toBe(true);
     expect(during.fineTuning).toBe(true);
-    expect(Math.max(...clicks.map((c) => c.latency))).toBeLessThan(200);
+    // The median, so that one click the operating system delays on a busy machine does not decide the test.
+    expect(median(clicks.map((c) => c.latency))).toBeLessThan(200);
     // Typing during the run: tagged by the worker between two steps, and the page says so.
     expect(during.prediction.duringFineTune?.step).toBeGreaterThanOrEqual(1);
     expect(during.timing).toMatch(/between fine-tuning steps, after step \d+/);
@@ -412,12 +420,12 @@ describeInBrowser('the NER demo page in Chromium', () => {
       const note = await opened.page.evaluate(() => ({ hidden: document.getElementById('thread-note')!.hidden, text: document.getElementById('thread-note')!.textContent, thread: (window as unknown as DemoWindow).demo.thread }));
       expect(note).toEqual({ hidden: false, text: expect.stringMatching(/main thread.*may freeze/), thread: 'main' });
       await startFineTune(opened.page, { steps: 1000, learningRate: 1e-4, batchSize: 48 });
-      const clicks = await probeClicks(opened.page, '#entity-details summary', 2);
+      const clicks = await probeClicks(opened.page, '#entity-details summary', 3);
       await opened.page.click('#ft-stop');
       const r = await runOutcome(opened.page);
       console.log(`click latencies while fine-tuning on webgl on the main thread: ${clicks.map((c) => `${c.latency.toFixed(0)} ms`).join(', ')}; steps of ${(r.ms / r.losses.length / 1000).toFixed(2)} s on average`);
       expect(r.stopped).toBe(true);
-      expect(Math.max(...clicks.map((c) => c.latency))).toBeGreaterThan(200);
+      expect(median(clicks.map((c) => c.latency))).toBeGreaterThan(200);
       expect(session.errorsOf(opened.page)).toEqual([]);
     } finally {
       await opened.page.close();

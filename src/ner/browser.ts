@@ -46,6 +46,10 @@ export { EVALUATION_SCHEMES, pairEntities, schemeScore, emptySchemeCounts, type 
 export { parseConllevalInput, scoreConllevalText, ConllevalInputError, type ConllevalInputOptions, type ConllevalSentence } from './eval/conlleval_input.js';
 export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
 
+// Pretrained word vectors (parsing; `readWordVectors` reads files in Node)
+export { WordVectors, WordVectorsParser, type WordVectorsFormat, type WordVectorsOptions } from './vectors/word_vectors.js';
+export { CorpusError } from './corpus/corpus_error.js';
+
 // The model
 export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
 export { featureLayout, encodeFeatures, type FeatureLayout } from './model/features.js';

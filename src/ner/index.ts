@@ -16,5 +16,8 @@ export { readConll, type ReadConllOptions } from './corpus/read_conll.js';
 export { collect } from './corpus/collect.js';
 export { readNerCorpus, loadNerSplits, corpusFormatOf, NER_SPLIT, type NerCorpusFormat, type ReadNerCorpusOptions } from './dataset/load_corpus.js';
 
+// Word vectors (Node: files, gzip)
+export { readWordVectors, wordVectorsFormatOf } from './vectors/read_word_vectors.js';
+
 // Model directories (Node: files)
 export { exportTagger, directoryFiles, loadTaggerFromDirectory } from './export/node_files.js';

@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js';
 import { type NerVocabs, type NerVocabsJSON, nerVocabsFromJSON, nerVocabsToJSON } from '../../src/ner/dataset/vocabs.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
 import type { NerRecipeOptions } from './options.js';
@@ -53,11 +54,9 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
 }
 
 export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
+  await makeDirectory(dir);
   const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, vocabs: nerVocabsToJSON(vocabs) };
-  const tmp = path.join(dir, `.${RUN_FILE}.tmp`);
-  await fs.writeFile(tmp, JSON.stringify(file));
-  await fs.rename(tmp, path.join(dir, RUN_FILE));
+  await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify(file));
 }
 
 /** The differences between saved and requested settings, in words (empty when they agree). */
@@ -108,8 +107,6 @@ export async function readEnsembleRun(dir: string): Promise<EnsembleRun | undefi
 }
 
 export async function writeEnsembleRun(dir: string, run: EnsembleRun): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${ENSEMBLE_RUN_FILE}.tmp`);
-  await fs.writeFile(tmp, JSON.stringify({ format: ENSEMBLE_RUN_FORMAT, version: RUN_FORMAT_VERSION, ...run }, null, 1) + '\n');
-  await fs.rename(tmp, path.join(dir, ENSEMBLE_RUN_FILE));
+  await makeDirectory(dir);
+  await writeFileAtomic(path.join(dir, ENSEMBLE_RUN_FILE), JSON.stringify({ format: ENSEMBLE_RUN_FORMAT, version: RUN_FORMAT_VERSION, ...run }, null, 1) + '\n');
 }

@@ -2,7 +2,6 @@
  * The NER training recipe: the GMB corpus (or any IOB2 corpus), the fixed split, vocabularies, the tagger model,
  * TrainTask/EvalTask/Loop with dev entity F1 and the best checkpoint, then the test table and the exported model.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../src/backend/backends.js';
 import { CrossEntropyLoss, WeightedCategoryCrossEntropy } from '../../src/layers/losses.js';
@@ -20,6 +19,7 @@ import { Adam } from '../../src/optimizers/index.js';
 import type { LRSchedule } from '../../src/optimizers/schedules.js';
 import { EvalTask, Loop, TrainTask, type TrainingCallback } from '../../src/training/index.js';
 import { latestCheckpoint } from '../../src/training/checkpoint.js';
+import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js';
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
 import type { NerRecipeOptions } from './options.js';
@@ -95,6 +95,7 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const wanted = fixedSettings(o);
   const saved = await readRunState(outputDir);
   if (saved) refuseOtherSettings(outputDir, saved.settings, wanted);
+  await makeDirectory(outputDir);
 
   const { train, dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
   log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: seed 1, 80/10/10) [${elapsed()}]`);
@@ -184,8 +185,8 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const title = `Test split (${test.length} sentences), model of step ${best?.step ?? '?'} (best dev entity F1 ${best?.f1.toFixed(4) ?? '?'}), ${((performance.now() - testStarted) / 1000).toFixed(1)} s`;
   const report = formatNerReport(score, title);
   log(report.trimEnd());
-  await fs.writeFile(path.join(outputDir, 'test_report.txt'), report);
-  await fs.writeFile(
+  await writeFileAtomic(path.join(outputDir, 'test_report.txt'), report);
+  await writeFileAtomic(
     path.join(outputDir, 'test_report.json'),
     JSON.stringify({ split: 'test', sentences: test.length, step: best?.step, devF1: best?.f1, score, conlleval: toConllevalJson(score) }, null, 1) + '\n',
   );

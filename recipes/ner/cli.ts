@@ -243,10 +243,30 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 }
 
 /**
+ * Ends the process cleanly when stdout fails: a closed pipe (`predict ... | head -c 100`: EPIPE) ends it quietly
+ * with exit code 0, as `head` expects of a writer; any other write error (a full disk: ENOSPC) with one line on
+ * stderr and exit code 1, never a stack trace.
+ */
+export function guardStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  if ((stream as { traxGuarded?: boolean }).traxGuarded) return;
+  (stream as { traxGuarded?: boolean }).traxGuarded = true;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    const why = error.code === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : error.message;
+    try {
+      process.stderr.write(`ner: cannot write the output: ${why}\n`);
+    } finally {
+      process.exit(1);
+    }
+  });
+}
+
+/**
  * Runs the program on `argv` (user arguments only); errors are printed, not thrown, and set the exit code.
  * `memberEntry`: the module ensemble members' processes are forked from (`--jobs`; see `TrainNerHooks`).
  */
 export async function runNerCli(argv: readonly string[], write?: (text: string) => void, memberEntry?: URL): Promise<number> {
+  if (write === undefined) guardStdout();
   const program = nerProgram(write, memberEntry);
   try {
     await program.parseAsync([...argv], { from: 'user' });

@@ -2,7 +2,8 @@
  * The recipe and the exported-model files under faults and bad input: output directories that cannot be made,
  * damaged exports, refused options, damaged run files. Fast: random tiny taggers, no training unless named.
  */
-import { promises as fs, writeFileSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
 import { exportTagger } from '../../../src/ner/export/node_files.js';
@@ -44,5 +45,35 @@ describe('output directories that cannot be made', () => {
 
   test('train -o /proc/x is refused before the corpus is read, not a hang', async () => {
     await expect(trainNer(options('/proc/trax-ts-train'), { log: () => undefined, progress: false })).rejects.toThrow(/cannot create the directory \/proc\/trax-ts-train/);
+  });
+});
+
+describe('the CLI writing to a closed pipe or a full disk (as a process)', () => {
+  let modelDir: string;
+  let textFile: string;
+  beforeAll(async () => {
+    modelDir = await exportTagger(new NerTagger(randomMember(3)), tempDir());
+    // Enough sentences that the output far exceeds a pipe's buffer.
+    textFile = path.join(tempDir(), 'text.txt');
+    writeFileSync(textFile, Array.from({ length: 1500 }, (_, i) => `George Bush visited Iraq in ${1900 + (i % 100)}.`).join(' '));
+  });
+  const ner = (redirect: string): { status: number; stdout: string; stderr: string } => {
+    const script = `node scripts/run.mjs recipes/ner.ts predict -m '${modelDir}' --file '${textFile}' 2>"$ERR" ${redirect}; echo "status=\${PIPESTATUS[0]}"`;
+    const err = path.join(tempDir(), 'stderr.txt');
+    const out = spawnSync('bash', ['-c', script], { encoding: 'utf8', env: { ...process.env, ERR: err } });
+    return { status: Number(/status=(\d+)/.exec(out.stdout)?.[1]), stdout: out.stdout, stderr: readFileSync(err, 'utf8') };
+  };
+
+  test('predict | head -c 100 ends quietly with exit code 0 (EPIPE)', () => {
+    const r = ner('| head -c 100');
+    expect(r.stdout.startsWith('{"sentence":0')).toBe(true);
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
+  });
+
+  test('predict > /dev/full exits 1 with one clear line (ENOSPC)', () => {
+    const r = ner('> /dev/full');
+    expect(r.stderr).toBe('ner: cannot write the output: no space left on the device (ENOSPC)\n');
+    expect(r.status).toBe(1);
   });
 });

@@ -13,21 +13,39 @@ import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/
 import type { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
 import { formatNerReport } from '../../src/ner/tagger/report.js';
 import { trainNerEnsemble } from './ensemble.js';
-import { type NerRecipeOptions, presetOptions } from './options.js';
+import { type NerRecipeOptions, presetOptions, validateRecipeOptions } from './options.js';
+import { readText } from '../../src/ner/corpus/read_text.js';
+import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
 import { taggerFromRun } from './run_tagger.js';
 import { trainNer } from './train.js';
 
+// Decimal digits only: `Number()` would read '' and ' ' as 0 and '0x2' as 2.
+const INTEGER = /^\d+$/;
+const DECIMAL = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
 function int(min: number): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    const n = INTEGER.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
     return n;
   };
 }
 
 function num(value: string): number {
-  const n = Number(value);
+  const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got '${value}'`);
+  return n;
+}
+
+function positive(value: string): number {
+  const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+}
+
+function rate(value: string): number {
+  const n = num(value);
+  if (n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
   return n;
 }
 
@@ -38,7 +56,7 @@ const MODEL_FLAGS: Array<[flag: string, key: keyof NerModelConfig, parse: ((v: s
   ['--heads <n>', 'nHeads', int(1), 'attention heads'],
   ['--chunk-len <n>', 'chunkLen', int(1), "chunk length of 'chunked' and 'lsh' attention"],
   ['--local-radius <n>', 'localRadius', int(1), "positions on each side that 'local' attention sees"],
-  ['--dropout <rate>', 'dropout', num, 'dropout rate'],
+  ['--dropout <rate>', 'dropout', rate, 'dropout rate'],
   ['--max-len <n>', 'maxLen', int(1), 'longest sentence taken in one piece'],
   ['--char-filters <n>', 'charFilters', int(1), 'filters of the character CNN'],
   ['--max-word-length <n>', 'maxWordLength', int(1), 'characters per word seen by the character CNN'],
@@ -97,10 +115,10 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .addOption(new Option('--preset <name>', 'settings to start from').choices(['default', 'best']).default('default'))
     .option('--corpus <path>', 'GMB CSV (.csv, .csv.gz) or IOB2 CoNLL file (default: the shipped GMB corpus)')
     .option('-o, --output <dir>', 'output directory (default: runs/ner, or runs/ner-best for --preset best)')
-    .option('--steps <n>', 'total training steps', int(0))
+    .option('--steps <n>', 'total training steps', int(1))
     .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit; each member of an ensemble)', num)
     .option('--batch-tokens <n>', 'token positions per batch', int(1))
-    .option('--lr <rate>', 'peak learning rate', num)
+    .option('--lr <rate>', 'peak learning rate', positive)
     .option('--warmup-steps <n>', 'learning-rate warm-up steps', int(0))
     .option('--seed <n>', 'seed of weights, data order and dropout', int(0))
     .option('--ensemble <n>', 'train n taggers, with seeds seed..seed+n-1, in <output>/member-1..n, and test and export their ensemble (1: one tagger)', int(1))
@@ -109,8 +127,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', int(0))
     .option('--limit <n>', 'read at most this many corpus sentences (0: all)', int(0))
     .option('--min-word-count <n>', 'rarer training words become UNK', int(1))
-    .option('--unk-rate <p>', 'word dropout rate', num)
-    .option('--average-decay <d>', 'moving average of the weights for dev, test and export (0: off)', num)
+    .option('--unk-rate <p>', 'word dropout rate, in [0, 1)', rate)
+    .option('--average-decay <d>', 'moving average of the weights for dev, test and export, in [0, 1) (0: off)', rate)
     .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
     .option('--no-lowercase', 'keep the case of words')
     .option('--config <file>', 'model configuration JSON (NerModelConfig settings)')
@@ -152,6 +170,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       backend: (opts['backend'] as BackendName | undefined) ?? preset.backend,
       model: await modelConfig(preset.model, opts),
     };
+    validateRecipeOptions(o);
     const stop = { requested: false };
     const onSigint = (): void => {
       if (stop.requested) process.exit(130);
@@ -199,9 +218,11 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       let text: string;
       if (opts.file) {
         try {
-          text = await fs.readFile(opts.file, 'utf8');
+          text = await readText(opts.file);
         } catch (error) {
-          throw new Error(`--file ${opts.file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+          if (!(error instanceof CorpusError)) throw error;
+          const problem = /no such file/.test(error.problem) ? 'no such file' : error.problem;
+          throw new Error(`--file ${opts.file}: ${error.line !== undefined ? `line ${error.line}: ` : ''}${problem}`, { cause: error });
         }
       } else if (words.length > 0) {
         text = words.join(' ');

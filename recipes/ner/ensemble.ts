@@ -14,7 +14,7 @@ import { NerTagger, type NerTaggerParts } from '../../src/ner/tagger/ner_tagger.
 import { formatNerReport } from '../../src/ner/tagger/report.js';
 import { latestCheckpoint } from '../../src/training/checkpoint.js';
 import { writeFileAtomic } from '../../src/training/atomic_fs.js';
-import type { NerRecipeOptions } from './options.js';
+import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
 import { fixedSettings, readRunState, refuseOtherSettings, RUN_FILE, writeEnsembleRun } from './run_state.js';
 import { taggerFromRun } from './run_tagger.js';
 import { type MemberInProcess, trainMemberInProcess } from './member_process.js';
@@ -118,6 +118,7 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   const n = o.ensemble;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`ensemble must be an integer >= 1, got ${n}`);
+  validateRecipeOptions(o);
   const outputDir = o.outputDir;
   if (await exists(path.join(outputDir, RUN_FILE))) {
     throw new Error(

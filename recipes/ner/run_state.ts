@@ -38,6 +38,15 @@ export function fixedSettings(o: NerRecipeOptions): FixedSettings {
   return { corpus: path.resolve(o.corpus), limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate, averageDecay: o.averageDecay };
 }
 
+/** A run file's JSON; a damaged (truncated, edited) file is refused naming it. */
+function parseRunFile(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: damaged, not valid JSON (${(error as Error).message}); restore it, or train in another --output directory`, { cause: error });
+  }
+}
+
 /** The saved settings and vocabularies of a run directory, or undefined for a new run. */
 export async function readRunState(dir: string): Promise<{ settings: FixedSettings; vocabs: NerVocabs } | undefined> {
   let text: string;
@@ -46,11 +55,15 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
   } catch {
     return undefined;
   }
-  const json = JSON.parse(text) as RunFile;
-  if (json.format !== RUN_FORMAT || json.version !== RUN_FORMAT_VERSION) {
-    throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json.format)}, version ${JSON.stringify(json.version)})`);
+  const json = parseRunFile(path.join(dir, RUN_FILE), text) as RunFile;
+  if (json === null || typeof json !== 'object' || json.format !== RUN_FORMAT || json.version !== RUN_FORMAT_VERSION) {
+    throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json?.format)}, version ${JSON.stringify(json?.version)})`);
   }
-  return { settings: { ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
+  try {
+    return { settings: { ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
+  } catch (error) {
+    throw new Error(`${path.join(dir, RUN_FILE)}: damaged settings or vocabularies (${(error as Error).message})`, { cause: error });
+  }
 }
 
 export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs): Promise<void> {
@@ -99,8 +112,8 @@ export async function readEnsembleRun(dir: string): Promise<EnsembleRun | undefi
   } catch {
     return undefined;
   }
-  const json = JSON.parse(text) as Partial<EnsembleRun> & { format?: unknown; version?: unknown };
-  if (json.format !== ENSEMBLE_RUN_FORMAT || json.version !== RUN_FORMAT_VERSION || !Array.isArray(json.members) || !Array.isArray(json.seeds)) {
+  const json = parseRunFile(path.join(dir, ENSEMBLE_RUN_FILE), text) as Partial<EnsembleRun> & { format?: unknown; version?: unknown };
+  if (json === null || typeof json !== 'object' || json.format !== ENSEMBLE_RUN_FORMAT || json.version !== RUN_FORMAT_VERSION || !Array.isArray(json.members) || !Array.isArray(json.seeds)) {
     throw new Error(`${path.join(dir, ENSEMBLE_RUN_FILE)}: not a ${ENSEMBLE_RUN_FORMAT} version ${RUN_FORMAT_VERSION} file`);
   }
   return { members: json.members, seeds: json.seeds };

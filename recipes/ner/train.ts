@@ -22,7 +22,7 @@ import { latestCheckpoint } from '../../src/training/checkpoint.js';
 import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js';
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
-import type { NerRecipeOptions } from './options.js';
+import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
 import { ENSEMBLE_RUN_FILE, fixedSettings, readEnsembleRun, readRunState, refuseOtherSettings, writeRunState } from './run_state.js';
 
 /** Linear warm-up to `peak` over `warmup` steps, then linear decay to `peak / 10` at `total`. */
@@ -32,6 +32,20 @@ export function warmupLinearDecay(warmup: number, peak: number, total: number): 
     const done = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
     return peak * (1 - 0.9 * done);
   };
+}
+
+/**
+ * Refuses a corpus too small for the fixed 80/10/10 split to give every split a sentence (a 2-sentence corpus has
+ * no dev or test sentence), naming the corpus and the counts.
+ */
+export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limit'>, splits: { train: readonly unknown[]; dev: readonly unknown[]; test: readonly unknown[] }): void {
+  const { train, dev, test } = splits;
+  if (train.length > 0 && dev.length > 0 && test.length > 0) return;
+  const total = train.length + dev.length + test.length;
+  throw new RangeError(
+    `${o.corpus}${o.limit > 0 ? ` (--limit ${o.limit})` : ''}: ${total} sentence(s) are too few to train on: the fixed 80/10/10 split gives ` +
+      `${train.length} train, ${dev.length} dev, ${test.length} test sentences, and each split needs at least one (give at least 10 sentences)`,
+  );
 }
 
 /** What a training run produced. */
@@ -83,10 +97,11 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const log = hooks.log ?? ((line: string) => console.log(line));
   const started = performance.now();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  validateRecipeOptions(o);
+  if (o.ensemble > 1) throw new RangeError(`trainNer trains one tagger (ensemble ${o.ensemble}): use trainNerEnsemble`);
   await useBackend(o.backend);
 
   const outputDir = o.outputDir;
-  if (o.ensemble > 1) throw new RangeError(`trainNer trains one tagger (ensemble ${o.ensemble}): use trainNerEnsemble`);
   const ensemble = await readEnsembleRun(outputDir);
   if (ensemble) {
     const n = ensemble.members.length;
@@ -98,6 +113,7 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   await makeDirectory(outputDir);
 
   const { train, dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
+  refuseTooFewSentences(o, { train, dev, test });
   log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: seed 1, 80/10/10) [${elapsed()}]`);
   const vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
   if (!saved) await writeRunState(outputDir, wanted, vocabs);

@@ -3,7 +3,7 @@
  * damaged exports, refused options, damaged run files. Fast: random tiny taggers, no training unless named.
  */
 import { spawnSync } from 'node:child_process';
-import { promises as fs, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
 import { exportTagger } from '../../../src/ner/export/node_files.js';
@@ -12,8 +12,13 @@ import { DirectoryError, makeDirectory } from '../../../src/training/atomic_fs.j
 import { resolveNerModelConfig } from '../../../src/ner/model/config.js';
 import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
 import { trainNer } from '../../../recipes/ner/train.js';
+import { CorpusError } from '../../../src/ner/corpus/corpus_error.js';
+import { readNerCorpus } from '../../../src/ner/dataset/load_corpus.js';
+import { runNerCli } from '../../../recipes/ner/cli.js';
+import { readBest } from '../../../recipes/ner/dev_f1.js';
+import { readRunState } from '../../../recipes/ner/run_state.js';
 import { randomMember } from '../tagger/helpers.js';
-import { SHIPPED_CORPUS, TINY, tempDir } from './helpers.js';
+import { SENTENCES, SHIPPED_CORPUS, TINY, gmbCsv, tempDir } from './helpers.js';
 
 // Hang guard: the defects below hung forever; a refusal takes well under a second.
 jest.setTimeout(180_000);
@@ -75,5 +80,114 @@ describe('the CLI writing to a closed pipe or a full disk (as a process)', () =>
     const r = ner('> /dev/full');
     expect(r.stderr).toBe('ner: cannot write the output: no space left on the device (ENOSPC)\n');
     expect(r.status).toBe(1);
+  });
+});
+
+/** Runs the CLI in-process; returns its exit code, stdout and stderr. */
+async function cli(...args: string[]): Promise<{ code: number; out: string; err: string }> {
+  let out = '';
+  const errors: string[] = [];
+  const write = process.stderr.write.bind(process.stderr);
+  process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+  try {
+    const code = await runNerCli(args, (t) => (out += t));
+    return { code, out, err: errors.join('') };
+  } finally {
+    process.stderr.write = write;
+  }
+}
+
+describe('options are validated before anything is written', () => {
+  test('trainNer refuses unkRate 2 and averageDecay 2 naming the setting and flag, and stores no recipe.json', async () => {
+    for (const [extra, message] of [
+      [{ unkRate: 2 }, /unkRate \(--unk-rate\) must be a number in \[0, 1\), got 2/],
+      [{ averageDecay: 2 }, /averageDecay \(--average-decay\) must be a number in \[0, 1\), got 2/],
+      [{ learningRate: 0 }, /learningRate \(--lr\) must be a positive number, got 0/],
+      [{ steps: 0 }, /steps \(--steps\) must be an integer >= 1, got 0/],
+    ] as const) {
+      const dir = tempDir();
+      await expect(trainNer(options(dir, extra), { log: () => undefined, progress: false })).rejects.toThrow(message);
+      expect(existsSync(path.join(dir, 'recipe.json'))).toBe(false);
+      expect(await readRunState(dir)).toBeUndefined();
+    }
+  });
+
+  test("the CLI refuses --unk-rate 2, --average-decay 2, --steps '', ' ', 0x2 and --lr 0 at once, writing nothing", async () => {
+    const dir = path.join(tempDir(), 'run');
+    for (const [args, message] of [
+      [['--unk-rate', '2'], /option '--unk-rate <p>' argument '2' is invalid. expected a number in \[0, 1\), got '2'/],
+      [['--average-decay', '2'], /option '--average-decay <d>' argument '2' is invalid/],
+      [['--steps', ''], /option '--steps <n>' argument '' is invalid. expected an integer >= 1/],
+      [['--steps', ' '], /option '--steps <n>' argument ' ' is invalid/],
+      [['--steps', '0x2'], /option '--steps <n>' argument '0x2' is invalid/],
+      [['--lr', '0'], /option '--lr <rate>' argument '0' is invalid. expected a positive number, got '0'/],
+    ] as const) {
+      const r = await cli('train', '--corpus', SHIPPED_CORPUS, '-o', dir, ...args);
+      expect(r.code).not.toBe(0);
+      expect(r.err).toMatch(message);
+      expect(existsSync(dir)).toBe(false);
+    }
+  });
+});
+
+describe('late or unclear refusals made early and clear', () => {
+  test('a 2-sentence corpus is refused naming the split counts', async () => {
+    const corpus = path.join(tempDir(), 'two.csv');
+    writeFileSync(corpus, gmbCsv(SENTENCES.slice(0, 2)));
+    await expect(trainNer(options(tempDir(), { corpus, limit: 0 }), { log: () => undefined, progress: false })).rejects.toThrow(
+      /two\.csv: 2 sentence\(s\) are too few to train on: the fixed 80\/10\/10 split gives \d train, \d dev, \d test sentences/,
+    );
+  });
+
+  test('a truncated recipe.json is refused naming the file', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'recipe.json'), '{"format":"trax-ts-ner-run","vers');
+    await expect(readRunState(dir)).rejects.toThrow(new RegExp(`${dir}/recipe\\.json: damaged, not valid JSON`));
+    await expect(trainNer(options(dir), { log: () => undefined, progress: false })).rejects.toThrow(/recipe\.json: damaged/);
+  });
+
+  test('a damaged best_dev_f1.json is refused naming the file, not ignored', async () => {
+    const dir = tempDir();
+    writeFileSync(path.join(dir, 'best_dev_f1.json'), '');
+    await expect(readBest(dir)).rejects.toThrow(/best_dev_f1\.json: damaged/);
+    expect(await readBest(tempDir())).toBeUndefined();
+  });
+
+  test('CoNLL and GMB tag-sequence errors name the line', async () => {
+    const conll = path.join(tempDir(), 'bad.txt');
+    writeFileSync(conll, 'London B-geo\n. O\n\nThe O\nsaid O\nParis I-geo\n');
+    await expect(readNerCorpus(conll)).rejects.toThrow(/bad\.txt:6: sentence 2: .*I-geo.* \(the tagger needs IOB2 tags\)/);
+    const csv = path.join(tempDir(), 'bad.csv');
+    writeFileSync(csv, 'Sentence #,Word,POS,Tag\nSentence: 1,London,NNP,B-geo\n,said,VBD,O\n,Paris,NNP,I-geo\n');
+    await expect(readNerCorpus(csv)).rejects.toThrow(/bad\.csv:4: sentence 1: /);
+  });
+
+  test("a binary corpus's message is one short line, not its raw bytes", async () => {
+    const bytes = new Uint8Array(3000).map((_, i) => (i * 7919 + 13) % 256);
+    for (const name of ['binary.csv', 'binary.txt']) {
+      const file = path.join(tempDir(), name);
+      writeFileSync(file, bytes);
+      const error = await readNerCorpus(file).then(() => undefined, (e: Error) => e);
+      expect(error).toBeInstanceOf(CorpusError);
+      expect(error!.message).toMatch(/NUL byte: this is a binary file, not text/);
+      expect(error!.message.length).toBeLessThan(250);
+    }
+    // A garbled text file without NUL bytes: the quoted excerpt is short and escaped.
+    const garbled = path.join(tempDir(), 'garbled.txt');
+    writeFileSync(garbled, `a O\n${'\u0001\u0002 x y '.repeat(100)}\n`);
+    const error = await readNerCorpus(garbled).then(() => undefined, (e: Error) => e);
+    expect(error!.message.length).toBeLessThan(250);
+    expect(error!.message).toMatch(/garbled\.txt:2: expected 2 columns like the first token line, got \d+: "\\u0001\\u0002 x y /);
+  });
+
+  test('predict --file decodes latin-1 (cp1252) text as the corpus reader does', async () => {
+    const modelDir = await exportTagger(new NerTagger(randomMember(4)), tempDir());
+    const file = path.join(tempDir(), 'latin1.txt');
+    writeFileSync(file, Buffer.concat([Buffer.from('Angela Merkel besuchte Z', 'latin1'), Buffer.from([0xfc]), Buffer.from('rich und K', 'latin1'), Buffer.from([0xf6]), Buffer.from('ln.', 'latin1')]));
+    const r = await cli('predict', '-m', modelDir, '--file', file);
+    expect(r.code).toBe(0);
+    const first = JSON.parse(r.out.split('\n')[0]!);
+    expect(first.text).toBe('Angela Merkel besuchte Zürich und Köln.');
+    expect(first.text).not.toMatch(/\uFFFD/);
   });
 });

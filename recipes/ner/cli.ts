@@ -18,6 +18,11 @@ import { readText } from '../../src/ner/corpus/read_text.js';
 import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
 import { taggerFromRun } from './run_tagger.js';
 import { trainNer } from './train.js';
+import { RecipeConfigError, recipeFromConfigFile } from './recipe_config.js';
+import { installStopSignal, releaseStopSignal } from './stop_signal.js';
+
+/** The exit code of a usage error: a bad flag, value, command or config file (as POSIX utilities do). */
+export const USAGE_ERROR = 2;
 
 // Decimal digits only: `Number()` would read '' and ' ' as 0 and '0x2' as 2.
 const INTEGER = /^\d+$/;
@@ -62,19 +67,9 @@ const MODEL_FLAGS: Array<[flag: string, key: keyof NerModelConfig, parse: ((v: s
   ['--max-word-length <n>', 'maxWordLength', int(1), 'characters per word seen by the character CNN'],
 ];
 
-/** The `model` part of the options from a JSON file and the flags. */
-async function modelConfig(base: NerModelConfig, opts: Record<string, unknown>): Promise<NerModelConfig> {
-  let config: Record<string, unknown> = { ...base };
-  if (typeof opts['config'] === 'string') {
-    const file = opts['config'];
-    let json: unknown;
-    try {
-      json = JSON.parse(await fs.readFile(file, 'utf8'));
-    } catch (error) {
-      throw new Error(`--config ${file}: ${(error as Error).message}`);
-    }
-    config = { ...config, ...(json as Record<string, unknown>) };
-  }
+/** The `model` part of the options: `base` (preset and config file) with the flags. */
+function modelConfig(base: NerModelConfig, opts: Record<string, unknown>): NerModelConfig {
+  const config: Record<string, unknown> = { ...base };
   for (const [flag, key] of MODEL_FLAGS) {
     const value = opts[new Option(flag).attributeName()];
     if (value !== undefined) config[key] = value;
@@ -131,7 +126,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--average-decay <d>', 'moving average of the weights for dev, test and export, in [0, 1) (0: off)', rate)
     .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
     .option('--no-lowercase', 'keep the case of words')
-    .option('--config <file>', 'model configuration JSON (NerModelConfig settings)')
+    .option('--config <file>', "every setting of a run from one JSON file: a run's recipe.json (replays it), recipe settings by name (steps, learningRate, corpus, model: {...}), or model settings only; flags override it")
     .addOption(new Option('--attention <type>', 'attention').choices(['full', 'chunked', 'lsh', 'local']))
     .option('--reversible', 'reversible residual blocks')
     .option('--no-reversible', 'ordinary residual blocks')
@@ -147,7 +142,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--no-progress', 'no live progress line');
   for (const [flag, , parse, description] of MODEL_FLAGS) train.addOption(new Option(flag, description).argParser(parse as (v: string) => unknown));
   train.action(async (opts: Record<string, unknown>) => {
-    const preset = presetOptions(opts['preset'] as string);
+    const fromPreset = presetOptions(opts['preset'] as string);
+    const preset = typeof opts['config'] === 'string' ? await recipeFromConfigFile(opts['config'], fromPreset) : fromPreset;
     const o: NerRecipeOptions = {
       ...preset,
       corpus: (opts['corpus'] as string | undefined) ?? preset.corpus,
@@ -168,22 +164,16 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       averageDecay: (opts['averageDecay'] as number | undefined) ?? preset.averageDecay,
       lowercase: (opts['lowercase'] as boolean | undefined) ?? preset.lowercase,
       backend: (opts['backend'] as BackendName | undefined) ?? preset.backend,
-      model: await modelConfig(preset.model, opts),
+      model: modelConfig(preset.model, opts),
     };
     validateRecipeOptions(o);
-    const stop = { requested: false };
-    const onSigint = (): void => {
-      if (stop.requested) process.exit(130);
-      stop.requested = true;
-      process.stderr.write('\nStopping after this step (Ctrl-C again to quit at once)...\n');
-    };
-    process.on('SIGINT', onSigint);
+    const stop = installStopSignal(); // already installed by the entry point, before the slow start-up
     try {
       const hooks = { log: (line: string) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop, ...(memberEntry ? { memberEntry } : {}) };
       const result = o.ensemble > 1 ? await trainNerEnsemble(o, hooks) : await trainNer(o, hooks);
       if (!result.test) process.exitCode = 130;
     } finally {
-      process.off('SIGINT', onSigint);
+      releaseStopSignal();
     }
   });
 
@@ -289,14 +279,29 @@ export function guardStdout(stream: NodeJS.WriteStream = process.stdout): void {
 export async function runNerCli(argv: readonly string[], write?: (text: string) => void, memberEntry?: URL): Promise<number> {
   if (write === undefined) guardStdout();
   const program = nerProgram(write, memberEntry);
+  const commands = program.commands.map((c) => c.name());
+  const first = argv[0];
+  // `train` is the default command, so commander would read an unknown command as train's argument.
+  const command = program.commands.find((c) => c.name() === first) ?? program.commands.find((c) => c.name() === 'train')!;
+  const usage = (): string => `Usage: ner ${command.name()} ${command.usage()} (ner ${command.name()} --help for the options)\n`;
+  if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
+    process.stderr.write(`ner: unknown command '${first}' (commands: ${commands.join(', ')})\nUsage: ner [command] [options] (ner --help for the commands)\n`);
+    return USAGE_ERROR;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (error) {
     const code = (error as { code?: string; exitCode?: number }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
-      const exitCode = (error as { exitCode?: number }).exitCode ?? 1;
-      return exitCode;
+      // Help and version end with 0; every other commander error is a usage error (commander printed it).
+      if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return (error as { exitCode?: number }).exitCode ?? 0;
+      process.stderr.write(usage());
+      return USAGE_ERROR;
+    }
+    if (error instanceof RangeError || error instanceof RecipeConfigError) {
+      process.stderr.write(`ner: ${(error as Error).message}\n${usage()}`);
+      return USAGE_ERROR;
     }
     process.stderr.write(`ner: ${(error as Error).message}\n`);
     return 1;

@@ -31,6 +31,8 @@ interface RunFile {
   format: string;
   version: number;
   settings: FixedSettings;
+  /** Every setting the run was started with (`train --config recipe.json` replays it). */
+  options?: NerRecipeOptions;
   vocabs: NerVocabsJSON;
 }
 
@@ -66,9 +68,9 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
   }
 }
 
-export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs): Promise<void> {
+export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs, options?: NerRecipeOptions): Promise<void> {
   await makeDirectory(dir);
-  const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, vocabs: nerVocabsToJSON(vocabs) };
+  const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, ...(options ? { options } : {}), vocabs: nerVocabsToJSON(vocabs) };
   await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify(file));
 }
 

@@ -9,6 +9,7 @@ import { WeightedCategoryAccuracy } from '../../src/layers/metrics.js';
 import { encodeExamples } from '../../src/ner/dataset/examples.js';
 import { nerBatches } from '../../src/ner/dataset/batches.js';
 import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
+import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
 import { buildNerVocabs, type NerVocabs } from '../../src/ner/dataset/vocabs.js';
 import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
 import type { EntityScore } from '../../src/ner/eval/entity_score.js';
@@ -42,8 +43,10 @@ export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limi
   const { train, dev, test } = splits;
   if (train.length > 0 && dev.length > 0 && test.length > 0) return;
   const total = train.length + dev.length + test.length;
-  throw new RangeError(
-    `${o.corpus}${o.limit > 0 ? ` (--limit ${o.limit})` : ''}: ${total} sentence(s) are too few to train on: the fixed 80/10/10 split gives ` +
+  throw new CorpusError(
+    o.corpus,
+    undefined,
+    `${o.limit > 0 ? `(--limit ${o.limit}) ` : ''}${total} sentence(s) are too few to train on: the fixed 80/10/10 split gives ` +
       `${train.length} train, ${dev.length} dev, ${test.length} test sentences, and each split needs at least one (give at least 10 sentences)`,
   );
 }
@@ -115,8 +118,12 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const { train, dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
   refuseTooFewSentences(o, { train, dev, test });
   log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: seed 1, 80/10/10) [${elapsed()}]`);
+  if (hooks.stopSignal?.requested) {
+    log('Stopped before training started; nothing written.');
+    return { test: undefined, steps: 0, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000 };
+  }
   const vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
-  if (!saved) await writeRunState(outputDir, wanted, vocabs);
+  if (!saved) await writeRunState(outputDir, wanted, vocabs, o);
   log(`Vocabularies: ${vocabs.words.size} words, ${vocabs.chars.size} characters, ${vocabs.tags.size} tags`);
 
   const config = o.model;

@@ -191,3 +191,60 @@ describe('late or unclear refusals made early and clear', () => {
     expect(first.text).not.toMatch(/\uFFFD/);
   });
 });
+
+describe('Ctrl-C during start-up', () => {
+  test('a stop requested before training starts ends the run with nothing written', async () => {
+    const dir = tempDir();
+    const lines: string[] = [];
+    const result = await trainNer(options(dir), { log: (l) => lines.push(l), progress: false, stopSignal: { requested: true } });
+    expect(result.test).toBeUndefined();
+    expect(result.steps).toBe(0);
+    expect(lines).toContain('Stopped before training started; nothing written.');
+    expect(await fs.readdir(dir)).toEqual([]);
+  });
+});
+
+describe('the CLI as a command line (usage errors, unknown commands, --config)', () => {
+  test('usage errors exit 2 with the usage line; an unknown command says so', async () => {
+    const unknown = await cli('frobnicate');
+    expect(unknown.code).toBe(2);
+    expect(unknown.err).toMatch(/^ner: unknown command 'frobnicate' \(commands: train, eval, predict, export\)\nUsage: ner /);
+    expect(unknown.err).not.toMatch(/too many arguments/);
+    const badValue = await cli('train', '--steps', 'x');
+    expect(badValue.code).toBe(2);
+    expect(badValue.err).toMatch(/argument 'x' is invalid[\s\S]*\nUsage: ner train \[options\]/);
+    const unknownFlag = await cli('predict', '-m', 'x', '--frob');
+    expect(unknownFlag.code).toBe(2);
+    expect(unknownFlag.err).toMatch(/unknown option '--frob'[\s\S]*Usage: ner predict /);
+    const missing = await cli('eval');
+    expect(missing.code).toBe(2);
+    expect(missing.err).toMatch(/required option '-m, --model <dir>' not specified[\s\S]*Usage: ner eval /);
+    expect((await cli('--help')).code).toBe(0);
+  });
+
+  test('train --config takes every setting of a run, and the recipe.json a run writes replays it', async () => {
+    const dir = path.join(tempDir(), 'run');
+    const config = path.join(tempDir(), 'recipe-config.json');
+    const settings = { corpus: SHIPPED_CORPUS, outputDir: dir, limit: 300, steps: 2, evalEvery: 2, devSentences: 10, batchTokens: 200, learningRate: 3e-3, warmupSteps: 1, maxMinutes: 0, seed: 7, unkRate: 0.1, averageDecay: 0, model: TINY };
+    writeFileSync(config, JSON.stringify(settings));
+    const first = await cli('train', '--config', config, '--no-progress');
+    expect(first.err).toBe('');
+    expect(first.code).toBe(0);
+    const recipe = JSON.parse(readFileSync(path.join(dir, 'recipe.json'), 'utf8'));
+    expect(recipe.options).toEqual(expect.objectContaining({ steps: 2, learningRate: 3e-3, warmupSteps: 1, seed: 7, unkRate: 0.1, limit: 300, batchTokens: 200 }));
+    expect(recipe.options.model).toEqual(resolveNerModelConfig(TINY));
+    // Replaying the run's recipe.json into a new directory gives the same run: the same first-step loss and weights.
+    const replayDir = path.join(tempDir(), 'replay');
+    const replay = await cli('train', '--config', path.join(dir, 'recipe.json'), '-o', replayDir, '--no-progress');
+    expect(replay.code).toBe(0);
+    const again = JSON.parse(readFileSync(path.join(replayDir, 'recipe.json'), 'utf8'));
+    expect({ ...again.options, outputDir: dir }).toEqual(recipe.options);
+    expect(readFileSync(path.join(replayDir, 'model', 'weights.bin'))).toEqual(readFileSync(path.join(dir, 'model', 'weights.bin')));
+    // A flag overrides the file; an unknown setting is a usage error naming the file.
+    const bad = path.join(tempDir(), 'bad.json');
+    writeFileSync(bad, JSON.stringify({ steps: 2, stepz: 3 }));
+    const refused = await cli('train', '--config', bad);
+    expect(refused.code).toBe(2);
+    expect(refused.err).toMatch(/--config .*bad\.json: unknown setting 'stepz'/);
+  });
+});

@@ -6,9 +6,10 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
-import { exportTagger } from '../../../src/ner/export/node_files.js';
+import { exportTagger, loadTaggerFromDirectory } from '../../../src/ner/export/node_files.js';
+import { TaggerLoadError } from '../../../src/ner/export/format.js';
 import { NerTagger } from '../../../src/ner/tagger/ner_tagger.js';
-import { DirectoryError, makeDirectory } from '../../../src/training/atomic_fs.js';
+import { DirectoryError, makeDirectory, writeFileAtomic } from '../../../src/training/atomic_fs.js';
 import { resolveNerModelConfig } from '../../../src/ner/model/config.js';
 import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
 import { trainNer } from '../../../recipes/ner/train.js';
@@ -246,5 +247,26 @@ describe('the CLI as a command line (usage errors, unknown commands, --config)',
     const refused = await cli('train', '--config', bad);
     expect(refused.code).toBe(2);
     expect(refused.err).toMatch(/--config .*bad\.json: unknown setting 'stepz'/);
+  });
+});
+
+describe('one atomic-write helper for every file the recipe writes', () => {
+  test('concurrent exports to one directory all succeed and leave a complete, loadable model and no temporary file', async () => {
+    const dir = tempDir();
+    const taggers = [1, 2, 3, 4].map((seed) => new NerTagger(randomMember(seed)));
+    await Promise.all(taggers.map((t) => exportTagger(t, dir)));
+    expect((await fs.readdir(dir)).sort()).toEqual(['tagger.json', 'vocabs.json', 'weights.bin']);
+    // Files of different exports may be mixed (each is whole); the checksums in tagger.json tell, so the result
+    // loads as one of the taggers or is refused, never loaded wrong.
+    const loaded = await loadTaggerFromDirectory(dir).then((t) => t, (e: Error) => e);
+    if (loaded instanceof Error) expect(loaded).toBeInstanceOf(TaggerLoadError);
+    else expect(taggers.some((t) => JSON.stringify(t.tag('Bush visited Iraq.')) === JSON.stringify(loaded.tag('Bush visited Iraq.')))).toBe(true);
+  });
+
+  test('writeFileAtomic: unique temporary names, so concurrent writers never collide', async () => {
+    const file = path.join(tempDir(), 'state.json');
+    await Promise.all(Array.from({ length: 20 }, (_, i) => writeFileAtomic(file, JSON.stringify({ writer: i }))));
+    expect(JSON.parse(readFileSync(file, 'utf8')).writer).toBeGreaterThanOrEqual(0);
+    expect(await fs.readdir(path.dirname(file))).toEqual(['state.json']);
   });
 });

@@ -76,6 +76,7 @@ export {
   TAGGER_FILES,
   TaggerLoadError,
   type TaggerManifest,
+  type TaggerFileChecksum,
   ENSEMBLE_FORMAT,
   ENSEMBLE_FORMAT_VERSION,
   type EnsembleManifest,

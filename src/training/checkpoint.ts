@@ -17,7 +17,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../backend/tf.js';
 import type { Tensor } from '../layers/types.js';
-import { syncDirectory, temporaryName, writeDurably, writeFileAtomic } from './atomic_fs.js';
+import { makeDirectory, syncDirectory, temporaryName, writeDurably, writeFileAtomic } from './atomic_fs.js';
 
 /** The format tag in `checkpoint.json`. @public */
 export const CHECKPOINT_FORMAT = 'trax-ts-checkpoint/1';
@@ -100,7 +100,7 @@ const ROLLING = /^checkpoint-\d+(\.\d+)?$/;
  */
 export async function writeCheckpoint<M>(outputDir: string, name: string, contents: CheckpointContents<M>, options: WriteCheckpointOptions = {}): Promise<string> {
   if (!/^[\w.-]+$/.test(name)) throw new Error(`writeCheckpoint: '${name}' is not a valid checkpoint name`);
-  await fs.mkdir(outputDir, { recursive: true });
+  await makeDirectory(outputDir);
   const manifest: Manifest = { format: CHECKPOINT_FORMAT, step: contents.step, weightsManifest: [], files: {}, meta: contents.meta };
   const encoded: Array<[string, Uint8Array]> = [];
   for (const group of GROUPS) {

@@ -16,7 +16,7 @@ import type { ShapeDtype, Signature } from '../layers/types.js';
 import { averagedWeights, disposeReplaced, type SlotTree } from '../optimizers/optimizer.js';
 import { type Key, makeKey, splitKey } from '../rng/key.js';
 import { type AtStep, atStep1AndEvery, never } from './at_steps.js';
-import { writeFileAtomic } from './atomic_fs.js';
+import { makeDirectory, writeFileAtomic } from './atomic_fs.js';
 import type { StepEvent, TrainingCallback } from './callbacks.js';
 import { trainingChartSvg } from './chart.js';
 import {
@@ -277,7 +277,7 @@ export class TrainingLoop {
     }
 
     if (this.outputDir !== undefined) {
-      await fs.mkdir(this.outputDir, { recursive: true });
+      await makeDirectory(this.outputDir);
       await removeStaleTemporaries(this.outputDir);
       const latest = await latestCheckpoint(this.outputDir);
       if (latest) await this.restore(latest);

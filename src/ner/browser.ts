@@ -76,3 +76,16 @@ export {
 } from './export/format.js';
 export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from './export/load.js';
 export { taggerFiles, taggerWeights } from './export/save.js';
+export {
+  NER_TORCH_MAPPING,
+  NER_TORCH_CONFIG_KEY,
+  nerTorchMappingProblem,
+  nerTorchStateDict,
+  nerWeightsFromTorchStateDict,
+  exportNerTorchSafetensors,
+  importNerTorchSafetensors,
+  type NerTorchMappingRow,
+  type NerTorchTransform,
+  type NerTorchConfig,
+  type NerModelAndConfig,
+} from './export/torch_state.js';

@@ -51,14 +51,19 @@ export const SAFETENSORS_DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>>
 
 /** One tensor of a safetensors file: its dtype, shape (`[]` for a scalar) and raw little-endian bytes. @public */
 export interface SafetensorsEntry {
+  /** The element type. */
   readonly dtype: SafetensorsDtype;
+  /** Dimensions, outermost first (`[]` for a scalar). */
   readonly shape: readonly number[];
+  /** The elements, row-major, little-endian: element count times the dtype's size in bytes. */
   readonly data: Uint8Array;
 }
 
 /** The contents of a safetensors file: tensors by name, in header order, and the string metadata. @public */
 export interface SafetensorsContents {
+  /** The tensors by name, in the order of the header. */
   readonly tensors: ReadonlyMap<string, SafetensorsEntry>;
+  /** The header's `__metadata__` (empty when it has none). */
   readonly metadata: Readonly<Record<string, string>>;
 }
 

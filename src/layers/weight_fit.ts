@@ -3,13 +3,7 @@
  * loader of weights by path shares (browser-safe).
  */
 
-/** A dtype and shape, as a tensor or a `ShapeDtype` has them. */
-interface Described {
-  readonly shape: readonly number[];
-  readonly dtype: string;
-}
-
-function describeTensor(t: Described): string {
+function describeTensor(t: { readonly shape: readonly number[]; readonly dtype: string }): string {
   return `${t.dtype}[${t.shape.join(',')}]`;
 }
 
@@ -20,7 +14,12 @@ function describeTensor(t: Described): string {
  * they fit.
  * @public
  */
-export function weightFitProblems(what: string, found: ReadonlyMap<string, Described>, expected: ReadonlyMap<string, Described>, source = 'the checkpoint'): string[] {
+export function weightFitProblems(
+  what: string,
+  found: ReadonlyMap<string, { readonly shape: readonly number[]; readonly dtype: string }>,
+  expected: ReadonlyMap<string, { readonly shape: readonly number[]; readonly dtype: string }>,
+  source = 'the checkpoint',
+): string[] {
   const problems: string[] = [];
   for (const [p, want] of expected) {
     const got = found.get(p);

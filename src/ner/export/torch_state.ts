@@ -24,9 +24,13 @@ export type NerTorchTransform = 'same' | 'transpose' | 'qkv';
 
 /** One line of the mapping: a trax-ts path pattern, the PyTorch name, the transform. `{i}` is the block index. @public */
 export interface NerTorchMappingRow {
+  /** The trax-ts weight path, with `{i}` for the block index and `<n>` for a size in a layer's name. */
   readonly trax: string;
+  /** The PyTorch `state_dict` name (`{i}` as in `trax`). */
   readonly torch: string;
+  /** How the value is carried over. */
   readonly transform: NerTorchTransform;
+  /** What the weight is, in words (may be empty). */
   readonly note: string;
 }
 
@@ -82,14 +86,23 @@ export const NER_TORCH_MAPPING: readonly NerTorchMappingRow[] = Object.freeze(RU
  * of an exported file (snake case, as the benchmark peers' configuration). @public
  */
 export interface NerTorchConfig {
+  /** Word vocabulary size (rows of `embed.weight`). */
   vocab_size: number;
+  /** Tags (rows of `out.weight`). */
   n_tags: number;
+  /** `dModel`. */
   d_model: number;
+  /** `dFf`. */
   d_ff: number;
+  /** `nHeads`. */
   n_heads: number;
+  /** `nLayers`. */
   n_layers: number;
+  /** `maxLen` (rows of `pos`). */
   max_len: number;
+  /** `dropout` (training only). */
   dropout: number;
+  /** `ffActivation` (`fastGelu` is PyTorch's `GELU(approximate='tanh')`). */
   ff_activation: 'relu' | 'gelu' | 'fastGelu';
 }
 
@@ -98,7 +111,9 @@ export const NER_TORCH_CONFIG_KEY = 'trax_ts_torch_config';
 
 /** A model and the configuration it was built with (a `NerTaggerParts`, or a tagger's `members[k]`). @public */
 export interface NerModelAndConfig {
+  /** A `NerTaggerModel`, initialised or loaded. */
   readonly model: Layer;
+  /** The configuration it was built with. */
   readonly config: Partial<NerModelConfig>;
 }
 

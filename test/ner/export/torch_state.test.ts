@@ -102,6 +102,9 @@ describeOnBackends('NER weights under PyTorch names', () => {
 
   test('the mapping table lists every rule; configurations it does not cover and state dicts that do not fit are refused by name', async () => {
     expect(NER_TORCH_MAPPING.map((r) => r.torch)).toContain('blocks.{i}.attn.in_proj_weight');
+    // The documented table (recipes/ner/README.md) is this mapping, row for row.
+    const documented = [...readFileSync('recipes/ner/README.md', 'utf8').matchAll(/^\| `([^`]+)` \| `([^`]+)` \| (\w+) \|/gm)].map((m) => [m[1], m[2], m[3]]);
+    expect(documented).toEqual(NER_TORCH_MAPPING.map((r) => [r.trax, r.torch, r.transform]));
     expect(nerTorchMappingProblem(LIKE_FOR_LIKE)).toBeUndefined();
     expect(nerTorchMappingProblem({ ...LIKE_FOR_LIKE, reversible: true, ffActivation: 'gelu', dropout: 0.1 })).toBeUndefined();
     expect(nerTorchMappingProblem({})).toMatch(/charFeatures must be false.*wordShapes must be false.*crf must be false.*attention must be 'full', not 'local'/);

@@ -77,7 +77,7 @@ export {
 export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from './export/load.js';
 export { taggerFiles, taggerWeights } from './export/save.js';
 export {
-  NER_TORCH_MAPPING,
+  nerTorchMapping,
   NER_TORCH_CONFIG_KEY,
   nerTorchMappingProblem,
   nerTorchStateDict,
@@ -88,4 +88,5 @@ export {
   type NerTorchTransform,
   type NerTorchConfig,
   type NerModelAndConfig,
+  type NerTorchWeights,
 } from './export/torch_state.js';

@@ -160,7 +160,10 @@ describeOnBackends('NER weights under PyTorch names', () => {
     expect(namedTensors(parts.model)).toEqual(before);
     tf.dispose([wrong.get('out.weight')!, wrong.get('blocks.0.attn.in_proj_bias')!, ...state.values()]);
 
+    const live = tf.memory().numTensors;
     const bytes = await exportNerTorchSafetensors(parts, { run: 'test' });
+    expect(importNerTorchSafetensors(parts, bytes).metadata.run).toBe('test');
+    expect(tf.memory().numTensors).toBe(live); // the export's and the replaced weights' tensors are freed
     const { tensors, metadata } = decodeSafetensors(bytes);
     expect(metadata.format).toBe('pt');
     expect(metadata.run).toBe('test');
@@ -174,6 +177,9 @@ describeOnBackends('NER weights under PyTorch names', () => {
     smaller.init({ shape: [1, 1, 1], dtype: 'int32' });
     expect(() => importNerTorchSafetensors({ model: smaller, config: smallerConfig }, bytes)).toThrow(SafetensorsError);
     expect(() => importNerTorchSafetensors({ model: smaller, config: smallerConfig }, bytes)).toThrow(/blocks\.0\.ff\.0\.weight: the PyTorch state has float32\[512,128\]/);
+    const liveSmaller = tf.memory().numTensors;
+    expect(() => importNerTorchSafetensors({ model: smaller, config: smallerConfig }, bytes)).toThrow(SafetensorsError);
+    expect(tf.memory().numTensors).toBe(liveSmaller);
   });
 });
 

@@ -28,6 +28,7 @@ import { encodeFeatures, featureLayout } from '../src/ner/model/features.js';
 import type { Sentence } from '../src/ner/sentence.js';
 import { makeKey, permutation } from '../src/rng/key.js';
 import { DEFAULT_RECIPE } from '../recipes/ner/options.js';
+import { LIKE_FOR_LIKE } from './common/like_for_like.js';
 import type { BenchBatch, BenchFile } from './common/ner_bench_worker.js';
 
 const program = new Command('bench:ner')
@@ -43,20 +44,6 @@ const log = (line: string): void => {
   if (!opts.json) console.log(line);
 };
 
-const LIKE_FOR_LIKE: Partial<NerModelConfig> = {
-  nLayers: 2,
-  dModel: 128,
-  dFf: 512,
-  nHeads: 4,
-  attention: 'full',
-  reversible: false,
-  crf: false,
-  charFeatures: false,
-  wordShapes: false,
-  dropout: 0,
-  ffActivation: 'relu',
-  maxLen: 128,
-};
 const WARMUP = 3;
 const TRAIN_BATCH = 64;
 const INFER_BATCH = 256;

@@ -42,6 +42,8 @@ export { WeightedCategoryCrossEntropy, CrossEntropyLoss, L2Loss } from './layers
 export { WeightedCategoryAccuracy, Accuracy, SequenceAccuracy } from './layers/metrics.js';
 export * from './optimizers/index.js';
 export * from './training/browser.js';
+export * from './io/index.js';
+export { weightFitProblems } from './layers/weight_fit.js';
 /** The streaming data pipeline, as `trax.data`: `data.Serial(source, data.Shuffle(...), data.Batch(...))`. */
 export * as data from './data/index.js';
 /** Named-entity recognition: vocabularies, tag schemes, entity-level evaluation, tokenizer, tagging, loading. */

@@ -8,5 +8,6 @@
  */
 export * from './browser.js';
 export * from './training/index.js';
+export { saveSafetensors, loadSafetensors } from './io/node_files.js';
 /** Named-entity recognition: corpus readers, vocabularies, tag schemes, entity-level evaluation, tokenizer. */
 export * as ner from './ner/index.js';

@@ -83,3 +83,17 @@ export {
 } from './export/format.js';
 export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from './export/load.js';
 export { taggerFiles, taggerWeights } from './export/save.js';
+export {
+  nerTorchMapping,
+  NER_TORCH_CONFIG_KEY,
+  nerTorchMappingProblem,
+  nerTorchStateDict,
+  nerWeightsFromTorchStateDict,
+  exportNerTorchSafetensors,
+  importNerTorchSafetensors,
+  type NerTorchMappingRow,
+  type NerTorchTransform,
+  type NerTorchConfig,
+  type NerModelAndConfig,
+  type NerTorchWeights,
+} from './export/torch_state.js';

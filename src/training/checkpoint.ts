@@ -17,6 +17,7 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../backend/tf.js';
 import type { Tensor } from '../layers/types.js';
+import { weightFitProblems } from '../layers/weight_fit.js';
 import { makeDirectory, syncDirectory, temporaryName, writeDurably, writeFileAtomic } from './atomic_fs.js';
 
 /** The format tag in `checkpoint.json`. @public */
@@ -233,10 +234,6 @@ export async function readCheckpoint<M = unknown>(dir: string): Promise<Checkpoi
   return { step: manifest.step, tensors, meta: manifest.meta as M };
 }
 
-function describeTensor(t: { shape: readonly number[]; dtype: string }): string {
-  return `${t.dtype}[${t.shape.join(',')}]`;
-}
-
 /**
  * Checks that checkpoint tensors fit what a model expects, path by path: every expected path present with the
  * same shape and dtype, and no path the model does not have. Throws a {@link CheckpointError} listing each
@@ -244,17 +241,7 @@ function describeTensor(t: { shape: readonly number[]; dtype: string }): string 
  * @public
  */
 export function checkFits(source: string, what: string, found: ReadonlyMap<string, Tensor>, expected: ReadonlyMap<string, { shape: readonly number[]; dtype: string }>): void {
-  const problems: string[] = [];
-  for (const [p, want] of expected) {
-    const got = found.get(p);
-    if (!got) problems.push(`${what} ${p}: missing from the checkpoint (the model has ${describeTensor(want)})`);
-    else if (got.shape.join(',') !== want.shape.join(',') || got.dtype !== want.dtype) {
-      problems.push(`${what} ${p}: the checkpoint has ${describeTensor(got)}, the model has ${describeTensor(want)}`);
-    }
-  }
-  for (const [p, got] of found) {
-    if (!expected.has(p)) problems.push(`${what} ${p}: in the checkpoint (${describeTensor(got)}) but not in the model`);
-  }
+  const problems = weightFitProblems(what, found, expected);
   if (problems.length > 0) {
     throw new CheckpointError(`checkpoint ${source} does not fit the model:\n  ${problems.join('\n  ')}`);
   }

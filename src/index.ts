@@ -37,6 +37,7 @@ export { WeightedCategoryCrossEntropy, CrossEntropyLoss, L2Loss } from './layers
 export { WeightedCategoryAccuracy, Accuracy, SequenceAccuracy } from './layers/metrics.js';
 export * from './optimizers/index.js';
 export * from './training/index.js';
+export * from './decoding/index.js';
 /** The streaming data pipeline, as `trax.data`: `data.Serial(source, data.Shuffle(...), data.Batch(...))`. */
 export * as data from './data/index.js';
 /** Named-entity recognition: corpus readers, vocabularies, tag schemes, entity-level evaluation, tokenizer. */

@@ -243,6 +243,13 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
    * the cached queries are hashed again for each length (about `p · nBuckets / 2 · dQk` more per position); set
    * `nBuckets` for long decoding. Needs the same `rng` at every call (as the growing-prefix run would use), since
    * the rotations come from it.
+   *
+   * What this means for a model: one LSH layer decodes exactly as `eval` on the growing prefix. In `eval`, though,
+   * a new token can move earlier positions into other sorted chunks and so change their outputs, which later layers
+   * read as keys; no cache can follow that, so a model with several LSH layers decodes as the causal model in which
+   * every position of every layer is computed as the last of its prefix (the cached run equals that model run from
+   * scratch on the whole prefix), close to but not bit-equal with `eval`. Trax's predict mode differs from its
+   * training attention too (it attends to the cached keys of the query's buckets).
    */
   protected attendCached(rows: Tensor, q: Tensor, cache: PredictCache, state: State, start: number, weights: Weights, keys: AttentionKeys): { heads: Tensor; state: State } {
     const [B, H, n, d] = q.shape as [number, number, number, number];

@@ -10,6 +10,7 @@ import { fromList, toList } from '../layers/stack.js';
 import type { Mode, ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../layers/types.js';
 import type { Key } from '../rng/key.js';
 import { dotProductAttention, MASKED_BIAS } from './dot_product_attention.js';
+import { appendToCache, cachedLength, emptyPredictCache, positionBias, readPredictCache } from './predict_cache.js';
 import { untaped } from './untaped.js';
 import { checkInteger, checkKnownOptions, checkMode, checkRate } from './validation.js';
 
@@ -19,7 +20,7 @@ export interface AttentionOptions {
   nHeads?: number;
   /** Dropout rate on the attention weights in `train` mode (default 0). */
   dropout?: number;
-  /** Initial mode (default 'train'). `predict` runs like `eval`: incremental decoding is not implemented. */
+  /** Initial mode (default 'train'). In `predict` (set before `init`), `CausalAttention` decodes incrementally: see {@link DotProductCausalAttentionLayer}. */
   mode?: Mode;
 }
 
@@ -174,12 +175,25 @@ export function Attention(dFeature: number, options: AttentionOptions = {}): Ser
 /**
  * Trax's `DotProductCausalAttention`: `(q, k, v) -> activations` for per-head tensors `[B * nHeads, L, d]`, each
  * position attending to itself and earlier positions only. No weights.
+ *
+ * In mode `predict` (set before `init`; the signature's length is the most positions it holds), the layer decodes
+ * incrementally as Trax's does: its state caches the keys and values of the positions seen so far
+ * (`{ keys, values, maxLen }`, see `predict_cache.ts`), each call takes the next `n >= 1` positions, and each
+ * attends over the cache, so a position costs time linear in the positions before it; the outputs equal those of
+ * mode `eval` on the whole sequence.
  * @public
  */
 export class DotProductCausalAttentionLayer extends Layer {
   constructor(readonly dropout: number, mode: Mode) {
     super({ nIn: 3, nOut: 1, name: 'DotProductCausalAttention' });
     this.mode = mode;
+  }
+
+  protected override initWeightsAndState(signature: ShapeDtype[]): { weights: Weights; state: State } {
+    if (this.mode !== 'predict') return { weights: {}, state: {} };
+    this.outputSignature(signature);
+    const [q, , v] = signature as [ShapeDtype, ShapeDtype, ShapeDtype];
+    return { weights: {}, state: emptyPredictCache([q.shape[0]!], q.shape[2]!, v.shape[2]!, q.shape[1]!) };
   }
 
   protected override outputSignature(signature: ShapeDtype[]): Signature {
@@ -194,6 +208,16 @@ export class DotProductCausalAttentionLayer extends Layer {
     const [q, k, v] = toList(inputs, 3, 'input') as [Tensor, Tensor, Tensor];
     this.outputSignature([q, k, v]);
     const length = q.shape[1]!;
+    if (this.mode === 'predict') {
+      const cache = readPredictCache(state, this.name);
+      const start = cachedLength(cache, length, [q.shape[0]!], this.name);
+      const next = appendToCache(cache, k, v);
+      const out = tf.tidy(() => {
+        const bias = untaped(() => positionBias(start, length, (p, j) => j <= p).expandDims(0));
+        return dotProductAttention(q, next.keys, next.values, { bias });
+      });
+      return [out, { ...next }];
+    }
     const dropout = this.mode === 'train' ? this.dropout : 0;
     const out = tf.tidy(() => {
       // [1, L, L]: MASKED_BIAS where the key comes after the query; a constant, built off the tape.

@@ -4,8 +4,9 @@ import { fromList, toList } from '../layers/stack.js';
 import type { Mode, ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../layers/types.js';
 import { type Key, splitKey } from '../rng/key.js';
 import { bernoulli } from '../rng/random.js';
-import { attentionKernel, flattenTokens, mergeHeadsToRows } from './heads.js';
+import { attentionKernel, flattenTokens, mergeHeadsToRows, projectToHeads } from './heads.js';
 import { paddingMaskProblem, paddingMaskRows } from './padding_mask.js';
+import { cachedLength, emptyPredictCache, type PredictCache, readPredictCache } from './predict_cache.js';
 import { checkInteger, checkMode, checkRate } from './validation.js';
 
 /** Options shared by {@link SelfAttention} and {@link LSHSelfAttention}. @public */
@@ -27,7 +28,12 @@ export interface EfficientAttentionOptions {
   attentionDropout?: number;
   /** Dropout rate on the output in `train` mode, one pattern over the feature axis (Trax's broadcast dropout; default 0). */
   outputDropout?: number;
-  /** Initial mode (default 'train'). `predict` runs like `eval`: incremental decoding is not implemented. */
+  /**
+   * Initial mode (default 'train'). In `predict` (set before `init`) a causal layer decodes incrementally: it keeps
+   * a key/value cache in its state, takes one position (or a few) per call and attends over the cache, so that each
+   * new position costs time linear in the positions before it; the signature it is initialised with gives the most
+   * positions it holds. See {@link EfficientAttentionBase}.
+   */
   mode?: Mode;
 }
 
@@ -62,6 +68,14 @@ export interface AttentionInputs {
  * queries and keys are shared, `wv` (`[dModel, nHeads*dV]`) and `wo` (`[nHeads*dV, dModel]`), heads side by side;
  * input handling and the padding-mask convention; the output projection and dropout. Subclasses compute the
  * per-head attention (`[B, nHeads, L, dV]`).
+ *
+ * **Mode `predict`** (incremental decoding, as Trax's predict mode): set the mode before `init`; the signature's
+ * length is the most positions the layer will hold. The state then holds a cache (`keys`, `values`: the projected
+ * keys and values of every position seen so far, `[B, nHeads, t, d]`, and `maxLen`), each call takes the next
+ * `n >= 1` positions, appends them to the cache and lets each of them attend over the cache (`[n, t]` scores,
+ * linear in `t` per position). Each position's output is exactly the one the layer gives it in `eval` mode on the
+ * sequence that ends with it, so decoding with the cache gives what running the layer on the growing prefix gives.
+ * Only causal, unmasked layers decode incrementally; others refuse mode `predict` at `init`.
  * @public
  */
 export abstract class EfficientAttentionBase extends Layer {
@@ -116,7 +130,15 @@ export abstract class EfficientAttentionBase extends Layer {
     if (!this.shareQk) weights.wk = attentionKernel(kk, [dModel, this.nHeads * this.dQk]);
     weights.wv = attentionKernel(kv, [dModel, this.nHeads * this.dV]);
     weights.wo = attentionKernel(ko, [this.nHeads * this.dV, dModel]);
-    return { weights, state: {} };
+    return { weights, state: this.mode === 'predict' ? this.emptyCache(signature[0]!.shape[0]!, signature[0]!.shape[1]!) : {} };
+  }
+
+  /** The state of mode `predict` before the first position: an empty cache for `maxLen` positions. */
+  protected emptyCache(batch: number, maxLen: number): State {
+    if (!this.causal || this.masked) {
+      throw new Error(`${this.name}: mode 'predict' (incremental decoding) needs a causal, unmasked attention layer`);
+    }
+    return emptyPredictCache([batch, this.nHeads], this.dQk, this.dV, maxLen);
   }
 
   protected override outputSignature(signature: ShapeDtype[]): Signature {
@@ -156,10 +178,39 @@ export abstract class EfficientAttentionBase extends Layer {
   /** The per-head attention, `[B, nHeads, L, dV]`. Runs inside a `tf.tidy`. */
   protected abstract attendHeads(inputs: AttentionInputs, weights: Weights, keys: AttentionKeys): Tensor;
 
+  /**
+   * Mode `predict`: the per-head attention (`[B, nHeads, n, dV]`) of `n` new positions, given as rows and their
+   * queries `[B, nHeads, n, dQk]`, that follow `start` cached ones, and the new state. Runs inside a `tf.tidy`.
+   */
+  protected abstract attendCached(
+    rows: Tensor,
+    queries: Tensor,
+    cache: PredictCache,
+    state: State,
+    start: number,
+    weights: Weights,
+    keys: AttentionKeys,
+  ): { heads: Tensor; state: State };
+
+  /** One call in mode `predict`: see the class comment. */
+  private forwardPredict(x: Tensor, batch: number, length: number, dModel: number, weights: Weights, state: State, keys: AttentionKeys): [Stack, State] {
+    const cache = readPredictCache(state, this.name);
+    const start = cachedLength(cache, length, [batch, this.nHeads], this.name);
+    const result = tf.tidy(() => {
+      const rows = flattenTokens(x);
+      const queries = projectToHeads(rows, weights.wq as Tensor, batch, length, this.nHeads);
+      const { heads, state: next } = this.attendCached(rows, queries, cache, state, start, weights, keys);
+      const y = tf.matMul(mergeHeadsToRows(heads), weights.wo as Tensor).reshape([batch, length, dModel]);
+      return { y, next };
+    });
+    return [result.y, result.next];
+  }
+
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const { x, mask, batch, length, dModel } = this.parseInputs(inputs);
     this.checkWeights(weights, dModel);
     const keys = attentionKeys(rng);
+    if (this.mode === 'predict') return this.forwardPredict(x, batch, length, dModel, weights, state, keys);
     const y = tf.tidy(() => {
       const valid = mask ? paddingMaskRows(mask, batch, length) : undefined;
       const heads = this.attendHeads({ rows: flattenTokens(x), batch, length, valid }, weights, keys);

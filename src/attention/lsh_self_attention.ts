@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Stack, Tensor, Weights } from '../layers/types.js';
+import type { State, Stack, Tensor, Weights } from '../layers/types.js';
 import type { Key } from '../rng/key.js';
 import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
 import { dotProductAttentionWithLogsumexp, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
@@ -8,6 +8,7 @@ import { gatherRowsWithInverse, inversePermutation } from './gather_rows.js';
 import { flattenTokens, lengthNormalized, projectToHeads } from './heads.js';
 import { defaultNBuckets, hashVectors, type NBuckets, nBucketsProblem, randomRotations, totalBuckets } from './lsh_hashing.js';
 import { paddingMaskRows } from './padding_mask.js';
+import { appendToCache, type PredictCache } from './predict_cache.js';
 import { untaped, untapedAll } from './untaped.js';
 import { checkInteger, checkKnownOptions } from './validation.js';
 
@@ -216,6 +217,118 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
       combined = tf.sum(tf.mul(o, roundWeights), 1).reshape([B, H, Lp, dV]);
     }
     return takeAxis(combined, 2, L);
+  }
+
+  /**
+   * The state of mode `predict`: the cache of queries (raw: they are the keys once length-normalised, and what is
+   * hashed) and values, and, with a fixed `nBuckets`, the buckets of the cached positions (`[B, H, nHashes, t]`).
+   */
+  protected override emptyCache(batch: number, maxLen: number): State {
+    const cache = super.emptyCache(batch, maxLen);
+    if (this.nBuckets !== null) cache.buckets = tf.zeros([batch, this.nHeads, this.nHashes, 0], 'int32');
+    return cache;
+  }
+
+  /**
+   * Mode `predict`. Position `p` gets exactly the output that `eval` mode gives the last position of the sequence
+   * `0..p` (which is what running the layer on the growing prefix gives): the positions `0..p` are hashed as that
+   * sequence would hash them (the same rotations, drawn from the layer's key, and the bucket count for length
+   * `p + 1`), sorted by bucket then position, and `p` attends, in each hashing round, to the cached positions whose
+   * sorted slots fall in its chunk's window (its chunk and `nChunksBefore` / `nChunksAfter` neighbours), with
+   * {@link SELF_BIAS} on itself; the rounds are combined by their log-sum-exps as in `eval`.
+   *
+   * Each position then costs time linear in `p`: the scores over all cached keys (masked outside the window, as
+   * Trax's predict mode masks keys of other buckets), the ranks of the cached positions (a counting sort on the
+   * host), and the hashing of the new position; with `nBuckets` unset, the bucket count depends on the length, so
+   * the cached queries are hashed again for each length (about `p · nBuckets / 2 · dQk` more per position); set
+   * `nBuckets` for long decoding. Needs the same `rng` at every call (as the growing-prefix run would use), since
+   * the rotations come from it.
+   *
+   * What this means for a model: one LSH layer decodes exactly as `eval` on the growing prefix. In `eval`, though,
+   * a new token can move earlier positions into other sorted chunks and so change their outputs, which later layers
+   * read as keys; no cache can follow that, so a model with several LSH layers decodes as the causal model in which
+   * every position of every layer is computed as the last of its prefix (the cached run equals that model run from
+   * scratch on the whole prefix), close to but not bit-equal with `eval`. Trax's predict mode differs from its
+   * training attention too (it attends to the cached keys of the query's buckets).
+   */
+  protected attendCached(rows: Tensor, q: Tensor, cache: PredictCache, state: State, start: number, weights: Weights, keys: AttentionKeys): { heads: Tensor; state: State } {
+    const [B, H, n, d] = q.shape as [number, number, number, number];
+    const nH = this.nHashes;
+    const v = projectToHeads(rows, weights.wv as Tensor, B, n, H);
+    const next: State = { ...appendToCache(cache, q, v) };
+    const queries = next.keys as Tensor;
+    const t = start + n;
+    // Buckets of the cached positions for each bucket count in use, on the host: [B, H, nH, t].
+    const bucketsByCount = new Map<number, Int32Array>();
+    const countOf = (length: number): number => totalBuckets(this.nBucketsFor(length));
+    if (this.nBuckets !== null) {
+      const cached = state.buckets;
+      if (!(cached instanceof tf.Tensor)) throw new Error(`${this.name}: mode 'predict' needs the bucket cache; set mode to 'predict' before init`);
+      const fresh = untaped(() => hashVectors(q, randomRotations(keys.hash, H, d, nH, this.nBuckets!), nH, this.nBuckets!));
+      const all = cached.shape[3] === 0 ? fresh : tf.concat([cached, fresh], 3);
+      next.buckets = all;
+      bucketsByCount.set(countOf(t), all.dataSync() as Int32Array);
+    } else {
+      for (let p = start; p < t; p++) {
+        const count = countOf(p + 1);
+        if (bucketsByCount.has(count)) continue;
+        const nBuckets = this.nBucketsFor(p + 1);
+        bucketsByCount.set(
+          count,
+          tf.tidy(() => hashVectors(queries, randomRotations(keys.hash, H, d, nH, nBuckets), nH, nBuckets).dataSync() as Int32Array),
+        );
+      }
+    }
+    const bias = untaped(() => tf.tensor4d(this.cachedBias(bucketsByCount, countOf, B * H, start, n), [B * H, nH, n, t]));
+    const perRound = (x: Tensor): Tensor => tf.tile(x.reshape([B * H, 1, x.shape[2]!, x.shape[3]!]), [1, nH, 1, 1]);
+    const { output, logsumexp } = dotProductAttentionWithLogsumexp(perRound(q), perRound(lengthNormalized(queries)), perRound(next.values as Tensor), {
+      bias,
+    });
+    let heads: Tensor;
+    if (nH === 1) {
+      heads = output.reshape([B, H, n, this.dV]);
+    } else {
+      // A softmax over the rounds (normalised by division, as in eval: log-sum-exps near SELF_BIAS lose bits).
+      const e = tf.exp(tf.sub(logsumexp, tf.max(logsumexp, 1, true)));
+      const roundWeights = tf.div(e, tf.sum(e, 1, true));
+      heads = tf.sum(tf.mul(output, roundWeights), 1).reshape([B, H, n, this.dV]);
+    }
+    return { heads, state: next };
+  }
+
+  /**
+   * The bias `[N = B·H, nHashes, n, t]` of queries `start .. start + n - 1` over cached keys `0 .. t - 1`: for query
+   * `p`, the keys `0..p` ranked by (bucket, position) under the bucket count for length `p + 1`; 0 for keys whose
+   * rank falls in the window of `p`'s sorted chunk, {@link SELF_BIAS} for `p` itself, {@link MASKED_BIAS} elsewhere.
+   */
+  private cachedBias(bucketsByCount: Map<number, Int32Array>, countOf: (length: number) => number, N: number, start: number, n: number): Float32Array {
+    const nH = this.nHashes;
+    const c = this.chunkLen;
+    const t = start + n;
+    const bias = new Float32Array(N * nH * n * t).fill(MASKED_BIAS);
+    for (let i = 0; i < n; i++) {
+      const p = start + i;
+      const count = countOf(p + 1);
+      const buckets = bucketsByCount.get(count)!;
+      const firstOfBucket = new Int32Array(count + 1);
+      for (let row = 0; row < N * nH; row++) {
+        const base = row * t; // buckets [B, H, nH, t] flattened: row (b, h, r)
+        firstOfBucket.fill(0);
+        for (let j = 0; j <= p; j++) firstOfBucket[buckets[base + j]! + 1]!++;
+        for (let b = 0; b < count; b++) firstOfBucket[b + 1]! += firstOfBucket[b]!;
+        const own = buckets[base + p]!;
+        // p is the last position of its bucket: its slot is the bucket's last.
+        const chunk = Math.floor((firstOfBucket[own + 1]! - 1) / c);
+        const lo = (chunk - this.nChunksBefore) * c;
+        const hi = (chunk + this.nChunksAfter + 1) * c;
+        const out = (row * n + i) * t;
+        for (let j = 0; j <= p; j++) {
+          const rank = firstOfBucket[buckets[base + j]!]!++;
+          if (rank >= lo && rank < hi) bias[out + j] = j === p ? SELF_BIAS : 0;
+        }
+      }
+    }
+    return bias;
   }
 
   /**

@@ -1,9 +1,10 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor, Weights } from '../layers/types.js';
+import type { State, Tensor, Weights } from '../layers/types.js';
 import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
 import { dotProductAttention, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
 import { type AttentionInputs, type AttentionKeys, EfficientAttentionBase, type EfficientAttentionOptions } from './efficient_attention_base.js';
 import { lengthNormalized, projectToHeads, repeatPerHead } from './heads.js';
+import { appendToCache, type PredictCache, positionBias } from './predict_cache.js';
 import { untaped } from './untaped.js';
 import { checkInteger, checkKnownOptions } from './validation.js';
 
@@ -96,6 +97,27 @@ export class SelfAttentionLayer extends EfficientAttentionBase {
     const dropout = this.training ? this.attentionDropout : 0;
     const out = dotProductAttention(q, adjacent(k), adjacent(v), { bias, dropout, rng: keys.attention, broadcastDropout: true });
     return takeAxis(out.reshape([batch, H, padded, this.dV]), 2, length);
+  }
+
+  /**
+   * Mode `predict`: the new positions' keys and values join the cache, and position `p` attends to the cached keys
+   * its `eval`-mode window holds: all of `0..p` (full attention), or those of its chunk and the `nChunksBefore`
+   * chunks before it (chunked attention; chunks are fixed by absolute position, so the window of `p` is the same in
+   * every prefix that contains it). With `shareQk` the keys are the length-normalised queries and a position's own
+   * key gets {@link SELF_BIAS}, as in `eval`.
+   */
+  protected attendCached(rows: Tensor, q: Tensor, cache: PredictCache, _state: State, start: number, weights: Weights): { heads: Tensor; state: State } {
+    const [batch, H, n] = q.shape as [number, number, number, number];
+    const k = this.shareQk ? lengthNormalized(q) : projectToHeads(rows, weights.wk as Tensor, batch, n, H);
+    const v = projectToHeads(rows, weights.wv as Tensor, batch, n, H);
+    const next = appendToCache(cache, k, v);
+    const c = this.chunkLen;
+    const before = this.nChunksBefore;
+    const allowed =
+      c === null ? (p: number, j: number) => j <= p : (p: number, j: number) => j <= p && Math.floor(j / c) >= Math.floor(p / c) - before;
+    const bias = untaped(() => positionBias(start, n, allowed, this.shareQk ? SELF_BIAS : 0).expandDims(0).expandDims(0));
+    const heads = dotProductAttention(q, next.keys, next.values, { bias });
+    return { heads, state: { ...next } };
   }
 
   /**

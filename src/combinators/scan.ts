@@ -10,6 +10,11 @@ import { atSublayer } from './sublayer_call.js';
  * `(x1..xN, carry1..carryM)` to `(y1..yK, newCarry1..newCarryM)`, and the scan maps whole sequences
  * `(xs1..xsN, carry)` to `(ys1..ysK, finalCarry)`. With a layer that adds its input to the carry, the scan of
  * `[1, 2, 3]` from 0 is `[1, 3, 6]` with carry 6. Step `t` uses the key `foldIn(rng, t)`.
+ *
+ * In mode `predict` (as Trax's `Scan`), the final carry is kept in the state (`{ 0: layer's state, carry: {...} }`)
+ * and the next call starts from it instead of the carry it is given: a sequence fed in pieces gives what it gives
+ * fed whole, which is how `LSTM`/`GRU` keep their hidden state between calls while decoding. The first call after
+ * `init` uses the given carry.
  * @public
  */
 export class ScanLayer extends Layer {
@@ -63,7 +68,8 @@ export class ScanLayer extends Layer {
     const axis = this.axisOf(items[0]!.rank);
     const steps = items.slice(0, nXs).map((x) => tf.unstack(x, axis));
     const length = steps[0]!.length;
-    let carry = items.slice(nXs);
+    const stored = this.mode === 'predict' && this.nCarry > 0 ? storedCarry(state, this.nCarry) : undefined;
+    let carry = stored ?? items.slice(nXs);
     let s = state[0] as State;
     const ys: Tensor[][] = [];
     for (let t = 0; t < length; t++) {
@@ -76,8 +82,19 @@ export class ScanLayer extends Layer {
     }
     const nYs = this.nOut - this.nCarry;
     const stacked = Array.from({ length: nYs }, (_, k) => tf.stack(ys.map((y) => y[k]!), axis));
-    return [fromList([...stacked, ...carry]), { 0: s }];
+    const newState: State = { 0: s };
+    if (this.mode === 'predict' && this.nCarry > 0) newState.carry = Object.fromEntries(carry.map((c, i) => [String(i), c.clone()]));
+    return [fromList([...stacked, ...carry]), newState];
   }
+}
+
+/** The carry a predict-mode scan kept from its last call, or undefined before the first call. */
+function storedCarry(state: State, nCarry: number): Tensor[] | undefined {
+  const kept = state.carry;
+  if (kept === undefined || kept instanceof tf.Tensor) return undefined;
+  const carry = Array.from({ length: nCarry }, (_, i) => kept[String(i)]);
+  if (!carry.every((c): c is Tensor => c instanceof tf.Tensor)) throw new Error(`Scan: the kept carry in the state has not ${nCarry} items`);
+  return carry;
 }
 
 /** Scans `layer` along `axis` with `nCarry` carried items. @public */

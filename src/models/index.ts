@@ -10,4 +10,5 @@ export { type EncoderConfig, MaskFromPadSource } from './encoder_config.js';
 export { ReformerEncoder, XYAvg } from './reformer_encoder.js';
 export { TransformerEncoder } from './transformer_encoder.js';
 export { ReformerLM, type ReformerLMConfig } from './reformer_lm.js';
+export { TransformerLM, type TransformerLMConfig } from './transformer_lm.js';
 export { Reformer, type ReformerConfig } from './reformer.js';

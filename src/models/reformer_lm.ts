@@ -44,8 +44,14 @@ const KEYS = [
  *
  * Layers: `ShiftRight`, `Embedding`, `Dropout`, `PositionalEncoding`, `Dup`,
  * `ReversibleSerial(DecoderBlock × nLayers)`, `Concatenate` (the two streams, `2·dModel`), `LayerNorm`, `Dropout`,
- * `Dense(vocabSize)`, `LogSoftmax`. Incremental decoding (mode `predict`) is not implemented: the attention layers
- * run as in `eval`. Named `ReformerLM`.
+ * `Dense(vocabSize)`, `LogSoftmax`. Named `ReformerLM`.
+ *
+ * In mode `predict` (set before `init`, with the signature `[batch, maxDecodeLength]`), the model decodes
+ * incrementally: `ShiftRight` is the identity, `PositionalEncoding` counts positions, and the causal attention
+ * layers (`'full'`, `'chunked'`, `'lsh'`) keep key/value caches in their state, so it takes the next token(s)
+ * `[B, n]` per call and each costs time linear in the tokens before it; see `autoregressiveSample`. With full or
+ * chunked attention, decoding gives exactly the log-probabilities of mode `eval` on the growing prefix; with
+ * several LSH layers, those of each position computed as the last of its prefix (see `LSHSelfAttentionLayer`).
  * @public
  */
 export function ReformerLM(config: ReformerLMConfig): SerialLayer {
@@ -63,7 +69,7 @@ export function ReformerLM(config: ReformerLMConfig): SerialLayer {
     ShiftRight(1, o.mode),
     Embedding(vocabSize, o.dModel),
     Dropout(o.dropout, { sharedAxes: [-2], mode: o.mode }),
-    PositionalEncoding({ maxLen, dropout: o.dropout, mode: o.mode === 'predict' ? 'eval' : o.mode }),
+    PositionalEncoding({ maxLen, dropout: o.dropout, mode: o.mode }),
     Dup(),
     ReversibleSerial(...blocks, { reversibleBackward: reversible }),
     Concatenate(),

@@ -12,7 +12,7 @@ export { tf } from './backend/tf.js';
 export { type BackendName, currentBackend, useBackend, readyBackend, installKernelFixes, setWasmPaths, type WasmBinaryName } from './backend/backends.js';
 export { type Key, makeKey, splitKey, foldIn, randomBits, permutation } from './rng/key.js';
 export { uniform, normal, bernoulli } from './rng/random.js';
-export { Layer, type LayerOptions, type InitOptions, type SharedInits } from './layers/base.js';
+export { Layer, type LayerOptions, type InitOptions, type SharedInits, sharedInits, type WeightsOnlyInit } from './layers/base.js';
 export { LayerError } from './layers/layer_error.js';
 export { Fn, FnLayer, type FnOptions, type TensorFn } from './layers/fn.js';
 export { shapeDtype, signatureOf } from './layers/stack.js';

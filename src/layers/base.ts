@@ -3,6 +3,7 @@ import { installKernelFixes } from '../backend/kernel_fixes.js';
 import { type Key, makeKey } from '../rng/key.js';
 import { LayerError } from './layer_error.js';
 import { describeShapes, fromList, signatureOf, toList, zerosOf } from './stack.js';
+import { flattenTree, mapTree, treeLeaves } from './tensor_tree.js';
 import type { InitResult, Mode, ShapeDtype, Signature, Stack, State, Weights } from './types.js';
 
 /** Options of every layer's constructor. @public */
@@ -25,13 +26,35 @@ export interface InitOptions {
   seed?: number;
   /** An explicit random key; wins over `seed`. */
   rng?: Key;
+  /**
+   * Draw new weights for every layer in the tree, also for layers that already have weights (default false:
+   * a layer that has weights, from its own `init`, a parent's `init`, training or loading, keeps them).
+   */
+  reinit?: boolean;
 }
 
 /**
- * Weights and state already made for a layer object during one `init`, so that a reused layer shares them.
+ * Weights and state already made for a layer object during one `init`, so that a reused layer shares them; with
+ * `reinit`, layers that already have weights get new ones too (see {@link InitOptions.reinit}).
  * @public
  */
-export type SharedInits = Map<Layer, { weights: Weights; state: State }>;
+export interface SharedInits extends Map<Layer, { weights: Weights; state: State }> {
+  readonly reinit?: boolean;
+}
+
+/**
+ * An empty {@link SharedInits} for one `init`: what {@link Layer.initialize} takes at the top of a tree.
+ * @public
+ */
+export function sharedInits(options: { reinit?: boolean } = {}): SharedInits {
+  return Object.assign(new Map<Layer, { weights: Weights; state: State }>(), { reinit: options.reinit ?? false });
+}
+
+/** What {@link Layer.init} gives without an input signature: weights and state, and no output signature. @public */
+export interface WeightsOnlyInit {
+  readonly weights: Weights;
+  readonly state: State;
+}
 
 const ABSTRACT_EVAL_KEY: Key = [0, 0];
 
@@ -114,14 +137,55 @@ export abstract class Layer {
   /**
    * Initialises weights and state from the input signature (shapes and dtypes, no data), stores them in the
    * layer, and returns them with the inferred output signature. The same seed gives bit-identical weights.
+   *
+   * A layer in the tree (this one included) that already has weights keeps them: weights from its own earlier
+   * `init`, from a parent's, from training or from loading are never replaced silently, so a trained layer can be
+   * built into a new model. Its weights must fit the new input signature (else a {@link LayerError} says so).
+   * Only layers without weights get new ones, each from the key it would get in a fresh tree, so the result does
+   * not depend on which layers were initialised before. Pass `{ reinit: true }` to draw new weights for every
+   * layer. State (caches, counters) is always made anew.
+   *
+   * Without an input signature (`init(undefined)`), a layer whose weights do not depend on its input (as
+   * `Embedding`) makes them; other layers refuse.
    */
-  init(inputSignature: Signature, options: InitOptions = {}): InitResult {
+  init(inputSignature: undefined, options?: InitOptions): WeightsOnlyInit;
+  init(inputSignature: Signature, options?: InitOptions): InitResult;
+  init(inputSignature: Signature | undefined, options: InitOptions = {}): InitResult | WeightsOnlyInit {
     installKernelFixes();
     const rng = options.rng ?? makeKey(options.seed ?? 0);
-    const result = this.initialize(inputSignature, rng, new Map());
+    if (inputSignature === undefined) return this.initWithoutSignature(rng, options.reinit ?? false);
+    const result = this.initialize(inputSignature, rng, sharedInits({ reinit: options.reinit ?? false }));
     this.weights = result.weights;
     this.state = result.state;
     return result;
+  }
+
+  private initWithoutSignature(rng: Key, reinit: boolean): WeightsOnlyInit {
+    return this.withErrorContext('init', [], () => {
+      const made = this.initWeightsWithoutInput(rng);
+      if (made === undefined) {
+        throw new Error(
+          `${this.name} needs an input signature to make its weights (their shapes depend on the input); call init(signature)`,
+        );
+      }
+      if (this._initialized && !reinit) {
+        const keptLeaves = new Set(treeLeaves(this.weights));
+        for (const t of treeLeaves(made.weights)) if (!keptLeaves.has(t)) t.dispose();
+        this.state = made.state;
+      } else {
+        this.weights = made.weights;
+        this.state = made.state;
+      }
+      return { weights: this.weights, state: this.state };
+    });
+  }
+
+  /**
+   * The layer's weights and state made without an input signature, for layers whose weights do not depend on
+   * their input (`Embedding`'s table); `undefined` (the default) means the input signature is needed.
+   */
+  protected initWeightsWithoutInput(_rng: Key): { weights: Weights; state: State } | undefined {
+    return undefined;
   }
 
   /**
@@ -143,9 +207,29 @@ export abstract class Layer {
     let made = shared.get(this);
     if (!made) {
       made = this.initWeightsAndState(signature, rng);
+      if (this._initialized && !shared.reinit) made = this.keepWeights(made, signature);
       shared.set(this, made);
     }
     return { ...made, outputSignature: this.outputSignature(signature, made.weights, made.state) };
+  }
+
+  /**
+   * The layer's own weights in place of the `fresh` ones (which are disposed), with the fresh state; refuses when
+   * the kept weights do not have the fresh ones' shapes and dtypes (the layer was initialised for other inputs).
+   */
+  private keepWeights(fresh: { weights: Weights; state: State }, signature: readonly ShapeDtype[]): { weights: Weights; state: State } {
+    const kept = this._ownWeights;
+    const want = describeTree(fresh.weights);
+    const have = describeTree(kept);
+    const keptLeaves = new Set(treeLeaves(kept));
+    for (const t of treeLeaves(fresh.weights)) if (!keptLeaves.has(t)) t.dispose();
+    if (want !== have) {
+      throw new Error(
+        `${this.name} already has weights ${have}, which do not fit inputs ${describeShapes([...signature])} (they need ${want}); ` +
+          'init with { reinit: true } to draw new weights',
+      );
+    }
+    return { weights: kept, state: fresh.state };
   }
 
   /** Makes this layer's own weights and state for inputs of the given signature. No weights by default. */
@@ -195,8 +279,10 @@ export abstract class Layer {
   }
 
   /**
-   * A copy of this layer with the same configuration, new sublayer copies and no weights: what `Bidirectional`
-   * uses to make its backward layer.
+   * A copy of this layer with the same configuration and new sublayer copies: what `Bidirectional` uses to make
+   * its backward layer. The copy keeps what the layer has: an initialised layer's copy starts with copies of its
+   * weights and state (its own tensors, so training one does not change the other), as Python's `deepcopy` does
+   * in Trax; an uninitialised layer's copy has none.
    */
   clone(): this {
     return this.cloneWithin(new Map());
@@ -221,9 +307,9 @@ export abstract class Layer {
     };
     mutable._sublayers = this._sublayers.map((s) => s.cloneWithin(copies));
     mutable._sublayersToPrint = this._sublayersToPrint?.map((s) => copies.get(s) ?? s);
-    mutable._ownWeights = {};
-    mutable._ownState = {};
-    mutable._initialized = false;
+    mutable._ownWeights = copyTree(this._ownWeights);
+    mutable._ownState = copyTree(this._ownState);
+    mutable._initialized = this._initialized;
     return copy;
   }
 
@@ -271,6 +357,17 @@ export abstract class Layer {
     });
     return own;
   }
+}
+
+/** `{w:float32[3,4],b:float32[4]}`-style description of a tree's leaves, for comparing layouts. */
+function describeTree(tree: Weights): string {
+  const leaves = flattenTree(tree).map(([path, t]) => `${path}:${t.dtype}[${t.shape.join(',')}]`);
+  return `{${leaves.join(', ')}}`;
+}
+
+/** The tree with each tensor replaced by its own copy (`tf.clone` shares the data, not the tensor's lifetime). */
+function copyTree(tree: Weights): Weights {
+  return mapTree(tree, (t) => tf.clone(t));
 }
 
 function isSublayerKey(key: string, nSublayers: number): boolean {

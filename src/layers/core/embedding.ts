@@ -87,6 +87,11 @@ export class EmbeddingLayer extends Layer {
     return { weights: { w: this.initializer(rng, [this.vocabSize, this.dFeature]) }, state: {} };
   }
 
+  /** The table does not depend on the ids' shape, so `init(undefined)` makes it (as Trax's `init(None)`). */
+  protected override initWeightsWithoutInput(rng: Key): { weights: Weights; state: State } {
+    return { weights: { w: this.initializer(rng, [this.vocabSize, this.dFeature]) }, state: {} };
+  }
+
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const ids = signature[0]!;
     this.expectIds(ids);

@@ -13,4 +13,5 @@ module.exports = {
   transformIgnorePatterns: ['/node_modules/(?!@tensorflow/tfjs-core/dist/)'],
   moduleNameMapper: { '^(\\.{1,2}/.*)\\.js$': '$1' },
   testTimeout: 60000,
+  setupFilesAfterEnv: ['<rootDir>/test/helpers/setup_backend.ts'],
 };

@@ -21,6 +21,15 @@ function now(): number {
   return performance.now();
 }
 
+/**
+ * Says, on the console, that a check is making progress (`[trax-progress] what`). The browser tests' hang guard
+ * (test/browser/harness.ts, runCheck) fails a check only when these stop coming, not when the check is slow. Silent
+ * outside a page (Node runs some checks as the reference).
+ */
+export function progress(what: string): void {
+  if (typeof window !== 'undefined') console.debug(`[trax-progress] ${what}`);
+}
+
 // ---------------------------------------------------------------------------------------------------------------
 // Environment and backends
 
@@ -56,6 +65,7 @@ export async function switchBackend(trax: TraxModule, name: BackendName): Promis
   const { tf } = trax;
   const failures: string[] = [];
   const started = now();
+  progress(`switchBackend: starting ${name}`);
   try {
     await trax.useBackend(name);
   } catch (error) {
@@ -333,6 +343,7 @@ interface CaseRun {
 async function runCase(trax: TraxModule, c: LayerCase, backend: BackendName, gradCheck: boolean): Promise<CaseRun> {
   const { tf } = trax;
   await trax.useBackend(backend);
+  progress(`layer case ${c.name}: running on ${backend}`);
   const started = now();
   const before = tf.memory().numTensors;
   const layer = c.make();
@@ -358,6 +369,7 @@ async function runCase(trax: TraxModule, c: LayerCase, backend: BackendName, gra
     tf.dispose(grads);
     run.grads = gradData.map((g) => Array.from(g));
     run.argNames = s.argNames;
+    progress(`layer case ${c.name}: gradients on ${backend}`);
     if (gradCheck) run.gradCheck = finiteDifferenceCheck(trax, s, gradData, c.gradCheck);
     s.dispose();
   }
@@ -484,6 +496,7 @@ export async function initFingerprints(trax: TraxModule, backend: BackendName = 
   await trax.useBackend(backend);
   const out: Record<string, Array<[string, number[], number]>> = {};
   for (const c of layerCases(trax)) {
+    progress(`initFingerprints: ${c.name}`);
     const layer = c.make();
     const signature = c.inputs.map((i) => trax.shapeDtype(i.shape, i.dtype ?? 'float32'));
     const { weights, state } = layer.init(signature.length === 1 ? signature[0]! : signature, { seed: 7 });
@@ -511,7 +524,9 @@ export async function initFingerprints(trax: TraxModule, backend: BackendName = 
  */
 export async function reversibleGradients(trax: TraxModule, backend: BackendName = 'webgl', tol = 1e-5): Promise<Record<string, unknown>> {
   const { tf } = trax;
+  progress(`reversibleGradients: starting ${backend}`);
   await trax.useBackend(backend);
+  progress(`reversibleGradients: forward on ${backend}`);
   const started = now();
   const failures: string[] = [];
   const before = tf.memory().numTensors;
@@ -525,6 +540,7 @@ export async function reversibleGradients(trax: TraxModule, backend: BackendName
   const s = scalarFunction(trax, layer, inputs, layer.weights, layer.state, outputs, rng);
   const gradsOf = (reversible: boolean): Float32Array[] => {
     layer.reversibleBackward = reversible;
+    progress(`reversibleGradients: ${reversible ? 'reversible' : 'ordinary'} backward pass`);
     return tf.tidy(() => tf.grads(s.f)(s.args).map((g) => g.dataSync() as Float32Array));
   };
   const reversible = gradsOf(true);
@@ -589,6 +605,7 @@ export async function backendSwitching(
   let first: { out: Float32Array; grads: Float32Array[] } | undefined;
   for (const backend of sequence) {
     const started = now();
+    progress(`backendSwitching: to ${backend}`);
     await trax.useBackend(backend);
     if (trax.currentBackend() !== backend) failures.push(`useBackend('${backend}') left '${trax.currentBackend()}' active`);
     const x = tf.tensor(xData, [4, 8]);

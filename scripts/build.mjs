@@ -1,21 +1,68 @@
 #!/usr/bin/env node
-// Builds the library: dist/index.js (an ESM bundle of src/, dependencies external; tfjs-core's registration files
-// bundled so that plain Node can load it) and type declarations under build/types for API Extractor, which rolls
-// them up into dist/index.d.ts.
+// Builds the package into dist/ (what `npm pack` ships; `prepack` runs this):
+//   index.js      the Node entry (src/index.ts): an ESM bundle of src/, dependencies external, tfjs-core's
+//                 gradient and chained-op registration files bundled so that plain Node can load it
+//   browser.js    the browser-safe entry (src/browser.ts), for bundlers: no Node built-in anywhere in it
+//   cli.js        the `trax-ner` command (recipes/ner.ts), dependencies external
+//   require.cjs   what `require('trax-ts')` loads: an error saying the package is ESM-only, with the import() line
+//   types/        TypeScript declarations of every module under src/ (index.d.ts, browser.d.ts), emitted by tsc
+//                 file by file so that tfjs's chained-op declarations (`x.square()`) reach the package's users
+// API Extractor (npm run api) reads dist/types/index.d.ts for the API report.
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
-import { rmSync } from 'node:fs';
-import { nodeOptions } from './esbuild_options.mjs';
+import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { externalDependencies, nodeOptions } from './esbuild_options.mjs';
 
 rmSync('dist', { recursive: true, force: true });
-rmSync('build/types', { recursive: true, force: true });
+
+const shared = { ...nodeOptions, sourcemap: false };
+
+await build({ ...shared, platform: 'neutral', mainFields: ['module', 'main'], banner: undefined, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
+
 await build({
-  ...nodeOptions,
-  platform: 'neutral',
-  mainFields: ['module', 'main'],
+  ...shared,
+  platform: 'browser',
+  target: 'es2022',
   banner: undefined,
-  entryPoints: ['src/index.ts'],
-  outfile: 'dist/index.js',
+  entryPoints: ['src/browser.ts'],
+  outfile: 'dist/browser.js',
+  // Any Node built-in reaching the browser entry is a bug: refuse it instead of marking it external.
+  plugins: [
+    {
+      name: 'no-node-builtins',
+      setup(b) {
+        b.onResolve({ filter: /^node:/ }, (args) => ({ errors: [{ text: `the browser entry must not import ${args.path} (imported by ${args.importer})` }] }));
+      },
+    },
+    externalDependencies,
+  ],
 });
+
+await build({
+  ...shared,
+  entryPoints: ['recipes/ner.ts'],
+  outfile: 'dist/cli.js',
+  banner: { js: `#!/usr/bin/env node\n${nodeOptions.banner.js}` },
+});
+chmodSync('dist/cli.js', 0o755);
+
+writeFileSync(
+  'dist/require.cjs',
+  `'use strict';
+// trax-ts is an ES module package (its entry uses top-level await through tfjs's wasm backend and ES imports).
+throw new Error(
+  "trax-ts is ESM-only and cannot be loaded with require(). In CommonJS, load it with dynamic import:\\n" +
+    "  const trax = await import('trax-ts');\\n" +
+    "or write your module as ESM (\\"type\\": \\"module\\" in package.json, or a .mjs file) and use: import { Serial } from 'trax-ts';",
+);
+`,
+);
+writeFileSync(
+  'dist/require.d.cts',
+  `/** trax-ts is ESM-only: from CommonJS, load it with \`const trax = await import('trax-ts')\`. */\ndeclare const esmOnly: never;\nexport = esmOnly;\n`,
+);
+
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
-console.log('built dist/index.js and build/types');
+
+const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
+console.log(`built trax-ts ${version}: dist/index.js, dist/browser.js, dist/cli.js, dist/require.cjs, dist/types/`);

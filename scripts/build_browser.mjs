@@ -7,8 +7,10 @@
 //                  and bundles none of it
 //   *.wasm         tfjs-backend-wasm's binaries, which trax.js points setWasmPaths at (relative to its own URL)
 //   *.html         the pages of browser/ (the test harness)
-//   demo/          the NER demo page of recipes/demo/: index.html, demo.css, sample.json and demo.js, which imports
-//                  the library from ../trax.js (it bundles none of it: one copy of trax-ts and tfjs in the page)
+//   demo/          the NER demo page of recipes/demo/: index.html, demo.css, sample.json, demo.js (the page) and
+//                  worker.js (the module worker that computes), which import the library from ../trax.js (they
+//                  bundle none of it: one copy of trax-ts and tfjs per context); code they share (the engine, which
+//                  the page also runs on its main thread as a fallback) is in demo/chunk-*.js
 // Usage: node scripts/build_browser.mjs [--minify] [--outdir DIR]
 import { build } from 'esbuild';
 import { copyFileSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -108,8 +110,11 @@ await build({ ...common, entryPoints: { checks: 'browser/checks.ts' } });
 /**
  * The demo imports the library as `browser/entry.js` (so TypeScript checks it against the sources); in the bundle
  * that import becomes `../trax.js`, the library bundle beside it. Any other way into src/ or tfjs would bundle a
- * second copy of them (two tfjs engines in one page), so it fails the build.
+ * second copy of them (two tfjs engines in one page), so it fails the build; so does any other package, except those
+ * of DEMO_PACKAGES.
  */
+/** Packages the demo may bundle itself: small, and neither trax-ts nor tfjs. */
+const DEMO_PACKAGES = ['ts-pattern'];
 const libraryFromTraxJs = {
   name: 'library-from-trax-js',
   setup(b) {
@@ -123,11 +128,21 @@ const libraryFromTraxJs = {
         }
         return undefined;
       }
+      if (DEMO_PACKAGES.some((p) => args.path === p || args.path.startsWith(`${p}/`))) return undefined;
       return { errors: [{ text: `the demo must reach the library through browser/entry.js (bundled as ../trax.js), not the package ${args.path}` }] };
     });
   },
 };
-await build({ ...common, entryPoints: { 'demo/demo': 'recipes/demo/main.ts' }, plugins: [libraryFromTraxJs] });
+// The page and its worker in one build: splitting puts the code they share in chunks beside them (in demo/, so
+// that their import of ../trax.js resolves the same), and keeps the engine out of demo.js until the page needs to
+// run it on its own thread (a dynamic import). The page creates the worker as new URL('./worker.js', import.meta.url).
+await build({
+  ...common,
+  entryPoints: { 'demo/demo': 'recipes/demo/main.ts', 'demo/worker': 'recipes/demo/worker.ts' },
+  splitting: true,
+  chunkNames: 'demo/[name]-[hash]',
+  plugins: [libraryFromTraxJs],
+});
 
 const require = createRequire(join(root, 'package.json'));
 const wasmDist = dirname(require.resolve('@tensorflow/tfjs-backend-wasm/dist/tfjs-backend-wasm.wasm'));
@@ -145,4 +160,4 @@ for (const file of ['index.html', 'demo.css', 'sample.json']) {
   copyFileSync(join(root, 'recipes', 'demo', file), join(outdir, 'demo', file));
   copied.push(`demo/${file}`);
 }
-console.log(`built ${outdir} in ${Date.now() - started} ms (trax.js, checks.js, demo/demo.js, ${copied.join(', ')})`);
+console.log(`built ${outdir} in ${Date.now() - started} ms (trax.js, checks.js, demo/demo.js, demo/worker.js, ${copied.join(', ')})`);

@@ -1,46 +1,13 @@
 /**
  * trax-ts: declarative deep learning with Trax's stack-semantic combinators, on TensorFlow.js.
  *
+ * This is the Node entry: everything of `browser.ts`, plus the training `Loop` and checkpoints (files) and, in
+ * `ner`, the corpus readers and exported-model directories.
+ *
  * @packageDocumentation
  */
-export { tf } from './backend/tf.js';
-export { type BackendName, currentBackend, useBackend } from './backend/backends.js';
-export { type Key, makeKey, splitKey, foldIn, randomBits, permutation } from './rng/key.js';
-export { uniform, normal, bernoulli } from './rng/random.js';
-export { Layer, type LayerOptions, type InitOptions, type SharedInits } from './layers/base.js';
-export { LayerError } from './layers/layer_error.js';
-export { Fn, FnLayer, type FnOptions, type TensorFn } from './layers/fn.js';
-export { shapeDtype, signatureOf } from './layers/stack.js';
-export { flattenTree, treeLeaves, mapTree, disposeTree, namedTensors, treeFromNamed } from './layers/tensor_tree.js';
-export type { Tensor, Stack, ShapeDtype, Signature, TensorTree, Weights, State, Mode, InitResult } from './layers/types.js';
-export { Serial, SerialLayer, namedSerial, serialArity, initInSequence } from './combinators/serial.js';
-export { Parallel, ParallelLayer } from './combinators/parallel.js';
-export { Branch } from './combinators/branch.js';
-export { Residual, type ResidualOptions } from './combinators/residual.js';
-export { Select, SelectLayer, Dup, Swap, Drop } from './combinators/select.js';
-export { Add, Multiply } from './combinators/arithmetic.js';
-export { Concatenate, ConcatenateLayer, Split, SplitLayer } from './combinators/concatenate.js';
-export { Chunk, ChunkLayer } from './combinators/chunk.js';
-export { BatchLeadingAxes, BatchLeadingAxesLayer } from './combinators/batch_leading_axes.js';
-export { Scan, ScanLayer } from './combinators/scan.js';
-export { Cond, CondLayer } from './combinators/cond.js';
-export { Bidirectional } from './combinators/bidirectional.js';
-export type { LayerLike } from './combinators/sublayer_call.js';
-export * from './layers/core/index.js';
-export * from './layers/initializers.js';
-export * from './layers/rnn.js';
-export * from './attention/index.js';
-export * from './reversible/index.js';
-export * from './models/index.js';
-export { CrfLoss, CrfLossLayer, viterbiDecode, viterbiPath, crfMarginals, type CrfParameters } from './layers/crf.js';
-export { WeightedCategoryCrossEntropy, CrossEntropyLoss, L2Loss } from './layers/losses.js';
-export { WeightedCategoryAccuracy, Accuracy, SequenceAccuracy } from './layers/metrics.js';
-export * from './optimizers/index.js';
+export * from './browser.js';
 export * from './training/index.js';
-export * from './io/index.js';
 export { saveSafetensors, loadSafetensors } from './io/node_files.js';
-export { weightFitProblems } from './layers/weight_fit.js';
-/** The streaming data pipeline, as `trax.data`: `data.Serial(source, data.Shuffle(...), data.Batch(...))`. */
-export * as data from './data/index.js';
 /** Named-entity recognition: corpus readers, vocabularies, tag schemes, entity-level evaluation, tokenizer. */
 export * as ner from './ner/index.js';

@@ -1,12 +1,15 @@
 /**
- * The demo's model side, without the DOM: load an exported tagger or ensemble over HTTP, tag text (timed), read
- * the model's per-token log-probabilities, switch backends, and fine-tune the loaded model on a sample in the page.
+ * The demo's model side, without the DOM (it runs in the demo's worker, engine.ts): load an exported tagger or
+ * ensemble over HTTP, tag text (timed), read the model's per-token log-probabilities, switch backends, fine-tune the
+ * loaded model on a sample (the one place the demo's training code lives), and export it (`files`).
  *
  * Everything comes from the library bundle (`trax.js`): the build maps the import of `browser/entry.js` to
  * `../trax.js`, so the page runs one copy of trax-ts and tfjs, the one a user of the browser build gets.
  */
 import * as trax from '../../browser/entry.js';
 import type { BackendName, NerTagger, TaggedEntity, Tensor, Weights } from '../../browser/entry.js';
+import { checkSettings } from './limits.js';
+import { sharedNow } from './protocol.js';
 
 const { tf } = trax;
 
@@ -62,9 +65,12 @@ export interface FineTuneOptions {
   readonly batchSize?: number;
   /** Called before the first step with the loss on the whole sample (dropout off). */
   readonly onStart?: (sampleLossBefore: number) => void;
-  /** Called after each step; the page draws the loss chart here. */
-  readonly onStep?: (step: number, loss: number) => void;
-  /** Checked before each step: true stops the run. */
+  /** Called after each step (from 1) with its loss, its duration and when it ended (`sharedNow()`). */
+  readonly onStep?: (step: number, loss: number, ms: number, endedAt: number) => void;
+  /**
+   * Checked before each step: true stops the run. Between steps the run yields to the event loop, so a stop message
+   * (or a prediction) that arrived during a step is handled before the next one starts.
+   */
   readonly shouldStop?: () => boolean;
 }
 
@@ -79,6 +85,10 @@ export interface FineTuneResult {
   readonly ms: number;
   /** Steps run by every run since the model was loaded or reset. */
   readonly totalSteps: number;
+  /** When each step ended (`sharedNow()`: comparable with the page's clock). */
+  readonly stepEndedAt: number[];
+  /** True when `shouldStop` ended the run before `steps`. */
+  readonly stopped: boolean;
 }
 
 /** Entity types of IOB2 tags (`B-per`, `I-per` -> `per`), in order of first appearance. */
@@ -389,15 +399,14 @@ export class DemoModel {
 
   /**
    * Fine-tunes the loaded model on `sample` for `options.steps` Adam steps (dropout on), on the current backend,
-   * yielding to the page between steps so that it can draw. The optimizer's moments carry over from one run to
+   * yielding to the event loop between steps (so that a stop or a prediction that came during a step is handled
+   * before the next; in a worker, each step's progress reaches the page meanwhile). Settings outside the bounds of
+   * limits.ts are refused with a RangeError naming them. The optimizer's moments carry over from one run to
    * the next (until {@link reset}); a new learning rate starts them afresh.
    */
   async fineTune(sample: readonly SampleSentence[], options: FineTuneOptions): Promise<FineTuneResult> {
     const started = performance.now();
-    const { steps, learningRate = 1e-3, batchSize = 8 } = options;
-    if (!Number.isInteger(steps) || steps < 1) throw new RangeError(`fine-tuning: steps must be a positive integer, got ${steps}`);
-    if (!(learningRate > 0)) throw new RangeError(`fine-tuning: the learning rate must be positive, got ${learningRate}`);
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`fine-tuning: the batch size must be a positive integer, got ${batchSize}`);
+    const { steps, learningRate, batchSize } = checkSettings({ steps: options.steps, learningRate: options.learningRate ?? 1e-3, batchSize: options.batchSize ?? 8 });
     const usable = sample.filter((s) => s.words.length > 0 && s.words.length === s.tags.length);
     if (usable.length === 0) throw new Error('fine-tuning: the sample has no usable sentences');
     const tagVocab = this.members[0]!.parts.vocabs.tags;
@@ -410,15 +419,23 @@ export class DemoModel {
     const batches: SampleSentence[][] = [];
     for (let i = 0; i < sorted.length; i += batchSize) batches.push(sorted.slice(i, i + batchSize));
     const losses: number[] = [];
+    const stepEndedAt: number[] = [];
     const key = trax.makeKey(1234);
+    let stopped = false;
     try {
-      for (let i = 0; i < steps && !options.shouldStop?.(); i++) {
+      for (let i = 0; i < steps; i++) {
+        if (options.shouldStop?.()) {
+          stopped = true;
+          break;
+        }
+        const stepStarted = performance.now();
         const step = this.totalSteps + i;
         const batch = batches[step % batches.length]!;
         const rng = trax.foldIn(key, step);
         losses.push(this.members.reduce((sum, m) => sum + m.step(batch, step + 1, rng, learningRate), 0) / this.members.length);
-        options.onStep?.(losses.length, losses[losses.length - 1]!);
-        // Let the page draw (and the backend flush) between steps.
+        stepEndedAt.push(sharedNow());
+        options.onStep?.(losses.length, losses[losses.length - 1]!, performance.now() - stepStarted, stepEndedAt[stepEndedAt.length - 1]!);
+        // Yield to the event loop: messages that came during the step (stop, a prediction) are handled here.
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
@@ -427,7 +444,20 @@ export class DemoModel {
       this.tagger = this.build();
     }
     const sampleLossAfter = this.sampleLoss(usable);
-    return { backend: trax.currentBackend(), losses, sampleLossBefore, sampleLossAfter, ms: performance.now() - started, totalSteps: this.totalSteps };
+    return { backend: trax.currentBackend(), losses, sampleLossBefore, sampleLossAfter, ms: performance.now() - started, totalSteps: this.totalSteps, stepEndedAt, stopped };
+  }
+
+  /** Steps trained since the model was loaded or reset. */
+  get stepsTrained(): number {
+    return this.totalSteps;
+  }
+
+  /**
+   * The current model (fine-tuned or not) as the files of an exported tagger directory (the library's
+   * `taggerFiles`: the format `loadTagger`, the demo and `trax-ner predict` read), `metadata` in its `tagger.json`.
+   */
+  files(metadata: Record<string, unknown>): Promise<Map<string, string | Uint8Array>> {
+    return trax.taggerFiles(this.tagger, metadata);
   }
 
   /** Back to the weights as loaded (and fresh optimizers). */
@@ -442,25 +472,6 @@ export class DemoModel {
 export async function switchBackend(name: BackendName): Promise<string> {
   await trax.useBackend(name);
   return trax.currentBackend();
-}
-
-/** The renderer behind a WebGL2 context, or null when there is none (no WebGL2 here). */
-export function webglRenderer(): string | null {
-  try {
-    const gl = document.createElement('canvas').getContext('webgl2');
-    if (!gl) return null;
-    const debug = gl.getExtension('WEBGL_debug_renderer_info');
-    const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));
-    gl.getExtension('WEBGL_lose_context')?.loseContext();
-    return renderer;
-  } catch {
-    return null;
-  }
-}
-
-/** True for a software WebGL renderer (SwiftShader, llvmpipe): there wasm is much faster than webgl. */
-export function isSoftwareRenderer(renderer: string | null): boolean {
-  return renderer !== null && /swiftshader|llvmpipe|software|softpipe/i.test(renderer);
 }
 
 /** A short description of the active backend: wasm with SIMD and threads, webgl with its WebGL version. */

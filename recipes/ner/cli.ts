@@ -13,21 +13,47 @@ import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/
 import type { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
 import { formatNerReport } from '../../src/ner/tagger/report.js';
 import { trainNerEnsemble } from './ensemble.js';
-import { type NerRecipeOptions, presetOptions } from './options.js';
+import { type NerRecipeOptions, presetOptions, validateRecipeOptions } from './options.js';
+import { readText } from '../../src/ner/corpus/read_text.js';
+import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
 import { taggerFromRun } from './run_tagger.js';
 import { trainNer } from './train.js';
+import { DEFAULT_CORPUS, resolveCorpusPath } from './default_corpus.js';
+import { scoreCommand, type ScoreCommandOptions } from './score_command.js';
+import { version } from '../../package.json';
+import { RecipeConfigError, recipeFromConfigFile } from './recipe_config.js';
+import { installStopSignal, releaseStopSignal } from './stop_signal.js';
+
+/** The exit code of a usage error: a bad flag, value, command or config file (as POSIX utilities do). */
+export const USAGE_ERROR = 2;
+
+// Decimal digits only: `Number()` would read '' and ' ' as 0 and '0x2' as 2.
+const INTEGER = /^\d+$/;
+const DECIMAL = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 function int(min: number): (value: string) => number {
   return (value) => {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
+    const n = INTEGER.test(value.trim()) ? Number(value) : NaN;
+    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
     return n;
   };
 }
 
 function num(value: string): number {
-  const n = Number(value);
+  const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
   if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got '${value}'`);
+  return n;
+}
+
+function positive(value: string): number {
+  const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
+  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
+  return n;
+}
+
+function rate(value: string): number {
+  const n = num(value);
+  if (n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
   return n;
 }
 
@@ -38,25 +64,15 @@ const MODEL_FLAGS: Array<[flag: string, key: keyof NerModelConfig, parse: ((v: s
   ['--heads <n>', 'nHeads', int(1), 'attention heads'],
   ['--chunk-len <n>', 'chunkLen', int(1), "chunk length of 'chunked' and 'lsh' attention"],
   ['--local-radius <n>', 'localRadius', int(1), "positions on each side that 'local' attention sees"],
-  ['--dropout <rate>', 'dropout', num, 'dropout rate'],
+  ['--dropout <rate>', 'dropout', rate, 'dropout rate'],
   ['--max-len <n>', 'maxLen', int(1), 'longest sentence taken in one piece'],
   ['--char-filters <n>', 'charFilters', int(1), 'filters of the character CNN'],
   ['--max-word-length <n>', 'maxWordLength', int(1), 'characters per word seen by the character CNN'],
 ];
 
-/** The `model` part of the options from a JSON file and the flags. */
-async function modelConfig(base: NerModelConfig, opts: Record<string, unknown>): Promise<NerModelConfig> {
-  let config: Record<string, unknown> = { ...base };
-  if (typeof opts['config'] === 'string') {
-    const file = opts['config'];
-    let json: unknown;
-    try {
-      json = JSON.parse(await fs.readFile(file, 'utf8'));
-    } catch (error) {
-      throw new Error(`--config ${file}: ${(error as Error).message}`);
-    }
-    config = { ...config, ...(json as Record<string, unknown>) };
-  }
+/** The `model` part of the options: `base` (preset and config file) with the flags. */
+function modelConfig(base: NerModelConfig, opts: Record<string, unknown>): NerModelConfig {
+  const config: Record<string, unknown> = { ...base };
   for (const [flag, key] of MODEL_FLAGS) {
     const value = opts[new Option(flag).attributeName()];
     if (value !== undefined) config[key] = value;
@@ -86,7 +102,8 @@ async function readStdin(): Promise<string> {
 
 /** The program; `write` receives stdout text (tests capture it). */
 export function nerProgram(write: (text: string) => void = (t) => process.stdout.write(t), memberEntry?: URL): Command {
-  const program = new Command('ner')
+  const program = new Command('trax-ner')
+    .version(version, '-V, --version', 'print the version of trax-ts')
     .description('Named-entity recognition with trax-ts: train on GMB (or any IOB2 corpus), evaluate, tag raw text, export.')
     .exitOverride()
     .configureOutput({ writeOut: write, writeErr: (t) => process.stderr.write(t) });
@@ -97,10 +114,10 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .addOption(new Option('--preset <name>', 'settings to start from').choices(['default', 'best']).default('default'))
     .option('--corpus <path>', 'GMB CSV (.csv, .csv.gz) or IOB2 CoNLL file (default: the shipped GMB corpus)')
     .option('-o, --output <dir>', 'output directory (default: runs/ner, or runs/ner-best for --preset best)')
-    .option('--steps <n>', 'total training steps', int(0))
+    .option('--steps <n>', 'total training steps', int(1))
     .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit; each member of an ensemble)', num)
     .option('--batch-tokens <n>', 'token positions per batch', int(1))
-    .option('--lr <rate>', 'peak learning rate', num)
+    .option('--lr <rate>', 'peak learning rate', positive)
     .option('--warmup-steps <n>', 'learning-rate warm-up steps', int(0))
     .option('--seed <n>', 'seed of weights, data order and dropout', int(0))
     .option('--ensemble <n>', 'train n taggers, with seeds seed..seed+n-1, in <output>/member-1..n, and test and export their ensemble (1: one tagger)', int(1))
@@ -109,11 +126,11 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', int(0))
     .option('--limit <n>', 'read at most this many corpus sentences (0: all)', int(0))
     .option('--min-word-count <n>', 'rarer training words become UNK', int(1))
-    .option('--unk-rate <p>', 'word dropout rate', num)
-    .option('--average-decay <d>', 'moving average of the weights for dev, test and export (0: off)', num)
+    .option('--unk-rate <p>', 'word dropout rate, in [0, 1)', rate)
+    .option('--average-decay <d>', 'moving average of the weights for dev, test and export, in [0, 1) (0: off)', rate)
     .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
     .option('--no-lowercase', 'keep the case of words')
-    .option('--config <file>', 'model configuration JSON (NerModelConfig settings)')
+    .option('--config <file>', "every setting of a run from one JSON file: a run's recipe.json (replays it), recipe settings by name (steps, learningRate, corpus, model: {...}), or model settings only; flags override it")
     .addOption(new Option('--attention <type>', 'attention').choices(['full', 'chunked', 'lsh', 'local']))
     .option('--reversible', 'reversible residual blocks')
     .option('--no-reversible', 'ordinary residual blocks')
@@ -129,10 +146,11 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--no-progress', 'no live progress line');
   for (const [flag, , parse, description] of MODEL_FLAGS) train.addOption(new Option(flag, description).argParser(parse as (v: string) => unknown));
   train.action(async (opts: Record<string, unknown>) => {
-    const preset = presetOptions(opts['preset'] as string);
+    const fromPreset = presetOptions(opts['preset'] as string);
+    const preset = typeof opts['config'] === 'string' ? await recipeFromConfigFile(opts['config'], fromPreset) : fromPreset;
     const o: NerRecipeOptions = {
       ...preset,
-      corpus: (opts['corpus'] as string | undefined) ?? preset.corpus,
+      corpus: resolveCorpusPath((opts['corpus'] as string | undefined) ?? preset.corpus, memberEntry),
       outputDir: (opts['output'] as string | undefined) ?? preset.outputDir,
       steps: (opts['steps'] as number | undefined) ?? preset.steps,
       maxMinutes: (opts['maxMinutes'] as number | undefined) ?? preset.maxMinutes,
@@ -150,21 +168,16 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       averageDecay: (opts['averageDecay'] as number | undefined) ?? preset.averageDecay,
       lowercase: (opts['lowercase'] as boolean | undefined) ?? preset.lowercase,
       backend: (opts['backend'] as BackendName | undefined) ?? preset.backend,
-      model: await modelConfig(preset.model, opts),
+      model: modelConfig(preset.model, opts),
     };
-    const stop = { requested: false };
-    const onSigint = (): void => {
-      if (stop.requested) process.exit(130);
-      stop.requested = true;
-      process.stderr.write('\nStopping after this step (Ctrl-C again to quit at once)...\n');
-    };
-    process.on('SIGINT', onSigint);
+    validateRecipeOptions(o);
+    const stop = installStopSignal(); // already installed by the entry point, before the slow start-up
     try {
       const hooks = { log: (line: string) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop, ...(memberEntry ? { memberEntry } : {}) };
       const result = o.ensemble > 1 ? await trainNerEnsemble(o, hooks) : await trainNer(o, hooks);
       if (!result.test) process.exitCode = 130;
     } finally {
-      process.off('SIGINT', onSigint);
+      releaseStopSignal();
     }
   });
 
@@ -174,7 +187,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'score this GMB CSV or CoNLL file instead of a split')
     .addOption(new Option('--split <name>', 'split of --corpus (fixed split: seed 1, 80/10/10)').choices(['train', 'dev', 'test']).default('test'))
-    .option('--corpus <path>', 'corpus the split is taken from', 'data/gmb/ner_dataset.csv.gz')
+    .option('--corpus <path>', 'corpus the split is taken from', DEFAULT_CORPUS)
     .option('--limit <n>', 'read at most this many corpus sentences (0: all; use the training run\'s)', int(0), 0)
     .addOption(new Option('--mode <mode>', 'entity matching').choices(['conlleval', 'strict']).default('conlleval'))
     .option('--json', 'print the score as JSON')
@@ -182,10 +195,25 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .action(async (opts: { model: string; file?: string; split: 'train' | 'dev' | 'test'; corpus: string; limit: number; mode: 'conlleval' | 'strict'; json?: boolean; backend: BackendName }) => {
       await useBackend(opts.backend);
       const tagger = await openTagger(opts.model);
+      opts.corpus = resolveCorpusPath(opts.corpus, memberEntry);
       const sentences = opts.file ? await readNerCorpus(opts.file) : (await loadNerSplits(opts.corpus, opts.limit > 0 ? { limit: opts.limit } : {}))[opts.split];
       const score = tagger.evaluate(sentences, { mode: opts.mode });
       const what = opts.file ?? `${opts.split} split of ${opts.corpus}`;
       write(opts.json ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: toConllevalJson(score) }) + '\n' : formatNerReport(score, `${what}: ${sentences.length} sentences`));
+    });
+
+  program
+    .command('score')
+    .description("score a file of predictions as conlleval does (token ... gold predicted per line, a blank line between sentences), then the SemEval-2013 schemes")
+    .argument('<file>', 'predictions file')
+    .option('-d, --delimiter <char>', 'field delimiter (default: spaces and tabs)')
+    .addOption(new Option('--scheme <scheme>', 'tag scheme of the file').choices(['IOB1', 'IOB2', 'IOBES']).default('IOB2'))
+    .addOption(new Option('--mode <mode>', "entity matching ('conlleval': as the script, -DOCSTART- lines counted as tokens)").choices(['conlleval', 'strict']).default('conlleval'))
+    .option('--decimals <n>', 'decimals of the percentages (conlleval prints 2)', int(0), 2)
+    .option('--conlleval-only', "print conlleval's table only")
+    .option('--json', 'print the score as JSON')
+    .action(async (file: string, opts: ScoreCommandOptions) => {
+      write(await scoreCommand(file, opts));
     });
 
   program
@@ -199,9 +227,11 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       let text: string;
       if (opts.file) {
         try {
-          text = await fs.readFile(opts.file, 'utf8');
+          text = await readText(opts.file);
         } catch (error) {
-          throw new Error(`--file ${opts.file}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message}`);
+          if (!(error instanceof CorpusError)) throw error;
+          const problem = /no such file/.test(error.problem) ? 'no such file' : error.problem;
+          throw new Error(`--file ${opts.file}: ${error.line !== undefined ? `line ${error.line}: ` : ''}${problem}`, { cause: error });
         }
       } else if (words.length > 0) {
         text = words.join(' ');
@@ -243,19 +273,54 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 }
 
 /**
+ * Ends the process cleanly when stdout fails: a closed pipe (`predict ... | head -c 100`: EPIPE) ends it quietly
+ * with exit code 0, as `head` expects of a writer; any other write error (a full disk: ENOSPC) with one line on
+ * stderr and exit code 1, never a stack trace.
+ */
+export function guardStdout(stream: NodeJS.WriteStream = process.stdout): void {
+  if ((stream as { traxGuarded?: boolean }).traxGuarded) return;
+  (stream as { traxGuarded?: boolean }).traxGuarded = true;
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code === 'EPIPE') process.exit(0);
+    const why = error.code === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : error.message;
+    try {
+      process.stderr.write(`ner: cannot write the output: ${why}\n`);
+    } finally {
+      process.exit(1);
+    }
+  });
+}
+
+/**
  * Runs the program on `argv` (user arguments only); errors are printed, not thrown, and set the exit code.
  * `memberEntry`: the module ensemble members' processes are forked from (`--jobs`; see `TrainNerHooks`).
  */
 export async function runNerCli(argv: readonly string[], write?: (text: string) => void, memberEntry?: URL): Promise<number> {
+  if (write === undefined) guardStdout();
   const program = nerProgram(write, memberEntry);
+  const commands = program.commands.map((c) => c.name());
+  const first = argv[0];
+  // `train` is the default command, so commander would read an unknown command as train's argument.
+  const command = program.commands.find((c) => c.name() === first) ?? program.commands.find((c) => c.name() === 'train')!;
+  const usage = (): string => `Usage: ner ${command.name()} ${command.usage()} (ner ${command.name()} --help for the options)\n`;
+  if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
+    process.stderr.write(`ner: unknown command '${first}' (commands: ${commands.join(', ')})\nUsage: ner [command] [options] (ner --help for the commands)\n`);
+    return USAGE_ERROR;
+  }
   try {
     await program.parseAsync([...argv], { from: 'user' });
     return Number(process.exitCode ?? 0);
   } catch (error) {
     const code = (error as { code?: string; exitCode?: number }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
-      const exitCode = (error as { exitCode?: number }).exitCode ?? 1;
-      return exitCode;
+      // Help and version end with 0; every other commander error is a usage error (commander printed it).
+      if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return (error as { exitCode?: number }).exitCode ?? 0;
+      process.stderr.write(usage());
+      return USAGE_ERROR;
+    }
+    if (error instanceof RangeError || error instanceof RecipeConfigError) {
+      process.stderr.write(`ner: ${(error as Error).message}\n${usage()}`);
+      return USAGE_ERROR;
     }
     process.stderr.write(`ner: ${(error as Error).message}\n`);
     return 1;

@@ -12,6 +12,7 @@ import type { NerModelConfig } from '../../src/ner/model/config.js';
 import { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
 import type { Sentence } from '../../src/ner/sentence.js';
 import type { TrainingCallback, TrainingLoop } from '../../src/training/index.js';
+import { writeFileAtomic } from '../../src/training/atomic_fs.js';
 import { crfParametersOf } from './checkpoint_tagger.js';
 
 export const BEST_CHECKPOINT = 'best_dev_f1';
@@ -28,13 +29,29 @@ export interface BestRecord {
   tokenAccuracy: number;
 }
 
-/** The best record of a run directory, if any. */
+/**
+ * The best record of a run directory, or undefined when it has none yet. A record that cannot be read or parsed is
+ * refused naming the file (an export must not quietly fall back to another checkpoint).
+ */
 export async function readBest(outputDir: string): Promise<BestRecord | undefined> {
+  const file = path.join(outputDir, BEST_FILE);
+  let text: string;
   try {
-    return JSON.parse(await fs.readFile(path.join(outputDir, BEST_FILE), 'utf8')) as BestRecord;
-  } catch {
-    return undefined;
+    text = await fs.readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new Error(`${file}: cannot be read (${(error as Error).message})`, { cause: error });
   }
+  let json: Partial<BestRecord> | null;
+  try {
+    json = JSON.parse(text) as Partial<BestRecord> | null;
+  } catch (error) {
+    throw new Error(`${file}: damaged (${(error as Error).message}); delete it to fall back to the latest checkpoint, or restore it`, { cause: error });
+  }
+  if (json === null || typeof json !== 'object' || typeof json.step !== 'number' || typeof json.f1 !== 'number') {
+    throw new Error(`${file}: damaged (needs a step and an f1); delete it to fall back to the latest checkpoint, or restore it`);
+  }
+  return json as BestRecord;
 }
 
 export interface DevF1Options {
@@ -90,7 +107,9 @@ export class DevF1Callback implements TrainingCallback {
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const isBest = this.best === undefined || f1 > this.best.f1;
     const record = { step, f1, precision: score.overall.precision, recall: score.overall.recall, tokenAccuracy: score.tokenAccuracy, sentences: score.sentences };
-    await fs.appendFile(path.join(this.o.outputDir, DEV_FILE), JSON.stringify(record) + '\n');
+    const devFile = path.join(this.o.outputDir, DEV_FILE);
+    const earlier = await fs.readFile(devFile, 'utf8').catch(() => '');
+    await writeFileAtomic(devFile, earlier + JSON.stringify(record) + '\n');
     this.o.log(
       `Step ${String(step).padStart(6)}: dev entity F1 ${f1.toFixed(4)} (P ${score.overall.precision.toFixed(4)}, R ${score.overall.recall.toFixed(4)}, ` +
         `token acc ${score.tokenAccuracy.toFixed(4)}; ${score.sentences} sentences in ${seconds} s)${isBest ? ' best so far' : ''}`,
@@ -98,7 +117,7 @@ export class DevF1Callback implements TrainingCallback {
     if (isBest) {
       this.best = { step, f1, precision: score.overall.precision, recall: score.overall.recall, tokenAccuracy: score.tokenAccuracy };
       await loop.saveCheckpoint(BEST_CHECKPOINT);
-      await fs.writeFile(path.join(this.o.outputDir, BEST_FILE), JSON.stringify(this.best, null, 1) + '\n');
+      await writeFileAtomic(path.join(this.o.outputDir, BEST_FILE), JSON.stringify(this.best, null, 1) + '\n');
     }
   }
 }

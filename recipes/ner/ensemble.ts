@@ -13,7 +13,8 @@ import { TAGGER_FILES } from '../../src/ner/export/format.js';
 import { NerTagger, type NerTaggerParts } from '../../src/ner/tagger/ner_tagger.js';
 import { formatNerReport } from '../../src/ner/tagger/report.js';
 import { latestCheckpoint } from '../../src/training/checkpoint.js';
-import type { NerRecipeOptions } from './options.js';
+import { writeFileAtomic } from '../../src/training/atomic_fs.js';
+import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
 import { fixedSettings, readRunState, refuseOtherSettings, RUN_FILE, writeEnsembleRun } from './run_state.js';
 import { taggerFromRun } from './run_tagger.js';
 import { type MemberInProcess, trainMemberInProcess } from './member_process.js';
@@ -117,6 +118,7 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
   const n = o.ensemble;
   if (!Number.isInteger(n) || n < 1) throw new RangeError(`ensemble must be an integer >= 1, got ${n}`);
+  validateRecipeOptions(o);
   const outputDir = o.outputDir;
   if (await exists(path.join(outputDir, RUN_FILE))) {
     throw new Error(
@@ -195,8 +197,8 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   const report = formatNerReport(score, title);
   log(report.trimEnd());
   const memberFacts = results.map((r) => ({ dir: path.relative(outputDir, r.dir), seed: r.seed, step: r.bestStep, devF1: r.bestDevF1, testF1: r.testF1 }));
-  await fs.writeFile(path.join(outputDir, 'test_report.txt'), report);
-  await fs.writeFile(
+  await writeFileAtomic(path.join(outputDir, 'test_report.txt'), report);
+  await writeFileAtomic(
     path.join(outputDir, 'test_report.json'),
     JSON.stringify({ split: 'test', sentences: test.length, devF1, devSentences: devForF1.length, score, conlleval: toConllevalJson(score), members: memberFacts }, null, 1) + '\n',
   );

@@ -4,6 +4,7 @@
 import { match } from 'ts-pattern';
 import type { BackendName } from '../../src/backend/backends.js';
 import { DEFAULT_NER_MODEL_CONFIG, type NerModelConfig } from '../../src/ner/model/config.js';
+import { DEFAULT_CORPUS } from './default_corpus.js';
 
 /** Everything `train` needs. */
 export interface NerRecipeOptions {
@@ -67,7 +68,7 @@ export type NerPreset = 'default' | 'best';
  * (measured: 13 min 56 s, test F1 0.8460; without the BiLSTM 10 min 46 s, 0.8403).
  */
 export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
-  corpus: 'data/gmb/ner_dataset.csv.gz',
+  corpus: DEFAULT_CORPUS,
   outputDir: 'runs/ner',
   model: Object.freeze({ ...DEFAULT_NER_MODEL_CONFIG, bilstm: true }),
   steps: 3200,
@@ -115,4 +116,49 @@ export function presetOptions(name: string): NerRecipeOptions {
     .otherwise(() => {
       throw new Error(`unknown preset '${name}': use 'default' or 'best'`);
     });
+}
+
+/** The command-line flag of each recipe setting, for messages that both library and CLI users can act on. */
+const FLAGS: Partial<Record<keyof NerRecipeOptions, string>> = {
+  steps: '--steps', maxMinutes: '--max-minutes', batchTokens: '--batch-tokens', learningRate: '--lr', warmupSteps: '--warmup-steps',
+  averageDecay: '--average-decay', seed: '--seed', ensemble: '--ensemble', jobs: '--jobs', evalEvery: '--eval-every',
+  devSentences: '--dev-sentences', limit: '--limit', minWordCount: '--min-word-count', unkRate: '--unk-rate',
+};
+
+/**
+ * Refuses settings no run can use, naming the setting (and its flag) and the value, before anything is read or
+ * written (a refused value must never be stored in `recipe.json`, where it would lock the output directory).
+ */
+export function validateRecipeOptions(o: NerRecipeOptions): void {
+  const fail = (key: keyof NerRecipeOptions, rule: string): never => {
+    const flag = FLAGS[key];
+    throw new RangeError(`${key}${flag ? ` (${flag})` : ''} must be ${rule}, got ${JSON.stringify(o[key])}`);
+  };
+  const integer = (key: keyof NerRecipeOptions, min: number): void => {
+    const v = o[key];
+    if (typeof v !== 'number' || !Number.isSafeInteger(v) || v < min) fail(key, `an integer >= ${min}`);
+  };
+  const rate = (key: keyof NerRecipeOptions): void => {
+    const v = o[key];
+    if (typeof v !== 'number' || !(v >= 0 && v < 1)) fail(key, 'a number in [0, 1)');
+  };
+  integer('steps', 1);
+  integer('batchTokens', 1);
+  integer('warmupSteps', 0);
+  integer('seed', 0);
+  integer('ensemble', 1);
+  integer('jobs', 1);
+  integer('evalEvery', 1);
+  integer('devSentences', 0);
+  integer('limit', 0);
+  integer('minWordCount', 1);
+  rate('unkRate');
+  rate('averageDecay');
+  if (typeof o.learningRate !== 'number' || !(o.learningRate > 0 && Number.isFinite(o.learningRate))) fail('learningRate', 'a positive number');
+  if (typeof o.maxMinutes !== 'number' || !(o.maxMinutes >= 0 && Number.isFinite(o.maxMinutes))) fail('maxMinutes', 'a non-negative number (0: no limit)');
+  if (typeof o.clipGradNorm !== 'number' || !(o.clipGradNorm >= 0 && Number.isFinite(o.clipGradNorm))) fail('clipGradNorm', 'a non-negative number (0: none)');
+  if (typeof o.corpus !== 'string' || o.corpus === '') fail('corpus', 'a file path');
+  if (typeof o.outputDir !== 'string' || o.outputDir === '') fail('outputDir', 'a directory path');
+  if (typeof o.lowercase !== 'boolean') fail('lowercase', 'true or false');
+  if (o.backend !== 'wasm' && o.backend !== 'cpu') fail('backend', "'wasm' or 'cpu'");
 }

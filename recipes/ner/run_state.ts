@@ -5,6 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js';
 import { type NerVocabs, type NerVocabsJSON, nerVocabsFromJSON, nerVocabsToJSON } from '../../src/ner/dataset/vocabs.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
 import type { NerRecipeOptions } from './options.js';
@@ -30,11 +31,22 @@ interface RunFile {
   format: string;
   version: number;
   settings: FixedSettings;
+  /** Every setting the run was started with (`train --config recipe.json` replays it). */
+  options?: NerRecipeOptions;
   vocabs: NerVocabsJSON;
 }
 
 export function fixedSettings(o: NerRecipeOptions): FixedSettings {
   return { corpus: path.resolve(o.corpus), limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate, averageDecay: o.averageDecay };
+}
+
+/** A run file's JSON; a damaged (truncated, edited) file is refused naming it. */
+function parseRunFile(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new Error(`${file}: damaged, not valid JSON (${(error as Error).message}); restore it, or train in another --output directory`, { cause: error });
+  }
 }
 
 /** The saved settings and vocabularies of a run directory, or undefined for a new run. */
@@ -45,19 +57,21 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
   } catch {
     return undefined;
   }
-  const json = JSON.parse(text) as RunFile;
-  if (json.format !== RUN_FORMAT || json.version !== RUN_FORMAT_VERSION) {
-    throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json.format)}, version ${JSON.stringify(json.version)})`);
+  const json = parseRunFile(path.join(dir, RUN_FILE), text) as RunFile;
+  if (json === null || typeof json !== 'object' || json.format !== RUN_FORMAT || json.version !== RUN_FORMAT_VERSION) {
+    throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json?.format)}, version ${JSON.stringify(json?.version)})`);
   }
-  return { settings: { ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
+  try {
+    return { settings: { ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
+  } catch (error) {
+    throw new Error(`${path.join(dir, RUN_FILE)}: damaged settings or vocabularies (${(error as Error).message})`, { cause: error });
+  }
 }
 
-export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, vocabs: nerVocabsToJSON(vocabs) };
-  const tmp = path.join(dir, `.${RUN_FILE}.tmp`);
-  await fs.writeFile(tmp, JSON.stringify(file));
-  await fs.rename(tmp, path.join(dir, RUN_FILE));
+export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs, options?: NerRecipeOptions): Promise<void> {
+  await makeDirectory(dir);
+  const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, ...(options ? { options } : {}), vocabs: nerVocabsToJSON(vocabs) };
+  await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify(file));
 }
 
 /** The differences between saved and requested settings, in words (empty when they agree). */
@@ -100,16 +114,14 @@ export async function readEnsembleRun(dir: string): Promise<EnsembleRun | undefi
   } catch {
     return undefined;
   }
-  const json = JSON.parse(text) as Partial<EnsembleRun> & { format?: unknown; version?: unknown };
-  if (json.format !== ENSEMBLE_RUN_FORMAT || json.version !== RUN_FORMAT_VERSION || !Array.isArray(json.members) || !Array.isArray(json.seeds)) {
+  const json = parseRunFile(path.join(dir, ENSEMBLE_RUN_FILE), text) as Partial<EnsembleRun> & { format?: unknown; version?: unknown };
+  if (json === null || typeof json !== 'object' || json.format !== ENSEMBLE_RUN_FORMAT || json.version !== RUN_FORMAT_VERSION || !Array.isArray(json.members) || !Array.isArray(json.seeds)) {
     throw new Error(`${path.join(dir, ENSEMBLE_RUN_FILE)}: not a ${ENSEMBLE_RUN_FORMAT} version ${RUN_FORMAT_VERSION} file`);
   }
   return { members: json.members, seeds: json.seeds };
 }
 
 export async function writeEnsembleRun(dir: string, run: EnsembleRun): Promise<void> {
-  await fs.mkdir(dir, { recursive: true });
-  const tmp = path.join(dir, `.${ENSEMBLE_RUN_FILE}.tmp`);
-  await fs.writeFile(tmp, JSON.stringify({ format: ENSEMBLE_RUN_FORMAT, version: RUN_FORMAT_VERSION, ...run }, null, 1) + '\n');
-  await fs.rename(tmp, path.join(dir, ENSEMBLE_RUN_FILE));
+  await makeDirectory(dir);
+  await writeFileAtomic(path.join(dir, ENSEMBLE_RUN_FILE), JSON.stringify({ format: ENSEMBLE_RUN_FORMAT, version: RUN_FORMAT_VERSION, ...run }, null, 1) + '\n');
 }

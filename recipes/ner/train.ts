@@ -2,7 +2,6 @@
  * The NER training recipe: the GMB corpus (or any IOB2 corpus), the fixed split, vocabularies, the tagger model,
  * TrainTask/EvalTask/Loop with dev entity F1 and the best checkpoint, then the test table and the exported model.
  */
-import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../src/backend/backends.js';
 import { CrossEntropyLoss, WeightedCategoryCrossEntropy } from '../../src/layers/losses.js';
@@ -10,6 +9,7 @@ import { WeightedCategoryAccuracy } from '../../src/layers/metrics.js';
 import { encodeExamples } from '../../src/ner/dataset/examples.js';
 import { nerBatches } from '../../src/ner/dataset/batches.js';
 import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
+import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
 import { buildNerVocabs, type NerVocabs } from '../../src/ner/dataset/vocabs.js';
 import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
 import type { EntityScore } from '../../src/ner/eval/entity_score.js';
@@ -20,9 +20,10 @@ import { Adam } from '../../src/optimizers/index.js';
 import type { LRSchedule } from '../../src/optimizers/schedules.js';
 import { EvalTask, Loop, TrainTask, type TrainingCallback } from '../../src/training/index.js';
 import { latestCheckpoint } from '../../src/training/checkpoint.js';
+import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js';
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
-import type { NerRecipeOptions } from './options.js';
+import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
 import { ENSEMBLE_RUN_FILE, fixedSettings, readEnsembleRun, readRunState, refuseOtherSettings, writeRunState } from './run_state.js';
 
 /** Linear warm-up to `peak` over `warmup` steps, then linear decay to `peak / 10` at `total`. */
@@ -32,6 +33,22 @@ export function warmupLinearDecay(warmup: number, peak: number, total: number): 
     const done = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
     return peak * (1 - 0.9 * done);
   };
+}
+
+/**
+ * Refuses a corpus too small for the fixed 80/10/10 split to give every split a sentence (a 2-sentence corpus has
+ * no dev or test sentence), naming the corpus and the counts.
+ */
+export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limit'>, splits: { train: readonly unknown[]; dev: readonly unknown[]; test: readonly unknown[] }): void {
+  const { train, dev, test } = splits;
+  if (train.length > 0 && dev.length > 0 && test.length > 0) return;
+  const total = train.length + dev.length + test.length;
+  throw new CorpusError(
+    o.corpus,
+    undefined,
+    `${o.limit > 0 ? `(--limit ${o.limit}) ` : ''}${total} sentence(s) are too few to train on: the fixed 80/10/10 split gives ` +
+      `${train.length} train, ${dev.length} dev, ${test.length} test sentences, and each split needs at least one (give at least 10 sentences)`,
+  );
 }
 
 /** What a training run produced. */
@@ -83,10 +100,11 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const log = hooks.log ?? ((line: string) => console.log(line));
   const started = performance.now();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  validateRecipeOptions(o);
+  if (o.ensemble > 1) throw new RangeError(`trainNer trains one tagger (ensemble ${o.ensemble}): use trainNerEnsemble`);
   await useBackend(o.backend);
 
   const outputDir = o.outputDir;
-  if (o.ensemble > 1) throw new RangeError(`trainNer trains one tagger (ensemble ${o.ensemble}): use trainNerEnsemble`);
   const ensemble = await readEnsembleRun(outputDir);
   if (ensemble) {
     const n = ensemble.members.length;
@@ -95,11 +113,17 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const wanted = fixedSettings(o);
   const saved = await readRunState(outputDir);
   if (saved) refuseOtherSettings(outputDir, saved.settings, wanted);
+  await makeDirectory(outputDir);
 
   const { train, dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
+  refuseTooFewSentences(o, { train, dev, test });
   log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: seed 1, 80/10/10) [${elapsed()}]`);
+  if (hooks.stopSignal?.requested) {
+    log('Stopped before training started; nothing written.');
+    return { test: undefined, steps: 0, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000 };
+  }
   const vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
-  if (!saved) await writeRunState(outputDir, wanted, vocabs);
+  if (!saved) await writeRunState(outputDir, wanted, vocabs, o);
   log(`Vocabularies: ${vocabs.words.size} words, ${vocabs.chars.size} characters, ${vocabs.tags.size} tags`);
 
   const config = o.model;
@@ -184,8 +208,8 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   const title = `Test split (${test.length} sentences), model of step ${best?.step ?? '?'} (best dev entity F1 ${best?.f1.toFixed(4) ?? '?'}), ${((performance.now() - testStarted) / 1000).toFixed(1)} s`;
   const report = formatNerReport(score, title);
   log(report.trimEnd());
-  await fs.writeFile(path.join(outputDir, 'test_report.txt'), report);
-  await fs.writeFile(
+  await writeFileAtomic(path.join(outputDir, 'test_report.txt'), report);
+  await writeFileAtomic(
     path.join(outputDir, 'test_report.json'),
     JSON.stringify({ split: 'test', sentences: test.length, step: best?.step, devF1: best?.f1, score, conlleval: toConllevalJson(score) }, null, 1) + '\n',
   );

@@ -33,7 +33,7 @@
  *    of copies in a small tagger's training step). tfjs tensors are immutable, so, as the cpu backend does, the
  *    output shares the input's data (one more reference) instead.
  */
-// tf.ts imports this module, so the kernel registry is taken from tfjs-core itself (not from tf.ts).
+// The kernel registry is taken from tfjs-core itself (the same global registry tf.ts uses).
 import {
   broadcast_util,
   getGradient,
@@ -152,12 +152,15 @@ function shareWasmIdentity(): void {
   });
 }
 
-let registered = false;
-
-/** Registers the fixes once; safe to call repeatedly. */
-export function registerKernelFixes(): void {
-  if (registered) return;
-  registered = true;
+/**
+ * Installs trax-ts's kernel replacements and fixes into tfjs's global kernel and gradient registries, each once (a
+ * later call installs only those whose backend has been loaded since): the five fixes listed at the top of `kernel_fixes.ts`. They affect every user of the
+ * same tfjs instance, which is why importing trax-ts does not install them: `useBackend` and a layer's
+ * first `init` do, and code that drives tfjs itself may call this directly.
+ * @public
+ */
+export function installKernelFixes(): void {
+  // Each fix installs itself once, when its backend's kernels are registered (wasm's after `useBackend('wasm')`).
   // A fix never replaces a kernel tfjs provides (a later tfjs may close the gap itself).
   for (const fix of FIXES) if (!getKernel(fix.kernelName, fix.backendName)) registerKernel(fix);
   fixBatchMatMulGradient();

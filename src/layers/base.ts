@@ -1,4 +1,5 @@
 import { tf } from '../backend/tf.js';
+import { installKernelFixes } from '../backend/kernel_fixes.js';
 import { type Key, makeKey } from '../rng/key.js';
 import { LayerError } from './layer_error.js';
 import { describeShapes, fromList, signatureOf, toList, zerosOf } from './stack.js';
@@ -115,6 +116,7 @@ export abstract class Layer {
    * layer, and returns them with the inferred output signature. The same seed gives bit-identical weights.
    */
   init(inputSignature: Signature, options: InitOptions = {}): InitResult {
+    installKernelFixes();
     const rng = options.rng ?? makeKey(options.seed ?? 0);
     const result = this.initialize(inputSignature, rng, new Map());
     this.weights = result.weights;

@@ -42,7 +42,13 @@ export type { EntityScore, EntityTypeScore, RelaxedScore } from './eval/entity_s
 export { precisionRecallF1, type PrecisionRecallF1 } from './eval/precision_recall_f1.js';
 export { formatConllevalTable, toConllevalJson, type ConllevalTableOptions, type ConllevalJson, type ConllevalTypeJson } from './eval/format_conlleval.js';
 export { printfFixed } from './eval/printf_fixed.js';
+export { EVALUATION_SCHEMES, pairEntities, schemeScore, emptySchemeCounts, type EvaluationScheme, type SchemeCounts, type SchemeScore } from './eval/evaluation_schemes.js';
+export { parseConllevalInput, scoreConllevalText, ConllevalInputError, type ConllevalInputOptions, type ConllevalSentence } from './eval/conlleval_input.js';
 export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
+
+// Pretrained word vectors (parsing; `readWordVectors` reads files in Node)
+export { WordVectors, WordVectorsParser, type WordVectorsFormat, type WordVectorsOptions } from './vectors/word_vectors.js';
+export { CorpusError } from './corpus/corpus_error.js';
 
 // The model
 export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
@@ -70,6 +76,7 @@ export {
   TAGGER_FILES,
   TaggerLoadError,
   type TaggerManifest,
+  type TaggerFileChecksum,
   ENSEMBLE_FORMAT,
   ENSEMBLE_FORMAT_VERSION,
   type EnsembleManifest,

@@ -13,8 +13,12 @@ export type { CorpusSource } from './corpus/corpus_source.js';
 export type { TextEncodingName } from './corpus/text_encoding.js';
 export { readGmbCsv, GMB_CSV_HEADER, type ReadGmbCsvOptions } from './corpus/read_gmb_csv.js';
 export { readConll, type ReadConllOptions } from './corpus/read_conll.js';
+export { readText, type ReadTextOptions } from './corpus/read_text.js';
 export { collect } from './corpus/collect.js';
 export { readNerCorpus, loadNerSplits, corpusFormatOf, NER_SPLIT, type NerCorpusFormat, type ReadNerCorpusOptions } from './dataset/load_corpus.js';
+
+// Word vectors (Node: files, gzip)
+export { readWordVectors, wordVectorsFormatOf } from './vectors/read_word_vectors.js';
 
 // Model directories (Node: files)
 export { exportTagger, directoryFiles, loadTaggerFromDirectory } from './export/node_files.js';

@@ -1,103 +1,147 @@
 /**
- * The training chart: train and eval curves of the loop's history, as an SVG drawn by vega-lite and vega
- * (headless, with vega's `renderer: 'none'` view, no canvas needed).
+ * The training chart: train and eval curves of the loop's history as a self-contained SVG, one panel per metric
+ * with a line per series (mode and task), the step on the x axis. Hand-written (a few polylines, axes and
+ * labels) so that the chart needs no charting library and runs anywhere, the browser included.
  */
-import { spawn } from 'node:child_process';
-import { createRequire } from 'node:module';
-import * as path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import type { MetricRecord } from './history.js';
 
-/** A vega-lite specification (plain JSON). @public */
-export type VegaLiteSpec = Record<string, unknown>;
-
-/**
- * The vega-lite specification of the training chart: one panel per metric (train losses and eval metrics), each
- * with a line per mode and task, the step on the x axis. Learning rates and norms are left out.
- * @public
- */
-export function trainingChartSpec(records: readonly MetricRecord[], shownNames: ReadonlySet<string>, title = 'Training'): VegaLiteSpec {
-  const values = records
-    .filter((r) => shownNames.has(r.name) && Number.isFinite(r.value))
-    .map((r) => ({ step: r.step, value: r.value, metric: r.name, series: `${r.mode}${r.task ? ` ${r.task}` : ''}` }));
-  return {
-    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
-    title,
-    data: { values },
-    facet: { row: { field: 'metric', type: 'nominal', title: null } },
-    spec: {
-      width: 480,
-      height: 180,
-      mark: { type: 'line', point: true },
-      encoding: {
-        x: { field: 'step', type: 'quantitative', title: 'step' },
-        y: { field: 'value', type: 'quantitative', title: null, scale: { zero: false } },
-        color: { field: 'series', type: 'nominal', title: null },
-      },
-    },
-    resolve: { scale: { y: 'independent' } },
-  };
+/** Layout of {@link trainingChartSvg}'s panels, in SVG user units. @public */
+export interface TrainingChartLayout {
+  /** Width of a panel's plotting area. */
+  readonly width: number;
+  /** Height of a panel's plotting area. */
+  readonly height: number;
 }
 
-interface VegaModules {
-  vl: { compile: (spec: never) => { spec: unknown } };
-  vega: { View: new (runtime: unknown, options: { renderer: string }) => { toSVG(): Promise<string>; finalize(): void }; parse: (spec: unknown) => unknown };
+const DEFAULT_LAYOUT: TrainingChartLayout = { width: 480, height: 180 };
+const PALETTE = ['#4c78a8', '#f58518', '#54a24b', '#e45756', '#72b7b2', '#b279a2', '#ff9da6', '#9d755d', '#bab0ac'];
+const MARGIN = { left: 64, right: 160, top: 28, bottom: 34 };
+const TICKS = 5;
+
+interface Series {
+  readonly name: string;
+  readonly points: readonly (readonly [step: number, value: number])[];
 }
 
-async function loadInProcess(): Promise<VegaModules> {
-  const [vl, vega] = await Promise.all([import('vega-lite'), import('vega')]);
-  return { vl: vl as unknown as VegaModules['vl'], vega: vega as unknown as VegaModules['vega'] };
+interface Panel {
+  readonly metric: string;
+  readonly series: readonly Series[];
 }
 
-let inProcess: Promise<VegaModules> | undefined;
+/** Escapes text for an SVG text node or attribute. */
+function escapeXml(text: string): string {
+  return text.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&#39;' })[c]!);
+}
 
-/**
- * Renders a vega-lite specification to SVG. vega and vega-lite are ES modules (with top-level await), so where
- * they cannot be imported in-process (a CommonJS host such as jest) the rendering runs in a child Node process.
- * @public
- */
-export async function renderSvg(spec: VegaLiteSpec): Promise<string> {
-  inProcess ??= loadInProcess();
-  let modules: VegaModules;
-  try {
-    modules = await inProcess;
-  } catch {
-    return renderInChildProcess(spec);
+/** Groups the shown, finite records into panels (by metric, in first-seen order) of series (mode and task). */
+function panelsOf(records: readonly MetricRecord[], shownNames: ReadonlySet<string>): Panel[] {
+  const byMetric = new Map<string, Map<string, [number, number][]>>();
+  for (const r of records) {
+    if (!shownNames.has(r.name) || !Number.isFinite(r.value)) continue;
+    const series = `${r.mode}${r.task ? ` ${r.task}` : ''}`;
+    const metric = byMetric.get(r.name) ?? new Map<string, [number, number][]>();
+    byMetric.set(r.name, metric);
+    const points = metric.get(series) ?? [];
+    metric.set(series, points);
+    points.push([r.step, r.value]);
   }
-  const view = new modules.vega.View(modules.vega.parse(modules.vl.compile(spec as never).spec), { renderer: 'none' });
-  try {
-    return await view.toSVG();
-  } finally {
-    view.finalize();
+  return [...byMetric].map(([metric, series]) => ({
+    metric,
+    series: [...series].map(([name, points]) => ({ name, points: [...points].sort((p, q) => p[0] - q[0]) })),
+  }));
+}
+
+/** `[lo, hi]` widened so that a constant series still spans a visible range. */
+function extent(values: readonly number[]): [number, number] {
+  let lo = Math.min(...values);
+  let hi = Math.max(...values);
+  if (lo === hi) {
+    const pad = lo === 0 ? 1 : Math.abs(lo) * 0.05;
+    lo -= pad;
+    hi += pad;
   }
+  return [lo, hi];
 }
 
-const CHILD_SCRIPT = `
-const [vegaUrl, vegaLiteUrl] = process.argv.slice(1);
-const vega = await import(vegaUrl);
-const vl = await import(vegaLiteUrl);
-let text = '';
-for await (const chunk of process.stdin) text += chunk;
-const view = new vega.View(vega.parse(vl.compile(JSON.parse(text)).spec), { renderer: 'none' });
-process.stdout.write(await view.toSVG());
-view.finalize();
-`;
-
-function resolveModule(name: string): string {
-  const require = createRequire(path.join(process.cwd(), 'index.js'));
-  return pathToFileURL(require.resolve(name)).href;
+/** A short label for a tick value: few significant digits, no trailing zeros. */
+function tickLabel(value: number): string {
+  if (value === 0) return '0';
+  const magnitude = Math.abs(value);
+  if (magnitude >= 1e5 || magnitude < 1e-3) return value.toExponential(1);
+  return String(Number(value.toPrecision(3)));
 }
 
-async function renderInChildProcess(spec: VegaLiteSpec): Promise<string> {
-  const args = ['--input-type=module', '-e', CHILD_SCRIPT, resolveModule('vega'), resolveModule('vega-lite')];
-  return new Promise<string>((resolve, reject) => {
-    const child = spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] });
-    let out = '';
-    let err = '';
-    child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
-    child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
-    child.on('error', reject);
-    child.on('close', (code) => (code === 0 ? resolve(out) : reject(new Error(`chart rendering failed (exit ${code}): ${err.trim()}`))));
-    child.stdin.end(JSON.stringify(spec));
+function panelSvg(panel: Panel, colorOf: (series: string) => string, layout: TrainingChartLayout, top: number): string {
+  const { width, height } = layout;
+  const points = panel.series.flatMap((s) => s.points);
+  const [x0, x1] = extent(points.map((p) => p[0]));
+  const [y0, y1] = extent(points.map((p) => p[1]));
+  const sx = (x: number) => MARGIN.left + ((x - x0) / (x1 - x0)) * width;
+  const sy = (y: number) => top + height - ((y - y0) / (y1 - y0)) * height;
+  const parts: string[] = [];
+  parts.push(`<text x="${MARGIN.left}" y="${top - 8}" font-weight="bold">${escapeXml(panel.metric)}</text>`);
+  parts.push(`<rect x="${MARGIN.left}" y="${top}" width="${width}" height="${height}" fill="none" stroke="#888"/>`);
+  for (let i = 0; i <= TICKS; i++) {
+    const yValue = y0 + ((y1 - y0) * i) / TICKS;
+    const xValue = x0 + ((x1 - x0) * i) / TICKS;
+    const y = sy(yValue).toFixed(1);
+    const x = sx(xValue).toFixed(1);
+    parts.push(`<line x1="${MARGIN.left}" x2="${MARGIN.left + width}" y1="${y}" y2="${y}" stroke="#eee"/>`);
+    parts.push(`<text x="${MARGIN.left - 6}" y="${y}" text-anchor="end" dominant-baseline="middle">${tickLabel(yValue)}</text>`);
+    parts.push(`<text x="${x}" y="${top + height + 16}" text-anchor="middle">${tickLabel(xValue)}</text>`);
+  }
+  parts.push(`<text x="${MARGIN.left + width / 2}" y="${top + height + 30}" text-anchor="middle">step</text>`);
+  panel.series.forEach((s, i) => {
+    const color = colorOf(s.name);
+    const coords = s.points.map(([x, y]) => `${sx(x).toFixed(1)},${sy(y).toFixed(1)}`);
+    if (coords.length > 1) parts.push(`<polyline fill="none" stroke="${color}" stroke-width="1.5" points="${coords.join(' ')}"/>`);
+    for (const c of coords) {
+      const [cx, cy] = c.split(',');
+      parts.push(`<circle cx="${cx}" cy="${cy}" r="2" fill="${color}"/>`);
+    }
+    const legendY = top + 12 + i * 16;
+    parts.push(`<line x1="${MARGIN.left + width + 12}" x2="${MARGIN.left + width + 28}" y1="${legendY}" y2="${legendY}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(`<text x="${MARGIN.left + width + 34}" y="${legendY}" dominant-baseline="middle">${escapeXml(s.name)}</text>`);
   });
+  return parts.join('\n');
+}
+
+/**
+ * The training chart as an SVG document: one panel per metric among `shownNames` (train losses and eval metrics,
+ * in the order they first appear in `records`), each with a line per mode and task, the step on the x axis and
+ * the metric's own y range. Non-finite values are left out. With no shown record the chart has the title only.
+ *
+ * @example
+ * ```ts
+ * import { trainingChartSvg, type MetricRecord } from 'trax-ts';
+ * const records: MetricRecord[] = [
+ *   { step: 1, mode: 'train', task: 0, name: 'loss', value: 2.0 },
+ *   { step: 10, mode: 'train', task: 0, name: 'loss', value: 1.2 },
+ * ];
+ * const svg: string = trainingChartSvg(records, new Set(['loss']), 'My run');
+ * console.log(svg.startsWith('<svg'));
+ * ```
+ * @public
+ */
+export function trainingChartSvg(
+  records: readonly MetricRecord[],
+  shownNames: ReadonlySet<string>,
+  title = 'Training',
+  layout: TrainingChartLayout = DEFAULT_LAYOUT,
+): string {
+  const panels = panelsOf(records, shownNames);
+  const seriesNames = [...new Set(panels.flatMap((p) => p.series.map((s) => s.name)))];
+  const colorOf = (series: string) => PALETTE[seriesNames.indexOf(series) % PALETTE.length]!;
+  const panelHeight = MARGIN.top + layout.height + MARGIN.bottom;
+  const totalWidth = MARGIN.left + layout.width + MARGIN.right;
+  const totalHeight = 30 + panels.length * panelHeight;
+  const body = panels.map((p, i) => panelSvg(p, colorOf, layout, 30 + i * panelHeight + MARGIN.top));
+  return [
+    `<svg xmlns="http://www.w3.org/2000/svg" width="${totalWidth}" height="${totalHeight}" viewBox="0 0 ${totalWidth} ${totalHeight}" font-family="sans-serif" font-size="11">`,
+    `<rect width="100%" height="100%" fill="white"/>`,
+    `<text x="${MARGIN.left}" y="18" font-size="14" font-weight="bold">${escapeXml(title)}</text>`,
+    ...body,
+    '</svg>',
+    '',
+  ].join('\n');
 }

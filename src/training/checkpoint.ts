@@ -11,13 +11,14 @@
  * point leaves `latest` naming a complete checkpoint. Each binary file's size and SHA-256 are recorded, so a
  * damaged file is refused instead of read.
  */
+import { readyBackend } from '../backend/backends.js';
 import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../backend/tf.js';
 import type { Tensor } from '../layers/types.js';
 import { weightFitProblems } from '../layers/weight_fit.js';
-import { syncDirectory, temporaryName, writeDurably, writeFileAtomic } from './atomic_fs.js';
+import { makeDirectory, syncDirectory, temporaryName, writeDurably, writeFileAtomic } from './atomic_fs.js';
 
 /** The format tag in `checkpoint.json`. @public */
 export const CHECKPOINT_FORMAT = 'trax-ts-checkpoint/1';
@@ -100,7 +101,7 @@ const ROLLING = /^checkpoint-\d+(\.\d+)?$/;
  */
 export async function writeCheckpoint<M>(outputDir: string, name: string, contents: CheckpointContents<M>, options: WriteCheckpointOptions = {}): Promise<string> {
   if (!/^[\w.-]+$/.test(name)) throw new Error(`writeCheckpoint: '${name}' is not a valid checkpoint name`);
-  await fs.mkdir(outputDir, { recursive: true });
+  await makeDirectory(outputDir);
   const manifest: Manifest = { format: CHECKPOINT_FORMAT, step: contents.step, weightsManifest: [], files: {}, meta: contents.meta };
   const encoded: Array<[string, Uint8Array]> = [];
   for (const group of GROUPS) {
@@ -192,6 +193,7 @@ export async function latestCheckpoint(outputDir: string): Promise<string | unde
  * @public
  */
 export async function readCheckpoint<M = unknown>(dir: string): Promise<CheckpointContents<M>> {
+  await readyBackend();
   const manifestPath = path.join(dir, 'checkpoint.json');
   let manifest: Manifest;
   try {

@@ -1,13 +1,9 @@
 /**
  * Supervised training in the style of `trax.supervised.training`: tasks, the loop, checkpoints and the chart.
+ * Everything browser-safe comes from `browser.ts`; this module adds the `Loop` and checkpoints (Node's `fs`).
  */
-export { TrainTask, type TrainTaskOptions, EvalTask, type EvalTaskOptions, type LabeledBatch } from './tasks.js';
+export * from './browser.js';
 export { Loop, TrainingLoop, type LoopOptions, type LoopCheckpointMeta } from './loop.js';
-export { type AtStep, atStep1AndEvery, never } from './at_steps.js';
-export type { TrainingCallback, CallbackResult, StepEvent, StepEndEvent, EvaluationEvent } from './callbacks.js';
-export { History, type MetricRecord } from './history.js';
-export { type Logger } from './step_log.js';
-export { NonFiniteError } from './train_step.js';
 export {
   CHECKPOINT_FORMAT,
   LATEST_POINTER,
@@ -24,4 +20,3 @@ export {
   rollingCheckpointName,
   removeStaleTemporaries,
 } from './checkpoint.js';
-export { trainingChartSpec, renderSvg, type VegaLiteSpec } from './chart.js';

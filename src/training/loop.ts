@@ -3,6 +3,7 @@
  * eval tasks, logs in Trax's format, records metrics, draws the training chart, and checkpoints everything
  * needed to resume exactly.
  */
+import { readyBackend } from '../backend/backends.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../backend/tf.js';
@@ -15,9 +16,9 @@ import type { ShapeDtype, Signature } from '../layers/types.js';
 import { averagedWeights, disposeReplaced, type SlotTree } from '../optimizers/optimizer.js';
 import { type Key, makeKey, splitKey } from '../rng/key.js';
 import { type AtStep, atStep1AndEvery, never } from './at_steps.js';
-import { writeFileAtomic } from './atomic_fs.js';
+import { makeDirectory, writeFileAtomic } from './atomic_fs.js';
 import type { StepEvent, TrainingCallback } from './callbacks.js';
-import { renderSvg, trainingChartSpec } from './chart.js';
+import { trainingChartSvg } from './chart.js';
 import {
   CheckpointError,
   type CheckpointTensors,
@@ -112,6 +113,7 @@ function safeName(name: string): string {
  * @public
  */
 export async function Loop(model: Layer, tasks: TrainTask | readonly TrainTask[], options: LoopOptions = {}): Promise<TrainingLoop> {
+  await readyBackend();
   const loop = new TrainingLoop(model, Array.isArray(tasks) ? tasks : [tasks as TrainTask], options);
   try {
     await loop.initialize();
@@ -275,7 +277,7 @@ export class TrainingLoop {
     }
 
     if (this.outputDir !== undefined) {
-      await fs.mkdir(this.outputDir, { recursive: true });
+      await makeDirectory(this.outputDir);
       await removeStaleTemporaries(this.outputDir);
       const latest = await latestCheckpoint(this.outputDir);
       if (latest) await this.restore(latest);
@@ -564,7 +566,7 @@ export class TrainingLoop {
     if (this.chartFailed) return;
     const shown = new Set([...this.tasks.map((t) => t.lossName), ...this.evalTasks.flatMap((e) => e.metricNames)]);
     try {
-      const svg = await renderSvg(trainingChartSpec(this._history.records, shown, `${this.model.name}: training`));
+      const svg = trainingChartSvg(this._history.records, shown, `${this.model.name}: training`);
       await writeFileAtomic(path.join(this.outputDir!, 'training.svg'), svg);
     } catch (error) {
       this.chartFailed = true;

@@ -7,13 +7,14 @@
  * the test writes a screenshot of the demo: to build/screenshots/demo.png, and to docs/images/demo.png (the one the
  * README shows) when UPDATE_SCREENSHOTS=1, so that an ordinary test run leaves the repository clean.
  */
+import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import type { Page, Request } from 'playwright-core';
-import { exportTagger } from '../../src/ner/export/node_files.js';
+import { exportTagger, loadTaggerFromDirectory } from '../../src/ner/export/node_files.js';
 import { NerTagger as NerTaggerClass, type NerTagger } from '../../src/ner/tagger/ner_tagger.js';
-import { type BrowserSession, describeInBrowser, startBrowserSession } from './harness.js';
+import { type BrowserSession, describeInBrowser, STALL_GUARD_MS, startBrowserSession } from './harness.js';
 import { nodeScores, trainTinyTagger, writeModelDirectories } from './tiny_tagger.js';
 
 const repoRoot = resolve(__dirname, '..', '..');
@@ -33,8 +34,11 @@ interface Entity {
   confidence: number;
 }
 interface PagePrediction {
+  text: string;
   backend: string;
   ms: number;
+  warmUp: boolean;
+  duringFineTune?: { step: number };
   sentences: Array<{ tags: string[]; entities: Entity[] }>;
   scores: number[][][];
 }
@@ -44,32 +48,97 @@ interface FineTune {
   sampleLossBefore: number;
   sampleLossAfter: number;
   ms: number;
+  totalSteps: number;
+  stepEndedAt: number[];
+  stopped: boolean;
 }
 type DemoWindow = {
   demo: {
     status: string;
     error?: string;
+    thread?: 'worker' | 'main';
     loads: number;
     ready: Promise<void>;
+    fineTuning: boolean;
     backend(): string;
     tag(text: string): Promise<PagePrediction>;
-    fineTune(o: { steps: number; learningRate?: number; batchSize?: number }): Promise<FineTune>;
+    fineTune(o: { steps: number | string; learningRate?: number | string; batchSize?: number | string }): Promise<FineTune>;
     reset(): Promise<void>;
-    numTensors(): number;
-    lastPrediction?: { backend: string; text: string };
+    numTensors(): Promise<number>;
+    stepsSeen(): number;
+    unsavedSteps(): number;
+    lastPrediction?: PagePrediction;
+    lastFineTune?: FineTune;
+    lastStop?: { at: number; run: number; stepsSeen: number };
   };
+  /** The run a test started without waiting for it (see startFineTune). */
+  run?: Promise<FineTune | { error: string }>;
+  /** What the click probe saw (see probeClicks). */
+  clicks?: Array<{ latency: number; fineTuning: boolean; step: number }>;
 };
 
 /** Opens the demo with `query` and waits until it is ready or has failed; returns the page and its state. */
 async function openDemo(session: BrowserSession, query: string): Promise<{ page: Page; status: string; error?: string }> {
   const page = await session.openPage(`demo/?${query}`);
-  await page.waitForFunction(() => (window as unknown as Partial<DemoWindow>).demo?.ready !== undefined, undefined, { timeout: 30000 });
+  await page.waitForFunction(() => (window as unknown as Partial<DemoWindow>).demo?.ready !== undefined, undefined, { timeout: STALL_GUARD_MS });
   const state = await page.evaluate(async () => {
     const { demo } = window as unknown as DemoWindow;
     await demo.ready;
     return { status: demo.status, ...(demo.error === undefined ? {} : { error: demo.error }) };
   });
   return { page, ...state };
+}
+
+/** Waits (polling) until `fn(arg)` is true in the page: a hang guard of minutes, no speed limit. */
+async function waitInPage<A>(page: Page, fn: (arg: A) => unknown, arg: A): Promise<void> {
+  await page.waitForFunction(fn as (arg: unknown) => unknown, arg, { timeout: STALL_GUARD_MS, polling: 100 });
+}
+
+/** Starts fine-tuning through the page's hook without waiting for it; `window.run` is its outcome. */
+async function startFineTune(page: Page, options: { steps: number; learningRate: number; batchSize: number }): Promise<void> {
+  await page.evaluate((o) => {
+    const w = window as unknown as DemoWindow;
+    w.run = w.demo.fineTune(o).catch((e: Error) => ({ error: e.message }));
+  }, options);
+  await waitInPage(page, () => (window as unknown as DemoWindow).demo.stepsSeen() >= 1, undefined);
+}
+
+/** The run started by startFineTune, once it ended (fails the test if it failed). */
+async function runOutcome(page: Page): Promise<FineTune> {
+  const r = await page.evaluate(() => (window as unknown as DemoWindow).run!);
+  if ('error' in r) throw new Error(`fine-tuning failed in the page: ${r.error}`);
+  return r;
+}
+
+/**
+ * Clicks `selector` `n` times with the mouse (real input events, dispatched whether or not the page is busy), and
+ * returns, for each click, the latency the page measured itself: from the event's creation (`event.timeStamp`) to
+ * its handler (`performance.now()`), both on the page's clock; and whether fine-tuning was running then.
+ */
+async function probeClicks(page: Page, selector: string, n: number): Promise<Array<{ latency: number; fineTuning: boolean; step: number }>> {
+  const target = page.locator(selector);
+  await target.scrollIntoViewIfNeeded();
+  const box = (await target.boundingBox())!;
+  await page.evaluate((sel) => {
+    const w = window as unknown as DemoWindow;
+    w.clicks = [];
+    document.querySelector(sel)!.addEventListener('click', (event) => {
+      w.clicks!.push({ latency: performance.now() - event.timeStamp, fineTuning: w.demo.fineTuning, step: w.demo.stepsSeen() });
+    });
+  }, selector);
+  for (let i = 0; i < n; i++) {
+    await page.mouse.click(box.x + Math.min(20, box.width / 2), box.y + box.height / 2);
+    await page.waitForTimeout(150);
+  }
+  await waitInPage(page, (k) => ((window as unknown as DemoWindow).clicks?.length ?? 0) >= k, n);
+  return page.evaluate(() => (window as unknown as DemoWindow).clicks!);
+}
+
+/** The middle value (the mean of the two middle ones for an even count). */
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
 /** The largest absolute difference between two nested arrays of numbers of the same shape (Infinity if not). */
@@ -107,7 +176,7 @@ describeInBrowser('the NER demo page in Chromium', () => {
         return w.demo.backend() === n && active.startsWith(n) && !(document.getElementById('backend') as HTMLSelectElement).disabled;
       },
       name,
-      { timeout: 30000 },
+      { timeout: STALL_GUARD_MS },
     );
   }
 
@@ -130,7 +199,7 @@ describeInBrowser('the NER demo page in Chromium', () => {
     });
     session.timings['demoLoadMs'] = Date.now() - t;
     if (opened.status !== 'ready') throw new Error(`the demo did not load the model: ${opened.error}\n${session.errors.join('\n')}`);
-  }, 90000);
+  });
 
   afterAll(async () => {
     if (session) {
@@ -151,8 +220,11 @@ describeInBrowser('the NER demo page in Chromium', () => {
       markColors: [...document.querySelectorAll<HTMLElement>('#output mark.entity')].map((m) => getComputedStyle(m).backgroundColor),
       active: document.getElementById('active-backend')!.textContent,
       timing: document.getElementById('timing')!.textContent,
+      warmUp: document.getElementById('timing')!.dataset['warmUp'],
       loadErrorHidden: document.getElementById('load-error')!.hidden,
+      threadNoteHidden: document.getElementById('thread-note')!.hidden,
       loads: (window as unknown as DemoWindow).demo.loads,
+      thread: (window as unknown as DemoWindow).demo.thread,
     }));
     expect(session.errorsOf(page)).toEqual([]);
     expect(shown.crossOriginIsolated).toBe(true);
@@ -170,6 +242,11 @@ describeInBrowser('the NER demo page in Chromium', () => {
     expect(new Set(colorOf.values()).size).toBe(colorOf.size);
     expect(shown.active).toMatch(/^webgl \(WebGL 2\)/);
     expect(shown.timing).toMatch(/^\d+(\.\d)? ms on webgl/);
+    // The model runs in the worker, webgl included (OffscreenCanvas); the first webgl prediction is the warm-up.
+    expect(shown.thread).toBe('worker');
+    expect(shown.threadNoteHidden).toBe(true);
+    expect(shown.warmUp).toBe('true');
+    expect(shown.timing).toContain('warm-up: the first webgl prediction compiles its shaders');
     expect(shown.loads).toBe(1);
   });
 
@@ -179,6 +256,8 @@ describeInBrowser('the NER demo page in Chromium', () => {
       await selectBackend(backend);
       results[backend] = await tag(TEXT);
       expect(results[backend]!.backend).toBe(backend);
+      // Only the first webgl prediction (at load) is a warm-up.
+      expect([backend, results[backend]!.warmUp]).toEqual([backend, false]);
     }
     const inNode = tagger.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) }));
     const nodeScoresOfText = nodeScores(tagger, TEXT);
@@ -212,7 +291,7 @@ describeInBrowser('the NER demo page in Chromium', () => {
           return last?.text === t && last.backend === b;
         },
         [texts[i]!, backend] as const,
-        { timeout: 30000 },
+        { timeout: STALL_GUARD_MS },
       );
       const shown = await page.evaluate(() => ({
         output: document.getElementById('output')!.textContent,
@@ -261,6 +340,179 @@ describeInBrowser('the NER demo page in Chromium', () => {
     expect(after.backend).toBe('webgl');
     expect(after.sentences.length).toBe(2);
     expect(session.errorsOf(page)).toEqual([]);
+  });
+
+  test('while fine-tuning runs (webgl, in the worker) the page handles clicks within 200 ms, and what is typed is tagged between steps', async () => {
+    await selectBackend('webgl');
+    await startFineTune(page, { steps: 1000, learningRate: 1e-4, batchSize: 48 });
+    const clicks = await probeClicks(page, '#entity-details summary', 5);
+    const typed = 'Angela Merkel visited Paris on Friday.';
+    await page.fill('#text', typed);
+    await waitInPage(page, (t) => (window as unknown as DemoWindow).demo.lastPrediction?.text === t, typed);
+    const during = await page.evaluate(() => ({
+      prediction: (window as unknown as DemoWindow).demo.lastPrediction!,
+      timing: document.getElementById('timing')!.textContent,
+      note: document.getElementById('text-note')!.textContent,
+      fineTuning: (window as unknown as DemoWindow).demo.fineTuning,
+    }));
+    await page.click('#ft-stop');
+    const r = await runOutcome(page);
+    console.log(`click latencies while fine-tuning on webgl in the worker: ${clicks.map((c) => `${c.latency.toFixed(1)} ms (after step ${c.step})`).join(', ')}; ${r.losses.length} steps of ${(r.ms / r.losses.length / 1000).toFixed(2)} s on average`);
+    expect(clicks.length).toBe(5);
+    expect(clicks.every((c) => c.fineTuning)).toBe(true);
+    expect(during.fineTuning).toBe(true);
+    // The median, so that one click the operating system delays on a busy machine does not decide the test.
+    expect(median(clicks.map((c) => c.latency))).toBeLessThan(200);
+    // Typing during the run: tagged by the worker between two steps, and the page says so.
+    expect(during.prediction.duringFineTune?.step).toBeGreaterThanOrEqual(1);
+    expect(during.timing).toMatch(/between fine-tuning steps, after step \d+/);
+    expect(during.note).toMatch(/tagged between two of its steps/);
+    expect(r.stopped).toBe(true);
+    expect(r.backend).toBe('webgl');
+    expect(session.errorsOf(page)).toEqual([]);
+  });
+
+  test('Stop ends the run within one step (wasm, short steps): at most one step ends after the click', async () => {
+    await selectBackend('wasm');
+    await startFineTune(page, { steps: 1000, learningRate: 1e-4, batchSize: 8 });
+    await waitInPage(page, () => (window as unknown as DemoWindow).demo.stepsSeen() >= 3, undefined);
+    await page.click('#ft-stop');
+    const r = await runOutcome(page);
+    const stop = (await page.evaluate(() => (window as unknown as DemoWindow).demo.lastStop))!;
+    // Step end times come from the worker on the clock the page stamped the click with (timeOrigin + now()).
+    const endedAfterClick = r.stepEndedAt.filter((t) => t > stop.at).length;
+    const status = await page.textContent('#ft-status');
+    console.log(`Stop on wasm: clicked after ${stop.stepsSeen} steps seen, the run ended after ${r.losses.length} (${endedAfterClick} ended after the click); steps of ${(r.ms / r.losses.length).toFixed(0)} ms on average`);
+    expect(r.stopped).toBe(true);
+    expect(r.losses.length).toBeLessThan(1000);
+    expect(r.losses.length).toBeGreaterThanOrEqual(stop.stepsSeen);
+    expect(endedAfterClick).toBeLessThanOrEqual(1);
+    expect(status).toMatch(/ on wasm, stopped; loss on the whole sample/);
+    expect(await page.evaluate(() => (window as unknown as DemoWindow).demo.fineTuning)).toBe(false);
+    expect(session.errorsOf(page)).toEqual([]);
+  });
+
+  test('out-of-bounds fine-tuning settings are refused in the page with a message, and nothing trains', async () => {
+    await selectBackend('wasm');
+    const before = await page.evaluate(() => ({ points: document.querySelectorAll('#loss-chart circle.loss-point').length, last: (window as unknown as DemoWindow).demo.lastFineTune?.totalSteps }));
+    const cases: Array<[{ steps: number | string; learningRate: number | string; batchSize: number | string }, RegExp]> = [
+      [{ steps: 3, learningRate: 50, batchSize: 8 }, /The learning rate must be a number from 0\.000001 to 0\.1, got 50 \(above 0\.1\)/],
+      [{ steps: 3, learningRate: 1e-3, batchSize: 500 }, /The batch size must be an integer from 1 to 64, got 500 \(above 64\)/],
+      [{ steps: '', learningRate: 1e-3, batchSize: 8 }, /Steps must be an integer from 1 to 1000, got ''/],
+      [{ steps: 5000, learningRate: 0, batchSize: 8 }, /Steps .* got 5000 \(above 1000\); The learning rate .* got 0 \(below 0\.000001\)/],
+    ];
+    for (const [options, expected] of cases) {
+      const outcome = await page.evaluate((o) => (window as unknown as DemoWindow).demo.fineTune(o).then(() => 'it trained', (e: Error) => e.message), options);
+      expect(outcome).toMatch(expected);
+      expect(await page.textContent('#message')).toMatch(new RegExp(`^Not fine-tuning: .*${expected.source}`));
+    }
+    const after = await page.evaluate(() => ({ points: document.querySelectorAll('#loss-chart circle.loss-point').length, last: (window as unknown as DemoWindow).demo.lastFineTune?.totalSteps }));
+    expect(after).toEqual(before);
+    await page.evaluate(() => {
+      for (const [id, v] of [['ft-steps', '10'], ['ft-lr', '0.001'], ['ft-batch', '8']]) (document.getElementById(id!) as HTMLInputElement).value = v!;
+    });
+  });
+
+  test('on the main-thread fallback the page warns, and the same probe sees clicks wait for a step (the measurement is real)', async () => {
+    const opened = await openDemo(session, 'model=../models/good/&backend=webgl&thread=main');
+    try {
+      expect([opened.status, opened.error]).toEqual(['ready', undefined]);
+      const note = await opened.page.evaluate(() => ({ hidden: document.getElementById('thread-note')!.hidden, text: document.getElementById('thread-note')!.textContent, thread: (window as unknown as DemoWindow).demo.thread }));
+      expect(note).toEqual({ hidden: false, text: expect.stringMatching(/main thread.*may freeze/), thread: 'main' });
+      await startFineTune(opened.page, { steps: 1000, learningRate: 1e-4, batchSize: 48 });
+      const clicks = await probeClicks(opened.page, '#entity-details summary', 3);
+      await opened.page.click('#ft-stop');
+      const r = await runOutcome(opened.page);
+      console.log(`click latencies while fine-tuning on webgl on the main thread: ${clicks.map((c) => `${c.latency.toFixed(0)} ms`).join(', ')}; steps of ${(r.ms / r.losses.length / 1000).toFixed(2)} s on average`);
+      expect(r.stopped).toBe(true);
+      expect(median(clicks.map((c) => c.latency))).toBeGreaterThan(200);
+      expect(session.errorsOf(opened.page)).toEqual([]);
+    } finally {
+      await opened.page.close();
+    }
+  });
+
+  test('Download weights gives a tar of the fine-tuned tagger that Node loads and tags with as the page does; leaving before it asks first', async () => {
+    const downloads = mkdtempSync(join(tmpdir(), 'trax-demo-download-'));
+    const opened = await openDemo(session, 'model=../models/good/&backend=wasm');
+    const p = opened.page;
+    try {
+      expect(await p.evaluate(() => (window as unknown as DemoWindow).demo.unsavedSteps())).toBe(0);
+      await p.fill('#ft-steps', '4');
+      await p.fill('#ft-lr', '0.003');
+      await p.fill('#ft-batch', '48');
+      await p.click('#ft-run');
+      await waitInPage(p, () => (window as unknown as DemoWindow).demo.lastFineTune !== undefined && !(window as unknown as DemoWindow).demo.fineTuning, undefined);
+      expect(await p.evaluate(() => (window as unknown as DemoWindow).demo.unsavedSteps())).toBe(4);
+
+      // A reload would discard them: the page asks first; dismissing keeps the page and its fine-tuned model.
+      const dialog = p.waitForEvent('dialog');
+      void p.evaluate(() => location.reload()).catch(() => undefined);
+      const asked = await dialog;
+      expect(asked.type()).toBe('beforeunload');
+      await asked.dismiss();
+      const inPage = await p.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);
+      expect(await p.evaluate(() => (window as unknown as DemoWindow).demo.loads)).toBe(1);
+
+      const download = p.waitForEvent('download');
+      await p.click('#ft-download');
+      const file = join(downloads, (await download).suggestedFilename());
+      await (await download).saveAs(file);
+      expect(file).toMatch(/trax-ner-finetuned\.tar$/);
+      execFileSync('tar', ['-xf', file, '-C', downloads]);
+      const loaded = await loadTaggerFromDirectory(join(downloads, 'trax-ner-finetuned'));
+      const inNode = nodeScores(loaded, TEXT);
+      expect(maxDiff(inNode, inPage.scores)).toBeLessThanOrEqual(1e-3);
+      expect(spans(loaded.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) })))).toEqual(spans(inPage.sentences));
+      // It is the fine-tuned model, not the one the page loaded.
+      expect(maxDiff(nodeScores(tagger, TEXT), inPage.scores)).toBeGreaterThan(1e-3);
+      expect(await p.textContent('#ft-status')).toMatch(/^Downloaded trax-ner-finetuned\.tar \(tagger\.json, vocabs\.json, weights\.bin\)/);
+      expect(await p.evaluate(() => (window as unknown as DemoWindow).demo.unsavedSteps())).toBe(0);
+
+      // Saved: a reload goes ahead without asking.
+      let dialogs = 0;
+      p.on('dialog', (d) => {
+        dialogs++;
+        void d.dismiss();
+      });
+      await p.reload();
+      await waitInPage(p, () => (window as unknown as DemoWindow).demo?.status === 'ready', undefined);
+      expect(dialogs).toBe(0);
+      expect(session.errorsOf(p)).toEqual([]);
+    } finally {
+      await p.close();
+      rmSync(downloads, { recursive: true, force: true });
+    }
+  });
+
+  test('at 390 px wide the page, its entity table included, fits without horizontal overflow', async () => {
+    const opened = await openDemo(session, 'model=../models/good/&backend=wasm');
+    const p = opened.page;
+    try {
+      await p.setViewportSize({ width: 390, height: 844 });
+      await p.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), `${TEXT} The North Atlantic Treaty Organization and the International Atomic Energy Agency met in Washington.`);
+      await p.evaluate(() => {
+        (document.getElementById('entity-details') as HTMLDetailsElement).open = true;
+      });
+      const m = await p.evaluate(() => {
+        const table = document.querySelector('table.entities')!;
+        const overflowing = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`);
+        return {
+          viewport: document.documentElement.clientWidth,
+          scrollWidth: document.documentElement.scrollWidth,
+          tableRight: table.getBoundingClientRect().right,
+          rows: document.querySelectorAll('#entity-rows tr').length,
+          overflowing,
+        };
+      });
+      expect(m.viewport).toBe(390);
+      expect(m.rows).toBeGreaterThan(0);
+      expect(m.overflowing).toEqual([]);
+      expect(m.scrollWidth).toBeLessThanOrEqual(390);
+      expect(m.tableRight).toBeLessThanOrEqual(390);
+    } finally {
+      await p.close();
+    }
   });
 
   test('a model directory without weights.bin, or of a newer format version, is reported in the page', async () => {

@@ -30,8 +30,25 @@ export const CHROMIUM_ARGS = [
 
 const inCI = Boolean(process.env.CI) && process.env.CI !== 'false' && process.env.CI !== '0';
 
+/**
+ * How long page-side work may go without a sign of progress before it counts as hung: a check's progress messages
+ * (see {@link runCheck}), a page becoming ready, a fine-tuning step. Not a speed limit: on a busy machine a check
+ * takes as long as it takes, as long as it keeps reporting progress.
+ */
+export const STALL_GUARD_MS = 5 * 60_000;
+
+/**
+ * Jest's limit for each browser test and hook: a guard against a hang that nothing else catches (jest's default
+ * 60 s would be a speed check on a busy machine). Each wait inside has its own stall guard.
+ */
+export const TEST_HANG_GUARD_MS = 30 * 60_000;
+
+/** The prefix of the console messages a page logs to say it is making progress (browser/checks.ts). */
+export const PROGRESS_PREFIX = '[trax-progress]';
+
 /** `describe`, or `describe.skip` (with a message saying why) when Chromium is absent outside CI. */
 export function describeInBrowser(title: string, body: () => void): void {
+  jest.setTimeout(TEST_HANG_GUARD_MS);
   if (existsSync(CHROMIUM_PATH) || inCI) {
     describe(title, body);
     return;
@@ -54,6 +71,8 @@ export interface BrowserSession {
   readonly messages: string[];
   /** The entries of {@link errors} that came from one page. */
   errorsOf(page: Page): string[];
+  /** The last progress message of a page (see {@link PROGRESS_PREFIX}) and when it came (Date.now()). */
+  progressOf(page: Page): { at: number; what: string } | undefined;
   readonly timings: Record<string, number>;
   openPage(path?: string): Promise<Page>;
   close(): Promise<void>;
@@ -106,6 +125,7 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
     const errors: string[] = [];
     const messages: string[] = [];
     const byPage = new WeakMap<Page, string[]>();
+    const progress = new WeakMap<Page, { at: number; what: string }>();
     const openPage = async (path = 'test.html'): Promise<Page> => {
       const page = await context.newPage();
       const own: string[] = [];
@@ -115,6 +135,10 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
         own.push(text);
       };
       page.on('console', (m: ConsoleMessage) => {
+        if (m.text().startsWith(PROGRESS_PREFIX)) {
+          progress.set(page, { at: Date.now(), what: m.text().slice(PROGRESS_PREFIX.length).trim() });
+          return;
+        }
         messages.push(`${m.type()}: ${m.text()}`);
         if (m.type() === 'error') error(`console.error on ${path}: ${m.text()} (${m.location().url})`);
       });
@@ -127,7 +151,8 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
       return page;
     };
     const errorsOf = (page: Page): string[] => byPage.get(page) ?? [];
-    return { url: server.url, context, server, errors, messages, errorsOf, timings, openPage, close };
+    const progressOf = (page: Page): { at: number; what: string } | undefined => progress.get(page);
+    return { url: server.url, context, server, errors, messages, errorsOf, progressOf, timings, openPage, close };
   } catch (error) {
     await close();
     if (error && typeof error === 'object' && 'stderr' in error) {
@@ -141,20 +166,26 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
  * Calls `window.checks[name](window.trax, ...args)` in the page and returns its JSON result.
  *
  * tfjs can wait forever (a backend whose initialisation dies in a worker never settles `setBackend`), and a page
- * stuck in one check would make every later check wait behind it. So a check that takes longer than `timeoutMs`
- * fails with the page errors seen so far (which usually say why), and marks the page unusable: later checks on it
- * fail at once instead of each waiting out its own timeout.
+ * stuck in one check would make every later check wait behind it. The checks say what they are doing as they go
+ * (console messages starting with {@link PROGRESS_PREFIX}: a backend started, a layer case done), so a check fails
+ * only when it has made no progress for `stallMs`, however long it takes in all: on a busy machine the checks are
+ * slow, not stuck. A stuck check fails with the page errors seen so far (which usually say why) and its last
+ * progress, and marks the page unusable: later checks on it fail at once instead of each waiting out its guard.
  */
-export async function runCheck<T>(session: BrowserSession, page: Page, name: string, args: unknown[] = [], timeoutMs = 45000): Promise<T> {
+export async function runCheck<T>(session: BrowserSession, page: Page, name: string, args: unknown[] = [], stallMs = STALL_GUARD_MS): Promise<T> {
   const stuck = stuckPages.get(page);
   if (stuck) throw new Error(`not run: the page is unusable since ${stuck}`);
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => {
-      const reason = `checks.${name} did not finish within ${timeoutMs} ms`;
+  const started = Date.now();
+  let timer: ReturnType<typeof setInterval> | undefined;
+  const stalled = new Promise<never>((_, reject) => {
+    timer = setInterval(() => {
+      const last = session.progressOf(page);
+      const since = Math.max(started, last?.at ?? 0);
+      if (Date.now() - since <= stallMs) return;
+      const reason = `checks.${name} made no progress for ${Math.round(stallMs / 1000)} s (${last && last.at >= started ? `its last progress: ${last.what}` : 'no progress message at all'}; ${Math.round((Date.now() - started) / 1000)} s since it started)`;
       stuckPages.set(page, reason);
       reject(new Error(`${reason}; page errors so far:\n${session.errors.join('\n') || '(none)'}`));
-    }, timeoutMs);
+    }, Math.min(1000, stallMs));
   });
   const evaluation = page.evaluate(
     async ([n, a]) => {
@@ -164,9 +195,9 @@ export async function runCheck<T>(session: BrowserSession, page: Page, name: str
     [name, args] as const,
   ) as Promise<T>;
   try {
-    return await Promise.race([evaluation, timeout]);
+    return await Promise.race([evaluation, stalled]);
   } finally {
-    clearTimeout(timer);
+    clearInterval(timer);
   }
 }
 
@@ -174,7 +205,7 @@ const stuckPages = new WeakMap<Page, string>();
 
 /** Waits for test.html to have imported trax.js and checks.js; throws the page's own error when it failed. */
 export async function waitForHarness(page: Page): Promise<void> {
-  const handle = await page.waitForFunction(() => (window as unknown as { traxReady?: unknown }).traxReady, undefined, { timeout: 30000 });
+  const handle = await page.waitForFunction(() => (window as unknown as { traxReady?: unknown }).traxReady, undefined, { timeout: STALL_GUARD_MS });
   const ready = (await handle.jsonValue()) as { ok: boolean; error?: string };
   if (!ready.ok) throw new Error(`test.html failed to load the bundle: ${ready.error}`);
 }

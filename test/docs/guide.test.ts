@@ -3,6 +3,7 @@
  * is what its `// prints:` comments say, so the documentation cannot rot.
  */
 import { readFileSync } from 'node:fs';
+import { format } from 'node:util';
 import { join } from 'node:path';
 import { transformSync } from 'esbuild';
 import * as trax from '../../src/index.js';
@@ -32,7 +33,6 @@ function runnable(code: string): string {
   );
 }
 
-const format = (x: unknown): string => (typeof x === 'string' ? x : JSON.stringify(x));
 
 beforeAll(async () => {
   await trax.useBackend('wasm');
@@ -46,7 +46,8 @@ test('the documentation has runnable examples', () => {
 
 test.each(blocks.map((b) => [`${b.file} block ${b.index + 1}`, b] as const))('%s prints what it says', async (_, block) => {
   const printed: string[] = [];
-  const fakeConsole = { log: (...args: unknown[]) => printed.push(...args.map(format).join(' ').split('\n')) };
+  // `console.log`'s own formatting (util.format), so that the comments say what node prints.
+  const fakeConsole = { log: (...args: unknown[]) => printed.push(...format(...args).split('\n')) };
   const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
   await new AsyncFunction('__trax', 'console', runnable(block.code))(trax, fakeConsole);
   expect(printed).toEqual(expectedOutput(block.code));

@@ -153,6 +153,7 @@ describe('formatConllevalTable', () => {
       recall: 100,
       fb1: (2 * 50 * 100) / 150,
       types: { per: { precision: 50, recall: 100, fb1: (2 * 50 * 100) / 150, gold: 1, found: 2, correct: 1 } },
+      typeOrder: ['per'],
     });
     expect(JSON.parse(JSON.stringify(json))).toEqual(json);
   });

@@ -5,11 +5,12 @@
  */
 
 import type { Sentence } from '../sentence.js';
-import { CorpusError } from './corpus_error.js';
+import { CorpusError, excerpt } from './corpus_error.js';
 import { sourceNameOf, type CorpusSource } from './corpus_source.js';
 import { sourceBytes } from './source_bytes.js';
 import { textLines } from './text_lines.js';
 import { decodeText, type TextEncodingName } from './text_encoding.js';
+import { findTagProblems, type TagScheme } from '../tags/tag_scheme.js';
 
 /** Options of {@link readConll}. @public */
 export interface ReadConllOptions {
@@ -25,6 +26,8 @@ export interface ReadConllOptions {
   readonly encoding?: TextEncodingName;
   /** Name used in errors for a stream source (default: the path, or `<stream>`). */
   readonly sourceName?: string;
+  /** When given, every sentence's tags must be a valid sequence in this scheme; the first problem is an error at its line. */
+  readonly validateScheme?: TagScheme;
 }
 
 const DOCSTART = '-DOCSTART-';
@@ -53,10 +56,16 @@ export async function* readConll(source: CorpusSource, options: ReadConllOptions
   let words: string[] = [];
   let tags: string[] = [];
   let pos: string[] = [];
+  let lines: number[] = [];
   let lastLine = 0;
 
   const flush = (): Sentence | undefined => {
     if (words.length === 0) return undefined;
+    if (options.validateScheme) {
+      const [problem] = findTagProblems(tags, options.validateScheme);
+      if (problem) throw new CorpusError(name, lines[problem.index], `sentence ${ordinal + 1}: ${problem.problem}`);
+    }
+    lines = [];
     const sentence: Sentence = posColumn === undefined ? { id: String(++ordinal), words, tags } : { id: String(++ordinal), words, tags, pos };
     words = [];
     tags = [];
@@ -87,14 +96,15 @@ export async function* readConll(source: CorpusSource, options: ReadConllOptions
           throw new CorpusError(name, line, `only ${columnCount} column(s): the word and the tag would be the same column`);
         }
       } else if (columns.length !== columnCount) {
-        throw new CorpusError(name, line, `expected ${columnCount} columns like the first token line, got ${columns.length}: '${text}'`);
+        throw new CorpusError(name, line, `expected ${columnCount} columns like the first token line, got ${columns.length}: ${excerpt(text)}`);
       }
       const tag = columns[columnIndex(tagColumn, columnCount)]!;
       const word = columns[columnIndex(wordColumn, columnCount)]!;
       if (word === '') throw new CorpusError(name, line, 'empty word');
-      if (tag === '') throw new CorpusError(name, line, `empty tag for the word '${word}'`);
+      if (tag === '') throw new CorpusError(name, line, `empty tag for the word ${excerpt(word)}`);
       words.push(word);
       tags.push(tag);
+      if (options.validateScheme) lines.push(line);
       if (posColumn !== undefined) pos.push(columns[columnIndex(posColumn, columnCount)]!);
     }
     const last = flush();

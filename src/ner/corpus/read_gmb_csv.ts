@@ -10,7 +10,7 @@ import { CsvError, parse } from 'csv-parse';
 import type { Sentence } from '../sentence.js';
 import { tryParseTag } from '../tags/parse_tag.js';
 import { findTagProblems, type TagScheme } from '../tags/tag_scheme.js';
-import { CorpusError } from './corpus_error.js';
+import { CorpusError, excerpt } from './corpus_error.js';
 import { sourceNameOf, type CorpusSource } from './corpus_source.js';
 import { sourceBytes } from './source_bytes.js';
 import { decodeText, type TextEncodingName } from './text_encoding.js';
@@ -102,12 +102,12 @@ export async function* readGmbCsv(source: CorpusSource, options: ReadGmbCsvOptio
       if (!headerSeen) {
         headerSeen = true;
         if (record.join(',') !== GMB_CSV_HEADER.join(',')) {
-          fail(line, `expected the header '${GMB_CSV_HEADER.join(',')}', got '${record.join(',')}'`);
+          fail(line, `expected the header '${GMB_CSV_HEADER.join(',')}', got ${excerpt(record.join(','))}`);
         }
         continue;
       }
       if (record.length !== GMB_CSV_HEADER.length) {
-        fail(line, `expected 4 columns (Sentence #, Word, POS, Tag), got ${record.length}: ${JSON.stringify(record)}`);
+        fail(line, `expected 4 columns (Sentence #, Word, POS, Tag), got ${record.length}: ${record.join(',').length <= 100 ? JSON.stringify(record) : excerpt(record.join(','))}`);
       }
       const [idField, word, pos, tag] = record as [string, string, string, string];
       if (idField.trim() !== '') {
@@ -124,9 +124,9 @@ export async function* readGmbCsv(source: CorpusSource, options: ReadGmbCsvOptio
         fail(line, "a continuation row (empty 'Sentence #') comes before any sentence id ('Sentence: N')");
       }
       if (word === '') fail(line, 'empty word');
-      if (pos === '') fail(line, `empty POS tag for the word '${word}'`);
-      if (tag === '') fail(line, `empty tag for the word '${word}'`);
-      if (!tryParseTag(tag)) fail(line, `'${tag}' is not a tag (expected 'O' or PREFIX-TYPE such as 'B-geo')`);
+      if (pos === '') fail(line, `empty POS tag for the word ${excerpt(word)}`);
+      if (tag === '') fail(line, `empty tag for the word ${excerpt(word)}`);
+      if (!tryParseTag(tag)) fail(line, `${excerpt(tag)} is not a tag (expected 'O' or PREFIX-TYPE such as 'B-geo')`);
       current!.words.push(word);
       current!.tags.push(tag);
       current!.pos.push(pos);
@@ -148,7 +148,9 @@ export async function* readGmbCsv(source: CorpusSource, options: ReadGmbCsvOptio
         throw new CorpusError(name, lastLine + 1, 'malformed CSV: a quote opened in this row is never closed', { cause: error });
       }
       const line = (error as CsvError & { lines?: number }).lines ?? lastLine + 1;
-      throw new CorpusError(name, line, `malformed CSV: ${error.message}`, { cause: error });
+      // csv-parse quotes the whole field it stopped in; keep its reason and a short excerpt.
+      const [reason, value] = error.message.split(/, value is /);
+      throw new CorpusError(name, line, `malformed CSV: ${reason}${value === undefined ? '' : `, at ${excerpt(value.replace(/^"|"$/g, ''), 40)}`}`, { cause: error });
     }
     throw error;
   } finally {

@@ -107,7 +107,13 @@ export async function* decodeText(chunks: AsyncIterable<Uint8Array>, name: strin
   };
   if (encoding !== 'auto') choose(encoding);
 
+  let newlinesSeen = 0;
   for await (const chunk of chunks) {
+    const nul = chunk.indexOf(0);
+    if (nul >= 0) {
+      throw new CorpusError(name, newlinesSeen + countNewlines(chunk, nul) + 1, 'a NUL byte: this is a binary file, not text (a corpus is a GMB CSV or CoNLL text file, plain or gzip)');
+    }
+    newlinesSeen += countNewlines(chunk);
     if (encoding !== 'auto') {
       const text = decode(chunk);
       if (text) yield text;

@@ -7,7 +7,6 @@ import { readConll, type ReadConllOptions } from '../corpus/read_conll.js';
 import { readGmbCsv } from '../corpus/read_gmb_csv.js';
 import { type CorpusSplit, splitCorpus } from '../corpus/split_corpus.js';
 import type { Sentence } from '../sentence.js';
-import { findTagProblems } from '../tags/tag_scheme.js';
 
 /** The file formats {@link readNerCorpus} reads. @public */
 export type NerCorpusFormat = 'gmb' | 'conll';
@@ -35,13 +34,18 @@ export function corpusFormatOf(path: string): NerCorpusFormat {
  */
 export async function readNerCorpus(path: string, options: ReadNerCorpusOptions = {}): Promise<Sentence[]> {
   const format = options.format ?? corpusFormatOf(path);
-  const reader = format === 'gmb' ? readGmbCsv(path, { includePos: false }) : readConll(path, options.conll);
-  const sentences = await collect(reader, options.limit ?? Infinity);
-  if (sentences.length === 0) throw new CorpusError(path, undefined, 'the corpus has no sentences');
-  for (const s of sentences) {
-    const [problem] = findTagProblems(s.tags, 'IOB2');
-    if (problem) throw new CorpusError(path, undefined, `sentence ${s.id}: ${problem.problem} (the tagger needs IOB2 tags)`);
+  const reader = format === 'gmb' ? readGmbCsv(path, { includePos: false, validateScheme: 'IOB2' }) : readConll(path, { ...options.conll, validateScheme: 'IOB2' });
+  let sentences: Sentence[];
+  try {
+    sentences = await collect(reader, options.limit ?? Infinity);
+  } catch (error) {
+    // The readers name the line; the tagger's scheme is the reason the sequence is refused.
+    if (error instanceof CorpusError && /^sentence [^:]+: /.test(error.problem) && error.line !== undefined) {
+      throw new CorpusError(error.source, error.line, `${error.problem} (the tagger needs IOB2 tags)`, { cause: error });
+    }
+    throw error;
   }
+  if (sentences.length === 0) throw new CorpusError(path, undefined, 'the corpus has no sentences');
   return sentences;
 }
 

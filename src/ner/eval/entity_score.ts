@@ -5,6 +5,7 @@
 import type { TagScheme } from '../tags/tag_scheme.js';
 import type { EntityMode } from './extract_entities.js';
 import type { PrecisionRecallF1 } from './precision_recall_f1.js';
+import type { EvaluationScheme, SchemeScore } from './evaluation_schemes.js';
 
 /** Exact-match counts and scores, overall or for one type. @public */
 export interface EntityTypeScore extends PrecisionRecallF1 {
@@ -43,12 +44,27 @@ export interface EntityScore {
   readonly tokenAccuracy: number;
   /** Exact match, micro-averaged over all entities. */
   readonly overall: EntityTypeScore;
-  /** Exact match per entity type (every type seen in gold or predictions), keys in code-unit order. */
+  /**
+   * Exact match per entity type (every type seen in gold or predictions). Read the types in the order of
+   * `typeOrder`: a plain object lists integer-like keys (`'2'`, `'10'`) first, in numeric order, whatever the
+   * order they were added in.
+   */
   readonly byType: Readonly<Record<string, EntityTypeScore>>;
+  /** The types of `byType` in conlleval's order (code-unit order of the names: `'10'` before `'2'`). */
+  readonly typeOrder: readonly string[];
   /** Unweighted mean of the per-type precision, recall and F1 (each type counts once; 0 when no types). */
   readonly macro: PrecisionRecallF1;
   /** Overlap with the same type counts. */
   readonly typeRelaxed: RelaxedScore;
-  /** Any overlap counts, whatever the types. */
+  /**
+   * Any overlap counts, whatever the types, matched predicted and gold entities counted independently (not a
+   * standard scheme: kept for comparison with earlier reports; `schemes.type` and `schemes.exact` are the
+   * standard relaxed matches).
+   */
   readonly boundaryRelaxed: RelaxedScore;
+  /**
+   * The four SemEval-2013 / nervaluate schemes (strict, exact boundary, partial with half credit, type with
+   * overlap) over entities paired one to one; see `evaluation_schemes.ts`.
+   */
+  readonly schemes: Readonly<Record<EvaluationScheme, SchemeScore>>;
 }

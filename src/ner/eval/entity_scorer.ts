@@ -10,6 +10,7 @@ import type { EntityScore, EntityTypeScore, RelaxedScore } from './entity_score.
 import { conllevalReadable, extractEntities, type EntityMode } from './extract_entities.js';
 import { precisionRecallF1 } from './precision_recall_f1.js';
 import { relaxedCounts, type RelaxedCounts } from './relaxed_match.js';
+import { addSchemeCounts, emptySchemeCounts, EVALUATION_SCHEMES, schemeScore, type EvaluationScheme, type SchemeScore } from './evaluation_schemes.js';
 
 /** Options of {@link EntityScorer}. @public */
 export interface EntityScorerOptions {
@@ -61,6 +62,7 @@ export class EntityScorer {
   private conlleval = new ConllevalCounter();
   private readonly typeRelaxed: RelaxedCounts = { matchedPredicted: 0, matchedGold: 0 };
   private readonly boundaryRelaxed: RelaxedCounts = { matchedPredicted: 0, matchedGold: 0 };
+  private schemeCounts = emptySchemeCounts();
 
   constructor(options: EntityScorerOptions = {}) {
     this.mode = options.mode ?? 'conlleval';
@@ -98,6 +100,7 @@ export class EntityScorer {
       counts.matchedPredicted += sentence.matchedPredicted;
       counts.matchedGold += sentence.matchedGold;
     }
+    addSchemeCounts(this.schemeCounts, goldSpans, predictedSpans);
   }
 
   private addStrict(gold: readonly string[], predicted: readonly string[], goldSpans: EntitySpan[], predictedSpans: EntitySpan[]): void {
@@ -122,6 +125,7 @@ export class EntityScorer {
     this.conlleval = new ConllevalCounter();
     this.typeRelaxed.matchedGold = this.typeRelaxed.matchedPredicted = 0;
     this.boundaryRelaxed.matchedGold = this.boundaryRelaxed.matchedPredicted = 0;
+    this.schemeCounts = emptySchemeCounts();
   }
 
   /** The scores of everything added so far (the scorer can keep accumulating afterwards). */
@@ -134,6 +138,7 @@ export class EntityScorer {
     const perType: Record<string, EntityTypeScore> = {};
     for (const type of types) perType[type] = typeScore(byType.get(type)!);
     const scores = types.map((type) => perType[type]!);
+    const schemes = Object.fromEntries(EVALUATION_SCHEMES.map((name) => [name, schemeScore(this.schemeCounts[name])])) as Record<EvaluationScheme, SchemeScore>;
     const mean = (pick: (s: EntityTypeScore) => number): number => (scores.length ? scores.reduce((sum, s) => sum + pick(s), 0) / scores.length : 0);
     return {
       mode: this.mode,
@@ -144,9 +149,11 @@ export class EntityScorer {
       tokenAccuracy: tokens > 0 ? correctTokens / tokens : 0,
       overall: typeScore(overall),
       byType: perType,
+      typeOrder: types,
       macro: { precision: mean((s) => s.precision), recall: mean((s) => s.recall), f1: mean((s) => s.f1) },
       typeRelaxed: relaxedScore(this.typeRelaxed, overall.gold, overall.predicted),
       boundaryRelaxed: relaxedScore(this.boundaryRelaxed, overall.gold, overall.predicted),
+      schemes,
     };
   }
 

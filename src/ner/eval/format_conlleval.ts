@@ -49,7 +49,8 @@ export function formatConllevalTable(result: EntityScore, options: ConllevalTabl
     const accuracy = (100 * result.correctTokens) / result.tokens;
     text += `accuracy: ${f(accuracy)}%; precision: ${f(all.precision)}%; recall: ${f(all.recall)}%; FB1: ${f(all.fb1)}\n`;
   }
-  for (const [type, score] of Object.entries(result.byType)) {
+  for (const type of result.typeOrder) {
+    const score = result.byType[type]!;
     const figures = conllevalFigures(score.correct, score.predicted, score.gold);
     text += `${type.padStart(17)}: precision: ${f(figures.precision)}%; recall: ${f(figures.recall)}%; FB1: ${f(figures.fb1)}  ${score.predicted}\n`;
   }
@@ -77,6 +78,8 @@ export interface ConllevalJson {
   readonly recall: number;
   readonly fb1: number;
   readonly types: Readonly<Record<string, ConllevalTypeJson>>;
+  /** The keys of `types` in the order conlleval prints them (a JSON object lists integer-like keys first). */
+  readonly typeOrder: readonly string[];
 }
 
 /**
@@ -86,7 +89,8 @@ export interface ConllevalJson {
 export function toConllevalJson(result: EntityScore): ConllevalJson {
   const { overall } = result;
   const types: Record<string, ConllevalTypeJson> = {};
-  for (const [type, score] of Object.entries(result.byType)) {
+  for (const type of result.typeOrder) {
+    const score = result.byType[type]!;
     types[type] = { ...conllevalFigures(score.correct, score.predicted, score.gold), gold: score.gold, found: score.predicted, correct: score.correct };
   }
   return {
@@ -97,5 +101,6 @@ export function toConllevalJson(result: EntityScore): ConllevalJson {
     accuracy: result.tokens > 0 ? (100 * result.correctTokens) / result.tokens : 0,
     ...conllevalFigures(overall.correct, overall.predicted, overall.gold),
     types,
+    typeOrder: result.typeOrder,
   };
 }

@@ -2,10 +2,15 @@
  * The exported tagger directory: its files and the manifest that describes them.
  *
  * ```
- * tagger.json    the manifest below: format and version, model configuration, vocabulary sizes, weight specs
+ * tagger.json    the manifest below: format and version, model configuration, vocabulary sizes, weight specs,
+ *                the size and SHA-256 of each other file
  * vocabs.json    the word, character and tag vocabularies (`nerVocabsToJSON`)
  * weights.bin    every weight, float32, in the order of the manifest's weight specs (`tf.io.encodeWeights`)
  * ```
+ *
+ * The loader checks each file's size and checksum, that every weight is finite, and that the weights are exactly
+ * those of the configured model (a CRF's weights with `"crf": true` only), so a damaged or edited export is refused
+ * instead of tagging nonsense.
  *
  * Weights are keyed by their path through the model (`NerTagger/2/Dense_17/w`), as in checkpoints, plus
  * `crf/transitions`, `crf/start`, `crf/end` for a CRF model. The weight specs are tfjs's `WeightsManifestEntry`s
@@ -29,7 +34,7 @@ import type { SoftmaxDecoding } from '../tagger/decode.js';
 export const TAGGER_FORMAT = 'trax-ts-ner-tagger';
 
 /** The version of the format this library writes and reads. @public */
-export const TAGGER_FORMAT_VERSION = 1;
+export const TAGGER_FORMAT_VERSION = 2;
 
 /** The file names of an exported tagger. @public */
 export const TAGGER_FILES = Object.freeze({ manifest: 'tagger.json', vocabs: 'vocabs.json', weights: 'weights.bin' });
@@ -45,8 +50,17 @@ export interface TaggerManifest {
   readonly vocabs: string;
   /** tfjs's weights manifest: one group, its binary file(s) and weight specs. */
   readonly weightsManifest: Array<{ paths: string[]; weights: tf.io.WeightsManifestEntry[] }>;
+  /** The other files (vocabularies, weights) by relative name: their size in bytes and SHA-256 (lowercase hex). */
+  readonly files: Readonly<Record<string, TaggerFileChecksum>>;
   /** Free-form facts about the model (corpus, steps, dev F1, ...). */
   readonly metadata?: Record<string, unknown>;
+}
+
+/** The size and checksum of one file of an exported tagger. @public */
+export interface TaggerFileChecksum {
+  readonly bytes: number;
+  /** SHA-256, lowercase hex. */
+  readonly sha256: string;
 }
 
 /** An exported tagger that cannot be loaded: the message names the file and the problem. @public */

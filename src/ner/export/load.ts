@@ -3,6 +3,7 @@
  * browser.
  */
 import { tf } from '../../backend/tf.js';
+import { readyBackend } from '../../backend/backends.js';
 import type { CrfParameters } from '../../layers/crf.js';
 import { disposeTree, namedTensors, treeFromNamed } from '../../layers/tensor_tree.js';
 import { nerVocabsFromJSON, type NerVocabs } from '../dataset/vocabs.js';
@@ -11,6 +12,7 @@ import { type NerModelConfig, resolveNerModelConfig } from '../model/config.js';
 import { featureLayout } from '../model/features.js';
 import type { NerModelSizes } from '../model/token_embedding.js';
 import { NerTagger, type NerTaggerParts } from '../tagger/ner_tagger.js';
+import { canChecksum, sha256Hex } from './checksum.js';
 import {
   CRF_PREFIX,
   ENSEMBLE_FORMAT,
@@ -87,8 +89,53 @@ function checkManifest(where: string, json: unknown): TaggerManifest {
     throw new TaggerLoadError(`${where}: '${file}' needs a weightsManifest with one group of paths and weights`);
   }
   if (typeof m.vocabs !== 'string') throw new TaggerLoadError(`${where}: '${file}' does not name its vocabularies file`);
+  for (const [i, spec] of (group.weights as unknown[]).entries()) {
+    const s = spec as Partial<tf.io.WeightsManifestEntry> | null;
+    const shapeOk = Array.isArray(s?.shape) && s.shape.every((d) => Number.isInteger(d) && d >= 0);
+    if (s === null || typeof s !== 'object' || typeof s.name !== 'string' || !shapeOk || s.dtype !== 'float32' || s.quantization !== undefined) {
+      throw new TaggerLoadError(`${where}: '${file}' has an invalid weight spec #${i + 1} (${JSON.stringify(spec)?.slice(0, 120)}): needs a name, a shape of sizes and dtype 'float32'`);
+    }
+  }
+  if (!group.paths.every((p) => typeof p === 'string')) throw new TaggerLoadError(`${where}: '${file}' has weights paths that are not file names`);
+  const files = m.files as Record<string, { bytes?: unknown; sha256?: unknown }> | undefined;
+  if (files === null || typeof files !== 'object') throw new TaggerLoadError(`${where}: '${file}' has no checksums of its files ('files')`);
+  for (const name of [m.vocabs, ...group.paths]) {
+    const entry = files[name];
+    if (!entry || typeof entry.bytes !== 'number' || typeof entry.sha256 !== 'string' || !/^[0-9a-f]{64}$/.test(entry.sha256)) {
+      throw new TaggerLoadError(`${where}: '${file}' has no valid size and checksum of '${name}' in 'files'`);
+    }
+  }
   if (m.decoding !== 'argmax' && m.decoding !== 'constrained') throw new TaggerLoadError(`${where}: '${file}' has an unknown decoding ${JSON.stringify(m.decoding)}`);
   return m as TaggerManifest;
+}
+
+/** A file of the tagger, checked against the size and SHA-256 that `tagger.json` gives for it. */
+async function readChecked(source: TaggerFileReader, where: string, manifest: TaggerManifest, name: string): Promise<Uint8Array> {
+  const bytes = asBytes(await readFile(source, where, name));
+  const want = manifest.files[name]!;
+  if (bytes.byteLength !== want.bytes) {
+    throw new TaggerLoadError(`${where}: '${name}' holds ${bytes.byteLength} bytes, '${TAGGER_FILES.manifest}' says ${want.bytes} (damaged, truncated or from another export)`);
+  }
+  // Without the Web Crypto API (a browser page outside a secure context) sizes and finiteness are still checked.
+  if (canChecksum() && (await sha256Hex(bytes)) !== want.sha256) {
+    throw new TaggerLoadError(`${where}: '${name}' does not match its checksum in '${TAGGER_FILES.manifest}' (the file is damaged or from another export)`);
+  }
+  return bytes;
+}
+
+/** Refuses weights holding NaN or infinities, naming the first such weight. */
+function checkFinite(where: string, bytes: Uint8Array, specs: readonly tf.io.WeightsManifestEntry[]): void {
+  const values = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4);
+  let offset = 0;
+  for (const spec of specs) {
+    const n = spec.shape.reduce((a, b) => a * b, 1);
+    for (let i = offset; i < offset + n; i++) {
+      if (!Number.isFinite(values[i]!)) {
+        throw new TaggerLoadError(`${where}: the weight ${spec.name} holds ${values[i]} at index ${i - offset} (a damaged export: every weight must be finite)`);
+      }
+    }
+    offset += n;
+  }
 }
 
 function checkSizes(where: string, vocabs: NerVocabs, sizes: NerModelSizes | undefined): NerModelSizes {
@@ -124,10 +171,15 @@ function crfFrom(named: Map<string, tf.Tensor>, nTags: number, where: string): C
  * vocabularies that do not match the weights, missing, extra or misshapen weights, a weights file of the wrong
  * size; for an ensemble, also an empty or malformed member list, a missing member, members whose tag vocabularies
  * differ, CRF and softmax members together.
+ *
+ * Loading first waits for tfjs's active backend ({@link readyBackend}): the tagger's weights live, and it tags,
+ * on the backend chosen by `useBackend` before the call, or on tfjs's default (wasm) when none was chosen;
+ * `currentBackend()` names it.
  * @param where - names the tagger in errors (a directory or URL).
  * @public
  */
 export async function loadTagger(source: TaggerFileReader, where = 'tagger'): Promise<NerTagger> {
+  await readyBackend();
   const json = await readJson(source, where, TAGGER_FILES.manifest);
   if ((json as { format?: unknown } | null)?.format === ENSEMBLE_FORMAT) return loadEnsemble(source, where, checkEnsembleManifest(where, json));
   return new NerTagger(await loadParts(source, where, json));
@@ -189,7 +241,14 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
   }
   let vocabs: NerVocabs;
   try {
-    vocabs = nerVocabsFromJSON(await readJson(source, where, manifest.vocabs));
+    const text = new TextDecoder().decode(await readChecked(source, where, manifest, manifest.vocabs));
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new TaggerLoadError(`${where}: '${manifest.vocabs}' is not valid JSON (${(error as Error).message})`, { cause: error });
+    }
+    vocabs = nerVocabsFromJSON(json);
   } catch (error) {
     if (error instanceof TaggerLoadError) throw error;
     throw new TaggerLoadError(`${where}: '${manifest.vocabs}': ${(error as Error).message}`, { cause: error });
@@ -197,7 +256,7 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
   const sizes = checkSizes(where, vocabs, manifest.sizes);
 
   const group = manifest.weightsManifest[0]!;
-  const parts = await Promise.all(group.paths.map(async (p) => asBytes(await readFile(source, where, p))));
+  const parts = await Promise.all(group.paths.map((p) => readChecked(source, where, manifest, p)));
   const total = parts.reduce((n, p) => n + p.byteLength, 0);
   const bytes = new Uint8Array(total);
   parts.reduce((offset, p) => (bytes.set(p, offset), offset + p.byteLength), 0);
@@ -205,6 +264,7 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
   if (total !== expected) {
     throw new TaggerLoadError(`${where}: the weights file(s) ${group.paths.join(', ')} hold ${total} bytes, the manifest describes ${expected} (damaged or from another export)`);
   }
+  checkFinite(where, bytes, group.weights);
   const named = new Map(Object.entries(tf.io.decodeWeights(bytes.buffer, group.weights)));
   const model = NerTaggerModel(config, sizes, 'eval');
   try {
@@ -217,7 +277,11 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
       if (!got) problems.push(`missing weight ${p} [${t.shape}]`);
       else if (got.shape.join(',') !== t.shape.join(',')) problems.push(`weight ${p} is [${got.shape}], the model needs [${t.shape}]`);
     }
-    for (const p of named.keys()) if (!expectedWeights.has(p) && !p.startsWith(CRF_PREFIX)) problems.push(`unexpected weight ${p}`);
+    for (const p of named.keys()) {
+      if (p.startsWith(CRF_PREFIX) && !config.crf) problems.push(`unexpected weight ${p}: the weights are a CRF model's, the configuration says "crf": false`);
+      else if (!expectedWeights.has(p) && !p.startsWith(CRF_PREFIX)) problems.push(`unexpected weight ${p}`);
+    }
+    if (group.weights.length !== named.size) problems.push(`the weight specs name ${group.weights.length - named.size} weight(s) twice`);
     if (problems.length > 0) throw new TaggerLoadError(`${where}: the weights do not fit the configured model:\n  ${problems.slice(0, 10).join('\n  ')}`);
     const crf = config.crf ? crfFrom(named, sizes.nTags, where) : undefined;
     model.weights = treeFromNamed(model, initial, (p) => named.get(p)!);

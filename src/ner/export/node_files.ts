@@ -3,6 +3,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
+import { makeDirectory, writeFileAtomic } from '../../training/atomic_fs.js';
 import type { NerTagger } from '../tagger/ner_tagger.js';
 import { TAGGER_FILES, TaggerLoadError } from './format.js';
 import { loadTagger, type TaggerFileReader } from './load.js';
@@ -22,10 +23,8 @@ export async function exportTagger(tagger: NerTagger, dir: string, metadata: Rec
   const ordered = [...files].sort(([a], [b]) => rank(a) - rank(b));
   for (const [name, data] of ordered) {
     const target = path.join(dir, ...name.split('/'));
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    const tmp = path.join(path.dirname(target), `.${path.basename(target)}.tmp`);
-    await fs.writeFile(tmp, data);
-    await fs.rename(tmp, target);
+    await makeDirectory(path.dirname(target));
+    await writeFileAtomic(target, data);
   }
   return dir;
 }

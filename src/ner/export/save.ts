@@ -6,6 +6,7 @@ import { tf } from '../../backend/tf.js';
 import { namedTensors } from '../../layers/tensor_tree.js';
 import { nerVocabsToJSON } from '../dataset/vocabs.js';
 import type { NerTagger, NerTaggerParts } from '../tagger/ner_tagger.js';
+import { sha256Hex } from './checksum.js';
 import { CRF_PREFIX, ENSEMBLE_FORMAT, ENSEMBLE_FORMAT_VERSION, type EnsembleManifest, TAGGER_FILES, TAGGER_FORMAT, TAGGER_FORMAT_VERSION, type TaggerManifest } from './format.js';
 
 /**
@@ -55,6 +56,9 @@ async function memberFiles(parts: NerTaggerParts, decoding: NerTagger['decoding'
   const crfTensors = [...named].filter(([name]) => name.startsWith(CRF_PREFIX)).map(([, t]) => t);
   try {
     const { data, specs } = await tf.io.encodeWeights(Object.fromEntries(named));
+    const weights = new Uint8Array(data);
+    const vocabsText = JSON.stringify(nerVocabsToJSON(parts.vocabs)) + '\n';
+    const vocabsBytes = new TextEncoder().encode(vocabsText);
     const manifest: TaggerManifest = {
       format: TAGGER_FORMAT,
       formatVersion: TAGGER_FORMAT_VERSION,
@@ -63,12 +67,16 @@ async function memberFiles(parts: NerTaggerParts, decoding: NerTagger['decoding'
       decoding,
       vocabs: TAGGER_FILES.vocabs,
       weightsManifest: [{ paths: [TAGGER_FILES.weights], weights: specs }],
+      files: {
+        [TAGGER_FILES.vocabs]: { bytes: vocabsBytes.byteLength, sha256: await sha256Hex(vocabsBytes) },
+        [TAGGER_FILES.weights]: { bytes: weights.byteLength, sha256: await sha256Hex(weights) },
+      },
       metadata,
     };
     return new Map<string, string | Uint8Array>([
       [TAGGER_FILES.manifest, JSON.stringify(manifest, null, 1) + '\n'],
-      [TAGGER_FILES.vocabs, JSON.stringify(nerVocabsToJSON(parts.vocabs)) + '\n'],
-      [TAGGER_FILES.weights, new Uint8Array(data)],
+      [TAGGER_FILES.vocabs, vocabsText],
+      [TAGGER_FILES.weights, weights],
     ]);
   } finally {
     tf.dispose(crfTensors);

@@ -6,6 +6,7 @@ import { tf } from '../../backend/tf.js';
 import type { Layer } from '../../layers/base.js';
 import type { CrfParameters } from '../../layers/crf.js';
 import type { Tensor } from '../../layers/types.js';
+import { treeLeaves } from '../../layers/tensor_tree.js';
 import { makeKey } from '../../rng/key.js';
 import type { NerVocabs } from '../dataset/vocabs.js';
 import type { EntityScore } from '../eval/entity_score.js';
@@ -192,6 +193,7 @@ export class NerTagger {
   private readonly constraints: { transitions: Float32Array; start: Float32Array };
   /** The (averaged) CRF's scores with IOB2's forbidden transitions added (as -1e4), so Viterbi only yields valid sequences. */
   private readonly crfDecoding: CrfParameters | undefined;
+  private disposed = false;
 
   constructor(parts: NerTaggerParts | NerEnsembleParts) {
     if ('members' in parts) {
@@ -237,6 +239,30 @@ export class NerTagger {
     return this.single('CRF').crf;
   }
 
+  /**
+   * Frees the tensors the tagger holds: every member model's weights and state (tfjs does not collect them). The
+   * tagger cannot tag after this (an error says so); a second call does nothing. Do not dispose a tagger whose
+   * models are still used elsewhere (a training loop's model, a checkpoint's tagger sharing them).
+   */
+  dispose(): void {
+    if (this.disposed) return;
+    this.disposed = true;
+    const seen = new Set<Tensor>();
+    for (const { model } of this.members) {
+      if (!model.initialized) continue;
+      for (const t of [...treeLeaves(model.weights), ...treeLeaves(model.state)]) {
+        if (seen.has(t)) continue;
+        seen.add(t);
+        if (!t.isDisposed) t.dispose();
+      }
+    }
+  }
+
+  /** Whether {@link NerTagger.dispose} has run. */
+  get isDisposed(): boolean {
+    return this.disposed;
+  }
+
   private single(what: string): NerTaggerParts {
     if (this.isEnsemble) {
       const n = this.members.length;
@@ -247,6 +273,7 @@ export class NerTagger {
 
   /** Tags tokenized sentences. */
   tagTokens(sentences: readonly (readonly string[])[], options: TagTokensOptions = {}): TokenTags[] {
+    if (this.disposed) throw new Error('NerTagger: the tagger was disposed (dispose() freed its weights); load or build it again');
     const batchSize = options.batchSize ?? 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`NerTagger: batchSize must be a positive integer, got ${batchSize}`);
     const maxLen = this.maxLen;

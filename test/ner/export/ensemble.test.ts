@@ -2,6 +2,7 @@
  * Exported ensembles: `tagger.json` listing the members' directories, each an ordinary exported tagger; the round
  * trip tags identically (directory and reader); loading errors name the file or member and the problem.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
@@ -105,6 +106,12 @@ describe('loading a damaged ensemble', () => {
     const tags = vocabs.tags.tags as string[];
     [tags[1], tags[2]] = [tags[2]!, tags[1]!];
     writeFileSync(file, JSON.stringify(vocabs));
+    // The member's checksum made to match, so the ensemble's own check is reached.
+    const memberManifest = path.join(dir, 'member-2', 'tagger.json');
+    const m = JSON.parse(readFileSync(memberManifest, 'utf8'));
+    const bytes = readFileSync(file);
+    m.files['vocabs.json'] = { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
+    writeFileSync(memberManifest, JSON.stringify(m));
     expect(await refusal(dir)).toMatch(
       new RegExp(`^${dir}: 'tagger.json': the members' tag vocabularies differ \\(an ensemble needs the same tags in the same order\\): member-2 has \\[O, ${tags[1]}, ${tags[2]}, .*\\], member-1 \\[O, ${tags[2]}, ${tags[1]}, `),
     );

@@ -98,7 +98,7 @@ describe('NER dataset', () => {
     await expect(readNerCorpus(bad)).rejects.toThrow(CorpusError);
     await expect(readNerCorpus(bad)).rejects.toThrow(/bad\.csv:3: expected 4 columns/);
     const iob1 = tempFile('iob1.txt', 'London I-geo\nis O\n');
-    await expect(readNerCorpus(iob1)).rejects.toThrow(/iob1\.txt: sentence 1: .*IOB2/);
+    await expect(readNerCorpus(iob1)).rejects.toThrow(/iob1\.txt:1: sentence 1: .*IOB2/);
     await expect(readNerCorpus(tempFile('empty.csv', 'Sentence #,Word,POS,Tag\n'))).rejects.toThrow(/no sentences/);
     await expect(readNerCorpus('/nonexistent/corpus.csv')).rejects.toThrow(/no such file/);
   });

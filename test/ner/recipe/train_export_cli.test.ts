@@ -177,7 +177,7 @@ describe('the exported tagger', () => {
     await expect(loadTaggerFromDirectory(missing)).rejects.toThrow(TaggerLoadError);
     await expect(loadTaggerFromDirectory(missing)).rejects.toThrow(/cannot read the file 'vocabs.json' \(no such file/);
     await expect(loadTaggerFromDirectory(path.join(missing, 'nope'))).rejects.toThrow(/no such tagger directory/);
-    await expect(loadTaggerFromDirectory(await editManifest((m) => (m['formatVersion'] = 2)))).rejects.toThrow(/format version 2; this library reads version 1 \(the tagger was exported by a newer trax-ts/);
+    await expect(loadTaggerFromDirectory(await editManifest((m) => (m['formatVersion'] = 3)))).rejects.toThrow(/format version 3; this library reads version 2 \(the tagger was exported by a newer trax-ts/);
     await expect(loadTaggerFromDirectory(await editManifest((m) => (m['format'] = 'keras')))).rejects.toThrow(/is not a trax-ts NER tagger/);
     await expect(loadTaggerFromDirectory(await editManifest((m) => ((m['config'] as Record<string, unknown>)['depth'] = 3)))).rejects.toThrow(
       /invalid model configuration: NER model config: unknown setting 'depth'/,
@@ -190,7 +190,7 @@ describe('the exported tagger', () => {
     const truncated = await copy();
     const bin = readFileSync(path.join(truncated, 'weights.bin'));
     writeFileSync(path.join(truncated, 'weights.bin'), bin.subarray(0, bin.length - 8));
-    await expect(loadTaggerFromDirectory(truncated)).rejects.toThrow(/hold \d+ bytes, the manifest describes \d+/);
+    await expect(loadTaggerFromDirectory(truncated)).rejects.toThrow(/'weights.bin' holds \d+ bytes, 'tagger.json' says \d+/);
     // The browser path: any reader of files by name.
     const files = directoryFiles(run.modelDir!);
     const viaReader = await loadTagger(async (name) => new Uint8Array(await files(name) as Uint8Array), 'reader');

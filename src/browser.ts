@@ -43,10 +43,7 @@ export { WeightedCategoryAccuracy, Accuracy, SequenceAccuracy } from './layers/m
 export * from './optimizers/index.js';
 export * from './training/browser.js';
 export * from './io/index.js';
-<<<<<<< HEAD
 export * from './decoding/index.js';
-=======
->>>>>>> safetensors
 export { weightFitProblems } from './layers/weight_fit.js';
 /** The streaming data pipeline, as `trax.data`: `data.Serial(source, data.Shuffle(...), data.Batch(...))`. */
 export * as data from './data/index.js';

@@ -12,11 +12,12 @@ import { readGmbCsv } from '../../src/ner/corpus/read_gmb_csv.js';
 import { readText } from '../../src/ner/corpus/read_text.js';
 import type { Sentence } from '../../src/ner/sentence.js';
 import { byteStream } from '../ner/helpers.js';
+import { HANG_GUARD_MS } from '../helpers/hang_guard.js';
 
 /** Hang guard per case: a case reads a few hundred bytes in well under a millisecond. */
-const CASE_TIMEOUT_MS = 20_000;
+const CASE_TIMEOUT_MS = 120_000;
 const RUNS = 2000;
-jest.setTimeout(600_000);
+jest.setTimeout(HANG_GUARD_MS);
 
 type Outcome = { sentences: Sentence[] } | { error: CorpusError };
 

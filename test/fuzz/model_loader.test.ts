@@ -13,10 +13,11 @@ import { loadTagger } from '../../src/ner/export/load.js';
 import { taggerFiles } from '../../src/ner/export/save.js';
 import { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
 import { randomMember } from '../ner/tagger/helpers.js';
+import { HANG_GUARD_MS } from '../helpers/hang_guard.js';
 
 const RUNS = 500;
-const CASE_TIMEOUT_MS = 30_000; // hang guard: a case loads a tiny model in milliseconds
-jest.setTimeout(600_000);
+const CASE_TIMEOUT_MS = 120_000; // hang guard: a case loads a tiny model in milliseconds
+jest.setTimeout(HANG_GUARD_MS);
 
 const TEXT = 'George Bush visited Iraq in 2005. Thousands marched in London.';
 let original: Map<string, Uint8Array>;

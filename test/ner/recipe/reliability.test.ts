@@ -20,9 +20,10 @@ import { readBest } from '../../../recipes/ner/dev_f1.js';
 import { readRunState } from '../../../recipes/ner/run_state.js';
 import { randomMember } from '../tagger/helpers.js';
 import { SENTENCES, SHIPPED_CORPUS, TINY, gmbCsv, tempDir } from './helpers.js';
+import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
 // Hang guard: the defects below hung forever; a refusal takes well under a second.
-jest.setTimeout(180_000);
+jest.setTimeout(HANG_GUARD_MS);
 
 beforeAll(async () => {
   await useBackend('wasm');

@@ -22,8 +22,9 @@ import { runNerCli } from '../../../recipes/ner/cli.js';
 import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
 import { trainNer, type NerTrainResult } from '../../../recipes/ner/train.js';
 import { SHIPPED_CORPUS, TINY, tempDir, tempFile } from './helpers.js';
+import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
-jest.setTimeout(240_000);
+jest.setTimeout(HANG_GUARD_MS);
 
 const TEXT = 'Thousands of demonstrators have marched through London to protest the war in Iraq. President Bush met officials in Baghdad on Monday.';
 

@@ -203,8 +203,11 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .argument('[text...]', 'text to tag')
     .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'read the text from this file')
+    .addOption(
+      new Option('--offsets <unit>', "unit of start and end: utf16 (JavaScript string indices) or code-points (Python's text[start:end])").choices(['utf16', 'code-points']).default('utf16'),
+    )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
-    .action(async (words: string[], opts: { model: string; file?: string; backend: BackendName }) => {
+    .action(async (words: string[], opts: { model: string; file?: string; offsets: 'utf16' | 'code-points'; backend: BackendName }) => {
       let text: string;
       if (opts.file) {
         try {
@@ -221,7 +224,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       }
       await useBackend(opts.backend);
       const tagger = await openTagger(opts.model);
-      const sentences = tagger.tag(text);
+      const sentences = tagger.tag(text, { offsets: opts.offsets === 'code-points' ? 'codePoints' : 'utf16' });
       let out = '';
       sentences.forEach((s, i) => {
         const entities = s.entities.map((e) => ({ text: e.text, type: e.type, start: e.start, end: e.end, confidence: Number(e.confidence.toFixed(4)) }));

@@ -91,10 +91,9 @@ export async function openTagger(dir: string): Promise<NerTagger> {
   return loadTaggerFromDirectory(dir); // reports what is missing
 }
 
+/** Standard input, decoded as `--file` is (UTF-8, else cp1252). */
 async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return readText(process.stdin, { sourceName: '<stdin>' });
 }
 
 /** The program; `write` receives stdout text (tests capture it). */

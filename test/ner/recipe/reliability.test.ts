@@ -271,3 +271,27 @@ describe('one atomic-write helper for every file the recipe writes', () => {
     expect(await fs.readdir(path.dirname(file))).toEqual(['state.json']);
   });
 });
+
+describe('Ctrl-C before the CLI is loaded', () => {
+  test("installStopSignal takes over a launcher's early handler and its request", async () => {
+    const { EARLY_STOP_KEY, installStopSignal, releaseStopSignal } = await import('../../../recipes/ner/stop_signal.js');
+    const early = { requested: false, handler: (): void => void (early.requested = true) };
+    (globalThis as Record<symbol, unknown>)[EARLY_STOP_KEY] = early;
+    process.on('SIGINT', early.handler);
+    process.emit('SIGINT', 'SIGINT'); // Ctrl-C while the CLI's modules load
+    expect(early.requested).toBe(true);
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+    try {
+      const stop = installStopSignal();
+      expect(stop.requested).toBe(true);
+      expect(process.listeners('SIGINT')).not.toContain(early.handler);
+      expect((globalThis as Record<symbol, unknown>)[EARLY_STOP_KEY]).toBeUndefined();
+    } finally {
+      process.stderr.write = write;
+      releaseStopSignal();
+    }
+    expect(errors.join('')).toMatch(/Stopping \(Ctrl-C during start-up/);
+  });
+});

@@ -7,9 +7,8 @@ import { runNerCli } from './ner/cli.js';
 import { isMemberProcess, serveMemberProcess } from './ner/member_process.js';
 import { installStopSignal } from './ner/stop_signal.js';
 
-// Ctrl-C from here on stops the run cleanly (see stop_signal.ts). A bundle evaluates its external imports (tfjs)
-// before this line; an entry that must catch Ctrl-C during that too installs the handler first and imports this
-// module dynamically.
+// Ctrl-C from here on stops the run cleanly (see stop_signal.ts). A bundle evaluates its imports (tfjs) before
+// this line; a launcher that imports this module dynamically catches Ctrl-C during that too (EARLY_STOP_KEY).
 if (!isMemberProcess()) installStopSignal();
 if (isMemberProcess()) await serveMemberProcess();
 else process.exitCode = await runNerCli(process.argv.slice(2), undefined, new URL(import.meta.url));

@@ -94,10 +94,9 @@ export async function openTagger(dir: string): Promise<NerTagger> {
   return loadTaggerFromDirectory(dir); // reports what is missing
 }
 
+/** Standard input, decoded as `--file` is (UTF-8, else cp1252). */
 async function readStdin(): Promise<string> {
-  const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  return Buffer.concat(chunks).toString('utf8');
+  return readText(process.stdin, { sourceName: '<stdin>' });
 }
 
 /** The program; `write` receives stdout text (tests capture it). */
@@ -222,8 +221,11 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .argument('[text...]', 'text to tag')
     .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'read the text from this file')
+    .addOption(
+      new Option('--offsets <unit>', "unit of start and end: utf16 (JavaScript string indices) or code-points (Python's text[start:end])").choices(['utf16', 'code-points']).default('utf16'),
+    )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
-    .action(async (words: string[], opts: { model: string; file?: string; backend: BackendName }) => {
+    .action(async (words: string[], opts: { model: string; file?: string; offsets: 'utf16' | 'code-points'; backend: BackendName }) => {
       let text: string;
       if (opts.file) {
         try {
@@ -240,7 +242,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       }
       await useBackend(opts.backend);
       const tagger = await openTagger(opts.model);
-      const sentences = tagger.tag(text);
+      const sentences = tagger.tag(text, { offsets: opts.offsets === 'code-points' ? 'codePoints' : 'utf16' });
       let out = '';
       sentences.forEach((s, i) => {
         const entities = s.entities.map((e) => ({ text: e.text, type: e.type, start: e.start, end: e.end, confidence: Number(e.confidence.toFixed(4)) }));
@@ -284,7 +286,7 @@ export function guardStdout(stream: NodeJS.WriteStream = process.stdout): void {
     if (error.code === 'EPIPE') process.exit(0);
     const why = error.code === 'ENOSPC' ? 'no space left on the device (ENOSPC)' : error.message;
     try {
-      process.stderr.write(`ner: cannot write the output: ${why}\n`);
+      process.stderr.write(`trax-ner: cannot write the output: ${why}\n`);
     } finally {
       process.exit(1);
     }
@@ -302,9 +304,9 @@ export async function runNerCli(argv: readonly string[], write?: (text: string) 
   const first = argv[0];
   // `train` is the default command, so commander would read an unknown command as train's argument.
   const command = program.commands.find((c) => c.name() === first) ?? program.commands.find((c) => c.name() === 'train')!;
-  const usage = (): string => `Usage: ner ${command.name()} ${command.usage()} (ner ${command.name()} --help for the options)\n`;
+  const usage = (): string => `Usage: trax-ner ${command.name()} ${command.usage()} (trax-ner ${command.name()} --help for the options)\n`;
   if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
-    process.stderr.write(`ner: unknown command '${first}' (commands: ${commands.join(', ')})\nUsage: ner [command] [options] (ner --help for the commands)\n`);
+    process.stderr.write(`trax-ner: unknown command '${first}' (commands: ${commands.join(', ')})\nUsage: trax-ner [command] [options] (trax-ner --help for the commands)\n`);
     return USAGE_ERROR;
   }
   try {
@@ -319,10 +321,10 @@ export async function runNerCli(argv: readonly string[], write?: (text: string) 
       return USAGE_ERROR;
     }
     if (error instanceof RangeError || error instanceof RecipeConfigError) {
-      process.stderr.write(`ner: ${(error as Error).message}\n${usage()}`);
+      process.stderr.write(`trax-ner: ${(error as Error).message}\n${usage()}`);
       return USAGE_ERROR;
     }
-    process.stderr.write(`ner: ${(error as Error).message}\n`);
+    process.stderr.write(`trax-ner: ${(error as Error).message}\n`);
     return 1;
   }
 }

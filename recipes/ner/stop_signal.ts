@@ -13,6 +13,26 @@ export interface StopSignal {
 const state = { requested: false };
 let installed = false;
 
+/**
+ * Where a launcher (the package's bin) leaves its early Ctrl-C handler, installed before it imports the CLI: a
+ * bundle evaluates its imports (tfjs: a noticeable moment) before any of its code runs, so only a file that loads
+ * first can catch a Ctrl-C then. The launcher does, before `await import(...)` of the CLI:
+ *
+ * ```js
+ * const early = { requested: false, handler: () => { if (early.requested) process.exit(130); early.requested = true; } };
+ * globalThis[Symbol.for('trax-ts.ner.earlyStop')] = early;
+ * process.on('SIGINT', early.handler);
+ * ```
+ *
+ * {@link installStopSignal} then removes that handler and takes over its request.
+ */
+export const EARLY_STOP_KEY = Symbol.for('trax-ts.ner.earlyStop');
+
+interface EarlyStop {
+  requested: boolean;
+  handler: () => void;
+}
+
 function onSigint(): void {
   if (state.requested) process.exit(130);
   state.requested = true;
@@ -24,6 +44,15 @@ export function installStopSignal(): StopSignal {
   if (!installed) {
     process.on('SIGINT', onSigint);
     installed = true;
+    const early = (globalThis as Record<symbol, EarlyStop | undefined>)[EARLY_STOP_KEY];
+    if (early) {
+      process.off('SIGINT', early.handler);
+      delete (globalThis as Record<symbol, unknown>)[EARLY_STOP_KEY];
+      if (early.requested) {
+        state.requested = true;
+        process.stderr.write('\nStopping (Ctrl-C during start-up; Ctrl-C again to quit at once)...\n');
+      }
+    }
   }
   return state;
 }

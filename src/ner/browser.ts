@@ -64,7 +64,8 @@ export { encodeExample, encodeExamples } from './dataset/examples.js';
 export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
 
 // Tagging
-export { NerTagger, type NerTaggerParts, type NerEnsembleParts, type TagTokensOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
+export { NerTagger, type NerTaggerParts, type NerEnsembleParts, type TagTokensOptions, type TagOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
+export { type OffsetUnit } from './tagger/offsets.js';
 export { entitiesOf, type TaggedEntity } from './tagger/entities.js';
 export { argmaxDecode, constrainedDecode, crfDecode, iob2Constraints, type DecodedTags, type SoftmaxDecoding } from './tagger/decode.js';
 export { formatNerReport } from './tagger/report.js';

@@ -4,6 +4,7 @@
 
 import { readGmbCsv, splitCorpus, TagVocab, WordVocab, type Sentence } from '../../src/ner/index.js';
 import { SHIPPED_CORPUS } from './helpers.js';
+import { HANG_GUARD_MS } from '../helpers/hang_guard.js';
 
 describe('the shipped GMB corpus (data/gmb/ner_dataset.csv.gz)', () => {
   const sentences: Sentence[] = [];
@@ -14,7 +15,7 @@ describe('the shipped GMB corpus (data/gmb/ner_dataset.csv.gz)', () => {
     for await (const sentence of readGmbCsv(SHIPPED_CORPUS, { validateScheme: 'IOB2' })) sentences.push(sentence);
     seconds = (performance.now() - started) / 1000;
     console.log(`read ${sentences.length} sentences of ${SHIPPED_CORPUS} in ${seconds.toFixed(2)} s`);
-  }, 180000);
+  }, HANG_GUARD_MS);
 
   it('has 47,959 sentences, 1,048,575 tokens and 17 IOB2 tags', () => {
     expect(sentences).toHaveLength(47959);

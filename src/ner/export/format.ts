@@ -58,6 +58,7 @@ export interface TaggerManifest {
 
 /** The size and checksum of one file of an exported tagger. @public */
 export interface TaggerFileChecksum {
+  /** Size in bytes. */
   readonly bytes: number;
   /** SHA-256, lowercase hex. */
   readonly sha256: string;

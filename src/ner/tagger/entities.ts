@@ -10,7 +10,10 @@ export interface TaggedEntity {
   readonly text: string;
   /** Its type (`geo`, `per`, ...). */
   readonly type: string;
-  /** Character offsets into the input text, `[start, end)`. */
+  /**
+   * Offsets into the input text, `[start, end)`: UTF-16 code units by default (`input.slice(start, end)` is
+   * `text`), code points with `tag(text, { offsets: 'codePoints' })` (Python's `text[start:end]`).
+   */
   readonly start: number;
   readonly end: number;
   /** Mean over its tokens of each token's tag probability (softmax) or CRF marginal, in [0, 1]. */

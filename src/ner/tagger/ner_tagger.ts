@@ -18,6 +18,7 @@ import type { Token } from '../tokenize.js';
 import type { TagVocab } from '../vocab/tag_vocab.js';
 import { argmaxDecode, constrainedDecode, crfDecode, type DecodedTags, iob2Constraints, type SoftmaxDecoding } from './decode.js';
 import { entitiesOf, type TaggedEntity } from './entities.js';
+import { codePointIndex, mapOffsets, type OffsetUnit } from './offsets.js';
 
 /** What a single {@link NerTagger} (or one member of an ensemble) is made of. @public */
 export interface NerTaggerParts {
@@ -37,13 +38,27 @@ export interface TagTokensOptions {
   readonly batchSize?: number;
 }
 
+/** Options of {@link NerTagger.tag}. @public */
+export interface TagOptions extends TagTokensOptions {
+  /**
+   * The unit of every offset in the result (sentences', tokens', entities' `start` and `end`): `'utf16'` (default)
+   * counts UTF-16 code units, as JavaScript's `string.slice` does; `'codePoints'` counts code points, as Python's
+   * `text[start:end]` does. They differ after a character outside the Basic Multilingual Plane, such as an emoji.
+   */
+  readonly offsets?: OffsetUnit;
+}
+
 /** Tags and per-token confidences of one tokenized sentence. @public */
 export interface TokenTags {
   readonly tags: string[];
   readonly confidence: number[];
 }
 
-/** One sentence of tagged raw text. @public */
+/**
+ * One sentence of tagged raw text. Offsets are `[start, end)` into the input, in UTF-16 code units by default (so
+ * `input.slice(start, end)` is the text), or in code points with `tag(text, { offsets: 'codePoints' })`.
+ * @public
+ */
 export interface TaggedSentence {
   /** The sentence's text and its `[start, end)` offsets in the input. */
   readonly text: string;
@@ -332,18 +347,26 @@ export class NerTagger {
     return this.decoding === 'constrained' ? constrainedDecode(rows, this.constraints) : argmaxDecode(rows);
   }
 
-  /** Splits raw text into sentences and tokens, tags them, and returns each sentence with its entities. */
-  tag(text: string, options: TagTokensOptions = {}): TaggedSentence[] {
+  /**
+   * Splits raw text into sentences and tokens, tags them, and returns each sentence with its entities. Offsets are
+   * UTF-16 code units (JavaScript string indices) unless `options.offsets` is `'codePoints'` (see {@link TagOptions}).
+   */
+  tag(text: string, options: TagOptions = {}): TaggedSentence[] {
     if (typeof text !== 'string') throw new TypeError(`NerTagger.tag: expected a string, got ${typeof text}`);
+    const unit = options.offsets ?? 'utf16';
+    if (unit !== 'utf16' && unit !== 'codePoints') throw new RangeError(`NerTagger.tag: offsets must be 'utf16' or 'codePoints', got ${JSON.stringify(unit)}`);
     const sentences = splitSentences(text);
     const tagged = this.tagTokens(
       sentences.map((s) => s.tokens.map((t) => t.text)),
       options,
     );
-    return sentences.map((s, i) => {
+    const result: TaggedSentence[] = sentences.map((s, i) => {
       const { tags, confidence } = tagged[i]!;
       return { text: s.text, start: s.start, end: s.end, tokens: s.tokens, tags, entities: entitiesOf(text, s.tokens, tags, confidence) };
     });
+    if (unit === 'utf16') return result;
+    const at = codePointIndex(text);
+    return result.map((s) => mapOffsets(s, at));
   }
 
   /**

@@ -22,8 +22,9 @@ import { expectClose } from '../../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, randn } from '../../layers/layer_checks.js';
 import { TINY, tempDir } from '../recipe/helpers.js';
 import { randomMember } from '../tagger/helpers.js';
+import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
-jest.setTimeout(120_000);
+jest.setTimeout(HANG_GUARD_MS);
 
 const ids2d = (rows: number[][]): Tensor => tf.tensor2d(rows, undefined, 'int32');
 

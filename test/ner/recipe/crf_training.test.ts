@@ -23,8 +23,9 @@ import { resolveNerModelConfig as resolve } from '../../../src/ner/model/config.
 import { DEFAULT_RECIPE } from '../../../recipes/ner/options.js';
 import { trainNer } from '../../../recipes/ner/train.js';
 import { SHIPPED_CORPUS, TINY, tempDir } from './helpers.js';
+import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
-jest.setTimeout(240_000);
+jest.setTimeout(HANG_GUARD_MS);
 
 const config = resolveNerModelConfig({ ...TINY, crf: true, charFeatures: false });
 

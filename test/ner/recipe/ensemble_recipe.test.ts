@@ -13,8 +13,9 @@ import { openTagger, runNerCli } from '../../../recipes/ner/cli.js';
 import { readRunState } from '../../../recipes/ner/run_state.js';
 import { taggerFromRun } from '../../../recipes/ner/run_tagger.js';
 import { TINY, tempDir, tempFile } from './helpers.js';
+import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
-jest.setTimeout(120_000);
+jest.setTimeout(HANG_GUARD_MS);
 
 const TEXT = 'Thousands of demonstrators have marched through London. President Bush met officials in Baghdad on Monday.';
 
@@ -168,18 +169,18 @@ describe('train --ensemble n --jobs 2 (members in processes of their own)', () =
 
     // Ctrl-C stops the running members after their step, leaving runs that resume to the same weights.
     const stopped = tempDir();
-    const first = await trainProcess(stopped, ['--steps', '60', '--ensemble', '2', '--jobs', '2'], /\[member \d\] Step +\d+: dev entity F1/);
+    const first = await trainProcess(stopped, ['--steps', '30', '--ensemble', '2', '--jobs', '2'], /\[member \d\] Step +\d+: dev entity F1/);
     expect(first.code).toBe(130);
     expect(first.out).toMatch(/^\[member \d\] Stopped at step \d+; checkpoint written/m);
     expect(first.out).toMatch(/^Stopped before the ensemble's members finished; run the same command again to resume\./m);
     expect(existsSync(path.join(stopped, 'model'))).toBe(false);
-    const resumed = await trainProcess(stopped, ['--steps', '60', '--ensemble', '2', '--jobs', '2']);
+    const resumed = await trainProcess(stopped, ['--steps', '30', '--ensemble', '2', '--jobs', '2']);
     expect(resumed.code).toBe(0);
-    expect(resumed.out).toMatch(/^\[member \d\] Resumed at step \d+ of 60/m);
+    expect(resumed.out).toMatch(/^\[member \d\] Resumed at step \d+ of 30/m);
     const straight = tempDir();
-    expect((await train(straight, '--steps', '60', '--ensemble', '2')).code).toBe(0);
+    expect((await train(straight, '--steps', '30', '--ensemble', '2')).code).toBe(0);
     for (const member of ['member-1', 'member-2']) expect(weights(stopped, member).equals(weights(straight, member))).toBe(true);
-  }, 300_000);
+  }, HANG_GUARD_MS);
 
   test('in-process, without the recipe entry point to fork members from, --jobs 2 is refused with the reason', async () => {
     const errors: string[] = [];

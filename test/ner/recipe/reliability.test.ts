@@ -20,9 +20,10 @@ import { readBest } from '../../../recipes/ner/dev_f1.js';
 import { readRunState } from '../../../recipes/ner/run_state.js';
 import { randomMember } from '../tagger/helpers.js';
 import { SENTENCES, SHIPPED_CORPUS, TINY, gmbCsv, tempDir } from './helpers.js';
+import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
 // Hang guard: the defects below hung forever; a refusal takes well under a second.
-jest.setTimeout(180_000);
+jest.setTimeout(HANG_GUARD_MS);
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -79,7 +80,7 @@ describe('the CLI writing to a closed pipe or a full disk (as a process)', () =>
 
   test('predict > /dev/full exits 1 with one clear line (ENOSPC)', () => {
     const r = ner('> /dev/full');
-    expect(r.stderr).toBe('ner: cannot write the output: no space left on the device (ENOSPC)\n');
+    expect(r.stderr).toBe('trax-ner: cannot write the output: no space left on the device (ENOSPC)\n');
     expect(r.status).toBe(1);
   });
 });
@@ -209,17 +210,17 @@ describe('the CLI as a command line (usage errors, unknown commands, --config)',
   test('usage errors exit 2 with the usage line; an unknown command says so', async () => {
     const unknown = await cli('frobnicate');
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/^ner: unknown command 'frobnicate' \(commands: train, eval, predict, export\)\nUsage: ner /);
+    expect(unknown.err).toMatch(/^trax-ner: unknown command 'frobnicate' \(commands: train, eval, score, predict, export\)\nUsage: trax-ner /);
     expect(unknown.err).not.toMatch(/too many arguments/);
     const badValue = await cli('train', '--steps', 'x');
     expect(badValue.code).toBe(2);
-    expect(badValue.err).toMatch(/argument 'x' is invalid[\s\S]*\nUsage: ner train \[options\]/);
+    expect(badValue.err).toMatch(/argument 'x' is invalid[\s\S]*\nUsage: trax-ner train \[options\]/);
     const unknownFlag = await cli('predict', '-m', 'x', '--frob');
     expect(unknownFlag.code).toBe(2);
-    expect(unknownFlag.err).toMatch(/unknown option '--frob'[\s\S]*Usage: ner predict /);
+    expect(unknownFlag.err).toMatch(/unknown option '--frob'[\s\S]*Usage: trax-ner predict /);
     const missing = await cli('eval');
     expect(missing.code).toBe(2);
-    expect(missing.err).toMatch(/required option '-m, --model <dir>' not specified[\s\S]*Usage: ner eval /);
+    expect(missing.err).toMatch(/required option '-m, --model <dir>' not specified[\s\S]*Usage: trax-ner eval /);
     expect((await cli('--help')).code).toBe(0);
   });
 
@@ -268,5 +269,29 @@ describe('one atomic-write helper for every file the recipe writes', () => {
     await Promise.all(Array.from({ length: 20 }, (_, i) => writeFileAtomic(file, JSON.stringify({ writer: i }))));
     expect(JSON.parse(readFileSync(file, 'utf8')).writer).toBeGreaterThanOrEqual(0);
     expect(await fs.readdir(path.dirname(file))).toEqual(['state.json']);
+  });
+});
+
+describe('Ctrl-C before the CLI is loaded', () => {
+  test("installStopSignal takes over a launcher's early handler and its request", async () => {
+    const { EARLY_STOP_KEY, installStopSignal, releaseStopSignal } = await import('../../../recipes/ner/stop_signal.js');
+    const early = { requested: false, handler: (): void => void (early.requested = true) };
+    (globalThis as Record<symbol, unknown>)[EARLY_STOP_KEY] = early;
+    process.on('SIGINT', early.handler);
+    process.emit('SIGINT', 'SIGINT'); // Ctrl-C while the CLI's modules load
+    expect(early.requested).toBe(true);
+    const errors: string[] = [];
+    const write = process.stderr.write.bind(process.stderr);
+    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+    try {
+      const stop = installStopSignal();
+      expect(stop.requested).toBe(true);
+      expect(process.listeners('SIGINT')).not.toContain(early.handler);
+      expect((globalThis as Record<symbol, unknown>)[EARLY_STOP_KEY]).toBeUndefined();
+    } finally {
+      process.stderr.write = write;
+      releaseStopSignal();
+    }
+    expect(errors.join('')).toMatch(/Stopping \(Ctrl-C during start-up/);
   });
 });

@@ -3,6 +3,7 @@
  * settings; the exported model loads and tags raw text like the in-memory one; the CLI's predict/eval/export.
  */
 import { spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
 import { existsSync, promises as fs, readFileSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
@@ -21,8 +22,9 @@ import { runNerCli } from '../../../recipes/ner/cli.js';
 import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
 import { trainNer, type NerTrainResult } from '../../../recipes/ner/train.js';
 import { SHIPPED_CORPUS, TINY, tempDir, tempFile } from './helpers.js';
+import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
-jest.setTimeout(240_000);
+jest.setTimeout(HANG_GUARD_MS);
 
 const TEXT = 'Thousands of demonstrators have marched through London to protest the war in Iraq. President Bush met officials in Baghdad on Monday.';
 
@@ -186,6 +188,12 @@ describe('the exported tagger', () => {
     const vocabs = JSON.parse(readFileSync(path.join(otherVocab, 'vocabs.json'), 'utf8'));
     vocabs.words.words = vocabs.words.words.slice(0, 100);
     writeFileSync(path.join(otherVocab, 'vocabs.json'), JSON.stringify(vocabs));
+    // Its size and checksum made to match, so the loader reaches the vocabulary check.
+    await expect(loadTaggerFromDirectory(otherVocab)).rejects.toThrow(/'vocabs.json' holds \d+ bytes, 'tagger.json' says \d+/);
+    const otherManifest = JSON.parse(readFileSync(path.join(otherVocab, 'tagger.json'), 'utf8'));
+    const vocabBytes = readFileSync(path.join(otherVocab, 'vocabs.json'));
+    otherManifest.files['vocabs.json'] = { bytes: vocabBytes.byteLength, sha256: createHash('sha256').update(vocabBytes).digest('hex') };
+    writeFileSync(path.join(otherVocab, 'tagger.json'), JSON.stringify(otherManifest));
     await expect(loadTaggerFromDirectory(otherVocab)).rejects.toThrow(/the vocabularies do not match the weights: the words vocabulary has 100 entries, the model was built for \d+/);
     const truncated = await copy();
     const bin = readFileSync(path.join(truncated, 'weights.bin'));

@@ -3,6 +3,7 @@ import { LSHSelfAttention, type LSHSelfAttentionOptions, SelfAttention } from '.
 import { shapeDtype } from '../../src/layers/stack.js';
 import type { Tensor, Weights } from '../../src/layers/types.js';
 import { makeKey } from '../../src/rng/key.js';
+import { treeLeaves } from '../../src/layers/tensor_tree.js';
 import { useBackend } from '../../src/backend/backends.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectGradientsMatchFiniteDifferences } from '../helpers/gradcheck.js';
@@ -168,13 +169,18 @@ describeOnBackends('LSHSelfAttention', () => {
     expect(maxDiff(both.slice([0, 0, 0], [1, 7, 6]), first.slice([0, 0, 0], [1, 7, 6]))).toBeLessThan(1e-5);
   });
 
-  test('clone() copies the configuration without weights', () => {
+  test('clone() copies the configuration and the weights, as tensors of its own (Trax: deepcopy)', () => {
     const layer = lsh({ ...small, chunkLen: 4, nHashes: 3, causal: true }, shapeDtype([1, 8, 6]));
     const copy = layer.clone();
-    expect(copy.initialized).toBe(false);
+    expect(copy.initialized).toBe(true);
     expect([copy.name, copy.nHashes, copy.chunkLen, copy.causal]).toEqual([layer.name, 3, 4, true]);
-    copy.init(shapeDtype([1, 8, 6]));
-    expect((copy.call(randn([1, 8, 6], 16)) as Tensor).shape).toEqual([1, 8, 6]);
+    const x = randn([1, 8, 6], 16);
+    expect(maxDiff(copy.call(x) as Tensor, layer.call(x) as Tensor)).toBe(0);
+    const own = treeLeaves(layer.weights);
+    const copied = treeLeaves(copy.weights);
+    expect(copied.length).toBe(own.length);
+    copied.forEach((t, i) => expect(t).not.toBe(own[i]));
+    expect(LSHSelfAttention({ ...small, chunkLen: 4 }).clone().initialized).toBe(false);
   });
 
   test('dropout is active in train mode only and drawn from the key', () => {

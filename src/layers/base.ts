@@ -2,7 +2,7 @@ import { tf } from '../backend/tf.js';
 import { installKernelFixes } from '../backend/kernel_fixes.js';
 import { type Key, makeKey } from '../rng/key.js';
 import { LayerError } from './layer_error.js';
-import { describeShapes, fromList, signatureOf, toList, zerosOf } from './stack.js';
+import { describeShapes, fromList, signatureOf, toList, toStackList, zerosOf } from './stack.js';
 import { flattenTree, mapTree, treeLeaves } from './tensor_tree.js';
 import type { InitResult, Mode, ShapeDtype, Signature, Stack, State, Weights } from './types.js';
 
@@ -194,7 +194,7 @@ export abstract class Layer {
    */
   initialize(inputSignature: Signature, rng: Key, shared: SharedInits): InitResult {
     return this.withErrorContext('init', inputSignature, () => {
-      const signature = toList<ShapeDtype>(inputSignature as ShapeDtype | ShapeDtype[], this.nIn, 'input signature');
+      const signature = this.inputList<ShapeDtype>(inputSignature as ShapeDtype | ShapeDtype[], 'input signature');
       return this.build(signature, rng, shared);
     });
   }
@@ -257,11 +257,25 @@ export abstract class Layer {
   pureFn(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const signature = Array.isArray(inputs) ? signatureOf(inputs) : signatureOf(inputs);
     return this.withErrorContext('forward', signature, () => {
-      toList(inputs, this.nIn, 'input');
+      const extra = this.inputList(inputs, 'input').length - this.nIn;
       const [outputs, newState] = this.forward(inputs, weights, state, rng);
-      toList(outputs, this.nOut, 'output');
+      toList(outputs, this.nOut + extra, 'output');
       return [outputs, newState];
     });
+  }
+
+  /**
+   * Whether the layer, called at the top of a tree, takes more than `nIn` items and passes the items below its
+   * inputs through to its outputs, as Trax's `Serial` does (`Serial(Add())` maps `a, b, c` to `a + b, c`). False
+   * by default: a layer takes exactly `nIn` items.
+   */
+  protected get passesExtraInputs(): boolean {
+    return false;
+  }
+
+  /** The layer's inputs (or their signatures) as a list: exactly `nIn`, or at least `nIn` where extras pass. */
+  private inputList<T>(items: T | readonly T[], what: string): T[] {
+    return this.passesExtraInputs ? toStackList(items, this.nIn, what) : toList(items, this.nIn, what);
   }
 
   /** The computation itself; `inputs` and the returned outputs follow the packing rule. */

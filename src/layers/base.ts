@@ -146,7 +146,8 @@ export abstract class Layer {
    * layer. State (caches, counters) is always made anew.
    *
    * Without an input signature (`init(undefined)`), a layer whose weights do not depend on its input (as
-   * `Embedding`) makes them; other layers refuse.
+   * `Embedding`) makes them, and a layer without weights or sublayers (as `Dropout` or an `Fn`) gives empty
+   * weights and state; other layers refuse.
    */
   init(inputSignature: undefined, options?: InitOptions): WeightsOnlyInit;
   init(inputSignature: Signature, options?: InitOptions): InitResult;
@@ -162,7 +163,7 @@ export abstract class Layer {
 
   private initWithoutSignature(rng: Key, reinit: boolean): WeightsOnlyInit {
     return this.withErrorContext('init', [], () => {
-      const made = this.initWeightsWithoutInput(rng);
+      const made = this.initWeightsWithoutInput(rng) ?? this.noWeightsWithoutSublayers();
       if (made === undefined) {
         throw new Error(
           `${this.name} needs an input signature to make its weights (their shapes depend on the input); call init(signature)`,
@@ -178,6 +179,16 @@ export abstract class Layer {
       }
       return { weights: this.weights, state: this.state };
     });
+  }
+
+  /**
+   * Empty weights and state for a layer that has no sublayers and makes no weights (it keeps the base
+   * `initWeightsAndState`), as Trax's `init(None)` on a weightless layer; `undefined` for any other layer.
+   */
+  private noWeightsWithoutSublayers(): { weights: Weights; state: State } | undefined {
+    const own = Object.getPrototypeOf(this) as { initWeightsAndState: unknown };
+    if (this._sublayers.length > 0 || own.initWeightsAndState !== Layer.prototype.initWeightsAndState) return undefined;
+    return { weights: {}, state: {} };
   }
 
   /**

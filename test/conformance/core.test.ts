@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../src/backend/tf.js';
 import { Serial } from '../../src/combinators/serial.js';
-import { ArgMax, Dense, Dropout, Embedding, Flatten, LogSoftmax, Softmax } from '../../src/layers/core/index.js';
+import { ArgMax, Dense, Dropout, Embedding, Flatten, LogSoftmax, Mean, PaddingMask, ShiftRight, Softmax, Sum } from '../../src/layers/core/index.js';
 import { LayerError } from '../../src/layers/layer_error.js';
 import { shapeDtype } from '../../src/layers/stack.js';
 import type { Tensor, Weights } from '../../src/layers/types.js';
@@ -241,6 +241,12 @@ describeOnBackends('conformance: core_test.py', () => {
       const y = Softmax().call(tf.tensor2d([[2, 1, -10], [1, 1, -10]])) as Tensor;
       expectClose(y, [[0.731, 0.269, 0.00000449], [0.5, 0.5, 0.00000835]], 0.001);
     });
+  });
+
+  // Trax's names of these layers (trax/layers/core.py, attention.py): the printed tree reads the same.
+  test("the core layers carry Trax's names", () => {
+    const names = [Dense(512), Embedding(100, 8), Flatten(3), ShiftRight(), PaddingMask(), LogSoftmax(), Softmax(), Mean(), Sum(), ArgMax(), Dropout(0.1)].map(String);
+    expect(names).toEqual(['Dense_512', 'Embedding_100_8', 'Flatten_keep3', 'ShiftRight(1)', 'PaddingMask(0)', 'LogSoftmax', 'Softmax', 'Mean', 'Sum', 'ArgMax', 'Dropout']);
   });
 
   describe('ClassifierLayersTest', () => {

@@ -11,11 +11,12 @@ function product(dims: readonly number[]): number {
 /**
  * Runs a layer that expects inputs of rank `nLastAxesToKeep + 1` on inputs with any number of leading axes:
  * the leading axes are flattened into one batch axis before the layer and restored after it. All inputs must
- * share the same leading axes.
+ * share the same leading axes; the layer must give one output.
  * @public
  */
 export class BatchLeadingAxesLayer extends Layer {
   constructor(layer: Layer, readonly nLastAxesToKeep: number) {
+    if (layer.nOut !== 1) throw new Error(`BatchLeadingAxes: works only for layers with one output (as Trax), ${layer.name} gives ${layer.nOut}`);
     super({ nIn: layer.nIn, nOut: layer.nOut, name: `BatchLeadingAxes_${layer.name}`, sublayers: [layer] });
   }
 

@@ -10,10 +10,14 @@ function normalizeAxis(axis: number, rank: number, who: string): number {
   return a;
 }
 
-/** Joins the top `nItems` items along `axis` (default: the last). @public */
+/**
+ * Joins the top `nItems` items along `axis` (default: the last). Named as in Trax: `Concatenate`, or
+ * `Concatenate_axis<axis>` for another axis than -1 (`Concatenate(2, 0)` prints `Concatenate_axis0_in2`).
+ * @public
+ */
 export class ConcatenateLayer extends Layer {
   constructor(readonly nItems: number, readonly axis: number) {
-    super({ nIn: nItems, nOut: 1, name: 'Concatenate' });
+    super({ nIn: nItems, nOut: 1, name: axis === -1 ? 'Concatenate' : `Concatenate_axis${axis}` });
   }
 
   protected override outputSignature(signature: ShapeDtype[]): Signature {
@@ -22,7 +26,7 @@ export class ConcatenateLayer extends Layer {
     const shape = [...first.shape];
     for (const s of signature.slice(1)) {
       if (s.shape.length !== shape.length || s.shape.some((d, i) => i !== axis && d !== shape[i])) {
-        throw new Error(`Concatenate: shapes [${first.shape}] and [${s.shape}] differ outside axis ${this.axis}`);
+        throw new Error(`${this.name}: shapes [${first.shape}] and [${s.shape}] differ outside axis ${this.axis}`);
       }
       shape[axis] = shape[axis]! + s.shape[axis]!;
     }

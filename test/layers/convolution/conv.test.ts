@@ -56,7 +56,8 @@ describeOnBackends('Conv', () => {
     expectClose(layer.call(tf.tensor4d([10, 100], [1, 1, 1, 2])) as Tensor, tf.tensor4d([310, 420], [1, 1, 1, 2]));
   });
 
-  test.each([
+  type NaiveCase = { strides?: number[]; dilations?: number[]; padding?: 'VALID' | 'SAME' | Array<[number, number]> };
+  test.each<[string, NaiveCase]>([
     ['VALID', {}],
     ['SAME, strides [2, 3]', { padding: 'SAME' as const, strides: [2, 3] }],
     ['dilations [2, 1]', { dilations: [2, 1] }],

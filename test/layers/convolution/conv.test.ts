@@ -115,6 +115,23 @@ describeOnBackends('Conv', () => {
     expectLayerGradientsMatch(layer, x);
   });
 
+  test('forward and backward passes leave tf.memory() unchanged (the custom gradient frees what it makes)', () => {
+    const layer = Conv(3, [3, 3], { padding: 'SAME', strides: [2, 2], dilations: [2, 1] });
+    const x = randn([2, 6, 6, 2], 7);
+    layer.init(shapeDtype(x.shape));
+    const w = layer.weights['w'] as Tensor;
+    const step = () => {
+      const { value, grads } = tf.valueAndGrads((xi: Tensor, wi: Tensor) =>
+        tf.sum(layer.pureFn(xi, { w: wi, b: layer.weights['b'] as Tensor }, {}, [0, 0])[0] as Tensor) as tf.Scalar,
+      )([x, w]);
+      tf.dispose([value, ...grads]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 5; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
   test('misuse gives errors naming the layer', () => {
     expect(() => Conv(0, [3, 3])).toThrow(RangeError);
     expect(() => Conv(4, [3])).toThrow(/kernelSize must be 2/);

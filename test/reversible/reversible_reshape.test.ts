@@ -56,6 +56,22 @@ describeOnBackends('ReversibleReshape', () => {
     expect(maxAbsDiff(reversible, plain)).toBeLessThan(1e-5);
   });
 
+  test('an int item rides along with a zero cotangent, inside a ReversibleSerial too', () => {
+    const layer = ReversibleReshape([2, 3], [6], 2);
+    const ids = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
+    const x = randn(9, [2, 3, 2]);
+    const out = layer.call([x, ids]) as Tensor[];
+    expect(out[1]!.dtype).toBe('int32');
+    const [back, cts] = layer.reverseAndGrad(out, [randn(10, [6, 2]), tf.zeros([6])], {}, {}, K);
+    expect(((back as Tensor[])[1]!).arraySync()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect(flat((cts as Tensor[])[1]!)).toEqual([0, 0, 0, 0, 0, 0]);
+    const stack = ReversibleSerial(ReversibleReshape([2, 3], [6], 2), ReversibleReshape([6], [3, 2], 2));
+    stack.init([shapeDtype([2, 3, 2]), shapeDtype([2, 3], 'int32')]);
+    const reversible = lossGrads(stack, [x, ids], stack.weights, stack.state, K);
+    stack.reversibleBackward = false;
+    expect(maxAbsDiff(reversible, lossGrads(stack, [x, ids], stack.weights, stack.state, K))).toBe(0);
+  });
+
   test('refuses items that do not start with shape1 and bad shapes', () => {
     expect(() => ReversibleReshape([2, 3], [6]).init(shapeDtype([3, 2, 4]))).toThrow(/does not start with \[2, 3\]/);
     expect(() => ReversibleReshape([2, 3], [4]).init(shapeDtype([2, 3, 4]))).toThrow(/cannot reshape 6 elements/);

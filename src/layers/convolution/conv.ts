@@ -10,7 +10,7 @@ import { convGeneral, type ConvLayout, convLayout, convOutputSize, type ConvPadd
 export interface ConvOptions {
   /** Step of the window along each spatial axis, in the kernel's order (default 1 everywhere). */
   strides?: readonly number[];
-  /** `VALID` (default), `SAME`, or one `[lo, hi]` pair per spatial axis. */
+  /** `VALID` (default), `SAME`, or one `[lo, hi]` pair per spatial axis, in the kernel's order. */
   padding?: ConvPadding;
   /** Layouts of input, kernel and output (default `['NHWC', 'HWIO', 'NHWC']`). */
   dimensionNumbers?: DimensionNumbers;

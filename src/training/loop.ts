@@ -71,10 +71,18 @@ export interface LoopOptions {
   checkpointHooks?: CheckpointWriteHooks;
 }
 
-interface Accumulator {
+/**
+ * One train task's running sums since the last evaluation, which the loop averages into the logged `train` metrics
+ * and saves in checkpoints so that a resumed run logs the same averages. @public
+ */
+export interface TrainingAccumulator {
+  /** Train steps of this task since the last evaluation. */
   steps: number;
+  /** Sum of the step losses. */
   loss: number;
+  /** Sum of the global L2 norms of the gradients (before any clipping). */
   gradientsL2: number;
+  /** Sum of the global L2 norms of the weights each step started from. */
   weightsL2: number;
 }
 
@@ -84,12 +92,12 @@ export interface LoopCheckpointMeta {
   data: { train: number[]; eval: number[] };
   optimizerSteps: number[];
   optimizers: Array<Record<string, unknown>>;
-  accumulators: Accumulator[];
+  accumulators: TrainingAccumulator[];
   history: MetricRecord[];
   trainSeconds: number;
 }
 
-const freshAccumulator = (): Accumulator => ({ steps: 0, loss: 0, gradientsL2: 0, weightsL2: 0 });
+const freshAccumulator = (): TrainingAccumulator => ({ steps: 0, loss: 0, gradientsL2: 0, weightsL2: 0 });
 
 function describeSignature(s: Signature | readonly ShapeDtype[]): string {
   return describeShapes(s as ShapeDtype[]);
@@ -152,7 +160,7 @@ export class TrainingLoop {
   /** Slots of each train task's loss layer, when it has weights of its own (trained with the model, as in Trax). */
   private lossSlots: Array<SlotTree | undefined> = [];
   private optimizerSteps: number[];
-  private accumulators: Accumulator[];
+  private accumulators: TrainingAccumulator[];
   private _history = new History();
   private recordsWritten = 0;
   private stopRequested = false;

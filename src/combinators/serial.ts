@@ -15,11 +15,13 @@ export class SerialLayer extends Layer {
     super({ nIn, nOut, name, sublayers: layers, sublayersToPrint });
   }
 
+  /** Initialises the sublayers in order, each on the signatures on top of the stack as the previous ones leave it. */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const { weights, state, stack } = initInSequence(this.sublayers, signature, rng, shared);
     return { weights, state, outputSignature: fromList(stack) };
   }
 
+  /** Runs the sublayers in order on the stack, each with its own key. */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     if (this.sublayers.length === 0) return [inputs, state];
     let stack = toList(inputs, this.nIn, 'input');

@@ -34,10 +34,15 @@ export type EvaluationScheme = (typeof EVALUATION_SCHEMES)[number];
 
 /** The counts of one scheme. @public */
 export interface SchemeCounts {
+  /** Pairs that count as correct in the scheme. */
   correct: number;
+  /** Pairs that count as incorrect in the scheme. */
   incorrect: number;
+  /** Pairs with overlapping but not equal boundaries (half credit; `partial` scheme only, else 0). */
   partial: number;
+  /** Gold entities paired with no prediction. */
   missed: number;
+  /** Predicted entities paired with no gold entity. */
   spurious: number;
 }
 

@@ -32,6 +32,7 @@ export function schemePrefixes(scheme: TagScheme): readonly TagPrefix[] {
 export interface TagProblem {
   /** Position of the offending tag. */
   readonly index: number;
+  /** The offending tag. */
   readonly tag: string;
   /** What is wrong, in words. */
   readonly problem: string;

@@ -24,15 +24,19 @@ export interface TagVocabOptions {
 
 /** The JSON form of a {@link TagVocab}. @public */
 export interface TagVocabJSON {
+  /** Marks the object as a tag vocabulary. */
   readonly kind: 'TagVocab';
+  /** The version of this JSON form. */
   readonly version: 1;
   /** Every tag by id. */
   readonly tags: readonly string[];
+  /** The tag reserved for padding at id 0, if any. */
   readonly padTag?: string;
 }
 
 /** Something with tags, such as a `Sentence`. @public */
 export interface HasTags {
+  /** The tags, one for each token. */
   readonly tags: readonly string[];
 }
 

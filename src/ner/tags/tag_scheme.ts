@@ -100,7 +100,9 @@ export function findTagProblems(tags: readonly string[], scheme: TagScheme): Tag
 /** A tag sequence that is not valid in its scheme. @public */
 export class TagSequenceError extends Error {
   constructor(
+    /** The scheme the sequence was checked against. */
     readonly scheme: TagScheme,
+    /** Every problem found, in order of position (the message shows the first five). */
     readonly problems: readonly TagProblem[],
   ) {
     const shown = problems.slice(0, 5).map((p) => `at ${p.index}: ${p.problem}`);

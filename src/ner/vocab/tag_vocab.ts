@@ -8,7 +8,9 @@ import { checkEntries, checkVocabJson } from './vocab_json.js';
 /** A tag that is not in a {@link TagVocab}. @public */
 export class UnknownTagError extends Error {
   constructor(
+    /** The tag that was looked up. */
     readonly tag: string,
+    /** Every tag the vocabulary knows, by id. */
     readonly knownTags: readonly string[],
   ) {
     super(`unknown tag '${tag}': the tag vocabulary knows ${knownTags.length} tags: ${knownTags.join(', ')}`);

@@ -3,7 +3,8 @@
 //   index.js      the Node entry (src/index.ts): an ESM bundle of src/, dependencies external, tfjs-core's
 //                 gradient and chained-op registration files bundled so that plain Node can load it
 //   browser.js    the browser-safe entry (src/browser.ts), for bundlers: no Node built-in anywhere in it
-//   cli.js        the `trax-ner` command (recipes/ner.ts), dependencies external
+//   cli.js        the `trax-ner` command: a launcher that catches Ctrl-C from its first moment, then imports
+//   cli-main.js   the CLI itself (recipes/ner.ts), dependencies external; ensemble members are forked from it
 //   require.cjs   what `require('trax-ts')` loads: an error saying the package is ESM-only, with the import() line
 //   types/        TypeScript declarations of every module under src/ (index.d.ts, browser.d.ts), emitted by tsc
 //                 file by file so that tfjs's chained-op declarations (`x.square()`) reach the package's users
@@ -41,9 +42,27 @@ await build({
 await build({
   ...shared,
   entryPoints: ['recipes/ner.ts'],
-  outfile: 'dist/cli.js',
-  banner: { js: `#!/usr/bin/env node\n${nodeOptions.banner.js}` },
+  outfile: 'dist/cli-main.js',
 });
+// The bin: a bundle evaluates all its imports (tfjs, a noticeable moment) before any of its own code runs, so a
+// Ctrl-C then would be the default kill. This file has no imports: it installs the early handler of
+// recipes/ner/stop_signal.ts (EARLY_STOP_KEY), which the CLI takes over once loaded, and then loads the CLI.
+writeFileSync(
+  'dist/cli.js',
+  `#!/usr/bin/env node
+// trax-ner: Ctrl-C is caught from here on (the CLI takes the request over once loaded: recipes/ner/stop_signal.ts).
+const early = {
+  requested: false,
+  handler: () => {
+    if (early.requested) process.exit(130);
+    early.requested = true;
+  },
+};
+globalThis[Symbol.for('trax-ts.ner.earlyStop')] = early;
+process.on('SIGINT', early.handler);
+await import('./cli-main.js');
+`,
+);
 chmodSync('dist/cli.js', 0o755);
 
 writeFileSync(
@@ -65,4 +84,4 @@ writeFileSync(
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
-console.log(`built trax-ts ${version}: dist/index.js, dist/browser.js, dist/cli.js, dist/require.cjs, dist/types/`);
+console.log(`built trax-ts ${version}: dist/index.js, dist/browser.js, dist/cli.js (+ cli-main.js), dist/require.cjs, dist/types/`);

@@ -49,7 +49,7 @@ function check(title, ok, detail = '') {
 function run(cmd, args, options = {}) {
   const r = spawnSync(cmd, args, { cwd: app, encoding: 'utf8', maxBuffer: 64 << 20, ...options, env: { ...process.env, ...options.env } });
   if (r.error) throw r.error;
-  return { status: r.status, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
+  return { status: r.status, signal: r.signal, stdout: r.stdout ?? '', stderr: r.stderr ?? '' };
 }
 
 function mustRun(title, cmd, args, options) {
@@ -146,7 +146,7 @@ try {
   const tarball = join(work, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
   console.log(`${packed[0].filename}: ${(packed[0].size / 1e6).toFixed(2)} MB packed, ${(packed[0].unpackedSize / 1e6).toFixed(2)} MB unpacked, ${files.length} files`);
-  check('the tarball has the entries, declarations, CLI and corpus', ['dist/index.js', 'dist/browser.js', 'dist/cli.js', 'dist/require.cjs', 'dist/types/index.d.ts', 'dist/types/browser.d.ts', 'data/gmb/ner_dataset.csv.gz', 'LICENSE'].every((f) => files.includes(f)));
+  check('the tarball has the entries, declarations, CLI and corpus', ['dist/index.js', 'dist/browser.js', 'dist/cli.js', 'dist/cli-main.js', 'dist/require.cjs', 'dist/types/index.d.ts', 'dist/types/browser.d.ts', 'data/gmb/ner_dataset.csv.gz', 'LICENSE'].every((f) => files.includes(f)));
   const unwanted = files.filter((f) => /(^|\/)(test|src|build|temp)\//.test(f) || /\.map$|\.tsbuildinfo$|\.test\./.test(f));
   check('the tarball has no sources, tests, maps or build scratch', unwanted.length === 0, unwanted.slice(0, 5).join(', '));
 
@@ -170,6 +170,22 @@ try {
   check('--version prints the package version', version.stdout.trim() === pkg.version, version.stdout.trim());
   const unknown = run('npx', ['trax-ner', 'frobnicate']);
   check('an unknown command exits 2 and names it', unknown.status === 2 && /frobnicate/.test(unknown.stderr), `exit ${unknown.status}: ${unknown.stderr.trim().split('\n')[0]}`);
+  // Ctrl-C while the CLI's modules load (a module-loading hook sends SIGINT when tfjs-core is loaded, an event,
+  // not a time): the bin's launcher catches it and the run stops before training, writing nothing.
+  writeFileSync(join(app, 'sigint_hooks.mjs'), `let sent = false;
+export async function load(url, context, nextLoad) {
+  if (!sent && url.includes('/@tensorflow/tfjs-core/')) { sent = true; process.kill(process.pid, 'SIGINT'); }
+  return nextLoad(url, context);
+}
+`);
+  writeFileSync(join(app, 'sigint_register.mjs'), "import { register } from 'node:module';\nregister('./sigint_hooks.mjs', import.meta.url);\n");
+  const early = run('node', ['--import', './sigint_register.mjs', 'node_modules/trax-ts/dist/cli.js', 'train', '-o', 'stopped', '--limit', '600', '--steps', '12', '--no-progress']);
+  const stoppedFiles = existsSync(join(app, 'stopped')) ? readdirSync(join(app, 'stopped')) : [];
+  check(
+    'Ctrl-C while the CLI loads stops the run cleanly, nothing written',
+    early.signal === null && /Stopping \(Ctrl-C during start-up/.test(early.stderr) && stoppedFiles.length === 0,
+    `exit ${early.status}, signal ${early.signal}, files ${stoppedFiles.join(',')}: ${(early.stdout + early.stderr).trim().slice(-500)}`,
+  );
   const trainArgs = ['trax-ner', 'train', '-o', 'run', '--limit', '600', '--steps', '12', '--eval-every', '6', '--dev-sentences', '40', '--batch-tokens', '512', '--no-progress', '--no-bilstm'];
   mustRun('trax-ner train (shipped corpus, tiny)', 'npx', trainArgs, { timeout: 900_000 });
   const sentence = 'Thousands of demonstrators have marched through London to protest the war in Iraq.';

@@ -11,7 +11,7 @@ function product(dims: readonly number[]): number {
 /**
  * Runs a layer that expects inputs of rank `nLastAxesToKeep + 1` on inputs with any number of leading axes:
  * the leading axes are flattened into one batch axis before the layer and restored after it. All inputs must
- * share the same leading axes.
+ * share the same leading axes; the layer must give one output.
  * @public
  */
 export class BatchLeadingAxesLayer extends Layer {
@@ -20,6 +20,7 @@ export class BatchLeadingAxesLayer extends Layer {
     /** The number of trailing axes the layer sees; the axes before them are batched. */
     readonly nLastAxesToKeep: number,
   ) {
+    if (layer.nOut !== 1) throw new Error(`BatchLeadingAxes: works only for layers with one output (as Trax), ${layer.name} gives ${layer.nOut}`);
     super({ nIn: layer.nIn, nOut: layer.nOut, name: `BatchLeadingAxes_${layer.name}`, sublayers: [layer] });
   }
 

@@ -4,21 +4,36 @@ import { fromList, toList } from '../layers/stack.js';
 import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
 import { foldIn, type Key } from '../rng/key.js';
 import { atSublayer } from './sublayer_call.js';
+import { refuseUnknownOptions } from '../layers/options.js';
+
+/** Options of {@link Chunk}. @public */
+export interface ChunkOptions {
+  /**
+   * What a batch that `chunkSize` does not divide does: run unchunked (true, the default, as Trax's
+   * `pass_unchunkable`), or fail with an error naming both sizes (false).
+   */
+  passUnchunkable?: boolean;
+}
 
 /**
  * Runs a layer on slices of the batch (axis 0) of `chunkSize` items at a time and concatenates the results, to
  * bound the size of intermediate tensors. The result equals the unchunked layer's for layers that treat batch
- * items independently. A batch that `chunkSize` does not divide runs unchunked.
+ * items independently. A batch that `chunkSize` does not divide runs unchunked, unless `passUnchunkable` is false.
  * @public
  */
 export class ChunkLayer extends Layer {
+  /** Whether a batch that `chunkSize` does not divide runs unchunked (else it is a `RangeError`). */
+  readonly passUnchunkable: boolean;
+
   constructor(
     layer: Layer,
     /** The number of batch items the layer runs on at a time. */
     readonly chunkSize: number,
+    options: ChunkOptions = {},
   ) {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`Chunk: chunkSize must be a positive integer, got ${chunkSize}`);
     super({ nIn: layer.nIn, nOut: layer.nOut, name: 'Chunk', sublayers: [layer] });
+    this.passUnchunkable = options.passUnchunkable ?? true;
   }
 
   /** Initialises the sublayer on the whole signature: chunking changes neither weights nor output signature. */
@@ -29,8 +44,8 @@ export class ChunkLayer extends Layer {
 
   /**
    * Runs the sublayer on `batch / chunkSize` slices of axis 0 in turn (chunk `c` with key `foldIn(rng, c)`, the
-   * state threaded through) and concatenates the outputs; a batch of at most `chunkSize` items, or one that
-   * `chunkSize` does not divide, runs whole.
+   * state threaded through) and concatenates the outputs; a batch of at most `chunkSize` items runs whole, and so
+   * does one that `chunkSize` does not divide, unless `passUnchunkable` is false (then it is a `RangeError`).
    */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const layer = this.sublayers[0]!;
@@ -38,6 +53,9 @@ export class ChunkLayer extends Layer {
     const w = weights[0] as Weights;
     let s = state[0] as State;
     const batch = items[0]?.shape[0] ?? 0;
+    if (batch % this.chunkSize !== 0 && !this.passUnchunkable) {
+      throw new RangeError(`Chunk: chunk size ${this.chunkSize} must divide the batch size ${batch} (passUnchunkable is false)`);
+    }
     if (batch <= this.chunkSize || batch % this.chunkSize !== 0) {
       const [out, newState] = atSublayer(0, () => layer.pureFn(inputs, w, s, rng));
       return [out, { 0: newState }];
@@ -56,7 +74,13 @@ export class ChunkLayer extends Layer {
   }
 }
 
-/** Runs `layer` on batch chunks of `chunkSize` items. @public */
-export function Chunk(layer: Layer, chunkSize: number): ChunkLayer {
-  return new ChunkLayer(layer, chunkSize);
+/**
+ * Runs `layer` on batch chunks of `chunkSize` items (see {@link ChunkLayer}); a `chunkSize` of 0 means no chunking
+ * and returns `layer` itself, as in Trax.
+ * @public
+ */
+export function Chunk(layer: Layer, chunkSize: number, options: ChunkOptions = {}): Layer {
+  refuseUnknownOptions('Chunk', options, ['passUnchunkable']);
+  if (chunkSize === 0) return layer;
+  return new ChunkLayer(layer, chunkSize, options);
 }

@@ -10,7 +10,11 @@ function normalizeAxis(axis: number, rank: number, who: string): number {
   return a;
 }
 
-/** Joins the top `nItems` items along `axis` (default: the last). @public */
+/**
+ * Joins the top `nItems` items along `axis` (default: the last). Named as in Trax: `Concatenate`, or
+ * `Concatenate_axis<axis>` for another axis than -1 (`Concatenate(2, 0)` prints `Concatenate_axis0_in2`).
+ * @public
+ */
 export class ConcatenateLayer extends Layer {
   constructor(
     /** The number of stack items joined. */
@@ -18,7 +22,7 @@ export class ConcatenateLayer extends Layer {
     /** The axis they are joined along (negative: from the end). */
     readonly axis: number,
   ) {
-    super({ nIn: nItems, nOut: 1, name: 'Concatenate' });
+    super({ nIn: nItems, nOut: 1, name: axis === -1 ? 'Concatenate' : `Concatenate_axis${axis}` });
   }
 
   /** The first item's signature with the sizes along `axis` summed; the items must agree on every other axis. */
@@ -28,7 +32,7 @@ export class ConcatenateLayer extends Layer {
     const shape = [...first.shape];
     for (const s of signature.slice(1)) {
       if (s.shape.length !== shape.length || s.shape.some((d, i) => i !== axis && d !== shape[i])) {
-        throw new Error(`Concatenate: shapes [${first.shape}] and [${s.shape}] differ outside axis ${this.axis}`);
+        throw new Error(`${this.name}: shapes [${first.shape}] and [${s.shape}] differ outside axis ${this.axis}`);
       }
       shape[axis] = shape[axis]! + s.shape[axis]!;
     }

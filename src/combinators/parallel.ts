@@ -12,6 +12,7 @@ import { atSublayer, flattenLayers, type LayerLike, subtree } from './sublayer_c
  */
 export class ParallelLayer extends Layer {
   constructor(layers: readonly Layer[], name = 'Parallel') {
+    if (layers.length < 2) throw new Error(`Parallel: needs at least two layers, got ${layers.length} (one layer alone needs no Parallel)`);
     for (const layer of layers) {
       if (layer.nIn === 0) throw new Error(`Parallel: sublayer ${layer.name} takes no inputs, which Parallel cannot place`);
     }
@@ -69,7 +70,8 @@ export class ParallelLayer extends Layer {
 }
 
 /**
- * Applies layers in parallel to consecutive spans of the stack; `null` passes one item through.
+ * Applies layers in parallel to consecutive spans of the stack; `null` passes one item through. Takes at least
+ * two layers (as Trax).
  * @public
  */
 export function Parallel(...layers: Array<LayerLike | null>): ParallelLayer {

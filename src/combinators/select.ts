@@ -35,9 +35,13 @@ export class SelectLayer extends Layer {
   }
 }
 
-/** Selects stack items by index; `nIn` defaults to one more than the largest index. @public */
+/**
+ * Selects stack items by index; `nIn` defaults to one more than the largest index. Named as in Trax after its
+ * indices: `Select([0, 0])` prints `Select[0,0]_out2`.
+ * @public
+ */
 export function Select(indices: readonly number[], nIn?: number): SelectLayer {
-  return new SelectLayer(indices, nIn ?? (indices.length ? Math.max(...indices) + 1 : 0));
+  return new SelectLayer(indices, nIn ?? (indices.length ? Math.max(...indices) + 1 : 0), `Select[${indices.join(',')}]`);
 }
 
 /** Duplicates the top item: `x -> x, x`. @public */

@@ -1,6 +1,6 @@
 import { Layer, type SharedInits } from '../layers/base.js';
 import { type Key, splitKey } from '../rng/key.js';
-import { fromList, toList } from '../layers/stack.js';
+import { fromList, toList, toStackList } from '../layers/stack.js';
 import type { InitResult, ShapeDtype, Stack, State, Weights } from '../layers/types.js';
 import { atSublayer, flattenLayers, type LayerLike, subtree } from './sublayer_call.js';
 
@@ -15,6 +15,11 @@ export class SerialLayer extends Layer {
     super({ nIn, nOut, name, sublayers: layers, sublayersToPrint });
   }
 
+  /** Items below the sublayers' inputs pass through, at the top level too (Trax's stack semantics). */
+  protected override get passesExtraInputs(): boolean {
+    return true;
+  }
+
   /** Initialises the sublayers in order, each on the signatures on top of the stack as the previous ones leave it. */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const { weights, state, stack } = initInSequence(this.sublayers, signature, rng, shared);
@@ -24,7 +29,7 @@ export class SerialLayer extends Layer {
   /** Runs the sublayers in order on the stack, each with its own key. */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     if (this.sublayers.length === 0) return [inputs, state];
-    let stack = toList(inputs, this.nIn, 'input');
+    let stack = toStackList(inputs, this.nIn, 'input');
     const keys = splitKey(rng, this.sublayers.length);
     const newState: State = {};
     this.sublayers.forEach((layer, i) => {
@@ -81,8 +86,9 @@ export function serialArity(layers: readonly Layer[]): [number, number] {
 }
 
 /**
- * Composes layers with stack semantics. `Serial()` with no layers is a one-item no-op; nested arrays are
- * flattened.
+ * Composes layers with stack semantics. `Serial()` with no layers, `Serial([])` and `Serial(null)` are one-item
+ * no-ops; nested arrays are flattened. Called with more items than it takes, a `Serial` passes the rest through:
+ * `Serial(Add())` maps `a, b, c` to `a + b, c`.
  *
  * @example
  * ```ts
@@ -90,8 +96,9 @@ export function serialArity(layers: readonly Layer[]): [number, number] {
  * ```
  * @public
  */
-export function Serial(...layers: LayerLike[]): SerialLayer {
-  return new SerialLayer(flattenLayers(layers));
+export function Serial(...layers: Array<LayerLike | null>): SerialLayer {
+  if (layers.length === 1 && layers[0] === null) return new SerialLayer([]);
+  return new SerialLayer(flattenLayers(layers as LayerLike[], 'Serial'));
 }
 
 /**

@@ -1,6 +1,6 @@
 import { LayerError } from '../layers/layer_error.js';
 import type { Tensor } from '../layers/types.js';
-import type { Layer } from '../layers/base.js';
+import { Layer } from '../layers/base.js';
 import type { TensorTree } from '../layers/types.js';
 
 /** Runs `f` for sublayer `index`, adding the index to the path of any {@link LayerError} it raises. */
@@ -27,11 +27,17 @@ function isTensor(x: Tensor | TensorTree): x is Tensor {
 }
 
 /** Flattens nested arrays of layers (Trax lets `Serial([a, [b, c]])` mean `Serial(a, b, c)`). */
-export function flattenLayers(items: readonly LayerLike[]): Layer[] {
+export function flattenLayers(items: readonly LayerLike[], who = 'Serial'): Layer[] {
   const out: Layer[] = [];
   for (const item of items) {
-    if (Array.isArray(item)) out.push(...flattenLayers(item));
-    else out.push(item as Layer);
+    if (Array.isArray(item)) out.push(...flattenLayers(item, who));
+    else if (item instanceof Layer) out.push(item);
+    else {
+      throw new TypeError(
+        `${who}: found ${item === null ? 'null' : `a non-layer (${typeof item})`} among its layers` +
+          (item === null ? ' (only a lone null, as in Serial(null), is a no-op)' : ''),
+      );
+    }
   }
   return out;
 }

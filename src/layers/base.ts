@@ -2,7 +2,7 @@ import { tf } from '../backend/tf.js';
 import { installKernelFixes } from '../backend/kernel_fixes.js';
 import { type Key, makeKey } from '../rng/key.js';
 import { LayerError } from './layer_error.js';
-import { describeShapes, fromList, signatureOf, toList, zerosOf } from './stack.js';
+import { describeShapes, fromList, signatureOf, toList, toStackList, zerosOf } from './stack.js';
 import { flattenTree, mapTree, treeLeaves } from './tensor_tree.js';
 import type { InitResult, Mode, ShapeDtype, Signature, Stack, State, Weights } from './types.js';
 
@@ -152,7 +152,8 @@ export abstract class Layer {
    * layer. State (caches, counters) is always made anew.
    *
    * Without an input signature (`init(undefined)`), a layer whose weights do not depend on its input (as
-   * `Embedding`) makes them; other layers refuse.
+   * `Embedding`) makes them, and a layer without weights or sublayers (as `Dropout` or an `Fn`) gives empty
+   * weights and state; other layers refuse.
    */
   init(inputSignature: undefined, options?: InitOptions): WeightsOnlyInit;
   /** With an input signature: weights, state and the inferred output signature (see the overload above). */
@@ -169,7 +170,7 @@ export abstract class Layer {
 
   private initWithoutSignature(rng: Key, reinit: boolean): WeightsOnlyInit {
     return this.withErrorContext('init', [], () => {
-      const made = this.initWeightsWithoutInput(rng);
+      const made = this.initWeightsWithoutInput(rng) ?? this.noWeightsWithoutSublayers();
       if (made === undefined) {
         throw new Error(
           `${this.name} needs an input signature to make its weights (their shapes depend on the input); call init(signature)`,
@@ -188,6 +189,16 @@ export abstract class Layer {
   }
 
   /**
+   * Empty weights and state for a layer that has no sublayers and makes no weights (it keeps the base
+   * `initWeightsAndState`), as Trax's `init(None)` on a weightless layer; `undefined` for any other layer.
+   */
+  private noWeightsWithoutSublayers(): { weights: Weights; state: State } | undefined {
+    const own = Object.getPrototypeOf(this) as { initWeightsAndState: unknown };
+    if (this._sublayers.length > 0 || own.initWeightsAndState !== Layer.prototype.initWeightsAndState) return undefined;
+    return { weights: {}, state: {} };
+  }
+
+  /**
    * The layer's weights and state made without an input signature, for layers whose weights do not depend on
    * their input (`Embedding`'s table); `undefined` (the default) means the input signature is needed.
    */
@@ -201,7 +212,7 @@ export abstract class Layer {
    */
   initialize(inputSignature: Signature, rng: Key, shared: SharedInits): InitResult {
     return this.withErrorContext('init', inputSignature, () => {
-      const signature = toList<ShapeDtype>(inputSignature as ShapeDtype | ShapeDtype[], this.nIn, 'input signature');
+      const signature = this.inputList<ShapeDtype>(inputSignature as ShapeDtype | ShapeDtype[], 'input signature');
       return this.build(signature, rng, shared);
     });
   }
@@ -264,11 +275,25 @@ export abstract class Layer {
   pureFn(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const signature = Array.isArray(inputs) ? signatureOf(inputs) : signatureOf(inputs);
     return this.withErrorContext('forward', signature, () => {
-      toList(inputs, this.nIn, 'input');
+      const extra = this.inputList(inputs, 'input').length - this.nIn;
       const [outputs, newState] = this.forward(inputs, weights, state, rng);
-      toList(outputs, this.nOut, 'output');
+      toList(outputs, this.nOut + extra, 'output');
       return [outputs, newState];
     });
+  }
+
+  /**
+   * Whether the layer, called at the top of a tree, takes more than `nIn` items and passes the items below its
+   * inputs through to its outputs, as Trax's `Serial` does (`Serial(Add())` maps `a, b, c` to `a + b, c`). False
+   * by default: a layer takes exactly `nIn` items.
+   */
+  protected get passesExtraInputs(): boolean {
+    return false;
+  }
+
+  /** The layer's inputs (or their signatures) as a list: exactly `nIn`, or at least `nIn` where extras pass. */
+  private inputList<T>(items: T | readonly T[], what: string): T[] {
+    return this.passesExtraInputs ? toStackList(items, this.nIn, what) : toList(items, this.nIn, what);
   }
 
   /** The computation itself; `inputs` and the returned outputs follow the packing rule. */

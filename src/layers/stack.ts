@@ -18,6 +18,16 @@ export function toList<T>(items: T | readonly T[], n: number, what: string): T[]
   return [...(items as readonly T[])];
 }
 
+/**
+ * Unpacks the stack given to a layer that takes `n` items and passes any further items through (Trax's `Serial`):
+ * a list of at least `n` items (a bare item counts as one).
+ */
+export function toStackList<T>(items: T | readonly T[], n: number, what: string): T[] {
+  const list = Array.isArray(items) ? [...(items as readonly T[])] : [items as T];
+  if (list.length < n) throw new Error(`expected at least ${n} ${what}s, got ${list.length}`);
+  return list;
+}
+
 /** Packs a list by Trax's rule: one item bare, any other count as an array. */
 export function fromList<T>(items: readonly T[]): T | T[] {
   return items.length === 1 ? (items[0] as T) : [...items];

@@ -15,7 +15,7 @@ import { FeedForward } from './feed_forward.js';
 
 /** `x += attention(LayerNorm(context))`: a half-residual that normalises its context, then attends over it. */
 export function attentionHalfResidual(attention: Layer): ReversibleHalfResidualLayer {
-  return ReversibleHalfResidual(LayerNorm(), { attention });
+  return ReversibleHalfResidual(LayerNorm(), { attentionLayer: attention });
 }
 
 /**

@@ -7,6 +7,7 @@ import { type Key, splitKey } from '../rng/key.js';
 import { atSublayer, flattenLayers, type LayerLike, subtree } from '../combinators/sublayer_call.js';
 import { type Residue, ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.js';
 import { differentiableLeaves, gradientTree, isDifferentiable, view } from './tensor_lifetimes.js';
+import { refuseUnknownOptions } from '../layers/options.js';
 import { vjp } from './vjp.js';
 
 /** Options of {@link ReversibleHalfResidual}. @public */
@@ -15,7 +16,7 @@ export interface ReversibleHalfResidualOptions {
    * A layer run after the residual layers on what they leave on the stack, typically attention that takes a
    * context such as `(x, mask)` and gives `(y, mask)`; the residual is the top item it leaves.
    */
-  attention?: Layer;
+  attentionLayer?: Layer;
   /** Display name (default `ReversibleHalfResidual`). */
   name?: string;
 }
@@ -175,12 +176,12 @@ function bucketsOf(residue: Residue | undefined): Tensor | undefined {
 
 /**
  * `accumulator, ...context -> accumulator + F(context), ...context`, with `F` the `Serial` of the residual
- * layers, then the optional attention layer. A trailing options object may set `attention` and `name`.
+ * layers, then the optional attention layer. A trailing options object may set `attentionLayer` and `name`.
  *
  * @example
  * ```ts
  * // x1, x2, mask -> x1 + Attention(LayerNorm(x2), mask), x2, mask
- * ReversibleHalfResidual(LayerNorm(), { attention: SelfAttention({ ... }) });
+ * ReversibleHalfResidual(LayerNorm(), { attentionLayer: SelfAttention({ ... }) });
  * // x1, x2 -> x1 + FeedForward(x2), x2
  * ReversibleHalfResidual(LayerNorm(), Dense(dFf), Relu(), Dense(dModel));
  * ```
@@ -190,8 +191,9 @@ export function ReversibleHalfResidual(...items: Array<LayerLike | ReversibleHal
   const last = items[items.length - 1];
   const hasOptions = last !== undefined && !(last instanceof Layer) && !Array.isArray(last);
   const options = (hasOptions ? last : {}) as ReversibleHalfResidualOptions;
-  const layers = flattenLayers((hasOptions ? items.slice(0, -1) : items) as LayerLike[]);
-  if (layers.length === 0 && !options.attention) throw new Error('ReversibleHalfResidual: needs residual layers or an attention layer');
+  if (hasOptions) refuseUnknownOptions('ReversibleHalfResidual', options, ['attentionLayer', 'name']);
+  const layers = flattenLayers((hasOptions ? items.slice(0, -1) : items) as LayerLike[], 'ReversibleHalfResidual');
+  if (layers.length === 0 && !options.attentionLayer) throw new Error('ReversibleHalfResidual: needs residual layers or an attention layer');
   const residual = layers.length === 1 ? layers[0]! : new SerialLayer(layers);
-  return new ReversibleHalfResidualLayer(residual, options.attention, options.name);
+  return new ReversibleHalfResidualLayer(residual, options.attentionLayer, options.name);
 }

@@ -63,7 +63,8 @@ export class ReversibleSelectLayer extends ReversibleLayer {
 }
 
 /**
- * Reorders stack items reversibly; `nIn` defaults to one more than the largest index.
+ * Reorders stack items reversibly; `nIn` defaults to one more than the largest index. Named as in Trax after its
+ * indices (`ReversibleSelect[1,0]`).
  *
  * @example
  * ```ts
@@ -72,7 +73,7 @@ export class ReversibleSelectLayer extends ReversibleLayer {
  * @public
  */
 export function ReversibleSelect(indices: readonly number[], nIn?: number): ReversibleSelectLayer {
-  return new ReversibleSelectLayer(indices, nIn ?? (indices.length ? Math.max(...indices) + 1 : 0));
+  return new ReversibleSelectLayer(indices, nIn ?? (indices.length ? Math.max(...indices) + 1 : 0), `ReversibleSelect[${indices.join(',')}]`);
 }
 
 /** Swaps the top two stack items, reversibly: `a, b -> b, a`. @public */

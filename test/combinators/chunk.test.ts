@@ -59,6 +59,7 @@ describeOnBackends('Chunk', () => {
     }
     expect(caught).toBeInstanceOf(LayerError);
     expect((caught as LayerError).path).toEqual(['Chunk', '0', 'Dense_3']);
-    expect(() => Chunk(Dense(3), 0)).toThrow(RangeError);
+    expect(() => Chunk(Dense(3), -1)).toThrow(RangeError);
+    expect(() => Chunk(Dense(3), 1.5)).toThrow(RangeError);
   });
 });

@@ -22,7 +22,7 @@ describeOnBackends('ReformerEncoder', () => {
     const enc = ReformerEncoder({ ...tiny, vocabSize: 10 });
     expect([enc.nIn, enc.nOut, enc.name]).toEqual([1, 1, 'ReformerEncoder']);
     expect(enc.sublayers.map((l) => l.name)).toEqual([
-      'Branch', 'Embedding_10_8', 'Dropout', 'PositionalEncoding', 'Dup', 'ReversibleSerial', 'XYAvg', 'LayerNorm', 'Select',
+      'Branch', 'Embedding_10_8', 'Dropout', 'PositionalEncoding', 'Dup', 'ReversibleSerial', 'XYAvg', 'LayerNorm', 'Select[0]',
     ]);
     const { outputSignature } = enc.init(shapeDtype([2, 6], 'int32'));
     expect(outputSignature).toEqual(shapeDtype([2, 6, 8]));

@@ -31,7 +31,7 @@ describeOnBackends('ReversibleHalfResidual', () => {
 
   test('an attention-like layer takes the context (x, mask) and the mask passes through', () => {
     const maskedScale = Fn('MaskedScale', (x, m) => [x.mul(tf.cast(m, 'float32')).mul(3), m], 2);
-    const layer = ReversibleHalfResidual(Fn('AddOne', (x) => x.add(1)), { attention: maskedScale });
+    const layer = ReversibleHalfResidual(Fn('AddOne', (x) => x.add(1)), { attentionLayer: maskedScale });
     expect([layer.nIn, layer.nOut]).toEqual([3, 3]);
     const mask = tf.tensor([true, false], [2], 'bool');
     const out = layer.call([tf.tensor([1, 1]), tf.tensor([2, 5]), mask]) as Tensor[];

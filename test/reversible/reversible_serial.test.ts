@@ -24,7 +24,7 @@ const D = 8;
 function maskedBlock(dropout: number) {
   const maskedMix = Fn('MaskedMix', (x, m) => [tf.tanh(x).mul(tf.cast(m, 'float32')), m], 2);
   return [
-    ReversibleHalfResidual(LayerNorm(), Dense(D), Dropout(dropout), { attention: maskedMix }),
+    ReversibleHalfResidual(LayerNorm(), Dense(D), Dropout(dropout), { attentionLayer: maskedMix }),
     ReversibleSwap(),
     ReversibleHalfResidual(LayerNorm(), Dense(2 * D), Dropout(dropout), Fn('Relu', (x) => tf.relu(x)), Dense(D), Dropout(dropout)),
     ReversibleSwap(),

@@ -4,6 +4,7 @@ import { Layer } from '../base.js';
 import { type Initializer, VarianceScaling } from '../initializers.js';
 import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
 import { weightOf } from './checks.js';
+import { refuseUnknownOptions } from '../options.js';
 
 type GradSave = (tensors: Tensor[]) => void;
 
@@ -46,7 +47,7 @@ export interface EmbeddingOptions {
    * Makes the `[vocabSize, dFeature]` table (default, as Trax: uniform with variance `1 / dFeature`, i.e.
    * `VarianceScaling({ mode: 'fan_out', distribution: 'uniform' })`).
    */
-  initializer?: Initializer;
+  kernelInitializer?: Initializer;
   /**
    * Read the ids on the host and refuse any outside `[0, vocabSize)` with an error naming it (default true).
    * Trax clips such ids instead; tfjs's wasm and webgl backends would silently read garbage. Costs one host read
@@ -65,7 +66,7 @@ export interface EmbeddingOptions {
  * @public
  */
 export class EmbeddingLayer extends Layer {
-  private readonly initializer: Initializer;
+  private readonly kernelInitializer: Initializer;
   /** Whether every id is checked against the vocabulary before the lookup (an id outside it is a `RangeError`). */
   readonly checkIds: boolean;
 
@@ -78,8 +79,9 @@ export class EmbeddingLayer extends Layer {
   ) {
     if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new RangeError(`Embedding: vocabSize must be a positive integer, got ${vocabSize}`);
     if (!Number.isInteger(dFeature) || dFeature < 1) throw new RangeError(`Embedding: dFeature must be a positive integer, got ${dFeature}`);
+    refuseUnknownOptions('Embedding', options, ['kernelInitializer', 'checkIds']);
     super({ name: `Embedding_${vocabSize}_${dFeature}` });
-    this.initializer = options.initializer ?? VarianceScaling({ mode: 'fan_out', distribution: 'uniform' });
+    this.kernelInitializer = options.kernelInitializer ?? VarianceScaling({ mode: 'fan_out', distribution: 'uniform' });
     this.checkIds = options.checkIds ?? true;
   }
 
@@ -92,12 +94,12 @@ export class EmbeddingLayer extends Layer {
   /** The table `w` (`[vocabSize, dFeature]`) from the initializer; refuses ids that are not int32. */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     this.expectIds(signature[0]!);
-    return { weights: { w: this.initializer(rng, [this.vocabSize, this.dFeature]) }, state: {} };
+    return { weights: { w: this.kernelInitializer(rng, [this.vocabSize, this.dFeature]) }, state: {} };
   }
 
   /** The table does not depend on the ids' shape, so `init(undefined)` makes it (as Trax's `init(None)`). */
   protected override initWeightsWithoutInput(rng: Key): { weights: Weights; state: State } {
-    return { weights: { w: this.initializer(rng, [this.vocabSize, this.dFeature]) }, state: {} };
+    return { weights: { w: this.kernelInitializer(rng, [this.vocabSize, this.dFeature]) }, state: {} };
   }
 
   /** `[...idsShape, dFeature]` float32. */

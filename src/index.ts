@@ -4,6 +4,8 @@
  * This is the Node entry: everything of `browser.ts`, plus the training `Loop` and checkpoints (files) and, in
  * `ner`, the corpus readers and exported-model directories.
  *
+ * @document ../docs/guide.md
+ * @document ../docs/architecture.md
  * @packageDocumentation
  */
 export * from './browser.js';

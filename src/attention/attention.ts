@@ -74,7 +74,9 @@ function attentionMaskShape(mask: readonly number[], batch: number, lq: number, 
  * @public
  */
 export class PureAttentionLayer extends Layer {
+  /** The number of heads `q`, `k` and `v` are split into. */
   readonly nHeads: number;
+  /** The dropout rate on the attention weights in mode `train`. */
   readonly dropout: number;
 
   constructor(options: AttentionOptions = {}) {
@@ -104,12 +106,17 @@ export class PureAttentionLayer extends Layer {
     return maskShape;
   }
 
+  /** Activations `[B, Lq, dV]` and the mask, unchanged. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     this.check(signature);
     const [q, , v, mask] = signature as [ShapeDtype, ShapeDtype, ShapeDtype, ShapeDtype];
     return [{ shape: [q.shape[0]!, q.shape[1]!, v.shape[2]!], dtype: 'float32' }, { shape: [...mask.shape], dtype: mask.dtype }];
   }
 
+  /**
+   * Masked scaled dot-product attention per head (with dropout in mode `train`), heads merged; the mask passes
+   * through.
+   */
   protected forward(inputs: Stack, _weights: Weights, state: State, rng: Key): [Stack, State] {
     const [q, k, v, mask] = toList(inputs, 4, 'input') as [Tensor, Tensor, Tensor, Tensor];
     const maskShape = this.check([q, k, v, mask]);
@@ -184,11 +191,16 @@ export function Attention(dFeature: number, options: AttentionOptions = {}): Ser
  * @public
  */
 export class DotProductCausalAttentionLayer extends Layer {
-  constructor(readonly dropout: number, mode: Mode) {
+  constructor(
+    /** The dropout rate on the attention weights in mode `train`. */
+    readonly dropout: number,
+    mode: Mode,
+  ) {
     super({ nIn: 3, nOut: 1, name: 'DotProductCausalAttention' });
     this.mode = mode;
   }
 
+  /** No weights; in mode `predict`, an empty key/value cache for the signature's length. */
   protected override initWeightsAndState(signature: ShapeDtype[]): { weights: Weights; state: State } {
     if (this.mode !== 'predict') return { weights: {}, state: {} };
     this.outputSignature(signature);
@@ -196,6 +208,7 @@ export class DotProductCausalAttentionLayer extends Layer {
     return { weights: {}, state: emptyPredictCache([q.shape[0]!], q.shape[2]!, v.shape[2]!, q.shape[1]!) };
   }
 
+  /** `[n, L, dV]` float32, for `q`, `k` `[n, L, d]` and `v` `[n, L, dV]`. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const [q, k, v] = signature as [ShapeDtype, ShapeDtype, ShapeDtype];
     if (q.shape.length !== 3 || k.shape.join(',') !== q.shape.join(',') || v.shape.length !== 3 || v.shape[1] !== q.shape[1]) {
@@ -204,6 +217,10 @@ export class DotProductCausalAttentionLayer extends Layer {
     return { shape: [q.shape[0]!, q.shape[1]!, v.shape[2]!], dtype: 'float32' };
   }
 
+  /**
+   * Causal scaled dot-product attention (with dropout in mode `train`); in mode `predict`, the new positions attend
+   * over the cache they are appended to.
+   */
   protected forward(inputs: Stack, _weights: Weights, state: State, rng: Key): [Stack, State] {
     const [q, k, v] = toList(inputs, 3, 'input') as [Tensor, Tensor, Tensor];
     this.outputSignature([q, k, v]);

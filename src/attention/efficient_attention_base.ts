@@ -57,7 +57,9 @@ export function attentionKeys(rng: Key): AttentionKeys {
 export interface AttentionInputs {
   /** The inputs as rows `[B * L, dModel]`. */
   rows: Tensor;
+  /** The batch size `B`. */
   batch: number;
+  /** The sequence length `L`. */
   length: number;
   /** float32 `[B, L]`: 1 for real tokens, 0 for padding; undefined when the layer is unmasked. */
   valid: Tensor | undefined;
@@ -79,12 +81,19 @@ export interface AttentionInputs {
  * @public
  */
 export abstract class EfficientAttentionBase extends Layer {
+  /** The number of attention heads. */
   readonly nHeads: number;
+  /** The depth of each head's queries and keys. */
   readonly dQk: number;
+  /** The depth of each head's values. */
   readonly dV: number;
+  /** Whether a position attends only to itself and earlier positions. */
   readonly causal: boolean;
+  /** Whether the layer takes a padding mask, as a 2 -> 2 layer `(x, mask) -> (y, mask)`. */
   readonly masked: boolean;
+  /** The dropout rate on the attention weights in mode `train`. */
   readonly attentionDropout: number;
+  /** The dropout rate on the output in mode `train`, one pattern over the feature axis for every position. */
   readonly outputDropout: number;
   /** Whether keys are the (length-normalised) queries. */
   abstract readonly shareQk: boolean;
@@ -123,6 +132,10 @@ export abstract class EfficientAttentionBase extends Layer {
     return [batch, length, dModel];
   }
 
+  /**
+   * `wq`, `wk` (unless `shareQk`), `wv` and `wo` for inputs of depth `dModel`; in mode `predict`, an empty cache for
+   * the signature's length.
+   */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     const [, , dModel] = this.checkSignature(signature);
     const [kq, kk, kv, ko] = splitKey(rng, 4) as [Key, Key, Key, Key];
@@ -141,6 +154,7 @@ export abstract class EfficientAttentionBase extends Layer {
     return emptyPredictCache([batch, this.nHeads], this.dQk, this.dV, maxLen);
   }
 
+  /** The input signature (attention keeps `[B, L, dModel]`, and passes the mask through). */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     this.checkSignature(signature);
     return fromList(signature.map((s) => ({ shape: [...s.shape], dtype: s.dtype })));
@@ -206,6 +220,10 @@ export abstract class EfficientAttentionBase extends Layer {
     return [result.y, result.next];
   }
 
+  /**
+   * Projects the inputs to heads, lets the subclass attend (`attendHeads`, or `attendCached` in mode `predict`), and
+   * projects the merged heads back to `dModel` with output dropout.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const { x, mask, batch, length, dModel } = this.parseInputs(inputs);
     this.checkWeights(weights, dModel);

@@ -32,6 +32,7 @@ export {
   EfficientAttentionBase,
   type EfficientAttentionOptions,
 } from './efficient_attention_base.js';
+export type { PredictCache } from './predict_cache.js';
 export { SelfAttention, SelfAttentionLayer, type SelfAttentionOptions } from './self_attention.js';
 export { LocalSelfAttention, LocalSelfAttentionLayer, type LocalSelfAttentionOptions } from './local_self_attention.js';
 export { LSHSelfAttention, LSHSelfAttentionLayer, type LSHSelfAttentionOptions } from './lsh_self_attention.js';

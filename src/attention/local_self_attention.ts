@@ -34,6 +34,7 @@ function bandBias(length: number, radius: number): Tensor {
  * @public
  */
 export class LocalSelfAttentionLayer extends SelfAttentionLayer {
+  /** Each position attends to positions `i - radius .. i + radius`. */
   readonly radius: number;
 
   constructor(options: LocalSelfAttentionOptions) {
@@ -45,6 +46,7 @@ export class LocalSelfAttentionLayer extends SelfAttentionLayer {
     this.name = `LocalSelfAttention_h${this.nHeads}_r${radius}`;
   }
 
+  /** Scaled dot-product attention per head over the band `|i - j| <= radius`, padding excluded. */
   protected override attendHeads(inputs: AttentionInputs, weights: Weights, keys: AttentionKeys): Tensor {
     const { rows, batch, length, valid } = inputs;
     const h = this.nHeads;

@@ -73,11 +73,19 @@ const EXACT_FLOAT_INTEGERS = 2 ** 24;
  * @public
  */
 export class LSHSelfAttentionLayer extends EfficientAttentionBase {
+  /** Always `true`: LSH attention hashes shared queries and keys (no `wk`). */
   readonly shareQk = true;
+  /** The length of the chunks of the hash-sorted sequence. */
   readonly chunkLen: number;
+  /** How many preceding sorted chunks each chunk also attends to. */
   readonly nChunksBefore: number;
+  /** How many following sorted chunks each chunk also attends to. */
   readonly nChunksAfter: number;
+  /** The number of hashing rounds, combined by their softmax normalisers. */
   readonly nHashes: number;
+  /**
+   * The number of hash buckets (or its factors); `null`: derived from each input's length ({@link defaultNBuckets}).
+   */
   readonly nBuckets: NBuckets | null;
   private pinnedBuckets: Tensor | undefined;
 
@@ -143,6 +151,10 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
     });
   }
 
+  /**
+   * Hashes the shared query/keys into buckets, sorts by bucket, attends within each sorted chunk and its neighbours,
+   * and unsorts; the rounds are combined by their normalisers.
+   */
   protected attendHeads(inputs: AttentionInputs, weights: Weights, keys: AttentionKeys): Tensor {
     const { rows, batch: B, length: L, valid } = inputs;
     const H = this.nHeads;

@@ -11,10 +11,15 @@ import { MASKED_BIAS } from './dot_product_attention.js';
  * seen so far (0 after `init`; the position axis is the second-to-last) and `maxLen` the most positions the layer
  * holds: the length of the signature it was initialised with in mode `predict` (Trax initialises a predict-mode
  * model with the maximum decoding length as well).
+ *
+ * A subclass of {@link EfficientAttentionBase} receives it in `attendCached`. @public
  */
 export interface PredictCache {
+  /** The keys of the positions seen so far, `[N, ..., t, dK]`. */
   keys: Tensor;
+  /** Their values, `[N, ..., t, dV]`. */
   values: Tensor;
+  /** The most positions the cache holds (an int32 scalar). */
   maxLen: Tensor;
 }
 

@@ -43,9 +43,13 @@ const KNOWN_OPTIONS = [
  * @public
  */
 export class SelfAttentionLayer extends EfficientAttentionBase {
+  /** The chunk length of chunked (local) attention; `null`: full attention over the whole sequence. */
   readonly chunkLen: number | null;
+  /** How many preceding chunks each chunk also attends to. */
   readonly nChunksBefore: number;
+  /** How many following chunks each chunk also attends to. */
   readonly nChunksAfter: number;
+  /** Whether keys are the length-normalised queries (no `wk`). */
   readonly shareQk: boolean;
 
   constructor(options: SelfAttentionOptions = {}) {
@@ -64,6 +68,10 @@ export class SelfAttentionLayer extends EfficientAttentionBase {
     this.shareQk = options.shareQk ?? false;
   }
 
+  /**
+   * Scaled dot-product attention per head, over the whole sequence or within each chunk and its neighbours, with the
+   * causal and padding masks.
+   */
   protected attendHeads(inputs: AttentionInputs, weights: Weights, keys: AttentionKeys): Tensor {
     const { rows, batch, length, valid } = inputs;
     const H = this.nHeads;

@@ -15,7 +15,11 @@ function product(dims: readonly number[]): number {
  * @public
  */
 export class BatchLeadingAxesLayer extends Layer {
-  constructor(layer: Layer, readonly nLastAxesToKeep: number) {
+  constructor(
+    layer: Layer,
+    /** The number of trailing axes the layer sees; the axes before them are batched. */
+    readonly nLastAxesToKeep: number,
+  ) {
     if (layer.nOut !== 1) throw new Error(`BatchLeadingAxes: works only for layers with one output (as Trax), ${layer.name} gives ${layer.nOut}`);
     super({ nIn: layer.nIn, nOut: layer.nOut, name: `BatchLeadingAxes_${layer.name}`, sublayers: [layer] });
   }
@@ -37,6 +41,10 @@ export class BatchLeadingAxesLayer extends Layer {
     return [product(lead), ...shape.slice(lead.length)];
   }
 
+  /**
+   * Initialises the sublayer on the inputs with their leading axes flattened into one, and restores those axes in
+   * the output signature.
+   */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const lead = this.leading(signature.map((s) => s.shape));
     const inner = signature.map((s) => ({ shape: this.flat(s.shape, lead), dtype: s.dtype }));
@@ -46,6 +54,9 @@ export class BatchLeadingAxesLayer extends Layer {
     return { weights: { 0: made.weights }, state: { 0: made.state }, outputSignature };
   }
 
+  /**
+   * Flattens the inputs' shared leading axes into one batch axis, runs the sublayer, and reshapes its outputs back.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const items = toList(inputs, this.nIn, 'input');
     const lead = this.leading(items.map((x) => x.shape));

@@ -22,19 +22,31 @@ export interface ChunkOptions {
  * @public
  */
 export class ChunkLayer extends Layer {
+  /** Whether a batch that `chunkSize` does not divide runs unchunked (else it is a `RangeError`). */
   readonly passUnchunkable: boolean;
 
-  constructor(layer: Layer, readonly chunkSize: number, options: ChunkOptions = {}) {
+  constructor(
+    layer: Layer,
+    /** The number of batch items the layer runs on at a time. */
+    readonly chunkSize: number,
+    options: ChunkOptions = {},
+  ) {
     if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`Chunk: chunkSize must be a positive integer, got ${chunkSize}`);
     super({ nIn: layer.nIn, nOut: layer.nOut, name: 'Chunk', sublayers: [layer] });
     this.passUnchunkable = options.passUnchunkable ?? true;
   }
 
+  /** Initialises the sublayer on the whole signature: chunking changes neither weights nor output signature. */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const made = atSublayer(0, () => this.sublayers[0]!.initialize(fromList(signature), rng, shared));
     return { weights: { 0: made.weights }, state: { 0: made.state }, outputSignature: made.outputSignature };
   }
 
+  /**
+   * Runs the sublayer on `batch / chunkSize` slices of axis 0 in turn (chunk `c` with key `foldIn(rng, c)`, the
+   * state threaded through) and concatenates the outputs; a batch of at most `chunkSize` items runs whole, and so
+   * does one that `chunkSize` does not divide, unless `passUnchunkable` is false (then it is a `RangeError`).
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const layer = this.sublayers[0]!;
     const items = toList(inputs, this.nIn, 'input');

@@ -16,10 +16,16 @@ function normalizeAxis(axis: number, rank: number, who: string): number {
  * @public
  */
 export class ConcatenateLayer extends Layer {
-  constructor(readonly nItems: number, readonly axis: number) {
+  constructor(
+    /** The number of stack items joined. */
+    readonly nItems: number,
+    /** The axis they are joined along (negative: from the end). */
+    readonly axis: number,
+  ) {
     super({ nIn: nItems, nOut: 1, name: axis === -1 ? 'Concatenate' : `Concatenate_axis${axis}` });
   }
 
+  /** The first item's signature with the sizes along `axis` summed; the items must agree on every other axis. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const first = signature[0]!;
     const axis = normalizeAxis(this.axis, first.shape.length, this.name);
@@ -33,6 +39,7 @@ export class ConcatenateLayer extends Layer {
     return { shape, dtype: first.dtype };
   }
 
+  /** `tf.concat` of the top `nItems` items along `axis`. */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const items = toList(inputs, this.nIn, 'input');
     return [tf.concat(items, normalizeAxis(this.axis, items[0]!.rank, this.name)), state];
@@ -46,10 +53,16 @@ export function Concatenate(nItems = 2, axis = -1): ConcatenateLayer {
 
 /** Splits the top item into `nItems` equal parts along `axis`. @public */
 export class SplitLayer extends Layer {
-  constructor(readonly nItems: number, readonly axis: number) {
+  constructor(
+    /** The number of parts the top item is cut into. */
+    readonly nItems: number,
+    /** The axis it is cut along (negative: from the end). */
+    readonly axis: number,
+  ) {
     super({ nIn: 1, nOut: nItems, name: 'Split' });
   }
 
+  /** `nItems` signatures, each the input's with the size along `axis` divided by `nItems` (which must divide it). */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const x = signature[0]!;
     const axis = normalizeAxis(this.axis, x.shape.length, this.name);
@@ -61,6 +74,7 @@ export class SplitLayer extends Layer {
     return fromList(Array.from({ length: this.nItems }, () => ({ shape, dtype: x.dtype })));
   }
 
+  /** The input cut into `nItems` equal parts along `axis`. */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const [x] = toList(inputs, 1, 'input');
     const axis = normalizeAxis(this.axis, x!.rank, this.name);

@@ -23,6 +23,9 @@ export class CondLayer extends Layer {
     super({ nIn: cond.nIn + ifTrue.nIn, nOut: ifTrue.nOut, name: 'Cond', sublayers: [cond, ifTrue, ifFalse] });
   }
 
+  /**
+   * Initialises the condition and both branches (each with its own key); the branches must give the same signature.
+   */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const [cond, ifTrue, ifFalse] = this.sublayers as [Layer, Layer, Layer];
     const keys = splitKey(rng, 3);
@@ -40,6 +43,10 @@ export class CondLayer extends Layer {
     };
   }
 
+  /**
+   * Runs the condition, reads its value on the host, and runs `ifTrue` when it is non-zero, else `ifFalse`; the
+   * branch not taken keeps its state.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const [cond, ifTrue, ifFalse] = this.sublayers as [Layer, Layer, Layer];
     const items = toList(inputs, this.nIn, 'input');

@@ -33,6 +33,10 @@ export class ParallelLayer extends Layer {
     });
   }
 
+  /**
+   * Initialises each sublayer on its span of the input signature, each with its own key, and joins their output
+   * signatures in order.
+   */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const weights: Weights = {};
     const state: State = {};
@@ -48,6 +52,7 @@ export class ParallelLayer extends Layer {
     return { weights, state, outputSignature: fromList(outputs) };
   }
 
+  /** Runs each sublayer on its span of the inputs (with its own key) and joins their outputs in order. */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const spans = this.allot(toList(inputs, this.nIn, 'input'));
     const keys = splitKey(rng, this.sublayers.length);

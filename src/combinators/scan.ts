@@ -18,7 +18,13 @@ import { atSublayer } from './sublayer_call.js';
  * @public
  */
 export class ScanLayer extends Layer {
-  constructor(layer: Layer, readonly axis: number, readonly nCarry: number) {
+  constructor(
+    layer: Layer,
+    /** The axis the sequences are scanned along (negative: from the end). */
+    readonly axis: number,
+    /** How many of the layer's last inputs (and last outputs) are the carry. */
+    readonly nCarry: number,
+  ) {
     if (nCarry < 0 || nCarry > layer.nIn || nCarry > layer.nOut) {
       throw new RangeError(`Scan: nCarry ${nCarry} does not fit a layer with nIn ${layer.nIn} and nOut ${layer.nOut}`);
     }
@@ -31,6 +37,10 @@ export class ScanLayer extends Layer {
     return a;
   }
 
+  /**
+   * Initialises the layer on one step's signature (the sequence inputs without `axis`, and the carry) and checks
+   * that it gives the carry back unchanged in shape and dtype.
+   */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const nXs = this.nIn - this.nCarry;
     const xs = signature.slice(0, nXs);
@@ -61,6 +71,10 @@ export class ScanLayer extends Layer {
     return { weights: { 0: made.weights }, state: { 0: made.state }, outputSignature: fromList([...ys, ...outs.slice(nYs)]) };
   }
 
+  /**
+   * Runs the layer at each position of `axis` in turn, threading the carry (the stored one in mode `predict`), and
+   * stacks the step outputs along `axis`.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const layer = this.sublayers[0]!;
     const items = toList(inputs, this.nIn, 'input');

@@ -9,7 +9,12 @@ import type { Key } from '../rng/key.js';
  * @public
  */
 export class SelectLayer extends Layer {
-  constructor(readonly indices: readonly number[], nIn: number, name = 'Select') {
+  constructor(
+    /** For each output, the index (from the top, 0) of the input item it copies. */
+    readonly indices: readonly number[],
+    nIn: number,
+    name = 'Select',
+  ) {
     super({ nIn, nOut: indices.length, name });
     for (const i of indices) {
       if (!Number.isInteger(i) || i < 0 || i >= nIn) {
@@ -18,10 +23,12 @@ export class SelectLayer extends Layer {
     }
   }
 
+  /** The input signatures at `indices`. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     return fromList(this.indices.map((i) => signature[i]!));
   }
 
+  /** The input items at `indices`, in that order. */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const items = toList(inputs, this.nIn, 'input');
     return [fromList(this.indices.map((i) => items[i]!)), state];

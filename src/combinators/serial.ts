@@ -20,11 +20,13 @@ export class SerialLayer extends Layer {
     return true;
   }
 
+  /** Initialises the sublayers in order, each on the signatures on top of the stack as the previous ones leave it. */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const { weights, state, stack } = initInSequence(this.sublayers, signature, rng, shared);
     return { weights, state, outputSignature: fromList(stack) };
   }
 
+  /** Runs the sublayers in order on the stack, each with its own key. */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     if (this.sublayers.length === 0) return [inputs, state];
     let stack = toStackList(inputs, this.nIn, 'input');

@@ -9,8 +9,11 @@ export type DataDtype = 'int32' | 'float32';
 
 /** A dense row-major array: the pipeline's counterpart of a NumPy `ndarray`. @public */
 export interface NDArray {
+  /** The element type of `data`. */
   readonly dtype: DataDtype;
+  /** The size of each axis; `data` holds their product of elements. */
   readonly shape: readonly number[];
+  /** The elements in row-major order (`Int32Array` for int32, `Float32Array` for float32). */
   readonly data: Int32Array | Float32Array;
 }
 

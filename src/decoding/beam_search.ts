@@ -19,6 +19,7 @@ export interface BeamSearchOptions extends PredictRunOptions {
 
 /** A finished beam. @public */
 export interface Beam {
+  /** The tokens generated after the prefix, the end token (`eosId`) included when the beam ended with it. */
   tokens: number[];
   /** The sum of the model's log-probabilities of the tokens. */
   logProb: number;

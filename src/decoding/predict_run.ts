@@ -35,7 +35,14 @@ export class PredictRun {
   private readonly prefillChunk: number;
   private fed = 0;
 
-  constructor(private readonly model: Layer, readonly batch: number, readonly maxLen: number, options: PredictRunOptions = {}) {
+  constructor(
+    private readonly model: Layer,
+    /** The number of sequences decoded side by side: the rows each `feed` takes. */
+    readonly batch: number,
+    /** The most positions the run holds (its caches' length); feeding past it is a `RangeError`. */
+    readonly maxLen: number,
+    options: PredictRunOptions = {},
+  ) {
     const who = 'decoding';
     if (model.mode !== 'predict') {
       throw new Error(`${who}: the model must be in mode 'predict' (build it with mode 'predict', or set model.mode = 'predict' before init), got '${model.mode}'`);
@@ -54,6 +61,7 @@ export class PredictRun {
    * position after the last one fed. With `every`, returns those of every position fed instead, `[n][batch][vocab]`.
    */
   feed(ids: readonly (readonly number[])[]): Float32Array[];
+  /** Feeds `ids` and returns the log-probabilities `[n][batch][vocab]` of every position fed (see above). */
   feed(ids: readonly (readonly number[])[], every: true): Float32Array[][];
   feed(ids: readonly (readonly number[])[], every = false): Float32Array[] | Float32Array[][] {
     const n = ids[0]?.length ?? 0;

@@ -39,6 +39,7 @@ export interface InitOptions {
  * @public
  */
 export interface SharedInits extends Map<Layer, { weights: Weights; state: State }> {
+  /** Whether layers that already have weights get new ones in this `init` ({@link InitOptions.reinit}). */
   readonly reinit?: boolean;
 }
 
@@ -52,7 +53,9 @@ export function sharedInits(options: { reinit?: boolean } = {}): SharedInits {
 
 /** What {@link Layer.init} gives without an input signature: weights and state, and no output signature. @public */
 export interface WeightsOnlyInit {
+  /** The weights made (or kept). */
   readonly weights: Weights;
+  /** The state, made anew. */
   readonly state: State;
 }
 
@@ -71,8 +74,11 @@ const ABSTRACT_EVAL_KEY: Key = [0, 0];
  * @public
  */
 export abstract class Layer {
+  /** How many stack items the layer takes off the top of the stack. */
   readonly nIn: number;
+  /** How many stack items the layer pushes back. */
   readonly nOut: number;
+  /** The name the layer prints under and errors name (`Dense_512`); carries its main hyperparameters. */
   name: string;
   private _sublayers: Layer[];
   private readonly _sublayersToPrint: readonly Layer[] | undefined;
@@ -150,6 +156,7 @@ export abstract class Layer {
    * weights and state; other layers refuse.
    */
   init(inputSignature: undefined, options?: InitOptions): WeightsOnlyInit;
+  /** With an input signature: weights, state and the inferred output signature (see the overload above). */
   init(inputSignature: Signature, options?: InitOptions): InitResult;
   init(inputSignature: Signature | undefined, options: InitOptions = {}): InitResult | WeightsOnlyInit {
     installKernelFixes();

@@ -18,11 +18,15 @@ import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from './typ
  * @public
  */
 export class CrfLossLayer extends Layer {
-  constructor(readonly nTags: number) {
+  constructor(
+    /** The number of tags: the emissions' last axis and the size of the transition matrix. */
+    readonly nTags: number,
+  ) {
     if (!Number.isInteger(nTags) || nTags < 1) throw new RangeError(`CrfLoss: nTags must be a positive integer, got ${nTags}`);
     super({ nIn: 3, nOut: 1, name: `CrfLoss_${nTags}` });
   }
 
+  /** `transitions` (`[nTags, nTags]`, from tag `i` to tag `j`), `start` and `end` (`[nTags]`), uniform in ±0.1. */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     this.check(signature);
     const [a, b, c] = splitKey(rng, 3);
@@ -33,6 +37,7 @@ export class CrfLossLayer extends Layer {
     };
   }
 
+  /** A float32 scalar, after checking emissions `[B, L, nTags]`, int32 tags `[B, L]` and weights `[B, L]`. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     this.check(signature);
     return { shape: [], dtype: 'float32' };
@@ -52,6 +57,10 @@ export class CrfLossLayer extends Layer {
     if (tags.dtype !== 'int32') throw new Error(`${this.name}: tags must be int32, got ${tags.dtype}`);
   }
 
+  /**
+   * The negative log-likelihood of the gold tags, `log Z - score(gold)`, summed over the batch and divided by the
+   * number of unmasked positions.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const [emissions, tags, mask] = toList(inputs, 3, 'input') as [Tensor, Tensor, Tensor];
     this.check([emissions, tags, mask]);
@@ -125,8 +134,11 @@ function goldScore(emissions: Tensor, tags: Tensor, mask: Tensor, transitions: T
 
 /** CRF transition scores as plain arrays, for decoding on the host. @public */
 export interface CrfParameters {
+  /** Transition scores `[nTags, nTags]` from tag `i` to tag `j`, row-major flat or nested. */
   readonly transitions: Float32Array | number[][];
+  /** The score of starting a sentence with each tag. */
   readonly start: ArrayLike<number>;
+  /** The score of ending a sentence with each tag. */
   readonly end: ArrayLike<number>;
 }
 

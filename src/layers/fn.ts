@@ -32,10 +32,12 @@ export class FnLayer extends Layer {
     super({ nIn: nIn ?? countedInputs(name, f), nOut, name });
   }
 
+  /** From the `outputSignature` option when given, else by running the function once on zeros. */
   protected override outputSignature(signature: ShapeDtype[], weights: Weights, state: State): Signature {
     return this.shapeFn ? this.shapeFn(...signature) : super.outputSignature(signature, weights, state);
   }
 
+  /** The function applied to the inputs as separate arguments; an array it returns is several outputs. */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const outputs = this.f(...toList(inputs, this.nIn, 'input'));
     const list = Array.isArray(outputs) ? outputs : [outputs];

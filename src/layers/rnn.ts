@@ -61,11 +61,16 @@ function checkStepSignature(x: ShapeDtype, carry: ShapeDtype, carryDepth: number
  * @public
  */
 export class LSTMCellLayer extends Layer {
+  /** Added to the forget gate's bias at initialisation. */
   readonly forgetBias: number;
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
 
-  constructor(readonly nUnits: number, options: LSTMCellOptions = {}) {
+  constructor(
+    /** The size of the hidden state `h` (the carry holds `c` and `h`, `2 nUnits`). */
+    readonly nUnits: number,
+    options: LSTMCellOptions = {},
+  ) {
     checkUnits(nUnits, 'LSTMCell');
     super({ nIn: 2, nOut: 2, name: `LSTMCell_${nUnits}` });
     this.forgetBias = options.forgetBias ?? 1;
@@ -73,6 +78,10 @@ export class LSTMCellLayer extends Layer {
     this.biasInitializer = options.biasInitializer ?? RandomNormal(1e-6);
   }
 
+  /**
+   * `w` (`[dIn + nUnits, 4 nUnits]`) from the kernel initializer and `b` (`[4 nUnits]`) with `forgetBias` on the
+   * forget gate.
+   */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     const [x, carry] = signature as [ShapeDtype, ShapeDtype];
     checkStepSignature(x, carry, 2 * this.nUnits, this.name);
@@ -88,6 +97,7 @@ export class LSTMCellLayer extends Layer {
     return { weights: { w, b }, state: {} };
   }
 
+  /** `h` (`[..., nUnits]`) and the new carry `[c | h]` (`[..., 2 nUnits]`). */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const [x, carry] = signature as [ShapeDtype, ShapeDtype];
     checkStepSignature(x, carry, 2 * this.nUnits, this.name);
@@ -98,6 +108,7 @@ export class LSTMCellLayer extends Layer {
     ];
   }
 
+  /** One LSTM step: from `x` and the carry `[c | h]`, the new `h` and the new carry `[c' | h']`. */
   protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const [x, carry] = inputs as Tensor[];
     checkStepSignature(x!, carry!, 2 * this.nUnits, this.name);
@@ -127,11 +138,16 @@ export function LSTMCell(nUnits: number, options: LSTMCellOptions = {}): LSTMCel
  * @public
  */
 export class GRUCellLayer extends Layer {
+  /** Added to both gates' bias at initialisation. */
   readonly forgetBias: number;
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
 
-  constructor(readonly nUnits: number, options: GRUCellOptions = {}) {
+  constructor(
+    /** The size of the state `h`. */
+    readonly nUnits: number,
+    options: GRUCellOptions = {},
+  ) {
     checkUnits(nUnits, 'GRUCell');
     super({ nIn: 2, nOut: 2, name: `GRUCell_${nUnits}` });
     this.forgetBias = options.forgetBias ?? 0;
@@ -139,6 +155,7 @@ export class GRUCellLayer extends Layer {
     this.biasInitializer = options.biasInitializer ?? RandomNormal(1e-6);
   }
 
+  /** `wGates`, `bGates` (with `forgetBias` added), `wCandidate` and `bCandidate`, shaped as in the class comment. */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     const [x, carry] = signature as [ShapeDtype, ShapeDtype];
     checkStepSignature(x, carry, this.nUnits, this.name);
@@ -159,6 +176,7 @@ export class GRUCellLayer extends Layer {
     };
   }
 
+  /** The new state `[..., nUnits]`, twice. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const [x, carry] = signature as [ShapeDtype, ShapeDtype];
     checkStepSignature(x, carry, this.nUnits, this.name);
@@ -166,6 +184,7 @@ export class GRUCellLayer extends Layer {
     return [out, out];
   }
 
+  /** One GRU step: the new state `u·h + (1 - u)·c`, as output and as carry. */
   protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const [x, h] = inputs as [Tensor, Tensor];
     checkStepSignature(x, h, this.nUnits, this.name);

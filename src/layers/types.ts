@@ -12,7 +12,9 @@ export type Stack = Tensor | Tensor[];
 
 /** The shape and dtype of a tensor, without its data. @public */
 export interface ShapeDtype {
+  /** The tensor's shape, one size per axis (`[]` for a scalar). */
   readonly shape: readonly number[];
+  /** The tensor's element type (`float32`, `int32`, `bool`, ...). */
   readonly dtype: tf.DataType;
 }
 
@@ -25,6 +27,7 @@ export type Signature = ShapeDtype | readonly ShapeDtype[];
  * @public
  */
 export interface TensorTree {
+  /** A tensor, or a subtree, under each name. */
   [key: string]: Tensor | TensorTree;
 }
 
@@ -43,7 +46,9 @@ export type Mode = 'train' | 'eval' | 'predict';
 
 /** What initialising a layer produces. @public */
 export interface InitResult {
+  /** The layer's weights, sublayers' included (under their indices). */
   readonly weights: Weights;
+  /** The layer's state, sublayers' included (under their indices). */
   readonly state: State;
   /** The signature of the layer's output, inferred without running it on real data. */
   readonly outputSignature: Signature;

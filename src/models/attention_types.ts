@@ -5,15 +5,21 @@ import { checkInt } from './config_checks.js';
 
 /** What every attention layer of a model is made with. @public */
 export interface AttentionSettings {
+  /** The number of attention heads. */
   nHeads: number;
+  /** The depth of each head's queries and keys. */
   dQk: number;
+  /** The depth of each head's values. */
   dV: number;
   /** Attend only to earlier positions (decoders). */
   causal: boolean;
   /** Take a padding mask: the layer must be `(x, mask) -> (y, mask)`; otherwise `x -> y`. */
   masked: boolean;
+  /** The dropout rate on the attention weights in mode `train`. */
   attentionDropout: number;
+  /** The dropout rate on the attention's output in mode `train`. */
   outputDropout: number;
+  /** The mode the layer starts in (`predict` for incremental decoding). */
   mode: Mode;
 }
 

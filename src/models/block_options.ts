@@ -5,8 +5,11 @@ import type { FfActivation } from './feed_forward.js';
 
 /** Options of {@link EncoderBlock}, {@link DecoderBlock} and {@link EncoderDecoderBlock}. @public */
 export interface BlockOptions extends AttentionTypeOptions {
+  /** The depth of the activations the block takes and gives. */
   dModel: number;
+  /** The depth of the feed-forward hidden layer. */
   dFf: number;
+  /** The number of attention heads. */
   nHeads: number;
   /** Depth of each head's queries and keys (default `dModel / nHeads`). */
   dQk?: number;
@@ -26,6 +29,7 @@ export interface BlockOptions extends AttentionTypeOptions {
   ffChunkSize?: number;
   /** `false`: the block's own stack uses the ordinary backward pass (see `ReversibleSerial`). Default true. */
   reversibleBackward?: boolean;
+  /** The mode the block's layers start in (default `'train'`). */
   mode?: Mode;
 }
 

@@ -10,13 +10,17 @@ import type { Mode } from '../layers/types.js';
 
 /** Options of {@link EncDecAttention}. @public */
 export interface EncDecAttentionOptions {
+  /** The number of attention heads. */
   nHeads: number;
+  /** The depth of each head's queries and keys. */
   dQk: number;
+  /** The depth of each head's values. */
   dV: number;
   /** Dropout on the attention weights in mode `train` (default 0). */
   attentionDropout?: number;
   /** Dropout on the output in mode `train`, one pattern over the features (default 0). */
   outputDropout?: number;
+  /** The mode the layer starts in (default `'train'`); dropout is active only in `'train'`. */
   mode?: Mode;
 }
 
@@ -28,10 +32,15 @@ export interface EncDecAttentionOptions {
  * @public
  */
 export class EncDecAttentionLayer extends Layer {
+  /** The number of attention heads. */
   readonly nHeads: number;
+  /** The depth of each head's queries and keys. */
   readonly dQk: number;
+  /** The depth of each head's values. */
   readonly dV: number;
+  /** The dropout rate on the attention weights in mode `train`. */
   readonly attentionDropout: number;
+  /** The dropout rate on the output in mode `train`, one pattern over the features. */
   readonly outputDropout: number;
 
   constructor(options: EncDecAttentionOptions) {
@@ -59,6 +68,7 @@ export class EncDecAttentionLayer extends Layer {
     if (!ok) throw new Error(`${this.name}: the encoder mask must have shape [${b}, ${lk}] or [${b}, 1, 1, ${lk}], got [${s.join(', ')}]`);
   }
 
+  /** `wq`, `wk` (`[D, nHeads·dQk]`), `wv` (`[D, nHeads·dV]`) and `wo` (`[nHeads·dV, D]`), Glorot-uniform. */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     const [x, enc, mask] = signature as [ShapeDtype, ShapeDtype, ShapeDtype];
     this.check(x, enc, mask);
@@ -73,12 +83,17 @@ export class EncDecAttentionLayer extends Layer {
     return { weights: { wq: kernel(kq, d, hq), wk: kernel(kk, d, hq), wv: kernel(kv, d, hv), wo: kernel(ko, hv, d) }, state: {} };
   }
 
+  /** The input signature: `y` has the shape of `x`, and `enc` and `mask` pass through. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const [x, enc, mask] = signature as [ShapeDtype, ShapeDtype, ShapeDtype];
     this.check(x, enc, mask);
     return signature;
   }
 
+  /**
+   * Decoder queries attend over the encoder's keys and values, padded encoder positions masked out; `enc` and `mask`
+   * pass through.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const [x, enc, mask] = toList(inputs, 3, 'input') as [Tensor, Tensor, Tensor];
     this.check(x, enc, mask);

@@ -23,9 +23,13 @@ export interface EncoderConfig extends AttentionTypeOptions {
   vocabSize?: number;
   /** The id of padding tokens (default 0). */
   padId?: number;
+  /** The depth of the activations. */
   dModel: number;
+  /** The depth of the feed-forward hidden layer. */
   dFf: number;
+  /** The number of encoder blocks. */
   nLayers: number;
+  /** The number of attention heads. */
   nHeads: number;
   /** Depth of each head's queries and keys (default `dModel / nHeads`). */
   dQk?: number;
@@ -52,6 +56,7 @@ export interface EncoderConfig extends AttentionTypeOptions {
    * blocks and weights with tfjs's ordinary backward pass. Only `ReformerEncoder` has it.
    */
   reversible?: boolean;
+  /** The mode the encoder's layers start in (default `'train'`). */
   mode?: Mode;
 }
 

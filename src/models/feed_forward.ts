@@ -11,7 +11,9 @@ export type FfActivation = 'relu' | 'gelu' | 'fastGelu' | (() => Layer);
 
 /** Options of {@link FeedForward}. @public */
 export interface FeedForwardOptions {
+  /** The depth of the activations the block takes and gives. */
   dModel: number;
+  /** The depth of the hidden layer. */
   dFf: number;
   /** Dropout after the block (default 0). */
   dropout?: number;
@@ -25,6 +27,7 @@ export interface FeedForwardOptions {
    * dropout 0); in training the dropout patterns differ (drawn per chunk), as in Trax.
    */
   chunkSize?: number;
+  /** The mode the block's dropout layers start in (default `'train'`). */
   mode?: Mode;
 }
 

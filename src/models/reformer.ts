@@ -21,25 +21,39 @@ export interface ReformerConfig extends AttentionTypeOptions {
   outputVocabSize?: number;
   /** The id of padding tokens in the source (default 0). */
   padId?: number;
+  /** The depth of the activations. */
   dModel: number;
+  /** The depth of the feed-forward hidden layers. */
   dFf: number;
+  /** The number of encoder blocks. */
   nEncoderLayers: number;
+  /** The number of decoder blocks. */
   nDecoderLayers: number;
+  /** The number of attention heads. */
   nHeads: number;
+  /** The depth of each head's queries and keys (default `dModel / nHeads`). */
   dQk?: number;
+  /** The depth of each head's values (default `dModel / nHeads`). */
   dV?: number;
   /** Attention of the encoder layers (a list alternates; default `'full'`). */
   encoderAttentionType?: AttentionType | readonly AttentionType[];
   /** Causal self-attention of the decoder layers (a list alternates; default `'full'`). */
   decoderAttentionType?: AttentionType | readonly AttentionType[];
+  /** The dropout rate (embeddings, attention output, feed-forward; default 0.1). */
   dropout?: number;
+  /** The dropout rate on the attention weights (default: `dropout`). */
   attentionDropout?: number;
+  /** The dropout rate after the feed-forward activation (default: `dropout`). */
   ffDropout?: number;
+  /** The feed-forward activation (default `'fastGelu'`). */
   ffActivation?: FfActivation;
+  /** The feed-forward chunk size in positions (default 0: unchunked). */
   ffChunkSize?: number;
+  /** The longest sequence (positional encoding tables; default 2048). */
   maxLen?: number;
   /** `false`: the same model with the ordinary backward pass. Default true. */
   reversible?: boolean;
+  /** The mode the model starts in (default `'train'`). */
   mode?: Mode;
 }
 

@@ -12,24 +12,37 @@ import type { FfActivation } from './feed_forward.js';
 
 /** Configuration of {@link ReformerLM}. @public */
 export interface ReformerLMConfig extends AttentionTypeOptions {
+  /** The number of token ids: the embedding's rows and the output's last axis. */
   vocabSize: number;
+  /** The depth of the activations. */
   dModel: number;
+  /** The depth of the feed-forward hidden layers. */
   dFf: number;
+  /** The number of decoder blocks. */
   nLayers: number;
+  /** The number of attention heads. */
   nHeads: number;
+  /** The depth of each head's queries and keys (default `dModel / nHeads`). */
   dQk?: number;
+  /** The depth of each head's values (default `dModel / nHeads`). */
   dV?: number;
   /** One attention type for all layers, or a list that alternates over the layers (default `'full'`). */
   attentionType?: AttentionType | readonly AttentionType[];
+  /** The dropout rate (embeddings, attention output, feed-forward; default 0.1). */
   dropout?: number;
+  /** The dropout rate on the attention weights (default: `dropout`). */
   attentionDropout?: number;
+  /** The dropout rate after the feed-forward activation (default: `dropout`). */
   ffDropout?: number;
+  /** The feed-forward activation (default `'fastGelu'`). */
   ffActivation?: FfActivation;
+  /** The feed-forward chunk size in positions (default 0: unchunked). */
   ffChunkSize?: number;
   /** Longest sequence (positional encoding table; default 2048). */
   maxLen?: number;
   /** `false`: the same model with the ordinary backward pass. Default true. */
   reversible?: boolean;
+  /** The mode the model starts in (default `'train'`); `'predict'` (set before `init`) decodes incrementally. */
   mode?: Mode;
 }
 

@@ -9,6 +9,7 @@ import { activationLayer, type FfActivation } from './feed_forward.js';
 
 /** Configuration of {@link TransformerLM}. @public */
 export interface TransformerLMConfig {
+  /** The number of token ids: the embedding's rows and the output's last axis. */
   vocabSize: number;
   /** Depth of the activations (default 512, as Trax). */
   dModel?: number;
@@ -24,6 +25,7 @@ export interface TransformerLMConfig {
   ffActivation?: FfActivation;
   /** Longest sequence (positional encoding table; default 2048). */
   maxLen?: number;
+  /** The mode the model starts in (default `'train'`); `'predict'` (set before `init`) decodes incrementally. */
   mode?: Mode;
 }
 

@@ -8,8 +8,11 @@ import { tokenize, type Token } from './tokenize.js';
 export interface TextSentence {
   /** `text.slice(start, end)` of the original text. */
   readonly text: string;
+  /** The offset of the sentence's first character in the original text. */
   readonly start: number;
+  /** The offset just past its last character. */
   readonly end: number;
+  /** Its tokens, with offsets into the original text. */
   readonly tokens: Token[];
 }
 

@@ -19,8 +19,11 @@
 
 /** A token and where it is in the text: `text.slice(start, end) === token.text`. @public */
 export interface Token {
+  /** The token's characters. */
   readonly text: string;
+  /** The offset of its first character in the text. */
   readonly start: number;
+  /** The offset just past its last character. */
   readonly end: number;
 }
 

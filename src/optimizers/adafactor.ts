@@ -40,15 +40,25 @@ export interface AdafactorOptions extends OptimizerOptions {
  * @public
  */
 export class Adafactor extends Optimizer {
+  /** `'Adafactor'`, as printed and checkpointed. */
   readonly name = 'Adafactor';
+  /** Whether weights of rank >= 2 keep factored (row and column) second moments. */
   readonly factored: boolean;
+  /** Whether the step is scaled by the weight's root mean square (at least `epsilon2`). */
   readonly multiplyByParameterScale: boolean;
+  /** Whether the update's root mean square is clipped to `clippingThreshold`. */
   readonly doClipping: boolean;
+  /** Whether a first moment `m` is kept (a slot as large as the weight). */
   readonly doMomentum: boolean;
+  /** The momentum coefficient, used when `doMomentum`. */
   readonly beta1: number;
+  /** Exponent of the second-moment decay `1 - t^-decayRate` at update `t` (from 1). */
   readonly decayRate: number;
+  /** The root mean square the update is clipped to when `doClipping`. */
   readonly clippingThreshold: number;
+  /** Added to the squared gradient before it enters the second moments. */
   readonly epsilon1: number;
+  /** Lower bound of the parameter scale `rms(w)`. */
   readonly epsilon2: number;
 
   constructor(options: AdafactorOptions = {}) {
@@ -64,6 +74,7 @@ export class Adafactor extends Optimizer {
     this.epsilon2 = options.epsilon2 ?? 1e-3;
   }
 
+  /** Every hyperparameter, defaults filled in, with `type: 'Adafactor'`: what a checkpoint records. */
   get config() {
     const { name: type, learningRate, clipGradNorm, weightDecayRate, factored, multiplyByParameterScale, doClipping, doMomentum } = this;
     const { beta1, decayRate, clippingThreshold, epsilon1, epsilon2 } = this;
@@ -77,6 +88,10 @@ export class Adafactor extends Optimizer {
     return this.factored && weight.rank >= 2;
   }
 
+  /**
+   * Zero second moments: `vRow` and `vCol` for a factored weight (rank >= 2), else a full `v`; with `doMomentum`,
+   * also `m`.
+   */
   initSlots(weight: Tensor): WeightSlots {
     const shape = weight.shape;
     const slots: WeightSlots = {};
@@ -90,6 +105,9 @@ export class Adafactor extends Optimizer {
     return slots;
   }
 
+  /**
+   * The Adafactor step of the class comment for one weight: new second moments (and `m`), and the step to subtract.
+   */
   update(step: number, grad: Tensor, weight: Tensor, slots: WeightSlots, learningRate: number): { delta: Tensor; slots: WeightSlots } {
     const decay = 1 - (step + 1) ** -this.decayRate;
     const mixing = 1 - decay;

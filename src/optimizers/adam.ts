@@ -29,9 +29,13 @@ export interface AdamOptions extends OptimizerOptions {
  * @public
  */
 export class Adam extends Optimizer {
+  /** `'Adam'`, as printed and checkpointed. */
   readonly name = 'Adam';
+  /** Decay of the first-moment estimate `m`. */
   readonly b1: number;
+  /** Decay of the second-moment estimate `v`. */
   readonly b2: number;
+  /** Added to `sqrt(v^)` in the denominator of the step. */
   readonly eps: number;
 
   constructor(options: AdamOptions = {}) {
@@ -41,15 +45,18 @@ export class Adam extends Optimizer {
     this.eps = options.eps ?? 1e-5;
   }
 
+  /** Every hyperparameter, defaults filled in, with `type: 'Adam'`: what a checkpoint records. */
   get config() {
     const { name: type, learningRate, clipGradNorm, weightDecayRate, averageDecay, b1, b2, eps } = this;
     return { type, learningRate, clipGradNorm, weightDecayRate, averageDecay, b1, b2, eps };
   }
 
+  /** Zero moments `m` and `v` of the weight's shape. */
   initSlots(weight: Tensor): WeightSlots {
     return { m: tf.zerosLike(weight), v: tf.zerosLike(weight) };
   }
 
+  /** The bias-corrected Adam step `learningRate * m^ / (sqrt(v^) + eps)` and the new `m`, `v`. */
   update(step: number, grad: Tensor, _weight: Tensor, slots: WeightSlots, learningRate: number): { delta: Tensor; slots: WeightSlots } {
     const t = step + 1;
     const m = grad.mul(1 - this.b1).add(slots['m']!.mul(this.b1));

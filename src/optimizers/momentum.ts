@@ -21,8 +21,11 @@ export interface MomentumOptions extends OptimizerOptions {
  * @public
  */
 export class Momentum extends Optimizer {
+  /** `'Momentum'`, as printed and checkpointed. */
   readonly name = 'Momentum';
+  /** The momentum coefficient: how much of the velocity carries over to the next step. */
   readonly mass: number;
+  /** Whether the step uses the Nesterov correction (`mass * v + g` instead of `v`). */
   readonly nesterov: boolean;
 
   constructor(options: MomentumOptions = {}) {
@@ -31,15 +34,20 @@ export class Momentum extends Optimizer {
     this.nesterov = options.nesterov ?? true;
   }
 
+  /** Every hyperparameter, defaults filled in, with `type: 'Momentum'`: what a checkpoint records. */
   get config() {
     const { name: type, learningRate, clipGradNorm, weightDecayRate, mass, nesterov } = this;
     return { type, learningRate, clipGradNorm, weightDecayRate, averageDecay: this.averageDecay, mass, nesterov };
   }
 
+  /** A zero `velocity` of the weight's shape. */
   initSlots(weight: Tensor): WeightSlots {
     return { velocity: tf.zerosLike(weight) };
   }
 
+  /**
+   * The new velocity `mass * v + g` and the step `learningRate * (mass * v + g)` (Nesterov) or `learningRate * v`.
+   */
   update(_step: number, grad: Tensor, _weight: Tensor, slots: WeightSlots, learningRate: number): { delta: Tensor; slots: WeightSlots } {
     const velocity = slots['velocity']!.mul(this.mass).add(grad);
     const step = this.nesterov ? velocity.mul(this.mass).add(grad) : velocity;

@@ -37,7 +37,9 @@ export interface OptimizerOptions {
 
 /** What one optimizer step makes: weights and slots for the next step, and the step's norms. @public */
 export interface TreeUpdate {
+  /** The updated weights, in the layout of the weights given. */
   weights: Weights;
+  /** The updated slots, in the layout of {@link SlotTree}. */
   slots: SlotTree;
   /** Global L2 norm of the gradients, before clipping. */
   gradientsL2: tf.Scalar;
@@ -56,7 +58,12 @@ export interface TreeUpdate {
 export abstract class Optimizer {
   /** The learning rate used when the training task has no schedule. */
   readonly learningRate: number;
+  /** The global norm gradients are clipped to before the update; `undefined`: no clipping. */
   readonly clipGradNorm: number | undefined;
+  /**
+   * Decoupled weight decay: each step multiplies the weights by `1 - weightDecayRate` (see {@link
+   * OptimizerOptions.weightDecayRate}).
+   */
   readonly weightDecayRate: number;
   /** See {@link OptimizerOptions.averageDecay} (0: no averaging). */
   readonly averageDecay: number;

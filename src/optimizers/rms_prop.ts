@@ -17,8 +17,11 @@ export interface RMSPropOptions extends OptimizerOptions {
  * @public
  */
 export class RMSProp extends Optimizer {
+  /** `'RMSProp'`, as printed and checkpointed. */
   readonly name = 'RMSProp';
+  /** Decay of the mean squared gradient `avgSqGrad`. */
   readonly gamma: number;
+  /** Added to the root mean square in the denominator of the step. */
   readonly eps: number;
 
   constructor(options: RMSPropOptions = {}) {
@@ -27,15 +30,18 @@ export class RMSProp extends Optimizer {
     this.eps = options.eps ?? 1e-8;
   }
 
+  /** Every hyperparameter, defaults filled in, with `type: 'RMSProp'`: what a checkpoint records. */
   get config() {
     const { name: type, learningRate, clipGradNorm, weightDecayRate, gamma, eps } = this;
     return { type, learningRate, clipGradNorm, weightDecayRate, averageDecay: this.averageDecay, gamma, eps };
   }
 
+  /** The mean squared gradient `avgSqGrad`, starting at ones (as in Trax). */
   initSlots(weight: Tensor): WeightSlots {
     return { avgSqGrad: tf.onesLike(weight) };
   }
 
+  /** The new mean square `gamma a + (1 - gamma) g^2` and the step `learningRate g / (sqrt(a) + eps)`. */
   update(_step: number, grad: Tensor, _weight: Tensor, slots: WeightSlots, learningRate: number): { delta: Tensor; slots: WeightSlots } {
     const avgSqGrad = slots['avgSqGrad']!.mul(this.gamma).add(grad.square().mul(1 - this.gamma));
     const delta = grad.mul(learningRate).div(avgSqGrad.sqrt().add(this.eps));

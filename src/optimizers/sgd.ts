@@ -10,20 +10,24 @@ export type SGDOptions = OptimizerOptions;
  * @public
  */
 export class SGD extends Optimizer {
+  /** `'SGD'`, as printed and checkpointed. */
   readonly name = 'SGD';
 
   constructor(options: SGDOptions = {}) {
     super(options, { learningRate: 0.01, weightDecayRate: 0 });
   }
 
+  /** The learning rate, clipping, decay and averaging settings, with `type: 'SGD'`: what a checkpoint records. */
   get config() {
     return { type: this.name, learningRate: this.learningRate, clipGradNorm: this.clipGradNorm, weightDecayRate: this.weightDecayRate, averageDecay: this.averageDecay };
   }
 
+  /** No slots: plain SGD keeps no state. */
   initSlots(): WeightSlots {
     return {};
   }
 
+  /** The step `learningRate * g`. */
   update(_step: number, grad: Tensor, _weight: Tensor, _slots: WeightSlots, learningRate: number): { delta: Tensor; slots: WeightSlots } {
     return { delta: grad.mul(learningRate), slots: {} };
   }

@@ -43,6 +43,10 @@ export class ReversibleHalfResidualLayer extends ReversibleLayer {
     }
   }
 
+  /**
+   * Initialises the branch on the context and checks that its residual has the accumulator's shape; the output
+   * signature is the input's.
+   */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const [accumulator, ...context] = signature;
     const { weights, state, stack } = initInSequence(this.sublayers, context, rng, shared);
@@ -89,6 +93,7 @@ export class ReversibleHalfResidualLayer extends ReversibleLayer {
     return { residual: stack[0]!, state: newState, ...(recordBuckets && used ? { buckets: used } : {}) };
   }
 
+  /** `accumulator + F(context), ...context`. */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const [accumulator, ...context] = toList(inputs, this.nIn, 'input');
     const { residual, state: newState } = this.residual(context, weights, state, rng);
@@ -105,6 +110,10 @@ export class ReversibleHalfResidualLayer extends ReversibleLayer {
     });
   }
 
+  /**
+   * The input from the output: `accumulator = output - F(context)`, recomputing `F` with the forward pass's key (and
+   * hash buckets).
+   */
   reverse(output: Stack, weights: Weights, state: State, rng: Key, residue?: Residue): Stack {
     return this.withContext(output, () => {
       const [accumulator, ...context] = toList(output, this.nOut, 'output');
@@ -113,6 +122,10 @@ export class ReversibleHalfResidualLayer extends ReversibleLayer {
     });
   }
 
+  /**
+   * Reconstructs the input and propagates `ct`: the accumulator's cotangent passes through, and the context's and
+   * the weights' get the vector-Jacobian product of the recomputed `F` added.
+   */
   override reverseAndGrad(output: Stack, ct: Stack, weights: Weights, state: State, rng: Key, residue?: Residue): ReverseAndGradResult {
     return this.withContext(output, () => {
       const [accumulator, ...context] = toList(output, this.nOut, 'output');

@@ -12,7 +12,12 @@ import { ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.j
 export class ReversibleSelectLayer extends ReversibleLayer {
   private readonly firstPlace: number[];
 
-  constructor(readonly indices: readonly number[], nIn: number, name = 'ReversibleSelect') {
+  constructor(
+    /** For each output, the index (from the top, 0) of the input item it copies; every input must appear. */
+    readonly indices: readonly number[],
+    nIn: number,
+    name = 'ReversibleSelect',
+  ) {
     super({ nIn, nOut: indices.length, name });
     for (const i of indices) {
       if (!Number.isInteger(i) || i < 0 || i >= nIn) throw new RangeError(`${name}: index ${i} is outside the ${nIn} items it takes`);
@@ -24,20 +29,27 @@ export class ReversibleSelectLayer extends ReversibleLayer {
     });
   }
 
+  /** The input signatures at `indices`. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     return fromList(this.indices.map((i) => signature[i]!));
   }
 
+  /** The input items at `indices`, in that order. */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const items = toList(inputs, this.nIn, 'input');
     return [fromList(this.indices.map((i) => items[i]!)), state];
   }
 
+  /** The inputs, each taken from the first output place it was copied to. */
   reverse(output: Stack, _weights: Weights, _state: State, _rng: Key): Stack {
     const items = toList(output, this.nOut, 'output');
     return fromList(this.firstPlace.map((p) => items[p]!));
   }
 
+  /**
+   * The reconstructed inputs and their cotangents: an input copied to several places gets the sum of their
+   * cotangents. No weights.
+   */
   override reverseAndGrad(output: Stack, ct: Stack, weights: Weights, state: State, rng: Key): ReverseAndGradResult {
     const cts = toList(ct, this.nOut, 'cotangent');
     // An input copied to several places gets the sum of their cotangents.

@@ -92,11 +92,16 @@ export class ReversibleSerialLayer extends ReversibleLayer {
     return this.sublayers as readonly ReversibleLayer[];
   }
 
+  /** Initialises the blocks in order, as `Serial` does. */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const { weights, state, stack } = initInSequence(this.sublayers, signature, rng, shared);
     return { weights, state, outputSignature: fromList(stack) };
   }
 
+  /**
+   * Runs the blocks in order (block `i` with key `splitKey(rng, n)[i]`); while a gradient is being recorded (and
+   * `reversibleBackward`), as one custom gradient that reconstructs activations on the way back.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     if (this.sublayers.length === 0) return [inputs, state];
     const items = toList(inputs, this.nIn, 'input');
@@ -285,6 +290,7 @@ export class ReversibleSerialLayer extends ReversibleLayer {
     return { stack, cts, grads };
   }
 
+  /** The input from the output: each block reversed, from the last to the first. */
   reverse(output: Stack, weights: Weights, state: State, rng: Key, residue?: Residue): Stack {
     return this.withContext(output, () => {
       let stack = toList(output, this.nOut, 'output');
@@ -315,6 +321,10 @@ export class ReversibleSerialLayer extends ReversibleLayer {
     });
   }
 
+  /**
+   * Walks back from the last block to the first, each reconstructing its input and propagating the cotangents to its
+   * input and weights.
+   */
   override reverseAndGrad(output: Stack, ct: Stack, weights: Weights, state: State, rng: Key, residue?: Residue): ReverseAndGradResult {
     return this.withContext(output, () => {
       const stack = toList(output, this.nOut, 'output');

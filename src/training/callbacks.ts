@@ -7,6 +7,7 @@ export type CallbackResult = void | 'stop' | Promise<void | 'stop'>;
 export interface StepEvent {
   /** The step (from 1) being run or just run. */
   step: number;
+  /** The loop running the step: its model, tasks and history. */
   loop: TrainingLoop;
   /** Ends the run after the current step (as returning `'stop'` does). */
   stop(): void;
@@ -16,8 +17,11 @@ export interface StepEvent {
 export interface StepEndEvent extends StepEvent {
   /** Which train task ran the step. */
   task: number;
+  /** The step's training loss. */
   loss: number;
+  /** The learning rate the step used. */
   learningRate: number;
+  /** The global L2 norm of the step's gradients, before clipping. */
   gradientsL2: number;
 }
 
@@ -43,7 +47,10 @@ export interface EvaluationEvent extends StepEvent {
  * @public
  */
 export interface TrainingCallback {
+  /** Called before each step, with the number of the step about to run. */
   onStepBegin?(event: StepEvent): void | Promise<void>;
+  /** Called after each step's update, with its loss, learning rate and gradient norm, before any evaluation. */
   onStepEnd?(event: StepEndEvent): CallbackResult;
+  /** Called after each evaluation with the values just recorded. */
   onEvaluation?(event: EvaluationEvent): CallbackResult;
 }

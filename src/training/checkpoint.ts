@@ -36,8 +36,11 @@ export type CheckpointTensors = Record<TensorGroup, Map<string, Tensor>>;
 
 /** What a checkpoint holds: the step, tensors by path, and JSON metadata (RNG key, data positions, history...). @public */
 export interface CheckpointContents<M = unknown> {
+  /** The training step (from 1) the checkpoint was written after. */
   step: number;
+  /** The weights, optimizer slots and state, by path. */
   tensors: CheckpointTensors;
+  /** The JSON metadata written beside the tensors (for the loop, a {@link LoopCheckpointMeta}). */
   meta: M;
 }
 
@@ -53,6 +56,7 @@ export interface CheckpointWriteHooks {
 export interface WriteCheckpointOptions {
   /** Make `latest` point at this checkpoint and remove the older rolling ones (default false). */
   updateLatest?: boolean;
+  /** Test hooks that simulate a crash during the write. */
   hooks?: CheckpointWriteHooks;
 }
 

@@ -1,5 +1,6 @@
 /** One recorded value: a training loss or rate, or an evaluation metric, at a step. @public */
 export interface MetricRecord {
+  /** The step (from 1) the value was recorded at. */
   step: number;
   /** `train` (losses, learning rate, norms) or `eval` (metrics of an evaluation task). */
   mode: 'train' | 'eval';
@@ -7,6 +8,9 @@ export interface MetricRecord {
   task: number;
   /** The metric's name: a loss or metric name, `learning_rate`, `gradients_l2`, `weights_l2`. */
   name: string;
+  /**
+   * The recorded value: for `train`, the mean since the last evaluation; for `eval`, the mean over the eval batches.
+   */
   value: number;
 }
 

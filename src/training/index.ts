@@ -3,7 +3,7 @@
  * Everything browser-safe comes from `browser.ts`; this module adds the `Loop` and checkpoints (Node's `fs`).
  */
 export * from './browser.js';
-export { Loop, TrainingLoop, type LoopOptions, type LoopCheckpointMeta } from './loop.js';
+export { Loop, TrainingLoop, type LoopOptions, type LoopCheckpointMeta, type TrainingAccumulator } from './loop.js';
 export {
   CHECKPOINT_FORMAT,
   LATEST_POINTER,

@@ -56,6 +56,7 @@ export interface LoopOptions {
   checkpointLowMetric?: string;
   /** After an evaluation where this metric is the highest so far, write the checkpoint `highest_<metric>`. */
   checkpointHighMetric?: string;
+  /** Hooks called at each step and evaluation; one may stop the run. */
   callbacks?: readonly TrainingCallback[];
   /** The seed of every random draw: weight initialisation and the per-step keys (default 0). */
   seed?: number;
@@ -71,25 +72,42 @@ export interface LoopOptions {
   checkpointHooks?: CheckpointWriteHooks;
 }
 
-interface Accumulator {
+/**
+ * One train task's running sums since the last evaluation, which the loop averages into the logged `train` metrics
+ * and saves in checkpoints so that a resumed run logs the same averages. @public
+ */
+export interface TrainingAccumulator {
+  /** Train steps of this task since the last evaluation. */
   steps: number;
+  /** Sum of the step losses. */
   loss: number;
+  /** Sum of the global L2 norms of the gradients (before any clipping). */
   gradientsL2: number;
+  /** Sum of the global L2 norms of the weights each step started from. */
   weightsL2: number;
 }
 
 /** The loop's part of a checkpoint, beside the tensors. @public */
 export interface LoopCheckpointMeta {
+  /** The loop's random key, from which the next steps' keys are split. */
   rngKey: [number, number];
+  /**
+   * The position of each train and eval task's data stream, so that a resumed run continues with the same batches.
+   */
   data: { train: number[]; eval: number[] };
+  /** The number of updates each train task's optimizer has made (the `step` Adam's bias correction counts). */
   optimizerSteps: number[];
+  /** Each train task's optimizer configuration ({@link Optimizer.config}). */
   optimizers: Array<Record<string, unknown>>;
-  accumulators: Accumulator[];
+  /** Each train task's running sums since the last evaluation. */
+  accumulators: TrainingAccumulator[];
+  /** Every metric value recorded so far. */
   history: MetricRecord[];
+  /** The seconds spent in training steps so far, those of the runs it was resumed from included. */
   trainSeconds: number;
 }
 
-const freshAccumulator = (): Accumulator => ({ steps: 0, loss: 0, gradientsL2: 0, weightsL2: 0 });
+const freshAccumulator = (): TrainingAccumulator => ({ steps: 0, loss: 0, gradientsL2: 0, weightsL2: 0 });
 
 function describeSignature(s: Signature | readonly ShapeDtype[]): string {
   return describeShapes(s as ShapeDtype[]);
@@ -134,10 +152,15 @@ function yieldToEventLoop(): Promise<void> {
  * @public
  */
 export class TrainingLoop {
+  /** The model being trained; its weights are the trained weights. */
   readonly model: Layer;
+  /** The train tasks; a step runs one of them (by default `step % tasks.length`). */
   readonly tasks: readonly TrainTask[];
+  /** The eval tasks, run at the evaluation steps. */
   readonly evalTasks: readonly EvalTask[];
+  /** The model evaluations run, with the trained weights (the model itself unless `evalModel` was given). */
   readonly evalModel: Layer;
+  /** Where checkpoints, `metrics.jsonl` and `training.svg` are written; `undefined`: nothing is written. */
   readonly outputDir: string | undefined;
   private readonly options: LoopOptions;
   private readonly logger: Logger;
@@ -152,7 +175,7 @@ export class TrainingLoop {
   /** Slots of each train task's loss layer, when it has weights of its own (trained with the model, as in Trax). */
   private lossSlots: Array<SlotTree | undefined> = [];
   private optimizerSteps: number[];
-  private accumulators: Accumulator[];
+  private accumulators: TrainingAccumulator[];
   private _history = new History();
   private recordsWritten = 0;
   private stopRequested = false;

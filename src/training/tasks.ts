@@ -42,11 +42,21 @@ export interface TrainTaskOptions {
  * @public
  */
 export class TrainTask {
+  /** The training batches, as a stream whose position is checkpointed so that a resumed run sees the same batches. */
   readonly labeledData: ResumableStream<LabeledBatch>;
+  /** The layer from (model outputs..., targets, weights) to the scalar loss that is minimised. */
   readonly lossLayer: Layer;
+  /**
+   * The optimizer that updates the model's weights (and the loss layer's, if it has any) from the loss's gradients.
+   */
   readonly optimizer: Optimizer;
+  /** The learning rate at each step; `undefined`: the optimizer's constant `learningRate`. */
   readonly lrSchedule: LRSchedule | undefined;
+  /**
+   * How often the loop evaluates and writes the rolling checkpoint unless its options say otherwise (default 100).
+   */
   readonly nStepsPerCheckpoint: number;
+  /** How often the loop writes a permanent checkpoint `model_<step>`; `undefined`: never. */
   readonly nStepsPerPermanentCheckpoint: number | undefined;
 
   constructor(options: TrainTaskOptions) {
@@ -90,9 +100,15 @@ export interface EvalTaskOptions {
  * @public
  */
 export class EvalTask {
+  /** The evaluation batches, as a repeating stream whose position is checkpointed. */
   readonly labeledData: ResumableStream<LabeledBatch>;
+  /**
+   * The layers from (model outputs..., targets, weights) to a scalar that an evaluation averages over its batches.
+   */
   readonly metrics: readonly Layer[];
+  /** The names the metrics are logged and recorded under, one for each of `metrics`. */
   readonly metricNames: readonly string[];
+  /** How many batches each evaluation averages over (default 1). */
   readonly nEvalBatches: number;
 
   constructor(options: EvalTaskOptions) {

@@ -53,7 +53,9 @@ export class NonFiniteError extends Error {
   constructor(
     /** The step (from 1) whose loss or gradients were not finite. */
     readonly step: number,
+    /** Which was not finite: the loss or (the global norm of) the gradients. */
     readonly what: 'loss' | 'gradients',
+    /** The offending value (NaN or ±Infinity). */
     readonly value: number,
     /** What happened, without the step: the message is `Step <step>: <reason>`. */
     readonly reason: string,

@@ -26,9 +26,14 @@ export interface DenseOptions {
 export class DenseLayer extends Layer {
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
+  /** Whether the layer adds a bias `b` (`[nUnits]`) after the matrix product. */
   readonly useBias: boolean;
 
-  constructor(readonly nUnits: number, options: DenseOptions = {}) {
+  constructor(
+    /** The width of the output's last axis. */
+    readonly nUnits: number,
+    options: DenseOptions = {},
+  ) {
     if (!Number.isInteger(nUnits) || nUnits < 1) throw new RangeError(`Dense: nUnits must be a positive integer, got ${nUnits}`);
     super({ name: `Dense_${nUnits}` });
     this.kernelInitializer = options.kernelInitializer ?? GlorotUniform();
@@ -36,6 +41,7 @@ export class DenseLayer extends Layer {
     this.useBias = options.useBias ?? true;
   }
 
+  /** The kernel `w` (`[dIn, nUnits]`) and, with `useBias`, the bias `b`, drawn by their initializers. */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     const x = signature[0]!;
     expectFloat(x, this.name);
@@ -47,6 +53,7 @@ export class DenseLayer extends Layer {
     return { weights: { w, b: this.biasInitializer(biasKey!, [this.nUnits]) }, state: {} };
   }
 
+  /** `[..., nUnits]` float32 for a float input `[..., dIn]`. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const x = signature[0]!;
     expectFloat(x, this.name);
@@ -54,6 +61,7 @@ export class DenseLayer extends Layer {
     return { shape: [...x.shape.slice(0, -1), this.nUnits], dtype: 'float32' };
   }
 
+  /** `x · w + b` over the last axis. */
   protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const x = inputs as Tensor;
     expectFloat(x, this.name);

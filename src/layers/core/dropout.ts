@@ -26,19 +26,29 @@ export interface DropoutOptions {
  * @public
  */
 export class DropoutLayer extends Layer {
+  /** Axes along which the mask is broadcast, so that every entry along them is kept or dropped together. */
   readonly sharedAxes: readonly number[];
 
-  constructor(readonly rate: number, options: DropoutOptions = {}) {
+  constructor(
+    /** The probability that an entry is dropped in mode `train`, in [0, 1). */
+    readonly rate: number,
+    options: DropoutOptions = {},
+  ) {
     if (!(rate >= 0 && rate < 1)) throw new RangeError(`Dropout: rate must be in [0, 1), got ${rate}`);
     super({ name: 'Dropout' });
     this.sharedAxes = [...(options.sharedAxes ?? [])];
     if (options.mode !== undefined) this.mode = options.mode;
   }
 
+  /** The input's signature: dropout keeps the shape and dtype. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     return signature[0]!;
   }
 
+  /**
+   * In mode `train`, zeroes entries with probability `rate` and scales the rest by `1 / (1 - rate)`; otherwise the
+   * input unchanged.
+   */
   protected forward(inputs: Stack, _weights: Weights, state: State, rng: Key): [Stack, State] {
     const x = inputs as Tensor;
     if (this.mode !== 'train' || this.rate === 0) return [x, state];

@@ -67,9 +67,16 @@ export interface EmbeddingOptions {
  */
 export class EmbeddingLayer extends Layer {
   private readonly kernelInitializer: Initializer;
+  /** Whether every id is checked against the vocabulary before the lookup (an id outside it is a `RangeError`). */
   readonly checkIds: boolean;
 
-  constructor(readonly vocabSize: number, readonly dFeature: number, options: EmbeddingOptions = {}) {
+  constructor(
+    /** The number of ids: the table's rows. */
+    readonly vocabSize: number,
+    /** The size of each embedding vector: the table's columns. */
+    readonly dFeature: number,
+    options: EmbeddingOptions = {},
+  ) {
     if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new RangeError(`Embedding: vocabSize must be a positive integer, got ${vocabSize}`);
     if (!Number.isInteger(dFeature) || dFeature < 1) throw new RangeError(`Embedding: dFeature must be a positive integer, got ${dFeature}`);
     refuseUnknownOptions('Embedding', options, ['kernelInitializer', 'checkIds']);
@@ -84,6 +91,7 @@ export class EmbeddingLayer extends Layer {
     }
   }
 
+  /** The table `w` (`[vocabSize, dFeature]`) from the initializer; refuses ids that are not int32. */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     this.expectIds(signature[0]!);
     return { weights: { w: this.kernelInitializer(rng, [this.vocabSize, this.dFeature]) }, state: {} };
@@ -94,12 +102,14 @@ export class EmbeddingLayer extends Layer {
     return { weights: { w: this.kernelInitializer(rng, [this.vocabSize, this.dFeature]) }, state: {} };
   }
 
+  /** `[...idsShape, dFeature]` float32. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const ids = signature[0]!;
     this.expectIds(ids);
     return { shape: [...ids.shape, this.dFeature], dtype: 'float32' };
   }
 
+  /** Row `id` of the table for each id. */
   protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const ids = inputs as Tensor;
     this.expectIds(ids);

@@ -77,6 +77,7 @@ export interface LayerNormOptions {
  * @public
  */
 export class LayerNormLayer extends Layer {
+  /** Added to the variance before its square root. */
   readonly epsilon: number;
   private readonly op: LayerNormOp;
 
@@ -87,6 +88,7 @@ export class LayerNormLayer extends Layer {
     this.op = makeLayerNormOp(this.epsilon);
   }
 
+  /** `scale` (ones) and `bias` (zeros), each of the input's last-axis size. */
   protected override initWeightsAndState(signature: ShapeDtype[], _rng: Key): { weights: Weights; state: State } {
     const x = signature[0]!;
     expectFloat(x, this.name);
@@ -95,12 +97,14 @@ export class LayerNormLayer extends Layer {
     return { weights: { scale: tf.ones([depth]), bias: tf.zeros([depth]) }, state: {} };
   }
 
+  /** The input's signature. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const x = signature[0]!;
     expectFloat(x, this.name);
     return x;
   }
 
+  /** `(x - mean) / sqrt(var + epsilon) · scale + bias` over the last axis. */
   protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const x = inputs as Tensor;
     expectFloat(x, this.name);

@@ -53,8 +53,14 @@ export function sinusoidalTable(maxLen: number, depth: number): Tensor {
  * @public
  */
 export class PositionalEncodingLayer extends Layer {
+  /** The number of rows of the table: the longest sequence the layer takes. */
   readonly maxLen: number;
+  /** The rate at which entries of the added code are dropped in mode `train`. */
   readonly dropout: number;
+  /**
+   * Axes of the `[1, L, D]` code along which one dropout mask is shared (default `[-2]`: the same for every
+   * position).
+   */
   readonly dropoutBroadcastDims: readonly number[];
 
   constructor(options: PositionalEncodingOptions = {}) {
@@ -73,6 +79,7 @@ export class PositionalEncodingLayer extends Layer {
     if (x.shape[1]! > this.maxLen) throw new RangeError(`${this.name}: sequence length ${x.shape[1]} exceeds maxLen ${this.maxLen}`);
   }
 
+  /** The `[maxLen, D]` table initialised with sin/cos, and in mode `predict` the position counter `{ index }`. */
   protected override initWeightsAndState(signature: ShapeDtype[], _rng: Key): { weights: Weights; state: State } {
     const x = signature[0]!;
     this.check(x);
@@ -80,11 +87,16 @@ export class PositionalEncodingLayer extends Layer {
     return { weights: { w: sinusoidalTable(this.maxLen, x.shape[2]!) }, state };
   }
 
+  /** The input's signature (`[B, L, D]`, with `L <= maxLen`). */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     this.check(signature[0]!);
     return signature[0]!;
   }
 
+  /**
+   * `x` plus rows `0..L` of the table (with dropout in mode `train`); in mode `predict`, the rows from the counter
+   * on.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     const x = inputs as Tensor;
     this.check(x);

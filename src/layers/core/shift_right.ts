@@ -18,17 +18,26 @@ export interface ShiftRightOptions {
  * @public
  */
 export class ShiftRightLayer extends Layer {
-  constructor(readonly nPositions: number, options: ShiftRightOptions = {}) {
+  constructor(
+    /** How many positions axis 1 is shifted by. */
+    readonly nPositions: number,
+    options: ShiftRightOptions = {},
+  ) {
     if (!Number.isInteger(nPositions) || nPositions < 0) throw new RangeError(`ShiftRight: nPositions must be a non-negative integer, got ${nPositions}`);
     super({ name: `ShiftRight(${nPositions})` });
     if (options.mode !== undefined) this.mode = options.mode;
   }
 
+  /** The input's signature (rank >= 2). */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     expectRankAtLeast(signature[0]!, 2, this.name);
     return signature[0]!;
   }
 
+  /**
+   * The input shifted right by `nPositions` on axis 1, zeros in front, the last positions dropped; unchanged in mode
+   * `predict`.
+   */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const x = inputs as Tensor;
     expectRankAtLeast(x, 2, this.name);

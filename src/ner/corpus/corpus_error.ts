@@ -22,14 +22,12 @@ export function excerpt(text: string, max = 80): string {
 
 /** A corpus that cannot be read: a missing file, a malformed row, broken compression or text encoding. @public */
 export class CorpusError extends Error {
-  /**
-   * @param source - the file path, or the name given to a stream.
-   * @param line - 1-based line number in the (decompressed) text, when the problem is at a line.
-   * @param problem - what was wrong, in words.
-   */
   constructor(
+    /** The file path, or the name given to a stream. */
     readonly source: string,
+    /** The 1-based line number in the (decompressed) text, when the problem is at a line. */
     readonly line: number | undefined,
+    /** What was wrong, in words. */
     readonly problem: string,
     options?: { cause?: unknown },
   ) {

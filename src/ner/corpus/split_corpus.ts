@@ -14,8 +14,11 @@ export interface SplitCorpusOptions {
 
 /** The three parts of a split. @public */
 export interface CorpusSplit<T> {
+  /** The items to train on. */
   readonly train: T[];
+  /** The items to choose hyperparameters and checkpoints on. */
   readonly dev: T[];
+  /** The held-out items to report the final scores on. */
   readonly test: T[];
 }
 

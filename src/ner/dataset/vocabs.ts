@@ -8,8 +8,11 @@ import { WordVocab } from '../vocab/word_vocab.js';
 
 /** The vocabularies of a tagger. @public */
 export interface NerVocabs {
+  /** Word ids of the tokens. */
   readonly words: WordVocab;
+  /** Character ids of the tokens' characters. */
   readonly chars: CharVocab;
+  /** Tag ids of the tags the model predicts. */
   readonly tags: TagVocab;
 }
 
@@ -49,8 +52,11 @@ export function buildNerVocabs(train: readonly Sentence[], tagSentences: Iterabl
 
 /** The JSON form of {@link NerVocabs}. @public */
 export interface NerVocabsJSON {
+  /** The word vocabulary's JSON form. */
   readonly words: ReturnType<WordVocab['toJSON']>;
+  /** The character vocabulary's JSON form. */
   readonly chars: ReturnType<CharVocab['toJSON']>;
+  /** The tag vocabulary's JSON form. */
   readonly tags: ReturnType<TagVocab['toJSON']>;
 }
 

@@ -30,8 +30,11 @@ export interface ConllevalInputOptions {
 
 /** One sentence of conlleval input: gold and predicted tags, and the line its first token is on (1-based). @public */
 export interface ConllevalSentence {
+  /** The gold tag of each token. */
   readonly gold: string[];
+  /** The predicted tag of each token. */
   readonly predicted: string[];
+  /** The 1-based line of the sentence's first token in the input. */
   readonly line: number;
 }
 

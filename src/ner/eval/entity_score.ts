@@ -19,7 +19,9 @@ export interface EntityTypeScore extends PrecisionRecallF1 {
 
 /** Relaxed (overlap) match counts and scores; see `relaxed_match.ts` for the definitions. @public */
 export interface RelaxedScore extends PrecisionRecallF1 {
+  /** The number of gold entities. */
   readonly gold: number;
+  /** The number of predicted entities. */
   readonly predicted: number;
   /** Predicted entities overlapping a gold entity (of the same type, for type-relaxed). */
   readonly matchedPredicted: number;
@@ -33,8 +35,11 @@ export interface RelaxedScore extends PrecisionRecallF1 {
  * @public
  */
 export interface EntityScore {
+  /** How entities were read from the tags (`'conlleval'` or `'strict'`). */
   readonly mode: EntityMode;
+  /** The tag scheme of the tags scored. */
   readonly scheme: TagScheme;
+  /** The number of sentences scored. */
   readonly sentences: number;
   /** Real tokens scored (padding excluded). */
   readonly tokens: number;

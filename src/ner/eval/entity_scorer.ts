@@ -51,7 +51,9 @@ function countMatches(gold: readonly EntitySpan[], predicted: readonly EntitySpa
  * @public
  */
 export class EntityScorer {
+  /** How entities are read from the tags (default `'conlleval'`). */
   readonly mode: EntityMode;
+  /** The tag scheme of the gold and predicted tags (default `'IOB2'`). */
   readonly scheme: TagScheme;
   private readonly padTag: string | undefined;
   private sentences = 0;

@@ -34,10 +34,15 @@ export type EvaluationScheme = (typeof EVALUATION_SCHEMES)[number];
 
 /** The counts of one scheme. @public */
 export interface SchemeCounts {
+  /** Pairs that count as correct in the scheme. */
   correct: number;
+  /** Pairs that count as incorrect in the scheme. */
   incorrect: number;
+  /** Pairs with overlapping but not equal boundaries (half credit; `partial` scheme only, else 0). */
   partial: number;
+  /** Gold entities paired with no prediction. */
   missed: number;
+  /** Predicted entities paired with no gold entity. */
   spurious: number;
 }
 
@@ -58,7 +63,12 @@ export function emptySchemeCounts(): Record<EvaluationScheme, SchemeCounts> {
 const sameBoundaries = (a: EntitySpan, b: EntitySpan): boolean => a.start === b.start && a.end === b.end;
 const overlapLength = (a: EntitySpan, b: EntitySpan): number => Math.min(a.end, b.end) - Math.max(a.start, b.start);
 
-/** The one-to-one pairs `[goldIndex, predictedIndex]` of one sentence's entities (see the module comment). */
+/**
+ * The one-to-one pairs `[goldIndex, predictedIndex]` of one sentence's entities, sorted by gold index: first each
+ * gold entity with a prediction of the same boundaries (one of the same type if there is one), then the rest by
+ * overlap, largest first (ties: leftmost gold, then leftmost prediction). Entities left out are missed (gold) or
+ * spurious (predicted). @public
+ */
 export function pairEntities(gold: readonly EntitySpan[], predicted: readonly EntitySpan[]): [number, number][] {
   const pairs: [number, number][] = [];
   const goldUsed = new Set<number>();

@@ -59,24 +59,39 @@ export function formatConllevalTable(result: EntityScore, options: ConllevalTabl
 
 /** conlleval's figures for one type, in percent. @public */
 export interface ConllevalTypeJson {
+  /** `100 * correct / found` (0 when nothing was found). */
   readonly precision: number;
+  /** `100 * correct / gold` (0 when there are no gold phrases). */
   readonly recall: number;
+  /** The harmonic mean of precision and recall (0 when both are 0). */
   readonly fb1: number;
+  /** Gold phrases of the type. */
   readonly gold: number;
+  /** Predicted phrases of the type. */
   readonly found: number;
+  /** Predicted phrases of the type with exactly a gold phrase's type and boundaries. */
   readonly correct: number;
 }
 
 /** conlleval's report as data; percentages unrounded. @public */
 export interface ConllevalJson {
+  /** The tokens scored (conlleval's `processed N tokens`). */
   readonly processedTokens: number;
+  /** The gold phrases (conlleval's `with G phrases`). */
   readonly phrases: number;
+  /** The predicted phrases (`found: P phrases`). */
   readonly found: number;
+  /** The predicted phrases that match a gold phrase exactly (`correct: C`). */
   readonly correct: number;
+  /** The percentage of tokens whose predicted tag is the gold tag. */
   readonly accuracy: number;
+  /** `100 * correct / found`, over all types. */
   readonly precision: number;
+  /** `100 * correct / phrases`, over all types. */
   readonly recall: number;
+  /** The harmonic mean of precision and recall, over all types. */
   readonly fb1: number;
+  /** The same figures for each type. */
   readonly types: Readonly<Record<string, ConllevalTypeJson>>;
   /** The keys of `types` in the order conlleval prints them (a JSON object lists integer-like keys first). */
   readonly typeOrder: readonly string[];

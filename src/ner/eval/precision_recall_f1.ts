@@ -4,8 +4,11 @@
 
 /** Precision, recall and F1, as fractions in [0, 1]. @public */
 export interface PrecisionRecallF1 {
+  /** The fraction of predictions that are correct (0 when there are none). */
   readonly precision: number;
+  /** The fraction of gold items that were predicted (0 when there are none). */
   readonly recall: number;
+  /** The harmonic mean of precision and recall (0 when both are 0). */
   readonly f1: number;
 }
 

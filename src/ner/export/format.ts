@@ -41,10 +41,18 @@ export const TAGGER_FILES = Object.freeze({ manifest: 'tagger.json', vocabs: 'vo
 
 /** The contents of `tagger.json`. @public */
 export interface TaggerManifest {
+  /** Always {@link TAGGER_FORMAT}: marks the file as an exported tagger. */
   readonly format: typeof TAGGER_FORMAT;
+  /**
+   * The version of the format it was written in; the loader refuses other versions than {@link
+   * TAGGER_FORMAT_VERSION}.
+   */
   readonly formatVersion: number;
+  /** The model's configuration, from which the loader rebuilds it. */
   readonly config: NerModelConfig;
+  /** The vocabulary sizes the model was built for (checked against `vocabs.json`). */
   readonly sizes: NerModelSizes;
+  /** How a softmax model's output is decoded (ignored for a CRF model). */
   readonly decoding: SoftmaxDecoding;
   /** The vocabularies file (relative name). */
   readonly vocabs: string;
@@ -83,7 +91,9 @@ export const ENSEMBLE_FORMAT_VERSION = 1;
 
 /** The contents of an ensemble's `tagger.json`. @public */
 export interface EnsembleManifest {
+  /** Always {@link ENSEMBLE_FORMAT}: marks the directory as an ensemble. */
   readonly format: typeof ENSEMBLE_FORMAT;
+  /** The version of the ensemble format it was written in ({@link ENSEMBLE_FORMAT_VERSION}). */
   readonly formatVersion: number;
   /** The members' directories, relative to the ensemble's (`member-1`, ...), each an exported tagger. */
   readonly members: string[];

@@ -136,9 +136,13 @@ export interface CharCnnOptions {
  * @public
  */
 export class CharCnnLayer extends Layer {
+  /** The number of character ids (the embedding's rows). */
   readonly charVocabSize: number;
+  /** The size of each character embedding. */
   readonly dChar: number;
+  /** The number of convolution filters (the width of the pooled vector). */
   readonly filters: number;
+  /** The size of each word vector the layer gives. */
   readonly dOut: number;
 
   constructor(options: CharCnnOptions) {
@@ -157,6 +161,10 @@ export class CharCnnLayer extends Layer {
     if (s.dtype !== 'int32' || s.shape.length !== 3) throw new TypeError(`${this.name}: expected character ids int32 [batch, length, chars], got ${s.dtype}[${s.shape.join(',')}]`);
   }
 
+  /**
+   * `chars`, `w`, `b`, `wOut`, `bOut` as in the class comment (embeddings variance-scaled, kernels Glorot-uniform,
+   * biases zero).
+   */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     this.check(signature[0]!);
     const [k1, k2, k3] = splitKey(rng, 3) as [Key, Key, Key];
@@ -172,12 +180,17 @@ export class CharCnnLayer extends Layer {
     };
   }
 
+  /** `[B, L, dOut]` float32 for int32 character ids `[B, L, C]`. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const s = signature[0]!;
     this.check(s);
     return { shape: [s.shape[0]!, s.shape[1]!, this.dOut], dtype: 'float32' };
   }
 
+  /**
+   * Embeds, convolves and max-pools each distinct word's characters once, projects to `dOut`, and gathers the words'
+   * vectors back into `[B, L, dOut]`.
+   */
   protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const ids = inputs as Tensor;
     this.check(ids);

@@ -133,6 +133,10 @@ function forwardBackward(batch: CrfBatch, e: Float32Array, a: Float32Array, star
  * @public
  */
 export class FastCrfLossLayer extends CrfLossLayer {
+  /**
+   * `CrfLoss`'s value, with the forward-backward pass in float64 on the host inside one custom gradient that gives
+   * the exact gradients.
+   */
   protected override forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const [emissions, tags, mask] = toList(inputs, 3, 'input') as [Tensor, Tensor, Tensor];
     const [b, l, t] = emissions.shape as [number, number, number];

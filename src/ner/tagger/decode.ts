@@ -7,6 +7,7 @@ import { tryParseTag } from '../tags/parse_tag.js';
 
 /** Tags (ids) and each token's confidence in its tag, for one sentence. @public */
 export interface DecodedTags {
+  /** The id of each token's tag in the tag vocabulary. */
   readonly tagIds: number[];
   /** Per token: the probability of its tag (softmax), or its CRF marginal. */
   readonly confidence: number[];

@@ -15,11 +15,13 @@ export interface TaggedEntity {
    * `text`), code points with `tag(text, { offsets: 'codePoints' })` (Python's `text[start:end]`).
    */
   readonly start: number;
+  /** The offset just past the entity's last character, in the same unit as `start`. */
   readonly end: number;
   /** Mean over its tokens of each token's tag probability (softmax) or CRF marginal, in [0, 1]. */
   readonly confidence: number;
   /** Its tokens in the sentence, `[tokenStart, tokenEnd)`. */
   readonly tokenStart: number;
+  /** The index just past its last token. */
   readonly tokenEnd: number;
 }
 

@@ -24,7 +24,9 @@ import { codePointIndex, mapOffsets, type OffsetUnit } from './offsets.js';
 export interface NerTaggerParts {
   /** The model, with its weights (see `NerTaggerModel`); the tagger runs it in mode `eval`. */
   readonly model: Layer;
+  /** The configuration the model was built with. */
   readonly config: NerModelConfig;
+  /** The vocabularies the model was trained with. */
   readonly vocabs: NerVocabs;
   /** The CRF's transition scores, for a model built with `crf`. */
   readonly crf?: CrfParameters;
@@ -50,7 +52,9 @@ export interface TagOptions extends TagTokensOptions {
 
 /** Tags and per-token confidences of one tokenized sentence. @public */
 export interface TokenTags {
+  /** The predicted tag of each token. */
   readonly tags: string[];
+  /** Each tag's probability (softmax) or CRF marginal, in [0, 1]. */
   readonly confidence: number[];
 }
 
@@ -62,11 +66,15 @@ export interface TokenTags {
 export interface TaggedSentence {
   /** The sentence's text and its `[start, end)` offsets in the input. */
   readonly text: string;
+  /** The offset of the sentence's first character in the input. */
   readonly start: number;
+  /** The offset just past its last character. */
   readonly end: number;
   /** Its tokens (offsets into the input) and their predicted IOB2 tags. */
   readonly tokens: readonly Token[];
+  /** The predicted IOB2 tag of each token. */
   readonly tags: readonly string[];
+  /** The entities the tags make, in order. */
   readonly entities: TaggedEntity[];
 }
 

@@ -4,8 +4,11 @@
 
 /** An entity of type `type` covering tokens `start` (inclusive) to `end` (exclusive). @public */
 export interface EntitySpan {
+  /** The entity's type (`geo`, `per`, ...). */
   readonly type: string;
+  /** The index of its first token. */
   readonly start: number;
+  /** The index just past its last token. */
   readonly end: number;
 }
 

@@ -32,6 +32,7 @@ export function schemePrefixes(scheme: TagScheme): readonly TagPrefix[] {
 export interface TagProblem {
   /** Position of the offending tag. */
   readonly index: number;
+  /** The offending tag. */
   readonly tag: string;
   /** What is wrong, in words. */
   readonly problem: string;
@@ -99,7 +100,9 @@ export function findTagProblems(tags: readonly string[], scheme: TagScheme): Tag
 /** A tag sequence that is not valid in its scheme. @public */
 export class TagSequenceError extends Error {
   constructor(
+    /** The scheme the sequence was checked against. */
     readonly scheme: TagScheme,
+    /** Every problem found, in order of position (the message shows the first five). */
     readonly problems: readonly TagProblem[],
   ) {
     const shown = problems.slice(0, 5).map((p) => `at ${p.index}: ${p.problem}`);

@@ -34,8 +34,11 @@ export class WordVectors {
   private readonly index: Map<string, number>;
 
   constructor(
+    /** The number of values of each vector. */
     readonly dim: number,
+    /** The words, in the order of their rows. */
     readonly words: readonly string[],
+    /** The vectors, row-major: row `i` (`dim` values from `i * dim`) is the vector of `words[i]`. */
     readonly vectors: Float32Array,
   ) {
     if (vectors.length !== words.length * dim) throw new RangeError(`WordVectors: ${words.length} words of dimension ${dim} need ${words.length * dim} values, got ${vectors.length}`);

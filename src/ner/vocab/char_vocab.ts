@@ -14,7 +14,9 @@ export interface CharVocabOptions {
 
 /** The JSON form of a {@link CharVocab}. @public */
 export interface CharVocabJSON {
+  /** Marks the object as a character vocabulary. */
   readonly kind: 'CharVocab';
+  /** The version of this JSON form. */
   readonly version: 1;
   /** Every entry by id: `chars[0]` is PAD, `chars[1]` UNK, then one character (code point) each. */
   readonly chars: readonly string[];

@@ -8,7 +8,9 @@ import { checkEntries, checkVocabJson } from './vocab_json.js';
 /** A tag that is not in a {@link TagVocab}. @public */
 export class UnknownTagError extends Error {
   constructor(
+    /** The tag that was looked up. */
     readonly tag: string,
+    /** Every tag the vocabulary knows, by id. */
     readonly knownTags: readonly string[],
   ) {
     super(`unknown tag '${tag}': the tag vocabulary knows ${knownTags.length} tags: ${knownTags.join(', ')}`);
@@ -24,15 +26,19 @@ export interface TagVocabOptions {
 
 /** The JSON form of a {@link TagVocab}. @public */
 export interface TagVocabJSON {
+  /** Marks the object as a tag vocabulary. */
   readonly kind: 'TagVocab';
+  /** The version of this JSON form. */
   readonly version: 1;
   /** Every tag by id. */
   readonly tags: readonly string[];
+  /** The tag reserved for padding at id 0, if any. */
   readonly padTag?: string;
 }
 
 /** Something with tags, such as a `Sentence`. @public */
 export interface HasTags {
+  /** The tags, one for each token. */
   readonly tags: readonly string[];
 }
 

@@ -20,9 +20,13 @@ export interface WordVocabOptions {
 
 /** The JSON form of a {@link WordVocab}. @public */
 export interface WordVocabJSON {
+  /** Marks the object as a word vocabulary. */
   readonly kind: 'WordVocab';
+  /** The version of this JSON form. */
   readonly version: 1;
+  /** Whether words are lowercased before lookup. */
   readonly lowercase: boolean;
+  /** Whether digits are folded to `0` before lookup. */
   readonly normalizeDigits: boolean;
   /** Every entry by id: `words[0]` is PAD, `words[1]` UNK. */
   readonly words: readonly string[];
@@ -30,6 +34,7 @@ export interface WordVocabJSON {
 
 /** Something with words, such as a `Sentence`. @public */
 export interface HasWords {
+  /** The words, in order. */
   readonly words: readonly string[];
 }
 

@@ -35,11 +35,13 @@ export class CacheLayer extends Layer {
     return state[cachedKey(0)] instanceof tf.Tensor;
   }
 
+  /** Initialises the cached layer; the cache starts empty (its state is the layer's own). */
   protected override build(signature: ShapeDtype[], rng: Key, shared: SharedInits): InitResult {
     const made = atSublayer(0, () => this.sublayer.initialize(fromList(signature), rng, shared));
     return { weights: { 0: made.weights }, state: { 0: made.state }, outputSignature: made.outputSignature };
   }
 
+  /** Copies of the cached outputs when the cache is filled; else runs the layer and fills the cache with its outputs. */
   protected forward(inputs: Stack, weights: Weights, state: State, rng: Key): [Stack, State] {
     if (this.isFilled(state)) {
       const outputs = Array.from({ length: this.nOut }, (_, i) => {

@@ -24,12 +24,14 @@ export class ReversibleConcatenatePairLayer extends ReversibleLayer {
     super({ nIn: 2, nOut: 2, name: 'ReversibleConcatenatePair' });
   }
 
+  /** Two items, each of the pair's shape with the last axis summed, of the first input's dtype. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const [x, y] = signature as [ShapeDtype, ShapeDtype];
     const shape = pairShape(x.shape, y.shape, this.name);
     return [{ shape, dtype: x.dtype }, { shape, dtype: x.dtype }];
   }
 
+  /** The two inputs concatenated on the last axis, given twice. */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const [x, y] = toList(inputs, 2, 'input');
     pairShape(x!.shape, y!.shape, this.name);
@@ -37,11 +39,13 @@ export class ReversibleConcatenatePairLayer extends ReversibleLayer {
     return [[r, r], state];
   }
 
+  /** The two inputs: the first output split in half on the last axis (the second output is the same tensor). */
   reverse(output: Stack, _weights: Weights, _state: State, _rng: Key): Stack {
     const [pair] = toList(output, 2, 'output');
     return this.withContext(output, () => tf.split(pair!, 2, -1));
   }
 
+  /** The reconstructed inputs and their cotangents: the two outputs' cotangents summed, split like the concatenation. */
   override reverseAndGrad(output: Stack, ct: Stack, weights: Weights, state: State, rng: Key): ReverseAndGradResult {
     const [c1, c2] = toList(ct, 2, 'cotangent');
     // Both outputs are the concatenation: its cotangent is their sum, split like the concatenation.

@@ -26,6 +26,7 @@ function pythonTuple(shape: readonly number[]): string {
  * @public
  */
 export class ReversiblePrintShapeLayer extends ReversibleLayer {
+  /** The text printed after `PrintShape:`. */
   readonly msg: string;
   private readonly print: (line: string) => void;
 
@@ -36,20 +37,24 @@ export class ReversiblePrintShapeLayer extends ReversibleLayer {
     this.print = options.print ?? ((line) => console.log(line));
   }
 
+  /** The input signature, unchanged. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     return fromList(signature);
   }
 
+  /** Prints the items' shapes and dtypes, then gives the items unchanged. */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const items = toList(inputs, this.nIn, 'input');
     this.print(`PrintShape: ${this.msg}: [${items.map((x) => `${pythonTuple(x.shape)}[${x.dtype}]`).join(', ')}]`);
     return [inputs, state];
   }
 
+  /** The outputs, which are the inputs; prints nothing. */
   reverse(output: Stack, _weights: Weights, _state: State, _rng: Key): Stack {
     return output;
   }
 
+  /** The outputs and their cotangents, unchanged (an identity); prints nothing. */
   override reverseAndGrad(output: Stack, ct: Stack, _weights: Weights, _state: State, _rng: Key): ReverseAndGradResult {
     return [output, ct, {}];
   }

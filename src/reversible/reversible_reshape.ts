@@ -32,7 +32,9 @@ function resolvePrefix(prefix: readonly number[], size: number, who: string): nu
  * @public
  */
 export class ReversibleReshapeLayer extends ReversibleLayer {
+  /** The leading axes of each input item (one may be `-1`). */
   readonly shape1: readonly number[];
+  /** The leading axes of each output item (one may be `-1`). */
   readonly shape2: readonly number[];
 
   constructor(shape1: readonly number[], shape2: readonly number[], nIn = 1) {
@@ -52,15 +54,18 @@ export class ReversibleReshapeLayer extends ReversibleLayer {
     return [...resolvePrefix(to, size, this.name), ...shape.slice(from.length)];
   }
 
+  /** Each item's signature with its leading `shape1` axes replaced by `shape2`. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     return fromList(signature.map((s) => ({ shape: this.reshaped(s.shape, this.shape1, this.shape2), dtype: s.dtype })));
   }
 
+  /** Each item reshaped from leading axes `shape1` to `shape2`. */
   protected forward(inputs: Stack, _weights: Weights, state: State, _rng: Key): [Stack, State] {
     const items = toList(inputs, this.nIn, 'input');
     return [fromList(items.map((x) => tf.reshape(x, this.reshaped(x.shape, this.shape1, this.shape2)))), state];
   }
 
+  /** Each output reshaped back from leading axes `shape2` to `shape1`. */
   reverse(output: Stack, _weights: Weights, _state: State, _rng: Key): Stack {
     return this.withContext(output, () => {
       const items = toList(output, this.nOut, 'output');
@@ -68,6 +73,7 @@ export class ReversibleReshapeLayer extends ReversibleLayer {
     });
   }
 
+  /** The reconstructed inputs and the cotangents reshaped back like them (zeros for items that are not float). */
   override reverseAndGrad(output: Stack, ct: Stack, weights: Weights, state: State, rng: Key): ReverseAndGradResult {
     const inputs = toList(this.reverse(output, weights, state, rng), this.nIn, 'input');
     const cts = toList(ct, this.nOut, 'cotangent');

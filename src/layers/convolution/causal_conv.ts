@@ -29,7 +29,12 @@ export interface CausalConvOptions {
  * @public
  */
 export class CausalConvLayer extends ConvLayer {
-  constructor(filters: number, readonly kernelWidth: number, options: CausalConvOptions = {}) {
+  constructor(
+    filters: number,
+    /** The kernel's width along the time axis. */
+    readonly kernelWidth: number,
+    options: CausalConvOptions = {},
+  ) {
     const dilation = options.dilation ?? 1;
     if (!Number.isInteger(kernelWidth) || kernelWidth < 1) throw new RangeError(`CausalConv: kernelWidth must be a positive integer, got ${kernelWidth}`);
     if (!Number.isInteger(dilation) || dilation < 1) throw new RangeError(`CausalConv: dilation must be a positive integer, got ${dilation}`);

@@ -47,17 +47,32 @@ function positiveIntegers(values: readonly number[], what: string, n: number): n
  * @public
  */
 export class ConvLayer extends Layer {
+  /** The kernel's extent along each spatial axis, in the kernel layout's order of spatial axes. */
   readonly kernelSize: readonly number[];
+  /** The window's step along each spatial axis (1 everywhere unless given). */
   readonly strides: readonly number[];
+  /** The kernel's dilation along each spatial axis: `d` takes every `d`-th input position (1: none). */
   readonly dilations: readonly number[];
+  /** `VALID`, `SAME`, or explicit `[lo, hi]` padding per spatial axis. */
   readonly padding: ConvPadding;
+  /** The layouts of input, kernel and output, as JAX's dimension numbers (`['NHWC', 'HWIO', 'NHWC']` by default). */
   readonly dimensionNumbers: DimensionNumbers;
+  /** Whether the layer has and adds a bias `b`. */
   readonly useBias: boolean;
   private readonly layout: ConvLayout;
   private readonly kernelInitializer: Initializer;
   private readonly biasInitializer: Initializer;
 
-  constructor(readonly filters: number, kernelSize: readonly number[], options: ConvOptions = {}, name = 'Conv') {
+  /**
+   * @param filters - the number of kernels, which is the output's feature count
+   * @param kernelSize - the kernel's extent along each spatial axis
+   * @param options - strides, padding, layouts, dilations, initializers, bias
+   * @param name - the layer's name (`Conv`; subclasses pass their own)
+   */
+  constructor(
+    /** The number of kernels: the output's feature count. */
+    readonly filters: number,
+    kernelSize: readonly number[], options: ConvOptions = {}, name = 'Conv') {
     super({ name });
     if (!Number.isInteger(filters) || filters < 1) throw new RangeError(`${name}: filters must be a positive integer, got ${filters}`);
     this.dimensionNumbers = options.dimensionNumbers ?? ['NHWC', 'HWIO', 'NHWC'];
@@ -98,6 +113,7 @@ export class ConvLayer extends Layer {
     return shape.slice(shape.findIndex((d) => d !== 1));
   }
 
+  /** Draws the kernel `w` (in the kernel layout, its `I` axis the input's features) and the bias `b`. */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     const shape = this.foldedShape(signature[0]!);
     this.outputShape(shape);
@@ -116,6 +132,7 @@ export class ConvLayer extends Layer {
     return [...out].map((c) => (c === 'N' ? shape[lhs.indexOf('N')]! : c === 'C' ? this.filters : outSizes[this.layout.spatial.indexOf(c)]!));
   }
 
+  /** The output's shape (spatial sizes after padding, dilation and strides; `filters` features), as float32. */
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const s = signature[0]!;
     const folded = this.foldedShape(s);
@@ -125,6 +142,7 @@ export class ConvLayer extends Layer {
     return { shape: [...lead, ...outShape.slice(1)], dtype: 'float32' };
   }
 
+  /** The convolution of the input with `w`, plus `b`; leading axes beyond the layout folded into the batch and back. */
   protected forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const x = inputs as Tensor;
     const folded = this.foldedShape(x);

@@ -110,9 +110,10 @@ export function lmProgram(write: (text: string) => void = (t) => process.stdout.
     .option('--temperature <t>', '0: the most probable character each time; higher: more random (default 0.8)', num(0), 0.8)
     .option('--top-k <k>', 'sample among the k most probable characters only', int(1))
     .option('--seed <n>', 'seed of the sampling (default 0)', int(0), 0)
-    .action(async (prompt: string, opts: { dir: string; length: number; temperature: number; topK?: number; seed: number }) => {
+    .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .action(async (prompt: string, opts: { dir: string; length: number; temperature: number; topK?: number; seed: number; backend: BackendName }) => {
       const text = await generateFromRun(prompt, {
-        dir: opts.dir, length: opts.length, temperature: opts.temperature, seed: opts.seed, ...(opts.topK !== undefined ? { topK: opts.topK } : {}),
+        dir: opts.dir, backend: opts.backend, length: opts.length, temperature: opts.temperature, seed: opts.seed, ...(opts.topK !== undefined ? { topK: opts.topK } : {}),
       });
       write(text + '\n');
     });

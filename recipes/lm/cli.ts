@@ -105,11 +105,11 @@ export function lmProgram(write: (text: string) => void = (t) => process.stdout.
     .command('generate')
     .description('generate text from a prompt with the latest checkpoint of a training run')
     .argument('[prompt]', 'the text to continue', '')
-    .option('-d, --dir <dir>', `training output directory (default ${D.outputDir})`, D.outputDir)
-    .option('--length <n>', 'characters to generate (default 300)', int(1), 300)
-    .option('--temperature <t>', '0: the most probable character each time; higher: more random (default 0.8)', num(0), 0.8)
+    .option('-d, --dir <dir>', 'training output directory', D.outputDir)
+    .option('--length <n>', 'characters to generate', int(1), 300)
+    .option('--temperature <t>', '0: the most probable character each time; higher: more random', num(0), 0.8)
     .option('--top-k <k>', 'sample among the k most probable characters only', int(1))
-    .option('--seed <n>', 'seed of the sampling (default 0)', int(0), 0)
+    .option('--seed <n>', 'seed of the sampling', int(0), 0)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
     .action(async (prompt: string, opts: { dir: string; length: number; temperature: number; topK?: number; seed: number; backend: BackendName }) => {
       const text = await generateFromRun(prompt, {

@@ -71,6 +71,8 @@ export async function trainLm(o: LmRecipeOptions, hooks: TrainLmHooks = {}): Pro
   const vocab = saved?.vocab ?? CharVocab.fromTexts(text.train, text.heldOut);
   const unknown = vocab.unknown(text.train + text.heldOut);
   if (unknown.length > 0) throw new Error(`${o.outputDir}: the corpus has characters the run's vocabulary lacks (${unknown.slice(0, 5).join('')}); use another --output`);
+  const promptUnknown = vocab.unknown(o.samplePrompt);
+  if (promptUnknown.length > 0) throw new RangeError(`--prompt has characters the corpus lacks: ${promptUnknown.map((c) => JSON.stringify(c)).join(' ')}`);
   log(
     `Text of ${o.corpus}: ${text.train.length} training characters (${text.sentences.train} sentences), ${text.heldOut.length} held-out ` +
       `(${text.sentences.heldOut} sentences); ${vocab.size - 1} distinct characters [${elapsed()}]`,

@@ -93,6 +93,7 @@ describe('npm run lm', () => {
       ['--steps', '0'],
       ['--seq-len', '20', '--attention', 'lsh', '--chunk-len', '8'],
       ['--d-model', '10', '--heads', '3'],
+      ['--output', path.join(dir, 'other'), ...TINY, '--prompt', '\u{1F600}'],
       ['--bogus'],
       ['sing'],
     ]) {

@@ -29,8 +29,8 @@ export type AttentionFactory = (settings: AttentionSettings) => Layer;
 /**
  * The attention of a layer: `'full'` (`SelfAttention`), `'chunked'` (`SelfAttention` with `chunkLen`: local
  * attention over chunks and their neighbours), `'lsh'` (`LSHSelfAttention`), `'local'` (`LocalSelfAttention`:
- * full attention masked to a band of `localRadius` positions on each side; not causal, so encoders only), or a
- * factory for any other layer.
+ * full attention masked to a band of `localRadius` positions on each side, or before each position when causal:
+ * a decoder's sliding window), or a factory for any other layer.
  * @public
  */
 export type AttentionType = 'full' | 'chunked' | 'lsh' | 'local' | AttentionFactory;
@@ -47,7 +47,7 @@ export interface AttentionTypeOptions {
   nBuckets?: number;
   /** Number of hashing rounds of `'lsh'` attention (default 1). */
   nHashes?: number;
-  /** Positions on each side that `'local'` attention sees (no default: required with `'local'`). */
+  /** Positions on each side (causal: before each position) that `'local'` attention sees (no default: required with `'local'`). */
   localRadius?: number;
 }
 
@@ -87,7 +87,6 @@ export function makeAttention(model: string, type: AttentionType, settings: Atte
       nChunksAfter: checkInt(model, 'nChunksAfter', options.nChunksAfter ?? (settings.causal ? 0 : 1), 0),
     });
   } else if (type === 'local') {
-    if (settings.causal) throw new Error(`${model}: 'local' attention is not causal (it is an encoder attention)`);
     if (options.localRadius === undefined) throw new Error(`${model}: 'local' attention needs localRadius (positions on each side it sees)`);
     layer = LocalSelfAttention({ ...settings, radius: checkInt(model, 'localRadius', options.localRadius, 0) });
   } else {

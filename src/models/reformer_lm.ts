@@ -61,9 +61,9 @@ const KEYS = [
  *
  * In mode `predict` (set before `init`, with the signature `[batch, maxDecodeLength]`), the model decodes
  * incrementally: `ShiftRight` is the identity, `PositionalEncoding` counts positions, and the causal attention
- * layers (`'full'`, `'chunked'`, `'lsh'`) keep key/value caches in their state, so it takes the next token(s)
- * `[B, n]` per call and each costs time linear in the tokens before it; see `autoregressiveSample`. With full or
- * chunked attention, decoding gives exactly the log-probabilities of mode `eval` on the growing prefix; with
+ * layers (`'full'`, `'chunked'`, `'local'`, `'lsh'`) keep key/value caches in their state, so it takes the next token(s)
+ * `[B, n]` per call and each costs time linear in the tokens before it; see `autoregressiveSample`. With full, chunked or
+ * local attention, decoding gives exactly the log-probabilities of mode `eval` on the growing prefix; with
  * several LSH layers, those of each position computed as the last of its prefix (see `LSHSelfAttentionLayer`).
  * @public
  */

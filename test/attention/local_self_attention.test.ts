@@ -67,6 +67,34 @@ describeOnBackends('LocalSelfAttention', () => {
     expectClose(masked!.slice([0, 0, 0], [1, 2, 2]), [[[p, 1 - p], [1 - p, p]]], 1e-5);
   });
 
+  test('causal, hand-computed with identity projections: x = [1, 0], [0, 1], [1, 1], radius 1', () => {
+    // Position 0 sees only itself; position 1 sees x0 and x1 with scores (0, a), weights (1, e); position 2 sees x1
+    // and x2 with scores (a, 2a), weights (e, e^2), i.e. (1 - p, p); nothing sees a later position.
+    const a = 1 / Math.sqrt(2);
+    const e = Math.exp(a);
+    const p = e / (1 + e);
+    const x = tf.tensor([[[1, 0], [0, 1], [1, 1]]]);
+    expectClose(identityLayer({ radius: 1, causal: true }).call(x) as Tensor, [[[1, 0], [1 - p, p], [p, 1]]], 1e-5);
+  });
+
+  test('causal: sees positions i - radius .. i only, and equals causal full attention when the band covers the sentence', () => {
+    const layer = LocalSelfAttention({ ...small, radius: 2, causal: true });
+    const x1 = randn([1, 9, 6], 6);
+    const y1 = run(layer, x1);
+    for (const j of [0, 4, 8]) {
+      const x2 = tf.concat([x1.slice([0, 0, 0], [1, j, 6]), randn([1, 1, 6], 40 + j), x1.slice([0, j + 1, 0], [1, 8 - j, 6])], 1);
+      const y2 = layer.call(x2) as Tensor;
+      for (let p = 0; p < 9; p++) {
+        const d = maxDiff(y1.slice([0, p, 0], [1, 1, 6]), y2.slice([0, p, 0], [1, 1, 6]));
+        if (p >= j && p <= j + 2) expect(d).toBeGreaterThan(1e-5);
+        else expect(d).toBeLessThan(1e-6);
+      }
+    }
+    const wide = LocalSelfAttention({ ...small, radius: 8, causal: true });
+    const full = SelfAttention({ ...small, causal: true });
+    expect(maxDiff(run(wide, x1), run(full, x1, wide))).toBeLessThan(1e-5);
+  });
+
   test('sees only positions within its radius, equals full attention when the band covers the sentence, masks padding', () => {
     const x = tf.randomNormal([2, 7, 8], 0, 1, 'float32', 5);
     const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0]]);
@@ -112,10 +140,11 @@ describeOnBackends('LocalSelfAttention', () => {
     expect((masked.call([randn([1, 13, 6], 4), tf.ones([1, 13])]) as Tensor[])[0]!.shape).toEqual([1, 13, 6]);
   });
 
-  test('gradients match finite differences (band narrower than the sentence, with and without a padding mask)', () => {
+  test('gradients match finite differences (band narrower than the sentence, with and without a padding mask, causal)', () => {
     expectSelfAttentionGradients((o: LocalSelfAttentionOptions) => LocalSelfAttention(o), [
       { nHeads: 2, dQk: 3, dV: 2, radius: 1 },
       { nHeads: 1, dQk: 3, dV: 2, radius: 2, masked: true },
+      { nHeads: 2, dQk: 3, dV: 2, radius: 1, causal: true },
     ]);
   });
 
@@ -128,11 +157,10 @@ describe('LocalSelfAttention configuration', () => {
   test('bad options fail when the layer is built', () => {
     expect(() => LocalSelfAttention({ radius: -1 })).toThrow(/LocalSelfAttention: radius must be a non-negative integer, got -1/);
     expect(() => LocalSelfAttention({ radius: 1.5 })).toThrow(/radius must be a non-negative integer/);
-    expect(() => LocalSelfAttention({ radius: 2, causal: true })).toThrow(/causal attention is not supported/);
     expect(() => LocalSelfAttention({ radius: 2, nHeads: 0 })).toThrow(/nHeads must be a positive integer/);
   });
 
-  test("the models' attentionType 'local' (with localRadius) makes this layer; it refuses causal use and a missing radius", () => {
+  test("the models' attentionType 'local' (with localRadius) makes this layer, causal in a ReformerLM; it refuses a missing radius", () => {
     const tiny = { dModel: 8, dFf: 16, nLayers: 2, nHeads: 2, maxLen: 16, vocabSize: 10 };
     const encoder = ReformerEncoder({ ...tiny, attentionType: 'local', localRadius: 2 });
     encoder.init(shapeDtype([2, 6], 'int32'), { seed: 1 });
@@ -148,8 +176,8 @@ describe('LocalSelfAttention configuration', () => {
     expect(attentionNames).toEqual(['LocalSelfAttention_h2_r0', 'SelfAttention_h2']);
     expect(() => ReformerEncoder({ ...tiny, attentionType: 'local' })).toThrow(/EncoderBlock: 'local' attention needs localRadius/);
     expect(() => ReformerEncoder({ ...tiny, attentionType: 'local', localRadius: -1 })).toThrow(/localRadius must be an integer >= 0/);
-    expect(() => ReformerLM({ vocabSize: 10, dModel: 8, dFf: 16, nLayers: 1, nHeads: 2, attentionType: 'local', localRadius: 2 })).toThrow(
-      /'local' attention is not causal/,
-    );
+    const lm = ReformerLM({ vocabSize: 10, dModel: 8, dFf: 16, nLayers: 1, nHeads: 2, attentionType: 'local', localRadius: 2 });
+    lm.init(shapeDtype([1, 6], 'int32'), { seed: 1 });
+    expect([...namedTensors(lm).keys()].filter((p) => p.endsWith('LocalSelfAttention_h2_r2/wq'))).toHaveLength(1);
   });
 });

@@ -1,5 +1,5 @@
 import { tf } from '../../src/backend/tf.js';
-import { CausalAttention, LSHSelfAttention, SelfAttention } from '../../src/attention/index.js';
+import { CausalAttention, LocalSelfAttention, LSHSelfAttention, SelfAttention } from '../../src/attention/index.js';
 import type { Layer } from '../../src/layers/base.js';
 import { shapeDtype } from '../../src/layers/stack.js';
 import type { State, Tensor } from '../../src/layers/types.js';
@@ -54,6 +54,7 @@ const layers: [string, () => Layer][] = [
   ['SelfAttention, full, shared QK', () => SelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, shareQk: true })],
   ['SelfAttention, chunked', () => SelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 3, nChunksBefore: 1 })],
   ['CausalAttention', () => CausalAttention(D, { nHeads: 2 })],
+  ['LocalSelfAttention, causal, radius 3', () => LocalSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, radius: 3 })],
   ['LSHSelfAttention, nBuckets 4, 2 hashes', () => LSHSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 2, nBuckets: 4, nHashes: 2 })],
   ['LSHSelfAttention, default nBuckets', () => LSHSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 2 })],
 ];
@@ -68,7 +69,7 @@ describeOnBackends('predict mode (incremental decoding)', () => {
     });
   });
 
-  test.each(layers.slice(0, 4))('%s: in predict mode the outputs equal eval mode on the whole sequence', (_, make) => {
+  test.each(layers.slice(0, 5))('%s: in predict mode the outputs equal eval mode on the whole sequence', (_, make) => {
     tf.tidy(() => {
       const x = randn([B, L, D], 2);
       expect(maxAbsDiff(decodeInPieces(make, x, PIECES), evalOn(make, x))).toBeLessThan(1e-5);
@@ -77,7 +78,7 @@ describeOnBackends('predict mode (incremental decoding)', () => {
 
   test('LSH attention differs from the growing prefix in eval mode on the whole sequence (so the test above can fail)', () => {
     tf.tidy(() => {
-      const make = layers[4]![1];
+      const make = layers[5]![1];
       const x = randn([B, L, D], 1);
       expect(maxAbsDiff(evalOn(make, x), growingPrefix(make, x))).toBeGreaterThan(1e-3);
     });

@@ -8,8 +8,8 @@ import { ReformerLM, TransformerLM } from '../../src/models/index.js';
 import { makeKey } from '../../src/rng/key.js';
 
 const VOCAB = 13;
-const reformer = (attentionType: 'full' | 'lsh', mode: Mode): Layer =>
-  ReformerLM({ vocabSize: VOCAB, dModel: 16, dFf: 24, nLayers: 2, nHeads: 2, dropout: 0, attentionType, chunkLen: 4, nHashes: 2, maxLen: 64, mode });
+const reformer = (attentionType: 'full' | 'lsh' | 'chunked' | 'local', mode: Mode): Layer =>
+  ReformerLM({ vocabSize: VOCAB, dModel: 16, dFf: 24, nLayers: 2, nHeads: 2, dropout: 0, attentionType, chunkLen: 4, nHashes: 2, localRadius: 3, maxLen: 64, mode });
 const lsh = (nLayers: number, extra: object, mode: Mode): Layer =>
   ReformerLM({ vocabSize: VOCAB, dModel: 16, dFf: 24, nLayers, nHeads: 2, dropout: 0, attentionType: 'lsh', chunkLen: 2, maxLen: 64, mode, ...extra });
 /** Models whose cached decoding equals the eval-mode model run on the growing prefix. */
@@ -17,6 +17,8 @@ const models: [string, (mode: Mode) => Layer][] = [
   ['ReformerLM, full attention', (mode) => reformer('full', mode)],
   ['ReformerLM, one layer of LSH attention, 2 hashes', (mode) => lsh(1, { nHashes: 2 }, mode)],
   ['ReformerLM, one layer of LSH attention, nBuckets 4', (mode) => lsh(1, { nBuckets: 4 }, mode)],
+  ['ReformerLM, chunked attention (chunks of 4, one before)', (mode) => reformer('chunked', mode)],
+  ['ReformerLM, causal local attention (radius 3)', (mode) => reformer('local', mode)],
   ['TransformerLM', (mode) => TransformerLM({ vocabSize: VOCAB, dModel: 16, dFf: 24, nLayers: 2, nHeads: 2, dropout: 0, maxLen: 64, mode })],
 ];
 /**
@@ -112,7 +114,7 @@ describe('decoding with the predict-mode cache [cpu]', () => {
   });
 
   test('the stream stops at eosId once every sequence produced it, and refuses a model not in predict mode', async () => {
-    const { full, predict } = pair(models[3]![1]);
+    const { full, predict } = pair(models[5]![1]);
     const greedy = (await autoregressiveSample(predict, { prefix: [2], length: 8, temperature: 0 }))[0]!;
     const eos = greedy[3]!;
     const stopped = (await autoregressiveSample(predict, { prefix: [2], length: 8, temperature: 0, eosId: eos }))[0]!;
@@ -120,7 +122,7 @@ describe('decoding with the predict-mode cache [cpu]', () => {
     await expect(autoregressiveSample(full, { length: 2 })).rejects.toThrow(/mode 'predict'/);
   });
 
-  test.each([models[0]!, models[3]!])('%s: beam search with one beam is greedy; every beam scores the full model\'s log-probability', async (_, make) => {
+  test.each([models[0]!, models[5]!])('%s: beam search with one beam is greedy; every beam scores the full model\'s log-probability', async (_, make) => {
     const { full, predict } = pair(make);
     const greedy = (await autoregressiveSample(predict, { prefix: [1, 2], length: 6, temperature: 0 }))[0]!;
     expect((await beamSearch(predict, { prefix: [1, 2], length: 6, beamSize: 1 }))[0]!.tokens).toEqual(greedy);

@@ -85,7 +85,7 @@ function windowsOp(ids: Int32Array, words: number, chars: number): (table: Tenso
         const g = dy.dataSync() as Float32Array;
         const grad = new Float32Array(table.size);
         forEachWindowSlot(ids, words, chars, d, (tableAt, windowAt) => {
-          for (let j = 0; j < d; j++) grad[tableAt + j] += g[windowAt + j]!;
+          for (let j = 0; j < d; j++) grad[tableAt + j]! += g[windowAt + j]!;
         });
         return [tf.tensor2d(grad, table.shape as [number, number])];
       },

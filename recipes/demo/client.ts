@@ -63,7 +63,7 @@ export class EngineClient {
   call<K extends Request['type']>(body: RequestBody<K>, transfer?: Transferable[]): Promise<Replies[K]> & { id: number } {
     const id = this.nextId++;
     const promise = new Promise<Replies[K]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve, reject });
     });
     this.send({ ...body, id } as unknown as Request, transfer);
     return Object.assign(promise, { id });

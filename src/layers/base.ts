@@ -194,7 +194,7 @@ export abstract class Layer {
    */
   initialize(inputSignature: Signature, rng: Key, shared: SharedInits): InitResult {
     return this.withErrorContext('init', inputSignature, () => {
-      const signature = toList<ShapeDtype>(inputSignature as ShapeDtype | ShapeDtype[], this.nIn, 'input signature');
+      const signature = toList<ShapeDtype>(inputSignature, this.nIn, 'input signature');
       return this.build(signature, rng, shared);
     });
   }

@@ -115,7 +115,7 @@ export function trainStep(
             optimizerStep,
             { model: gradTree, loss: mapTree(lossWeights, (t) => gradOf.get(t)!) },
             { model: weights, loss: lossWeights },
-            { model: slots, loss: lossSlots! },
+            { model: slots, loss: lossSlots },
             learningRate,
           ),
         )
@@ -128,7 +128,7 @@ export function trainStep(
       disposeNew(update.slots, slots);
       if (trainLoss) {
         disposeNew(update.lossWeights, lossWeights);
-        disposeNew(update.lossSlots!, lossSlots!);
+        disposeNew(update.lossSlots!, lossSlots);
       }
       throw new NonFiniteError(step, 'gradients', gradientsL2, `the gradients of ${lossLayer.name} are not finite (norm ${gradientsL2}); training stopped before updating the weights`);
     }

@@ -54,7 +54,7 @@ export function values(t: Tensor): unknown {
 
 /** Expects two tensors to have the same shape and values within `tol`. */
 export function expectClose(actual: Tensor, expected: Tensor | number[] | number[][] | number[][][] | number, tol = 1e-5): void {
-  const e = expected instanceof tf.Tensor ? expected : tf.tensor(expected as number[]);
+  const e = expected instanceof tf.Tensor ? expected : tf.tensor(expected);
   expect(actual.shape).toEqual(e.shape);
   const a = actual.dataSync();
   const b = e.dataSync();

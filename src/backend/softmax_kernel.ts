@@ -88,7 +88,7 @@ export function softmaxKernel(x: Tensor): [Tensor, Tensor] {
   return engine().tidy(() => {
     const [p, lse] = engine().runKernel(SOFTMAX, { x: x.reshape([x.size / n, n]) }, {}) as unknown as [Tensor, Tensor, Tensor];
     return [p.reshape(x.shape), lse.reshape([...x.shape.slice(0, -1), 1])];
-  }) as [Tensor, Tensor];
+  });
 }
 
 /**

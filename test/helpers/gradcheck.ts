@@ -20,7 +20,7 @@ export interface GradCheckOptions {
  */
 export function expectGradientsMatchFiniteDifferences(f: (...xs: Tensor[]) => Tensor, xs: Tensor[], options: GradCheckOptions = {}): void {
   const { eps = 1e-2, atol = 2e-3, rtol = 2e-2, probes = 12 } = options;
-  const grads = tf.tidy(() => tf.grads((...args: Tensor[]) => f(...args).sum() as tf.Scalar)(xs));
+  const grads = tf.tidy(() => tf.grads((...args: Tensor[]) => f(...args).sum())(xs));
   const evalAt = (k: number, data: Float32Array): number =>
     tf.tidy(() => {
       const args = xs.map((x, i) => (i === k ? tf.tensor(data, x.shape, 'float32') : x));

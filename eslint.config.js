@@ -32,7 +32,14 @@ export default tseslint.config(
       '@typescript-eslint/no-floating-promises': 'error',
       '@typescript-eslint/no-misused-promises': 'error',
       '@typescript-eslint/await-thenable': 'error',
-      '@typescript-eslint/require-await': 'error',
+      // Off: its 14 findings were all deliberate. Async generators with no await are how the data sources make an
+      // AsyncIterable from arrays; public async functions (beamSearch, autoregressiveSampleStream) turn a thrown
+      // error into a rejection; ts-pattern handlers are async so that every branch returns a Promise; and
+      // `async () => undefined` is how test/docs gets the AsyncFunction constructor.
+      '@typescript-eslint/require-await': 'off',
+      // With noUncheckedIndexedAccess (tsconfig.json), `xs[i]!` is the written claim that an index is in range;
+      // this rule removes every `!` and cast that claims nothing. no-non-null-assertion (typescript-eslint's
+      // `strict` set, not `recommended`) stays off for the same reason: see docs/architecture.md, "Strictness".
       '@typescript-eslint/no-unnecessary-type-assertion': 'error',
     },
   },

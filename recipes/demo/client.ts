@@ -52,10 +52,10 @@ export class EngineClient {
   /** The engine on this (the page's) thread: loads the library into the page. */
   static async onMainThread(): Promise<EngineClient> {
     const { DemoEngine } = await import('./engine.js');
-    let engine: InstanceType<typeof DemoEngine> | undefined;
-    // Asynchronous both ways, as with a worker: a request never runs inside the caller's stack.
-    const client: EngineClient = new EngineClient((r) => setTimeout(() => engine!.handle(r), 0), 'main', () => undefined);
-    engine = new DemoEngine((m) => setTimeout(() => client.receive(m), 0), 'main');
+    // Asynchronous both ways, as with a worker: a request never runs inside the caller's stack (so `engine` exists
+    // by the time the first request reaches it).
+    const client: EngineClient = new EngineClient((r) => setTimeout(() => engine.handle(r), 0), 'main', () => undefined);
+    const engine = new DemoEngine((m) => setTimeout(() => client.receive(m), 0), 'main');
     return client;
   }
 

@@ -100,7 +100,7 @@ function measure(o: Options, depth: number, reversible: boolean): Row {
     const grads = tf.tidy(() =>
       tf.grads(() => {
         const [y] = encoder.pureFn([x, ids], encoder.weights, encoder.state, makeKey(7));
-        return tf.mean(tf.mul(y as Tensor, probe)) as tf.Scalar;
+        return tf.mean(tf.mul(y as Tensor, probe));
       })(leaves),
     );
     tf.dispose(grads);

@@ -437,7 +437,7 @@ export async function layerSuite(trax: TraxModule, options: SuiteOptions = {}): 
       }
       maxOutputDiff = 0;
       test.outputs.forEach((y, i) => {
-        const r = ref!.outputs[i]!;
+        const r = ref.outputs[i]!;
         const d = maxAbsDiff(y.values, r.values);
         maxOutputDiff = Math.max(maxOutputDiff, d);
         if (JSON.stringify(y.shape) !== JSON.stringify(r.shape)) failures.push(`output ${i}: shape ${JSON.stringify(y.shape)} on ${backend}, ${JSON.stringify(r.shape)} on ${reference}`);
@@ -445,10 +445,10 @@ export async function layerSuite(trax: TraxModule, options: SuiteOptions = {}): 
       });
       maxGradDiff = 0;
       test.grads.forEach((g, i) => {
-        const r = ref!.grads[i]!;
+        const r = ref.grads[i]!;
         const d = maxAbsDiff(g, r);
         maxGradDiff = Math.max(maxGradDiff, d);
-        if (!(d <= atol + rtol * maxAbs(r))) failures.push(`gradient of ${test!.argNames[i]}: ${backend} differs from ${reference} by ${d}`);
+        if (!(d <= atol + rtol * maxAbs(r))) failures.push(`gradient of ${test.argNames[i]}: ${backend} differs from ${reference} by ${d}`);
       });
       if (test.gradCheck) failures.push(...test.gradCheck.failures.map((f) => `finite differences on ${backend}: ${f}`));
     }

@@ -140,7 +140,7 @@ async function main(): Promise<void> {
       const logits = model.apply([t.ids, t.mask], { training: true }) as tf.Tensor;
       const logp = tf.logSoftmax(logits);
       const nll = tf.neg(tf.sum(tf.mul(logp, tf.oneHot(t.tags, cfg.n_tags)), -1));
-      return tf.div(tf.sum(tf.mul(nll, t.mask)), tf.sum(t.mask)) as tf.Scalar;
+      return tf.div(tf.sum(tf.mul(nll, t.mask)), tf.sum(t.mask));
     }, true) as tf.Scalar;
     const value = loss.dataSync()[0]!;
     tf.dispose([loss, t.ids, t.tags, t.mask]);

@@ -52,10 +52,10 @@ export class EngineClient {
   /** The engine on this (the page's) thread: loads the library into the page. */
   static async onMainThread(): Promise<EngineClient> {
     const { DemoEngine } = await import('./engine.js');
-    let engine: InstanceType<typeof DemoEngine> | undefined;
-    // Asynchronous both ways, as with a worker: a request never runs inside the caller's stack.
-    const client: EngineClient = new EngineClient((r) => setTimeout(() => engine!.handle(r), 0), 'main', () => undefined);
-    engine = new DemoEngine((m) => setTimeout(() => client.receive(m), 0), 'main');
+    // Asynchronous both ways, as with a worker: a request never runs inside the caller's stack (so `engine` exists
+    // by the time the first request reaches it).
+    const client: EngineClient = new EngineClient((r) => setTimeout(() => engine.handle(r), 0), 'main', () => undefined);
+    const engine = new DemoEngine((m) => setTimeout(() => client.receive(m), 0), 'main');
     return client;
   }
 
@@ -63,7 +63,7 @@ export class EngineClient {
   call<K extends Request['type']>(body: RequestBody<K>, transfer?: Transferable[]): Promise<Replies[K]> & { id: number } {
     const id = this.nextId++;
     const promise = new Promise<Replies[K]>((resolve, reject) => {
-      this.pending.set(id, { resolve: resolve as (v: unknown) => void, reject });
+      this.pending.set(id, { resolve: resolve, reject });
     });
     this.send({ ...body, id } as unknown as Request, transfer);
     return Object.assign(promise, { id });

@@ -23,7 +23,7 @@ function webglRenderer(): string | null {
   try {
     const canvas: OffscreenCanvas | HTMLCanvasElement | undefined =
       typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : typeof document !== 'undefined' ? document.createElement('canvas') : undefined;
-    const gl = canvas?.getContext('webgl2') as WebGL2RenderingContext | null | undefined;
+    const gl = canvas?.getContext('webgl2');
     if (!gl) return null;
     const debug = gl.getExtension('WEBGL_debug_renderer_info');
     const renderer = String(gl.getParameter(debug ? debug.UNMASKED_RENDERER_WEBGL : gl.RENDERER));

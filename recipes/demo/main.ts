@@ -337,7 +337,7 @@ async function download(): Promise<void> {
 
 /** Where the engine runs: a worker unless `?thread=main`, or the worker cannot start or cannot run webgl. */
 async function startEngine(asked: BackendName | undefined): Promise<{ client: EngineClient; caps: Capabilities; note?: string }> {
-  const hello = async (client: EngineClient): Promise<Capabilities> => client.call<'hello'>({ type: 'hello', ...(stopFlag ? { stopFlag: stopFlag.buffer as SharedArrayBuffer } : {}) });
+  const hello = async (client: EngineClient): Promise<Capabilities> => client.call<'hello'>({ type: 'hello', ...(stopFlag ? { stopFlag: stopFlag.buffer } : {}) });
   if (params.get('thread') !== 'main') {
     let worker: EngineClient | undefined;
     try {

@@ -115,7 +115,7 @@ function copySentence(s: trax.TaggedSentence): PredictedSentence {
 
 /** `tf.Tensor` copies of the leaves of a weight tree (same layout). */
 function cloneTree(tree: Weights): Weights {
-  return trax.mapTree(tree, (t) => tf.clone(t)) as Weights;
+  return trax.mapTree(tree, (t) => tf.clone(t));
 }
 
 type TaggerParts = NerTagger['members'][number];
@@ -196,13 +196,13 @@ class MemberTuner {
     const layer = trax.NerLoss(config, nTags);
     const [features, tags, weights] = batch as [Tensor, Tensor, Tensor];
     layer.init([
-      { shape: [features.shape[0]!, features.shape[1]!, nTags], dtype: 'float32' },
+      { shape: [features.shape[0], features.shape[1]!, nTags], dtype: 'float32' },
       { shape: tags.shape, dtype: 'int32' },
       { shape: weights.shape, dtype: 'float32' },
     ]);
     if (crf) {
       trax.disposeTree(layer.weights);
-      const flat = Array.isArray(crf.transitions) ? (crf.transitions as number[][]).flat() : Array.from(crf.transitions as Float32Array);
+      const flat = Array.isArray(crf.transitions) ? crf.transitions.flat() : Array.from(crf.transitions);
       layer.weights = { transitions: tf.tensor2d(flat, [nTags, nTags]), start: tf.tensor1d(Array.from(crf.start)), end: tf.tensor1d(Array.from(crf.end)) };
     }
     this.lossLayer = layer;

@@ -21,7 +21,7 @@ export function lmModel(settings: LmModelSettings, vocabSize: number, maxLen: nu
  * `(logProbs, targets, weights) -> scalar`, named `BitsPerCharacter`.
  */
 export function BitsPerCharacter(): Layer {
-  return namedSerial('BitsPerCharacter', [CrossEntropyLoss(), Fn('NatsToBits', (nats) => tf.div(nats!, Math.LN2))]);
+  return namedSerial('BitsPerCharacter', [CrossEntropyLoss(), Fn('NatsToBits', (nats) => tf.div(nats, Math.LN2))]);
 }
 
 /**

@@ -63,7 +63,7 @@ export interface LmRecipeOptions {
 export const DEFAULT_LM_RECIPE: Readonly<LmRecipeOptions> = Object.freeze({
   corpus: DEFAULT_CORPUS,
   outputDir: 'runs/lm',
-  model: Object.freeze({ dModel: 128, dFf: 256, nLayers: 2, nHeads: 2, attention: 'full' as LmAttention, chunkLen: 32, dropout: 0.05 }),
+  model: Object.freeze({ dModel: 128, dFf: 256, nLayers: 2, nHeads: 2, attention: 'full', chunkLen: 32, dropout: 0.05 }),
   seqLen: 128,
   batchSize: 16,
   steps: 1200,
@@ -78,7 +78,7 @@ export const DEFAULT_LM_RECIPE: Readonly<LmRecipeOptions> = Object.freeze({
   limit: 0,
   seed: 1,
   logEvery: 50,
-  backend: 'wasm' as BackendName,
+  backend: 'wasm',
 });
 
 function positiveInt(name: string, v: number, min = 1): void {

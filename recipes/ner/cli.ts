@@ -321,7 +321,7 @@ export async function runNerCli(argv: readonly string[], write?: (text: string) 
       return USAGE_ERROR;
     }
     if (error instanceof RangeError || error instanceof RecipeConfigError) {
-      process.stderr.write(`trax-ner: ${(error as Error).message}\n${usage()}`);
+      process.stderr.write(`trax-ner: ${error.message}\n${usage()}`);
       return USAGE_ERROR;
     }
     process.stderr.write(`trax-ner: ${(error as Error).message}\n`);

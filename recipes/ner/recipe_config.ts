@@ -64,7 +64,7 @@ function recipeSettings(settings: Record<string, unknown>, base: NerRecipeOption
     if (!(RECIPE_KEYS as readonly string[]).includes(key)) throw new Error(`unknown setting '${key}'; a recipe file takes ${RECIPE_KEYS.join(', ')} (model settings go in "model")`);
   }
   const model = settings['model'];
-  const out = { ...base, ...settings } as NerRecipeOptions;
+  const out = { ...base, ...settings };
   out.model = model === undefined ? base.model : resolveNerModelConfig({ ...base.model, ...(model as Partial<NerModelConfig>) });
   return out;
 }

@@ -227,7 +227,7 @@ export class DotProductCausalAttentionLayer extends Layer {
     const length = q.shape[1]!;
     if (this.mode === 'predict') {
       const cache = readPredictCache(state, this.name);
-      const start = cachedLength(cache, length, [q.shape[0]!], this.name);
+      const start = cachedLength(cache, length, [q.shape[0]], this.name);
       const next = appendToCache(cache, k, v);
       const out = tf.tidy(() => {
         const bias = untaped(() => positionBias(start, length, (p, j) => j <= p).expandDims(0));

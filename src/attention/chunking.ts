@@ -16,7 +16,7 @@ export function padAxisTo(x: Tensor, axis: number, length: number): Tensor {
   const current = x.shape[axis]!;
   if (current === length) return x;
   if (current > length) throw new Error(`padAxisTo: axis ${axis} has ${current} items, more than ${length}`);
-  const paddings = x.shape.map((_, i) => (i === axis ? [0, length - current] : [0, 0]) as [number, number]);
+  const paddings = x.shape.map((_, i): [number, number] => (i === axis ? [0, length - current] : [0, 0]));
   return tf.pad(x, paddings);
 }
 
@@ -71,7 +71,7 @@ export function lookAdjacent(x: Tensor, chunkAxis: number, before: number, after
         }),
     };
   });
-  return (op as unknown as (t: Tensor) => Tensor)(x);
+  return op(x);
 }
 
 /** The chunk offsets {@link lookAdjacent} concatenates, in order. */

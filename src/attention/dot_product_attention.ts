@@ -149,8 +149,8 @@ function attentionCore(q: Tensor, k: Tensor, v: Tensor, options: DotProductAtten
         const z = tf.sum(e, -1, true);
         return [replace(e, tf.div(e, z)), tf.add(tf.log(z), shift)];
       });
-      const out = tf.matMul(keep ? tf.mul(p!, keep) : p!, vv);
-      save(keep ? [qq, kk, vv, p!, keep] : [qq, kk, vv, p!]);
+      const out = tf.matMul(keep ? tf.mul(p, keep) : p, vv);
+      save(keep ? [qq, kk, vv, p, keep] : [qq, kk, vv, p]);
       return {
         // Both outputs in one flat tensor (customGrad has one output); contiguous slices separate them again.
         value: withLogsumexp ? tf.concat([out.reshape([-1]), lse!.reshape([-1])], 0) : out,

@@ -180,7 +180,7 @@ export abstract class EfficientAttentionBase extends Layer {
     const qkWidth = this.nHeads * this.dQk;
     const vWidth = this.nHeads * this.dV;
     const wk = weights.wk as Tensor | undefined;
-    const wv = weights.wv as Tensor;
+    const wv = weights.wv;
     if (wq.shape[1] !== qkWidth || (wk && wk.shape[1] !== qkWidth) || wv.shape[1] !== vWidth || wo.shape[0] !== vWidth) {
       throw new Error(
         `${this.name}: weights do not fit ${this.nHeads} heads of dQk ${this.dQk} and dV ${this.dV}: ` +

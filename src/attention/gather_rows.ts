@@ -11,8 +11,8 @@ import type { Tensor } from '../layers/types.js';
  * `row`; the gradient of `table` is `sum_r dy[inverse[r]]`. Exact, and as fast as the forward gather.
  */
 export function gatherRowsWithInverse(table: Tensor, index: Tensor, inverse: Tensor): Tensor {
-  const k = inverse.shape[0]!;
-  const rows = table.shape[0]!;
+  const k = inverse.shape[0];
+  const rows = table.shape[0];
   if (index.rank !== 1 || inverse.rank !== 2 || inverse.shape[1] !== rows || index.shape[0] !== k * rows) {
     throw new Error(
       `gatherRowsWithInverse: expected index [${k * rows}] and inverse [k, ${rows}], got [${index.shape}] and [${inverse.shape}]`,
@@ -32,7 +32,7 @@ export function gatherRowsWithInverse(table: Tensor, index: Tensor, inverse: Ten
         }),
     };
   });
-  return gatherOp(table) as Tensor;
+  return gatherOp(table);
 }
 
 /** The inverse of a permutation given as int32 `[n]` (computed with `topk`, as tfjs has no argsort or scatter gradient). */

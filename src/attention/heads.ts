@@ -35,7 +35,7 @@ export function projectToHeads(rows: Tensor, w: Tensor, batch: number, length: n
  * copy per row, where `tf.tile` takes a strided loop per element (about 20x slower).
  */
 export function repeatPerHead(x: Tensor, nHeads: number): Tensor {
-  const batch = x.shape[0]!;
+  const batch = x.shape[0];
   const index = tf.tensor1d(Int32Array.from({ length: batch * nHeads }, (_, i) => Math.floor(i / nHeads)), 'int32');
   const repeated = tf.gather(x, index, 0);
   index.dispose();

@@ -185,7 +185,7 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
     // Bookkeeping, off the tape (no gradients, and nothing kept for the backward pass): sort each round by bucket,
     // then position; the gather/scatter indices; the attention biases.
     const [sortIndex, sortInverse, unsortIndex, unsortInverse, bias] = untapedAll(() => {
-      const padded = (L === Lp ? buckets! : tf.concat([buckets!, tf.fill([B, H, nH, Lp - L], padBucket, 'int32')], 3)).reshape([N, Lp]);
+      const padded = (L === Lp ? buckets : tf.concat([buckets, tf.fill([B, H, nH, Lp - L], padBucket, 'int32')], 3)).reshape([N, Lp]);
       const exact = (padBucket + 1) * Lp <= EXACT_FLOAT_INTEGERS;
       // Either the combined key (exact) or the bucket alone, relying on topk listing equal values by index.
       const key = exact ? tf.add(tf.mul(padded, tf.scalar(Lp, 'int32')), tf.range(0, Lp, 1, 'int32')) : padded;

@@ -17,7 +17,7 @@ import type { Tensor } from '../layers/types.js';
  */
 export function untaped(f: () => Tensor): Tensor {
   const op = tf.customGrad(() => ({ value: tf.tidy(f), gradFunc: () => [] as Tensor[] }));
-  return (op as unknown as () => Tensor)();
+  return op();
 }
 
 /** {@link untaped} for a function giving several tensors. */
@@ -49,5 +49,5 @@ export function constantFunctionOf(x: Tensor, f: (x: Tensor) => Tensor): Tensor 
     const input = args[0] as Tensor;
     return { value: tf.tidy(() => f(input)), gradFunc: () => tf.zeros(input.shape) };
   });
-  return (op as unknown as (x: Tensor) => Tensor)(x);
+  return op(x);
 }

@@ -60,7 +60,7 @@ export function setWasmPaths(prefixOrFileMap: string | Partial<Record<WasmBinary
 /** Imports tfjs-backend-wasm (which registers the wasm backend) and hands it the paths of `setWasmPaths`. */
 async function loadWasmBackend(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
-  if (wasmPaths) wasm.setWasmPaths(wasmPaths[0] as Parameters<typeof wasm.setWasmPaths>[0], wasmPaths[1]);
+  if (wasmPaths) wasm.setWasmPaths(wasmPaths[0], wasmPaths[1]);
 }
 
 /** The name of the active backend. @public */

@@ -11,7 +11,7 @@
  *
  * This module sits below `tf.ts` (which calls it while registering tfjs), so it imports tfjs-core directly.
  */
-import { getKernel, type KernelConfig, type KernelFunc, registerKernel, type TensorInfo, unregisterKernel, util } from '@tensorflow/tfjs-core';
+import { getKernel, type KernelFunc, registerKernel, type TensorInfo, unregisterKernel, util } from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from './unsorted_segment_sum.js';
 
 interface GatherArgs {
@@ -50,12 +50,12 @@ export function registerFastWasmGather(): void {
     if (parsedAxis !== 0 || batchDims !== 0 || (x.dtype !== 'float32' && x.dtype !== 'int32') || indices.dtype !== 'int32') {
       return stockFunc(args);
     }
-    checkRowIndices(args.backend.typedArrayFromHeap(indices) as Int32Array, x.shape[0]!);
+    checkRowIndices(args.backend.typedArrayFromHeap(indices), x.shape[0]!);
     const n = util.sizeFromShape(indices.shape);
     const rows = rowsFunc({ inputs: { params: x, indices: { dataId: indices.dataId, shape: [n, 1], dtype: 'int32' } }, backend: args.backend });
     return { dataId: rows.dataId, shape: [...indices.shape, ...x.shape.slice(1)], dtype: x.dtype };
   };
   unregisterKernel('GatherV2', 'wasm');
   installed = kernelFunc as unknown as KernelFunc;
-  registerKernel({ ...stock, kernelFunc: installed } as KernelConfig);
+  registerKernel({ ...stock, kernelFunc: installed });
 }

@@ -87,8 +87,8 @@ export function softmaxKernel(x: Tensor): [Tensor, Tensor] {
   const n = x.shape[x.rank - 1]!;
   return engine().tidy(() => {
     const [p, lse] = engine().runKernel(SOFTMAX, { x: x.reshape([x.size / n, n]) }, {}) as unknown as [Tensor, Tensor, Tensor];
-    return [p!.reshape(x.shape), lse!.reshape([...x.shape.slice(0, -1), 1])];
-  }) as [Tensor, Tensor];
+    return [p.reshape(x.shape), lse.reshape([...x.shape.slice(0, -1), 1])];
+  });
 }
 
 /**
@@ -104,6 +104,6 @@ export function softmaxGradKernel(dp: Tensor, p: Tensor, dLse?: Tensor): Tensor 
     const inputs: Record<string, Tensor> = { dp: dp.reshape([rows, n]), p: p.reshape([rows, n]) };
     if (dLse) inputs['dLse'] = dLse.reshape([rows, 1]);
     const [dx] = engine().runKernel(SOFTMAX_GRAD, inputs, {}) as unknown as [Tensor];
-    return dx!.reshape(p.shape);
+    return dx.reshape(p.shape);
   });
 }

@@ -31,5 +31,5 @@ export function sumOfSquares(x: Tensor): Scalar {
   if (x.dtype === 'float32' && isHostBackend(getBackend())) {
     return engine().runKernel(SUM_OF_SQUARES, { x }, {}) as unknown as Scalar;
   }
-  return tidy(() => sum(square(x.dtype === 'float32' ? x : cast(x, 'float32'))) as Scalar);
+  return tidy(() => sum(square(x.dtype === 'float32' ? x : cast(x, 'float32'))));
 }

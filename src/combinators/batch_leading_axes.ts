@@ -49,7 +49,7 @@ export class BatchLeadingAxesLayer extends Layer {
     const lead = this.leading(signature.map((s) => s.shape));
     const inner = signature.map((s) => ({ shape: this.flat(s.shape, lead), dtype: s.dtype }));
     const made = atSublayer(0, () => this.sublayers[0]!.initialize(fromList(inner), rng, shared));
-    const outs = toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], this.nOut, 'output');
+    const outs = toList<ShapeDtype>(made.outputSignature, this.nOut, 'output');
     const outputSignature = fromList(outs.map((s) => ({ shape: [...lead, ...s.shape.slice(1)], dtype: s.dtype })));
     return { weights: { 0: made.weights }, state: { 0: made.state }, outputSignature };
   }

@@ -47,7 +47,7 @@ export class ParallelLayer extends Layer {
       const made = atSublayer(i, () => layer.initialize(spans[i]!, keys[i]!, shared));
       weights[i] = made.weights;
       state[i] = made.state;
-      outputs.push(...toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], layer.nOut, 'output'));
+      outputs.push(...toList<ShapeDtype>(made.outputSignature, layer.nOut, 'output'));
     });
     return { weights, state, outputSignature: fromList(outputs) };
   }

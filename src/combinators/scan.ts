@@ -52,7 +52,7 @@ export class ScanLayer extends Layer {
       ...signature.slice(nXs),
     ];
     const made = atSublayer(0, () => this.sublayers[0]!.initialize(fromList(stepSig), rng, shared));
-    const outs = toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], this.nOut, 'output');
+    const outs = toList<ShapeDtype>(made.outputSignature, this.nOut, 'output');
     const nYs = this.nOut - this.nCarry;
     // The carry must keep its signature from step to step, or the next step would get other inputs.
     outs.slice(nYs).forEach((out, i) => {

@@ -65,7 +65,7 @@ export function initInSequence(
     const made = atSublayer(i, () => layer.initialize(inputs, keys[i]!, shared));
     weights[i] = made.weights;
     state[i] = made.state;
-    stack = [...toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], layer.nOut, 'output'), ...stack.slice(layer.nIn)];
+    stack = [...toList<ShapeDtype>(made.outputSignature, layer.nOut, 'output'), ...stack.slice(layer.nIn)];
   });
   return { weights, state, stack };
 }

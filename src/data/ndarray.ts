@@ -115,7 +115,7 @@ function copyInto(dst: NDArray, src: NDArray, dstOffset = 0): void {
   const rowLength = src.shape[rank - 1]!;
   const walk = (dim: number, s: number, d: number): void => {
     if (dim === rank - 1) {
-      (dst.data as Float32Array).set(src.data.subarray(s, s + rowLength) as Float32Array, d);
+      (dst.data as Float32Array).set(src.data.subarray(s, s + rowLength), d);
       return;
     }
     for (let i = 0; i < src.shape[dim]!; i++) walk(dim + 1, s + i * srcStrides[dim]!, d + i * dstStrides[dim]!);

@@ -103,8 +103,8 @@ export class PredictRun {
   reorder(parents: readonly number[]): void {
     if (parents.length !== this.batch) throw new Error(`decoding: reorder needs ${this.batch} parents, got ${parents.length}`);
     const next = mapTree(this.state, (t) => {
-      if (t.rank === 0 || t.size === 0 || t.shape[0]! % this.batch !== 0) return t;
-      const m = t.shape[0]! / this.batch;
+      if (t.rank === 0 || t.size === 0 || t.shape[0] % this.batch !== 0) return t;
+      const m = t.shape[0] / this.batch;
       const index = tf.tensor1d(parents.flatMap((p) => Array.from({ length: m }, (_, j) => p * m + j)), 'int32');
       const gathered = tf.gather(t, index, 0);
       index.dispose();

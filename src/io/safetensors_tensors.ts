@@ -39,7 +39,7 @@ export async function tensorsToSafetensors(tensors: ReadonlyMap<string, Tensor>,
   for (const [name, t] of tensors) {
     const dtype = SAFETENSORS_DTYPE_OF[t.dtype as keyof typeof SAFETENSORS_DTYPE_OF];
     if (dtype === undefined) throw new SafetensorsError(`safetensors tensor '${name}': tfjs dtype ${t.dtype} has no safetensors equivalent (float32, int32 and bool do)`);
-    const values = (await t.data()) as Float32Array | Int32Array | Uint8Array;
+    const values = await t.data();
     entries.set(name, { dtype, shape: [...t.shape], data: toLittleEndian(values) });
   }
   return encodeSafetensors(entries, metadata);

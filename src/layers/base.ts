@@ -212,7 +212,7 @@ export abstract class Layer {
    */
   initialize(inputSignature: Signature, rng: Key, shared: SharedInits): InitResult {
     return this.withErrorContext('init', inputSignature, () => {
-      const signature = this.inputList<ShapeDtype>(inputSignature as ShapeDtype | ShapeDtype[], 'input signature');
+      const signature = this.inputList<ShapeDtype>(inputSignature, 'input signature');
       return this.build(signature, rng, shared);
     });
   }

@@ -87,7 +87,7 @@ type GradSave = (tensors: Tensor[]) => void;
  * `logSumExp` differentiates through its `max` shift, a broadcasting `Equal` that is very slow on wasm (it was most
  * of a CRF training step there); the values are the same.
  */
-const logSumExpLast = tf.customGrad(((x: Tensor, save: GradSave) => {
+const logSumExpLast: (x: Tensor) => Tensor = tf.customGrad(((x: Tensor, save: GradSave) => {
   const shift = tf.max(x, -1, true);
   const lse = tf.add(tf.log(tf.sum(tf.exp(tf.sub(x, shift)), -1, true)), shift);
   save([x, lse]);
@@ -95,7 +95,7 @@ const logSumExpLast = tf.customGrad(((x: Tensor, save: GradSave) => {
     value: tf.squeeze(lse, [-1]),
     gradFunc: (dy: Tensor, saved: Tensor[]) => [tf.mul(tf.expandDims(dy, -1), tf.exp(tf.sub(saved[0]!, saved[1]!)))],
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor) => Tensor;
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /** log Z per sequence [B] by the forward algorithm; masked steps keep the previous forward scores. */
 function logPartition(emissions: Tensor, mask: Tensor, transitions: Tensor, start: Tensor, end: Tensor): Tensor {
@@ -121,7 +121,7 @@ function goldScore(emissions: Tensor, tags: Tensor, mask: Tensor, transitions: T
   const first = oneHot.slice([0, 0, 0], [-1, 1, -1]).squeeze([1]);
   const begin = first.mul(start).sum(1).mul(mask.slice([0, 0], [-1, 1]).squeeze([1]));
   // last real token: mask[t] = 1 and mask[t + 1] = 0
-  const nextMask = tf.concat([mask.slice([0, 1], [-1, length - 1]), tf.zeros([mask.shape[0]!, 1])], 1);
+  const nextMask = tf.concat([mask.slice([0, 1], [-1, length - 1]), tf.zeros([mask.shape[0], 1])], 1);
   const isLast = mask.sub(nextMask).relu();
   const finish = oneHot.mul(end).sum(2).mul(isLast).sum(1);
   if (length === 1) return emitted.add(begin).add(finish);
@@ -144,7 +144,7 @@ export interface CrfParameters {
 
 function transitionAt(p: CrfParameters, nTags: number): (i: number, j: number) => number {
   const t = p.transitions;
-  return Array.isArray(t) ? (i, j) => t[i]![j]! : (i, j) => (t as Float32Array)[i * nTags + j]!;
+  return Array.isArray(t) ? (i, j) => t[i]![j]! : (i, j) => t[i * nTags + j]!;
 }
 
 /**

@@ -29,7 +29,7 @@ function layoutsOf(layer: Layer, inputSignature: Signature | undefined, who: str
     if (!layer.initialized) throw new Error(`${who}: ${layer.name} is not initialised; pass an input signature to lay the weights out`);
     return { weights: layer.weights, state: layer.state, fresh: false };
   }
-  const signature = toList<ShapeDtype>(inputSignature as ShapeDtype | ShapeDtype[], layer.nIn, 'input signature');
+  const signature = toList<ShapeDtype>(inputSignature, layer.nIn, 'input signature');
   const made = layer.initialize(signature.length === 1 ? signature[0]! : signature, makeKey(0), sharedInits({ reinit: true }));
   return { weights: made.weights, state: made.state, fresh: true };
 }

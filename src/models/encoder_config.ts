@@ -103,7 +103,7 @@ export function resolveEncoderConfig(model: string, config: EncoderConfig): Reso
 function pickAttentionOptions(config: AttentionTypeOptions): AttentionTypeOptions {
   const out: Record<string, unknown> = {};
   for (const key of ATTENTION_TYPE_KEYS) if (config[key] !== undefined) out[key] = config[key];
-  return out as AttentionTypeOptions;
+  return out;
 }
 
 /**

@@ -25,7 +25,7 @@ const SENTENCE_OPENERS = new Set([
   'The', 'A', 'An', 'He', 'She', 'It', 'They', 'We', 'I', 'You', 'This', 'That', 'These', 'Those', 'There', 'In',
   'On', 'At', 'But', 'And', 'However', 'Meanwhile', 'Officials', 'Police', 'His', 'Her', 'Its', 'Their', 'Our',
 ]);
-const OPENING = /^[\p{Lu}\p{N}"“'‘(\[]/u;
+const OPENING = /^[\p{Lu}\p{N}"“'‘([]/u;
 
 function paragraphBreak(gap: string): boolean {
   return /\n[ \t\r\f\v]*\n/.test(gap);

@@ -80,7 +80,7 @@ function splitClitic(word: string, start: number): Token[] {
 export function tokenize(text: string): Token[] {
   const tokens: Token[] = [];
   for (const match of text.matchAll(TOKEN)) {
-    const start = match.index!;
+    const start = match.index;
     if (match[2] !== undefined) tokens.push(...splitClitic(match[0], start));
     else tokens.push({ text: match[0], start, end: start + match[0].length });
   }

@@ -10,7 +10,7 @@ export function globalNorm(tensors: readonly Tensor[]): tf.Scalar {
   return tf.tidy(() => {
     if (tensors.length === 0) return tf.scalar(0);
     const squares = tensors.map((t) => sumOfSquares(t));
-    return tf.addN(squares).sqrt() as tf.Scalar;
+    return tf.addN(squares).sqrt();
   });
 }
 

@@ -212,7 +212,7 @@ export function averagedWeights(weights: Weights, slots: SlotTree): Weights {
         out[key] = average;
       } else {
         if (slot === undefined || slot instanceof tf.Tensor) throw new Error(`averagedWeights: the slot tree has no subtree ${here}`);
-        out[key] = walk(value, slot as SlotTree, here);
+        out[key] = walk(value, slot, here);
       }
     }
     return out;

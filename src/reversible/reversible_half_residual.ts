@@ -142,7 +142,7 @@ export class ReversibleHalfResidualLayer extends ReversibleLayer {
       const gradOf = new Map<Tensor, Tensor>(diff.map((x, i) => [x, grads[i]!]));
       const inputCts = contextCt.map((c, i) => {
         const g = gradOf.get(ctx[i]!);
-        return g ? tf.add(c!, g) : c!;
+        return g ? tf.add(c, g) : c;
       });
       const gradOfLeaf = new Map<Tensor, Tensor>(leaves.map((w, i) => [w, grads[diff.length + i]!]));
       return [

@@ -138,7 +138,7 @@ export class ReversibleSerialLayer extends ReversibleLayer {
         const [out, s, r] = atSublayer(i, () =>
           withResidue ? layer.forwardWithResidue(inputs, w, st, keys[i]!) : [...layer.pureFn(inputs, w, st, keys[i]!), {}],
         );
-        return { out: toList(out as Stack, layer.nOut, 'output'), s: s as State, r: r as Residue };
+        return { out: toList(out, layer.nOut, 'output'), s: s, r: r };
       };
       const { out, s, r } = tidy ? tf.tidy(step) : step();
       const next = [...out, ...stack.slice(layer.nIn)];

@@ -10,7 +10,7 @@ interface EngineInternals {
 }
 
 function engine(): EngineInternals {
-  return tf.engine() as unknown as EngineInternals;
+  return tf.engine();
 }
 
 /**

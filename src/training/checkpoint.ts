@@ -208,7 +208,7 @@ export async function readCheckpoint<M = unknown>(dir: string): Promise<Checkpoi
   if (manifest.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointError(`checkpoint ${dir}: unknown format '${String(manifest.format)}', expected '${CHECKPOINT_FORMAT}'`);
   }
-  const tensors = { weights: new Map(), slots: new Map(), state: new Map() } as CheckpointTensors;
+  const tensors: CheckpointTensors = { weights: new Map(), slots: new Map(), state: new Map() };
   try {
     for (const group of GROUPS) {
       const entry = manifest.weightsManifest.find((e) => e.group === group);

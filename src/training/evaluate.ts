@@ -1,7 +1,7 @@
 import { tf } from '../backend/tf.js';
 import type { Layer } from '../layers/base.js';
 import { fromList, toList } from '../layers/stack.js';
-import type { Stack, State, Tensor, Weights } from '../layers/types.js';
+import type { State, Tensor, Weights } from '../layers/types.js';
 import { type Key, splitKey } from '../rng/key.js';
 
 /**
@@ -11,10 +11,10 @@ import { type Key, splitKey } from '../rng/key.js';
 export function evaluateBatch(model: Layer, metrics: readonly Layer[], batch: readonly Tensor[], weights: Weights, state: State, rng: Key): number[] {
   const values = tf.tidy(() => {
     const [modelRng, ...metricRngs] = splitKey(rng, metrics.length + 1);
-    const [outputs] = model.pureFn(fromList(batch.slice(0, model.nIn)) as Stack, weights, state, modelRng!);
+    const [outputs] = model.pureFn(fromList(batch.slice(0, model.nIn)), weights, state, modelRng!);
     const endInputs = [...toList(outputs, model.nOut, 'output'), ...batch.slice(model.nIn)];
     const scalars = metrics.map((m, i) => {
-      const [value] = m.pureFn(fromList(endInputs.slice(0, m.nIn)) as Stack, m.weights, m.state, metricRngs[i]!);
+      const [value] = m.pureFn(fromList(endInputs.slice(0, m.nIn)), m.weights, m.state, metricRngs[i]!);
       return (value as Tensor).reshape([]);
     });
     return tf.stack(scalars);

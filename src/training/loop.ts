@@ -110,7 +110,7 @@ export interface LoopCheckpointMeta {
 const freshAccumulator = (): TrainingAccumulator => ({ steps: 0, loss: 0, gradientsL2: 0, weightsL2: 0 });
 
 function describeSignature(s: Signature | readonly ShapeDtype[]): string {
-  return describeShapes(s as ShapeDtype[]);
+  return describeShapes(s);
 }
 
 function safeName(name: string): string {
@@ -274,7 +274,7 @@ export class TrainingLoop {
     }
     const modelInputs = signature.slice(0, this.model.nIn);
     const { outputSignature } = this.model.init(modelInputs.length === 1 ? modelInputs[0]! : modelInputs, { rng: this.initKeys[0] });
-    const modelOutput = toList<ShapeDtype>(outputSignature as ShapeDtype | ShapeDtype[], this.model.nOut, 'output');
+    const modelOutput = toList<ShapeDtype>(outputSignature, this.model.nOut, 'output');
     if (treeLeaves(this.model.weights).length === 0) throw new Error(`Loop: the model ${this.model.name} has no weights to train`);
 
     for (const [i, task] of this.tasks.entries()) {
@@ -318,7 +318,7 @@ export class TrainingLoop {
     const made = this.model.initialize(inputs.length === 1 ? inputs[0]! : inputs, this.initKeys[0], new Map());
     const live = new Set(treeLeaves(this.model.weights).concat(treeLeaves(this.model.state)));
     for (const t of [...treeLeaves(made.weights), ...treeLeaves(made.state)]) if (!live.has(t)) t.dispose();
-    return toList<ShapeDtype>(made.outputSignature as ShapeDtype | ShapeDtype[], this.model.nOut, 'output');
+    return toList<ShapeDtype>(made.outputSignature, this.model.nOut, 'output');
   }
 
   private batchSignature(batch: readonly NDArray[]): ShapeDtype[] {

@@ -6,7 +6,7 @@ import { tf } from '../backend/tf.js';
 import type { Layer } from '../layers/base.js';
 import { fromList, toList } from '../layers/stack.js';
 import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { Stack, State, Tensor, Weights } from '../layers/types.js';
+import type { State, Tensor, Weights } from '../layers/types.js';
 import type { SlotTree, Optimizer, TreeUpdate } from '../optimizers/optimizer.js';
 import { type Key, splitKey } from '../rng/key.js';
 
@@ -23,10 +23,10 @@ export interface ModelWithLoss {
  */
 export function modelThenEnd(model: Layer, end: Layer, batch: readonly Tensor[], weights: Weights, state: State, endWeights: Weights, rng: Key): [Tensor, State] {
   const [modelRng, endRng] = splitKey(rng, 2) as [Key, Key];
-  const [outputs, newState] = model.pureFn(fromList(batch.slice(0, model.nIn)) as Stack, weights, state, modelRng);
+  const [outputs, newState] = model.pureFn(fromList(batch.slice(0, model.nIn)), weights, state, modelRng);
   // Like Trax's Branch of end layers: the end layer takes as many items as it needs from the top of the stack.
   const endInputs = [...toList(outputs, model.nOut, 'output'), ...batch.slice(model.nIn)].slice(0, end.nIn);
-  const [value] = end.pureFn(fromList(endInputs) as Stack, endWeights, end.state, endRng);
+  const [value] = end.pureFn(fromList(endInputs), endWeights, end.state, endRng);
   return [value as Tensor, newState];
 }
 
@@ -117,7 +117,7 @@ export function trainStep(
             optimizerStep,
             { model: gradTree, loss: mapTree(lossWeights, (t) => gradOf.get(t)!) },
             { model: weights, loss: lossWeights },
-            { model: slots, loss: lossSlots! },
+            { model: slots, loss: lossSlots },
             learningRate,
           ),
         )
@@ -130,7 +130,7 @@ export function trainStep(
       disposeNew(update.slots, slots);
       if (trainLoss) {
         disposeNew(update.lossWeights, lossWeights);
-        disposeNew(update.lossSlots!, lossSlots!);
+        disposeNew(update.lossSlots!, lossSlots);
       }
       throw new NonFiniteError(step, 'gradients', gradientsL2, `the gradients of ${lossLayer.name} are not finite (norm ${gradientsL2}); training stopped before updating the weights`);
     }

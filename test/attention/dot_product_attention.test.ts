@@ -60,7 +60,7 @@ describeOnBackends('dotProductAttention', () => {
   test('gradients match finite differences', () => {
     const bias = tf.tensor([0, MASKED_BIAS, 0, 0], [1, 1, 4]);
     expectGradientsMatchFiniteDifferences(
-      (q, k, v) => dotProductAttention(q!, k!, v!, { bias }).mul(randn([2, 3, 2], 99)),
+      (q, k, v) => dotProductAttention(q, k, v, { bias }).mul(randn([2, 3, 2], 99)),
       [randn([2, 3, 4], 10), randn([2, 4, 4], 11), randn([2, 4, 2], 12)],
     );
   });
@@ -68,7 +68,7 @@ describeOnBackends('dotProductAttention', () => {
   test('gradients with dropout (a fixed key) and a broadcast dropout pattern match finite differences', () => {
     for (const broadcastDropout of [false, true]) {
       expectGradientsMatchFiniteDifferences(
-        (q, k, v) => dotProductAttention(q!, k!, v!, { dropout: 0.4, rng: makeKey(8), broadcastDropout }).mul(randn([2, 3, 2], 98)),
+        (q, k, v) => dotProductAttention(q, k, v, { dropout: 0.4, rng: makeKey(8), broadcastDropout }).mul(randn([2, 3, 2], 98)),
         [randn([2, 3, 4], 16), randn([2, 4, 4], 17), randn([2, 4, 2], 18)],
       );
     }
@@ -77,7 +77,7 @@ describeOnBackends('dotProductAttention', () => {
   test('gradients of the log-sum-exp output match finite differences', () => {
     expectGradientsMatchFiniteDifferences(
       (q, k, v) => {
-        const { output, logsumexp } = dotProductAttentionWithLogsumexp(q!, k!, v!);
+        const { output, logsumexp } = dotProductAttentionWithLogsumexp(q, k, v);
         return tf.add(output.sum(), logsumexp.mul(tf.tensor([0.3, -0.7, 1.1], [1, 3, 1])).sum());
       },
       [randn([2, 3, 4], 13), randn([2, 4, 4], 14), randn([2, 4, 2], 15)],

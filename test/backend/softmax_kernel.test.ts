@@ -87,10 +87,10 @@ describe.each(['wasm', 'cpu'] as const)('the softmax kernels on %s', (backend) =
     softmaxGradLoop(dp, y, undefined, dx, n);
     const [p, g] = tf.tidy(() => {
       const [pt] = softmaxKernel(tf.tensor(x, [rows, n]));
-      return [pt!.dataSync(), softmaxGradKernel(tf.tensor(dp, [rows, n]), pt!).dataSync()];
+      return [pt.dataSync(), softmaxGradKernel(tf.tensor(dp, [rows, n]), pt).dataSync()];
     });
-    expect(maxError(p!, y)).toBeLessThan(2e-6);
-    expect(maxError(g!, dx, 0.1)).toBeLessThan(1e-5);
+    expect(maxError(p, y)).toBeLessThan(2e-6);
+    expect(maxError(g, dx, 0.1)).toBeLessThan(1e-5);
     for (let r = 0; r < rows; r++) expect(sum[r]).toBeCloseTo(Array.from(x.subarray(r * n, (r + 1) * n)).reduce((s, v) => s + Math.exp(v - max[r]!), 0), 5);
   });
 

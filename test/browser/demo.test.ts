@@ -255,9 +255,9 @@ describeInBrowser('the NER demo page in Chromium', () => {
     for (const backend of ['webgl', 'wasm', 'cpu']) {
       await selectBackend(backend);
       results[backend] = await tag(TEXT);
-      expect(results[backend]!.backend).toBe(backend);
+      expect(results[backend].backend).toBe(backend);
       // Only the first webgl prediction (at load) is a warm-up.
-      expect([backend, results[backend]!.warmUp]).toEqual([backend, false]);
+      expect([backend, results[backend].warmUp]).toEqual([backend, false]);
     }
     const inNode = tagger.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) }));
     const nodeScoresOfText = nodeScores(tagger, TEXT);

@@ -156,7 +156,7 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
   } catch (error) {
     await close();
     if (error && typeof error === 'object' && 'stderr' in error) {
-      throw new Error(`building the browser bundle failed:\n${String((error as { stderr: unknown }).stderr)}`);
+      throw new Error(`building the browser bundle failed:\n${String(error.stderr)}`);
     }
     throw error;
   }
@@ -190,7 +190,7 @@ export async function runCheck<T>(session: BrowserSession, page: Page, name: str
   const evaluation = page.evaluate(
     async ([n, a]) => {
       const w = window as unknown as { checks: Record<string, (...x: unknown[]) => unknown>; trax: unknown };
-      return w.checks[n as string]!(w.trax, ...(a as unknown[]));
+      return w.checks[n]!(w.trax, ...a);
     },
     [name, args] as const,
   ) as Promise<T>;

@@ -31,7 +31,7 @@ describeOnBackends('Chunk', () => {
     const leaves = treeLeaves(chunked.weights);
     const lossOf = (layer: typeof inner | typeof chunked) => (...ws: Tensor[]) => {
       const weights = mapTree(layer.weights, (t) => ws[leaves.indexOf(t)]!);
-      return (layer.pureFn(x, weights, layer.state, makeKey(0))[0] as Tensor).square().sum() as tf.Scalar;
+      return (layer.pureFn(x, weights, layer.state, makeKey(0))[0] as Tensor).square().sum();
     };
     const gChunked = tf.grads(lossOf(chunked))(leaves);
     const gWhole = tf.grads(lossOf(inner))(leaves);

@@ -7,7 +7,7 @@ import type { Tensor } from '../../src/layers/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { randn } from '../layers/layer_checks.js';
 
-const addWithCarry = () => Fn('AddWithCarry', (x, carry) => { const r = tf.add(x!, carry!); return [r, r]; }, 2);
+const addWithCarry = () => Fn('AddWithCarry', (x, carry) => { const r = tf.add(x, carry); return [r, r]; }, 2);
 const list = (s: Tensor | Tensor[]) => (Array.isArray(s) ? s : [s]).map((t) => t.arraySync());
 
 describeOnBackends('Scan in mode predict', () => {

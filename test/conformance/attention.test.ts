@@ -31,7 +31,7 @@ function expectEvalEqualsPredict(make: (mode: 'eval' | 'predict') => Layer, x: T
   const pieces: [number, number][] = [[0, initTokens]];
   for (let i = initTokens; i < length; i++) pieces.push([i, i + 1]);
   for (const [start, end] of pieces) {
-    const part = (t: Tensor) => tf.slice(t, [0, start, 0], [t.shape[0]!, end - start, t.shape[2]!]);
+    const part = (t: Tensor) => tf.slice(t, [0, start, 0], [t.shape[0], end - start, t.shape[2]!]);
     expectClose(predictModel.call(part(x), { rng }) as Tensor, part(whole), 1e-5);
   }
 }

@@ -30,7 +30,7 @@ class IdWithCustomGrad extends Layer {
     const f = tf.customGrad(((x: Tensor, save: (ts: Tensor[]) => void) => {
       save([x]);
       return { value: tf.clone(x), gradFunc: (dy: Tensor, [saved]: Tensor[]) => this.backward(dy, saved!) };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor) => Tensor;
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
     return [f(inputs as Tensor), state];
   }
 }

@@ -4,7 +4,7 @@
  */
 import { tf } from '../../src/backend/tf.js';
 import { Fn, type FnLayer } from '../../src/layers/fn.js';
-import type { Stack, Tensor } from '../../src/layers/types.js';
+import type { Stack } from '../../src/layers/types.js';
 
 /** Trax's `DivideBy(val)`: one input, one output. */
 export function DivideBy(val: number): FnLayer {
@@ -23,5 +23,5 @@ export function SmallerThan(val: number): FnLayer {
 
 /** Layer outputs as nested arrays of numbers, for exact comparison (Trax's `as_list`). */
 export function asList(outputs: Stack): unknown {
-  return Array.isArray(outputs) ? outputs.map((t) => t.arraySync()) : (outputs as Tensor).arraySync();
+  return Array.isArray(outputs) ? outputs.map((t) => t.arraySync()) : (outputs).arraySync();
 }

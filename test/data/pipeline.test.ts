@@ -134,12 +134,12 @@ describe('data pipeline stages', () => {
 
   test('AddLossWeights masks the padding id and keeps given weights', async () => {
     const batch = [ndarray([[5, 6, 0]]), ndarray([[1, 2, 0]])];
-    const [[, , w]] = (await collect(AddLossWeights()(FromArray([batch])()))) as NDArray[][];
+    const [[, , w]] = (await collect(AddLossWeights()(FromArray([batch])()))) as [NDArray[]];
     expect([w!.dtype, toNested(w!)]).toEqual(['float32', [[1, 1, 0]]]);
     const withWeights = [batch[0]!, batch[1]!, ndarray([[0.5, 0, 2]], 'float32')];
-    const [[, , w2]] = (await collect(AddLossWeights(0)(FromArray([withWeights])()))) as NDArray[][];
+    const [[, , w2]] = (await collect(AddLossWeights(0)(FromArray([withWeights])()))) as [NDArray[]];
     expect(toNested(w2!)).toEqual([[0.5, 0, 0]]);
-    const [[, , w3]] = (await collect(AddLossWeights(null)(FromArray([batch])()))) as NDArray[][];
+    const [[, , w3]] = (await collect(AddLossWeights(null)(FromArray([batch])()))) as [NDArray[]];
     expect(toNested(w3!)).toEqual([[1, 1, 1]]);
   });
 

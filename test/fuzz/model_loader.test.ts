@@ -80,7 +80,7 @@ function apply(mutations: readonly Mutation[]): { files: Map<string, Uint8Array>
     if (!data && m.kind !== 'remove') continue;
     switch (m.kind) {
       case 'flip':
-        if (data!.length > 0) data![m.at % data!.length] ^= 1 << m.bit;
+        if (data!.length > 0) data![m.at % data!.length]! ^= 1 << m.bit;
         break;
       case 'truncate':
         files.set(name, data!.subarray(0, m.at % (data!.length + 1)));

@@ -20,7 +20,7 @@ export interface GradCheckOptions {
  */
 export function expectGradientsMatchFiniteDifferences(f: (...xs: Tensor[]) => Tensor, xs: Tensor[], options: GradCheckOptions = {}): void {
   const { eps = 1e-2, atol = 2e-3, rtol = 2e-2, probes = 12 } = options;
-  const grads = tf.tidy(() => tf.grads((...args: Tensor[]) => f(...args).sum() as tf.Scalar)(xs));
+  const grads = tf.tidy(() => tf.grads((...args: Tensor[]) => f(...args).sum())(xs));
   const evalAt = (k: number, data: Float32Array): number =>
     tf.tidy(() => {
       const args = xs.map((x, i) => (i === k ? tf.tensor(data, x.shape, 'float32') : x));
@@ -54,7 +54,7 @@ export function values(t: Tensor): unknown {
 
 /** Expects two tensors to have the same shape and values within `tol`. */
 export function expectClose(actual: Tensor, expected: Tensor | number[] | number[][] | number[][][] | number, tol = 1e-5): void {
-  const e = expected instanceof tf.Tensor ? expected : tf.tensor(expected as number[]);
+  const e = expected instanceof tf.Tensor ? expected : tf.tensor(expected);
   expect(actual.shape).toEqual(e.shape);
   const a = actual.dataSync();
   const b = e.dataSync();

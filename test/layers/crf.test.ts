@@ -57,7 +57,7 @@ describeOnBackends('CrfLoss', () => {
     const w = weights();
     const layer = CrfLoss(3);
     expectGradientsMatchFiniteDifferences(
-      (em, tr, st, en) => layer.pureFn([em!, tags, mask], { transitions: tr!, start: st!, end: en! }, {}, makeKey(0))[0] as Tensor,
+      (em, tr, st, en) => layer.pureFn([em, tags, mask], { transitions: tr, start: st, end: en }, {}, makeKey(0))[0] as Tensor,
       [emissions, w['transitions'] as Tensor, w['start'] as Tensor, w['end'] as Tensor],
     );
   });

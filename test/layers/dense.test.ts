@@ -21,8 +21,8 @@ describeOnBackends('Dense', () => {
   });
 
   test.each([[[5]], [[2, 3]], [[2, 3, 5]], [[2, 2, 3, 5]]])('output signature matches the output for input %j', (shape) => {
-    const x = randn(shape as number[], 1);
-    expect(expectSignatureMatchesOutput(Dense(6), x)).toEqual(shapeDtype([...(shape as number[]).slice(0, -1), 6]));
+    const x = randn(shape, 1);
+    expect(expectSignatureMatchesOutput(Dense(6), x)).toEqual(shapeDtype([...shape.slice(0, -1), 6]));
     x.dispose();
   });
 

@@ -22,8 +22,8 @@ describeOnBackends('Embedding', () => {
   });
 
   test.each([[[5]], [[2, 3]], [[2, 2, 3]]])('output signature matches the output for ids %j', (shape) => {
-    const x = tf.zeros(shape as number[], 'int32');
-    expect(expectSignatureMatchesOutput(Embedding(7, 3), x)).toEqual(shapeDtype([...(shape as number[]), 3]));
+    const x = tf.zeros(shape, 'int32');
+    expect(expectSignatureMatchesOutput(Embedding(7, 3), x)).toEqual(shapeDtype([...shape, 3]));
   });
 
   test('hand-computed value: ids pick rows of the table', () => {

@@ -65,7 +65,7 @@ export function expectLayerGradientsMatch(layer: Layer, inputs: Stack, options: 
     const replaced = new Map<Tensor, Tensor>(diffWeights.map((w, k) => [w, xs[diffInputIdx.length + k]!]));
     const weights = mapTree(layer.weights, (t) => replaced.get(t) ?? t);
     const out = asList(layer.pureFn(pack(args), weights, state, rng)[0]);
-    const terms = out.flatMap((o, i) => (probes[i] ? [tf.sum(tf.mul(o, probes[i]!))] : []));
+    const terms = out.flatMap((o, i) => (probes[i] ? [tf.sum(tf.mul(o, probes[i]))] : []));
     return terms.length === 1 ? terms[0]! : tf.addN(terms);
   };
   try {

@@ -29,7 +29,7 @@ describeOnBackends('a reversible tagger trains', () => {
     let w = tagger.weights;
     const lossAt = (ws: typeof w, step: number) => {
       const logp = tagger.pureFn(tokens, ws, tagger.state, foldIn(makeKey(1), step))[0] as Tensor;
-      return tf.neg(tf.sum(tf.mul(tf.sum(tf.mul(logp, targets), -1), weights))).div(tf.sum(weights)) as tf.Scalar;
+      return tf.neg(tf.sum(tf.mul(tf.sum(tf.mul(logp, targets), -1), weights))).div(tf.sum(weights));
     };
     const losses: number[] = [];
     for (let step = 0; step < 40; step++) {

@@ -197,7 +197,7 @@ describeOnBackends('optimizers against hand-computed values', () => {
     expect((up.weights['0'] as Weights)['w']).toBe((up.weights['1'] as Weights)['w']);
     expect(Array.from(((up.weights['0'] as Weights)['w'] as Tensor).dataSync())[0]).toBeCloseTo(1 * (1 - 1e-5) - 0.1 * (1 / (1 + 1e-5)), 6);
     tf.dispose([...flattenTree(weights), ...flattenTree(slots), ...flattenTree(up.weights), ...flattenTree(up.slots)].map(([, t]) => t));
-    tf.dispose([g, (grads['1'] as Weights)['b'] as Tensor, up.gradientsL2, up.weightsL2]);
+    tf.dispose([g, (grads['1'] as Weights)['b'], up.gradientsL2, up.weightsL2]);
   });
 
   test('gradient clipping by global norm', () => {

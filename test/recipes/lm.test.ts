@@ -19,7 +19,7 @@ async function cli(args: string[]): Promise<{ code: number; out: string; err: st
   let out = '';
   let err = '';
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((t: string) => ((err += t), true)) as typeof process.stderr.write;
+  process.stderr.write = ((t: string) => ((err += t), true));
   try {
     const code = await runLmCli(args, (t) => (out += t));
     return { code, out, err };

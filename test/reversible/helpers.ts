@@ -2,7 +2,7 @@ import { tf } from '../../src/backend/tf.js';
 import type { Layer } from '../../src/layers/base.js';
 import { toList } from '../../src/layers/stack.js';
 import { treeLeaves } from '../../src/layers/tensor_tree.js';
-import type { Stack, State, Tensor, Weights } from '../../src/layers/types.js';
+import type { State, Tensor, Weights } from '../../src/layers/types.js';
 import { type Key, makeKey } from '../../src/rng/key.js';
 import { normal } from '../../src/rng/random.js';
 
@@ -17,7 +17,7 @@ export function randn(seed: number, shape: number[], stddev = 1): Tensor {
  */
 export function probeLoss(layer: Layer, inputs: Tensor[], weights: Weights, state: State, rng: Key, seed = 77): Tensor {
   const [out] = layer.pureFn(inputs.length === 1 ? inputs[0]! : inputs, weights, state, rng);
-  const outs = toList(out as Stack, layer.nOut, 'output').filter((o) => o.dtype === 'float32');
+  const outs = toList(out, layer.nOut, 'output').filter((o) => o.dtype === 'float32');
   let total: Tensor = tf.scalar(0);
   outs.forEach((o, i) => {
     total = tf.add(total, tf.sum(tf.mul(o, randn(seed + i, [...o.shape]))));
@@ -29,7 +29,7 @@ export function probeLoss(layer: Layer, inputs: Tensor[], weights: Weights, stat
 export function lossGrads(layer: Layer, inputs: Tensor[], weights: Weights, state: State, rng: Key): Tensor[] {
   const floats = inputs.filter((x) => x.dtype === 'float32');
   const leaves = treeLeaves(weights);
-  return tf.tidy(() => tf.grads(() => probeLoss(layer, inputs, weights, state, rng) as tf.Scalar)([...floats, ...leaves]));
+  return tf.tidy(() => tf.grads(() => probeLoss(layer, inputs, weights, state, rng))([...floats, ...leaves]));
 }
 
 /** The largest absolute difference between corresponding tensors of two lists. */

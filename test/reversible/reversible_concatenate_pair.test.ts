@@ -34,9 +34,9 @@ describeOnBackends('ReversibleConcatenatePair', () => {
     const [, xct] = layer.reverseAndGrad(layer.call(xs), [tf.tensor2d([[1, 2, 3, 4, 5, 6]]), tf.tensor2d([[10, 20, 30, 40, 50, 60]])], {}, {}, K);
     expect((xct as Tensor[]).map((t) => t.arraySync())).toEqual([[[11, 22, 33]], [[44, 55, 66]]]);
     const probes = [randn(5, [2, 6]), randn(6, [2, 6])];
-    const expected = tf.grads((a: Tensor, b: Tensor) => {
+    const expected = tf.grads((a: Tensor, b: Tensor): tf.Scalar => {
       const [y1, y2] = layer.pureFn([a, b], {}, {}, K)[0] as Tensor[];
-      return tf.add(tf.sum(tf.mul(y1!, probes[0]!)), tf.sum(tf.mul(y2!, probes[1]!))) as tf.Scalar;
+      return tf.add(tf.sum(tf.mul(y1!, probes[0]!)), tf.sum(tf.mul(y2!, probes[1]!)));
     })(xs);
     const [, got] = layer.reverseAndGrad(layer.call(xs), probes, {}, {}, K);
     expectClose((got as Tensor[])[0]!, expected[0]!);

@@ -150,7 +150,7 @@ describeOnBackends('ReversibleSerial', () => {
     // loss = sum(y1) + sum(y2) = 3·x1 + 7·x2 + x1 + 2·x2 -> d/dx1 = 4, d/dx2 = 9
     const [g1, g2] = tf.grads((a: Tensor, b: Tensor) => {
       const [y1, y2] = stack.pureFn([a, b], stack.weights, stack.state, makeKey(0))[0] as Tensor[];
-      return y1!.sum().add(y2!.sum()) as tf.Scalar;
+      return y1!.sum().add(y2!.sum());
     })([x1, x2]);
     expectClose(g1!, [4, 4]);
     expectClose(g2!, [9, 9]);
@@ -202,7 +202,7 @@ describeOnBackends('ReversibleSerial: weights and memory', () => {
           const scaled = new Map(leaves.map((l, i) => [l, ws[i]!.mul(1.5)]));
           const weights = mapTree(stack.weights, (t) => scaled.get(t)!);
           const [y1, y2] = stack.pureFn(x, weights, stack.state, makeKey(4))[0] as Tensor[];
-          return y1!.mul(y2!).sum() as tf.Scalar;
+          return y1!.mul(y2!).sum();
         })(leaves),
       );
     };
@@ -238,7 +238,7 @@ describeOnBackends('ReversibleSerial: weights and memory', () => {
           tf.tidy(() =>
             tf.grads(() => {
               const [y1, y2] = stack.pureFn(x, stack.weights, stack.state, makeKey(2))[0] as Tensor[];
-              return y1!.add(y2!).sum() as tf.Scalar;
+              return y1!.add(y2!).sum();
             })(leaves),
           ),
         );

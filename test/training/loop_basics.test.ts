@@ -68,7 +68,7 @@ describe('Loop logs, files and callbacks', () => {
     expect(lines[0]).toMatch(/^Step {6}1: Total number of trainable weights: 932$/);
     expect(lines).toContainEqual(expect.stringMatching(/^Step {6}5: Ran 4 train steps in \d+\.\d\d secs$/));
     expect(lines).toContainEqual(expect.stringMatching(/^Step {6}5: train {9}CrossEntropyLoss \| {2}\d\.\d{8}$/));
-    expect(lines).toContainEqual(expect.stringMatching(/^Step {5}10: eval  WeightedCategoryAccuracy \| {2}\d\.\d{8}$/));
+    expect(lines).toContainEqual(expect.stringMatching(/^Step {5}10: eval {2}WeightedCategoryAccuracy \| {2}\d\.\d{8}$/));
     expect(lines).toContainEqual(expect.stringMatching(/^Step {5}10: eval {10}SequenceAccuracy \| {2}\d\.\d{8}$/));
     const records = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
     expect(records.filter((r) => r.name === 'CrossEntropyLoss' && r.mode === 'train').map((r) => r.step)).toEqual([1, 5, 10]);

@@ -155,7 +155,7 @@ function validConv2d(x: Tensor, w: Tensor, strides: readonly [number, number]): 
         return [dx, tf.reshape(tf.stack(taps), [kh, kw, c, o])];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (a: Tensor, b: Tensor) => Tensor;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
   return op(x, w);
 }
 

@@ -37,7 +37,7 @@ export function embeddingLookup(table: Tensor, ids: Tensor): Tensor {
   if (table.rank !== 2) throw new RangeError(`embeddingLookup: the table must be 2-D, got shape [${table.shape.join(',')}]`);
   if (ids.dtype !== 'int32') throw new TypeError(`embeddingLookup: ids must be int32, got ${ids.dtype}`);
   const flat = ids.rank === 1 ? ids : tf.reshape(ids, [-1]);
-  const rows = (gatherRows as unknown as (t: Tensor, i: Tensor) => Tensor)(table, flat);
+  const rows = gatherRows(table, flat);
   return ids.rank === 1 ? rows : tf.reshape(rows, [...ids.shape, table.shape[1]!]);
 }
 
@@ -114,7 +114,7 @@ export class EmbeddingLayer extends Layer {
     const ids = inputs as Tensor;
     this.expectIds(ids);
     const table = weightOf(weights, 'w', this.name);
-    if (this.checkIds) this.refuseOutOfRange(ids, table.shape[0]!);
+    if (this.checkIds) this.refuseOutOfRange(ids, table.shape[0]);
     return [embeddingLookup(table, ids), state];
   }
 

@@ -57,7 +57,7 @@ function makeLayerNormOp(epsilon: number): LayerNormOp {
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
-  return op as unknown as LayerNormOp;
+  return op;
 }
 
 /** Options of {@link LayerNorm}. @public */

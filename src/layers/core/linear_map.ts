@@ -10,7 +10,7 @@ import type { Tensor } from '../types.js';
  */
 export function linearMap(x: Tensor, w: Tensor): Tensor {
   if (w.rank !== 2) throw new RangeError(`linearMap: the weight must be 2-D, got shape [${w.shape.join(',')}]`);
-  const dIn = w.shape[0]!;
+  const dIn = w.shape[0];
   const depth = x.shape[x.rank - 1];
   if (x.rank < 1 || depth !== dIn) {
     throw new RangeError(`linearMap: input of shape [${x.shape.join(',')}] does not fit a weight of shape [${w.shape.join(',')}]`);

@@ -63,7 +63,7 @@ export function WordDropout(rate: number, key: Key): StreamFn<Example, Example> 
         const bits = randomBits(foldIn(key, n++), length);
         const data = Int32Array.from(features.data);
         for (let t = 0; t < length; t++) if (data[t * width]! > WordVocab.UNK_ID && bits[t]! / 2 ** 32 < rate) data[t * width] = WordVocab.UNK_ID;
-        yield [{ ...features, data } as NDArray, ...example.slice(1)];
+        yield [{ ...features, data }, ...example.slice(1)];
       }
     })();
 }

@@ -235,7 +235,7 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
   const manifest = checkManifest(where, json);
   let config: NerModelConfig;
   try {
-    config = resolveNerModelConfig(manifest.config as unknown as Record<string, unknown>);
+    config = resolveNerModelConfig(manifest.config);
   } catch (error) {
     throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}' has an invalid model configuration: ${(error as Error).message}`, { cause: error });
   }

@@ -271,7 +271,7 @@ function toTorch(transform: NerTorchTransform, ts: Tensor[]): Tensor[] {
         const [w, b] = ts as [Tensor, Tensor];
         const n = w.shape[1]! / 4;
         const rows = swapGates(tf.transpose(w), 0); // [4n, in + n]
-        const dIn = w.shape[0]! - n;
+        const dIn = w.shape[0] - n;
         return [tf.slice(rows, [0, 0], [4 * n, dIn]), tf.slice(rows, [0, dIn], [4 * n, n]), swapGates(b, 0), tf.zerosLike(b)];
       }
     }
@@ -319,7 +319,7 @@ function fromTorch(transform: NerTorchTransform, ts: Tensor[]): Tensor[] {
 }
 
 function crfTensors(crf: CrfParameters, nTags: number): Array<[string, Tensor]> {
-  const transitions = Array.isArray(crf.transitions) ? crf.transitions.flat() : Array.from(crf.transitions as Float32Array);
+  const transitions = Array.isArray(crf.transitions) ? crf.transitions.flat() : Array.from(crf.transitions);
   return [
     ['crf.transitions', tf.tensor2d(Float32Array.from(transitions), [nTags, nTags])],
     ['crf.start', tf.tensor1d(Float32Array.from(crf.start))],
@@ -329,7 +329,7 @@ function crfTensors(crf: CrfParameters, nTags: number): Array<[string, Tensor]> 
 
 function nTagsOf(model: Layer, config: NerModelConfig): number {
   const out = [...namedTensors(model)].find(([p]) => new RegExp(`^NerTagger/${config.bilstm ? 3 : 2}/Dense_\\d+/b$`).test(p));
-  return out![1].shape[0]!;
+  return out![1].shape[0];
 }
 
 /**
@@ -400,8 +400,8 @@ export function nerWeightsFromTorchStateDict(parts: NerModelAndConfig, state: Re
 /** The {@link NerTorchConfig} of a model that the mapping covers. */
 function torchConfig(c: NerModelConfig, state: ReadonlyMap<string, Tensor>): NerTorchConfig {
   return {
-    vocab_size: state.get('embed.weight')!.shape[0]!,
-    n_tags: state.get('out.weight')!.shape[0]!,
+    vocab_size: state.get('embed.weight')!.shape[0],
+    n_tags: state.get('out.weight')!.shape[0],
     d_model: c.dModel,
     d_ff: c.dFf,
     n_heads: c.nHeads,

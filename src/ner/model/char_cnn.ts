@@ -30,7 +30,7 @@ const WIDTH = 3;
  * Max over axis 1 of `[N, C, F]` with a gradient that goes to the (first) maximal element through a one-hot of
  * the argmax.
  */
-const maxOverAxis1 = tf.customGrad(((x: Tensor, save: GradSave) => {
+const maxOverAxis1: (x: Tensor) => Tensor = tf.customGrad(((x: Tensor, save: GradSave) => {
   const [n, c, f] = x.shape as [number, number, number];
   const arg = tf.argMax(x, 1); // [N, F]
   save([arg]);
@@ -41,7 +41,7 @@ const maxOverAxis1 = tf.customGrad(((x: Tensor, save: GradSave) => {
       return [tf.mul(hot, tf.reshape(dy, [n, 1, f]))];
     },
   };
-}) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (x: Tensor) => Tensor;
+}) as unknown as Parameters<typeof tf.customGrad>[0]);
 
 /**
  * Visits every filled slot of the convolution windows of character rows (see {@link windowsOp}): for position `c`
@@ -85,12 +85,12 @@ function windowsOp(ids: Int32Array, words: number, chars: number): (table: Tenso
         const g = dy.dataSync() as Float32Array;
         const grad = new Float32Array(table.size);
         forEachWindowSlot(ids, words, chars, d, (tableAt, windowAt) => {
-          for (let j = 0; j < d; j++) grad[tableAt + j] += g[windowAt + j]!;
+          for (let j = 0; j < d; j++) grad[tableAt + j]! += g[windowAt + j]!;
         });
         return [tf.tensor2d(grad, table.shape as [number, number])];
       },
     };
-  }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (table: Tensor) => Tensor;
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
 }
 
 /** The distinct rows of `[N, C]` ids, and for each of the N rows the index of its distinct row. */

@@ -178,7 +178,7 @@ export class FastCrfLossLayer extends CrfLossLayer {
           return [tf.tensor(scaled(grads.e), [b, l, t]), tf.tensor(scaled(grads.a), [t, t]), tf.tensor(scaled(grads.start), [t]), tf.tensor(scaled(grads.end), [t])];
         },
       };
-    }) as unknown as Parameters<typeof tf.customGrad>[0]) as unknown as (...x: Tensor[]) => Tensor;
+    }) as unknown as Parameters<typeof tf.customGrad>[0]);
     const w = weights as Record<string, Tensor>;
     return [op(emissions, w['transitions']!, w['start']!, w['end']!), state];
   }

@@ -107,7 +107,7 @@ function constrainCrf(crf: CrfParameters, constraints: { transitions: Float32Arr
 function averageCrf(crfs: readonly CrfParameters[]): CrfParameters {
   const mean = (arrays: readonly ArrayLike<number>[]): Float32Array => {
     const sum = new Float64Array(arrays[0]!.length);
-    for (const a of arrays) for (let i = 0; i < sum.length; i++) sum[i] += a[i]!;
+    for (const a of arrays) for (let i = 0; i < sum.length; i++) sum[i]! += a[i]!;
     return Float32Array.from(sum, (v) => v / arrays.length);
   };
   return {
@@ -172,7 +172,7 @@ function logNormalise(row: Float64Array): void {
   let sum = 0;
   for (const v of row) sum += Math.exp(v - max);
   const log = max + Math.log(sum);
-  for (let j = 0; j < row.length; j++) row[j] -= log;
+  for (let j = 0; j < row.length; j++) row[j]! -= log;
 }
 
 interface Piece {
@@ -341,9 +341,9 @@ export class NerTagger {
     const mean = new Float64Array(batch.length * length * nTags);
     for (const member of this.members) {
       const scores = memberScores(member, batch, length);
-      for (let i = 0; i < mean.length; i++) mean[i] += scores[i]!;
+      for (let i = 0; i < mean.length; i++) mean[i]! += scores[i]!;
     }
-    for (let i = 0; i < mean.length; i++) mean[i] /= this.members.length;
+    for (let i = 0; i < mean.length; i++) mean[i]! /= this.members.length;
     const rows = rowsOf(mean) as Float64Array[][];
     if (!this.crfDecoding) for (const sentence of rows) for (const row of sentence) logNormalise(row);
     return rows;

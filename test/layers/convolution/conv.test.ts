@@ -121,8 +121,8 @@ describeOnBackends('Conv', () => {
     layer.init(shapeDtype(x.shape));
     const w = layer.weights['w'] as Tensor;
     const step = () => {
-      const { value, grads } = tf.valueAndGrads((xi: Tensor, wi: Tensor) =>
-        tf.sum(layer.pureFn(xi, { w: wi, b: layer.weights['b'] as Tensor }, {}, [0, 0])[0] as Tensor) as tf.Scalar,
+      const { value, grads } = tf.valueAndGrads((xi: Tensor, wi: Tensor): tf.Scalar =>
+        tf.sum(layer.pureFn(xi, { w: wi, b: layer.weights['b'] as Tensor }, {}, [0, 0])[0] as Tensor),
       )([x, w]);
       tf.dispose([value, ...grads]);
     };

@@ -94,16 +94,18 @@ describe('a damaged or edited export', () => {
 
   test('a tagger.json without checksums, or with invalid weight specs, is refused naming the problem', async () => {
     const { dir } = await exported(false);
-    const edit = async (change: (m: Record<string, any>) => void): Promise<string> => {
+    /** The parts of tagger.json that these edits touch. */
+    type TaggerJson = { files?: Record<string, { sha256: string }>; weightsManifest: { weights: { shape: number[]; dtype: string }[] }[] };
+    const edit = async (change: (m: TaggerJson) => void): Promise<string> => {
       const d = await copyOf(dir);
-      const m = JSON.parse(readFileSync(path.join(d, 'tagger.json'), 'utf8'));
+      const m = JSON.parse(readFileSync(path.join(d, 'tagger.json'), 'utf8')) as TaggerJson;
       change(m);
       writeFileSync(path.join(d, 'tagger.json'), JSON.stringify(m));
       return d;
     };
     expect((await refusal(await edit((m) => delete m['files']))).message).toMatch(/has no checksums of its files/);
-    expect((await refusal(await edit((m) => (m['files']['weights.bin'].sha256 = 'abc')))).message).toMatch(/no valid size and checksum of 'weights.bin'/);
-    expect((await refusal(await edit((m) => (m['weightsManifest'][0].weights[0].shape = [-1, 2])))).message).toMatch(/invalid weight spec #1/);
-    expect((await refusal(await edit((m) => (m['weightsManifest'][0].weights[0].dtype = 'int32')))).message).toMatch(/invalid weight spec #1/);
+    expect((await refusal(await edit((m) => (m['files']!['weights.bin']!.sha256 = 'abc')))).message).toMatch(/no valid size and checksum of 'weights.bin'/);
+    expect((await refusal(await edit((m) => (m['weightsManifest'][0]!.weights[0]!.shape = [-1, 2])))).message).toMatch(/invalid weight spec #1/);
+    expect((await refusal(await edit((m) => (m['weightsManifest'][0]!.weights[0]!.dtype = 'int32')))).message).toMatch(/invalid weight spec #1/);
   });
 });

@@ -27,7 +27,7 @@ test('the browser entry of ner imports no Node built-in module', async () => {
   });
   // Dependencies map their optional built-ins away through their "browser" fields; our sources must have none.
   expect(imported.filter((i) => !/node_modules\//.test(i))).toEqual([]);
-  const sources = Object.keys(result.metafile!.inputs).filter((p) => p.startsWith('src/'));
+  const sources = Object.keys(result.metafile.inputs).filter((p) => p.startsWith('src/'));
   expect(sources).toContain('src/ner/export/load.ts');
   expect(sources.filter((p) => /corpus\/(read_|source_bytes)|node_files|training\//.test(p))).toEqual([]);
 });

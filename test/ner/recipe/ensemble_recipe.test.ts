@@ -114,7 +114,7 @@ describe('train --ensemble 2', () => {
   test('refuses a plain run on an ensemble directory, an ensemble on a plain run directory, and --ensemble 0', async () => {
     const errors: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+    process.stderr.write = (t: string) => (errors.push(String(t)), true);
     try {
       expect((await train(dir)).code).toBe(1);
       expect((await train(path.join(dir, 'member-1'), '--ensemble', '2')).code).toBe(1);
@@ -185,7 +185,7 @@ describe('train --ensemble n --jobs 2 (members in processes of their own)', () =
   test('in-process, without the recipe entry point to fork members from, --jobs 2 is refused with the reason', async () => {
     const errors: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+    process.stderr.write = (t: string) => (errors.push(String(t)), true);
     try {
       expect((await train(tempDir(), '--ensemble', '2', '--jobs', '2')).code).toBe(1);
     } finally {

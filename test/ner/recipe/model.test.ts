@@ -127,7 +127,7 @@ describe('CharCnn', () => {
     const names = Object.keys(weights);
     const dy = tf.randomNormal([2, 3, 5], 0, 1, 'float32', 3);
     const gradsOf = (f: (w: Record<string, Tensor>) => Tensor): Tensor[] =>
-      tf.grads((...ws: Tensor[]) => f(Object.fromEntries(names.map((n, i) => [n, ws[i]!]))).mul(dy).sum() as tf.Scalar)(names.map((n) => weights[n]!));
+      tf.grads((...ws: Tensor[]) => f(Object.fromEntries(names.map((n, i) => [n, ws[i]!]))).mul(dy).sum())(names.map((n) => weights[n]!));
     const gFast = gradsOf((w) => layer.pureFn(ids, w, {}, makeKey(0))[0] as Tensor);
     const gSlow = gradsOf((w) => referenceCharCnn(ids, w));
     gFast.forEach((g, i) => {

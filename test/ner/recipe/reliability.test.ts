@@ -90,7 +90,7 @@ async function cli(...args: string[]): Promise<{ code: number; out: string; err:
   let out = '';
   const errors: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+  process.stderr.write = (t: string) => (errors.push(String(t)), true);
   try {
     const code = await runNerCli(args, (t) => (out += t));
     return { code, out, err: errors.join('') };
@@ -282,7 +282,7 @@ describe('Ctrl-C before the CLI is loaded', () => {
     expect(early.requested).toBe(true);
     const errors: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+    process.stderr.write = (t: string) => (errors.push(String(t)), true);
     try {
       const stop = installStopSignal();
       expect(stop.requested).toBe(true);

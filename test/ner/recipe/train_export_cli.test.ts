@@ -246,7 +246,7 @@ describe('the ner CLI', () => {
 
     const errors: string[] = [];
     const write = process.stderr.write.bind(process.stderr);
-    process.stderr.write = ((t: string) => (errors.push(String(t)), true)) as typeof process.stderr.write;
+    process.stderr.write = (t: string) => (errors.push(String(t)), true);
     try {
       const unknownTag = tempFile('gold.txt', 'London B-city\n');
       expect((await cli('eval', '-m', run.modelDir!, '--file', unknownTag)).code).toBe(1);

@@ -2,7 +2,6 @@
 import { tf } from '../../../src/backend/tf.js';
 import type { CrfParameters } from '../../../src/layers/crf.js';
 import { Fn } from '../../../src/layers/fn.js';
-import type { Tensor } from '../../../src/layers/types.js';
 import { buildNerVocabs, type NerVocabs } from '../../../src/ner/dataset/vocabs.js';
 import { NerTaggerModel } from '../../../src/ner/model/build.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../../../src/ner/model/config.js';
@@ -36,7 +35,7 @@ export function handMember(
   const lookup = tf.keep(tf.tensor2d(table, [vocabs.words.size, nTags]));
   const model = Fn('HandScores', (x) => {
     const [b, l] = x.shape as number[];
-    return tf.gather(lookup, x.slice([0, 0, 0], [b!, l!, 1]).reshape([b!, l!])) as Tensor;
+    return tf.gather(lookup, x.slice([0, 0, 0], [b!, l!, 1]).reshape([b!, l!]));
   });
   const config = resolveNerModelConfig({ ...TINY, charFeatures: false, wordShapes: false, crf: options.crf !== undefined, maxLen: options.maxLen ?? 64 });
   model.init({ shape: [1, 1, featureLayout(config).width], dtype: 'int32' });

@@ -8,7 +8,6 @@ import { CrossEntropyLoss, WeightedCategoryCrossEntropy } from '../../src/layers
 import { WeightedCategoryAccuracy } from '../../src/layers/metrics.js';
 import { encodeExamples } from '../../src/ner/dataset/examples.js';
 import { nerBatches } from '../../src/ner/dataset/batches.js';
-import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
 import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
 import { buildNerVocabs, type NerVocabs } from '../../src/ner/dataset/vocabs.js';
 import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
@@ -24,6 +23,7 @@ import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js'
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
 import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
+import { describeRecipeSplit, loadRecipeSplits, type RecipeCorpusSettings } from './recipe_splits.js';
 import { ENSEMBLE_RUN_FILE, fixedSettings, readEnsembleRun, readRunState, refuseOtherSettings, writeRunState } from './run_state.js';
 
 /** Linear warm-up to `peak` over `warmup` steps, then linear decay to `peak / 10` at `total`. */
@@ -37,17 +37,18 @@ export function warmupLinearDecay(warmup: number, peak: number, total: number): 
 
 /**
  * Refuses a corpus too small for the fixed 80/10/10 split to give every split a sentence (a 2-sentence corpus has
- * no dev or test sentence), naming the corpus and the counts.
+ * no dev or test sentence; a block split of a file with few documents neither), naming the corpus and the counts.
  */
-export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limit'>, splits: { train: readonly unknown[]; dev: readonly unknown[]; test: readonly unknown[] }): void {
+export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limit'> & Partial<RecipeCorpusSettings>, splits: { train: readonly unknown[]; dev: readonly unknown[]; test: readonly unknown[] }): void {
   const { train, dev, test } = splits;
   if (train.length > 0 && dev.length > 0 && test.length > 0) return;
   const total = train.length + dev.length + test.length;
   throw new CorpusError(
     o.corpus,
     undefined,
-    `${o.limit > 0 ? `(--limit ${o.limit}) ` : ''}${total} sentence(s) are too few to train on: the fixed 80/10/10 split gives ` +
-      `${train.length} train, ${dev.length} dev, ${test.length} test sentences, and each split needs at least one (give at least 10 sentences)`,
+    `${o.limit > 0 ? `(--limit ${o.limit}) ` : ''}${total} sentence(s) are too few to train on: the split (${describeRecipeSplit({ devCorpus: '', testCorpus: '', tagColumn: -1, split: 'sentences', ...o })}) gives ` +
+      `${train.length} train, ${dev.length} dev, ${test.length} test sentences, and each split needs at least one ` +
+      `(give at least 10 sentences${o.split === 'blocks' ? ', in at least 10 documents' : ''})`,
   );
 }
 
@@ -115,9 +116,9 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
   if (saved) refuseOtherSettings(outputDir, saved.settings, wanted);
   await makeDirectory(outputDir);
 
-  const { train, dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
+  const { train, dev, test } = await loadRecipeSplits(o);
   refuseTooFewSentences(o, { train, dev, test });
-  log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: seed 1, 80/10/10) [${elapsed()}]`);
+  log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: ${describeRecipeSplit(o)}) [${elapsed()}]`);
   if (hooks.stopSignal?.requested) {
     log('Stopped before training started; nothing written.');
     return { test: undefined, steps: 0, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000 };

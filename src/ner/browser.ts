@@ -45,6 +45,7 @@ export { printfFixed } from './eval/printf_fixed.js';
 export { EVALUATION_SCHEMES, pairEntities, schemeScore, emptySchemeCounts, type EvaluationScheme, type SchemeCounts, type SchemeScore } from './eval/evaluation_schemes.js';
 export { parseConllevalInput, scoreConllevalText, ConllevalInputError, type ConllevalInputOptions, type ConllevalSentence } from './eval/conlleval_input.js';
 export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
+export { splitCorpusByBlocks, contiguousBlocks, type SplitByBlocksOptions } from './corpus/split_blocks.js';
 
 // Pretrained word vectors (parsing; `readWordVectors` reads files in Node)
 export { WordVectors, WordVectorsParser, type WordVectorsFormat, type WordVectorsOptions } from './vectors/word_vectors.js';

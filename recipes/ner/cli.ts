@@ -134,6 +134,9 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--min-word-count <n>', 'rarer training words become UNK', int(1))
     .option('--unk-rate <p>', 'word dropout rate, in [0, 1)', rate)
     .option('--average-decay <d>', 'moving average of the weights for dev, test and export, in [0, 1) (0: off)', rate)
+    .option('--word-vectors <file>', "pretrained word vectors (GloVe or word2vec text, fastText .vec, word2vec .bin, plain or .gz): the word embedding starts from them, dev/test words with a vector join the vocabulary; another dimension than --d-model is projected")
+    .option('--freeze-vectors', 'keep the word vectors fixed during training (a non-trainable embedding; the projection, if any, trains)')
+    .option('--no-freeze-vectors', 'fine-tune the word vectors (the default)')
     .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
     .option('--no-lowercase', 'keep the case of words')
     .option('--config <file>', "every setting of a run from one JSON file: a run's recipe.json (replays it), recipe settings by name (steps, learningRate, corpus, model: {...}), or model settings only; flags override it")
@@ -182,6 +185,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       unkRate: (opts['unkRate'] as number | undefined) ?? preset.unkRate,
       averageDecay: (opts['averageDecay'] as number | undefined) ?? preset.averageDecay,
       lowercase: (opts['lowercase'] as boolean | undefined) ?? preset.lowercase,
+      wordVectors: (opts['wordVectors'] as string | undefined) ?? preset.wordVectors,
+      freezeVectors: (opts['freezeVectors'] as boolean | undefined) ?? preset.freezeVectors,
       backend: (opts['backend'] as BackendName | undefined) ?? preset.backend,
       model: modelConfig(preset.model, opts),
     };

@@ -67,6 +67,15 @@ export interface NerRecipeOptions {
   lowercase: boolean;
   /** Word dropout: probability of replacing a training word by UNK. */
   unkRate: number;
+  /**
+   * Pretrained word vectors (`--word-vectors`: GloVe or word2vec text, fastText `.vec`, word2vec `.bin`, plain or
+   * gzip; '': none). The word vocabulary is then the training words plus the dev and test words that have a
+   * vector, and the word embedding starts from the vectors (other rows random). Vectors of another dimension than
+   * `model.dModel` get a learned projection (`model.wordVectorDim` is set to their dimension).
+   */
+  wordVectors: string;
+  /** `--freeze-vectors`: training leaves the word embedding as the vectors made it (default false: fine-tuned). */
+  freezeVectors: boolean;
   /** tfjs backend. */
   backend: BackendName;
 }
@@ -103,6 +112,8 @@ export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
   minWordCount: 1,
   lowercase: false,
   unkRate: 0.05,
+  wordVectors: '',
+  freezeVectors: false,
   backend: 'wasm',
 });
 
@@ -139,7 +150,7 @@ const FLAGS: Partial<Record<keyof NerRecipeOptions, string>> = {
   steps: '--steps', maxMinutes: '--max-minutes', batchTokens: '--batch-tokens', learningRate: '--lr', warmupSteps: '--warmup-steps',
   averageDecay: '--average-decay', seed: '--seed', ensemble: '--ensemble', jobs: '--jobs', evalEvery: '--eval-every',
   devSentences: '--dev-sentences', limit: '--limit', minWordCount: '--min-word-count', unkRate: '--unk-rate',
-  corpus: '--train', devCorpus: '--dev', testCorpus: '--test', tagColumn: '--tag-column', split: '--split',
+  wordVectors: '--word-vectors', freezeVectors: '--freeze-vectors', corpus: '--train', devCorpus: '--dev', testCorpus: '--test', tagColumn: '--tag-column', split: '--split',
 };
 
 /**
@@ -181,5 +192,8 @@ export function validateRecipeOptions(o: NerRecipeOptions): void {
   if (o.split !== 'sentences' && o.split !== 'blocks') fail('split', "'sentences' or 'blocks'");
   if (typeof o.outputDir !== 'string' || o.outputDir === '') fail('outputDir', 'a directory path');
   if (typeof o.lowercase !== 'boolean') fail('lowercase', 'true or false');
+  if (typeof o.wordVectors !== 'string') fail('wordVectors', "a file path ('': none)");
+  if (typeof o.freezeVectors !== 'boolean') fail('freezeVectors', 'true or false');
+  if (o.freezeVectors && o.wordVectors === '') fail('freezeVectors', 'false without word vectors (--freeze-vectors needs --word-vectors)');
   if (o.backend !== 'wasm' && o.backend !== 'cpu') fail('backend', "'wasm' or 'cpu'");
 }

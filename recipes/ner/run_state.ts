@@ -23,6 +23,9 @@ export interface FixedSettings {
   testCorpus: string;
   tagColumn: number;
   split: NerSplitKind;
+  /** '' without pretrained vectors. */
+  wordVectors: string;
+  freezeVectors: boolean;
   limit: number;
   model: NerModelConfig;
   minWordCount: number;
@@ -44,7 +47,7 @@ interface RunFile {
 
 export function fixedSettings(o: NerRecipeOptions): FixedSettings {
   const file = (p: string): string => (p === '' ? '' : path.resolve(p));
-  return { corpus: path.resolve(o.corpus), devCorpus: file(o.devCorpus), testCorpus: file(o.testCorpus), tagColumn: o.tagColumn, split: o.split, limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate, averageDecay: o.averageDecay };
+  return { corpus: path.resolve(o.corpus), devCorpus: file(o.devCorpus), testCorpus: file(o.testCorpus), tagColumn: o.tagColumn, split: o.split, wordVectors: file(o.wordVectors), freezeVectors: o.freezeVectors, limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate, averageDecay: o.averageDecay };
 }
 
 /** A run file's JSON; a damaged (truncated, edited) file is refused naming it. */
@@ -69,7 +72,7 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
     throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json?.format)}, version ${JSON.stringify(json?.version)})`);
   }
   try {
-    const corpusDefaults = { devCorpus: '', testCorpus: '', tagColumn: -1, split: 'sentences' as const };
+    const corpusDefaults = { devCorpus: '', testCorpus: '', tagColumn: -1, split: 'sentences' as const, wordVectors: '', freezeVectors: false };
     return { settings: { ...corpusDefaults, ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
   } catch (error) {
     throw new Error(`${path.join(dir, RUN_FILE)}: damaged settings or vocabularies (${(error as Error).message})`, { cause: error });

@@ -14,6 +14,8 @@ import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
 import type { EntityScore } from '../../src/ner/eval/entity_score.js';
 import { exportTagger } from '../../src/ner/export/node_files.js';
 import { NerLoss, NerTaggerModel } from '../../src/ner/model/build.js';
+import type { WordEmbeddingRows } from '../../src/ner/model/token_embedding.js';
+import { loadRecipeVectors, withSavedVectorWidth } from './recipe_vectors.js';
 import { formatNerReport } from '../../src/ner/tagger/report.js';
 import { Adam } from '../../src/optimizers/index.js';
 import type { LRSchedule } from '../../src/optimizers/schedules.js';
@@ -97,10 +99,11 @@ export interface TrainNerHooks {
 }
 
 /** Trains (or resumes) a tagger, tests the best dev checkpoint, writes the reports and exports the model. */
-export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): Promise<NerTrainResult> {
+export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks = {}): Promise<NerTrainResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
   const started = performance.now();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  let o = options;
   validateRecipeOptions(o);
   if (o.ensemble > 1) throw new RangeError(`trainNer trains one tagger (ensemble ${o.ensemble}): use trainNerEnsemble`);
   await useBackend(o.backend);
@@ -111,9 +114,10 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
     const n = ensemble.members.length;
     throw new Error(`${outputDir} holds an ensemble of ${n} members (${ENSEMBLE_RUN_FILE}); train it with --ensemble ${n}, or use another --output directory`);
   }
-  const wanted = fixedSettings(o);
   const saved = await readRunState(outputDir);
-  if (saved) refuseOtherSettings(outputDir, saved.settings, wanted);
+  // A resumed run with word vectors has the word-embedding width its first invocation set from the vectors.
+  o = withSavedVectorWidth(o, saved);
+  if (saved) refuseOtherSettings(outputDir, saved.settings, fixedSettings(o));
   await makeDirectory(outputDir);
 
   const { train, dev, test } = await loadRecipeSplits(o);
@@ -123,15 +127,25 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
     log('Stopped before training started; nothing written.');
     return { test: undefined, steps: 0, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000 };
   }
-  const vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
-  if (!saved) await writeRunState(outputDir, wanted, vocabs, o);
+  let vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
+  // The vectors are read when the weights start from them: a new run, or one stopped before its first checkpoint.
+  let pretrained: WordEmbeddingRows | undefined;
+  if (o.wordVectors !== '' && !(await latestCheckpoint(outputDir))) {
+    const vectors = await loadRecipeVectors(o.wordVectors, o.model, vocabs.words, { train, dev, test }, !saved);
+    if (saved && vectors.model.wordVectorDim !== saved.settings.model.wordVectorDim) refuseOtherSettings(outputDir, saved.settings, fixedSettings({ ...o, model: vectors.model }));
+    o = { ...o, model: vectors.model };
+    vocabs = { ...vocabs, words: vectors.words };
+    pretrained = vectors.rows;
+    log(vectors.summary);
+  }
+  if (!saved) await writeRunState(outputDir, fixedSettings(o), vocabs, o);
   log(`Vocabularies: ${vocabs.words.size} words, ${vocabs.chars.size} characters, ${vocabs.tags.size} tags`);
 
   const config = o.model;
   const sizes = { wordVocabSize: vocabs.words.size, charVocabSize: vocabs.chars.size, nTags: vocabs.tags.size };
   const trainExamples = encodeExamples(train, vocabs, config);
   const devExamples = encodeExamples(dev, vocabs, config);
-  const model = NerTaggerModel(config, sizes, 'train');
+  const model = NerTaggerModel(config, sizes, 'train', { ...(pretrained ? { pretrained } : {}), freeze: o.freezeVectors });
   const lossLayer = NerLoss(config, sizes.nTags);
   const trainTask = new TrainTask({
     labeledData: nerBatches(trainExamples, { seed: o.seed, batchTokens: o.batchTokens, maxLength: config.maxLen, unkRate: o.unkRate }),
@@ -175,7 +189,7 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
     progress: hooks.progress ?? true,
   });
   if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
-  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}`);
+  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`);
 
   try {
     const remaining = Math.max(0, o.steps - loop.step);

@@ -50,7 +50,7 @@ export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limi
     undefined,
     `${o.limit > 0 ? `(--limit ${o.limit}) ` : ''}${total} sentence(s) are too few to train on: the split (${describeRecipeSplit({ devCorpus: '', testCorpus: '', tagColumn: -1, split: 'sentences', ...o })}) gives ` +
       `${train.length} train, ${dev.length} dev, ${test.length} test sentences, and each split needs at least one ` +
-      `(give at least 10 sentences${o.split === 'blocks' ? ', in at least 10 documents' : ''})`,
+      `(give at least 10 sentences${o.split === 'blocks' ? ', in at least 8 documents' : ''})`,
   );
 }
 

@@ -4,7 +4,7 @@
  * fine-tuned, projected to dModel), recipe.json replaying such a run bit-identically, eval reading the run's
  * split, predict with the exported tagger, and refusals naming the file and line.
  */
-import { readFileSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
 import { flattenTree } from '../../../src/layers/tensor_tree.js';
@@ -119,6 +119,25 @@ describe('three CoNLL files, --tag-column, frozen GloVe vectors', () => {
     expect(r.code).toBe(0);
     expect(readFileSync(path.join(replay, 'model', 'weights.bin')).equals(readFileSync(path.join(frozenDir, 'model', 'weights.bin')))).toBe(true);
     expect(report(replay).score).toEqual(report(frozenDir).score);
+  });
+});
+
+describe('resuming a run with vectors', () => {
+  test('takes the width and vocabulary from recipe.json and the weights from the checkpoint: the vectors file is not read again', async () => {
+    const vectors = tempFile('glove.copy.txt', readFileSync(files.vectors));
+    const dir = tempDir();
+    const args = ['--train', files.train, '--word-vectors', vectors, '--freeze-vectors', ...common(dir)];
+    expect((await cli('train', ...args.map((a) => (a === '4' ? '2' : a)))).code).toBe(0);
+    rmSync(vectors);
+    const resumed = await cli('train', ...args);
+    expect(resumed.err).toBe('');
+    expect(resumed.code).toBe(0);
+    expect(resumed.out).toContain('Resumed at step 2 of 4');
+    expect(resumed.out).not.toContain('Word vectors');
+    const recipe = JSON.parse(readFileSync(path.join(dir, 'recipe.json'), 'utf8'));
+    const table = await embeddingOf(path.join(dir, 'model'));
+    const the = (recipe.vocabs.words.words as string[]).indexOf('the');
+    expect(table[the]).toEqual(vectorOf(vectorWords.indexOf('the')));
   });
 });
 

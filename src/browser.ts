@@ -18,6 +18,7 @@ export { Fn, FnLayer, type FnOptions, type TensorFn } from './layers/fn.js';
 export { shapeDtype, signatureOf } from './layers/stack.js';
 export { flattenTree, treeLeaves, mapTree, disposeTree, namedTensors, treeFromNamed } from './layers/tensor_tree.js';
 export { flattenWeightsAndState, unflattenWeights, unflattenWeightsAndState } from './layers/flat_weights.js';
+export { nonTrainableWeights } from './layers/non_trainable.js';
 export type { Tensor, Stack, ShapeDtype, Signature, TensorTree, Weights, State, Mode, InitResult } from './layers/types.js';
 export { Serial, SerialLayer, namedSerial, serialArity, initInSequence } from './combinators/serial.js';
 export { Parallel, ParallelLayer } from './combinators/parallel.js';

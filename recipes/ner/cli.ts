@@ -5,7 +5,9 @@ import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { useBackend, type BackendName } from '../../src/backend/backends.js';
-import { readNerCorpus, loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
+import { type NerSplitKind, readNerCorpus } from '../../src/ner/dataset/load_corpus.js';
+import { loadRecipeSplits, describeRecipeSplit } from './recipe_splits.js';
+import { runCorpusSettings } from './run_corpus.js';
 import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
 import { exportTagger, loadTaggerFromDirectory } from '../../src/ner/export/node_files.js';
 import { TAGGER_FILES } from '../../src/ner/export/format.js';
@@ -111,7 +113,12 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .command('train', { isDefault: true })
     .description('train a tagger (resumes from --output when it holds a checkpoint), test the best dev checkpoint, export it; with --ensemble n, n taggers and their ensemble')
     .addOption(new Option('--preset <name>', 'settings to start from').choices(['default', 'best']).default('default'))
-    .option('--corpus <path>', 'GMB CSV (.csv, .csv.gz) or IOB2 CoNLL file (default: the shipped GMB corpus)')
+    .option('--train <path>', 'training corpus: GMB CSV (.csv, .csv.gz) or IOB2 CoNLL file (default: the shipped GMB corpus); split 80/10/10 into train, dev and test unless --dev/--test give those')
+    .option('--corpus <path>', 'the same as --train (its older name)')
+    .option('--dev <path>', 'dev sentences from this file (the training corpus is then split 90/10, or not at all with --test too)')
+    .option('--test <path>', 'test sentences from this file (the training corpus is then split 90/10, or not at all with --dev too)')
+    .option('--tag-column <n>', 'CoNLL files: the 0-based column of the tag (default: the last)', int(0))
+    .addOption(new Option('--split <kind>', "split of the training corpus, seed 1, 80/10/10: by 'sentences' (default) or by 'blocks' of whole documents (CoNLL -DOCSTART- documents, GMB runs of 10 sentences)").choices(['sentences', 'blocks']))
     .option('-o, --output <dir>', 'output directory (default: runs/ner, or runs/ner-best for --preset best)')
     .option('--steps <n>', 'total training steps', int(1))
     .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit; each member of an ensemble)', num)
@@ -127,6 +134,9 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--min-word-count <n>', 'rarer training words become UNK', int(1))
     .option('--unk-rate <p>', 'word dropout rate, in [0, 1)', rate)
     .option('--average-decay <d>', 'moving average of the weights for dev, test and export, in [0, 1) (0: off)', rate)
+    .option('--word-vectors <file>', "pretrained word vectors (GloVe or word2vec text, fastText .vec, word2vec .bin, plain or .gz): the word embedding starts from them, dev/test words with a vector join the vocabulary; another dimension than --d-model is projected")
+    .option('--freeze-vectors', 'keep the word vectors fixed during training (a non-trainable embedding; the projection, if any, trains)')
+    .option('--no-freeze-vectors', 'fine-tune the word vectors (the default)')
     .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
     .option('--no-lowercase', 'keep the case of words')
     .option('--config <file>', "every setting of a run from one JSON file: a run's recipe.json (replays it), recipe settings by name (steps, learningRate, corpus, model: {...}), or model settings only; flags override it")
@@ -147,9 +157,18 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
   train.action(async (opts: Record<string, unknown>) => {
     const fromPreset = presetOptions(opts['preset'] as string);
     const preset = typeof opts['config'] === 'string' ? await recipeFromConfigFile(opts['config'], fromPreset) : fromPreset;
+    const trainFile = opts['train'] as string | undefined;
+    const corpusFile = opts['corpus'] as string | undefined;
+    if (trainFile !== undefined && corpusFile !== undefined && trainFile !== corpusFile) {
+      throw new RangeError(`--train ${trainFile} and --corpus ${corpusFile}: --corpus is --train's older name, give one of them`);
+    }
     const o: NerRecipeOptions = {
       ...preset,
-      corpus: resolveCorpusPath((opts['corpus'] as string | undefined) ?? preset.corpus, memberEntry),
+      corpus: resolveCorpusPath(trainFile ?? corpusFile ?? preset.corpus, memberEntry),
+      devCorpus: (opts['dev'] as string | undefined) ?? preset.devCorpus,
+      testCorpus: (opts['test'] as string | undefined) ?? preset.testCorpus,
+      tagColumn: (opts['tagColumn'] as number | undefined) ?? preset.tagColumn,
+      split: (opts['split'] as NerSplitKind | undefined) ?? preset.split,
       outputDir: (opts['output'] as string | undefined) ?? preset.outputDir,
       steps: (opts['steps'] as number | undefined) ?? preset.steps,
       maxMinutes: (opts['maxMinutes'] as number | undefined) ?? preset.maxMinutes,
@@ -166,6 +185,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       unkRate: (opts['unkRate'] as number | undefined) ?? preset.unkRate,
       averageDecay: (opts['averageDecay'] as number | undefined) ?? preset.averageDecay,
       lowercase: (opts['lowercase'] as boolean | undefined) ?? preset.lowercase,
+      wordVectors: (opts['wordVectors'] as string | undefined) ?? preset.wordVectors,
+      freezeVectors: (opts['freezeVectors'] as boolean | undefined) ?? preset.freezeVectors,
       backend: (opts['backend'] as BackendName | undefined) ?? preset.backend,
       model: modelConfig(preset.model, opts),
     };
@@ -182,24 +203,42 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 
   program
     .command('eval')
-    .description('score a model (exported tagger or ensemble, or training output directory) on a corpus split or file')
+    .description("score a model (exported tagger or ensemble, or training output directory) on a split of the training run's corpus (its recipe.json's corpus and split settings) or on a file")
     .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'score this GMB CSV or CoNLL file instead of a split')
-    .addOption(new Option('--split <name>', 'split of --corpus (fixed split: seed 1, 80/10/10)').choices(['train', 'dev', 'test']).default('test'))
-    .option('--corpus <path>', 'corpus the split is taken from', DEFAULT_CORPUS)
-    .option('--limit <n>', 'read at most this many corpus sentences (0: all; use the training run\'s)', int(0), 0)
+    .addOption(new Option('--split <name>', 'part scored: train, dev or test, split as the training run split it').choices(['train', 'dev', 'test']).default('test'))
+    .option('--corpus <path>', "corpus the split is taken from (default: the training run's, else the shipped GMB corpus)")
+    .option('--dev <path>', "the run's dev file (default: the training run's)")
+    .option('--test <path>', "the run's test file (default: the training run's)")
+    .addOption(new Option('--split-by <kind>', "split by 'sentences' or 'blocks' (default: the training run's, else sentences)").choices(['sentences', 'blocks']))
+    .option('--tag-column <n>', "CoNLL files: the 0-based column of the tag (default: the training run's, else the last)", int(0))
+    .option('--limit <n>', "read at most this many corpus sentences (0: all; default: the training run's)", int(0))
     .addOption(new Option('--mode <mode>', 'entity matching').choices(['conlleval', 'strict']).default('conlleval'))
     .option('--json', 'print the score as JSON')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
-    .action(async (opts: { model: string; file?: string; split: 'train' | 'dev' | 'test'; corpus: string; limit: number; mode: 'conlleval' | 'strict'; json?: boolean; backend: BackendName }) => {
-      await useBackend(opts.backend);
-      const tagger = await openTagger(opts.model);
-      opts.corpus = resolveCorpusPath(opts.corpus, memberEntry);
-      const sentences = opts.file ? await readNerCorpus(opts.file) : (await loadNerSplits(opts.corpus, opts.limit > 0 ? { limit: opts.limit } : {}))[opts.split];
-      const score = tagger.evaluate(sentences, { mode: opts.mode });
-      const what = opts.file ?? `${opts.split} split of ${opts.corpus}`;
-      write(opts.json ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: toConllevalJson(score) }) + '\n' : formatNerReport(score, `${what}: ${sentences.length} sentences`));
-    });
+    .action(
+      async (opts: {
+        model: string; file?: string; split: 'train' | 'dev' | 'test'; corpus?: string; dev?: string; test?: string; splitBy?: NerSplitKind; tagColumn?: number; limit?: number;
+        mode: 'conlleval' | 'strict'; json?: boolean; backend: BackendName;
+      }) => {
+        await useBackend(opts.backend);
+        const tagger = await openTagger(opts.model);
+        // The training run's corpus settings (its recipe.json), so that eval scores the split it was tested on.
+        const run = await runCorpusSettings(opts.model);
+        const settings = {
+          corpus: resolveCorpusPath(opts.corpus ?? run?.corpus ?? DEFAULT_CORPUS, memberEntry),
+          devCorpus: opts.dev ?? run?.devCorpus ?? '',
+          testCorpus: opts.test ?? run?.testCorpus ?? '',
+          tagColumn: opts.tagColumn ?? run?.tagColumn ?? -1,
+          split: opts.splitBy ?? run?.split ?? 'sentences',
+          limit: opts.limit ?? run?.limit ?? 0,
+        };
+        const sentences = opts.file ? await readNerCorpus(opts.file, { conll: { tagColumn: settings.tagColumn } }) : (await loadRecipeSplits(settings))[opts.split];
+        const score = tagger.evaluate(sentences, { mode: opts.mode });
+        const what = opts.file ?? `${opts.split} split of ${settings.corpus} (${describeRecipeSplit(settings)})`;
+        write(opts.json ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: toConllevalJson(score) }) + '\n' : formatNerReport(score, `${what}: ${sentences.length} sentences`));
+      },
+    );
 
   program
     .command('score')

@@ -6,7 +6,8 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../src/backend/backends.js';
-import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
+import { loadRecipeSplits } from './recipe_splits.js';
+import { withSavedVectorWidth } from './recipe_vectors.js';
 import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
 import { exportTagger } from '../../src/ner/export/node_files.js';
 import { TAGGER_FILES } from '../../src/ner/export/format.js';
@@ -40,7 +41,7 @@ const exists = async (p: string): Promise<boolean> => fs.access(p).then(() => tr
 async function finishedMember(o: NerRecipeOptions): Promise<{ step?: number; devF1?: number; score: { overall: { f1: number } } } | undefined> {
   const saved = await readRunState(o.outputDir);
   if (!saved) return undefined;
-  refuseOtherSettings(o.outputDir, saved.settings, fixedSettings(o));
+  refuseOtherSettings(o.outputDir, saved.settings, fixedSettings(withSavedVectorWidth(o, saved)));
   const latest = await latestCheckpoint(o.outputDir);
   if (!latest) return undefined;
   const { step } = JSON.parse(await fs.readFile(path.join(latest, 'checkpoint.json'), 'utf8')) as { step: number };
@@ -182,7 +183,7 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   }
 
   await useBackend(o.backend);
-  const { dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
+  const { dev, test } = await loadRecipeSplits(o);
   const taggers: NerTaggerParts[] = [];
   for (const member of members) taggers.push((await taggerFromRun(member.outputDir))!.tagger.members[0]!);
   const ensemble = new NerTagger({ members: taggers, names: members.map((m) => m.outputDir) });

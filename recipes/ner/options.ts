@@ -5,11 +5,23 @@ import { match } from 'ts-pattern';
 import type { BackendName } from '../../src/backend/backends.js';
 import { DEFAULT_NER_MODEL_CONFIG, type NerModelConfig } from '../../src/ner/model/config.js';
 import { DEFAULT_CORPUS } from './default_corpus.js';
+import type { NerSplitKind } from '../../src/ner/dataset/load_corpus.js';
 
 /** Everything `train` needs. */
 export interface NerRecipeOptions {
-  /** The corpus: GMB CSV (`.csv`, `.csv.gz`) or CoNLL file. */
+  /** The corpus (`--train`, or `--corpus`): GMB CSV (`.csv`, `.csv.gz`) or CoNLL file; the split's parts come from it. */
   corpus: string;
+  /** A file of dev sentences (`--dev`; '': the split of `corpus` gives them). */
+  devCorpus: string;
+  /** A file of test sentences (`--test`; '': the split of `corpus` gives them). */
+  testCorpus: string;
+  /** CoNLL files: the 0-based column of the tag (`--tag-column`; -1: the last). */
+  tagColumn: number;
+  /**
+   * `--split`: 'sentences' (default: sentences drawn at random) or 'blocks' (whole documents: CoNLL `-DOCSTART-`
+   * documents, GMB runs of 10 sentences), both seeded (seed 1), 80/10/10 (see `loadNerSplits`).
+   */
+  split: NerSplitKind;
   /** Checkpoints, metrics, reports and the exported model go here; a directory holding a checkpoint is resumed. */
   outputDir: string;
   /** The model (see `NerModelConfig`). */
@@ -55,6 +67,15 @@ export interface NerRecipeOptions {
   lowercase: boolean;
   /** Word dropout: probability of replacing a training word by UNK. */
   unkRate: number;
+  /**
+   * Pretrained word vectors (`--word-vectors`: GloVe or word2vec text, fastText `.vec`, word2vec `.bin`, plain or
+   * gzip; '': none). The word vocabulary is then the training words plus the dev and test words that have a
+   * vector, and the word embedding starts from the vectors (other rows random). Vectors of another dimension than
+   * `model.dModel` get a learned projection (`model.wordVectorDim` is set to their dimension).
+   */
+  wordVectors: string;
+  /** `--freeze-vectors`: training leaves the word embedding as the vectors made it (default false: fine-tuned). */
+  freezeVectors: boolean;
   /** tfjs backend. */
   backend: BackendName;
 }
@@ -69,6 +90,10 @@ export type NerPreset = 'default' | 'best';
  */
 export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
   corpus: DEFAULT_CORPUS,
+  devCorpus: '',
+  testCorpus: '',
+  tagColumn: -1,
+  split: 'sentences',
   outputDir: 'runs/ner',
   model: Object.freeze({ ...DEFAULT_NER_MODEL_CONFIG, bilstm: true }),
   steps: 3200,
@@ -87,6 +112,8 @@ export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
   minWordCount: 1,
   lowercase: false,
   unkRate: 0.05,
+  wordVectors: '',
+  freezeVectors: false,
   backend: 'wasm',
 });
 
@@ -123,6 +150,7 @@ const FLAGS: Partial<Record<keyof NerRecipeOptions, string>> = {
   steps: '--steps', maxMinutes: '--max-minutes', batchTokens: '--batch-tokens', learningRate: '--lr', warmupSteps: '--warmup-steps',
   averageDecay: '--average-decay', seed: '--seed', ensemble: '--ensemble', jobs: '--jobs', evalEvery: '--eval-every',
   devSentences: '--dev-sentences', limit: '--limit', minWordCount: '--min-word-count', unkRate: '--unk-rate',
+  wordVectors: '--word-vectors', freezeVectors: '--freeze-vectors', corpus: '--train', devCorpus: '--dev', testCorpus: '--test', tagColumn: '--tag-column', split: '--split',
 };
 
 /**
@@ -158,7 +186,14 @@ export function validateRecipeOptions(o: NerRecipeOptions): void {
   if (typeof o.maxMinutes !== 'number' || !(o.maxMinutes >= 0 && Number.isFinite(o.maxMinutes))) fail('maxMinutes', 'a non-negative number (0: no limit)');
   if (typeof o.clipGradNorm !== 'number' || !(o.clipGradNorm >= 0 && Number.isFinite(o.clipGradNorm))) fail('clipGradNorm', 'a non-negative number (0: none)');
   if (typeof o.corpus !== 'string' || o.corpus === '') fail('corpus', 'a file path');
+  if (typeof o.devCorpus !== 'string') fail('devCorpus', "a file path ('': from the split)");
+  if (typeof o.testCorpus !== 'string') fail('testCorpus', "a file path ('': from the split)");
+  if (typeof o.tagColumn !== 'number' || !Number.isSafeInteger(o.tagColumn) || o.tagColumn < -1) fail('tagColumn', 'an integer >= 0 (-1: the last column)');
+  if (o.split !== 'sentences' && o.split !== 'blocks') fail('split', "'sentences' or 'blocks'");
   if (typeof o.outputDir !== 'string' || o.outputDir === '') fail('outputDir', 'a directory path');
   if (typeof o.lowercase !== 'boolean') fail('lowercase', 'true or false');
+  if (typeof o.wordVectors !== 'string') fail('wordVectors', "a file path ('': none)");
+  if (typeof o.freezeVectors !== 'boolean') fail('freezeVectors', 'true or false');
+  if (o.freezeVectors && o.wordVectors === '') fail('freezeVectors', 'false without word vectors (--freeze-vectors needs --word-vectors)');
   if (o.backend !== 'wasm' && o.backend !== 'cpu') fail('backend', "'wasm' or 'cpu'");
 }

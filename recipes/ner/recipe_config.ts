@@ -15,8 +15,8 @@ import { RUN_FORMAT } from './run_state.js';
 
 /** The recipe settings a config file may give (every one of {@link NerRecipeOptions}). */
 const RECIPE_KEYS: ReadonlyArray<keyof NerRecipeOptions> = [
-  'corpus', 'outputDir', 'model', 'steps', 'maxMinutes', 'batchTokens', 'learningRate', 'warmupSteps', 'averageDecay', 'clipGradNorm',
-  'seed', 'ensemble', 'jobs', 'evalEvery', 'devSentences', 'limit', 'minWordCount', 'lowercase', 'unkRate', 'backend',
+  'corpus', 'devCorpus', 'testCorpus', 'tagColumn', 'split', 'outputDir', 'model', 'steps', 'maxMinutes', 'batchTokens', 'learningRate', 'warmupSteps', 'averageDecay', 'clipGradNorm',
+  'seed', 'ensemble', 'jobs', 'evalEvery', 'devSentences', 'limit', 'minWordCount', 'lowercase', 'unkRate', 'wordVectors', 'freezeVectors', 'backend',
 ];
 
 /** A config file that cannot be used: the message names the file and the problem. */

@@ -9,6 +9,7 @@ import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js'
 import { type NerVocabs, type NerVocabsJSON, nerVocabsFromJSON, nerVocabsToJSON } from '../../src/ner/dataset/vocabs.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
 import type { NerRecipeOptions } from './options.js';
+import type { NerSplitKind } from '../../src/ner/dataset/load_corpus.js';
 
 export const RUN_FORMAT = 'trax-ts-ner-run';
 export const RUN_FORMAT_VERSION = 1;
@@ -17,6 +18,14 @@ export const RUN_FILE = 'recipe.json';
 /** The settings that must not change when a run is resumed. */
 export interface FixedSettings {
   corpus: string;
+  /** '' when the split gives the dev (test) sentences; runs written before these settings existed read as ''. */
+  devCorpus: string;
+  testCorpus: string;
+  tagColumn: number;
+  split: NerSplitKind;
+  /** '' without pretrained vectors. */
+  wordVectors: string;
+  freezeVectors: boolean;
   limit: number;
   model: NerModelConfig;
   minWordCount: number;
@@ -37,7 +46,8 @@ interface RunFile {
 }
 
 export function fixedSettings(o: NerRecipeOptions): FixedSettings {
-  return { corpus: path.resolve(o.corpus), limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate, averageDecay: o.averageDecay };
+  const file = (p: string): string => (p === '' ? '' : path.resolve(p));
+  return { corpus: path.resolve(o.corpus), devCorpus: file(o.devCorpus), testCorpus: file(o.testCorpus), tagColumn: o.tagColumn, split: o.split, wordVectors: file(o.wordVectors), freezeVectors: o.freezeVectors, limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate, averageDecay: o.averageDecay };
 }
 
 /** A run file's JSON; a damaged (truncated, edited) file is refused naming it. */
@@ -62,7 +72,8 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
     throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json?.format)}, version ${JSON.stringify(json?.version)})`);
   }
   try {
-    return { settings: { ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
+    const corpusDefaults = { devCorpus: '', testCorpus: '', tagColumn: -1, split: 'sentences' as const, wordVectors: '', freezeVectors: false };
+    return { settings: { ...corpusDefaults, ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
   } catch (error) {
     throw new Error(`${path.join(dir, RUN_FILE)}: damaged settings or vocabularies (${(error as Error).message})`, { cause: error });
   }

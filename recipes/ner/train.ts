@@ -8,13 +8,14 @@ import { CrossEntropyLoss, WeightedCategoryCrossEntropy } from '../../src/layers
 import { WeightedCategoryAccuracy } from '../../src/layers/metrics.js';
 import { encodeExamples } from '../../src/ner/dataset/examples.js';
 import { nerBatches } from '../../src/ner/dataset/batches.js';
-import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
 import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
 import { buildNerVocabs, type NerVocabs } from '../../src/ner/dataset/vocabs.js';
 import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
 import type { EntityScore } from '../../src/ner/eval/entity_score.js';
 import { exportTagger } from '../../src/ner/export/node_files.js';
 import { NerLoss, NerTaggerModel } from '../../src/ner/model/build.js';
+import type { WordEmbeddingRows } from '../../src/ner/model/token_embedding.js';
+import { loadRecipeVectors, withSavedVectorWidth } from './recipe_vectors.js';
 import { formatNerReport } from '../../src/ner/tagger/report.js';
 import { Adam } from '../../src/optimizers/index.js';
 import type { LRSchedule } from '../../src/optimizers/schedules.js';
@@ -24,6 +25,7 @@ import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js'
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
 import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
+import { describeRecipeSplit, loadRecipeSplits, type RecipeCorpusSettings } from './recipe_splits.js';
 import { ENSEMBLE_RUN_FILE, fixedSettings, readEnsembleRun, readRunState, refuseOtherSettings, writeRunState } from './run_state.js';
 
 /** Linear warm-up to `peak` over `warmup` steps, then linear decay to `peak / 10` at `total`. */
@@ -37,17 +39,18 @@ export function warmupLinearDecay(warmup: number, peak: number, total: number): 
 
 /**
  * Refuses a corpus too small for the fixed 80/10/10 split to give every split a sentence (a 2-sentence corpus has
- * no dev or test sentence), naming the corpus and the counts.
+ * no dev or test sentence; a block split of a file with few documents neither), naming the corpus and the counts.
  */
-export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limit'>, splits: { train: readonly unknown[]; dev: readonly unknown[]; test: readonly unknown[] }): void {
+export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limit'> & Partial<RecipeCorpusSettings>, splits: { train: readonly unknown[]; dev: readonly unknown[]; test: readonly unknown[] }): void {
   const { train, dev, test } = splits;
   if (train.length > 0 && dev.length > 0 && test.length > 0) return;
   const total = train.length + dev.length + test.length;
   throw new CorpusError(
     o.corpus,
     undefined,
-    `${o.limit > 0 ? `(--limit ${o.limit}) ` : ''}${total} sentence(s) are too few to train on: the fixed 80/10/10 split gives ` +
-      `${train.length} train, ${dev.length} dev, ${test.length} test sentences, and each split needs at least one (give at least 10 sentences)`,
+    `${o.limit > 0 ? `(--limit ${o.limit}) ` : ''}${total} sentence(s) are too few to train on: the split (${describeRecipeSplit({ devCorpus: '', testCorpus: '', tagColumn: -1, split: 'sentences', ...o })}) gives ` +
+      `${train.length} train, ${dev.length} dev, ${test.length} test sentences, and each split needs at least one ` +
+      `(give at least 10 sentences${o.split === 'blocks' ? ', in at least 8 documents' : ''})`,
   );
 }
 
@@ -96,10 +99,11 @@ export interface TrainNerHooks {
 }
 
 /** Trains (or resumes) a tagger, tests the best dev checkpoint, writes the reports and exports the model. */
-export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): Promise<NerTrainResult> {
+export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks = {}): Promise<NerTrainResult> {
   const log = hooks.log ?? ((line: string) => console.log(line));
   const started = performance.now();
   const elapsed = (): string => `${((performance.now() - started) / 1000).toFixed(1)} s`;
+  let o = options;
   validateRecipeOptions(o);
   if (o.ensemble > 1) throw new RangeError(`trainNer trains one tagger (ensemble ${o.ensemble}): use trainNerEnsemble`);
   await useBackend(o.backend);
@@ -110,27 +114,38 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
     const n = ensemble.members.length;
     throw new Error(`${outputDir} holds an ensemble of ${n} members (${ENSEMBLE_RUN_FILE}); train it with --ensemble ${n}, or use another --output directory`);
   }
-  const wanted = fixedSettings(o);
   const saved = await readRunState(outputDir);
-  if (saved) refuseOtherSettings(outputDir, saved.settings, wanted);
+  // A resumed run with word vectors has the word-embedding width its first invocation set from the vectors.
+  o = withSavedVectorWidth(o, saved);
+  if (saved) refuseOtherSettings(outputDir, saved.settings, fixedSettings(o));
   await makeDirectory(outputDir);
 
-  const { train, dev, test } = await loadNerSplits(o.corpus, o.limit > 0 ? { limit: o.limit } : {});
+  const { train, dev, test } = await loadRecipeSplits(o);
   refuseTooFewSentences(o, { train, dev, test });
-  log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: seed 1, 80/10/10) [${elapsed()}]`);
+  log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: ${describeRecipeSplit(o)}) [${elapsed()}]`);
   if (hooks.stopSignal?.requested) {
     log('Stopped before training started; nothing written.');
     return { test: undefined, steps: 0, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000 };
   }
-  const vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
-  if (!saved) await writeRunState(outputDir, wanted, vocabs, o);
+  let vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
+  // The vectors are read when the weights start from them: a new run, or one stopped before its first checkpoint.
+  let pretrained: WordEmbeddingRows | undefined;
+  if (o.wordVectors !== '' && !(await latestCheckpoint(outputDir))) {
+    const vectors = await loadRecipeVectors(o.wordVectors, o.model, vocabs.words, { train, dev, test }, !saved);
+    if (saved && vectors.model.wordVectorDim !== saved.settings.model.wordVectorDim) refuseOtherSettings(outputDir, saved.settings, fixedSettings({ ...o, model: vectors.model }));
+    o = { ...o, model: vectors.model };
+    vocabs = { ...vocabs, words: vectors.words };
+    pretrained = vectors.rows;
+    log(vectors.summary);
+  }
+  if (!saved) await writeRunState(outputDir, fixedSettings(o), vocabs, o);
   log(`Vocabularies: ${vocabs.words.size} words, ${vocabs.chars.size} characters, ${vocabs.tags.size} tags`);
 
   const config = o.model;
   const sizes = { wordVocabSize: vocabs.words.size, charVocabSize: vocabs.chars.size, nTags: vocabs.tags.size };
   const trainExamples = encodeExamples(train, vocabs, config);
   const devExamples = encodeExamples(dev, vocabs, config);
-  const model = NerTaggerModel(config, sizes, 'train');
+  const model = NerTaggerModel(config, sizes, 'train', { ...(pretrained ? { pretrained } : {}), freeze: o.freezeVectors });
   const lossLayer = NerLoss(config, sizes.nTags);
   const trainTask = new TrainTask({
     labeledData: nerBatches(trainExamples, { seed: o.seed, batchTokens: o.batchTokens, maxLength: config.maxLen, unkRate: o.unkRate }),
@@ -174,7 +189,7 @@ export async function trainNer(o: NerRecipeOptions, hooks: TrainNerHooks = {}): 
     progress: hooks.progress ?? true,
   });
   if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
-  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}`);
+  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`);
 
   try {
     const remaining = Math.max(0, o.steps - loop.step);

@@ -86,6 +86,13 @@ export abstract class Layer {
   private _ownWeights: Weights = {};
   private _ownState: State = {};
   private _initialized = false;
+  /**
+   * Whether training updates this layer's weights (default true). False makes them non-trainable, as Keras's
+   * `layer.trainable = false` does: the training step neither differentiates nor updates them, or those of the
+   * layer's sublayers (see `nonTrainableWeights`); they still take part in the forward pass and are checkpointed
+   * and exported with the others. A weight shared with a trainable layer is frozen there too.
+   */
+  trainable = true;
 
   constructor(options: LayerOptions = {}) {
     const { nIn = 1, nOut = 1 } = options;

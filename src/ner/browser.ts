@@ -45,15 +45,17 @@ export { printfFixed } from './eval/printf_fixed.js';
 export { EVALUATION_SCHEMES, pairEntities, schemeScore, emptySchemeCounts, type EvaluationScheme, type SchemeCounts, type SchemeScore } from './eval/evaluation_schemes.js';
 export { parseConllevalInput, scoreConllevalText, ConllevalInputError, type ConllevalInputOptions, type ConllevalSentence } from './eval/conlleval_input.js';
 export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
+export { splitCorpusByBlocks, contiguousBlocks, type SplitByBlocksOptions } from './corpus/split_blocks.js';
 
 // Pretrained word vectors (parsing; `readWordVectors` reads files in Node)
 export { WordVectors, WordVectorsParser, type WordVectorsFormat, type WordVectorsOptions } from './vectors/word_vectors.js';
+export { vectorOfEntry, vectorLookupForms, isLowercaseVectors, addVectorWords, wordEmbeddingRows } from './vectors/vocab_vectors.js';
 export { CorpusError } from './corpus/corpus_error.js';
 
 // The model
-export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
+export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, hasWordProjection, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
 export { featureLayout, encodeFeatures, type FeatureLayout } from './model/features.js';
-export { TokenEmbedding, type NerModelSizes } from './model/token_embedding.js';
+export { TokenEmbedding, type NerModelSizes, type WordEmbeddingRows, type WordEmbeddingOptions } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
 export { PaddedBiLSTM, ReverseWithinLength } from './model/bilstm.js';
 export { NerTaggerModel, NerLoss } from './model/build.js';

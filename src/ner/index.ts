@@ -11,11 +11,11 @@ export * from './browser.js';
 export { CorpusError } from './corpus/corpus_error.js';
 export type { CorpusSource } from './corpus/corpus_source.js';
 export type { TextEncodingName } from './corpus/text_encoding.js';
-export { readGmbCsv, GMB_CSV_HEADER, type ReadGmbCsvOptions } from './corpus/read_gmb_csv.js';
+export { readGmbCsv, GMB_CSV_HEADER, GMB_DOCUMENT_SENTENCES, type ReadGmbCsvOptions } from './corpus/read_gmb_csv.js';
 export { readConll, type ReadConllOptions } from './corpus/read_conll.js';
 export { readText, type ReadTextOptions } from './corpus/read_text.js';
 export { collect } from './corpus/collect.js';
-export { readNerCorpus, loadNerSplits, corpusFormatOf, NER_SPLIT, type NerCorpusFormat, type ReadNerCorpusOptions } from './dataset/load_corpus.js';
+export { readNerCorpus, loadNerSplits, corpusFormatOf, NER_SPLIT, type NerCorpusFormat, type ReadNerCorpusOptions, type NerSplitKind, type LoadNerSplitsOptions } from './dataset/load_corpus.js';
 
 // Word vectors (Node: files, gzip)
 export { readWordVectors, wordVectorsFormatOf } from './vectors/read_word_vectors.js';

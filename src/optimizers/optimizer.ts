@@ -123,11 +123,15 @@ export abstract class Optimizer {
   /**
    * One optimizer step over the whole tree. `grads` has the weights' layout. Returns new tensors; the caller
    * owns them and disposes the old weights and slots (`disposeReplaced` helps). A weight shared by several
-   * layers is updated once.
+   * layers is updated once. Weights in `frozen` are left as they are: the same tensors and slots come back (no
+   * update, no weight decay, no averaging), and their gradients, which may be absent, count in neither the
+   * clipping norm nor `gradientsL2`.
    */
-  treeUpdate(step: number, grads: Weights, weights: Weights, slots: SlotTree, learningRate: number): TreeUpdate {
+  treeUpdate(step: number, grads: Weights, weights: Weights, slots: SlotTree, learningRate: number, frozen: ReadonlySet<Tensor> = new Set()): TreeUpdate {
     return tf.tidy(() => {
-      const gradLeaves = treeLeaves(grads);
+      // Frozen weights (non-trainable layers) keep their tensors and slots; their gradients, when given, are ignored.
+      const frozenPaths = new Set(flattenTree(weights).filter(([, t]) => frozen.has(t)).map(([p]) => p));
+      const gradLeaves = frozenPaths.size === 0 ? treeLeaves(grads) : [...new Set(flattenTree(grads).filter(([p]) => !frozenPaths.has(p)).map(([, g]) => g))];
       const gradientsL2 = globalNorm(gradLeaves);
       const weightsL2 = globalNorm(treeLeaves(weights));
       let clipped = new Map<Tensor, Tensor>();
@@ -143,7 +147,11 @@ export abstract class Optimizer {
           const here = path ? `${path}/${key}` : key;
           const grad = g[key];
           const slot = s[key];
-          if (value instanceof tf.Tensor) {
+          if (value instanceof tf.Tensor && frozen.has(value)) {
+            if (slot === undefined || slot instanceof tf.Tensor) throw new Error(`${this.name}: no slots for weight ${here}`);
+            out[key] = value;
+            outSlots[key] = slot;
+          } else if (value instanceof tf.Tensor) {
             if (!(grad instanceof tf.Tensor)) throw new Error(`${this.name}: no gradient for weight ${here}`);
             if (slot === undefined || slot instanceof tf.Tensor) throw new Error(`${this.name}: no slots for weight ${here}`);
             let made = memo.get(value);

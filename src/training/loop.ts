@@ -3,6 +3,7 @@
  * eval tasks, logs in Trax's format, records metrics, draws the training chart, and checkpoints everything
  * needed to resume exactly.
  */
+import { nonTrainableWeights } from '../layers/non_trainable.js';
 import { readyBackend } from '../backend/backends.js';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
@@ -497,8 +498,10 @@ export class TrainingLoop {
     const records: MetricRecord[] = [];
     const metrics: Record<string, number> = {};
     if (step === 1) {
-      const total = treeLeaves(this.model.weights).reduce((n, t) => n + t.size, 0);
-      this.log(stepLine(step, `Total number of trainable weights: ${total}`));
+      const frozen = new Set(nonTrainableWeights(this.model));
+      const total = treeLeaves(this.model.weights).filter((t) => !frozen.has(t)).reduce((n, t) => n + t.size, 0);
+      const fixed = [...frozen].reduce((n, t) => n + t.size, 0);
+      this.log(stepLine(step, `Total number of trainable weights: ${total}${fixed > 0 ? ` (and ${fixed} non-trainable)` : ''}`));
     }
     const ran = this.accumulators.reduce((n, a) => n + a.steps, 0);
     this.log(stepLine(step, `Ran ${ran} train steps in ${this.sinceEvalSeconds.toFixed(2)} secs`));

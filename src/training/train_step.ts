@@ -6,6 +6,7 @@ import { tf } from '../backend/tf.js';
 import type { Layer } from '../layers/base.js';
 import { fromList, toList } from '../layers/stack.js';
 import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
+import { nonTrainableWeights } from '../layers/non_trainable.js';
 import type { State, Tensor, Weights } from '../layers/types.js';
 import type { SlotTree, Optimizer, TreeUpdate } from '../optimizers/optimizer.js';
 import { type Key, splitKey } from '../rng/key.js';
@@ -92,7 +93,11 @@ export function trainStep(
   if (modelLeaves.length === 0) throw new Error(`the model ${model.name} has no weights to train`);
   const lossWeights = lossLayer.weights;
   const trainLoss = lossSlots !== undefined && treeLeaves(lossWeights).length > 0;
-  const leaves = trainLoss ? [...modelLeaves, ...treeLeaves(lossWeights).filter((t) => !modelLeaves.includes(t))] : modelLeaves;
+  // Weights of non-trainable layers are neither differentiated nor updated.
+  const frozen = new Set([...nonTrainableWeights(model), ...(trainLoss ? nonTrainableWeights(lossLayer) : [])]);
+  const trained = trainLoss ? [...modelLeaves, ...treeLeaves(lossWeights).filter((t) => !modelLeaves.includes(t))] : modelLeaves;
+  const leaves = frozen.size === 0 ? trained : trained.filter((t) => !frozen.has(t));
+  if (leaves.length === 0) throw new Error(`the model ${model.name} has no trainable weights (every layer is trainable = false)`);
   let newState: State = state;
   const f = (): tf.Scalar => {
     // A weight shared by several layers is one tensor, so its gradient is accumulated over all its uses.
@@ -110,18 +115,20 @@ export function trainStep(
       throw new NonFiniteError(step, 'loss', loss, `the loss ${lossLayer.name} is ${loss}; training stopped before updating the weights`);
     }
     const gradOf = new Map(leaves.map((t, i) => [t, grads[i] ?? tf.zerosLike(t)]));
-    const gradTree = mapTree(weights, (t) => gradOf.get(t)!);
+    // A frozen weight's place in the gradient tree holds the weight itself, which the optimizer never reads.
+    const gradTree = mapTree(weights, (t) => gradOf.get(t) ?? t);
     const update = trainLoss
       ? splitUpdate(
           optimizer.treeUpdate(
             optimizerStep,
-            { model: gradTree, loss: mapTree(lossWeights, (t) => gradOf.get(t)!) },
+            { model: gradTree, loss: mapTree(lossWeights, (t) => gradOf.get(t) ?? t) },
             { model: weights, loss: lossWeights },
             { model: slots, loss: lossSlots },
             learningRate,
+            frozen,
           ),
         )
-      : { ...optimizer.treeUpdate(optimizerStep, gradTree, weights, slots, learningRate), lossWeights, lossSlots };
+      : { ...optimizer.treeUpdate(optimizerStep, gradTree, weights, slots, learningRate, frozen), lossWeights, lossSlots };
     tf.dispose([...gradOf.values()]);
     const [gradientsL2, weightsL2] = [update.gradientsL2.dataSync()[0]!, update.weightsL2.dataSync()[0]!];
     tf.dispose([update.gradientsL2, update.weightsL2]);

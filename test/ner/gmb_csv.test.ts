@@ -1,5 +1,5 @@
 import { gzipSync } from 'node:zlib';
-import { collect, CorpusError, readGmbCsv, type ReadGmbCsvOptions } from '../../src/ner/index.js';
+import { collect, CorpusError, GMB_DOCUMENT_SENTENCES, readGmbCsv, type ReadGmbCsvOptions } from '../../src/ner/index.js';
 import { byteStream, rejectionMessage, tempFile } from './helpers.js';
 
 const HEADER = 'Sentence #,Word,POS,Tag';
@@ -15,8 +15,8 @@ const CP1252_ROWS = [
   ',\x96,:,O',
 ];
 const EXPECTED = [
-  { id: '1', words: ['Café', '…', ',', '"', '10,000'], tags: ['B-org', 'O', 'O', 'O', 'O'], pos: ['NNP', ':', ',', '``', 'CD'] },
-  { id: '2', words: ['Paris', '–'], tags: ['B-geo', 'O'], pos: ['NNP', ':'] },
+  { id: '1', words: ['Café', '…', ',', '"', '10,000'], tags: ['B-org', 'O', 'O', 'O', 'O'], pos: ['NNP', ':', ',', '``', 'CD'], document: '1', position: 0 },
+  { id: '2', words: ['Paris', '–'], tags: ['B-geo', 'O'], pos: ['NNP', ':'], document: '1', position: 1 },
 ];
 
 function cp1252Csv(rows: string[], lineEnd = '\r\n'): Buffer {
@@ -44,6 +44,16 @@ describe('readGmbCsv', () => {
     expect(await collect(readGmbCsv(tempFile('tiny.csv', cp1252Csv(CP1252_ROWS))))).toEqual(EXPECTED);
   });
 
+  it('puts runs of GMB_DOCUMENT_SENTENCES consecutive sentences in one document (the CSV records none)', async () => {
+    const rows = [HEADER, ...Array.from({ length: 23 }, (_, i) => `Sentence: ${i + 1},w${i},NN,O`)];
+    const sentences = (await readRows(rows)) as Array<{ document: string; position: number }>;
+    expect(GMB_DOCUMENT_SENTENCES).toBe(10);
+    expect(sentences.map((s) => `${s.document}.${s.position}`)).toEqual(Array.from({ length: 23 }, (_, i) => `${Math.floor(i / 10) + 1}.${i % 10}`));
+    const small = (await readRows(rows.slice(0, 6), { documentSentences: 2 })) as Array<{ document: string; position: number }>;
+    expect(small.map((s) => `${s.document}.${s.position}`)).toEqual(['1.0', '1.1', '2.0', '2.1', '3.0']);
+    await expect(readRows(rows, { documentSentences: 0 })).rejects.toThrow('documentSentences must be an integer >= 1, got 0');
+  });
+
   it('leaves out POS tags when asked', async () => {
     const [first] = (await readRows(CP1252_ROWS, { includePos: false })) as { pos?: string[] }[];
     expect(first!.pos).toBeUndefined();
@@ -57,7 +67,7 @@ describe('readGmbCsv', () => {
 
   it('drops a UTF-8 byte-order mark', async () => {
     const utf8 = Buffer.from('\uFEFF' + [HEADER, 'Sentence: 1,Café,NNP,B-org'].join('\n'), 'utf8');
-    expect(await collect(readGmbCsv(byteStream(utf8, 1)))).toEqual([{ id: '1', words: ['Café'], tags: ['B-org'], pos: ['NNP'] }]);
+    expect(await collect(readGmbCsv(byteStream(utf8, 1)))).toEqual([{ id: '1', words: ['Café'], tags: ['B-org'], pos: ['NNP'], document: '1', position: 0 }]);
   });
 
   it('refuses a file that starts as UTF-8 and later holds cp1252 bytes, naming the line', async () => {

@@ -39,7 +39,10 @@ function columnIndex(column: number, count: number): number {
 /**
  * Reads a CoNLL column file (plain or gzip, from a path or a byte stream) as an async iterable of sentences.
  * Sentence ids are their 1-based ordinals in the file (`'1'`, `'2'`, ...). Lines whose first column is
- * `-DOCSTART-` are skipped; several blank lines in a row are one boundary. Every token line must have the same
+ * `-DOCSTART-` are document boundaries: each sentence carries its document (`'1'`, `'2'`, ...: the ordinal of
+ * the non-empty documents; sentences before the first `-DOCSTART-`, or in a file without one, are in document
+ * `'1'`) and its 0-based position in it. A `-DOCSTART-` line inside a sentence (with no blank line before it) is
+ * refused. Several blank lines in a row are one boundary. Every token line must have the same
  * number of columns as the file's first one, and the columns asked for must exist; otherwise a
  * {@link CorpusError} names the source, line and problem.
  * @public
@@ -58,6 +61,8 @@ export async function* readConll(source: CorpusSource, options: ReadConllOptions
   let pos: string[] = [];
   let lines: number[] = [];
   let lastLine = 0;
+  let documentOrdinal = 1;
+  let position = 0;
 
   const flush = (): Sentence | undefined => {
     if (words.length === 0) return undefined;
@@ -66,7 +71,8 @@ export async function* readConll(source: CorpusSource, options: ReadConllOptions
       if (problem) throw new CorpusError(name, lines[problem.index], `sentence ${ordinal + 1}: ${problem.problem}`);
     }
     lines = [];
-    const sentence: Sentence = posColumn === undefined ? { id: String(++ordinal), words, tags } : { id: String(++ordinal), words, tags, pos };
+    const place = { document: String(documentOrdinal), position: position++ };
+    const sentence: Sentence = posColumn === undefined ? { id: String(++ordinal), words, tags, ...place } : { id: String(++ordinal), words, tags, pos, ...place };
     words = [];
     tags = [];
     pos = [];
@@ -82,7 +88,16 @@ export async function* readConll(source: CorpusSource, options: ReadConllOptions
         continue;
       }
       const columns = (tabSeparated ? text : text.trim()).split(separator);
-      if (columns[0] === DOCSTART) continue;
+      if (columns[0] === DOCSTART) {
+        if (words.length > 0) {
+          throw new CorpusError(name, line, `${DOCSTART} inside a sentence: a blank line must end the sentence before a document boundary`);
+        }
+        if (position > 0) {
+          documentOrdinal++;
+          position = 0;
+        }
+        continue;
+      }
       if (columnCount === undefined) {
         columnCount = columns.length;
         for (const [label, column] of [['tagColumn', tagColumn], ['wordColumn', wordColumn], ['posColumn', posColumn]] as const) {

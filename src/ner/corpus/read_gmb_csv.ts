@@ -18,6 +18,14 @@ import { decodeText, type TextEncodingName } from './text_encoding.js';
 /** The header row the GMB CSV starts with. @public */
 export const GMB_CSV_HEADER: readonly string[] = ['Sentence #', 'Word', 'POS', 'Tag'];
 
+/**
+ * Sentences per document in the GMB CSV, which records no documents: document k (`'1'`, `'2'`, ...) is the k-th run
+ * of this many consecutive sentences of the file (the CSV keeps the corpus's order, so a run is mostly one
+ * article's, or two neighbouring ones'). The block split (`splitCorpusByBlocks`) keeps each run in one part.
+ * @public
+ */
+export const GMB_DOCUMENT_SENTENCES = 10;
+
 /** Options of {@link readGmbCsv}. @public */
 export interface ReadGmbCsvOptions {
   /** 'auto' (default): UTF-8 when the bytes are valid UTF-8, else Windows-1252. See `TextEncodingName`. */
@@ -28,6 +36,8 @@ export interface ReadGmbCsvOptions {
   readonly sourceName?: string;
   /** When given, every sentence's tags must be a valid sequence in this scheme; the first problem is an error. */
   readonly validateScheme?: TagScheme;
+  /** Sentences per document (default {@link GMB_DOCUMENT_SENTENCES}): the documents are runs of this many sentences. */
+  readonly documentSentences?: number;
 }
 
 interface SentenceInProgress {
@@ -51,10 +61,11 @@ function newlinesIn(record: readonly string[]): number {
   return count;
 }
 
-function finish(sentence: SentenceInProgress, includePos: boolean): Sentence {
+function finish(sentence: SentenceInProgress, includePos: boolean, ordinal: number, documentSentences: number): Sentence {
+  const place = { document: String(Math.floor(ordinal / documentSentences) + 1), position: ordinal % documentSentences };
   return includePos
-    ? { id: sentence.id, words: sentence.words, tags: sentence.tags, pos: sentence.pos }
-    : { id: sentence.id, words: sentence.words, tags: sentence.tags };
+    ? { id: sentence.id, words: sentence.words, tags: sentence.tags, pos: sentence.pos, ...place }
+    : { id: sentence.id, words: sentence.words, tags: sentence.tags, ...place };
 }
 
 /**
@@ -62,7 +73,8 @@ function finish(sentence: SentenceInProgress, includePos: boolean): Sentence {
  * parsing with csv-parse in streaming mode, so the file is never held in memory whole.
  *
  * Accepts LF or CRLF line ends, CSV-quoted words (`","`, `""""`), latin-1/cp1252 or UTF-8 text. Sentence ids
- * are the text after `Sentence:` (`'1'` for `Sentence: 1`). Refused, with a {@link CorpusError} naming the
+ * are the text after `Sentence:` (`'1'` for `Sentence: 1`); documents are runs of consecutive sentences
+ * ({@link GMB_DOCUMENT_SENTENCES}). Refused, with a {@link CorpusError} naming the
  * source, the line and the problem: a missing file, a header other than `Sentence #,Word,POS,Tag`, a row
  * without exactly 4 columns, a continuation row (empty `Sentence #`) before the first sentence id, an empty
  * word, POS or tag, a tag that is not `O` or `PREFIX-TYPE`, a repeated sentence id, malformed CSV quoting,
@@ -74,6 +86,11 @@ function finish(sentence: SentenceInProgress, includePos: boolean): Sentence {
 export async function* readGmbCsv(source: CorpusSource, options: ReadGmbCsvOptions = {}): AsyncGenerator<Sentence> {
   const name = sourceNameOf(source, options.sourceName);
   const includePos = options.includePos ?? true;
+  const documentSentences = options.documentSentences ?? GMB_DOCUMENT_SENTENCES;
+  if (!Number.isSafeInteger(documentSentences) || documentSentences < 1) {
+    throw new RangeError(`readGmbCsv: documentSentences must be an integer >= 1, got ${JSON.stringify(options.documentSentences)}`);
+  }
+  let ordinal = 0;
   // Line numbers are counted here rather than with csv-parse's `info` option, which costs a third of the time.
   const parser = parse({ relax_column_count: true });
   const text = Readable.from(decodeText(sourceBytes(source, name), name, { encoding: options.encoding }), { objectMode: false });
@@ -113,7 +130,7 @@ export async function* readGmbCsv(source: CorpusSource, options: ReadGmbCsvOptio
       if (idField.trim() !== '') {
         if (current) {
           checkScheme(current);
-          yield finish(current, includePos);
+          yield finish(current, includePos, ordinal++, documentSentences);
         }
         const id = sentenceIdOf(idField);
         const firstLine = seenIds.get(id);
@@ -135,7 +152,7 @@ export async function* readGmbCsv(source: CorpusSource, options: ReadGmbCsvOptio
     if (!headerSeen) fail(1, `the file is empty: expected the header '${GMB_CSV_HEADER.join(',')}'`);
     if (current) {
       checkScheme(current);
-      yield finish(current, includePos);
+      yield finish(current, includePos, ordinal++, documentSentences);
     }
   } catch (error) {
     if (error instanceof CorpusError) {

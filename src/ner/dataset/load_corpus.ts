@@ -6,6 +6,7 @@ import { CorpusError } from '../corpus/corpus_error.js';
 import { readConll, type ReadConllOptions } from '../corpus/read_conll.js';
 import { readGmbCsv } from '../corpus/read_gmb_csv.js';
 import { type CorpusSplit, splitCorpus } from '../corpus/split_corpus.js';
+import { splitCorpusByBlocks } from '../corpus/split_blocks.js';
 import type { Sentence } from '../sentence.js';
 
 /** The file formats {@link readNerCorpus} reads. @public */
@@ -49,15 +50,56 @@ export async function readNerCorpus(path: string, options: ReadNerCorpusOptions 
   return sentences;
 }
 
-/** The recipe's fixed split: {@link splitCorpus} with seed 1 and 80/10/10 by sentence. @public */
+/** The recipe's fixed split: seed 1 and 80/10/10 (by sentence, or by block with `split: 'blocks'`). @public */
 export const NER_SPLIT = Object.freeze({ seed: 1, fractions: [0.8, 0.1, 0.1] as [number, number, number] });
 
 /**
- * Reads a corpus and splits it with the recipe's fixed, documented split ({@link NER_SPLIT}: `splitCorpus` with
- * seed 1, 80% train, 10% dev, 10% test, by sentence).
+ * How {@link loadNerSplits} splits a corpus: `'sentences'` (the default): `splitCorpus`, each sentence on its own;
+ * `'blocks'`: `splitCorpusByBlocks` over the documents (CoNLL `-DOCSTART-` documents; GMB runs of
+ * `GMB_DOCUMENT_SENTENCES` sentences), so that no dev or test sentence has a training sentence in its document.
  * @public
  */
-export async function loadNerSplits(path: string, options: ReadNerCorpusOptions & { seed?: number } = {}): Promise<CorpusSplit<Sentence> & { all: Sentence[] }> {
-  const all = await readNerCorpus(path, options);
-  return { all, ...splitCorpus(all, { seed: options.seed ?? NER_SPLIT.seed, fractions: NER_SPLIT.fractions }) };
+export type NerSplitKind = 'sentences' | 'blocks';
+
+/** Options of {@link loadNerSplits}. @public */
+export interface LoadNerSplitsOptions extends ReadNerCorpusOptions {
+  /** Seed of the split (default {@link NER_SPLIT}'s, 1). */
+  readonly seed?: number;
+  /** By sentence (default) or by block (document). */
+  readonly split?: NerSplitKind;
+  /** A file of dev sentences: the corpus then gives no dev part (its share goes to train). */
+  readonly dev?: string;
+  /** A file of test sentences: the corpus then gives no test part (its share goes to train). */
+  readonly test?: string;
+}
+
+/** The split fractions when some parts come from files of their own: their 10% goes to train. */
+export function nerSplitFractions(devGiven: boolean, testGiven: boolean): [number, number, number] {
+  if (!devGiven && !testGiven) return [...NER_SPLIT.fractions];
+  const [, dev, test] = NER_SPLIT.fractions;
+  const devShare = devGiven ? 0 : dev;
+  const testShare = testGiven ? 0 : test;
+  return [1 - devShare - testShare, devShare, testShare];
+}
+
+/**
+ * Reads a corpus and splits it with the recipe's fixed, documented split ({@link NER_SPLIT}: seed 1, 80% train,
+ * 10% dev, 10% test, by sentence (`splitCorpus`) or by block (`splitCorpusByBlocks`, `split: 'blocks'`)).
+ * With `dev` and/or `test` files, those parts are read from them (with the same reader options and limit) and the
+ * corpus is split into the remaining parts only: 90/10 with one file given, all of it for training with both.
+ * `all` holds every sentence read, the files' included.
+ * @public
+ */
+export async function loadNerSplits(path: string, options: LoadNerSplitsOptions = {}): Promise<CorpusSplit<Sentence> & { all: Sentence[] }> {
+  const { seed = NER_SPLIT.seed, split = 'sentences', dev: devPath, test: testPath, ...read } = options;
+  if (split !== 'sentences' && split !== 'blocks') throw new RangeError(`loadNerSplits: split must be 'sentences' or 'blocks', got ${JSON.stringify(split)}`);
+  const corpus = await readNerCorpus(path, read);
+  const fractions = nerSplitFractions(devPath !== undefined, testPath !== undefined);
+  const parts =
+    split === 'blocks'
+      ? splitCorpusByBlocks(corpus, { seed, fractions, blockOf: (s) => s.document ?? s.id })
+      : splitCorpus(corpus, { seed, fractions });
+  const dev = devPath === undefined ? parts.dev : await readNerCorpus(devPath, { ...read, format: corpusFormatOf(devPath) });
+  const test = testPath === undefined ? parts.test : await readNerCorpus(testPath, { ...read, format: corpusFormatOf(testPath) });
+  return { all: devPath === undefined && testPath === undefined ? corpus : [...corpus, ...(devPath ? dev : []), ...(testPath ? test : [])], train: parts.train, dev, test };
 }

@@ -17,7 +17,7 @@ import type { Layer } from '../../layers/base.js';
 import type { CrfParameters } from '../../layers/crf.js';
 import { namedTensors } from '../../layers/tensor_tree.js';
 import type { Tensor } from '../../layers/types.js';
-import { type NerModelConfig, resolveNerModelConfig } from '../model/config.js';
+import { hasWordProjection, type NerModelConfig, resolveNerModelConfig } from '../model/config.js';
 
 /**
  * How trax-ts weights become PyTorch parameters: `same` (copied), `transpose` (a `Dense` kernel `[in, out]` is
@@ -177,12 +177,13 @@ const CRF_ROWS: readonly NerTorchMappingRow[] = [
 
 /**
  * Why a tagger configuration has no PyTorch counterpart in `ner_trax_torch.py`, or undefined when it has one
- * (every configuration but `'chunked'` and `'lsh'` attention).
+ * (every configuration but `'chunked'` and `'lsh'` attention and a word-vector projection).
  * @public
  */
 export function nerTorchMappingProblem(config: Partial<NerModelConfig>): string | undefined {
   const c = resolveNerModelConfig(config);
   if (c.attention === 'chunked' || c.attention === 'lsh') return `the PyTorch module has no '${c.attention}' attention (use 'full' or 'local')`;
+  if (hasWordProjection(c)) return `the PyTorch module has no word-vector projection (wordVectorDim ${c.wordVectorDim} with dModel ${c.dModel}; use wordVectorDim 0)`;
   return undefined;
 }
 

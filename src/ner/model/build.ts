@@ -10,7 +10,7 @@ import { ReformerEncoder } from '../../models/index.js';
 import { PaddedBiLSTM } from './bilstm.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';
 import { FastCrfLoss } from './fast_crf_loss.js';
-import { type NerModelSizes, TokenEmbedding } from './token_embedding.js';
+import { type NerModelSizes, TokenEmbedding, type WordEmbeddingOptions } from './token_embedding.js';
 
 function checkSizes(sizes: NerModelSizes): void {
   for (const [name, value, min] of [['wordVocabSize', sizes.wordVocabSize, 3], ['charVocabSize', sizes.charVocabSize, 2], ['nTags', sizes.nTags, 1]] as const) {
@@ -26,14 +26,15 @@ function checkSizes(sizes: NerModelSizes): void {
  * without it the layers and weight paths are those of models saved before the setting existed.
  *
  * The encoder is trax-ts's `ReformerEncoder` with the configured attention, reversibility and dropout; it masks
- * padding (word id 0) in attention. Named `NerTagger`.
+ * padding (word id 0) in attention. Named `NerTagger`. `words` starts the word embedding from pretrained vectors
+ * and may freeze it (see `TokenEmbedding`).
  * @public
  */
-export function NerTaggerModel(config: Partial<NerModelConfig>, sizes: NerModelSizes, mode: Mode = 'train'): SerialLayer {
+export function NerTaggerModel(config: Partial<NerModelConfig>, sizes: NerModelSizes, mode: Mode = 'train', words: WordEmbeddingOptions = {}): SerialLayer {
   const c = resolveNerModelConfig(config);
   checkSizes(sizes);
   const layers: Layer[] = [
-    TokenEmbedding(c, sizes),
+    TokenEmbedding(c, sizes, words),
     // Only inserted when on: the indices of the layers after it, and so the weight paths, move by one.
     ...(c.bilstm ? [PaddedBiLSTM(c.dModel, 0)] : []),
     ReformerEncoder({

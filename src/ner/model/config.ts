@@ -59,6 +59,18 @@ export interface NerModelConfig {
   readonly crf: boolean;
   /** The longest sentence the model takes in one piece (longer ones are tagged in pieces). */
   readonly maxLen: number;
+  /**
+   * Width of the word embedding (0, the default: `dModel`). Another width (that of pretrained word vectors, say
+   * 100 for GloVe 6B 100d) makes the word embedding `[V, wordVectorDim]` followed by a learned projection
+   * `Dense(dModel)`; at 0 or `dModel` the model has the layers and weight paths of models saved before the
+   * setting existed.
+   */
+  readonly wordVectorDim: number;
+}
+
+/** Whether a configuration projects its word embedding to `dModel` (a `wordVectorDim` other than 0 and `dModel`). @public */
+export function hasWordProjection(config: NerModelConfig): boolean {
+  return config.wordVectorDim !== 0 && config.wordVectorDim !== config.dModel;
 }
 
 /**
@@ -88,6 +100,7 @@ export const DEFAULT_NER_MODEL_CONFIG: NerModelConfig = Object.freeze({
   bilstm: false,
   crf: true,
   maxLen: 128,
+  wordVectorDim: 0,
 });
 
 /** A configuration that is not valid; the message names the setting and what is wrong. @public */
@@ -155,6 +168,7 @@ export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<
     bilstm: bool('bilstm', c.bilstm),
     crf: bool('crf', c.crf),
     maxLen: positiveInt('maxLen', c.maxLen, 8192),
+    wordVectorDim: c.wordVectorDim === 0 ? 0 : positiveInt('wordVectorDim', c.wordVectorDim, 4096),
   };
   if (config.dModel % config.nHeads !== 0) fail(`dModel ${config.dModel} must be divisible by nHeads ${config.nHeads}`);
   if (config.bilstm && config.dModel % 2 !== 0) fail(`bilstm needs an even dModel (dModel / 2 units each way), got dModel ${config.dModel}`);

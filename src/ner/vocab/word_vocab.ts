@@ -104,6 +104,22 @@ export class WordVocab {
     return new WordVocab(words, json['lowercase'] === true, json['normalizeDigits'] === true);
   }
 
+  /**
+   * This vocabulary with `words` added after its own entries (normalised first; words it already has, and PAD and
+   * UNK, are skipped), so every id it gave stays the same.
+   */
+  withWords(words: Iterable<string>): WordVocab {
+    const entries = [...this.words];
+    const seen = new Set(entries);
+    for (const word of words) {
+      const normal = this.normalize(word);
+      if (seen.has(normal)) continue;
+      seen.add(normal);
+      entries.push(normal);
+    }
+    return new WordVocab(entries, this.lowercase, this.normalizeDigits);
+  }
+
   /** Number of ids, PAD and UNK included. */
   get size(): number {
     return this.words.length;

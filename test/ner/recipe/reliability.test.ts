@@ -137,7 +137,7 @@ describe('late or unclear refusals made early and clear', () => {
     const corpus = path.join(tempDir(), 'two.csv');
     writeFileSync(corpus, gmbCsv(SENTENCES.slice(0, 2)));
     await expect(trainNer(options(tempDir(), { corpus, limit: 0 }), { log: () => undefined, progress: false })).rejects.toThrow(
-      /two\.csv: 2 sentence\(s\) are too few to train on: the fixed 80\/10\/10 split gives \d train, \d dev, \d test sentences/,
+      /two\.csv: 2 sentence\(s\) are too few to train on: the split \(seed 1, 80\/10\/10 by sentence\) gives \d train, \d dev, \d test sentences/,
     );
   });
 

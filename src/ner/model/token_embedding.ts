@@ -58,6 +58,7 @@ function Columns(name: string, totalWidth: number, from: number, width: number):
  * @public
  */
 export interface WordEmbeddingRows {
+  /** The vector size (the width of each row). */
   readonly dim: number;
   /** `vocabSize * dim` values. */
   readonly values: Float32Array;

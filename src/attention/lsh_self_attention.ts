@@ -7,7 +7,7 @@ import { type AttentionInputs, type AttentionKeys, attentionKeys, EfficientAtten
 import { gatherRowsWithInverse, inversePermutation } from './gather_rows.js';
 import { HostBuckets } from './host_buckets.js';
 import { flattenTokens, lengthNormalized, projectToHeads } from './heads.js';
-import { defaultNBuckets, hashVectors, type NBuckets, nBucketsProblem, randomRotations, totalBuckets } from './lsh_hashing.js';
+import { bucketFactors, defaultNBuckets, hashVectors, type NBuckets, nBucketsProblem, randomRotations, totalBuckets } from './lsh_hashing.js';
 import { type CachedWindows, cachedWindows } from './lsh_windows.js';
 import { paddingMaskRows } from './padding_mask.js';
 import { appendToCache, type PredictCache } from './predict_cache.js';
@@ -90,8 +90,10 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
    */
   readonly nBuckets: NBuckets | null;
   private pinnedBuckets: Tensor | undefined;
-  /** Mode `predict`: the host buckets of each cache, by the cache's keys tensor (see {@link HostBuckets}). */
+  /** Mode `predict`: the host buckets of each cache, by the cache's keys tensor. */
   private readonly hostBuckets = new WeakMap<Tensor, HostBuckets>();
+  /** Mode `predict`: the last random rotations drawn, on the host, and what they were drawn for. */
+  private rotationsMemo: { tag: string; data: Float32Array; shape: number[] } | undefined;
 
   constructor(options: LSHSelfAttentionOptions = {}) {
     checkKnownOptions('LSHSelfAttention', options, KNOWN_OPTIONS);
@@ -253,12 +255,13 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
    * sorted slots fall in its chunk's window (its chunk and `nChunksBefore` / `nChunksAfter` neighbours), with
    * {@link SELF_BIAS} on itself; the rounds are combined by their log-sum-exps as in `eval`.
    *
-   * Each position then costs time linear in `p`: the scores over all cached keys (masked outside the window, as
-   * Trax's predict mode masks keys of other buckets), the ranks of the cached positions (a counting sort on the
-   * host), and the hashing of the new position; with `nBuckets` unset, the bucket count depends on the length, so
-   * the cached queries are hashed again for each length (about `p · nBuckets / 2 · dQk` more per position); set
-   * `nBuckets` for long decoding. Needs the same `rng` at every call (as the growing-prefix run would use), since
-   * the rotations come from it.
+   * Each position attends only to its windows' keys (at most `chunkLen · (nChunksBefore + 1 + nChunksAfter)` per
+   * round, gathered from the cache), so the attention costs the same at every length. The buckets of the cached
+   * positions stay on the host (`HostBuckets`, kept with the cache); a step hashes only its new positions,
+   * and the host finds each query's window by a counting sort of the cached buckets (linear in `p`, cheap). With
+   * `nBuckets` unset, the bucket count depends on the length, so when it changes (at lengths
+   * `chunkLen · 2^k + 1`) the cached queries are hashed again, once. Needs the same `rng` at every call (as the
+   * growing-prefix run would use), since the rotations come from it.
    *
    * What this means for a model: one LSH layer decodes exactly as `eval` on the growing prefix. In `eval`, though,
    * a new token can move earlier positions into other sorted chunks and so change their outputs, which later layers
@@ -298,7 +301,7 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
     const t = start + n;
     const capacity = cache.maxLen.dataSync()[0]!;
     const tag = hashKey.join(',');
-    const hash = (vecs: Tensor, nBuckets: NBuckets): Tensor => untaped(() => hashVectors(vecs, randomRotations(hashKey, H, d, nH, nBuckets), nH, nBuckets));
+    const hash = (vecs: Tensor, nBuckets: NBuckets): Tensor => untaped(() => hashVectors(vecs, this.predictRotations(hashKey, d, nBuckets), nH, nBuckets));
     const known = this.hostBuckets.get(cache.keys);
     const previous = known && known.tag === tag && known.length === start && known.rows === rows ? known : undefined;
     const tables = new Map<number, HostBuckets>();
@@ -324,6 +327,20 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
     }
     this.hostBuckets.set(next.keys as Tensor, tables.get(this.countFor(t))!);
     return tables;
+  }
+
+  /**
+   * Mode `predict`: {@link randomRotations} for `hashKey`, `d` and `nBuckets`, drawn once and kept on the host
+   * while these stay the same (each decoding step would otherwise draw them again).
+   */
+  private predictRotations(hashKey: Key, d: number, nBuckets: NBuckets): Tensor {
+    const tag = `${hashKey.join(',')}|${d}|${bucketFactors(nBuckets).join(',')}`;
+    if (this.rotationsMemo?.tag !== tag) {
+      const drawn = randomRotations(hashKey, this.nHeads, d, this.nHashes, nBuckets);
+      this.rotationsMemo = { tag, data: drawn.dataSync() as Float32Array, shape: drawn.shape };
+      drawn.dispose();
+    }
+    return tf.tensor(this.rotationsMemo.data, this.rotationsMemo.shape, 'float32');
   }
 
   /**

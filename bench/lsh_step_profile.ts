@@ -84,9 +84,9 @@ for (const t of lengths) {
   const attendMs = time(steps, () => tf.tidy(() => void dotProductAttentionWithLogsumexp(qq, sk, sv, { bias }).output.dataSync()));
   const appendMs = time(steps, () => tf.tidy(() => void [tf.concat([queries, q], 2), tf.concat([values, q], 2)].forEach((z) => z.dataSync())));
   console.log(
-    `t=${t}: whole step ${stepMs.toFixed(2)} ms | re-hash all (bucket count change) ${rehash.toFixed(2)} | hash new ${hashNew.toFixed(2)} | ` +
+    `t=${t}: whole step ${stepMs.toFixed(2)} ms | re-hash all (bucket count change) ${rehash.toFixed(2)} | hash new position, rotations drawn anew ${hashNew.toFixed(2)} | ` +
       `host windows ${windowMs.toFixed(2)} | index+bias tensors ${indexMs.toFixed(2)} | gather+normalise window ${gatherMs.toFixed(2)} | ` +
-      `attention ${attendMs.toFixed(2)} | cache append ${appendMs.toFixed(2)}`,
+      `attention ${attendMs.toFixed(2)} | cache append (and read back) ${appendMs.toFixed(2)}`,
   );
   tf.dispose([x, one, queries, values, q, idx, bias, sk, sv]);
   tf.dispose(Object.values(state) as Tensor[]);

@@ -5,8 +5,10 @@ import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } fro
 import { dotProductAttentionWithLogsumexp, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
 import { type AttentionInputs, type AttentionKeys, attentionKeys, EfficientAttentionBase, type EfficientAttentionOptions } from './efficient_attention_base.js';
 import { gatherRowsWithInverse, inversePermutation } from './gather_rows.js';
+import { HostBuckets } from './host_buckets.js';
 import { flattenTokens, lengthNormalized, projectToHeads } from './heads.js';
-import { defaultNBuckets, hashVectors, type NBuckets, nBucketsProblem, randomRotations, totalBuckets } from './lsh_hashing.js';
+import { bucketFactors, defaultNBuckets, hashVectors, type NBuckets, nBucketsProblem, randomRotations, totalBuckets } from './lsh_hashing.js';
+import { type CachedWindows, cachedWindows } from './lsh_windows.js';
 import { paddingMaskRows } from './padding_mask.js';
 import { appendToCache, type PredictCache } from './predict_cache.js';
 import { untaped, untapedAll } from './untaped.js';
@@ -88,6 +90,10 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
    */
   readonly nBuckets: NBuckets | null;
   private pinnedBuckets: Tensor | undefined;
+  /** Mode `predict`: the host buckets of each cache, by the cache's keys tensor. */
+  private readonly hostBuckets = new WeakMap<Tensor, HostBuckets>();
+  /** Mode `predict`: the last random rotations drawn, on the host, and what they were drawn for. */
+  private rotationsMemo: { tag: string; data: Float32Array; shape: number[] } | undefined;
 
   constructor(options: LSHSelfAttentionOptions = {}) {
     checkKnownOptions('LSHSelfAttention', options, KNOWN_OPTIONS);
@@ -249,12 +255,13 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
    * sorted slots fall in its chunk's window (its chunk and `nChunksBefore` / `nChunksAfter` neighbours), with
    * {@link SELF_BIAS} on itself; the rounds are combined by their log-sum-exps as in `eval`.
    *
-   * Each position then costs time linear in `p`: the scores over all cached keys (masked outside the window, as
-   * Trax's predict mode masks keys of other buckets), the ranks of the cached positions (a counting sort on the
-   * host), and the hashing of the new position; with `nBuckets` unset, the bucket count depends on the length, so
-   * the cached queries are hashed again for each length (about `p · nBuckets / 2 · dQk` more per position); set
-   * `nBuckets` for long decoding. Needs the same `rng` at every call (as the growing-prefix run would use), since
-   * the rotations come from it.
+   * Each position attends only to its windows' keys (at most `chunkLen · (nChunksBefore + 1 + nChunksAfter)` per
+   * round, gathered from the cache), so the attention costs the same at every length. The buckets of the cached
+   * positions stay on the host (`HostBuckets`, kept with the cache); a step hashes only its new positions,
+   * and the host finds each query's window by a counting sort of the cached buckets (linear in `p`, cheap). With
+   * `nBuckets` unset, the bucket count depends on the length, so when it changes (at lengths
+   * `chunkLen · 2^k + 1`) the cached queries are hashed again, once. Needs the same `rng` at every call (as the
+   * growing-prefix run would use), since the rotations come from it.
    *
    * What this means for a model: one LSH layer decodes exactly as `eval` on the growing prefix. In `eval`, though,
    * a new token can move earlier positions into other sorted chunks and so change their outputs, which later layers
@@ -264,83 +271,106 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
    * training attention too (it attends to the cached keys of the query's buckets).
    */
   protected attendCached(rows: Tensor, q: Tensor, cache: PredictCache, state: State, start: number, weights: Weights, keys: AttentionKeys): { heads: Tensor; state: State } {
-    const [B, H, n, d] = q.shape as [number, number, number, number];
+    const [B, H, n] = q.shape as [number, number, number, number];
     const nH = this.nHashes;
     const v = projectToHeads(rows, weights.wv as Tensor, B, n, H);
     const next: State = { ...appendToCache(cache, q, v) };
-    const queries = next.keys as Tensor;
     const t = start + n;
-    // Buckets of the cached positions for each bucket count in use, on the host: [B, H, nH, t].
-    const bucketsByCount = new Map<number, Int32Array>();
-    const countOf = (length: number): number => totalBuckets(this.nBucketsFor(length));
-    if (this.nBuckets !== null) {
-      const cached = state.buckets;
-      if (!(cached instanceof tf.Tensor)) throw new Error(`${this.name}: mode 'predict' needs the bucket cache; set mode to 'predict' before init`);
-      const fresh = untaped(() => hashVectors(q, randomRotations(keys.hash, H, d, nH, this.nBuckets!), nH, this.nBuckets!));
-      const all = cached.shape[3] === 0 ? fresh : tf.concat([cached, fresh], 3);
-      next.buckets = all;
-      bucketsByCount.set(countOf(t), all.dataSync() as Int32Array);
-    } else {
-      for (let p = start; p < t; p++) {
-        const count = countOf(p + 1);
-        if (bucketsByCount.has(count)) continue;
-        const nBuckets = this.nBucketsFor(p + 1);
-        bucketsByCount.set(
-          count,
-          tf.tidy(() => hashVectors(queries, randomRotations(keys.hash, H, d, nH, nBuckets), nH, nBuckets).dataSync() as Int32Array),
-        );
-      }
-    }
-    const bias = untaped(() => tf.tensor4d(this.cachedBias(bucketsByCount, countOf, B * H, start, n), [B * H, nH, n, t]));
-    const perRound = (x: Tensor): Tensor => tf.tile(x.reshape([B * H, 1, x.shape[2]!, x.shape[3]!]), [1, nH, 1, 1]);
-    const { output, logsumexp } = dotProductAttentionWithLogsumexp(perRound(q), perRound(lengthNormalized(queries)), perRound(next.values as Tensor), {
-      bias,
-    });
-    let heads: Tensor;
-    if (nH === 1) {
-      heads = output.reshape([B, H, n, this.dV]);
-    } else {
-      // A softmax over the rounds (normalised by division, as in eval: log-sum-exps near SELF_BIAS lose bits).
-      const e = tf.exp(tf.sub(logsumexp, tf.max(logsumexp, 1, true)));
-      const roundWeights = tf.div(e, tf.sum(e, 1, true));
-      heads = tf.sum(tf.mul(output, roundWeights), 1).reshape([B, H, n, this.dV]);
-    }
+    const tables = this.cachedBuckets(q, cache, state, next, start, keys.hash);
+    const windows = cachedWindows((p) => tables.get(this.countFor(p + 1))!, B * H * nH, start, n, this);
+    const heads = this.attendWindows(q, next.keys as Tensor, next.values as Tensor, windows, t);
     return { heads, state: next };
   }
 
+  /** The total bucket count of sequences of `length` positions. */
+  private countFor(length: number): number {
+    return totalBuckets(this.nBucketsFor(length));
+  }
+
   /**
-   * The bias `[N = B·H, nHashes, n, t]` of queries `start .. start + n - 1` over cached keys `0 .. t - 1`: for query
-   * `p`, the keys `0..p` ranked by (bucket, position) under the bucket count for length `p + 1`; 0 for keys whose
-   * rank falls in the window of `p`'s sorted chunk, {@link SELF_BIAS} for `p` itself, {@link MASKED_BIAS} elsewhere.
+   * The host buckets of the cached positions `0 .. t - 1` (`t = start + n`, `next` the state with the new positions
+   * appended) under every bucket count that queries `start .. t - 1` use, by count. Hashes only the new positions
+   * `q` when the previous step's host buckets (kept by the cached keys' tensor) have that count, and all cached
+   * queries once when the count changes with the length (or the previous buckets are not at hand); with a fixed
+   * `nBuckets`, also appends the new buckets to the state's bucket cache.
    */
-  private cachedBias(bucketsByCount: Map<number, Int32Array>, countOf: (length: number) => number, N: number, start: number, n: number): Float32Array {
+  private cachedBuckets(q: Tensor, cache: PredictCache, state: State, next: State, start: number, hashKey: Key): Map<number, HostBuckets> {
+    const [B, H, n, d] = q.shape as [number, number, number, number];
     const nH = this.nHashes;
-    const c = this.chunkLen;
+    const rows = B * H * nH;
     const t = start + n;
-    const bias = new Float32Array(N * nH * n * t).fill(MASKED_BIAS);
-    for (let i = 0; i < n; i++) {
-      const p = start + i;
-      const count = countOf(p + 1);
-      const buckets = bucketsByCount.get(count)!;
-      const firstOfBucket = new Int32Array(count + 1);
-      for (let row = 0; row < N * nH; row++) {
-        const base = row * t; // buckets [B, H, nH, t] flattened: row (b, h, r)
-        firstOfBucket.fill(0);
-        for (let j = 0; j <= p; j++) firstOfBucket[buckets[base + j]! + 1]!++;
-        for (let b = 0; b < count; b++) firstOfBucket[b + 1]! += firstOfBucket[b]!;
-        const own = buckets[base + p]!;
-        // p is the last position of its bucket: its slot is the bucket's last.
-        const chunk = Math.floor((firstOfBucket[own + 1]! - 1) / c);
-        const lo = (chunk - this.nChunksBefore) * c;
-        const hi = (chunk + this.nChunksAfter + 1) * c;
-        const out = (row * n + i) * t;
-        for (let j = 0; j <= p; j++) {
-          const rank = firstOfBucket[buckets[base + j]!]!++;
-          if (rank >= lo && rank < hi) bias[out + j] = j === p ? SELF_BIAS : 0;
-        }
+    const capacity = cache.maxLen.dataSync()[0]!;
+    const tag = hashKey.join(',');
+    const hash = (vecs: Tensor, nBuckets: NBuckets): Tensor => untaped(() => hashVectors(vecs, this.predictRotations(hashKey, d, nBuckets), nH, nBuckets));
+    const known = this.hostBuckets.get(cache.keys);
+    const previous = known && known.tag === tag && known.length === start && known.rows === rows ? known : undefined;
+    const tables = new Map<number, HostBuckets>();
+    if (this.nBuckets !== null) {
+      const cached = state.buckets;
+      if (!(cached instanceof tf.Tensor)) throw new Error(`${this.name}: mode 'predict' needs the bucket cache; set mode to 'predict' before init`);
+      const fresh = hash(q, this.nBuckets);
+      const all = cached.shape[3] === 0 ? fresh : tf.concat([cached, fresh], 3);
+      next.buckets = all;
+      const count = this.countFor(t);
+      tables.set(count, previous ? previous.appended(fresh.dataSync() as Int32Array, n) : HostBuckets.of(all.dataSync() as Int32Array, rows, t, capacity, count, tag));
+    } else {
+      for (let p = start; p < t; p++) {
+        const count = this.countFor(p + 1);
+        if (tables.has(count)) continue;
+        const nBuckets = this.nBucketsFor(p + 1);
+        const table =
+          previous && previous.count === count
+            ? previous.appended(tf.tidy(() => hash(q, nBuckets).dataSync() as Int32Array), n)
+            : HostBuckets.of(tf.tidy(() => hash(next.keys as Tensor, nBuckets).dataSync() as Int32Array), rows, t, capacity, count, tag);
+        tables.set(count, table);
       }
     }
-    return bias;
+    this.hostBuckets.set(next.keys as Tensor, tables.get(this.countFor(t))!);
+    return tables;
+  }
+
+  /**
+   * Mode `predict`: {@link randomRotations} for `hashKey`, `d` and `nBuckets`, drawn once and kept on the host
+   * while these stay the same (each decoding step would otherwise draw them again).
+   */
+  private predictRotations(hashKey: Key, d: number, nBuckets: NBuckets): Tensor {
+    const tag = `${hashKey.join(',')}|${d}|${bucketFactors(nBuckets).join(',')}`;
+    if (this.rotationsMemo?.tag !== tag) {
+      const drawn = randomRotations(hashKey, this.nHeads, d, this.nHashes, nBuckets);
+      this.rotationsMemo = { tag, data: drawn.dataSync() as Float32Array, shape: drawn.shape };
+      drawn.dispose();
+    }
+    return tf.tensor(this.rotationsMemo.data, this.rotationsMemo.shape, 'float32');
+  }
+
+  /**
+   * The attention of queries `q` (`[B, H, n, d]`) over the keys of their windows only: gathers each window's cached
+   * queries (length-normalised into keys) and values, `[B·H·nHashes·n, width, ·]`, attends with the windows' biases,
+   * and combines the hashing rounds by their log-sum-exps as in `eval`. `queries`/`values` are the whole cache
+   * (`[B, H, t, ·]`).
+   */
+  private attendWindows(q: Tensor, queries: Tensor, values: Tensor, windows: CachedWindows, t: number): Tensor {
+    const [B, H, n, d] = q.shape as [number, number, number, number];
+    const nH = this.nHashes;
+    const dV = values.shape[3]!;
+    const { width } = windows;
+    const M = B * H * nH * n; // one query per (example, head, round, new position)
+    const [keyRows, queryRows, bias] = untapedAll(() => [
+      tf.tensor1d(cacheRowsOf(windows.positions, nH, n, width, t), 'int32'),
+      tf.tensor1d(queryRowsOf(B * H, nH, n), 'int32'),
+      tf.tensor3d(windows.bias, [M, 1, width]),
+    ]);
+    const sq = tf.gather(q.reshape([B * H * n, d]), queryRows!).reshape([M, 1, d]);
+    const sk = lengthNormalized(tf.gather(queries.reshape([B * H * t, d]), keyRows!)).reshape([M, width, d]);
+    const sv = tf.gather(values.reshape([B * H * t, dV]), keyRows!).reshape([M, width, dV]);
+    const attended = dotProductAttentionWithLogsumexp(sq, sk, sv, { bias: bias! });
+    const output = attended.output.reshape([B * H, nH, n, dV]);
+    if (nH === 1) return output.reshape([B, H, n, dV]);
+    // A softmax over the rounds (normalised by division, as in eval: log-sum-exps near SELF_BIAS lose bits).
+    const logsumexp = attended.logsumexp.reshape([B * H, nH, n, 1]);
+    const e = tf.exp(tf.sub(logsumexp, tf.max(logsumexp, 1, true)));
+    const roundWeights = tf.div(e, tf.sum(e, 1, true));
+    return tf.sum(tf.mul(output, roundWeights), 1).reshape([B, H, n, dV]);
   }
 
   /**
@@ -374,6 +404,26 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
       return bias;
     });
   }
+}
+
+/**
+ * Rows of the flattened cache (`[B·H·t, ·]`) that the window entries (`[B·H·nHashes, n, width]` positions) pick:
+ * `(b·H + h)·t + position`.
+ */
+function cacheRowsOf(positions: Int32Array, nHashes: number, n: number, width: number, t: number): Int32Array {
+  const rows = new Int32Array(positions.length);
+  const perHead = nHashes * n * width;
+  for (let e = 0; e < positions.length; e++) rows[e] = Math.floor(e / perHead) * t + positions[e]!;
+  return rows;
+}
+
+/** Rows of the flattened new queries (`[B·H·n, d]`) in the order (example, head, round, position). */
+function queryRowsOf(heads: number, nHashes: number, n: number): Int32Array {
+  const rows = new Int32Array(heads * nHashes * n);
+  for (let bh = 0; bh < heads; bh++) {
+    for (let r = 0; r < nHashes; r++) for (let i = 0; i < n; i++) rows[(bh * nHashes + r) * n + i] = bh * n + i;
+  }
+  return rows;
 }
 
 /** `buckets` (`[B, H, nHashes, L]`) with `padBucket` wherever `valid` (`[B, L]`) is 0. */

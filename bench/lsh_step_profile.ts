@@ -46,7 +46,7 @@ for (const t of lengths) {
   for (let s = 0; s < t; s += 256) {
     const piece = tf.slice(x, [0, s, 0], [1, Math.min(256, t - s), 128]);
     const [, next] = layer.pureFn(piece, layer.weights, state, rng);
-    for (const [k, v] of Object.entries(state)) if (v !== next[k] && state !== layer.state) tf.dispose(v as Tensor);
+    for (const [k, v] of Object.entries(state)) if (v !== next[k] && state !== layer.state) tf.dispose(v);
     state = next;
     piece.dispose();
   }
@@ -55,7 +55,7 @@ for (const t of lengths) {
     const [y, next] = layer.pureFn(one, layer.weights, state, rng);
     (y as Tensor).dataSync();
     (y as Tensor).dispose();
-    for (const [k, v] of Object.entries(state)) if (v !== next[k]) tf.dispose(v as Tensor); // maxLen is shared
+    for (const [k, v] of Object.entries(state)) if (v !== next[k]) tf.dispose(v); // maxLen is shared
     state = next;
   });
   // The pieces of the step, at cache length t + 1.
@@ -89,6 +89,6 @@ for (const t of lengths) {
       `attention ${attendMs.toFixed(2)} | cache append (and read back) ${appendMs.toFixed(2)}`,
   );
   tf.dispose([x, one, queries, values, q, idx, bias, sk, sv]);
-  tf.dispose(Object.values(state) as Tensor[]);
+  tf.dispose(Object.values(state));
   disposeTree(layer.weights);
 }

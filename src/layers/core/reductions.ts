@@ -1,5 +1,5 @@
 /**
- * Reshaping and reducing layers: Flatten, Mean, Sum and ArgMax.
+ * Reshaping and reducing layers: Flatten, Mean, Sum, Min, Max and ArgMax.
  */
 import { tf } from '../../backend/tf.js';
 import { Fn, type FnLayer } from '../fn.js';
@@ -71,5 +71,27 @@ export function Sum(axis: Axes = -1, keepdims = false): FnLayer {
 export function ArgMax(axis = -1): FnLayer {
   return Fn('ArgMax', (x) => tf.argMax(x, normalizeAxis(axis, x.rank, 'ArgMax')), 1, {
     outputSignature: (s: ShapeDtype) => ({ shape: reducedShape(s.shape, axis, false, 'ArgMax'), dtype: 'int32' }),
+  });
+}
+
+/**
+ * The smallest value over `axis` (default: the last; a list of axes or `null` for all), dropping the reduced axes
+ * unless `keepdims`. Its gradient, tfjs's, goes to the entries equal to the minimum.
+ * @public
+ */
+export function Min(axis: Axes = -1, keepdims = false): FnLayer {
+  return Fn('Min', (x) => tf.min(x, resolveAxes(axis, x.rank, 'Min'), keepdims), 1, {
+    outputSignature: (s: ShapeDtype) => ({ shape: reducedShape(s.shape, axis, keepdims, 'Min'), dtype: s.dtype }),
+  });
+}
+
+/**
+ * The largest value over `axis` (default: the last; a list of axes or `null` for all), dropping the reduced axes
+ * unless `keepdims`. Its gradient, tfjs's, goes to the entries equal to the maximum.
+ * @public
+ */
+export function Max(axis: Axes = -1, keepdims = false): FnLayer {
+  return Fn('Max', (x) => tf.max(x, resolveAxes(axis, x.rank, 'Max'), keepdims), 1, {
+    outputSignature: (s: ShapeDtype) => ({ shape: reducedShape(s.shape, axis, keepdims, 'Max'), dtype: s.dtype }),
   });
 }

@@ -1,5 +1,5 @@
 import { tf } from '../../src/backend/tf.js';
-import { ArgMax, Flatten, Mean, Sum } from '../../src/layers/core/index.js';
+import { ArgMax, Flatten, Max, Mean, Min, Sum } from '../../src/layers/core/index.js';
 import { LayerError } from '../../src/layers/layer_error.js';
 import { shapeDtype } from '../../src/layers/stack.js';
 import type { Tensor } from '../../src/layers/types.js';
@@ -50,5 +50,24 @@ describeOnBackends('reductions', () => {
   test('an axis out of range is a LayerError naming the layer', () => {
     expect(() => Mean(3).init(shapeDtype([2, 3]))).toThrow(LayerError);
     expect(() => Sum(5).call(tf.zeros([2]))).toThrow(/Sum.*axis 5 is out of range/);
+  });
+  test('Min and Max over an axis, with and without keepdims; shapes; gradients as tfjs gives them', () => {
+    const x = tf.tensor2d([[1, 7, 3], [4, -5, 9]]);
+    expectClose(Min().call(x) as Tensor, [1, -5]);
+    expectClose(Max().call(x) as Tensor, [7, 9]);
+    expectClose(Min(0, true).call(x) as Tensor, [[1, -5, 3]]);
+    expectClose(Max(null).call(x) as Tensor, 9);
+    expect(Min().name).toBe('Min');
+    expect(Max().name).toBe('Max');
+    for (const [layer, shape] of [[Min(), [2, 3]], [Max(1, true), [2, 1, 4]], [Min([0, 2]), [3]], [Max(null), []]] as const) {
+      expect(expectSignatureMatchesOutput(layer, randn([2, 3, 4], 7))).toEqual(shapeDtype(shape));
+    }
+    expect(expectSignatureMatchesOutput(Max(), tf.ones([2, 3], 'int32'))).toEqual(shapeDtype([2], 'int32'));
+    // Distinct values: the gradient goes to the one extreme entry of each group, which finite differences see.
+    expectLayerGradientsMatch(Min(1), randn([2, 3, 4], 8));
+    expectLayerGradientsMatch(Max(-1, true), randn([2, 3, 4], 9));
+    const g = tf.grad((t: Tensor) => tf.sum(Max().call(t) as Tensor))(x);
+    expectClose(g, [[0, 1, 0], [0, 0, 1]]);
+    expect(() => Min(2).init(shapeDtype([2, 3]))).toThrow(/Min/);
   });
 });

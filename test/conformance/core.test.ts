@@ -7,7 +7,28 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { tf } from '../../src/backend/tf.js';
 import { Serial } from '../../src/combinators/serial.js';
-import { ArgMax, Dense, Dropout, Embedding, Flatten, LogSoftmax, Mean, PaddingMask, ShiftRight, Softmax, Sum } from '../../src/layers/core/index.js';
+import {
+  ArgMax,
+  Dense,
+  Dropout,
+  Embedding,
+  Flatten,
+  LocallyConnected1d,
+  LogSoftmax,
+  Max,
+  Mean,
+  Min,
+  PaddingMask,
+  RandomUniformLayer,
+  ShiftRight,
+  Softmax,
+  StopGradient,
+  Sum,
+  SummaryScalar,
+  ThresholdToBinary,
+  WeightsLayer,
+} from '../../src/layers/core/index.js';
+import { RandomNormal } from '../../src/layers/initializers.js';
 import { LayerError } from '../../src/layers/layer_error.js';
 import { shapeDtype } from '../../src/layers/stack.js';
 import type { Tensor, Weights } from '../../src/layers/types.js';
@@ -247,9 +268,180 @@ describeOnBackends('conformance: core_test.py', () => {
   test("the core layers carry Trax's names", () => {
     const names = [Dense(512), Embedding(100, 8), Flatten(3), ShiftRight(), PaddingMask(), LogSoftmax(), Softmax(), Mean(), Sum(), ArgMax(), Dropout(0.1)].map(String);
     expect(names).toEqual(['Dense_512', 'Embedding_100_8', 'Flatten_keep3', 'ShiftRight(1)', 'PaddingMask(0)', 'LogSoftmax', 'Softmax', 'Mean', 'Sum', 'ArgMax', 'Dropout']);
+    const added = [Min(), Max(), StopGradient(), ThresholdToBinary(), SummaryScalar('loss'), LocallyConnected1d(6, 3), new RandomUniformLayer()].map(String);
+    expect(added).toEqual(['Min', 'Max', 'StopGradient', 'ThresholdToBinary', 'Summary_loss', 'LocallyConnected1d_6_3', 'RandomUniform_in0']);
+  });
+
+  describe('WeightsTest', () => {
+    // Trax's `Weights` is trax-ts's `WeightsLayer` (`Weights` is the type of a weight tree); Trax's initializer
+    // `f(shape, rng)` is trax-ts's `(key, shape)`. Trax's `layer(())` is `call([])`: no inputs.
+    const zeros = (_key: unknown, shape: number[]) => tf.zeros(shape);
+
+    // trax/layers/core_test.py::WeightsTest::test_simple
+    test('test_simple', () => {
+      const layer = new WeightsLayer(zeros);
+      layer.init([]);
+      expect(asList(layer.call([]))).toBe(0);
+    });
+
+    // trax/layers/core_test.py::WeightsTest::test_shape
+    test('test_shape', () => {
+      const layer = new WeightsLayer(RandomNormal(), [5, 10, 3]);
+      layer.init([]);
+      expect((layer.call([]) as Tensor).shape).toEqual([5, 10, 3]);
+    });
+
+    // trax/layers/core_test.py::WeightsTest::test_simple_custom_initializer
+    test('test_simple_custom_initializer', () => {
+      const layer = new WeightsLayer(RandomNormal());
+      layer.init([]);
+      const y = layer.call([]) as Tensor;
+      expect(y.shape).toEqual([]);
+      expect(asList(y)).not.toBe(0);
+    });
+
+    // trax/layers/core_test.py::WeightsTest::test_custom_initializer_shape
+    test('test_custom_initializer_shape', () => {
+      const layer = new WeightsLayer(zeros, [2, 2]);
+      layer.init([]);
+      expect(asList(layer.call([]))).toEqual([[0, 0], [0, 0]]);
+
+      const normal = new WeightsLayer(RandomNormal(), [2, 2]);
+      normal.init([]);
+      const y = normal.call([]) as Tensor;
+      expect(y.shape).toEqual([2, 2]);
+      expect(asList(y)).not.toEqual([[0, 0], [0, 0]]);
+    });
+  });
+
+  describe('SummaryScalarTest', () => {
+    // trax/layers/core_test.py::SummaryScalarTest::test_passes
+    // Trax also reports the value to TensorBoard; trax-ts keeps it in the layer's state only.
+    test('test_passes', () => {
+      const layer = SummaryScalar('test');
+      const y = layer.call(tf.tensor2d([[3, 5], [2, 6]]));
+      expect(asList(y)).toEqual([[3, 5], [2, 6]]);
+      expect(asList(layer.state['summary_test'] as Tensor)).toBe(4);
+    });
+  });
+
+  describe('RandomUniformTest', () => {
+    // Trax's layer `RandomUniform` is trax-ts's `RandomUniformLayer` (`RandomUniform` is the initializer), with
+    // Trax's positional `min_val, max_val` as options.
+
+    // trax/layers/core_test.py::RandomUniformTest::test_simple
+    test('test_simple', () => {
+      const layer = new RandomUniformLayer();
+      layer.init([]);
+      const y = layer.call([]) as Tensor;
+      expect(y.shape).toEqual([]);
+      const value = asList(y) as number;
+      expect(value).toBeGreaterThanOrEqual(0);
+      expect(value).toBeLessThanOrEqual(1);
+    });
+
+    // trax/layers/core_test.py::RandomUniformTest::test_shape
+    test('test_shape', () => {
+      const layer = new RandomUniformLayer({ shape: [5, 10, 3] });
+      layer.init([]);
+      expect((layer.call([]) as Tensor).shape).toEqual([5, 10, 3]);
+    });
+
+    // trax/layers/core_test.py::RandomUniformTest::test_simple_range
+    test('test_simple_range', () => {
+      const layer = new RandomUniformLayer({ minVal: 1, maxVal: 2, shape: [1000] });
+      layer.init([]);
+      const y = layer.call([]) as Tensor;
+      expect(y.shape).toEqual([1000]);
+      const values = asList(y) as number[];
+      const [lo, hi] = [Math.min(...values), Math.max(...values)];
+      for (const v of [lo, hi]) {
+        expect(v).toBeGreaterThanOrEqual(1);
+        expect(v).toBeLessThanOrEqual(2);
+      }
+      expect(lo).toBeLessThanOrEqual(1.5);
+      expect(hi).toBeGreaterThanOrEqual(1.5);
+    });
+  });
+
+  describe('LocallyConnected1dTest', () => {
+    // Trax's input is an integer array; trax-ts's LocallyConnected1d, like Dense, takes float inputs.
+    const x = () => tf.tensor2d([[0, 1], [2, 3], [4, 5]]);
+
+    // trax/layers/core_test.py::LocallyConnected1dTest::test_shape_kernel1
+    test('test_shape_kernel1', () => {
+      for (const padding of ['WRAP', 'SAME', 'VALID'] as const) {
+        const layer = LocallyConnected1d(6, 1, { padding });
+        layer.init(shapeDtype([3, 2]));
+        expect((layer.call(x()) as Tensor).shape).toEqual([3, 6]);
+      }
+    });
+
+    // trax/layers/core_test.py::LocallyConnected1dTest::test_shape_kernel3
+    test('test_shape_kernel3', () => {
+      for (const padding of ['WRAP', 'SAME'] as const) {
+        const layer = LocallyConnected1d(6, 3, { padding });
+        layer.init(shapeDtype([3, 2]));
+        expect((layer.call(x()) as Tensor).shape).toEqual([3, 6]);
+      }
+      for (const padding of ['VALID'] as const) {
+        const layer = LocallyConnected1d(6, 3, { padding });
+        layer.init(shapeDtype([3, 2]));
+        expect((layer.call(x()) as Tensor).shape).toEqual([1, 6]);
+      }
+    });
+  });
+
+  describe('StopGradientTest', () => {
+    // trax/layers/core_test.py::StopGradientTest::test_passes
+    test('test_passes', () => {
+      const y = StopGradient().call(tf.tensor2d([[3, 5], [2, 6]])) as Tensor;
+      expect(y.shape).toEqual([2, 2]);
+      expect(asList(y)).toEqual([[3, 5], [2, 6]]);
+    });
+  });
+
+  describe('MinMaxTest', () => {
+    const x = () => tf.tensor2d([[3, 5], [2, 6]]);
+
+    // trax/layers/core_test.py::MinMaxTest::test_min
+    test('test_min', () => {
+      const cases: [ReturnType<typeof Min>, number[], unknown][] = [
+        [Min(), [2], [3, 2]],
+        [Min(0), [2], [2, 5]],
+        [Min(null), [], 2],
+        [Min(-1, true), [2, 1], [[3], [2]]],
+      ];
+      for (const [layer, shape, expected] of cases) {
+        const y = layer.call(x()) as Tensor;
+        expect(y.shape).toEqual(shape);
+        expect(asList(y)).toEqual(expected);
+      }
+    });
+
+    // trax/layers/core_test.py::MinMaxTest::test_max
+    test('test_max', () => {
+      const cases: [ReturnType<typeof Max>, number[], unknown][] = [
+        [Max(), [2], [5, 6]],
+        [Max(0), [2], [3, 6]],
+        [Max(null), [], 6],
+        [Max(0, true), [1, 2], [[3, 6]]],
+      ];
+      for (const [layer, shape, expected] of cases) {
+        const y = layer.call(x()) as Tensor;
+        expect(y.shape).toEqual(shape);
+        expect(asList(y)).toEqual(expected);
+      }
+    });
   });
 
   describe('ClassifierLayersTest', () => {
+    // trax/layers/core_test.py::ClassifierLayersTest::test_threshold_to_binary
+    test('test_threshold_to_binary', () => {
+      const y = ThresholdToBinary().call(tf.tensor1d([0.3, 0.49, 0.5, 0.51, 0.7]));
+      expect(asList(y)).toEqual([0, 0, 0, 1, 1]);
+    });
+
     // trax/layers/core_test.py::ClassifierLayersTest::test_arg_max
     test('test_arg_max', () => {
       const y = ArgMax().call(tf.tensor2d([[0.1, 0.9, 0.2, 0.8], [0.22, 0.88, 0.11, 0.99]]));

@@ -2,7 +2,7 @@ import { tf } from '../../src/backend/tf.js';
 import { LocallyConnected1d } from '../../src/layers/core/index.js';
 import { Zeros } from '../../src/layers/initializers.js';
 import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import type { Tensor, Weights } from '../../src/layers/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
@@ -34,7 +34,7 @@ describeOnBackends('LocallyConnected1d', () => {
     const run = (padding: 'SAME' | 'WRAP' | 'VALID', useBias = false) => {
       const layer = LocallyConnected1d(1, 3, { padding, useBias });
       layer.init(shapeDtype([3, 1]));
-      const weights = useBias ? { w: kernel(), b: tf.tensor2d([[100], [200], [300]].slice(0, padding === 'VALID' ? 1 : 3)) } : { w: kernel() };
+      const weights: Weights = useBias ? { w: kernel(), b: tf.tensor2d([[100], [200], [300]].slice(0, padding === 'VALID' ? 1 : 3)) } : { w: kernel() };
       return layer.pureFn(x(), weights, {}, makeKey(0))[0] as Tensor;
     };
     // SAME: y[o] = sum_k x[o - 1 + k] w[o - 1 + k, k], zero outside: [1*11 + 2*22, 1*10 + 2*21 + 3*32, 2*20 + 3*31].

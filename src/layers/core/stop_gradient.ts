@@ -15,5 +15,5 @@ export function StopGradient(): FnLayer {
     const x = args[0] as Tensor;
     return { value: tf.clone(x), gradFunc: (dy: Tensor | Tensor[]) => tf.zerosLike(dy as Tensor) };
   });
-  return Fn('StopGradient', (x) => stop(x) as Tensor, 1, { outputSignature: (s: ShapeDtype) => s });
+  return Fn('StopGradient', (x) => stop(x), 1, { outputSignature: (s: ShapeDtype) => s });
 }

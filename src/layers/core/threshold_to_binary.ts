@@ -18,7 +18,7 @@ export function ThresholdToBinary(threshold = 0.5): FnLayer {
     const x = args[0] as Tensor;
     return { value: tf.tidy(() => tf.cast(tf.greater(x, threshold), 'int32')), gradFunc: () => tf.zerosLike(x) };
   });
-  return Fn('ThresholdToBinary', (x) => step(x) as Tensor, 1, {
+  return Fn('ThresholdToBinary', (x) => step(x), 1, {
     outputSignature: (s: ShapeDtype) => ({ shape: s.shape, dtype: 'int32' }),
   });
 }

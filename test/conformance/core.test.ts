@@ -1,6 +1,6 @@
 /**
  * Trax's core-layer tests (trax/layers/core_test.py at google/trax 7c189c2c), one test per Trax test. The Trax
- * cases not ported here (layers trax-ts does not have, function forms) are listed in NOT_PORTED.md.
+ * cases not ported here (Trax's array functions) are listed in NOT_PORTED.md.
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

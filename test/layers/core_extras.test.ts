@@ -74,6 +74,11 @@ describeOnBackends('WeightsLayer, RandomUniformLayer, StopGradient, SummaryScala
     maxed.call(x);
     expectClose(maxed.state['summary_peak'] as Tensor, 6);
     expectLayerGradientsMatch(SummaryScalar('g'), randn([2, 3], 3));
+    // Inside a model the summary is in the model's state tree, at the layer's place.
+    const model = Serial(SummaryScalar('in'), Dense(2));
+    model.init(shapeDtype([2, 2]));
+    model.call(x);
+    expectClose((model.state['0'] as Record<string, Tensor>)['summary_in']!, 4);
     expect(() => SummaryScalar('bad', { aggregation: (t) => tf.sum(t, 0) }).call(x)).toThrow(/one value/);
   });
 

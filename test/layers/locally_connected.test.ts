@@ -66,6 +66,16 @@ describeOnBackends('LocallyConnected1d', () => {
     expect(Array.from((zeros.weights['w'] as Tensor).dataSync()).every((v) => v === 0)).toBe(true);
   });
 
+  test('a forward pass leaves only its output behind', () => {
+    const layer = LocallyConnected1d(3, 3, { padding: 'SAME' });
+    layer.init(shapeDtype([2, 4, 2]));
+    const input = randn([2, 4, 2], 5);
+    const before = tf.memory().numTensors;
+    const y = layer.call(input) as Tensor;
+    expect(tf.memory().numTensors).toBe(before + 1);
+    y.dispose();
+  });
+
   test('gradients match finite differences (inputs and weights, each padding)', () => {
     for (const padding of ['SAME', 'WRAP', 'VALID'] as const) {
       const layer = LocallyConnected1d(3, 3, { padding });

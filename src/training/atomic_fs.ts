@@ -86,7 +86,9 @@ export async function syncDirectory(dir: string): Promise<void> {
 /**
  * Replaces `file` with `data` atomically: a temporary file of a name unique to this writer (process and call) beside
  * it, flushed to disk, renamed over `file`, and the directory flushed. The temporary file is removed when a step
- * fails.
+ * fails. Readers of `file` see the old contents or the new, never a part: use it for a run's own small files
+ * (settings, reports, records of the best step) beside its checkpoints.
+ * @public
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = temporaryName(file);

@@ -46,7 +46,9 @@ export interface LoadNamedWeightsOptions {
 export function loadNamedWeights(layer: Layer, named: ReadonlyMap<string, Tensor>, options: LoadNamedWeightsOptions = {}): Set<Tensor> {
   const { source = 'the file', prefix = '', unknownPaths = 'refuse', error = (message: string) => new Error(message) } = options;
   if (!layer.initialized) {
-    throw error(`loading ${source}: the layer ${layer.name} has no weights yet; call layer.init(inputSignature) first, so that its weight paths and shapes are known`);
+    throw error(
+      `loading ${source}: the layer ${layer.name} has no weights yet; call layer.init(inputSignature) first, so that its weight paths and shapes are known`,
+    );
   }
   const previous = layer.weights;
   const expected = namedTensors(layer, previous);

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 let counter = 0;
 
-/** A directory that cannot be created: the message names it and the reason. */
+/** A directory that cannot be created (see {@link makeDirectory}): the message names it and the reason. @public */
 export class DirectoryError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -19,7 +19,8 @@ export class DirectoryError extends Error {
  * Creates `dir` and its missing parents, one level at a time (`mkdir` without `recursive`), and refuses with a
  * {@link DirectoryError} when a level cannot be made: an existing ancestor that is not a directory, or one whose file
  * system refuses new entries. Node 20's recursive `mkdir` never returns on some such paths (`/proc/x` loops at 100%
- * CPU); each plain `mkdir` answers.
+ * CPU); each plain `mkdir` answers. Use it for a run's output directory.
+ * @public
  */
 export async function makeDirectory(dir: string): Promise<void> {
   const target = path.resolve(dir);

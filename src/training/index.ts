@@ -23,4 +23,4 @@ export {
   removeStaleTemporaries,
 } from './checkpoint.js';
 export { loadCheckpointWeights, lossWeightsPrefix, type CheckpointLayers } from './checkpoint_weights.js';
-export { writeFileAtomic } from './atomic_fs.js';
+export { writeFileAtomic, makeDirectory, DirectoryError } from './atomic_fs.js';

@@ -64,7 +64,9 @@ describe('loadNamedWeights', () => {
     const named = filled(layer, 'loss/0/');
     named.set('loss/0/Extra/w', tf.zeros([2]));
     named.set('Serial/0/Dense_4/w', tf.zeros([1]));
-    expect(() => loadNamedWeights(layer, named, { prefix: 'loss/0/' })).toThrow('weight Extra/w: in the file (float32[2]) but not in the model');
+    expect(() => loadNamedWeights(layer, named, { prefix: 'loss/0/' })).toThrow(
+      'weight Extra/w: in the file (float32[2]) but not in the model',
+    );
     const used = loadNamedWeights(layer, named, { prefix: 'loss/0/', unknownPaths: 'ignore' });
     expect(used.size).toBe(named.size - 2);
     expect(namedTensors(layer).get('Serial/0/Dense_4/b')).toBe(named.get('loss/0/Serial/0/Dense_4/b'));

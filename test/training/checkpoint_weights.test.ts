@@ -41,13 +41,17 @@ async function writeRun(): Promise<{ checkpoint: string; weights: Map<string, nu
   const weights = new Map<string, tf.Tensor>(namedTensors(trained));
   for (const [p, t] of namedTensors(crf)) weights.set(lossWeightsPrefix(0) + p, t);
   const slots = new Map([['0/Serial/0/Dense_5/w/m', tf.zeros([4, 5])]]);
-  const checkpoint = await writeCheckpoint(dir, 'checkpoint-000007', { step: 7, tensors: { weights, slots, state: new Map() }, meta: { history: { 'eval/loss': [[7, 0.5]] } } });
+  const checkpoint = await writeCheckpoint(dir, 'checkpoint-000007', {
+    step: 7,
+    tensors: { weights, slots, state: new Map() },
+    meta: { history: { 'eval/loss': [[7, 0.5]] } },
+  });
   const values = new Map([...weights].map(([p, t]) => [p, Array.from(t.dataSync())]));
   return { checkpoint, weights: values };
 }
 
-describe('a checkpoint\'s weights outside the loop', () => {
-  test('lossWeightsPrefix is where the loop keeps a task\'s loss weights', () => {
+describe("a checkpoint's weights outside the loop", () => {
+  test("lossWeightsPrefix is where the loop keeps a task's loss weights", () => {
     expect(lossWeightsPrefix(0)).toBe('loss/0/');
     expect(lossWeightsPrefix(2)).toBe('loss/2/');
   });
@@ -59,7 +63,7 @@ describe('a checkpoint\'s weights outside the loop', () => {
     await expect(readCheckpointInfo(dir)).rejects.toThrow(CheckpointError);
   });
 
-  test('loadCheckpointWeights fills the model and the CRF loss layer; crfParameters reads the CRF\'s scores', async () => {
+  test("loadCheckpointWeights fills the model and the CRF loss layer; crfParameters reads the CRF's scores", async () => {
     const { checkpoint, weights } = await writeRun();
     const restored = model();
     restored.init({ shape: [1, 4], dtype: 'float32' }, { seed: 99 });
@@ -82,10 +86,12 @@ describe('a checkpoint\'s weights outside the loop', () => {
     const other = Serial(Dense(6), Dense(N_TAGS));
     other.init({ shape: [1, 4], dtype: 'float32' }, { seed: 1 });
     await expect(loadCheckpointWeights(checkpoint, { model: other })).rejects.toThrow(CheckpointError);
-    await expect(loadCheckpointWeights(checkpoint, { model: other })).rejects.toThrow(/weight Serial\/0\/Dense_6\/w: missing from checkpoint/);
+    await expect(loadCheckpointWeights(checkpoint, { model: other })).rejects.toThrow(
+      /weight Serial\/0\/Dense_6\/w: missing from checkpoint/,
+    );
   });
 
-  test('crfParameters needs the layer\'s weights', () => {
+  test("crfParameters needs the layer's weights", () => {
     expect(() => CrfLoss(N_TAGS).crfParameters()).toThrow(/crfParameters\(\) needs the layer's weights/);
   });
 });

@@ -22,16 +22,8 @@
  * `B * H * nHashes * L * window` (window = chunk * (1 + nChunksBefore)); `bytesPerScore` starts from a
  * conservative constant and is raised to the largest ratio (peak / scores) measured at the lengths already run.
  */
-import { type BackendName, useBackend } from '../src/backend/backends.js';
+import { type BackendName, flattenTree, type Layer, LSHSelfAttention, makeKey, mapTree, normal, SelfAttention, shapeDtype, type Tensor, tf, useBackend } from '../src/index.js';
 import { useFastWasmBatchMatMul } from '../src/backend/fast_batch_matmul.js';
-import { tf } from '../src/backend/tf.js';
-import { LSHSelfAttention, SelfAttention } from '../src/attention/index.js';
-import type { Layer } from '../src/layers/base.js';
-import { shapeDtype } from '../src/layers/stack.js';
-import { flattenTree, mapTree } from '../src/layers/tensor_tree.js';
-import type { Tensor } from '../src/layers/types.js';
-import { makeKey } from '../src/rng/key.js';
-import { normal } from '../src/rng/random.js';
 import { forEachFlag } from './common/cli_flags.js';
 import { installMemoryMeter, measurePeak } from './common/memory_meter.js';
 

@@ -21,15 +21,7 @@
  * attention tensors alone (`(3 * nHeads + 1) * L^2 * 4` bytes: the scores, their exponentials and the
  * probabilities of each head, and the causal bias) would exceed `--limit-mib` is not run, and the table says so.
  */
-import { type BackendName, useBackend } from '../src/backend/backends.js';
-import { tf } from '../src/backend/tf.js';
-import { PredictRun } from '../src/decoding/index.js';
-import type { Layer } from '../src/layers/base.js';
-import { shapeDtype } from '../src/layers/stack.js';
-import { disposeTree } from '../src/layers/tensor_tree.js';
-import type { Mode, Tensor } from '../src/layers/types.js';
-import { ReformerLM } from '../src/models/index.js';
-import { makeKey, randomBits } from '../src/rng/key.js';
+import { type BackendName, disposeTree, type Layer, makeKey, type Mode, PredictRun, randomBits, ReformerLM, shapeDtype, type Tensor, tf, useBackend } from '../src/index.js';
 import { forEachFlag } from './common/cli_flags.js';
 
 type Attention = 'full' | 'lsh';

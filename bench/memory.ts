@@ -17,14 +17,7 @@
  * peak minus the weights and inputs present before the step (activations, temporaries and the gradients made).
  * Dropout is on (mode `train`), attention is chunked (local) by default so that attention scores stay modest.
  */
-import { tf } from '../src/backend/tf.js';
-import { useBackend, type BackendName } from '../src/backend/backends.js';
-import { treeLeaves } from '../src/layers/tensor_tree.js';
-import { shapeDtype } from '../src/layers/stack.js';
-import type { Tensor } from '../src/layers/types.js';
-import { ReformerEncoder } from '../src/models/index.js';
-import { makeKey } from '../src/rng/key.js';
-import { normal } from '../src/rng/random.js';
+import { type BackendName, makeKey, normal, ReformerEncoder, shapeDtype, type Tensor, tf, treeLeaves, useBackend } from '../src/index.js';
 import { forEachFlag } from './common/cli_flags.js';
 import { installMemoryMeter, measurePeak } from './common/memory_meter.js';
 

@@ -21,12 +21,7 @@ import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { Command } from 'commander';
-import { loadNerSplits } from '../src/ner/dataset/load_corpus.js';
-import { buildNerVocabs } from '../src/ner/dataset/vocabs.js';
-import { type NerModelConfig, resolveNerModelConfig } from '../src/ner/model/config.js';
-import { encodeFeatures, featureLayout } from '../src/ner/model/features.js';
-import type { Sentence } from '../src/ner/sentence.js';
-import { makeKey, permutation } from '../src/rng/key.js';
+import { makeKey, ner, permutation } from '../src/index.js';
 import { DEFAULT_RECIPE } from '../recipes/ner/options.js';
 import { LIKE_FOR_LIKE } from './common/like_for_like.js';
 import type { BenchBatch, BenchFile } from './common/ner_bench_worker.js';
@@ -50,12 +45,12 @@ const INFER_BATCH = 256;
 
 // The data: the recipe's split and vocabularies.
 const started = performance.now();
-const { train, test } = await loadNerSplits(opts.corpus);
-const vocabs = buildNerVocabs(train, [...train, ...test], { minWordCount: DEFAULT_RECIPE.minWordCount, lowercase: DEFAULT_RECIPE.lowercase });
+const { train, test } = await ner.loadNerSplits(opts.corpus);
+const vocabs = ner.buildNerVocabs(train, [...train, ...test], { minWordCount: DEFAULT_RECIPE.minWordCount, lowercase: DEFAULT_RECIPE.lowercase });
 const recipeConfig = DEFAULT_RECIPE.model;
-const recipeLayout = featureLayout(recipeConfig);
+const recipeLayout = ner.featureLayout(recipeConfig);
 
-function batchOf(sentences: readonly Sentence[]): BenchBatch {
+function batchOf(sentences: readonly ner.Sentence[]): BenchBatch {
   const length = Math.max(...sentences.map((s) => s.words.length));
   const pad = (row: number[]): number[] => [...row, ...new Array<number>(length - row.length).fill(0)];
   return {
@@ -66,15 +61,15 @@ function batchOf(sentences: readonly Sentence[]): BenchBatch {
 }
 
 /** The recipe default's token feature rows of a batch's sentences (flat `[B, L, F]`). */
-function featuresOf(sentences: readonly Sentence[]): number[] {
+function featuresOf(sentences: readonly ner.Sentence[]): number[] {
   const length = Math.max(...sentences.map((s) => s.words.length));
   const features = new Int32Array(sentences.length * length * recipeLayout.width);
-  sentences.forEach((s, b) => encodeFeatures(s.words, vocabs, recipeConfig, features, b * length * recipeLayout.width));
+  sentences.forEach((s, b) => ner.encodeFeatures(s.words, vocabs, recipeConfig, features, b * length * recipeLayout.width));
   return Array.from(features);
 }
 
 /** `n` groups of `size` sentences from `pool`: a seeded sample, sorted by length, cut into groups, shuffled. */
-function groups(pool: readonly Sentence[], n: number, size: number, seed: number, shuffle: boolean): Sentence[][] {
+function groups(pool: readonly ner.Sentence[], n: number, size: number, seed: number, shuffle: boolean): ner.Sentence[][] {
   const order = permutation(makeKey(seed), pool.length);
   const picked = order.map((i) => pool[i]!).filter((s) => s.words.length <= 128).slice(0, n * size);
   picked.sort((a, b) => a.words.length - b.words.length);
@@ -142,9 +137,9 @@ function runRow(row: string, command: string, args: string[], env: NodeJS.Proces
   return { row, ...(JSON.parse(line) as Omit<RowResult, 'row'>), ...(note ? { note } : {}), seconds };
 }
 
-const configFile = (name: string, config: Partial<NerModelConfig>): string => {
+const configFile = (name: string, config: Partial<ner.NerModelConfig>): string => {
   const file = path.join(dir, `ner_config_${name}.json`);
-  writeFileSync(file, JSON.stringify(resolveNerModelConfig(config)));
+  writeFileSync(file, JSON.stringify(ner.resolveNerModelConfig(config)));
   return file;
 };
 const node = process.execPath;
@@ -154,7 +149,7 @@ results.push(runRow('trax-ts like-for-like (wasm)', node, ['scripts/run.mjs', wo
 // The recipe's rows train as the recipe does, with Polyak averaging (like-for-like has none: the peers have none).
 const averaging = String(DEFAULT_RECIPE.averageDecay);
 results.push(runRow('trax-ts recipe default (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('recipe_default', recipeConfig), averaging], process.env, describeConfig(recipeConfig)));
-const reformerConfig = resolveNerModelConfig({ ...recipeConfig, reversible: true });
+const reformerConfig = ner.resolveNerModelConfig({ ...recipeConfig, reversible: true });
 results.push(runRow('trax-ts Reformer, reversible (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('reformer', reformerConfig), averaging], process.env, describeConfig(reformerConfig)));
 if (!opts.skipPeers) {
   results.push(
@@ -171,7 +166,7 @@ if (!opts.skipPeers) {
   }
 }
 
-function describeConfig(c: NerModelConfig): string {
+function describeConfig(c: ner.NerModelConfig): string {
   const attention = c.attention === 'local' ? `local attention (radius ${c.localRadius})` : `${c.attention} attention`;
   const parts = [attention, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.bilstm ? 'BiLSTM' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`];
   if (DEFAULT_RECIPE.averageDecay > 0) parts.push(`weight averaging ${DEFAULT_RECIPE.averageDecay}`);

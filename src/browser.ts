@@ -52,6 +52,7 @@ export * from './training/browser.js';
 export * from './io/index.js';
 export * from './decoding/index.js';
 export { weightFitProblems } from './layers/weight_fit.js';
+export { loadNamedWeights, type LoadNamedWeightsOptions } from './layers/load_named_weights.js';
 /** The streaming data pipeline, as `trax.data`: `data.Serial(source, data.Shuffle(...), data.Batch(...))`. */
 export * as data from './data/index.js';
 /** Named-entity recognition: vocabularies, tag schemes, entity-level evaluation, tokenizer, tagging, loading. */

@@ -4,9 +4,9 @@
  * character or shape features, no dropout). bench/ner.ts times it against PyTorch's `ner_torch.py`; its weights map
  * one to one to `ner_trax_torch.py`'s `TraxTagger` (see `ner.NER_TORCH_MAPPING`).
  */
-import type { NerModelConfig } from '../../src/ner/model/config.js';
+import { ner } from '../../src/index.js';
 
-export const LIKE_FOR_LIKE: Partial<NerModelConfig> = Object.freeze({
+export const LIKE_FOR_LIKE: Partial<ner.NerModelConfig> = Object.freeze({
   nLayers: 2,
   dModel: 128,
   dFf: 512,

@@ -6,15 +6,7 @@
  * Usage: node scripts/run.mjs bench/common/ner_bench_worker.ts <batches.json> <config.json> [averageDecay]
  */
 import { readFileSync } from 'node:fs';
-import { useBackend } from '../../src/backend/backends.js';
-import { tf } from '../../src/backend/tf.js';
-import { treeLeaves } from '../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../src/layers/types.js';
-import { NerLoss, NerTaggerModel } from '../../src/ner/model/build.js';
-import { resolveNerModelConfig } from '../../src/ner/model/config.js';
-import { featureLayout } from '../../src/ner/model/features.js';
-import { Adam, disposeReplaced } from '../../src/optimizers/index.js';
-import { makeKey } from '../../src/rng/key.js';
+import { Adam, disposeReplaced, makeKey, ner, type Tensor, tf, treeLeaves, useBackend } from '../../src/index.js';
 import { trainStep } from '../../src/training/train_step.js';
 import { installMemoryMeter } from './memory_meter.js';
 import { type BenchBatch, timeInference, timeTraining } from './ner_bench_timing.js';
@@ -46,14 +38,14 @@ function featuresOf(b: BenchBatch, width: number, precomputed: number[] | undefi
 
 async function main(): Promise<void> {
   const file = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as BenchFile;
-  const config = resolveNerModelConfig(JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as Record<string, unknown>);
+  const config = ner.resolveNerModelConfig(JSON.parse(readFileSync(process.argv[3]!, 'utf8')) as Record<string, unknown>);
   await useBackend('wasm');
   installMemoryMeter();
-  const layout = featureLayout(config);
+  const layout = ner.featureLayout(config);
   const features = file.trax_features?.[String(layout.width)];
   const sizes = { wordVocabSize: file.vocab_size, charVocabSize: file.char_vocab_size, nTags: file.n_tags };
-  const model = NerTaggerModel(config, sizes, 'train');
-  const lossLayer = NerLoss(config, file.n_tags);
+  const model = ner.NerTaggerModel(config, sizes, 'train');
+  const lossLayer = ner.NerLoss(config, file.n_tags);
   // Optional third argument: the decay of Polyak averaging (the recipe's rows train with it).
   const optimizer = new Adam({ learningRate: 1e-3, averageDecay: Number(process.argv[4] ?? 0) });
   const first = file.train_batches[0]!;

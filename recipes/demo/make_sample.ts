@@ -6,7 +6,7 @@
  *   node scripts/run.mjs recipes/demo/make_sample.ts [--count 48] [--out recipes/demo/sample.json]
  */
 import { writeFileSync } from 'node:fs';
-import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
+import { ner } from '../../src/index.js';
 
 function option(name: string, fallback: string): string {
   const i = process.argv.indexOf(`--${name}`);
@@ -16,7 +16,7 @@ function option(name: string, fallback: string): string {
 const corpus = 'data/gmb/ner_dataset.csv.gz';
 const count = Number(option('count', '48'));
 const out = option('out', 'recipes/demo/sample.json');
-const { test } = await loadNerSplits(corpus);
+const { test } = await ner.loadNerSplits(corpus);
 const picked = test.filter((s) => s.words.length >= 8 && s.words.length <= 30 && s.tags.some((t) => t !== 'O')).slice(0, count);
 const sample = {
   description: `The first ${picked.length} sentences of the NER recipe's test split of the GMB corpus (fixed split: seed 1, 80/10/10) with 8 to 30 words and at least one entity; IOB2 tags. Written by recipes/demo/make_sample.ts.`,

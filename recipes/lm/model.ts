@@ -3,7 +3,7 @@
  * from a checkpoint (for sampling and `generate`).
  */
 import {
-  CrossEntropyLoss, disposeTree, Fn, type Layer, type Mode, namedSerial, namedTensors, readCheckpoint, ReformerLM, tf, treeFromNamed,
+  CrossEntropyLoss, disposeTree, Fn, type Layer, loadCheckpointWeights, type Mode, namedSerial, ReformerLM, tf,
 } from '../../src/index.js';
 import type { LmModelSettings } from './options.js';
 
@@ -44,21 +44,12 @@ export function shareWeights(predict: Layer, trained: Layer, owned: { initial: b
 
 /** A predict-mode model with the weights of the checkpoint in `dir` (refuses a checkpoint that does not fit). */
 export async function predictModelFromCheckpoint(dir: string, settings: LmModelSettings, vocabSize: number, maxLen: number): Promise<Layer> {
-  const { tensors } = await readCheckpoint(dir);
   const model = predictModel(settings, vocabSize, maxLen);
-  const initial = model.weights;
-  const found = tensors.weights;
-  const expected = namedTensors(model, initial);
-  const missing = [...expected.keys()].filter((p) => !found.has(p));
-  if (missing.length > 0) throw new Error(`checkpoint ${dir} does not fit the model: it lacks ${missing.slice(0, 3).join(', ')}`);
-  const used = new Set<tf.Tensor>();
-  model.weights = treeFromNamed(model, initial, (p, like) => {
-    const t = found.get(p)!;
-    if (t.shape.join(',') !== like.shape.join(',')) throw new Error(`checkpoint ${dir}: ${p} has shape [${t.shape.join(', ')}], the model wants [${like.shape.join(', ')}]`);
-    used.add(t);
-    return t;
-  });
-  disposeTree(initial);
-  for (const group of Object.values(tensors)) tf.dispose([...group.values()].filter((t) => !used.has(t)));
+  try {
+    await loadCheckpointWeights(dir, { model });
+  } catch (error) {
+    disposeTree(model.weights);
+    throw error;
+  }
   return model;
 }

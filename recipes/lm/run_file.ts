@@ -4,7 +4,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { writeFileAtomic } from '../../src/training/atomic_fs.js';
+import { writeFileAtomic } from '../../src/index.js';
 import { CharVocab } from './char_vocab.js';
 import type { LmModelSettings, LmRecipeOptions } from './options.js';
 

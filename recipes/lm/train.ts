@@ -5,10 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import {
-  Adam, CrossEntropyLoss, EvalTask, type Layer, Loop, makeKey, type Tensor, tf, type TrainingCallback, TrainTask, useBackend, data,
-} from '../../src/index.js';
-import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js';
+import { Adam, CrossEntropyLoss, data, EvalTask, type Layer, Loop, makeDirectory, makeKey, type Tensor, tf, type TrainingCallback, TrainTask, useBackend, writeFileAtomic } from '../../src/index.js';
 import { warmupLinearDecay } from '../ner/train.js';
 import { heldOutBatches, trainingBatches } from './batches.js';
 import { CharVocab } from './char_vocab.js';

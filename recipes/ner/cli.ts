@@ -4,20 +4,11 @@
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { Command, InvalidArgumentError, Option } from 'commander';
-import { useBackend, type BackendName } from '../../src/backend/backends.js';
-import { type NerSplitKind, readNerCorpus } from '../../src/ner/dataset/load_corpus.js';
+import { type BackendName, ner, useBackend } from '../../src/index.js';
 import { loadRecipeSplits, describeRecipeSplit } from './recipe_splits.js';
 import { runCorpusSettings } from './run_corpus.js';
-import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
-import { exportTagger, loadTaggerFromDirectory } from '../../src/ner/export/node_files.js';
-import { TAGGER_FILES } from '../../src/ner/export/format.js';
-import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
-import type { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
-import { formatNerReport } from '../../src/ner/tagger/report.js';
 import { trainNerEnsemble } from './ensemble.js';
 import { type NerRecipeOptions, presetOptions, validateRecipeOptions } from './options.js';
-import { readText } from '../../src/ner/corpus/read_text.js';
-import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
 import { taggerFromRun } from './run_tagger.js';
 import { trainNer } from './train.js';
 import { DEFAULT_CORPUS, resolveCorpusPath } from './default_corpus.js';
@@ -59,7 +50,7 @@ function rate(value: string): number {
   return n;
 }
 
-const MODEL_FLAGS: Array<[flag: string, key: keyof NerModelConfig, parse: ((v: string) => unknown) | null, description: string]> = [
+const MODEL_FLAGS: Array<[flag: string, key: keyof ner.NerModelConfig, parse: ((v: string) => unknown) | null, description: string]> = [
   ['--layers <n>', 'nLayers', int(1), 'encoder blocks'],
   ['--d-model <n>', 'dModel', int(1), 'embedding and encoder width'],
   ['--d-ff <n>', 'dFf', int(1), 'feed-forward width'],
@@ -73,32 +64,32 @@ const MODEL_FLAGS: Array<[flag: string, key: keyof NerModelConfig, parse: ((v: s
 ];
 
 /** The `model` part of the options: `base` (preset and config file) with the flags. */
-function modelConfig(base: NerModelConfig, opts: Record<string, unknown>): NerModelConfig {
+function modelConfig(base: ner.NerModelConfig, opts: Record<string, unknown>): ner.NerModelConfig {
   const config: Record<string, unknown> = { ...base };
   for (const [flag, key] of MODEL_FLAGS) {
     const value = opts[new Option(flag).attributeName()];
     if (value !== undefined) config[key] = value;
   }
   for (const key of ['attention', 'reversible', 'charFeatures', 'wordShapes', 'bilstm', 'crf'] as const) if (opts[key] !== undefined) config[key] = opts[key];
-  return resolveNerModelConfig(config);
+  return ner.resolveNerModelConfig(config);
 }
 
 /**
  * A tagger from a model directory: an exported tagger or ensemble, or a training output directory (its export, or
  * its best checkpoint; for an ensemble's, the ensemble of its members' best checkpoints).
  */
-export async function openTagger(dir: string): Promise<NerTagger> {
+export async function openTagger(dir: string): Promise<ner.NerTagger> {
   const exists = async (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
-  if (await exists(path.join(dir, TAGGER_FILES.manifest))) return loadTaggerFromDirectory(dir);
-  if (await exists(path.join(dir, 'model', TAGGER_FILES.manifest))) return loadTaggerFromDirectory(path.join(dir, 'model'));
+  if (await exists(path.join(dir, ner.TAGGER_FILES.manifest))) return ner.loadTaggerFromDirectory(dir);
+  if (await exists(path.join(dir, 'model', ner.TAGGER_FILES.manifest))) return ner.loadTaggerFromDirectory(path.join(dir, 'model'));
   const run = await taggerFromRun(dir);
   if (run) return run.tagger;
-  return loadTaggerFromDirectory(dir); // reports what is missing
+  return ner.loadTaggerFromDirectory(dir); // reports what is missing
 }
 
 /** Standard input, decoded as `--file` is (UTF-8, else cp1252). */
 async function readStdin(): Promise<string> {
-  return readText(process.stdin, { sourceName: '<stdin>' });
+  return ner.readText(process.stdin, { sourceName: '<stdin>' });
 }
 
 /** The program; `write` receives stdout text (tests capture it). */
@@ -168,7 +159,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       devCorpus: (opts['dev'] as string | undefined) ?? preset.devCorpus,
       testCorpus: (opts['test'] as string | undefined) ?? preset.testCorpus,
       tagColumn: (opts['tagColumn'] as number | undefined) ?? preset.tagColumn,
-      split: (opts['split'] as NerSplitKind | undefined) ?? preset.split,
+      split: (opts['split'] as ner.NerSplitKind | undefined) ?? preset.split,
       outputDir: (opts['output'] as string | undefined) ?? preset.outputDir,
       steps: (opts['steps'] as number | undefined) ?? preset.steps,
       maxMinutes: (opts['maxMinutes'] as number | undefined) ?? preset.maxMinutes,
@@ -218,7 +209,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
     .action(
       async (opts: {
-        model: string; file?: string; split: 'train' | 'dev' | 'test'; corpus?: string; dev?: string; test?: string; splitBy?: NerSplitKind; tagColumn?: number; limit?: number;
+        model: string; file?: string; split: 'train' | 'dev' | 'test'; corpus?: string; dev?: string; test?: string; splitBy?: ner.NerSplitKind; tagColumn?: number; limit?: number;
         mode: 'conlleval' | 'strict'; json?: boolean; backend: BackendName;
       }) => {
         await useBackend(opts.backend);
@@ -233,10 +224,10 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
           split: opts.splitBy ?? run?.split ?? 'sentences',
           limit: opts.limit ?? run?.limit ?? 0,
         };
-        const sentences = opts.file ? await readNerCorpus(opts.file, { conll: { tagColumn: settings.tagColumn } }) : (await loadRecipeSplits(settings))[opts.split];
+        const sentences = opts.file ? await ner.readNerCorpus(opts.file, { conll: { tagColumn: settings.tagColumn } }) : (await loadRecipeSplits(settings))[opts.split];
         const score = tagger.evaluate(sentences, { mode: opts.mode });
         const what = opts.file ?? `${opts.split} split of ${settings.corpus} (${describeRecipeSplit(settings)})`;
-        write(opts.json ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: toConllevalJson(score) }) + '\n' : formatNerReport(score, `${what}: ${sentences.length} sentences`));
+        write(opts.json ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: ner.toConllevalJson(score) }) + '\n' : ner.formatNerReport(score, `${what}: ${sentences.length} sentences`));
       },
     );
 
@@ -268,9 +259,9 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       let text: string;
       if (opts.file) {
         try {
-          text = await readText(opts.file);
+          text = await ner.readText(opts.file);
         } catch (error) {
-          if (!(error instanceof CorpusError)) throw error;
+          if (!(error instanceof ner.CorpusError)) throw error;
           const problem = /no such file/.test(error.problem) ? 'no such file' : error.problem;
           throw new Error(`--file ${opts.file}: ${error.line !== undefined ? `line ${error.line}: ` : ''}${problem}`, { cause: error });
         }
@@ -303,11 +294,11 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       const { tagger, checkpoints, best } = run;
       if (tagger.isEnsemble) {
         const members = checkpoints.map((c, i) => ({ checkpoint: path.relative(opts.from, c), devF1: best[i]?.f1, step: best[i]?.step }));
-        await exportTagger(tagger, opts.to, { members });
-        write(`Exported the ensemble of ${members.length} members (${members.map((m) => m.checkpoint).join(', ')}) to ${opts.to} (${TAGGER_FILES.manifest}, member-1/, ...)\n`);
+        await ner.exportTagger(tagger, opts.to, { members });
+        write(`Exported the ensemble of ${members.length} members (${members.map((m) => m.checkpoint).join(', ')}) to ${opts.to} (${ner.TAGGER_FILES.manifest}, member-1/, ...)\n`);
       } else {
-        await exportTagger(tagger, opts.to, { checkpoint: path.basename(checkpoints[0]!), devF1: best[0]?.f1, step: best[0]?.step });
-        write(`Exported ${checkpoints[0]} to ${opts.to} (${Object.values(TAGGER_FILES).join(', ')})\n`);
+        await ner.exportTagger(tagger, opts.to, { checkpoint: path.basename(checkpoints[0]!), devF1: best[0]?.f1, step: best[0]?.step });
+        write(`Exported ${checkpoints[0]} to ${opts.to} (${Object.values(ner.TAGGER_FILES).join(', ')})\n`);
       }
     });
   return program;

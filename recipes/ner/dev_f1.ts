@@ -5,15 +5,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import type { Layer } from '../../src/layers/base.js';
-import type { NerVocabs } from '../../src/ner/dataset/vocabs.js';
-import type { EntityScore } from '../../src/ner/eval/entity_score.js';
-import type { NerModelConfig } from '../../src/ner/model/config.js';
-import { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
-import type { Sentence } from '../../src/ner/sentence.js';
-import type { TrainingCallback, TrainingLoop } from '../../src/training/index.js';
-import { writeFileAtomic } from '../../src/training/atomic_fs.js';
-import { crfParametersOf } from './checkpoint_tagger.js';
+import { CrfLossLayer, type Layer, ner, type TrainingCallback, type TrainingLoop, writeFileAtomic } from '../../src/index.js';
 
 export const BEST_CHECKPOINT = 'best_dev_f1';
 const BEST_FILE = 'best_dev_f1.json';
@@ -56,18 +48,23 @@ export async function readBest(outputDir: string): Promise<BestRecord | undefine
 
 export interface DevF1Options {
   outputDir: string;
-  config: NerModelConfig;
-  vocabs: NerVocabs;
-  dev: readonly Sentence[];
+  config: ner.NerModelConfig;
+  vocabs: ner.NerVocabs;
+  dev: readonly ner.Sentence[];
   lossLayer: Layer;
   log: (line: string) => void;
   /** Score (and keep as the best checkpoint) the weights' moving averages instead of the weights. */
   averaged?: boolean;
 }
 
+function crfLayerOf(loss: Layer): CrfLossLayer {
+  if (!(loss instanceof CrfLossLayer)) throw new Error(`the model config has a CRF, but the loss layer ${loss.name} is not a CRF loss`);
+  return loss;
+}
+
 /** Scores a loop's current model on sentences (the model goes to mode eval and back). */
-export function scoreLoopModel(loop: TrainingLoop, o: Omit<DevF1Options, 'outputDir' | 'log'>): EntityScore {
-  const tagger = new NerTagger({ model: loop.model, config: o.config, vocabs: o.vocabs, ...(o.config.crf ? { crf: crfParametersOf(o.lossLayer.weights) } : {}) });
+export function scoreLoopModel(loop: TrainingLoop, o: Omit<DevF1Options, 'outputDir' | 'log'>): ner.EntityScore {
+  const tagger = new ner.NerTagger({ model: loop.model, config: o.config, vocabs: o.vocabs, ...(o.config.crf ? { crf: crfLayerOf(o.lossLayer).crfParameters() } : {}) });
   return tagger.evaluate(o.dev);
 }
 

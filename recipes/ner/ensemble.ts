@@ -5,16 +5,9 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { useBackend } from '../../src/backend/backends.js';
+import { latestCheckpoint, ner, readCheckpointInfo, useBackend, writeFileAtomic } from '../../src/index.js';
 import { loadRecipeSplits } from './recipe_splits.js';
 import { withSavedVectorWidth } from './recipe_vectors.js';
-import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
-import { exportTagger } from '../../src/ner/export/node_files.js';
-import { TAGGER_FILES } from '../../src/ner/export/format.js';
-import { NerTagger, type NerTaggerParts } from '../../src/ner/tagger/ner_tagger.js';
-import { formatNerReport } from '../../src/ner/tagger/report.js';
-import { latestCheckpoint } from '../../src/training/checkpoint.js';
-import { writeFileAtomic } from '../../src/training/atomic_fs.js';
 import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
 import { fixedSettings, readRunState, refuseOtherSettings, RUN_FILE, writeEnsembleRun } from './run_state.js';
 import { taggerFromRun } from './run_tagger.js';
@@ -44,8 +37,8 @@ async function finishedMember(o: NerRecipeOptions): Promise<{ step?: number; dev
   refuseOtherSettings(o.outputDir, saved.settings, fixedSettings(withSavedVectorWidth(o, saved)));
   const latest = await latestCheckpoint(o.outputDir);
   if (!latest) return undefined;
-  const { step } = JSON.parse(await fs.readFile(path.join(latest, 'checkpoint.json'), 'utf8')) as { step: number };
-  if (step < o.steps || !(await exists(path.join(o.outputDir, 'model', TAGGER_FILES.manifest)))) return undefined;
+  const { step } = await readCheckpointInfo(latest);
+  if (step < o.steps || !(await exists(path.join(o.outputDir, 'model', ner.TAGGER_FILES.manifest)))) return undefined;
   try {
     return JSON.parse(await fs.readFile(path.join(o.outputDir, 'test_report.json'), 'utf8'));
   } catch {
@@ -184,9 +177,9 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
 
   await useBackend(o.backend);
   const { dev, test } = await loadRecipeSplits(o);
-  const taggers: NerTaggerParts[] = [];
+  const taggers: ner.NerTaggerParts[] = [];
   for (const member of members) taggers.push((await taggerFromRun(member.outputDir))!.tagger.members[0]!);
-  const ensemble = new NerTagger({ members: taggers, names: members.map((m) => m.outputDir) });
+  const ensemble = new ner.NerTagger({ members: taggers, names: members.map((m) => m.outputDir) });
   const devForF1 = o.devSentences > 0 ? dev.slice(0, o.devSentences) : dev;
   const devF1 = ensemble.evaluate(devForF1).overall.f1;
   log(`Ensemble of ${n}: dev entity F1 ${devF1.toFixed(4)} on ${devForF1.length} dev sentences (members' best: ${results.map((r) => r.bestDevF1?.toFixed(4) ?? '?').join(', ')}) [${elapsed()}]`);
@@ -195,16 +188,16 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   const title =
     `Test split (${test.length} sentences), ensemble of ${n} members (seeds ${o.seed}..${o.seed + n - 1}; members' test entity F1 ` +
     `${results.map((r) => r.testF1?.toFixed(4) ?? '?').join(', ')}), ${((performance.now() - testStarted) / 1000).toFixed(1)} s`;
-  const report = formatNerReport(score, title);
+  const report = ner.formatNerReport(score, title);
   log(report.trimEnd());
   const memberFacts = results.map((r) => ({ dir: path.relative(outputDir, r.dir), seed: r.seed, step: r.bestStep, devF1: r.bestDevF1, testF1: r.testF1 }));
   await writeFileAtomic(path.join(outputDir, 'test_report.txt'), report);
   await writeFileAtomic(
     path.join(outputDir, 'test_report.json'),
-    JSON.stringify({ split: 'test', sentences: test.length, devF1, devSentences: devForF1.length, score, conlleval: toConllevalJson(score), members: memberFacts }, null, 1) + '\n',
+    JSON.stringify({ split: 'test', sentences: test.length, devF1, devSentences: devForF1.length, score, conlleval: ner.toConllevalJson(score), members: memberFacts }, null, 1) + '\n',
   );
   const modelDir = path.join(outputDir, 'model');
-  await exportTagger(ensemble, modelDir, { corpus: path.basename(o.corpus), devF1, testF1: score.overall.f1, members: memberFacts });
+  await ner.exportTagger(ensemble, modelDir, { corpus: path.basename(o.corpus), devF1, testF1: score.overall.f1, members: memberFacts });
   log(`Exported the ensemble to ${modelDir}; reports in ${path.join(outputDir, 'test_report.txt')} and test_report.json [total ${elapsed()}]`);
   return { test: score, steps: o.steps, bestStep: undefined, bestDevF1: devF1, modelDir, seconds: (performance.now() - started) / 1000, members: results };
 }

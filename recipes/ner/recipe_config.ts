@@ -9,7 +9,7 @@
  * Settings the file does not give come from the preset; flags on the command line override the file.
  */
 import { promises as fs } from 'node:fs';
-import { resolveNerModelConfig, type NerModelConfig } from '../../src/ner/model/config.js';
+import { ner } from '../../src/index.js';
 import type { NerRecipeOptions } from './options.js';
 import { RUN_FORMAT } from './run_state.js';
 
@@ -56,7 +56,7 @@ export function recipeFromConfig(json: unknown, base: NerRecipeOptions): NerReci
   }
   const recipeLike = Object.keys(record).some((k) => (RECIPE_KEYS as readonly string[]).includes(k));
   if (recipeLike) return recipeSettings(record, base);
-  return { ...base, model: resolveNerModelConfig({ ...base.model, ...record }) };
+  return { ...base, model: ner.resolveNerModelConfig({ ...base.model, ...record }) };
 }
 
 function recipeSettings(settings: Record<string, unknown>, base: NerRecipeOptions): NerRecipeOptions {
@@ -65,6 +65,6 @@ function recipeSettings(settings: Record<string, unknown>, base: NerRecipeOption
   }
   const model = settings['model'];
   const out = { ...base, ...settings };
-  out.model = model === undefined ? base.model : resolveNerModelConfig({ ...base.model, ...(model as Partial<NerModelConfig>) });
+  out.model = model === undefined ? base.model : ner.resolveNerModelConfig({ ...base.model, ...(model as Partial<ner.NerModelConfig>) });
   return out;
 }

@@ -3,16 +3,15 @@
  * `testCorpus`, `tagColumn`, `split`, `limit`): what `train`, the ensemble and `eval` all read, so that they
  * always agree on the split.
  */
-import { loadNerSplits } from '../../src/ner/dataset/load_corpus.js';
-import type { Sentence } from '../../src/ner/sentence.js';
+import { ner } from '../../src/index.js';
 import type { NerRecipeOptions } from './options.js';
 
 /** The corpus settings of a run. */
 export type RecipeCorpusSettings = Pick<NerRecipeOptions, 'corpus' | 'devCorpus' | 'testCorpus' | 'tagColumn' | 'split' | 'limit'>;
 
 /** The run's splits (see `loadNerSplits`); `--dev`/`--test` files replace those parts of the split. */
-export async function loadRecipeSplits(o: RecipeCorpusSettings): Promise<{ train: Sentence[]; dev: Sentence[]; test: Sentence[] }> {
-  return loadNerSplits(o.corpus, {
+export async function loadRecipeSplits(o: RecipeCorpusSettings): Promise<{ train: ner.Sentence[]; dev: ner.Sentence[]; test: ner.Sentence[] }> {
+  return ner.loadNerSplits(o.corpus, {
     ...(o.limit > 0 ? { limit: o.limit } : {}),
     conll: { tagColumn: o.tagColumn },
     split: o.split,

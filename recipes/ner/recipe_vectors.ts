@@ -2,22 +2,17 @@
  * `train --word-vectors FILE`: reading the vectors a run's corpus needs, the vocabulary they extend, the word
  * embedding's width, and its initial rows.
  */
-import { resolveNerModelConfig, type NerModelConfig } from '../../src/ner/model/config.js';
-import type { WordEmbeddingRows } from '../../src/ner/model/token_embedding.js';
-import type { Sentence } from '../../src/ner/sentence.js';
-import { readWordVectors } from '../../src/ner/vectors/read_word_vectors.js';
-import { addVectorWords, isLowercaseVectors, vectorLookupForms, wordEmbeddingRows } from '../../src/ner/vectors/vocab_vectors.js';
-import type { WordVocab } from '../../src/ner/vocab/word_vocab.js';
+import { ner } from '../../src/index.js';
 import type { NerRecipeOptions } from './options.js';
 
 /** What a run with word vectors starts from. */
 export interface RecipeVectors {
   /** The word vocabulary: the training words plus the dev/test words that have a vector (unless it was saved). */
-  words: WordVocab;
+  words: ner.WordVocab;
   /** The model with `wordVectorDim` set for the vectors' dimension (0 when it is `dModel`). */
-  model: NerModelConfig;
+  model: ner.NerModelConfig;
   /** The word embedding's initial rows. */
-  rows: WordEmbeddingRows;
+  rows: ner.WordEmbeddingRows;
   /** One line for the log. */
   summary: string;
 }
@@ -26,12 +21,12 @@ export interface RecipeVectors {
  * The word-embedding width a model needs for vectors of dimension `dim`: 0 (no projection) when `dim` is
  * `dModel`, else `dim`; a model that already asks for another width is refused.
  */
-export function modelForVectors(model: NerModelConfig, dim: number, file: string): NerModelConfig {
+export function modelForVectors(model: ner.NerModelConfig, dim: number, file: string): ner.NerModelConfig {
   const wanted = dim === model.dModel ? 0 : dim;
   if (model.wordVectorDim !== 0 && model.wordVectorDim !== dim && !(wanted === 0 && model.wordVectorDim === model.dModel)) {
     throw new RangeError(`--word-vectors ${file}: vectors of dimension ${dim}, but the model's wordVectorDim is ${model.wordVectorDim} (leave it 0: it is set from the vectors)`);
   }
-  return resolveNerModelConfig({ ...model, wordVectorDim: wanted });
+  return ner.resolveNerModelConfig({ ...model, wordVectorDim: wanted });
 }
 
 /**
@@ -41,19 +36,19 @@ export function modelForVectors(model: NerModelConfig, dim: number, file: string
  */
 export async function loadRecipeVectors(
   file: string,
-  model: NerModelConfig,
-  trainWords: WordVocab,
-  splits: { train: readonly Sentence[]; dev: readonly Sentence[]; test: readonly Sentence[] },
+  model: ner.NerModelConfig,
+  trainWords: ner.WordVocab,
+  splits: { train: readonly ner.Sentence[]; dev: readonly ner.Sentence[]; test: readonly ner.Sentence[] },
   extend: boolean,
 ): Promise<RecipeVectors> {
-  const forms = vectorLookupForms([...splits.train, ...splits.dev, ...splits.test], trainWords);
-  const vectors = await readWordVectors(file, { keep: (w) => forms.has(w) });
-  const lowercase = isLowercaseVectors(vectors);
+  const forms = ner.vectorLookupForms([...splits.train, ...splits.dev, ...splits.test], trainWords);
+  const vectors = await ner.readWordVectors(file, { keep: (w) => forms.has(w) });
+  const lowercase = ner.isLowercaseVectors(vectors);
   if (lowercase && !model.wordShapes) {
     throw new RangeError(`--word-vectors ${file}: the vectors are lower-case (GloVe), so the model needs the word-shape feature for the case: drop --no-word-shapes`);
   }
-  const { vocab: words, added } = extend ? addVectorWords(trainWords, [...splits.dev, ...splits.test], vectors) : { vocab: trainWords, added: [] };
-  const rows = wordEmbeddingRows(words, vectors);
+  const { vocab: words, added } = extend ? ner.addVectorWords(trainWords, [...splits.dev, ...splits.test], vectors) : { vocab: trainWords, added: [] };
+  const rows = ner.wordEmbeddingRows(words, vectors);
   const resolved = modelForVectors(model, vectors.dim, file);
   const summary =
     `Word vectors ${file}: ${vectors.size} of the corpus's word forms have a vector of dimension ${vectors.dim}` +
@@ -67,7 +62,7 @@ export async function loadRecipeVectors(
  * `o` with the word-embedding width a saved run set from its vectors, when `o` asks for vectors and leaves the
  * width to them (`wordVectorDim` 0): what a resumed run is compared with and continues with.
  */
-export function withSavedVectorWidth(o: NerRecipeOptions, saved: { settings: { model: NerModelConfig } } | undefined): NerRecipeOptions {
+export function withSavedVectorWidth(o: NerRecipeOptions, saved: { settings: { model: ner.NerModelConfig } } | undefined): NerRecipeOptions {
   if (!saved || o.wordVectors === '' || o.model.wordVectorDim !== 0) return o;
-  return { ...o, model: resolveNerModelConfig({ ...o.model, wordVectorDim: saved.settings.model.wordVectorDim }) };
+  return { ...o, model: ner.resolveNerModelConfig({ ...o.model, wordVectorDim: saved.settings.model.wordVectorDim }) };
 }

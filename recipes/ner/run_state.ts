@@ -5,11 +5,8 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js';
-import { type NerVocabs, type NerVocabsJSON, nerVocabsFromJSON, nerVocabsToJSON } from '../../src/ner/dataset/vocabs.js';
-import { type NerModelConfig, resolveNerModelConfig } from '../../src/ner/model/config.js';
+import { makeDirectory, ner, writeFileAtomic } from '../../src/index.js';
 import type { NerRecipeOptions } from './options.js';
-import type { NerSplitKind } from '../../src/ner/dataset/load_corpus.js';
 
 export const RUN_FORMAT = 'trax-ts-ner-run';
 export const RUN_FORMAT_VERSION = 1;
@@ -22,12 +19,12 @@ export interface FixedSettings {
   devCorpus: string;
   testCorpus: string;
   tagColumn: number;
-  split: NerSplitKind;
+  split: ner.NerSplitKind;
   /** '' without pretrained vectors. */
   wordVectors: string;
   freezeVectors: boolean;
   limit: number;
-  model: NerModelConfig;
+  model: ner.NerModelConfig;
   minWordCount: number;
   lowercase: boolean;
   seed: number;
@@ -42,7 +39,7 @@ interface RunFile {
   settings: FixedSettings;
   /** Every setting the run was started with (`train --config recipe.json` replays it). */
   options?: NerRecipeOptions;
-  vocabs: NerVocabsJSON;
+  vocabs: ner.NerVocabsJSON;
 }
 
 export function fixedSettings(o: NerRecipeOptions): FixedSettings {
@@ -60,7 +57,7 @@ function parseRunFile(file: string, text: string): unknown {
 }
 
 /** The saved settings and vocabularies of a run directory, or undefined for a new run. */
-export async function readRunState(dir: string): Promise<{ settings: FixedSettings; vocabs: NerVocabs } | undefined> {
+export async function readRunState(dir: string): Promise<{ settings: FixedSettings; vocabs: ner.NerVocabs } | undefined> {
   let text: string;
   try {
     text = await fs.readFile(path.join(dir, RUN_FILE), 'utf8');
@@ -73,15 +70,15 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
   }
   try {
     const corpusDefaults = { devCorpus: '', testCorpus: '', tagColumn: -1, split: 'sentences' as const, wordVectors: '', freezeVectors: false };
-    return { settings: { ...corpusDefaults, ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: resolveNerModelConfig(json.settings.model) }, vocabs: nerVocabsFromJSON(json.vocabs) };
+    return { settings: { ...corpusDefaults, ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: ner.resolveNerModelConfig(json.settings.model) }, vocabs: ner.nerVocabsFromJSON(json.vocabs) };
   } catch (error) {
     throw new Error(`${path.join(dir, RUN_FILE)}: damaged settings or vocabularies (${(error as Error).message})`, { cause: error });
   }
 }
 
-export async function writeRunState(dir: string, settings: FixedSettings, vocabs: NerVocabs, options?: NerRecipeOptions): Promise<void> {
+export async function writeRunState(dir: string, settings: FixedSettings, vocabs: ner.NerVocabs, options?: NerRecipeOptions): Promise<void> {
   await makeDirectory(dir);
-  const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, ...(options ? { options } : {}), vocabs: nerVocabsToJSON(vocabs) };
+  const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, ...(options ? { options } : {}), vocabs: ner.nerVocabsToJSON(vocabs) };
   await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify(file));
 }
 
@@ -90,7 +87,7 @@ export function settingDifferences(saved: FixedSettings, wanted: FixedSettings):
   const out: string[] = [];
   for (const key of Object.keys(wanted) as Array<keyof FixedSettings>) {
     if (key === 'model') {
-      for (const k of Object.keys(wanted.model) as Array<keyof NerModelConfig>) {
+      for (const k of Object.keys(wanted.model) as Array<keyof ner.NerModelConfig>) {
         if (saved.model[k] !== wanted.model[k]) out.push(`model.${k}: ${JSON.stringify(saved.model[k])} (saved) vs ${JSON.stringify(wanted.model[k])} (now)`);
       }
     } else if (saved[key] !== wanted[key]) {

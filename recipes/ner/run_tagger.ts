@@ -3,15 +3,14 @@
  * directory, the ensemble of its members' checkpoints.
  */
 import * as path from 'node:path';
-import { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
-import { latestCheckpoint } from '../../src/training/checkpoint.js';
+import { latestCheckpoint, ner } from '../../src/index.js';
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, type BestRecord, readBest } from './dev_f1.js';
 import { readEnsembleRun, readRunState } from './run_state.js';
 
 /** A run's tagger and where it came from. */
 export interface RunTagger {
-  tagger: NerTagger;
+  tagger: ner.NerTagger;
   /** The checkpoint directory (for an ensemble, each member's). */
   checkpoints: string[];
   /** The run's best dev record (for an ensemble, each member's). */
@@ -34,7 +33,7 @@ export async function taggerFromRun(dir: string, which: 'best' | 'latest' = 'bes
       members.push(member);
     }
     return {
-      tagger: new NerTagger({ members: members.map((m) => m.tagger.members[0]!), names: ensemble.members }),
+      tagger: new ner.NerTagger({ members: members.map((m) => m.tagger.members[0]!), names: ensemble.members }),
       checkpoints: members.flatMap((m) => m.checkpoints),
       best: members.flatMap((m) => m.best),
     };

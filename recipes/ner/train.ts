@@ -3,9 +3,7 @@
  * TrainTask/EvalTask/Loop with dev entity F1 and the best checkpoint, then the test table and the exported model.
  */
 import * as path from 'node:path';
-import { useBackend } from '../../src/backend/backends.js';
-import { CrossEntropyLoss, WeightedCategoryCrossEntropy } from '../../src/layers/losses.js';
-import { WeightedCategoryAccuracy } from '../../src/layers/metrics.js';
+import { Adam, CrossEntropyLoss, EvalTask, latestCheckpoint, Loop, type LRSchedule, makeDirectory, type TrainingCallback, TrainTask, useBackend, WeightedCategoryAccuracy, WeightedCategoryCrossEntropy, writeFileAtomic } from '../../src/index.js';
 import { encodeExamples } from '../../src/ner/dataset/examples.js';
 import { nerBatches } from '../../src/ner/dataset/batches.js';
 import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
@@ -17,11 +15,6 @@ import { NerLoss, NerTaggerModel } from '../../src/ner/model/build.js';
 import type { WordEmbeddingRows } from '../../src/ner/model/token_embedding.js';
 import { loadRecipeVectors, withSavedVectorWidth } from './recipe_vectors.js';
 import { formatNerReport } from '../../src/ner/tagger/report.js';
-import { Adam } from '../../src/optimizers/index.js';
-import type { LRSchedule } from '../../src/optimizers/schedules.js';
-import { EvalTask, Loop, TrainTask, type TrainingCallback } from '../../src/training/index.js';
-import { latestCheckpoint } from '../../src/training/checkpoint.js';
-import { makeDirectory, writeFileAtomic } from '../../src/training/atomic_fs.js';
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
 import { type NerRecipeOptions, validateRecipeOptions } from './options.js';

@@ -4,9 +4,9 @@
  */
 import { tf } from '../backend/tf.js';
 import type { Layer } from '../layers/base.js';
-import { disposeTree, namedTensors, treeFromNamed } from '../layers/tensor_tree.js';
+import { loadNamedWeights } from '../layers/load_named_weights.js';
+import { namedTensors } from '../layers/tensor_tree.js';
 import type { Tensor } from '../layers/types.js';
-import { weightFitProblems } from '../layers/weight_fit.js';
 import { SafetensorsError } from './safetensors.js';
 import { tensorsFromSafetensors, tensorsToSafetensors } from './safetensors_tensors.js';
 
@@ -35,20 +35,15 @@ export async function exportSafetensors(layer: Layer, metadata: Readonly<Record<
 }
 
 /**
- * Replaces an initialised layer's weights by tensors keyed by weight path (see {@link exportSafetensors}): every
- * path of the layer must be there with its shape and dtype, and no other path. Otherwise nothing changes and a
- * {@link SafetensorsError} lists each mismatch with its path, both dtypes and both shapes (`source` names where the
+ * {@link loadNamedWeights} with an exact fit and a {@link SafetensorsError} on a misfit (`source` names where the
  * tensors come from, for the message). On success the layer owns `named`'s tensors and its previous weights are
  * disposed; on failure the caller still owns `named`.
+ * @deprecated Use {@link loadNamedWeights} (`{ source, error: (m) => new SafetensorsError(m) }`), the one loader of
+ * weights by path.
  * @public
  */
 export function loadWeightsByPath(layer: Layer, named: ReadonlyMap<string, Tensor>, source = 'the file'): void {
-  checkInitialized(layer, `loading ${source}`);
-  const previous = layer.weights;
-  const problems = weightFitProblems('weight', named, namedTensors(layer, previous), source);
-  if (problems.length > 0) throw new SafetensorsError(`the weights of ${source} do not fit the model ${layer.name}:\n  ${problems.join('\n  ')}`);
-  layer.weights = treeFromNamed(layer, previous, (p) => named.get(p)!);
-  disposeTree(previous);
+  loadNamedWeights(layer, named, { source, error: (message) => new SafetensorsError(message) });
 }
 
 /**
@@ -62,7 +57,7 @@ export function importSafetensors(layer: Layer, bytes: Uint8Array): Record<strin
   checkInitialized(layer, 'importSafetensors');
   const { tensors, metadata } = tensorsFromSafetensors(bytes);
   try {
-    loadWeightsByPath(layer, tensors, 'the safetensors file');
+    loadNamedWeights(layer, tensors, { source: 'the safetensors file', error: (message) => new SafetensorsError(message) });
   } catch (error) {
     tf.dispose([...tensors.values()]);
     throw error;

@@ -26,6 +26,16 @@ export class CrfLossLayer extends Layer {
     super({ nIn: 3, nOut: 1, name: `CrfLoss_${nTags}` });
   }
 
+  /**
+   * The layer's transition scores read to the host, for decoding with {@link viterbiDecode} (a tagger's CRF): the
+   * `transitions` row-major flat, `start` and `end`. The layer must be initialised (or have loaded its weights).
+   */
+  crfParameters(): CrfParameters {
+    if (!this.initialized) throw new Error(`${this.name}: crfParameters() needs the layer's weights; call init or load them first`);
+    const read = (name: string): Float32Array => (this.weights as Record<string, Tensor>)[name]!.dataSync() as Float32Array;
+    return { transitions: read('transitions'), start: read('start'), end: read('end') };
+  }
+
   /** `transitions` (`[nTags, nTags]`, from tag `i` to tag `j`), `start` and `end` (`[nTags]`), uniform in ±0.1. */
   protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
     this.check(signature);

@@ -10,7 +10,7 @@ export * from './browser.js';
 // Corpus readers (Node: files, gzip)
 export { CorpusError } from './corpus/corpus_error.js';
 export type { CorpusSource } from './corpus/corpus_source.js';
-export type { TextEncodingName } from './corpus/text_encoding.js';
+export { decodeText, type TextEncodingName, type ResolvedEncoding, type DecodeTextOptions } from './corpus/text_encoding.js';
 export { readGmbCsv, GMB_CSV_HEADER, GMB_DOCUMENT_SENTENCES, type ReadGmbCsvOptions } from './corpus/read_gmb_csv.js';
 export { readConll, type ReadConllOptions } from './corpus/read_conll.js';
 export { readText, type ReadTextOptions } from './corpus/read_text.js';

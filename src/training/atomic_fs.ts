@@ -7,7 +7,7 @@ import * as path from 'node:path';
 
 let counter = 0;
 
-/** A directory that cannot be created: the message names it and the reason. */
+/** A directory that cannot be created (see {@link makeDirectory}): the message names it and the reason. @public */
 export class DirectoryError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
@@ -19,7 +19,8 @@ export class DirectoryError extends Error {
  * Creates `dir` and its missing parents, one level at a time (`mkdir` without `recursive`), and refuses with a
  * {@link DirectoryError} when a level cannot be made: an existing ancestor that is not a directory, or one whose file
  * system refuses new entries. Node 20's recursive `mkdir` never returns on some such paths (`/proc/x` loops at 100%
- * CPU); each plain `mkdir` answers.
+ * CPU); each plain `mkdir` answers. Use it for a run's output directory.
+ * @public
  */
 export async function makeDirectory(dir: string): Promise<void> {
   const target = path.resolve(dir);
@@ -86,7 +87,9 @@ export async function syncDirectory(dir: string): Promise<void> {
 /**
  * Replaces `file` with `data` atomically: a temporary file of a name unique to this writer (process and call) beside
  * it, flushed to disk, renamed over `file`, and the directory flushed. The temporary file is removed when a step
- * fails.
+ * fails. Readers of `file` see the old contents or the new, never a part: use it for a run's own small files
+ * (settings, reports, records of the best step) beside its checkpoints.
+ * @public
  */
 export async function writeFileAtomic(file: string, data: string | Uint8Array): Promise<void> {
   const tmp = temporaryName(file);

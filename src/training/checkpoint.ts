@@ -191,13 +191,7 @@ export async function latestCheckpoint(outputDir: string): Promise<string | unde
   return path.join(outputDir, pointer.checkpoint);
 }
 
-/**
- * Reads and checks a checkpoint directory: the manifest must parse, and each binary file must have the recorded
- * size and SHA-256 (else a {@link CheckpointError} names the file). The caller owns the returned tensors.
- * @public
- */
-export async function readCheckpoint<M = unknown>(dir: string): Promise<CheckpointContents<M>> {
-  await readyBackend();
+async function readManifest(dir: string): Promise<Manifest> {
   const manifestPath = path.join(dir, 'checkpoint.json');
   let manifest: Manifest;
   try {
@@ -208,6 +202,36 @@ export async function readCheckpoint<M = unknown>(dir: string): Promise<Checkpoi
   if (manifest.format !== CHECKPOINT_FORMAT) {
     throw new CheckpointError(`checkpoint ${dir}: unknown format '${String(manifest.format)}', expected '${CHECKPOINT_FORMAT}'`);
   }
+  return manifest;
+}
+
+/** What a checkpoint says about itself, without its tensors: see {@link readCheckpointInfo}. @public */
+export interface CheckpointInfo<M = unknown> {
+  /** The training step (from 1) the checkpoint was written after. */
+  step: number;
+  /** The JSON metadata written beside the tensors (for the loop, a {@link LoopCheckpointMeta}: history, RNG, data). */
+  meta: M;
+}
+
+/**
+ * The step and metadata of a checkpoint directory, from its manifest alone (no tensor is read, so it is cheap:
+ * use it to ask how far a run got). Throws a {@link CheckpointError} when the manifest is missing or not a
+ * checkpoint's.
+ * @public
+ */
+export async function readCheckpointInfo<M = unknown>(dir: string): Promise<CheckpointInfo<M>> {
+  const manifest = await readManifest(dir);
+  return { step: manifest.step, meta: manifest.meta as M };
+}
+
+/**
+ * Reads and checks a checkpoint directory: the manifest must parse, and each binary file must have the recorded
+ * size and SHA-256 (else a {@link CheckpointError} names the file). The caller owns the returned tensors.
+ * @public
+ */
+export async function readCheckpoint<M = unknown>(dir: string): Promise<CheckpointContents<M>> {
+  await readyBackend();
+  const manifest = await readManifest(dir);
   const tensors: CheckpointTensors = { weights: new Map(), slots: new Map(), state: new Map() };
   try {
     for (const group of GROUPS) {

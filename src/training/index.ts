@@ -15,8 +15,12 @@ export {
   type WriteCheckpointOptions,
   writeCheckpoint,
   readCheckpoint,
+  readCheckpointInfo,
+  type CheckpointInfo,
   latestCheckpoint,
   checkFits,
   rollingCheckpointName,
   removeStaleTemporaries,
 } from './checkpoint.js';
+export { loadCheckpointWeights, lossWeightsPrefix, type CheckpointLayers } from './checkpoint_weights.js';
+export { writeFileAtomic, makeDirectory, DirectoryError } from './atomic_fs.js';

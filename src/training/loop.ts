@@ -31,6 +31,7 @@ import {
   rollingCheckpointName,
   writeCheckpoint,
 } from './checkpoint.js';
+import { lossWeightsPrefix } from './checkpoint_weights.js';
 import { evaluateBatch } from './evaluate.js';
 import { History, type MetricRecord } from './history.js';
 import { namedSlots, slotsFromNamed } from './named_slots.js';
@@ -633,7 +634,7 @@ export class TrainingLoop {
     const named = new Map<string, tf.Tensor>();
     this.tasks.forEach((task, i) => {
       if (this.lossSlots[i] === undefined) return;
-      for (const [p, t] of namedTensors(task.lossLayer)) named.set(`loss/${i}/${p}`, t);
+      for (const [p, t] of namedTensors(task.lossLayer)) named.set(lossWeightsPrefix(i) + p, t);
     });
     return named;
   }
@@ -720,7 +721,7 @@ export class TrainingLoop {
         const slots = this.lossSlots[i];
         if (slots === undefined) return undefined;
         const lossWeights = task.lossLayer.weights;
-        const prefix = `loss/${i}/`;
+        const prefix = lossWeightsPrefix(i);
         return {
           weights: treeFromNamed(task.lossLayer, lossWeights, (p) => lookup(tensors.weights)(prefix + p)),
           slots: slotsFromNamed(task.lossLayer, lossWeights, slots, tensors.slots, `${i}/loss`),

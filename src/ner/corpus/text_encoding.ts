@@ -13,7 +13,8 @@ import { CorpusError } from './corpus_error.js';
 /** A text encoding for corpus readers. `'latin1'` and `'cp1252'` are read as Windows-1252 (as WHATWG does). @public */
 export type TextEncodingName = 'auto' | 'utf-8' | 'utf8' | 'windows-1252' | 'cp1252' | 'latin1';
 
-type ResolvedEncoding = 'utf-8' | 'windows-1252';
+/** The encoding a text was decoded with, once 'auto' has decided. @public */
+export type ResolvedEncoding = 'utf-8' | 'windows-1252';
 
 function resolveEncoding(encoding: TextEncodingName): ResolvedEncoding | 'auto' {
   switch (encoding) {
@@ -72,8 +73,9 @@ function looksLikeUtf8(bytes: Uint8Array, complete = false): boolean {
   }
 }
 
-/** Options of {@link decodeText}. */
+/** Options of {@link decodeText}. @public */
 export interface DecodeTextOptions {
+  /** The bytes' encoding, or 'auto' (the default) to detect UTF-8 or Windows-1252 (see {@link TextEncodingName}). */
   readonly encoding?: TextEncodingName;
   /** Receives the encoding chosen (useful to report what 'auto' decided). */
   readonly onEncoding?: (encoding: ResolvedEncoding) => void;
@@ -81,7 +83,16 @@ export interface DecodeTextOptions {
 
 /**
  * Decodes a stream of byte chunks into a stream of strings. A UTF-8 byte-order mark is dropped.
- * Invalid UTF-8 (when UTF-8 was asked for or detected) is a {@link CorpusError} naming the line.
+ * Invalid UTF-8 (when UTF-8 was asked for or detected) is a {@link CorpusError} naming the line. `name` names
+ * the source in messages (a file name, `<stdin>`). The corpus readers decode through it; use it to read any other
+ * text file of a corpus the same way (a file of predictions to score, say).
+ *
+ * @example
+ * ```ts
+ * let text = '';
+ * for await (const piece of ner.decodeText(fs.createReadStream('dev.txt'), 'dev.txt')) text += piece;
+ * ```
+ * @public
  */
 export async function* decodeText(chunks: AsyncIterable<Uint8Array>, name: string, options: DecodeTextOptions = {}): AsyncGenerator<string> {
   let encoding = resolveEncoding(options.encoding ?? 'auto');

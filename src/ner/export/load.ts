@@ -5,7 +5,8 @@
 import { tf } from '../../backend/tf.js';
 import { readyBackend } from '../../backend/backends.js';
 import type { CrfParameters } from '../../layers/crf.js';
-import { disposeTree, namedTensors, treeFromNamed } from '../../layers/tensor_tree.js';
+import { loadNamedWeights } from '../../layers/load_named_weights.js';
+import { disposeTree } from '../../layers/tensor_tree.js';
 import { nerVocabsFromJSON, type NerVocabs } from '../dataset/vocabs.js';
 import { NerTaggerModel } from '../model/build.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../model/config.js';
@@ -269,23 +270,15 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
   const model = NerTaggerModel(config, sizes, 'eval');
   try {
     model.init({ shape: [1, 1, featureLayout(config).width], dtype: 'int32' });
-    const initial = model.weights;
-    const expectedWeights = namedTensors(model, initial);
     const problems: string[] = [];
-    for (const [p, t] of expectedWeights) {
-      const got = named.get(p);
-      if (!got) problems.push(`missing weight ${p} [${t.shape}]`);
-      else if (got.shape.join(',') !== t.shape.join(',')) problems.push(`weight ${p} is [${got.shape}], the model needs [${t.shape}]`);
-    }
-    for (const p of named.keys()) {
-      if (p.startsWith(CRF_PREFIX) && !config.crf) problems.push(`unexpected weight ${p}: the weights are a CRF model's, the configuration says "crf": false`);
-      else if (!expectedWeights.has(p) && !p.startsWith(CRF_PREFIX)) problems.push(`unexpected weight ${p}`);
+    if (!config.crf) {
+      for (const p of named.keys()) if (p.startsWith(CRF_PREFIX)) problems.push(`unexpected weight ${p}: the weights are a CRF model's, the configuration says "crf": false`);
     }
     if (group.weights.length !== named.size) problems.push(`the weight specs name ${group.weights.length - named.size} weight(s) twice`);
     if (problems.length > 0) throw new TaggerLoadError(`${where}: the weights do not fit the configured model:\n  ${problems.slice(0, 10).join('\n  ')}`);
     const crf = config.crf ? crfFrom(named, sizes.nTags, where) : undefined;
-    model.weights = treeFromNamed(model, initial, (p) => named.get(p)!);
-    disposeTree(initial);
+    const modelWeights = new Map([...named].filter(([p]) => !p.startsWith(CRF_PREFIX)));
+    loadNamedWeights(model, modelWeights, { source: 'the weights file', error: (message) => new TaggerLoadError(`${where}: ${message}`) });
     tf.dispose([...named].filter(([p]) => p.startsWith(CRF_PREFIX)).map(([, t]) => t));
     return { model, config, vocabs, decoding: manifest.decoding, ...(crf ? { crf } : {}) };
   } catch (error) {

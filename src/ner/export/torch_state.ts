@@ -10,7 +10,7 @@
  * same function of the weights), softmax or CRF. A CRF's transition, start and end scores travel as `crf.*`.
  */
 import { tf } from '../../backend/tf.js';
-import { loadWeightsByPath } from '../../io/layer_safetensors.js';
+import { loadNamedWeights } from '../../layers/load_named_weights.js';
 import { SafetensorsError } from '../../io/safetensors.js';
 import { tensorsFromSafetensors, tensorsToSafetensors } from '../../io/safetensors_tensors.js';
 import type { Layer } from '../../layers/base.js';
@@ -451,7 +451,7 @@ export function importNerTorchSafetensors(parts: NerModelAndConfig, bytes: Uint8
   let named: NerTorchWeights | undefined;
   try {
     named = nerWeightsFromTorchStateDict(parts, tensors);
-    loadWeightsByPath(parts.model, named.weights, 'the PyTorch file');
+    loadNamedWeights(parts.model, named.weights, { source: 'the PyTorch file', error: (message) => new SafetensorsError(message) });
   } catch (error) {
     if (named) tf.dispose([...named.weights.values()]);
     throw error;

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { tf } from '../../../src/backend/tf.js';
 import { useBackend } from '../../../src/backend/backends.js';
 import { decodeSafetensors, SafetensorsError } from '../../../src/io/safetensors.js';
-import { loadWeightsByPath } from '../../../src/io/layer_safetensors.js';
+import { loadNamedWeights } from '../../../src/layers/load_named_weights.js';
 import type { CrfParameters } from '../../../src/layers/crf.js';
 import { disposeTree, mapTree, namedTensors } from '../../../src/layers/tensor_tree.js';
 import type { SerialLayer } from '../../../src/combinators/serial.js';
@@ -125,7 +125,7 @@ describeOnBackends('NER weights under PyTorch names', () => {
     for (const [p, t] of w) expect(bits(back.weights.get(p)!)).toEqual(bits(t));
     if (parts.crf) expect(back.crf).toEqual(parts.crf);
     const other = tagger(2, config);
-    loadWeightsByPath(other.model, back.weights);
+    loadNamedWeights(other.model, back.weights);
     for (const [p, t] of namedTensors(other.model)) expect(bits(t)).toEqual(bits(w.get(p)!));
     tf.dispose([...state.values()]);
   });

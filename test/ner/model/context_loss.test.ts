@@ -71,9 +71,9 @@ describe('the context model loss', () => {
       const lossOf = (w: typeof window): number =>
         tf.tidy(() => {
           const [f, tg, wt] = encodeWindowExample(w, vocabs, config);
-          const features = tf.tensor(f!.data as Int32Array, [1, ...f!.shape], 'int32');
-          const tags = tf.tensor(tg!.data as Int32Array, [1, ...tg!.shape], 'int32');
-          const weights = tf.tensor(wt!.data as Float32Array, [1, ...wt!.shape]);
+          const features = tf.tensor(f!.data, [1, ...f!.shape], 'int32');
+          const tags = tf.tensor(tg!.data, [1, ...tg!.shape], 'int32');
+          const weights = tf.tensor(wt!.data, [1, ...wt!.shape]);
           const [scores] = model.pureFn(features, model.weights, model.state, makeKey(0));
           return (loss.pureFn([scores as Tensor, tags, weights], loss.weights, loss.state, makeKey(0))[0] as Tensor).dataSync()[0]!;
         });

@@ -27,8 +27,10 @@ export interface ContextWindow {
  * @public
  */
 export function contextWindow(lengths: readonly number[], index: number, contextTokens: number): ContextWindow {
-  if (!Number.isInteger(contextTokens) || contextTokens < 0) throw new RangeError(`contextWindow: contextTokens must be an integer >= 0, got ${contextTokens}`);
-  if (!Number.isInteger(index) || index < 0 || index >= lengths.length) throw new RangeError(`contextWindow: sentence ${index} is outside a document of ${lengths.length} sentences`);
+  if (!Number.isInteger(contextTokens) || contextTokens < 0)
+    throw new RangeError(`contextWindow: contextTokens must be an integer >= 0, got ${contextTokens}`);
+  if (!Number.isInteger(index) || index < 0 || index >= lengths.length)
+    throw new RangeError(`contextWindow: sentence ${index} is outside a document of ${lengths.length} sentences`);
   let first = 0;
   for (let i = 0; i < index; i++) first += lengths[i]!;
   const length = lengths[index]!;

@@ -32,7 +32,12 @@ describe('contextWindow', () => {
   test('a window no larger than the sentence is the sentence alone; 0 means every sentence alone', () => {
     expect(contextWindow(LENGTHS, 1, 5)).toEqual({ sentence: 1, start: 3, end: 8, targetStart: 0, targetEnd: 5 });
     expect(contextWindow(LENGTHS, 1, 3)).toEqual({ sentence: 1, start: 3, end: 8, targetStart: 0, targetEnd: 5 });
-    expect(contextWindows(LENGTHS, 0).map((w) => [w.start, w.end])).toEqual([[0, 3], [3, 8], [8, 10], [10, 14]]);
+    expect(contextWindows(LENGTHS, 0).map((w) => [w.start, w.end])).toEqual([
+      [0, 3],
+      [3, 8],
+      [8, 10],
+      [10, 14],
+    ]);
   });
 
   test('the context is cut at token level and the window tokens are the document tokens it spans', () => {
@@ -65,7 +70,11 @@ describe('encodeExamples with contextTokens', () => {
   test('one example per sentence, inside its document only, weights 1 on the target and the target flag column', () => {
     const examples = encodeExamples(sentences, vocabs, config);
     expect(featureLayout(config)).toEqual({ width: 2, shapeColumn: -1, charColumn: -1, targetColumn: 1 });
-    expect(examples.map((e) => e[0]!.shape)).toEqual([[6, 2], [6, 2], [3, 2]]);
+    expect(examples.map((e) => e[0]!.shape)).toEqual([
+      [6, 2],
+      [6, 2],
+      [3, 2],
+    ]);
     // Sentence 1: 2 tokens of context, all to the right (the document starts here).
     const [features, tags, weights] = examples[0]! as [NDArray, NDArray, NDArray];
     const rows = Array.from({ length: 6 }, (_, t) => [features.data[2 * t], features.data[2 * t + 1]]);
@@ -80,6 +89,10 @@ describe('encodeExamples with contextTokens', () => {
 
   test('contextTokens 0 gives the sentence-level examples (no target column)', () => {
     const examples = encodeExamples(sentences, vocabs, { ...config, contextTokens: 0 });
-    expect(examples.map((e) => e[0]!.shape)).toEqual([[4, 1], [4, 1], [3, 1]]);
+    expect(examples.map((e) => e[0]!.shape)).toEqual([
+      [4, 1],
+      [4, 1],
+      [3, 1],
+    ]);
   });
 });

@@ -21,12 +21,32 @@ describe('FastCrfLoss on a target run inside a row', () => {
     const t = 4;
     const emissions = tf.randomNormal([2, 6, t], 0, 2, 'float32', 5);
     // Row 0: the run is positions 2-4; row 1: positions 0-2 (as CrfLoss takes them).
-    const tags = tf.tensor2d([[1, 3, 0, 2, 1, 3], [2, 2, 1, 0, 0, 0]], undefined, 'int32');
-    const mask = tf.tensor2d([[0, 0, 1, 1, 1, 0], [1, 1, 1, 0, 0, 0]]);
+    const tags = tf.tensor2d(
+      [
+        [1, 3, 0, 2, 1, 3],
+        [2, 2, 1, 0, 0, 0],
+      ],
+      undefined,
+      'int32',
+    );
+    const mask = tf.tensor2d([
+      [0, 0, 1, 1, 1, 0],
+      [1, 1, 1, 0, 0, 0],
+    ]);
     const shifted = tf.concat([tf.slice(emissions, [0, 2, 0], [1, 4, t]), tf.zeros([1, 2, t])], 1);
     const emissionsRef = tf.concat([shifted, tf.slice(emissions, [1, 0, 0], [1, 6, t])], 0);
-    const tagsRef = tf.tensor2d([[0, 2, 1, 0, 0, 0], [2, 2, 1, 0, 0, 0]], undefined, 'int32');
-    const maskRef = tf.tensor2d([[1, 1, 1, 0, 0, 0], [1, 1, 1, 0, 0, 0]]);
+    const tagsRef = tf.tensor2d(
+      [
+        [0, 2, 1, 0, 0, 0],
+        [2, 2, 1, 0, 0, 0],
+      ],
+      undefined,
+      'int32',
+    );
+    const maskRef = tf.tensor2d([
+      [1, 1, 1, 0, 0, 0],
+      [1, 1, 1, 0, 0, 0],
+    ]);
     const reference = new CrfLossLayer(t);
     const fast = FastCrfLoss(t);
     const signature = [emissions, tags, mask].map((x) => ({ shape: x.shape, dtype: x.dtype }));
@@ -62,12 +82,32 @@ describe('the context model loss', () => {
 
   for (const crf of [false, true]) {
     test(`${crf ? 'CRF' : 'softmax'}: changing context-token labels does not change the loss; target labels do`, () => {
-      const config = resolveNerModelConfig({ nLayers: 1, dModel: 16, dFf: 32, nHeads: 2, dropout: 0, charFilters: 8, dChar: 4, maxWordLength: 6, attention: 'full', maxLen: 16, crf, contextTokens: 9 });
+      const config = resolveNerModelConfig({
+        nLayers: 1,
+        dModel: 16,
+        dFf: 32,
+        nHeads: 2,
+        dropout: 0,
+        charFilters: 8,
+        dChar: 4,
+        maxWordLength: 6,
+        attention: 'full',
+        maxLen: 16,
+        crf,
+        contextTokens: 9,
+      });
       const sizes = { wordVocabSize: vocabs.words.size, charVocabSize: vocabs.chars.size, nTags: vocabs.tags.size };
       const model = NerTaggerModel(config, sizes, 'eval');
       const loss = crf ? NerLoss(config, sizes.nTags) : CrossEntropyLoss();
       model.init({ shape: [1, 9, 1 + 1 + 6 + 1], dtype: 'int32' }, { seed: 1 });
-      loss.init([{ shape: [1, 9, sizes.nTags], dtype: 'float32' }, { shape: [1, 9], dtype: 'int32' }, { shape: [1, 9], dtype: 'float32' }], { seed: 1 });
+      loss.init(
+        [
+          { shape: [1, 9, sizes.nTags], dtype: 'float32' },
+          { shape: [1, 9], dtype: 'int32' },
+          { shape: [1, 9], dtype: 'float32' },
+        ],
+        { seed: 1 },
+      );
       const lossOf = (w: typeof window): number =>
         tf.tidy(() => {
           const [f, tg, wt] = encodeWindowExample(w, vocabs, config);

@@ -19,7 +19,8 @@ import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
 jest.setTimeout(HANG_GUARD_MS);
 
-const TEXT = 'Thousands of demonstrators have marched through London to protest the war in Iraq. President Bush met officials in Baghdad on Monday. The talks ended in Washington.';
+const TEXT =
+  'Thousands of demonstrators have marched through London to protest the war in Iraq. President Bush met officials in Baghdad on Monday. The talks ended in Washington.';
 
 function options(outputDir: string): NerRecipeOptions {
   return {
@@ -101,7 +102,9 @@ describe('a context tagger trained on the block split', () => {
 describe('--context-tokens values', () => {
   test('bad values are refused with a clear message', async () => {
     expect(() => resolveNerModelConfig({ contextTokens: -1 })).toThrow(NerConfigError);
-    expect(() => resolveNerModelConfig({ contextTokens: 2.5 })).toThrow(/contextTokens must be 0 \(each sentence alone\) or a window of 1 to 8192 tokens, got 2.5/);
+    expect(() => resolveNerModelConfig({ contextTokens: 2.5 })).toThrow(
+      /contextTokens must be 0 \(each sentence alone\) or a window of 1 to 8192 tokens, got 2.5/,
+    );
     expect(() => resolveNerModelConfig({ contextTokens: 200 })).toThrow(/contextTokens 200 is longer than maxLen 128/);
     const errors: string[] = [];
     const spy = jest.spyOn(process.stderr, 'write').mockImplementation((t) => (errors.push(String(t)), true));

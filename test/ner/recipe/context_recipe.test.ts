@@ -99,6 +99,21 @@ describe('a context tagger trained on the block split', () => {
   });
 });
 
+describe('replaying a context run', () => {
+  test('train --config <run>/recipe.json replays it bit-identically, context included', async () => {
+    const replay = tempDir();
+    let out = '';
+    const code = await runNerCli(['train', '--config', path.join(runDir, 'recipe.json'), '-o', replay, '--no-progress'], (t) => (out += t));
+    expect(code).toBe(0);
+    expect(JSON.parse(readFileSync(path.join(replay, 'recipe.json'), 'utf8')).options.model.contextTokens).toBe(64);
+    expect(readFileSync(path.join(replay, 'model', 'weights.bin')).equals(readFileSync(path.join(runDir, 'model', 'weights.bin')))).toBe(
+      true,
+    );
+    const report = (dir: string): unknown => JSON.parse(readFileSync(path.join(dir, 'test_report.json'), 'utf8')).score;
+    expect(report(replay)).toEqual(report(runDir));
+  });
+});
+
 describe('--context-tokens values', () => {
   test('bad values are refused with a clear message', async () => {
     expect(() => resolveNerModelConfig({ contextTokens: -1 })).toThrow(NerConfigError);

@@ -59,6 +59,7 @@ const MODEL_FLAGS: Array<[flag: string, key: keyof ner.NerModelConfig, parse: ((
   ['--local-radius <n>', 'localRadius', int(1), "positions on each side that 'local' attention sees"],
   ['--dropout <rate>', 'dropout', rate, 'dropout rate'],
   ['--max-len <n>', 'maxLen', int(1), 'longest sentence taken in one piece'],
+  ['--context-tokens <n>', 'contextTokens', int(0), 'document context: encode each sentence in a window of up to n tokens of its document (0: each sentence alone; at most --max-len)'],
   ['--char-filters <n>', 'charFilters', int(1), 'filters of the character CNN'],
   ['--max-word-length <n>', 'maxWordLength', int(1), 'characters per word seen by the character CNN'],
 ];

@@ -182,7 +182,7 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
     progress: hooks.progress ?? true,
   });
   if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
-  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`);
+  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${config.contextTokens > 0 ? `, document context of ${config.contextTokens} tokens` : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`);
 
   try {
     const remaining = Math.max(0, o.steps - loop.step);

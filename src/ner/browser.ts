@@ -54,7 +54,7 @@ export { CorpusError } from './corpus/corpus_error.js';
 
 // The model
 export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, hasWordProjection, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
-export { featureLayout, encodeFeatures, type FeatureLayout } from './model/features.js';
+export { featureLayout, encodeFeatures, type FeatureLayout, type FeatureConfig } from './model/features.js';
 export { TokenEmbedding, type NerModelSizes, type WordEmbeddingRows, type WordEmbeddingOptions } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
 export { PaddedBiLSTM, ReverseWithinLength } from './model/bilstm.js';
@@ -62,7 +62,8 @@ export { NerTaggerModel, NerLoss } from './model/build.js';
 export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
 
 // Training data (in memory)
-export { encodeExample, encodeExamples } from './dataset/examples.js';
+export { encodeExample, encodeExamples, encodeWindowExample } from './dataset/examples.js';
+export { contextWindow, contextWindows, documentRuns, windowTokens, type ContextWindow } from './dataset/context_windows.js';
 export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
 
 // Tagging

@@ -177,13 +177,14 @@ const CRF_ROWS: readonly NerTorchMappingRow[] = [
 
 /**
  * Why a tagger configuration has no PyTorch counterpart in `ner_trax_torch.py`, or undefined when it has one
- * (every configuration but `'chunked'` and `'lsh'` attention and a word-vector projection).
+ * (every configuration but `'chunked'` and `'lsh'` attention, a word-vector projection and document context).
  * @public
  */
 export function nerTorchMappingProblem(config: Partial<NerModelConfig>): string | undefined {
   const c = resolveNerModelConfig(config);
   if (c.attention === 'chunked' || c.attention === 'lsh') return `the PyTorch module has no '${c.attention}' attention (use 'full' or 'local')`;
   if (hasWordProjection(c)) return `the PyTorch module has no word-vector projection (wordVectorDim ${c.wordVectorDim} with dModel ${c.dModel}; use wordVectorDim 0)`;
+  if (c.contextTokens > 0) return `the PyTorch module has no document context (contextTokens ${c.contextTokens}: its target-flag embedding and windows; use contextTokens 0)`;
   return undefined;
 }
 

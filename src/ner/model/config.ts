@@ -66,6 +66,14 @@ export interface NerModelConfig {
    * setting existed.
    */
   readonly wordVectorDim: number;
+  /**
+   * Document context (0, the default: each sentence is read alone). Above 0, each sentence is encoded inside a
+   * window of up to this many tokens of its document (the sentence and its neighbours on both sides, see
+   * `contextWindow`), with a learned embedding of "is a target token" added to every token's vector; the loss and
+   * the predictions are the target sentence's tokens only. At most `maxLen` (a window is taken in one piece). At 0
+   * the model has the layers and weight paths of models saved before the setting existed.
+   */
+  readonly contextTokens: number;
 }
 
 /** Whether a configuration projects its word embedding to `dModel` (a `wordVectorDim` other than 0 and `dModel`). @public */
@@ -101,6 +109,7 @@ export const DEFAULT_NER_MODEL_CONFIG: NerModelConfig = Object.freeze({
   crf: true,
   maxLen: 128,
   wordVectorDim: 0,
+  contextTokens: 0,
 });
 
 /** A configuration that is not valid; the message names the setting and what is wrong. @public */
@@ -124,6 +133,13 @@ function positiveInt(name: string, value: unknown, max = Number.MAX_SAFE_INTEGER
   return value;
 }
 
+function contextTokensOf(value: unknown): number {
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0 || value > 8192) {
+    fail(`contextTokens must be 0 (each sentence alone) or a window of 1 to 8192 tokens, got ${JSON.stringify(value)}`);
+  }
+  return value;
+}
+
 function bool(name: string, value: unknown): boolean {
   if (typeof value !== 'boolean') fail(`${name} must be true or false, got ${JSON.stringify(value)}`);
   return value;
@@ -133,7 +149,7 @@ function bool(name: string, value: unknown): boolean {
  * A complete, checked configuration: `partial` over {@link DEFAULT_NER_MODEL_CONFIG}. Refused with a
  * {@link NerConfigError} naming the setting: unknown settings (usually typos), wrong types, out-of-range values,
  * `dModel` not divisible by `nHeads`, an odd `dModel` with `bilstm`, an unknown attention or activation, a
- * `chunkLen` above `maxLen`.
+ * `chunkLen` or `contextTokens` above `maxLen`, a negative or fractional `contextTokens`.
  * @public
  */
 export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<string, unknown> = {}): NerModelConfig {
@@ -169,11 +185,15 @@ export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<
     crf: bool('crf', c.crf),
     maxLen: positiveInt('maxLen', c.maxLen, 8192),
     wordVectorDim: c.wordVectorDim === 0 ? 0 : positiveInt('wordVectorDim', c.wordVectorDim, 4096),
+    contextTokens: contextTokensOf(c.contextTokens),
   };
   if (config.dModel % config.nHeads !== 0) fail(`dModel ${config.dModel} must be divisible by nHeads ${config.nHeads}`);
   if (config.bilstm && config.dModel % 2 !== 0) fail(`bilstm needs an even dModel (dModel / 2 units each way), got dModel ${config.dModel}`);
   if ((config.attention === 'chunked' || config.attention === 'lsh') && config.chunkLen > config.maxLen) {
     fail(`chunkLen ${config.chunkLen} is longer than maxLen ${config.maxLen}`);
+  }
+  if (config.contextTokens > config.maxLen) {
+    fail(`contextTokens ${config.contextTokens} is longer than maxLen ${config.maxLen} (a context window is encoded in one piece: raise maxLen, or use at most ${config.maxLen} context tokens)`);
   }
   return Object.freeze(config);
 }

@@ -22,15 +22,17 @@ interface CrfBatch {
   l: number;
   t: number;
   tags: Int32Array;
-  /** Real tokens per row (real tokens come first). */
+  /** Weighted tokens per row (one contiguous run). */
   lengths: Int32Array;
+  /** The position of each row's first weighted token (0 unless the row is a context window). */
+  starts: Int32Array;
   /** Sum of the weights (the loss's divisor). */
   total: number;
 }
 
 /** Loss (sum over rows of log Z - gold score) and, when `grads` is given, its gradients (not yet divided). */
 function forwardBackward(batch: CrfBatch, e: Float32Array, a: Float32Array, start: Float32Array, end: Float32Array, grads?: { e: Float64Array; a: Float64Array; start: Float64Array; end: Float64Array }): number {
-  const { b: nRows, l: length, t: n, tags, lengths } = batch;
+  const { b: nRows, l: length, t: n, tags, lengths, starts } = batch;
   let aMax = -Infinity;
   for (let i = 0; i < n * n; i++) aMax = Math.max(aMax, a[i]!);
   const eA = new Float64Array(n * n);
@@ -46,8 +48,9 @@ function forwardBackward(batch: CrfBatch, e: Float32Array, a: Float32Array, star
   for (let r = 0; r < nRows; r++) {
     const len = lengths[r]!;
     if (len === 0) continue;
-    const row = r * length * n;
-    const y = (t: number): number => tags[r * length + t]!;
+    const first = r * length + starts[r]!;
+    const row = first * n;
+    const y = (t: number): number => tags[first + t]!;
     // Emission factors, shifted per position.
     let logScale = 0;
     for (let t = 0; t < len; t++) {
@@ -127,9 +130,12 @@ function forwardBackward(batch: CrfBatch, e: Float32Array, a: Float32Array, star
 
 /**
  * `CrfLoss(nTags)` computed on the host (see the module notes): same name (`CrfLoss_<nTags>`), weights
- * (`transitions`, `start`, `end`), inputs (emissions `[B, L, T]`, int32 tags `[B, L]`, weights `[B, L]` with the
- * real tokens first in each row) and value, with exact gradients. Weights are read as 0 (padding) or not 0 (a real
- * token); the loss is divided by the sum of the weights, as `CrfLoss` does.
+ * (`transitions`, `start`, `end`), inputs (emissions `[B, L, T]`, int32 tags `[B, L]`, weights `[B, L]`) and value,
+ * with exact gradients. Weights are read as 0 (not scored) or not 0 (a scored token); the loss is divided by the
+ * sum of the weights, as `CrfLoss` does. The scored tokens of a row must be one contiguous run: at the start of
+ * the row (padding after it), as `CrfLoss` takes them, or, beyond `CrfLoss`, anywhere in the row (a context
+ * window's target sentence, context weighted 0 on both sides): the row's CRF is then the run's alone, so the
+ * emissions and tags outside it do not change the loss and get zero gradient.
  * @public
  */
 export class FastCrfLossLayer extends CrfLossLayer {
@@ -148,23 +154,27 @@ export class FastCrfLossLayer extends CrfLossLayer {
     const tagValues = tags.dataSync() as Int32Array;
     const maskValues = mask.dataSync();
     const lengths = new Int32Array(b);
+    const starts = new Int32Array(b);
     let total = 0;
     for (let r = 0; r < b; r++) {
       let len = 0;
+      let first = -1;
       for (let p = 0; p < l; p++) {
         const w = maskValues[r * l + p]!;
         total += w;
         if (w !== 0) {
-          if (len !== p) throw new Error(`${this.name}: row ${r} has a real token at ${p} after padding; real tokens must come first`);
+          if (first < 0) first = p;
+          if (first + len !== p) throw new Error(`${this.name}: row ${r} has a scored token at ${p} after a gap; the scored (nonzero-weight) tokens of a row must be one contiguous run`);
           len++;
         }
       }
       lengths[r] = len;
+      starts[r] = Math.max(first, 0);
     }
     for (let i = 0; i < tagValues.length; i++) {
       if (maskValues[i] !== 0 && !(tagValues[i]! >= 0 && tagValues[i]! < t)) throw new Error(`${this.name}: tag ${tagValues[i]} is outside [0, ${t})`);
     }
-    const batch: CrfBatch = { b, l, t, tags: tagValues, lengths, total: Math.max(total, 1e-9) };
+    const batch: CrfBatch = { b, l, t, tags: tagValues, lengths, starts, total: Math.max(total, 1e-9) };
     const op = tf.customGrad(((em: Tensor, tr: Tensor, st: Tensor, en: Tensor, save: GradSave) => {
       save([]);
       const arrays = [em, tr, st, en].map((x) => x.dataSync() as Float32Array) as [Float32Array, Float32Array, Float32Array, Float32Array];

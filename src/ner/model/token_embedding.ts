@@ -95,7 +95,8 @@ function pretrainedInitializer(rows: WordEmbeddingRows): Initializer {
 
 /**
  * Token features `int32 [B, L, F]` (see `featureLayout`) to `x, ids`: `x` `[B, L, dModel]` is the sum of the word
- * embedding and, as configured, a word-shape embedding and the character CNN's vector; `ids` `[B, L]` are the word
+ * embedding and, as configured, a word-shape embedding, the character CNN's vector and (with `contextTokens`) an
+ * embedding of the target flag (the segment feature marking the target sentence in its window); `ids` `[B, L]` are the word
  * ids (0 at padding), from which the encoder makes its padding mask. Named `TokenEmbedding`.
  *
  * The word embedding is `[wordVocabSize, dModel]`, or with `wordVectorDim` (see `NerModelConfig`)
@@ -119,6 +120,8 @@ export function TokenEmbedding(config: NerModelConfig, sizes: NerModelSizes, wor
       CharCnn({ charVocabSize: sizes.charVocabSize, dChar: config.dChar, filters: config.charFilters, dOut: config.dModel }),
     ]);
   }
+  // A context model's "is a target token" embedding: two learned rows, context (0) and target (1).
+  if (layout.targetColumn >= 0) branches.push([Columns('TargetFlags', layout.width, layout.targetColumn, 1), Embedding(2, config.dModel)]);
   const n = branches.length;
   // features -> ids, x_1 .. x_n -> x_1 .. x_n, ids -> x, ids
   const layers: Layer[] = [Branch(Columns('WordIds', layout.width, 0, 1), ...branches), Select([...Array.from({ length: n }, (_, i) => i + 1), 0], n + 1)];

@@ -8,6 +8,7 @@ import type { CrfParameters } from '../../layers/crf.js';
 import type { Tensor } from '../../layers/types.js';
 import { treeLeaves } from '../../layers/tensor_tree.js';
 import { makeKey } from '../../rng/key.js';
+import { contextWindow, documentRuns, windowTokens } from '../dataset/context_windows.js';
 import type { NerVocabs } from '../dataset/vocabs.js';
 import type { EntityScore } from '../eval/entity_score.js';
 import { EntityScorer, type EntityScorerOptions } from '../eval/entity_scorer.js';
@@ -38,6 +39,12 @@ export interface NerTaggerParts {
 export interface TagTokensOptions {
   /** Sentences per inference batch (default 256). */
   readonly batchSize?: number;
+  /**
+   * A context model's documents: the document of each sentence (runs of consecutive sentences with the same
+   * value are one document, their neighbours its context). Default: all the sentences are one document. A
+   * sentence-level model (`contextTokens` 0) ignores it.
+   */
+  readonly documents?: readonly (string | undefined)[];
 }
 
 /** Options of {@link NerTagger.tag}. @public */
@@ -122,6 +129,9 @@ function checkMembers(members: readonly NerTaggerParts[], names: readonly string
   if (members.length === 0) throw new Error('NerTagger: an ensemble needs at least one member, got none');
   if (names.length !== members.length) throw new Error(`NerTagger: ${names.length} names for ${members.length} members`);
   members.forEach((m, i) => {
+    if (m.config.contextTokens !== members[0]!.config.contextTokens) {
+      throw new Error(`NerTagger: the members read different document context: ${names[i]} contextTokens ${m.config.contextTokens}, ${names[0]} ${members[0]!.config.contextTokens}`);
+    }
     if (m.config.crf && !m.crf) throw new Error(`NerTagger: ${names[i]}: the model is configured with a CRF but no CRF parameters were given`);
     if (!m.model.initialized) throw new Error(`NerTagger: ${names[i]}: the model has no weights (initialise or load it first)`);
   });
@@ -147,10 +157,10 @@ function checkMembers(members: readonly NerTaggerParts[], names: readonly string
 }
 
 /** One member's per-token scores for a padded batch, `[batch.length * length * nTags]` (log-probabilities or CRF emissions). */
-function memberScores(member: NerTaggerParts, batch: readonly (readonly string[])[], length: number): Float32Array {
+function memberScores(member: NerTaggerParts, batch: readonly Piece[], length: number): Float32Array {
   const width = featureLayout(member.config).width;
   const features = new Int32Array(batch.length * length * width);
-  batch.forEach((words, b) => encodeFeatures(words, member.vocabs, member.config, features, b * length * width));
+  batch.forEach((piece, b) => encodeFeatures(piece.words, member.vocabs, member.config, features, b * length * width, [piece.targetStart, piece.targetEnd]));
   const output = tf.tidy(() => {
     const input = tf.tensor(features, [batch.length, length, width], 'int32');
     const [out] = member.model.pureFn(input, member.model.weights, member.model.state, makeKey(0));
@@ -175,10 +185,16 @@ function logNormalise(row: Float64Array): void {
   for (let j = 0; j < row.length; j++) row[j]! -= log;
 }
 
+/**
+ * What one row of an inference batch tags: the words `[targetStart, targetEnd)` of `words` are the tokens from
+ * `offset` of sentence `sentence`; the other words (a context model's window) are context.
+ */
 interface Piece {
   sentence: number;
   offset: number;
   words: readonly string[];
+  targetStart: number;
+  targetEnd: number;
 }
 
 /**
@@ -187,7 +203,9 @@ interface Piece {
  * character offsets and confidences; `tagTokens` tags already tokenized sentences; `evaluate` scores gold
  * sentences at the entity level.
  *
- * Sentences longer than the model's `maxLen` are tagged in pieces of `maxLen` tokens. Words the vocabulary does not
+ * Sentences longer than the model's `maxLen` are tagged in pieces of `maxLen` tokens. A context model
+ * (`contextTokens` above 0) tags each sentence inside its window of its document (see `contextWindow`): the
+ * window is encoded, the target sentence's tokens are decoded (each token once). Words the vocabulary does not
  * know go through UNK (and the character features, when the model has them).
  *
  * An ensemble (`new NerTagger({ members })`) encodes the words with each member's own vocabularies and runs every
@@ -299,11 +317,10 @@ export class NerTagger {
     if (this.disposed) throw new Error('NerTagger: the tagger was disposed (dispose() freed its weights); load or build it again');
     const batchSize = options.batchSize ?? 256;
     if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`NerTagger: batchSize must be a positive integer, got ${batchSize}`);
-    const maxLen = this.maxLen;
-    const pieces: Piece[] = [];
-    sentences.forEach((words, sentence) => {
-      for (let offset = 0; offset < words.length; offset += maxLen) pieces.push({ sentence, offset, words: words.slice(offset, offset + maxLen) });
-    });
+    if (options.documents !== undefined && options.documents.length !== sentences.length) {
+      throw new RangeError(`NerTagger: ${options.documents.length} documents for ${sentences.length} sentences (give each sentence's document)`);
+    }
+    const pieces = this.piecesOf(sentences, options.documents);
     const results = sentences.map((words) => ({ tagIds: new Array<number>(words.length), confidence: new Array<number>(words.length) }));
     const order = pieces.map((_, i) => i).sort((a, b) => pieces[a]!.words.length - pieces[b]!.words.length);
     const models = this.members.map((m) => m.model);
@@ -312,7 +329,7 @@ export class NerTagger {
     try {
       for (let from = 0; from < order.length; from += batchSize) {
         const batch = order.slice(from, from + batchSize).map((i) => pieces[i]!);
-        const scores = this.scoreBatch(batch.map((p) => p.words));
+        const scores = this.scoreBatch(batch);
         batch.forEach((piece, b) => {
           const out = results[piece.sentence]!;
           const decoded = this.decode(scores[b]!);
@@ -332,11 +349,11 @@ export class NerTagger {
    * The per-token scores of one batch of (at most `maxLen`-token) sentences, `[sentence][token][tag]`: the model's
    * log-probabilities or CRF emissions, the members' mean for an ensemble (softmax means renormalised).
    */
-  private scoreBatch(batch: readonly (readonly string[])[]): ArrayLike<number>[][] {
-    const length = Math.max(1, ...batch.map((w) => w.length));
+  private scoreBatch(batch: readonly Piece[]): ArrayLike<number>[][] {
+    const length = Math.max(1, ...batch.map((p) => p.words.length));
     const nTags = this.tags.size;
     const rowsOf = (scores: Float32Array | Float64Array): ArrayLike<number>[][] =>
-      batch.map((words, b) => Array.from({ length: words.length }, (_, t) => scores.subarray((b * length + t) * nTags, (b * length + t + 1) * nTags)));
+      batch.map((p, b) => Array.from({ length: p.targetEnd - p.targetStart }, (_, i) => scores.subarray((b * length + p.targetStart + i) * nTags, (b * length + p.targetStart + i + 1) * nTags)));
     if (this.members.length === 1) return rowsOf(memberScores(this.members[0]!, batch, length));
     const mean = new Float64Array(batch.length * length * nTags);
     for (const member of this.members) {
@@ -349,6 +366,39 @@ export class NerTagger {
     return rows;
   }
 
+  /**
+   * The rows to run: a sentence-level model's sentences in pieces of `maxLen` tokens; a context model's sentences
+   * each inside its `contextWindow` of its document (a sentence longer than the window alone, in pieces of
+   * `maxLen` if need be), so every token is tagged once, inside a window of at most `contextTokens` tokens.
+   */
+  private piecesOf(sentences: readonly (readonly string[])[], documents: readonly (string | undefined)[] | undefined): Piece[] {
+    const maxLen = this.maxLen;
+    const contextTokens = this.members[0]!.config.contextTokens;
+    const pieces: Piece[] = [];
+    const alone = (sentence: number): void => {
+      const words = sentences[sentence]!;
+      for (let offset = 0; offset < words.length; offset += maxLen) {
+        const piece = words.slice(offset, offset + maxLen);
+        pieces.push({ sentence, offset, words: piece, targetStart: 0, targetEnd: piece.length });
+      }
+    };
+    if (contextTokens === 0) {
+      sentences.forEach((_, sentence) => alone(sentence));
+      return pieces;
+    }
+    for (const run of documentRuns(sentences.length, (i) => documents?.[i])) {
+      const doc = run.map((i) => sentences[i]!);
+      const lengths = doc.map((w) => w.length);
+      run.forEach((sentence, k) => {
+        if (lengths[k]! === 0) return;
+        const window = contextWindow(lengths, k, contextTokens);
+        if (window.end - window.start > maxLen) return alone(sentence);
+        pieces.push({ sentence, offset: 0, words: windowTokens(doc, window), targetStart: window.targetStart, targetEnd: window.targetEnd });
+      });
+    }
+    return pieces;
+  }
+
   /** Tags and confidences of one sentence from its per-token scores. */
   private decode(rows: ArrayLike<number>[]): DecodedTags {
     if (this.crfDecoding) return crfDecode(rows, this.crfDecoding);
@@ -356,7 +406,8 @@ export class NerTagger {
   }
 
   /**
-   * Splits raw text into sentences and tokens, tags them, and returns each sentence with its entities. Offsets are
+   * Splits raw text into sentences and tokens, tags them (a context model with the text's other sentences as
+   * context: the text is one document), and returns each sentence with its entities. Offsets are
    * UTF-16 code units (JavaScript string indices) unless `options.offsets` is `'codePoints'` (see {@link TagOptions}).
    */
   tag(text: string, options: TagOptions = {}): TaggedSentence[] {
@@ -364,9 +415,10 @@ export class NerTagger {
     const unit = options.offsets ?? 'utf16';
     if (unit !== 'utf16' && unit !== 'codePoints') throw new RangeError(`NerTagger.tag: offsets must be 'utf16' or 'codePoints', got ${JSON.stringify(unit)}`);
     const sentences = splitSentences(text);
+    // The text is one document: its sentences are each other's context (for a context model).
     const tagged = this.tagTokens(
       sentences.map((s) => s.tokens.map((t) => t.text)),
-      options,
+      options.batchSize !== undefined ? { batchSize: options.batchSize } : {},
     );
     const result: TaggedSentence[] = sentences.map((s, i) => {
       const { tags, confidence } = tagged[i]!;
@@ -378,14 +430,17 @@ export class NerTagger {
   }
 
   /**
-   * Tags gold sentences and scores the predictions at the entity level (conlleval mode unless told otherwise).
+   * Tags gold sentences and scores the predictions at the entity level (conlleval mode unless told otherwise). A
+   * context model reads each sentence with its document's context (the sentences' `document`, unless
+   * `options.documents` is given).
    * A gold tag the vocabulary does not know is an `UnknownTagError` naming it.
    */
-  evaluate(sentences: readonly { readonly words: readonly string[]; readonly tags: readonly string[] }[], options: EntityScorerOptions & TagTokensOptions = {}): EntityScore {
+  evaluate(sentences: readonly { readonly words: readonly string[]; readonly tags: readonly string[]; readonly document?: string }[], options: EntityScorerOptions & TagTokensOptions = {}): EntityScore {
     for (const s of sentences) for (const tag of s.tags) this.tags.id(tag);
+    const documents = options.documents ?? (sentences.some((s) => s.document !== undefined) ? sentences.map((s) => s.document) : undefined);
     const predicted = this.tagTokens(
       sentences.map((s) => s.words),
-      options,
+      { ...options, ...(documents ? { documents } : {}) },
     );
     const scorer = new EntityScorer({ mode: options.mode ?? 'conlleval', scheme: options.scheme ?? 'IOB2' });
     sentences.forEach((s, i) => scorer.add(s.tags, predicted[i]!.tags));

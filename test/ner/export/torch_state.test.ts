@@ -141,6 +141,7 @@ describeOnBackends('NER weights under PyTorch names', () => {
     expect(nerTorchMappingProblem(RECIPE_DEFAULT)).toBeUndefined();
     expect(nerTorchMappingProblem({ ...LIKE_FOR_LIKE, reversible: true, ffActivation: 'gelu', dropout: 0.1 })).toBeUndefined();
     expect(nerTorchMappingProblem({ attention: 'lsh' })).toMatch(/no 'lsh' attention/);
+    expect(nerTorchMappingProblem({ contextTokens: 64 })).toMatch(/no document context \(contextTokens 64/);
     const parts = tagger(3, LIKE_FOR_LIKE);
     expect(() => nerTorchStateDict({ model: parts.model, config: { ...LIKE_FOR_LIKE, attention: 'chunked' } })).toThrow(/no 'chunked' attention/);
     expect(() => nerTorchStateDict({ model: parts.model, config: { ...LIKE_FOR_LIKE, crf: true } })).toThrow(/no CRF parameters were given/);

@@ -37,7 +37,7 @@ describe('NER dataset', () => {
   test('an example is (features [L, F], tag ids [L], weights of ones [L]) in the configured layout', () => {
     const [features, tags, weights] = encodeExample(SENTENCES[0]!, vocabs, config) as [NDArray, NDArray, NDArray];
     const layout = featureLayout(config);
-    expect(layout).toEqual({ width: 2 + 4, shapeColumn: 1, charColumn: 2 });
+    expect(layout).toEqual({ width: 2 + 4, shapeColumn: 1, charColumn: 2, targetColumn: -1 });
     expect(features.shape).toEqual([5, 6]);
     const rows = toNested(features) as number[][];
     expect(rows[3]![0]).toBe(vocabs.words.id('London'));

@@ -22,7 +22,20 @@
  * `B * H * nHashes * L * window` (window = chunk * (1 + nChunksBefore)); `bytesPerScore` starts from a
  * conservative constant and is raised to the largest ratio (peak / scores) measured at the lengths already run.
  */
-import { type BackendName, flattenTree, type Layer, LSHSelfAttention, makeKey, mapTree, normal, SelfAttention, shapeDtype, type Tensor, tf, useBackend } from '../src/index.js';
+import {
+  type BackendName,
+  flattenTree,
+  type Layer,
+  LSHSelfAttention,
+  makeKey,
+  mapTree,
+  normal,
+  SelfAttention,
+  shapeDtype,
+  type Tensor,
+  tf,
+  useBackend,
+} from '../src/index.js';
 import { useFastWasmBatchMatMul } from '../src/backend/fast_batch_matmul.js';
 import { forEachFlag } from './common/cli_flags.js';
 import { installMemoryMeter, measurePeak } from './common/memory_meter.js';
@@ -155,7 +168,8 @@ async function main(): Promise<void> {
       row[kind] = { ms, peakMiB: peakBytes / MiB, estimatedMiB: estimated, oom: false };
     }
     results.push(row);
-    const cell = (m: Measurement) => (m.oom ? `OOM (est. ${m.estimatedMiB.toFixed(0)} MiB)` : `${m.ms!.toFixed(0)} ms, ${m.peakMiB!.toFixed(1)} MiB`);
+    const cell = (m: Measurement) =>
+      m.oom ? `OOM (est. ${m.estimatedMiB.toFixed(0)} MiB)` : `${m.ms!.toFixed(0)} ms, ${m.peakMiB!.toFixed(1)} MiB`;
     log(`  L=${length}: full ${cell(row.full)}; LSH ${cell(row.lsh)}`);
   }
 
@@ -170,7 +184,18 @@ async function main(): Promise<void> {
         {
           backend: o.backend,
           stockMatMul: o.stockMatMul,
-          config: { batch: 1, dModel: o.dModel, nHeads: o.heads, dQk: o.dQk, dV: o.dQk, chunkLen: o.chunk, nHashes: o.hashes, nChunksBefore: 1, reps: o.reps, limitMiB: o.limitMiB },
+          config: {
+            batch: 1,
+            dModel: o.dModel,
+            nHeads: o.heads,
+            dQk: o.dQk,
+            dV: o.dQk,
+            chunkLen: o.chunk,
+            nHashes: o.hashes,
+            nChunksBefore: 1,
+            reps: o.reps,
+            limitMiB: o.limitMiB,
+          },
           results,
           crossoverLength: crossover,
           totalSeconds: (performance.now() - started) / 1000,
@@ -185,10 +210,20 @@ async function main(): Promise<void> {
   const fmt = (m: Measurement, what: 'ms' | 'peakMiB') => (m.oom ? 'OOM' : what === 'ms' ? m.ms!.toFixed(0) : m.peakMiB!.toFixed(1));
   const ratio = (a: Measurement, b: Measurement, what: 'ms' | 'peakMiB') => (a.oom || b.oom ? '-' : `${(a[what]! / b[what]!).toFixed(2)}x`);
   console.log('');
-  console.log(`| ${['L', 'full ms', 'LSH ms', 'full/LSH time', 'full peak MiB', 'LSH peak MiB', 'full/LSH memory'].map((h, i) => pad(h, i === 0 ? 6 : 14)).join(' | ')} |`);
+  console.log(
+    `| ${['L', 'full ms', 'LSH ms', 'full/LSH time', 'full peak MiB', 'LSH peak MiB', 'full/LSH memory'].map((h, i) => pad(h, i === 0 ? 6 : 14)).join(' | ')} |`,
+  );
   console.log(`|${[6, 14, 14, 14, 14, 14, 14].map((n) => '-'.repeat(n + 1) + ':').join('|')}|`);
   for (const r of results) {
-    const cells = [String(r.length), fmt(r.full, 'ms'), fmt(r.lsh, 'ms'), ratio(r.full, r.lsh, 'ms'), fmt(r.full, 'peakMiB'), fmt(r.lsh, 'peakMiB'), ratio(r.full, r.lsh, 'peakMiB')];
+    const cells = [
+      String(r.length),
+      fmt(r.full, 'ms'),
+      fmt(r.lsh, 'ms'),
+      ratio(r.full, r.lsh, 'ms'),
+      fmt(r.full, 'peakMiB'),
+      fmt(r.lsh, 'peakMiB'),
+      ratio(r.full, r.lsh, 'peakMiB'),
+    ];
     console.log(`| ${cells.map((c, i) => pad(c, i === 0 ? 6 : 14)).join(' | ')} |`);
   }
   console.log('');

@@ -21,7 +21,20 @@
  * attention tensors alone (`(3 * nHeads + 1) * L^2 * 4` bytes: the scores, their exponentials and the
  * probabilities of each head, and the causal bias) would exceed `--limit-mib` is not run, and the table says so.
  */
-import { type BackendName, disposeTree, type Layer, makeKey, type Mode, PredictRun, randomBits, ReformerLM, shapeDtype, type Tensor, tf, useBackend } from '../src/index.js';
+import {
+  type BackendName,
+  disposeTree,
+  type Layer,
+  makeKey,
+  type Mode,
+  PredictRun,
+  randomBits,
+  ReformerLM,
+  shapeDtype,
+  type Tensor,
+  tf,
+  useBackend,
+} from '../src/index.js';
 import { forEachFlag } from './common/cli_flags.js';
 
 type Attention = 'full' | 'lsh';
@@ -36,7 +49,14 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { lengths: [128, 512, 2048, 8192], tokens: 64, uncachedTokens: [16, 8, 3, 1], backend: 'wasm', limitMiB: 1536, json: false };
+  const o: Options = {
+    lengths: [128, 512, 2048, 8192],
+    tokens: 64,
+    uncachedTokens: [16, 8, 3, 1],
+    backend: 'wasm',
+    limitMiB: 1536,
+    json: false,
+  };
   forEachFlag(argv, (a, value) => {
     if (a === '--lengths') o.lengths = value.text().split(',').map(Number);
     else if (a === '--tokens') o.tokens = value.positiveInt();
@@ -57,7 +77,18 @@ const MiB = 2 ** 20;
 
 function model(attentionType: Attention, mode: Mode): Layer {
   return ReformerLM({
-    vocabSize: VOCAB, dModel: 128, dFf: 256, nLayers: 2, nHeads: 2, dropout: 0, attentionType, chunkLen: 64, nChunksBefore: 1, nHashes: 1, maxLen: MAX_LEN, mode,
+    vocabSize: VOCAB,
+    dModel: 128,
+    dFf: 256,
+    nLayers: 2,
+    nHeads: 2,
+    dropout: 0,
+    attentionType,
+    chunkLen: 64,
+    nChunksBefore: 1,
+    nHashes: 1,
+    maxLen: MAX_LEN,
+    mode,
   });
 }
 
@@ -144,7 +175,15 @@ async function main(): Promise<void> {
       const c = cached(predict, L, k);
       const ku = o.uncachedTokens[Math.min(i, o.uncachedTokens.length - 1)]!;
       const scoresMiB = ((3 * 2 + 1) * L * L * 4) / MiB;
-      const row: Row = { attention, length: L, cachedMs: c.msPerToken, prefillS: c.prefillS, tokens: k, uncachedMs: null, uncachedTokens: ku };
+      const row: Row = {
+        attention,
+        length: L,
+        cachedMs: c.msPerToken,
+        prefillS: c.prefillS,
+        tokens: k,
+        uncachedMs: null,
+        uncachedTokens: ku,
+      };
       if (attention === 'full' && scoresMiB > o.limitMiB) {
         row.skipped = `not run: its attention tensors alone need ~${scoresMiB.toFixed(0)} MiB, over the ${o.limitMiB} MiB wasm limit`;
       } else {
@@ -164,15 +203,30 @@ async function main(): Promise<void> {
     return;
   }
   const perS = (ms: number): string => (1000 / ms).toFixed(ms < 10 ? 0 : 1);
-  const header = ['attention', 'L', 'cached ms/token', 'cached tokens/s', 'prefill s', 'uncached ms/token', 'uncached tokens/s', 'cached speed-up'];
+  const header = [
+    'attention',
+    'L',
+    'cached ms/token',
+    'cached tokens/s',
+    'prefill s',
+    'uncached ms/token',
+    'uncached tokens/s',
+    'cached speed-up',
+  ];
   console.log('');
   console.log(`| ${header.join(' | ')} |`);
   console.log(`|${header.map((h, i) => (i < 1 ? '-'.repeat(h.length + 2) : '-'.repeat(h.length + 1) + ':')).join('|')}|`);
   for (const r of rows) {
     const u = r.uncachedMs;
     const cells = [
-      r.attention, String(r.length), r.cachedMs.toFixed(1), perS(r.cachedMs), r.prefillS.toFixed(1),
-      u === null ? 'not run*' : u.toFixed(1), u === null ? '-' : perS(u), u === null ? '-' : `${(u / r.cachedMs).toFixed(1)}x`,
+      r.attention,
+      String(r.length),
+      r.cachedMs.toFixed(1),
+      perS(r.cachedMs),
+      r.prefillS.toFixed(1),
+      u === null ? 'not run*' : u.toFixed(1),
+      u === null ? '-' : perS(u),
+      u === null ? '-' : `${(u / r.cachedMs).toFixed(1)}x`,
     ];
     console.log(`| ${cells.join(' | ')} |`);
   }
@@ -188,7 +242,9 @@ async function main(): Promise<void> {
     });
     console.log(`  ${attention}: ${steps.join('; ')}`);
   }
-  console.log(`\nTimed tokens: cached ${o.tokens} per length; uncached ${o.uncachedTokens.join('/')} at the lengths in order. Total ${totalS.toFixed(0)} s.`);
+  console.log(
+    `\nTimed tokens: cached ${o.tokens} per length; uncached ${o.uncachedTokens.join('/')} at the lengths in order. Total ${totalS.toFixed(0)} s.`,
+  );
 }
 
 await main();

@@ -64,25 +64,45 @@ for (const t of lengths) {
   const q = tf.randomNormal([1, H, 1, d]);
   const nBuckets = layer.nBucketsFor(t + 1);
   const keys = attentionKeys(rng);
-  const rehash = time(steps, () => tf.tidy(() => void hashVectors(queries, randomRotations(keys.hash, H, d, 1, nBuckets), 1, nBuckets).dataSync()));
-  const hashNew = time(steps, () => tf.tidy(() => void hashVectors(q, randomRotations(keys.hash, H, d, 1, nBuckets), 1, nBuckets).dataSync()));
+  const rehash = time(steps, () =>
+    tf.tidy(() => void hashVectors(queries, randomRotations(keys.hash, H, d, 1, nBuckets), 1, nBuckets).dataSync()),
+  );
+  const hashNew = time(steps, () =>
+    tf.tidy(() => void hashVectors(q, randomRotations(keys.hash, H, d, 1, nBuckets), 1, nBuckets).dataSync()),
+  );
   const table = HostBuckets.of(
-    tf.tidy(() => hashVectors(queries, randomRotations(keys.hash, H, d, 1, nBuckets), 1, nBuckets).dataSync() as Int32Array), H, t + 1, t + 1, nBuckets as number, '',
+    tf.tidy(() => hashVectors(queries, randomRotations(keys.hash, H, d, 1, nBuckets), 1, nBuckets).dataSync() as Int32Array),
+    H,
+    t + 1,
+    t + 1,
+    nBuckets as number,
+    '',
   );
   let windows = cachedWindows(() => table, H, t, 1, layer);
   const windowMs = time(steps, () => (windows = cachedWindows(() => table, H, t, 1, layer)));
   const W = windows.width;
-  const idx = tf.tensor1d(Array.from(windows.positions, (j, e) => Math.floor(e / W) * (t + 1) + j), 'int32');
+  const idx = tf.tensor1d(
+    Array.from(windows.positions, (j, e) => Math.floor(e / W) * (t + 1) + j),
+    'int32',
+  );
   const indexMs = time(steps, () => tf.tidy(() => void [tf.tensor1d(windows.positions, 'int32'), tf.tensor3d(windows.bias, [H, 1, W])]));
   const bias = tf.tensor3d(windows.bias, [H, 1, W]);
   const gatherMs = time(steps, () =>
-    tf.tidy(() => void [lengthNormalized(tf.gather(queries.reshape([H * (t + 1), d]), idx)), tf.gather(values.reshape([H * (t + 1), d]), idx)].forEach((z) => z.dataSync())),
+    tf.tidy(
+      () =>
+        void [
+          lengthNormalized(tf.gather(queries.reshape([H * (t + 1), d]), idx)),
+          tf.gather(values.reshape([H * (t + 1), d]), idx),
+        ].forEach((z) => z.dataSync()),
+    ),
   );
   const sk = lengthNormalized(tf.gather(queries.reshape([H * (t + 1), d]), idx)).reshape([H, W, d]);
   const sv = tf.gather(values.reshape([H * (t + 1), d]), idx).reshape([H, W, d]);
   const qq = q.reshape([H, 1, d]);
   const attendMs = time(steps, () => tf.tidy(() => void dotProductAttentionWithLogsumexp(qq, sk, sv, { bias }).output.dataSync()));
-  const appendMs = time(steps, () => tf.tidy(() => void [tf.concat([queries, q], 2), tf.concat([values, q], 2)].forEach((z) => z.dataSync())));
+  const appendMs = time(steps, () =>
+    tf.tidy(() => void [tf.concat([queries, q], 2), tf.concat([values, q], 2)].forEach((z) => z.dataSync())),
+  );
   console.log(
     `t=${t}: whole step ${stepMs.toFixed(2)} ms | re-hash all (bucket count change) ${rehash.toFixed(2)} | hash new position, rotations drawn anew ${hashNew.toFixed(2)} | ` +
       `host windows ${windowMs.toFixed(2)} | index+bias tensors ${indexMs.toFixed(2)} | gather+normalise window ${gatherMs.toFixed(2)} | ` +

@@ -38,7 +38,19 @@ interface Options {
 }
 
 function parseArgs(argv: string[]): Options {
-  const o: Options = { json: false, backend: 'wasm', depths: [2, 4, 8, 16], batch: 8, len: 128, dModel: 128, dFf: 256, heads: 2, attention: 'chunked', chunk: 32, large: true };
+  const o: Options = {
+    json: false,
+    backend: 'wasm',
+    depths: [2, 4, 8, 16],
+    batch: 8,
+    len: 128,
+    dModel: 128,
+    dFf: 256,
+    heads: 2,
+    attention: 'chunked',
+    chunk: 32,
+    large: true,
+  };
   forEachFlag(argv, (a, value) => {
     if (a === '--json') o.json = true;
     else if (a === '--backend') o.backend = value.text() as BackendName;
@@ -103,7 +115,9 @@ function measure(o: Options, depth: number, reversible: boolean): Row {
   const stepSeconds = (performance.now() - t0) / 1000;
   tf.dispose([x, ids, probe, ...leaves]);
   if (o.backend === 'wasm' && m.peakBytes > WASM_LIMIT) {
-    throw new Error(`depth ${depth}: ${(m.peakBytes / 2 ** 20).toFixed(0)} MiB of live tensors is beyond what the wasm heap holds reliably; use a smaller size`);
+    throw new Error(
+      `depth ${depth}: ${(m.peakBytes / 2 ** 20).toFixed(0)} MiB of live tensors is beyond what the wasm heap holds reliably; use a smaller size`,
+    );
   }
   return {
     depth,
@@ -136,7 +150,10 @@ function runSection(o: Options, log: boolean): Section {
     for (const depth of o.depths) {
       const r = measure(o, depth, reversible);
       rows.push(r);
-      if (log) process.stderr.write(`  depth ${depth} ${reversible ? 'reversible' : 'ordinary'}: peak ${mib(r.peakBytes)} MiB, ${r.stepSeconds.toFixed(1)} s\n`);
+      if (log)
+        process.stderr.write(
+          `  depth ${depth} ${reversible ? 'reversible' : 'ordinary'}: peak ${mib(r.peakBytes)} MiB, ${r.stepSeconds.toFixed(1)} s\n`,
+        );
     }
   }
   const kinds = [...new Set(rows.map((r) => r.reversible))];
@@ -209,7 +226,7 @@ async function main(): Promise<void> {
   sections.forEach(printSection);
   if (o.large) {
     console.log(
-      'The second size is the reversible model alone: with the ordinary backward it would keep every layer\'s activations, ' +
+      "The second size is the reversible model alone: with the ordinary backward it would keep every layer's activations, " +
         'several GiB at depth 16, beyond what the wasm heap holds.',
     );
   }

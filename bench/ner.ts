@@ -34,7 +34,14 @@ const program = new Command('bench:ner')
   .option('--skip-peers', 'only the trax-ts rows')
   .option('--corpus <path>', 'corpus', DEFAULT_RECIPE.corpus)
   .parse(process.argv);
-const opts = program.opts<{ json?: boolean; trainBatches: number; inferBatches: number; tfjsLayersBatches: number; skipPeers?: boolean; corpus: string }>();
+const opts = program.opts<{
+  json?: boolean;
+  trainBatches: number;
+  inferBatches: number;
+  tfjsLayersBatches: number;
+  skipPeers?: boolean;
+  corpus: string;
+}>();
 const log = (line: string): void => {
   if (!opts.json) console.log(line);
 };
@@ -46,7 +53,10 @@ const INFER_BATCH = 256;
 // The data: the recipe's split and vocabularies.
 const started = performance.now();
 const { train, test } = await ner.loadNerSplits(opts.corpus);
-const vocabs = ner.buildNerVocabs(train, [...train, ...test], { minWordCount: DEFAULT_RECIPE.minWordCount, lowercase: DEFAULT_RECIPE.lowercase });
+const vocabs = ner.buildNerVocabs(train, [...train, ...test], {
+  minWordCount: DEFAULT_RECIPE.minWordCount,
+  lowercase: DEFAULT_RECIPE.lowercase,
+});
 const recipeConfig = DEFAULT_RECIPE.model;
 const recipeLayout = ner.featureLayout(recipeConfig);
 
@@ -71,7 +81,10 @@ function featuresOf(sentences: readonly ner.Sentence[]): number[] {
 /** `n` groups of `size` sentences from `pool`: a seeded sample, sorted by length, cut into groups, shuffled. */
 function groups(pool: readonly ner.Sentence[], n: number, size: number, seed: number, shuffle: boolean): ner.Sentence[][] {
   const order = permutation(makeKey(seed), pool.length);
-  const picked = order.map((i) => pool[i]!).filter((s) => s.words.length <= 128).slice(0, n * size);
+  const picked = order
+    .map((i) => pool[i]!)
+    .filter((s) => s.words.length <= 128)
+    .slice(0, n * size);
   picked.sort((a, b) => a.words.length - b.words.length);
   const out = Array.from({ length: n }, (_, i) => picked.slice(i * size, (i + 1) * size));
   return shuffle ? permutation(makeKey(seed + 1), n).map((i) => out[i]!) : out;
@@ -98,13 +111,22 @@ const common = {
 const dir = path.resolve('build/bench');
 mkdirSync(dir, { recursive: true });
 const batchFile = path.join(dir, 'ner_batches.json');
-writeFileSync(batchFile, JSON.stringify({ ...common, train_batches: trainBatches, infer_batches: inferBatches, trax_features: traxFeatures } satisfies BenchFile & typeof common));
+writeFileSync(
+  batchFile,
+  JSON.stringify({ ...common, train_batches: trainBatches, infer_batches: inferBatches, trax_features: traxFeatures } satisfies BenchFile &
+    typeof common),
+);
 // The tfjs-layers peer trains on fewer batches (it is about ten times slower): one warm-up batch, then the first of
 // the timed batches the other rows train on; it tags the same inference batches.
 const peerFile = path.join(dir, 'ner_batches_tfjs_layers.json');
 writeFileSync(
   peerFile,
-  JSON.stringify({ ...common, warmup_steps: 1, train_batches: trainBatches.slice(WARMUP - 1, WARMUP + opts.tfjsLayersBatches), infer_batches: inferBatches }),
+  JSON.stringify({
+    ...common,
+    warmup_steps: 1,
+    train_batches: trainBatches.slice(WARMUP - 1, WARMUP + opts.tfjsLayersBatches),
+    infer_batches: inferBatches,
+  }),
 );
 const trainTokens = trainBatches.slice(WARMUP).reduce((n, b) => n + b.mask.flat().reduce((s, m) => s + m, 0), 0);
 log(
@@ -129,7 +151,11 @@ function runRow(row: string, command: string, args: string[], env: NodeJS.Proces
   const t0 = performance.now();
   const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 << 20 });
   const seconds = (performance.now() - t0) / 1000;
-  const line = result.stdout?.trim().split('\n').filter((l) => l.startsWith('{')).pop();
+  const line = result.stdout
+    ?.trim()
+    .split('\n')
+    .filter((l) => l.startsWith('{'))
+    .pop();
   if (result.status !== 0 || !line) {
     const why = (result.stderr || result.error?.message || 'no output').trim().split('\n').slice(-3).join(' | ');
     return { row, skipped: `failed (exit ${result.status}): ${why}`, seconds };
@@ -145,15 +171,39 @@ const configFile = (name: string, config: Partial<ner.NerModelConfig>): string =
 const node = process.execPath;
 const worker = 'bench/common/ner_bench_worker.ts';
 const results: RowResult[] = [];
-results.push(runRow('trax-ts like-for-like (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('like_for_like', LIKE_FOR_LIKE)]));
+results.push(
+  runRow('trax-ts like-for-like (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('like_for_like', LIKE_FOR_LIKE)]),
+);
 // The recipe's rows train as the recipe does, with Polyak averaging (like-for-like has none: the peers have none).
 const averaging = String(DEFAULT_RECIPE.averageDecay);
-results.push(runRow('trax-ts recipe default (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('recipe_default', recipeConfig), averaging], process.env, describeConfig(recipeConfig)));
+results.push(
+  runRow(
+    'trax-ts recipe default (wasm)',
+    node,
+    ['scripts/run.mjs', worker, batchFile, configFile('recipe_default', recipeConfig), averaging],
+    process.env,
+    describeConfig(recipeConfig),
+  ),
+);
 const reformerConfig = ner.resolveNerModelConfig({ ...recipeConfig, reversible: true });
-results.push(runRow('trax-ts Reformer, reversible (wasm)', node, ['scripts/run.mjs', worker, batchFile, configFile('reformer', reformerConfig), averaging], process.env, describeConfig(reformerConfig)));
+results.push(
+  runRow(
+    'trax-ts Reformer, reversible (wasm)',
+    node,
+    ['scripts/run.mjs', worker, batchFile, configFile('reformer', reformerConfig), averaging],
+    process.env,
+    describeConfig(reformerConfig),
+  ),
+);
 if (!opts.skipPeers) {
   results.push(
-    runRow('tfjs-layers stock (wasm)', node, ['scripts/run.mjs', 'bench/peers/ner_tfjs_layers.ts', peerFile], process.env, `+ UnsortedSegmentSum kernel only; ${opts.tfjsLayersBatches} timed batches`),
+    runRow(
+      'tfjs-layers stock (wasm)',
+      node,
+      ['scripts/run.mjs', 'bench/peers/ner_tfjs_layers.ts', peerFile],
+      process.env,
+      `+ UnsortedSegmentSum kernel only; ${opts.tfjsLayersBatches} timed batches`,
+    ),
   );
   const torchProblem = torchAvailability();
   if (torchProblem) {
@@ -161,14 +211,28 @@ if (!opts.skipPeers) {
     log(`Skipping PyTorch: ${torchProblem}`);
   } else {
     results.push(
-      runRow('PyTorch CPU (2 threads)', '/usr/bin/python3', ['bench/peers/ner_torch.py', batchFile], { ...process.env, OPENBLAS_NUM_THREADS: '1', GOMP_SPINCOUNT: '0' }, 'python3-torch + OpenBLAS'),
+      runRow(
+        'PyTorch CPU (2 threads)',
+        '/usr/bin/python3',
+        ['bench/peers/ner_torch.py', batchFile],
+        { ...process.env, OPENBLAS_NUM_THREADS: '1', GOMP_SPINCOUNT: '0' },
+        'python3-torch + OpenBLAS',
+      ),
     );
   }
 }
 
 function describeConfig(c: ner.NerModelConfig): string {
   const attention = c.attention === 'local' ? `local attention (radius ${c.localRadius})` : `${c.attention} attention`;
-  const parts = [attention, c.reversible ? 'reversible' : 'not reversible', c.charFeatures ? 'char CNN' : '', c.wordShapes ? 'word shapes' : '', c.bilstm ? 'BiLSTM' : '', c.crf ? 'CRF' : '', `dropout ${c.dropout}`];
+  const parts = [
+    attention,
+    c.reversible ? 'reversible' : 'not reversible',
+    c.charFeatures ? 'char CNN' : '',
+    c.wordShapes ? 'word shapes' : '',
+    c.bilstm ? 'BiLSTM' : '',
+    c.crf ? 'CRF' : '',
+    `dropout ${c.dropout}`,
+  ];
   if (DEFAULT_RECIPE.averageDecay > 0) parts.push(`weight averaging ${DEFAULT_RECIPE.averageDecay}`);
   return parts.filter(Boolean).join(', ');
 }
@@ -186,7 +250,8 @@ function torchAvailability(): string | undefined {
 
 const byName = (prefix: string): RowResult | undefined => results.find((r) => r.row.startsWith(prefix) && !r.skipped);
 const ours = byName('trax-ts like-for-like');
-const ratio = (a: number | undefined, b: number | undefined): number | undefined => (a !== undefined && b !== undefined ? a / b : undefined);
+const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
+  a !== undefined && b !== undefined ? a / b : undefined;
 const ratios = {
   train_vs_torch: ratio(ours?.train_tokens_per_s, byName('PyTorch')?.train_tokens_per_s),
   infer_vs_torch: ratio(ours?.infer_sentences_per_s, byName('PyTorch')?.infer_sentences_per_s),
@@ -197,13 +262,38 @@ const ratios = {
 };
 
 if (opts.json) {
-  console.log(JSON.stringify({ batches: { train: opts.trainBatches, trainTokens, infer: opts.inferBatches, trainBatchSize: TRAIN_BATCH, inferBatchSize: INFER_BATCH }, results, ratios }, null, 1));
+  console.log(
+    JSON.stringify(
+      {
+        batches: {
+          train: opts.trainBatches,
+          trainTokens,
+          infer: opts.inferBatches,
+          trainBatchSize: TRAIN_BATCH,
+          inferBatchSize: INFER_BATCH,
+        },
+        results,
+        ratios,
+      },
+      null,
+      1,
+    ),
+  );
 } else {
   const mib = (b: number | undefined): string => (b === undefined ? '-' : (b / 2 ** 20).toFixed(0));
   const fmt = (x: number | undefined, d = 0): string => (x === undefined ? '-' : x.toFixed(d));
   const header = ['row', 'train tokens/s', 'infer sent/s', 'peak tensors MiB', 'peak RSS MiB', 'last loss'];
   const rows = results.map((r) =>
-    r.skipped ? [r.row, `skipped: ${r.skipped}`, '', '', '', ''] : [r.row, fmt(r.train_tokens_per_s), fmt(r.infer_sentences_per_s), mib(r.peak_tensor_bytes), mib(r.peak_rss_bytes), fmt(r.last_loss, 3)],
+    r.skipped
+      ? [r.row, `skipped: ${r.skipped}`, '', '', '', '']
+      : [
+          r.row,
+          fmt(r.train_tokens_per_s),
+          fmt(r.infer_sentences_per_s),
+          mib(r.peak_tensor_bytes),
+          mib(r.peak_rss_bytes),
+          fmt(r.last_loss, 3),
+        ],
   );
   const widths = header.map((h, i) => Math.max(h.length, ...rows.filter((r) => !r[1]!.startsWith('skipped')).map((r) => r[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ');
@@ -213,9 +303,17 @@ if (opts.json) {
   for (const r of results) if (r.note && !r.skipped) console.log(`  ${r.row}: ${r.note}`);
   const x = (v: number | undefined): string => (v === undefined ? 'n/a' : `${v.toFixed(2)}x`);
   console.log('');
-  console.log(`trax-ts like-for-like vs PyTorch:     training ${x(ratios.train_vs_torch)}, inference ${x(ratios.infer_vs_torch)} (targets >= 0.5x)`);
-  console.log(`trax-ts like-for-like vs tfjs-layers: training ${x(ratios.train_vs_tfjs_layers)} (target >= 10x), inference ${x(ratios.infer_vs_tfjs_layers)}`);
-  console.log(`recipe default vs like-for-like:      training ${x(ratios.recipe_default_train_vs_like_for_like)} (the cost of the character CNN, word shapes, BiLSTM, CRF, local attention, dropout)`);
-  console.log(`reversible vs recipe default:         training ${x(ratios.reversible_train_vs_recipe_default)} (the cost of recomputing activations)`);
+  console.log(
+    `trax-ts like-for-like vs PyTorch:     training ${x(ratios.train_vs_torch)}, inference ${x(ratios.infer_vs_torch)} (targets >= 0.5x)`,
+  );
+  console.log(
+    `trax-ts like-for-like vs tfjs-layers: training ${x(ratios.train_vs_tfjs_layers)} (target >= 10x), inference ${x(ratios.infer_vs_tfjs_layers)}`,
+  );
+  console.log(
+    `recipe default vs like-for-like:      training ${x(ratios.recipe_default_train_vs_like_for_like)} (the cost of the character CNN, word shapes, BiLSTM, CRF, local attention, dropout)`,
+  );
+  console.log(
+    `reversible vs recipe default:         training ${x(ratios.reversible_train_vs_recipe_default)} (the cost of recomputing activations)`,
+  );
   console.log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -152,7 +152,15 @@ interface ScalarFn {
   dispose(): void;
 }
 
-function scalarFunction(trax: TraxModule, layer: Layer, inputs: Tensor[], weights: Weights, state: State, outputs: Tensor[], rng: Key): ScalarFn {
+function scalarFunction(
+  trax: TraxModule,
+  layer: Layer,
+  inputs: Tensor[],
+  weights: Weights,
+  state: State,
+  outputs: Tensor[],
+  rng: Key,
+): ScalarFn {
   const { tf } = trax;
   const floatInputs = inputs.map((x, i) => (x.dtype === 'float32' ? i : -1)).filter((i) => i >= 0);
   const named = [...trax.namedTensors(layer, weights).entries()];
@@ -186,7 +194,12 @@ export interface GradCheckOptions {
  * Compares `grads` (analytic, of `s.f` at `s.args`) with central finite differences at a seeded sample of
  * coordinates of every argument. Returns the failures and the worst error relative to its tolerance.
  */
-function finiteDifferenceCheck(trax: TraxModule, s: ScalarFn, grads: Float32Array[], options: GradCheckOptions = {}): { failures: string[]; worst: number; probes: number } {
+function finiteDifferenceCheck(
+  trax: TraxModule,
+  s: ScalarFn,
+  grads: Float32Array[],
+  options: GradCheckOptions = {},
+): { failures: string[]; worst: number; probes: number } {
   const { tf } = trax;
   const { eps = 1e-2, atol = 2e-3, rtol = 2e-2, probes = 6 } = options;
   const failures: string[] = [];
@@ -212,7 +225,9 @@ function finiteDifferenceCheck(trax: TraxModule, s: ScalarFn, grads: Float32Arra
       worst = Math.max(worst, Number.isNaN(error) ? Infinity : error / tolerance);
       count++;
       if (!(error <= tolerance)) {
-        failures.push(`gradient of ${s.argNames[k]} at flat index ${c}: analytic ${analytic}, finite difference ${numeric} (tolerance ${tolerance.toExponential(2)})`);
+        failures.push(
+          `gradient of ${s.argNames[k]} at flat index ${c}: analytic ${analytic}, finite difference ${numeric} (tolerance ${tolerance.toExponential(2)})`,
+        );
       }
     }
   });
@@ -245,7 +260,10 @@ function affineLayerClass(trax: TraxModule): new (nUnits: number) => Layer {
     protected override initWeightsAndState(signature: ShapeDtype[], rng: Key): { weights: Weights; state: State } {
       const dIn = signature[0]!.shape[signature[0]!.shape.length - 1]!;
       const [kw, kb] = trax.splitKey(rng, 2);
-      return { weights: { w: trax.normal(kw!, [dIn, this.nUnits], 1 / Math.sqrt(dIn)), b: trax.uniform(kb!, [this.nUnits], -0.1, 0.1) }, state: {} };
+      return {
+        weights: { w: trax.normal(kw!, [dIn, this.nUnits], 1 / Math.sqrt(dIn)), b: trax.uniform(kb!, [this.nUnits], -0.1, 0.1) },
+        state: {},
+      };
     }
 
     protected forward(inputs: Tensor | Tensor[], weights: Weights, state: State): [Tensor | Tensor[], State] {
@@ -270,9 +288,15 @@ function layerCases(trax: TraxModule): LayerCase[] {
       make: () =>
         Serial(
           Residual(tanh()),
-          Branch(Fn('Square', (x) => x.square()), Fn('SinHalf', (x) => x.mul(0.5).sin())),
+          Branch(
+            Fn('Square', (x) => x.square()),
+            Fn('SinHalf', (x) => x.mul(0.5).sin()),
+          ),
           Add(),
-          Residual(Fn('Sigmoid', (x) => x.sigmoid()), { shortcut: Fn('Neg', (x) => x.neg()) }),
+          Residual(
+            Fn('Sigmoid', (x) => x.sigmoid()),
+            { shortcut: Fn('Neg', (x) => x.neg()) },
+          ),
         ),
       inputs: [{ shape: [3, 4] }],
       grad: true,
@@ -281,11 +305,18 @@ function layerCases(trax: TraxModule): LayerCase[] {
       name: 'Fn composite: 2 in, 3 out (Parallel/Select/Multiply/Concatenate)',
       make: () =>
         Serial(
-          Parallel(tanh(), Fn('Exp', (x) => x.mul(0.3).exp())),
+          Parallel(
+            tanh(),
+            Fn('Exp', (x) => x.mul(0.3).exp()),
+          ),
           Select([0, 1, 0, 1]),
           Multiply(),
           Concatenate(3, -1),
-          Branch(null, Fn('Mean', (x) => x.mean(-1, true)), Fn('Cube', (x) => x.pow(3))),
+          Branch(
+            null,
+            Fn('Mean', (x) => x.mean(-1, true)),
+            Fn('Cube', (x) => x.pow(3)),
+          ),
         ),
       inputs: [{ shape: [2, 3] }, { shape: [2, 3] }],
       grad: true,
@@ -320,7 +351,12 @@ function layerCases(trax: TraxModule): LayerCase[] {
 function reversibleStack(trax: TraxModule, reversibleBackward = true): ReturnType<TraxModule['ReversibleSerial']> {
   const { ReversibleSerial, ReversibleHalfResidual, ReversibleSwap, LayerNorm, Dense, Fn } = trax;
   return ReversibleSerial(
-    ReversibleHalfResidual(LayerNorm(), Dense(8), Fn('Tanh', (x) => x.tanh()), Dense(6)),
+    ReversibleHalfResidual(
+      LayerNorm(),
+      Dense(8),
+      Fn('Tanh', (x) => x.tanh()),
+      Dense(6),
+    ),
     ReversibleSwap(),
     ReversibleHalfResidual(LayerNorm(), Dense(6)),
     ReversibleSwap(),
@@ -433,14 +469,17 @@ export async function layerSuite(trax: TraxModule, options: SuiteOptions = {}): 
     let maxGradDiff = NaN;
     if (test && ref) {
       if (JSON.stringify(test.signature) !== JSON.stringify(test.outputs.map(({ shape, dtype }) => ({ shape, dtype })))) {
-        failures.push(`init's output signature ${JSON.stringify(test.signature)} differs from the real outputs ${JSON.stringify(test.outputs.map(({ shape, dtype }) => ({ shape, dtype })))} on ${backend}`);
+        failures.push(
+          `init's output signature ${JSON.stringify(test.signature)} differs from the real outputs ${JSON.stringify(test.outputs.map(({ shape, dtype }) => ({ shape, dtype })))} on ${backend}`,
+        );
       }
       maxOutputDiff = 0;
       test.outputs.forEach((y, i) => {
         const r = ref.outputs[i]!;
         const d = maxAbsDiff(y.values, r.values);
         maxOutputDiff = Math.max(maxOutputDiff, d);
-        if (JSON.stringify(y.shape) !== JSON.stringify(r.shape)) failures.push(`output ${i}: shape ${JSON.stringify(y.shape)} on ${backend}, ${JSON.stringify(r.shape)} on ${reference}`);
+        if (JSON.stringify(y.shape) !== JSON.stringify(r.shape))
+          failures.push(`output ${i}: shape ${JSON.stringify(y.shape)} on ${backend}, ${JSON.stringify(r.shape)} on ${reference}`);
         else if (!(d <= atol + rtol * maxAbs(r.values))) failures.push(`output ${i}: ${backend} differs from ${reference} by ${d}`);
       });
       maxGradDiff = 0;
@@ -492,7 +531,10 @@ export async function nodeOnlyApi(trax: TraxModule): Promise<Record<string, stri
 // Weight paths and values after init: the same in the page as in Node
 
 /** Per case of the suite: every weight's path (as checkpoints name it), shape, and a checksum of its values. */
-export async function initFingerprints(trax: TraxModule, backend: BackendName = 'cpu'): Promise<Record<string, Array<[string, number[], number]>>> {
+export async function initFingerprints(
+  trax: TraxModule,
+  backend: BackendName = 'cpu',
+): Promise<Record<string, Array<[string, number[], number]>>> {
   await trax.useBackend(backend);
   const out: Record<string, Array<[string, number[], number]>> = {};
   for (const c of layerCases(trax)) {
@@ -541,14 +583,19 @@ export async function reversibleGradients(trax: TraxModule, backend: BackendName
   const gradsOf = (reversible: boolean): Float32Array[] => {
     layer.reversibleBackward = reversible;
     progress(`reversibleGradients: ${reversible ? 'reversible' : 'ordinary'} backward pass`);
-    return tf.tidy(() => tf.grads(s.f)(s.args).map((g) => g.dataSync() as Float32Array));
+    return tf.tidy(() =>
+      tf
+        .grads(s.f)(s.args)
+        .map((g) => g.dataSync() as Float32Array),
+    );
   };
   const reversible = gradsOf(true);
   const ordinary = gradsOf(false);
   layer.reversibleBackward = true;
   const diffs = s.argNames.map((name, i) => ({ name, diff: maxAbsDiff(reversible[i]!, ordinary[i]!), scale: maxAbs(ordinary[i]!) }));
   for (const { name, diff, scale } of diffs) {
-    if (!(diff <= tol * Math.max(1, scale))) failures.push(`gradient of ${name}: reversible backward differs from the ordinary one by ${diff}`);
+    if (!(diff <= tol * Math.max(1, scale)))
+      failures.push(`gradient of ${name}: reversible backward differs from the ordinary one by ${diff}`);
   }
   const reconstructionError = tf.tidy(() => {
     const x = unpack(layer.reverse(out, layer.weights, layer.state, rng));
@@ -559,10 +606,13 @@ export async function reversibleGradients(trax: TraxModule, backend: BackendName
   const reverseAndGradDiff = tf.tidy(() => {
     const cts = outputs.map((y, i) => tf.tensor(inputData(trax, { shape: [...y.shape] }, 5000 + i), y.shape, 'float32'));
     const [, xct, wg] = layer.reverseAndGrad(out, pack(cts), layer.weights, layer.state, rng);
-    const got = [...unpack(xct), ...trax.treeLeaves(layer.weights).map((leaf) => {
-      const path = [...trax.namedTensors(layer, layer.weights).entries()].find(([, t]) => t === leaf)![0];
-      return trax.namedTensors(layer, wg).get(path)!;
-    })];
+    const got = [
+      ...unpack(xct),
+      ...trax.treeLeaves(layer.weights).map((leaf) => {
+        const path = [...trax.namedTensors(layer, layer.weights).entries()].find(([, t]) => t === leaf)![0];
+        return trax.namedTensors(layer, wg).get(path)!;
+      }),
+    ];
     return Math.max(...got.map((g, i) => maxAbsDiff(g.dataSync(), ordinary[i]!)));
   });
   if (!(reverseAndGradDiff <= tol)) failures.push(`reverseAndGrad differs from the ordinary gradients by ${reverseAndGradDiff}`);
@@ -596,7 +646,14 @@ export async function backendSwitching(
   const { tf } = trax;
   const { Serial, Residual, Fn, Dense, LayerNorm, LogSoftmax } = trax;
   const Affine = affineLayerClass(trax);
-  const model = Serial(Dense(16), Fn('Tanh', (x) => x.tanh()), LayerNorm(), Residual(Dense(16), new Affine(16)), Dense(4), LogSoftmax());
+  const model = Serial(
+    Dense(16),
+    Fn('Tanh', (x) => x.tanh()),
+    LayerNorm(),
+    Residual(Dense(16), new Affine(16)),
+    Dense(4),
+    LogSoftmax(),
+  );
   const failures: string[] = [];
   const runs: Array<{ backend: string; maxOutputDiff: number; maxGradDiff: number; ms: number }> = [];
   await trax.useBackend(sequence[0]!);
@@ -612,11 +669,18 @@ export async function backendSwitching(
     const out = (model.call(x) as Tensor).dataSync() as Float32Array;
     const leaves = trax.treeLeaves(model.weights);
     const grads = tf.tidy(() =>
-      tf.grads((...ws: Tensor[]) => {
-        const replacement = new Map(leaves.map((leaf, i) => [leaf, ws[i]!]));
-        const [y] = model.pureFn(x, trax.mapTree(model.weights, (t) => replacement.get(t) ?? t), model.state, trax.makeKey(0));
-        return (y as Tensor).mul(tf.linspace(-1, 1, 4 * 4).reshape([4, 4])).sum();
-      })(leaves).map((g) => g.dataSync() as Float32Array),
+      tf
+        .grads((...ws: Tensor[]) => {
+          const replacement = new Map(leaves.map((leaf, i) => [leaf, ws[i]!]));
+          const [y] = model.pureFn(
+            x,
+            trax.mapTree(model.weights, (t) => replacement.get(t) ?? t),
+            model.state,
+            trax.makeKey(0),
+          );
+          return (y as Tensor).mul(tf.linspace(-1, 1, 4 * 4).reshape([4, 4])).sum();
+        })(leaves)
+        .map((g) => g.dataSync() as Float32Array),
     );
     x.dispose();
     first ??= { out, grads };

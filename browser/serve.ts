@@ -25,7 +25,9 @@ function modelDirectory(): string | undefined {
     if (existsSync(join(dir, 'model', 'tagger.json'))) return resolve(dir, 'model');
   }
   if (given) {
-    console.error(`serve: warning: ${resolve(given)} holds no tagger.json (nor model/tagger.json); the demo page will say why it cannot load it`);
+    console.error(
+      `serve: warning: ${resolve(given)} holds no tagger.json (nor model/tagger.json); the demo page will say why it cannot load it`,
+    );
     return resolve(given);
   }
   return undefined;
@@ -50,7 +52,9 @@ const server = await startServer({
   onRequest: quiet ? undefined : (method, path, status) => console.log(`${status} ${method} ${path}`),
 });
 console.log(`serving ${root} at ${server.url} (Ctrl-C to stop)`);
-console.log(`  demo:   ${server.url}demo/${model ? `  (model: ${model}, served at /model/)` : '  (no model: train one with `npm run ner`, or pass --model DIR)'}`);
+console.log(
+  `  demo:   ${server.url}demo/${model ? `  (model: ${model}, served at /model/)` : '  (no model: train one with `npm run ner`, or pass --model DIR)'}`,
+);
 console.log(`  checks: ${server.url}test.html`);
 const stop = (): void => {
   void server.close().then(() => process.exit(0));

@@ -75,7 +75,8 @@ export async function startServer(options: ServerOptions): Promise<StaticServer>
   const host = options.host ?? '127.0.0.1';
   const mounts = Object.entries(options.mounts ?? {})
     .map(([prefix, dir]) => {
-      if (!/^\/(.+\/)?$/.test(prefix) || prefix === '/') throw new Error(`startServer: a mount prefix must start and end with '/' (and not be '/'), got '${prefix}'`);
+      if (!/^\/(.+\/)?$/.test(prefix) || prefix === '/')
+        throw new Error(`startServer: a mount prefix must start and end with '/' (and not be '/'), got '${prefix}'`);
       return { prefix, dir: resolve(dir) };
     })
     .sort((a, b) => b.prefix.length - a.prefix.length);
@@ -115,7 +116,12 @@ function send(res: ServerResponse, status: number, body: string): number {
   return status;
 }
 
-async function handle(root: string, mounts: ReadonlyArray<{ prefix: string; dir: string }>, req: IncomingMessage, res: ServerResponse): Promise<number> {
+async function handle(
+  root: string,
+  mounts: ReadonlyArray<{ prefix: string; dir: string }>,
+  req: IncomingMessage,
+  res: ServerResponse,
+): Promise<number> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
     return send(res, 405, 'method not allowed\n');

@@ -47,7 +47,11 @@ console.log(`backend: ${currentBackend()}`);
 console.log(`model:\n${model.toString()}`);
 console.log(`output signature from init: ${JSON.stringify(outputSignature)}`);
 
-const ids = tf.tensor2d(Array.from({ length: 48 }, (_, i) => (i * 37) % vocabSize), [4, 12], 'int32');
+const ids = tf.tensor2d(
+  Array.from({ length: 48 }, (_, i) => (i * 37) % vocabSize),
+  [4, 12],
+  'int32',
+);
 const logProbs = model.call(ids) as tf.Tensor;
 const tags = logProbs.argMax(-1).arraySync() as number[][];
 console.log(`output shape: [${logProbs.shape}]; predicted tags of the first row: ${tags[0]!.join(' ')}`);

@@ -18,7 +18,14 @@ rmSync('dist', { recursive: true, force: true });
 
 const shared = { ...nodeOptions, sourcemap: false };
 
-await build({ ...shared, platform: 'neutral', mainFields: ['module', 'main'], banner: undefined, entryPoints: ['src/index.ts'], outfile: 'dist/index.js' });
+await build({
+  ...shared,
+  platform: 'neutral',
+  mainFields: ['module', 'main'],
+  banner: undefined,
+  entryPoints: ['src/index.ts'],
+  outfile: 'dist/index.js',
+});
 
 await build({
   ...shared,
@@ -32,7 +39,9 @@ await build({
     {
       name: 'no-node-builtins',
       setup(b) {
-        b.onResolve({ filter: /^node:/ }, (args) => ({ errors: [{ text: `the browser entry must not import ${args.path} (imported by ${args.importer})` }] }));
+        b.onResolve({ filter: /^node:/ }, (args) => ({
+          errors: [{ text: `the browser entry must not import ${args.path} (imported by ${args.importer})` }],
+        }));
       },
     },
     externalDependencies,

@@ -124,12 +124,18 @@ const libraryFromTraxJs = {
       if (/^\.\.?\//.test(args.path)) {
         const target = resolve(dirname(args.importer), args.path);
         if (!target.startsWith(join(root, 'recipes', 'demo'))) {
-          return { errors: [{ text: `the demo must reach the library through browser/entry.js (bundled as ../trax.js), not ${args.path}` }] };
+          return {
+            errors: [{ text: `the demo must reach the library through browser/entry.js (bundled as ../trax.js), not ${args.path}` }],
+          };
         }
         return undefined;
       }
       if (DEMO_PACKAGES.some((p) => args.path === p || args.path.startsWith(`${p}/`))) return undefined;
-      return { errors: [{ text: `the demo must reach the library through browser/entry.js (bundled as ../trax.js), not the package ${args.path}` }] };
+      return {
+        errors: [
+          { text: `the demo must reach the library through browser/entry.js (bundled as ../trax.js), not the package ${args.path}` },
+        ],
+      };
     });
   },
 };

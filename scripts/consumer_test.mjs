@@ -75,7 +75,9 @@ function countPackages(dir) {
   const walk = (modules) => {
     for (const entry of readdirSync(modules, { withFileTypes: true })) {
       if (!entry.isDirectory() || entry.name.startsWith('.')) continue;
-      const dirs = entry.name.startsWith('@') ? readdirSync(join(modules, entry.name)).map((s) => join(modules, entry.name, s)) : [join(modules, entry.name)];
+      const dirs = entry.name.startsWith('@')
+        ? readdirSync(join(modules, entry.name)).map((s) => join(modules, entry.name, s))
+        : [join(modules, entry.name)];
       for (const d of dirs) {
         try {
           statSync(join(d, 'package.json'));
@@ -119,7 +121,14 @@ async function runInChromium(dir) {
   const { chromium } = await import('playwright-core');
   const browser = await chromium.launch({
     executablePath: chromiumPath,
-    args: ['--no-sandbox', '--use-angle=swiftshader', '--enable-unsafe-swiftshader', '--disable-dev-shm-usage', '--disable-background-networking', '--no-first-run'],
+    args: [
+      '--no-sandbox',
+      '--use-angle=swiftshader',
+      '--enable-unsafe-swiftshader',
+      '--disable-dev-shm-usage',
+      '--disable-background-networking',
+      '--no-first-run',
+    ],
   });
   try {
     const page = await browser.newPage();
@@ -127,11 +136,17 @@ async function runInChromium(dir) {
     page.on('pageerror', (e) => errors.push(String(e)));
     await page.goto(`http://127.0.0.1:${server.address().port}/index.html`);
     // A hang guard, not a speed check: the page sets `results` when done, or reports an error.
-    await page.waitForFunction(() => globalThis.results !== undefined, undefined, { timeout: 10 * 60_000, polling: 200 }).catch((e) => errors.push(String(e)));
+    await page
+      .waitForFunction(() => globalThis.results !== undefined, undefined, { timeout: 10 * 60_000, polling: 200 })
+      .catch((e) => errors.push(String(e)));
     const results = errors.length ? [] : await page.evaluate(() => globalThis.results);
     const backends = results.map((r) => r.backend).join(', ');
     const agree = results.length === 3 && results.every((r) => r.output.every((v, i) => Math.abs(v - results[0].output[i]) < 1e-5));
-    check('the bundle runs in Chromium on wasm, webgl and cpu, with the same outputs', agree && backends === 'wasm, webgl, cpu', errors.join('; ') || `${backends}: ${JSON.stringify(results.map((r) => r.output))}`);
+    check(
+      'the bundle runs in Chromium on wasm, webgl and cpu, with the same outputs',
+      agree && backends === 'wasm, webgl, cpu',
+      errors.join('; ') || `${backends}: ${JSON.stringify(results.map((r) => r.output))}`,
+    );
   } finally {
     await browser.close();
     server.close();
@@ -142,11 +157,32 @@ try {
   step('pack');
   // `npm pack` runs `prepack` (the build), whose output would mix with --json: build first, then pack without scripts.
   execFileSync('npm', ['run', 'build', '--silent'], { cwd: repo, stdio: 'inherit' });
-  const packed = JSON.parse(execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], { cwd: repo, encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }));
+  const packed = JSON.parse(
+    execFileSync('npm', ['pack', '--json', '--ignore-scripts', '--pack-destination', work], {
+      cwd: repo,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    }),
+  );
   const tarball = join(work, packed[0].filename);
   const files = packed[0].files.map((f) => f.path);
-  console.log(`${packed[0].filename}: ${(packed[0].size / 1e6).toFixed(2)} MB packed, ${(packed[0].unpackedSize / 1e6).toFixed(2)} MB unpacked, ${files.length} files`);
-  check('the tarball has the entries, declarations, CLI and corpus', ['dist/index.js', 'dist/browser.js', 'dist/cli.js', 'dist/cli-main.js', 'dist/require.cjs', 'dist/types/index.d.ts', 'dist/types/browser.d.ts', 'data/gmb/ner_dataset.csv.gz', 'LICENSE'].every((f) => files.includes(f)));
+  console.log(
+    `${packed[0].filename}: ${(packed[0].size / 1e6).toFixed(2)} MB packed, ${(packed[0].unpackedSize / 1e6).toFixed(2)} MB unpacked, ${files.length} files`,
+  );
+  check(
+    'the tarball has the entries, declarations, CLI and corpus',
+    [
+      'dist/index.js',
+      'dist/browser.js',
+      'dist/cli.js',
+      'dist/cli-main.js',
+      'dist/require.cjs',
+      'dist/types/index.d.ts',
+      'dist/types/browser.d.ts',
+      'data/gmb/ner_dataset.csv.gz',
+      'LICENSE',
+    ].every((f) => files.includes(f)),
+  );
   const unwanted = files.filter((f) => /(^|\/)(test|src|build|temp)\//.test(f) || /\.map$|\.tsbuildinfo$|\.test\./.test(f));
   check('the tarball has no sources, tests, maps or build scratch', unwanted.length === 0, unwanted.slice(0, 5).join(', '));
 
@@ -159,8 +195,14 @@ try {
   console.log(`install size: ${packages} packages, ${megabytes.toFixed(1)} MB of node_modules`);
   writeFileSync(join(work, 'install-size.json'), JSON.stringify({ packages, megabytes: Number(megabytes.toFixed(1)) }) + '\n');
   mustRun('npm install the tools (typescript, esbuild, @types/node)', 'npm', [
-    'install', '--no-audit', '--no-fund', '--loglevel=error', '--save-dev',
-    `typescript@${locked('typescript')}`, `esbuild@${locked('esbuild')}`, `@types/node@${locked('@types/node')}`,
+    'install',
+    '--no-audit',
+    '--no-fund',
+    '--loglevel=error',
+    '--save-dev',
+    `typescript@${locked('typescript')}`,
+    `esbuild@${locked('esbuild')}`,
+    `@types/node@${locked('@types/node')}`,
   ]);
 
   step('the trax-ner command');
@@ -169,24 +211,63 @@ try {
   const version = mustRun('trax-ner --version', 'npx', ['trax-ner', '--version']);
   check('--version prints the package version', version.stdout.trim() === pkg.version, version.stdout.trim());
   const unknown = run('npx', ['trax-ner', 'frobnicate']);
-  check('an unknown command exits 2 and names it', unknown.status === 2 && /frobnicate/.test(unknown.stderr), `exit ${unknown.status}: ${unknown.stderr.trim().split('\n')[0]}`);
+  check(
+    'an unknown command exits 2 and names it',
+    unknown.status === 2 && /frobnicate/.test(unknown.stderr),
+    `exit ${unknown.status}: ${unknown.stderr.trim().split('\n')[0]}`,
+  );
   // Ctrl-C while the CLI's modules load (a module-loading hook sends SIGINT when tfjs-core is loaded, an event,
   // not a time): the bin's launcher catches it and the run stops before training, writing nothing.
-  writeFileSync(join(app, 'sigint_hooks.mjs'), `let sent = false;
+  writeFileSync(
+    join(app, 'sigint_hooks.mjs'),
+    `let sent = false;
 export async function load(url, context, nextLoad) {
   if (!sent && url.includes('/@tensorflow/tfjs-core/')) { sent = true; process.kill(process.pid, 'SIGINT'); }
   return nextLoad(url, context);
 }
-`);
-  writeFileSync(join(app, 'sigint_register.mjs'), "import { register } from 'node:module';\nregister('./sigint_hooks.mjs', import.meta.url);\n");
-  const early = run('node', ['--import', './sigint_register.mjs', 'node_modules/trax-ts/dist/cli.js', 'train', '-o', 'stopped', '--limit', '600', '--steps', '12', '--no-progress']);
+`,
+  );
+  writeFileSync(
+    join(app, 'sigint_register.mjs'),
+    "import { register } from 'node:module';\nregister('./sigint_hooks.mjs', import.meta.url);\n",
+  );
+  const early = run('node', [
+    '--import',
+    './sigint_register.mjs',
+    'node_modules/trax-ts/dist/cli.js',
+    'train',
+    '-o',
+    'stopped',
+    '--limit',
+    '600',
+    '--steps',
+    '12',
+    '--no-progress',
+  ]);
   const stoppedFiles = existsSync(join(app, 'stopped')) ? readdirSync(join(app, 'stopped')) : [];
   check(
     'Ctrl-C while the CLI loads stops the run cleanly, nothing written',
     early.signal === null && /Stopping \(Ctrl-C during start-up/.test(early.stderr) && stoppedFiles.length === 0,
     `exit ${early.status}, signal ${early.signal}, files ${stoppedFiles.join(',')}: ${(early.stdout + early.stderr).trim().slice(-500)}`,
   );
-  const trainArgs = ['trax-ner', 'train', '-o', 'run', '--limit', '600', '--steps', '12', '--eval-every', '6', '--dev-sentences', '40', '--batch-tokens', '512', '--no-progress', '--no-bilstm'];
+  const trainArgs = [
+    'trax-ner',
+    'train',
+    '-o',
+    'run',
+    '--limit',
+    '600',
+    '--steps',
+    '12',
+    '--eval-every',
+    '6',
+    '--dev-sentences',
+    '40',
+    '--batch-tokens',
+    '512',
+    '--no-progress',
+    '--no-bilstm',
+  ];
   mustRun('trax-ner train (shipped corpus, tiny)', 'npx', trainArgs, { timeout: 900_000 });
   const sentence = 'Thousands of demonstrators have marched through London to protest the war in Iraq.';
   const predicted = mustRun('trax-ner predict', 'npx', ['trax-ner', 'predict', '-m', 'run', sentence]);
@@ -196,19 +277,37 @@ export async function load(url, context, nextLoad) {
   } catch {
     parsed = undefined;
   }
-  check('predict prints a JSON line with tokens and entities', parsed !== undefined && Array.isArray(parsed.entities), predicted.stdout.slice(0, 200));
+  check(
+    'predict prints a JSON line with tokens and entities',
+    parsed !== undefined && Array.isArray(parsed.entities),
+    predicted.stdout.slice(0, 200),
+  );
   const evaluated = mustRun('trax-ner eval', 'npx', ['trax-ner', 'eval', '-m', 'run', '--limit', '600', '--split', 'test']);
   check('eval prints the conlleval table', /processed \d+ tokens with \d+ phrases/.test(evaluated.stdout), evaluated.stdout.slice(0, 200));
 
   step('documentation blocks: tsc --strict, then node');
   const blocks = ['README.md', 'docs/guide.md'].flatMap((file) =>
-    [...readFileSync(join(repo, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({ name: `${file.replace(/\W+/g, '-').replace(/-md$/, '')}-${i + 1}`, file, code: m[1] })),
+    [...readFileSync(join(repo, file), 'utf8').matchAll(/```ts\n([\s\S]*?)```/g)].map((m, i) => ({
+      name: `${file.replace(/\W+/g, '-').replace(/-md$/, '')}-${i + 1}`,
+      file,
+      code: m[1],
+    })),
   );
   check('the documentation has TypeScript blocks', blocks.length >= 8, `${blocks.length} blocks`);
   mkdirSync(join(app, 'docs'));
   for (const b of blocks) writeFileSync(join(app, 'docs', `${b.name}.ts`), b.code);
   const tsconfig = {
-    compilerOptions: { strict: true, target: 'ES2022', module: 'Node16', moduleResolution: 'Node16', types: ['node'], rootDir: 'docs', outDir: 'out', skipLibCheck: true, lib: ['ES2022', 'DOM'] },
+    compilerOptions: {
+      strict: true,
+      target: 'ES2022',
+      module: 'Node16',
+      moduleResolution: 'Node16',
+      types: ['node'],
+      rootDir: 'docs',
+      outDir: 'out',
+      skipLibCheck: true,
+      lib: ['ES2022', 'DOM'],
+    },
     include: ['docs'],
   };
   writeFileSync(join(app, 'tsconfig.json'), JSON.stringify(tsconfig, null, 2));
@@ -223,7 +322,11 @@ export async function load(url, context, nextLoad) {
     const r = run('node', [join('out', `${b.name}.js`)], { timeout: 600_000, env: { TAGGER_DIR: 'run/model' } });
     const printed = r.stdout.replace(/\n$/, '').split('\n');
     const ok = r.status === 0 && (expected.length === 0 || JSON.stringify(printed) === JSON.stringify(expected));
-    check(`${b.file} block ${b.name.split('-').pop()} runs${expected.length ? ' and prints what it says' : ''}`, ok, ok ? '' : `exit ${r.status}\nprinted: ${JSON.stringify(printed)}\nexpected: ${JSON.stringify(expected)}\n${r.stderr.slice(-2000)}`);
+    check(
+      `${b.file} block ${b.name.split('-').pop()} runs${expected.length ? ' and prints what it says' : ''}`,
+      ok,
+      ok ? '' : `exit ${r.status}\nprinted: ${JSON.stringify(printed)}\nexpected: ${JSON.stringify(expected)}\n${r.stderr.slice(-2000)}`,
+    );
   }
 
   step('a browser consumer');
@@ -245,11 +348,38 @@ for (const backend of ['wasm', 'webgl', 'cpu'] as const) {
   );
   writeFileSync(
     join(app, 'tsconfig.browser.json'),
-    JSON.stringify({ compilerOptions: { strict: true, target: 'ES2022', module: 'ESNext', moduleResolution: 'Bundler', customConditions: ['browser'], lib: ['ES2022', 'DOM'], types: [], noEmit: true, skipLibCheck: true }, files: ['browser-main.ts'] }, null, 2),
+    JSON.stringify(
+      {
+        compilerOptions: {
+          strict: true,
+          target: 'ES2022',
+          module: 'ESNext',
+          moduleResolution: 'Bundler',
+          customConditions: ['browser'],
+          lib: ['ES2022', 'DOM'],
+          types: [],
+          noEmit: true,
+          skipLibCheck: true,
+        },
+        files: ['browser-main.ts'],
+      },
+      null,
+      2,
+    ),
   );
   mustRun('tsc --strict with bundler resolution and the browser condition', 'npx', ['tsc', '-p', 'tsconfig.browser.json']);
-  mustRun('esbuild --platform=browser bundles it', 'npx', ['esbuild', 'browser-main.ts', '--bundle', '--platform=browser', '--format=esm', '--outdir=bundle', '--log-level=error']);
-  const bundled = readdirSync(join(app, 'bundle')).map((f) => readFileSync(join(app, 'bundle', f), 'utf8')).join('\n');
+  mustRun('esbuild --platform=browser bundles it', 'npx', [
+    'esbuild',
+    'browser-main.ts',
+    '--bundle',
+    '--platform=browser',
+    '--format=esm',
+    '--outdir=bundle',
+    '--log-level=error',
+  ]);
+  const bundled = readdirSync(join(app, 'bundle'))
+    .map((f) => readFileSync(join(app, 'bundle', f), 'utf8'))
+    .join('\n');
   check('the browser bundle imports no Node built-in', !/from\s*["']node:|require\(["']node:|import\(["']node:/.test(bundled));
   await runInChromium(join(app, 'bundle'));
   step('CommonJS');

@@ -11,13 +11,16 @@ const stopLoops = () => {
   for (const loop of loops) if (loop.exitCode === null && loop.signalCode === null) loop.kill('SIGKILL');
 };
 process.on('exit', stopLoops);
-for (const signal of ['SIGINT', 'SIGTERM']) process.on(signal, () => {
-  stopLoops();
-  process.exit(130);
-});
+for (const signal of ['SIGINT', 'SIGTERM'])
+  process.on(signal, () => {
+    stopLoops();
+    process.exit(130);
+  });
 
 const started = performance.now();
-console.error(`test:stress: ${BUSY_LOOPS} busy loops running (pids ${loops.map((l) => l.pid).join(', ')}); jest ${process.argv.slice(2).join(' ')}`);
+console.error(
+  `test:stress: ${BUSY_LOOPS} busy loops running (pids ${loops.map((l) => l.pid).join(', ')}); jest ${process.argv.slice(2).join(' ')}`,
+);
 const jestBin = createRequire(import.meta.url).resolve('jest/bin/jest');
 const jest = spawn(process.execPath, [jestBin, ...process.argv.slice(2)], { stdio: 'inherit' });
 jest.on('close', (code, signal) => {

@@ -9,7 +9,15 @@
  * `setWasmPaths(folderUrl)` before the first `useBackend('wasm')`.
  */
 export { tf } from './backend/tf.js';
-export { type BackendName, currentBackend, useBackend, readyBackend, installKernelFixes, setWasmPaths, type WasmBinaryName } from './backend/backends.js';
+export {
+  type BackendName,
+  currentBackend,
+  useBackend,
+  readyBackend,
+  installKernelFixes,
+  setWasmPaths,
+  type WasmBinaryName,
+} from './backend/backends.js';
 export { type Key, makeKey, splitKey, foldIn, randomBits, permutation } from './rng/key.js';
 export { uniform, normal, bernoulli } from './rng/random.js';
 export { Layer, type LayerOptions, type InitOptions, type SharedInits, sharedInits, type WeightsOnlyInit } from './layers/base.js';
@@ -57,4 +65,3 @@ export { loadNamedWeights, type LoadNamedWeightsOptions } from './layers/load_na
 export * as data from './data/index.js';
 /** Named-entity recognition: vocabularies, tag schemes, entity-level evaluation, tokenizer, tagging, loading. */
 export * as ner from './ner/browser.js';
-

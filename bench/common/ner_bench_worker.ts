@@ -60,9 +60,24 @@ async function main(): Promise<void> {
   let optimizerStep = 0;
   const step = (b: BenchBatch): number => {
     const i = file.train_batches.indexOf(b);
-    const batch = [featuresOf(b, layout.width, features?.train[i]), tf.tensor2d(b.tags, undefined, 'int32'), tf.tensor2d(b.mask, undefined, 'float32')];
+    const batch = [
+      featuresOf(b, layout.width, features?.train[i]),
+      tf.tensor2d(b.tags, undefined, 'int32'),
+      tf.tensor2d(b.mask, undefined, 'float32'),
+    ];
     const weights = model.weights;
-    const r = trainStep({ model, lossLayer, optimizer }, batch, weights, model.state, slots, makeKey(optimizerStep), optimizerStep + 1, optimizerStep, 1e-3, lossSlots);
+    const r = trainStep(
+      { model, lossLayer, optimizer },
+      batch,
+      weights,
+      model.state,
+      slots,
+      makeKey(optimizerStep),
+      optimizerStep + 1,
+      optimizerStep,
+      1e-3,
+      lossSlots,
+    );
     tf.dispose(batch);
     model.weights = r.weights;
     model.state = r.state;

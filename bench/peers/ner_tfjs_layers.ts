@@ -40,7 +40,10 @@ class SelfAttention extends tfl.layers.Layer {
   private wv!: tfl.LayerVariable;
   private wo!: tfl.LayerVariable;
 
-  constructor(private readonly dModel: number, private readonly nHeads: number) {
+  constructor(
+    private readonly dModel: number,
+    private readonly nHeads: number,
+  ) {
     super({});
   }
 
@@ -69,7 +72,10 @@ class SelfAttention extends tfl.layers.Layer {
       const v = heads(this.wv);
       const bias = tf.sub(1, mask!).mul(-1e9).reshape([b, 1, 1, l]);
       const weights = tf.softmax(tf.matMul(q, k, false, true).add(bias));
-      const out = tf.matMul(weights, v).transpose([0, 2, 1, 3]).reshape([b * l, d]);
+      const out = tf
+        .matMul(weights, v)
+        .transpose([0, 2, 1, 3])
+        .reshape([b * l, d]);
       return tf.matMul(out, this.wo.read()).reshape([b, l, d]);
     });
   }
@@ -84,7 +90,10 @@ class AddPositions extends tfl.layers.Layer {
   static className = 'PeerAddPositions';
   private table!: tfl.LayerVariable;
 
-  constructor(private readonly maxLen: number, private readonly dModel: number) {
+  constructor(
+    private readonly maxLen: number,
+    private readonly dModel: number,
+  ) {
     super({});
   }
 

@@ -16,7 +16,11 @@ export function niceTicks(lo: number, hi: number, count = 5): number[] {
   return ticks;
 }
 
-function node<K extends keyof SVGElementTagNameMap>(tag: K, attrs: Record<string, string | number>, text?: string): SVGElementTagNameMap[K] {
+function node<K extends keyof SVGElementTagNameMap>(
+  tag: K,
+  attrs: Record<string, string | number>,
+  text?: string,
+): SVGElementTagNameMap[K] {
   const n = document.createElementNS(SVG, tag);
   for (const [k, v] of Object.entries(attrs)) n.setAttribute(k, String(v));
   if (text !== undefined) n.textContent = text;
@@ -42,7 +46,13 @@ export function drawLossChart(svg: SVGSVGElement, series: LossSeries): void {
   const first = series.firstStep ?? 1;
   const children: SVGElement[] = [];
   if (losses.length === 0) {
-    children.push(node('text', { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'chart-empty' }, 'The loss of each fine-tuning step is plotted here.'));
+    children.push(
+      node(
+        'text',
+        { x: width / 2, y: height / 2, 'text-anchor': 'middle', class: 'chart-empty' },
+        'The loss of each fine-tuning step is plotted here.',
+      ),
+    );
     svg.replaceChildren(...children);
     return;
   }
@@ -66,10 +76,28 @@ export function drawLossChart(svg: SVGSVGElement, series: LossSeries): void {
   children.push(node('line', { x1: m.left, x2: width - m.right, y1: height - m.bottom, y2: height - m.bottom, class: 'axis' }));
   children.push(node('line', { x1: m.left, x2: m.left, y1: m.top, y2: height - m.bottom, class: 'axis' }));
   children.push(node('text', { x: (m.left + width - m.right) / 2, y: height - 4, 'text-anchor': 'middle', class: 'axis-label' }, 'step'));
-  children.push(node('text', { x: 12, y: (m.top + height - m.bottom) / 2, 'text-anchor': 'middle', class: 'axis-label', transform: `rotate(-90 12 ${(m.top + height - m.bottom) / 2})` }, 'loss'));
+  children.push(
+    node(
+      'text',
+      {
+        x: 12,
+        y: (m.top + height - m.bottom) / 2,
+        'text-anchor': 'middle',
+        class: 'axis-label',
+        transform: `rotate(-90 12 ${(m.top + height - m.bottom) / 2})`,
+      },
+      'loss',
+    ),
+  );
   if (reference !== undefined) {
     children.push(node('line', { x1: m.left, x2: width - m.right, y1: y(reference), y2: y(reference), class: 'reference' }));
-    children.push(node('text', { x: width - m.right - 4, y: y(reference) - 5, 'text-anchor': 'end', class: 'reference-label' }, `whole sample before (dropout off): ${reference.toFixed(3)}`));
+    children.push(
+      node(
+        'text',
+        { x: width - m.right - 4, y: y(reference) - 5, 'text-anchor': 'end', class: 'reference-label' },
+        `whole sample before (dropout off): ${reference.toFixed(3)}`,
+      ),
+    );
   }
   const points = losses.map((v, i) => `${x(first + i).toFixed(1)},${y(v).toFixed(1)}`);
   children.push(node('polyline', { points: points.join(' '), class: 'loss-line' }));

@@ -43,9 +43,15 @@ export class EngineClient {
   /** The engine in a module worker (`worker.js` beside the page's script). Throws where module workers are missing. */
   static inWorker(url: URL): EngineClient {
     const worker = new Worker(url, { type: 'module' });
-    const client: EngineClient = new EngineClient((r, t) => worker.postMessage(r, t ?? []), 'worker', () => worker.terminate());
+    const client: EngineClient = new EngineClient(
+      (r, t) => worker.postMessage(r, t ?? []),
+      'worker',
+      () => worker.terminate(),
+    );
     worker.addEventListener('message', (event: MessageEvent<EngineMessage>) => client.receive(event.data));
-    worker.addEventListener('error', (event) => client.failAll(`the demo's worker failed: ${event.message || 'it could not start (worker.js or ../trax.js did not load)'}`));
+    worker.addEventListener('error', (event) =>
+      client.failAll(`the demo's worker failed: ${event.message || 'it could not start (worker.js or ../trax.js did not load)'}`),
+    );
     return client;
   }
 
@@ -54,7 +60,11 @@ export class EngineClient {
     const { DemoEngine } = await import('./engine.js');
     // Asynchronous both ways, as with a worker: a request never runs inside the caller's stack (so `engine` exists
     // by the time the first request reaches it).
-    const client: EngineClient = new EngineClient((r) => setTimeout(() => engine.handle(r), 0), 'main', () => undefined);
+    const client: EngineClient = new EngineClient(
+      (r) => setTimeout(() => engine.handle(r), 0),
+      'main',
+      () => undefined,
+    );
     const engine = new DemoEngine((m) => setTimeout(() => client.receive(m), 0), 'main');
     return client;
   }

@@ -22,7 +22,11 @@ export type Post = (message: EngineMessage, transfer?: Transferable[]) => void;
 function webglRenderer(): string | null {
   try {
     const canvas: OffscreenCanvas | HTMLCanvasElement | undefined =
-      typeof OffscreenCanvas !== 'undefined' ? new OffscreenCanvas(1, 1) : typeof document !== 'undefined' ? document.createElement('canvas') : undefined;
+      typeof OffscreenCanvas !== 'undefined'
+        ? new OffscreenCanvas(1, 1)
+        : typeof document !== 'undefined'
+          ? document.createElement('canvas')
+          : undefined;
     const gl = canvas?.getContext('webgl2');
     if (!gl) return null;
     const debug = gl.getExtension('WEBGL_debug_renderer_info');

@@ -38,7 +38,9 @@ export function settingProblem(field: Field, raw: string | number): string | und
 
 /** The settings read from raw values; throws a RangeError naming every value out of bounds. */
 export function checkSettings(raw: Record<Field, string | number>): FineTuneSettings {
-  const problems = (Object.keys(FINE_TUNE_LIMITS) as Field[]).map((f) => settingProblem(f, raw[f])).filter((p): p is string => p !== undefined);
+  const problems = (Object.keys(FINE_TUNE_LIMITS) as Field[])
+    .map((f) => settingProblem(f, raw[f]))
+    .filter((p): p is string => p !== undefined);
   if (problems.length > 0) throw new RangeError(`${problems.join('; ')}.`);
   return { steps: Number(raw.steps), learningRate: Number(raw.learningRate), batchSize: Number(raw.batchSize) };
 }

@@ -128,7 +128,8 @@ let referenceLoss: number | undefined;
 /** The fine-tuning run in progress (its request id) and the steps it reported. */
 let run: { id: number; steps: number; stepsSeen: number } | undefined;
 /** Set to the run's id at the moment Stop is clicked; the worker reads it before each step. */
-const stopFlag = typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
+const stopFlag =
+  typeof SharedArrayBuffer !== 'undefined' && globalThis.crossOriginIsolated ? new Int32Array(new SharedArrayBuffer(4)) : undefined;
 let stepsTrained = 0;
 let stepsDownloaded = 0;
 /** The newest tagging request: older replies are not drawn over a newer one. */
@@ -180,7 +181,10 @@ function describeModel(m: ModelInfo): string {
   ];
   const facts = ['step', 'devF1', 'testF1']
     .filter((k) => typeof metadata[k] === 'number')
-    .map((k) => `${k === 'step' ? 'step' : k === 'devF1' ? 'dev F1' : 'test F1'} ${k === 'step' ? metadata[k] : (metadata[k] as number).toFixed(3)}`);
+    .map(
+      (k) =>
+        `${k === 'step' ? 'step' : k === 'devF1' ? 'dev F1' : 'test F1'} ${k === 'step' ? metadata[k] : (metadata[k] as number).toFixed(3)}`,
+    );
   return `Model ${new URL(url).pathname}: ${parts.join('; ')}${facts.length ? `; ${facts.join(', ')}` : ''}.`;
 }
 
@@ -223,7 +227,9 @@ async function setBackend(name: BackendName): Promise<string> {
     const url = new URL(location.href);
     url.searchParams.set('backend', 'webgl');
     url.searchParams.set('thread', 'main');
-    showMessage(`This browser cannot run webgl in a worker (no WebGL2 through OffscreenCanvas). To use webgl anyway, open ${url.href}: the engine then runs on the page's main thread, and the page may freeze while it computes.`);
+    showMessage(
+      `This browser cannot run webgl in a worker (no WebGL2 through OffscreenCanvas). To use webgl anyway, open ${url.href}: the engine then runs on the page's main thread, and the page may freeze while it computes.`,
+    );
     ui.backend.value = activeBackend;
     return activeBackend;
   }
@@ -337,7 +343,8 @@ async function download(): Promise<void> {
 
 /** Where the engine runs: a worker unless `?thread=main`, or the worker cannot start or cannot run webgl. */
 async function startEngine(asked: BackendName | undefined): Promise<{ client: EngineClient; caps: Capabilities; note?: string }> {
-  const hello = async (client: EngineClient): Promise<Capabilities> => client.call<'hello'>({ type: 'hello', ...(stopFlag ? { stopFlag: stopFlag.buffer } : {}) });
+  const hello = async (client: EngineClient): Promise<Capabilities> =>
+    client.call<'hello'>({ type: 'hello', ...(stopFlag ? { stopFlag: stopFlag.buffer } : {}) });
   if (params.get('thread') !== 'main') {
     let worker: EngineClient | undefined;
     try {
@@ -348,15 +355,27 @@ async function startEngine(asked: BackendName | undefined): Promise<{ client: En
       if (asked !== 'webgl' || caps.webgl) return { client: worker, caps };
       worker.terminate();
       const main = await EngineClient.onMainThread();
-      return { client: main, caps: await hello(main), note: 'This browser cannot run webgl in a worker (no WebGL2 through OffscreenCanvas), so the model runs on the page’s main thread: the page may freeze while it tags or fine-tunes. Choose wasm to keep it responsive.' };
+      return {
+        client: main,
+        caps: await hello(main),
+        note: 'This browser cannot run webgl in a worker (no WebGL2 through OffscreenCanvas), so the model runs on the page’s main thread: the page may freeze while it tags or fine-tunes. Choose wasm to keep it responsive.',
+      };
     } catch (error) {
       worker?.terminate();
       const main = await EngineClient.onMainThread();
-      return { client: main, caps: await hello(main), note: `The worker could not start (${errorText(error)}), so the model runs on the page’s main thread: the page may freeze while it tags or fine-tunes.` };
+      return {
+        client: main,
+        caps: await hello(main),
+        note: `The worker could not start (${errorText(error)}), so the model runs on the page’s main thread: the page may freeze while it tags or fine-tunes.`,
+      };
     }
   }
   const main = await EngineClient.onMainThread();
-  return { client: main, caps: await hello(main), note: 'Running on the page’s main thread (?thread=main): the page may freeze while it tags or fine-tunes.' };
+  return {
+    client: main,
+    caps: await hello(main),
+    note: 'Running on the page’s main thread (?thread=main): the page may freeze while it tags or fine-tunes.',
+  };
 }
 
 /** True for a software WebGL renderer (SwiftShader, llvmpipe): there wasm is much faster than webgl. */
@@ -370,7 +389,9 @@ function firstBackend(caps: Capabilities, asked: BackendName | undefined): Backe
 }
 
 async function start(): Promise<void> {
-  ui.isolation.textContent = globalThis.crossOriginIsolated ? 'Cross-origin isolated: wasm may use threads.' : 'Not cross-origin isolated: wasm runs single-threaded.';
+  ui.isolation.textContent = globalThis.crossOriginIsolated
+    ? 'Cross-origin isolated: wasm may use threads.'
+    : 'Not cross-origin isolated: wasm runs single-threaded.';
   const askedParam = params.get('backend');
   const asked = askedParam !== null && BACKENDS.includes(askedParam as BackendName) ? (askedParam as BackendName) : undefined;
   setStatus('loading', 'Starting the worker…');

@@ -24,5 +24,10 @@ const sample = {
   scheme: 'IOB2',
   sentences: picked.map((s) => ({ id: s.id, words: s.words, tags: s.tags })),
 };
-writeFileSync(out, JSON.stringify(sample, null, 0).replace(/\{"id"/g, '\n{"id"').replace(/\]\}$/, '\n]}') + '\n');
+writeFileSync(
+  out,
+  JSON.stringify(sample, null, 0)
+    .replace(/\{"id"/g, '\n{"id"')
+    .replace(/\]\}$/, '\n]}') + '\n',
+);
 console.log(`wrote ${out}: ${picked.length} sentences, ${picked.reduce((n, s) => n + s.words.length, 0)} tokens`);

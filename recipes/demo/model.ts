@@ -203,7 +203,11 @@ class MemberTuner {
     if (crf) {
       trax.disposeTree(layer.weights);
       const flat = Array.isArray(crf.transitions) ? crf.transitions.flat() : Array.from(crf.transitions);
-      layer.weights = { transitions: tf.tensor2d(flat, [nTags, nTags]), start: tf.tensor1d(Array.from(crf.start)), end: tf.tensor1d(Array.from(crf.end)) };
+      layer.weights = {
+        transitions: tf.tensor2d(flat, [nTags, nTags]),
+        start: tf.tensor1d(Array.from(crf.start)),
+        end: tf.tensor1d(Array.from(crf.end)),
+      };
     }
     this.lossLayer = layer;
     return layer;
@@ -245,7 +249,18 @@ class MemberTuner {
     const previousMode = model.mode;
     model.mode = 'train';
     try {
-      const r = trax.trainStep({ model, lossLayer, optimizer: this.optimizer! }, batch, weights, model.state, this.slots!, rng, step, this.optimizerSteps, learningRate, this.lossSlots);
+      const r = trax.trainStep(
+        { model, lossLayer, optimizer: this.optimizer! },
+        batch,
+        weights,
+        model.state,
+        this.slots!,
+        rng,
+        step,
+        this.optimizerSteps,
+        learningRate,
+        this.lossSlots,
+      );
       model.weights = r.weights;
       trax.disposeReplaced(weights, r.weights);
       trax.disposeReplaced(this.slots!, r.slots);
@@ -304,7 +319,9 @@ class MemberTuner {
 
 /** The element-wise mean of the members' score arrays (same tokens, same tags). */
 function meanScores(all: readonly number[][][][]): number[][][] {
-  return all[0]!.map((sentence, s) => sentence.map((row, t) => row.map((_, j) => all.reduce((sum, m) => sum + m[s]![t]![j]!, 0) / all.length)));
+  return all[0]!.map((sentence, s) =>
+    sentence.map((row, t) => row.map((_, j) => all.reduce((sum, m) => sum + m[s]![t]![j]!, 0) / all.length)),
+  );
 }
 
 /**
@@ -406,7 +423,11 @@ export class DemoModel {
    */
   async fineTune(sample: readonly SampleSentence[], options: FineTuneOptions): Promise<FineTuneResult> {
     const started = performance.now();
-    const { steps, learningRate, batchSize } = checkSettings({ steps: options.steps, learningRate: options.learningRate ?? 1e-3, batchSize: options.batchSize ?? 8 });
+    const { steps, learningRate, batchSize } = checkSettings({
+      steps: options.steps,
+      learningRate: options.learningRate ?? 1e-3,
+      batchSize: options.batchSize ?? 8,
+    });
     const usable = sample.filter((s) => s.words.length > 0 && s.words.length === s.tags.length);
     if (usable.length === 0) throw new Error('fine-tuning: the sample has no usable sentences');
     const tagVocab = this.members[0]!.parts.vocabs.tags;
@@ -444,7 +465,16 @@ export class DemoModel {
       this.tagger = this.build();
     }
     const sampleLossAfter = this.sampleLoss(usable);
-    return { backend: trax.currentBackend(), losses, sampleLossBefore, sampleLossAfter, ms: performance.now() - started, totalSteps: this.totalSteps, stepEndedAt, stopped };
+    return {
+      backend: trax.currentBackend(),
+      losses,
+      sampleLossBefore,
+      sampleLossAfter,
+      ms: performance.now() - started,
+      totalSteps: this.totalSteps,
+      stepEndedAt,
+      stopped,
+    };
   }
 
   /** Steps trained since the model was loaded or reset. */

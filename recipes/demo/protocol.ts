@@ -37,7 +37,8 @@ export type Request =
   | { readonly type: 'memory'; readonly id: number };
 
 /** Where the fine-tuning sample came from, or why it could not be loaded. */
-export type SampleInfo = { readonly ok: true; readonly sentences: number; readonly tokens: number } | { readonly ok: false; readonly error: string };
+export type SampleInfo =
+  { readonly ok: true; readonly sentences: number; readonly tokens: number } | { readonly ok: false; readonly error: string };
 
 /** A prediction as the engine reports it: with the model's scores when asked, and what it ran beside. */
 export interface TagReply extends Prediction {
@@ -63,7 +64,12 @@ export interface Replies {
 }
 
 /** One of the engine's replies to a request of kind K. */
-export type ReplyOf<K extends Request['type']> = { readonly type: 'reply'; readonly id: number; readonly request: K; readonly value: Replies[K] };
+export type ReplyOf<K extends Request['type']> = {
+  readonly type: 'reply';
+  readonly id: number;
+  readonly request: K;
+  readonly value: Replies[K];
+};
 
 /** Engine -> page. */
 export type EngineMessage =

@@ -30,7 +30,11 @@ export function typeLabel(type: string): string {
   return KNOWN_TYPES[type]?.label ?? type;
 }
 
-function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLElementTagNameMap[K]> = {}, ...children: Array<Node | string>): HTMLElementTagNameMap[K] {
+function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Partial<HTMLElementTagNameMap[K]> = {},
+  ...children: Array<Node | string>
+): HTMLElementTagNameMap[K] {
   const node = Object.assign(document.createElement(tag), props);
   node.append(...children);
   return node;
@@ -40,7 +44,12 @@ function el<K extends keyof HTMLElementTagNameMap>(tag: K, props: Partial<HTMLEl
 export function renderLegend(container: HTMLElement, types: readonly string[]): void {
   container.replaceChildren(
     ...types.map((type) => {
-      const item = el('span', { className: 'legend-item' }, el('span', { className: 'swatch', textContent: type.toUpperCase() }), ` ${typeLabel(type)}`);
+      const item = el(
+        'span',
+        { className: 'legend-item' },
+        el('span', { className: 'swatch', textContent: type.toUpperCase() }),
+        ` ${typeLabel(type)}`,
+      );
       (item.firstChild as HTMLElement).style.background = typeColor(type);
       item.dataset['type'] = type;
       return item;
@@ -59,7 +68,12 @@ export function renderHighlights(container: HTMLElement, text: string, sentences
   for (const e of entities) {
     if (e.start < at) continue; // never overlap (entities of one tagger do not)
     if (e.start > at) nodes.push(document.createTextNode(text.slice(at, e.start)));
-    const mark = el('mark', { className: 'entity', title: `${e.type} (${typeLabel(e.type)}), confidence ${(e.confidence * 100).toFixed(1)}%` }, text.slice(e.start, e.end), el('span', { className: 'entity-type', textContent: e.type.toUpperCase() }));
+    const mark = el(
+      'mark',
+      { className: 'entity', title: `${e.type} (${typeLabel(e.type)}), confidence ${(e.confidence * 100).toFixed(1)}%` },
+      text.slice(e.start, e.end),
+      el('span', { className: 'entity-type', textContent: e.type.toUpperCase() }),
+    );
     mark.dataset['type'] = e.type;
     mark.dataset['start'] = String(e.start);
     mark.dataset['end'] = String(e.end);
@@ -78,7 +92,15 @@ export function renderEntityTable(body: HTMLTableSectionElement, sentences: read
     s.entities.map((e) => {
       const type = el('td', {}, el('span', { className: 'swatch', textContent: e.type.toUpperCase() }));
       (type.firstChild as HTMLElement).style.background = typeColor(e.type);
-      return el('tr', {}, el('td', { textContent: e.text }), type, el('td', { className: 'num', textContent: `${(e.confidence * 100).toFixed(1)}%` }), el('td', { className: 'num', textContent: `${i + 1}` }), el('td', { className: 'num', textContent: `${e.start}–${e.end}` }));
+      return el(
+        'tr',
+        {},
+        el('td', { textContent: e.text }),
+        type,
+        el('td', { className: 'num', textContent: `${(e.confidence * 100).toFixed(1)}%` }),
+        el('td', { className: 'num', textContent: `${i + 1}` }),
+        el('td', { className: 'num', textContent: `${e.start}–${e.end}` }),
+      );
     }),
   );
   if (rows.length === 0) rows.push(el('tr', {}, el('td', { colSpan: 5, className: 'placeholder', textContent: 'No entities found.' })));

@@ -40,7 +40,11 @@ function headerOf(name: string, size: number, type: '0' | '5', mtime: number): U
  * The archive of `files` (relative names with `/`, text or bytes), every one under the folder `root`; the folders
  * come first, each once. `mtime` in seconds since the epoch.
  */
-export function tarArchive(root: string, files: ReadonlyMap<string, string | Uint8Array>, mtime = Math.floor(Date.now() / 1000)): Uint8Array {
+export function tarArchive(
+  root: string,
+  files: ReadonlyMap<string, string | Uint8Array>,
+  mtime = Math.floor(Date.now() / 1000),
+): Uint8Array {
   const parts: Uint8Array[] = [];
   const folders = new Set<string>([`${root}/`]);
   for (const name of files.keys()) {

@@ -25,7 +25,13 @@ export function trainingBatches(ids: Int32Array, seqLen: number, batchSize: numb
   if (ids.length < seqLen) throw new RangeError(`the training text has ${ids.length} characters, fewer than --seq-len ${seqLen}`);
   const key = makeKey(seed);
   const span = ids.length - seqLen + 1;
-  return data.Generate((i) => batchOf(ids, Array.from(randomBits(foldIn(key, i), batchSize), (r) => r % span), seqLen));
+  return data.Generate((i) =>
+    batchOf(
+      ids,
+      Array.from(randomBits(foldIn(key, i), batchSize), (r) => r % span),
+      seqLen,
+    ),
+  );
 }
 
 /** The first `maxWindows` non-overlapping windows of the held-out text, `batchSize` a batch (the last may be smaller). */
@@ -34,7 +40,13 @@ export function heldOutBatches(ids: Int32Array, seqLen: number, batchSize: numbe
   if (windows < 1) throw new RangeError(`the held-out text has ${ids.length} characters, fewer than --seq-len ${seqLen}`);
   const batches: LabeledBatch[] = [];
   for (let w = 0; w < windows; w += batchSize) {
-    batches.push(batchOf(ids, Array.from({ length: Math.min(batchSize, windows - w) }, (_, b) => (w + b) * seqLen), seqLen));
+    batches.push(
+      batchOf(
+        ids,
+        Array.from({ length: Math.min(batchSize, windows - w) }, (_, b) => (w + b) * seqLen),
+        seqLen,
+      ),
+    );
   }
   return batches;
 }

@@ -43,15 +43,30 @@ type Flag = [flag: string, description: string, parse: (v: string) => number, se
 const D = DEFAULT_LM_RECIPE;
 const NUMBER_FLAGS: Flag[] = [
   ['--steps <n>', `total training steps (default ${D.steps})`, int(1), (o, v) => (o.steps = v)],
-  ['--max-minutes <m>', `stop training after this many minutes, 0: no limit (default ${D.maxMinutes})`, num(0), (o, v) => (o.maxMinutes = v)],
+  [
+    '--max-minutes <m>',
+    `stop training after this many minutes, 0: no limit (default ${D.maxMinutes})`,
+    num(0),
+    (o, v) => (o.maxMinutes = v),
+  ],
   ['--seq-len <n>', `characters per training window (default ${D.seqLen})`, int(2), (o, v) => (o.seqLen = v)],
   ['--batch-size <n>', `windows per batch (default ${D.batchSize})`, int(1), (o, v) => (o.batchSize = v)],
   ['--lr <rate>', `peak learning rate (default ${D.learningRate})`, positiveNum, (o, v) => (o.learningRate = v)],
   ['--warmup-steps <n>', `learning-rate warm-up steps (default ${D.warmupSteps})`, int(0), (o, v) => (o.warmupSteps = v)],
   ['--eval-every <n>', `steps between evaluations, samples and checkpoints (default ${D.evalEvery})`, int(1), (o, v) => (o.evalEvery = v)],
   ['--eval-batches <n>', `held-out batches per evaluation (default ${D.evalBatches})`, int(1), (o, v) => (o.evalBatches = v)],
-  ['--final-eval-chars <n>', `held-out characters scored after training, 0: all (default ${D.finalEvalChars})`, int(0), (o, v) => (o.finalEvalChars = v)],
-  ['--sample-length <n>', `characters of the sample at each evaluation, 0: none (default ${D.sampleLength})`, int(0), (o, v) => (o.sampleLength = v)],
+  [
+    '--final-eval-chars <n>',
+    `held-out characters scored after training, 0: all (default ${D.finalEvalChars})`,
+    int(0),
+    (o, v) => (o.finalEvalChars = v),
+  ],
+  [
+    '--sample-length <n>',
+    `characters of the sample at each evaluation, 0: none (default ${D.sampleLength})`,
+    int(0),
+    (o, v) => (o.sampleLength = v),
+  ],
   ['--limit <n>', 'read at most this many corpus sentences, 0: all (default 0)', int(0), (o, v) => (o.limit = v)],
   ['--seed <n>', `seed of weights, data order, dropout and samples (default ${D.seed})`, int(0), (o, v) => (o.seed = v)],
   ['--log-every <n>', `steps between progress lines (default ${D.logEvery})`, int(1), (o, v) => (o.logEvery = v)],
@@ -111,12 +126,22 @@ export function lmProgram(write: (text: string) => void = (t) => process.stdout.
     .option('--top-k <k>', 'sample among the k most probable characters only', int(1))
     .option('--seed <n>', 'seed of the sampling', int(0), 0)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
-    .action(async (prompt: string, opts: { dir: string; length: number; temperature: number; topK?: number; seed: number; backend: BackendName }) => {
-      const text = await generateFromRun(prompt, {
-        dir: opts.dir, backend: opts.backend, length: opts.length, temperature: opts.temperature, seed: opts.seed, ...(opts.topK !== undefined ? { topK: opts.topK } : {}),
-      });
-      write(text + '\n');
-    });
+    .action(
+      async (
+        prompt: string,
+        opts: { dir: string; length: number; temperature: number; topK?: number; seed: number; backend: BackendName },
+      ) => {
+        const text = await generateFromRun(prompt, {
+          dir: opts.dir,
+          backend: opts.backend,
+          length: opts.length,
+          temperature: opts.temperature,
+          seed: opts.seed,
+          ...(opts.topK !== undefined ? { topK: opts.topK } : {}),
+        });
+        write(text + '\n');
+      },
+    );
   return program;
 }
 
@@ -136,7 +161,8 @@ export async function runLmCli(argv: readonly string[], write?: (text: string) =
     const code = (error as { code?: string }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
       // commander printed its one-line message; help and version end with 0, every other error is a usage error.
-      if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return (error as { exitCode?: number }).exitCode ?? 0;
+      if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
+        return (error as { exitCode?: number }).exitCode ?? 0;
       return USAGE_ERROR;
     }
     process.stderr.write(`trax-lm: ${(error as Error).message}\n`);

@@ -23,7 +23,9 @@ export function runningText(sentences: readonly { words: readonly string[] }[]):
 export async function loadLmText(corpus: string, limit: number): Promise<LmText> {
   const { train, dev } = await ner.loadNerSplits(corpus, limit > 0 ? { limit } : {});
   if (train.length === 0 || dev.length === 0) {
-    throw new RangeError(`${corpus}: ${train.length + dev.length} sentence(s) are too few for a training and a held-out text (give --limit 20 or more)`);
+    throw new RangeError(
+      `${corpus}: ${train.length + dev.length} sentence(s) are too few for a training and a held-out text (give --limit 20 or more)`,
+    );
   }
   return { train: runningText(train), heldOut: runningText(dev), sentences: { train: train.length, heldOut: dev.length } };
 }

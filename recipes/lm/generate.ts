@@ -18,7 +18,8 @@ export async function generateFromRun(prompt: string, o: GenerateOptions): Promi
   const run = await readRunFile(o.dir);
   if (!run) throw new Error(`${o.dir}: not a language-model run (no lm.json); train one with npm run lm -- --output ${o.dir}`);
   const unknown = run.vocab.unknown(prompt);
-  if (unknown.length > 0) throw new RangeError(`the prompt has characters the model never saw: ${unknown.map((c) => JSON.stringify(c)).join(' ')}`);
+  if (unknown.length > 0)
+    throw new RangeError(`the prompt has characters the model never saw: ${unknown.map((c) => JSON.stringify(c)).join(' ')}`);
   const checkpoint = await latestCheckpoint(o.dir);
   if (!checkpoint) throw new Error(`${o.dir}: no checkpoint yet (train for at least one evaluation period)`);
   await useBackend(o.backend);

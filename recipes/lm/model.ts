@@ -3,7 +3,15 @@
  * from a checkpoint (for sampling and `generate`).
  */
 import {
-  CrossEntropyLoss, disposeTree, Fn, type Layer, loadCheckpointWeights, type Mode, namedSerial, ReformerLM, tf,
+  CrossEntropyLoss,
+  disposeTree,
+  Fn,
+  type Layer,
+  loadCheckpointWeights,
+  type Mode,
+  namedSerial,
+  ReformerLM,
+  tf,
 } from '../../src/index.js';
 import type { LmModelSettings } from './options.js';
 
@@ -11,7 +19,16 @@ import type { LmModelSettings } from './options.js';
 export function lmModel(settings: LmModelSettings, vocabSize: number, maxLen: number, mode: Mode): Layer {
   const { dModel, dFf, nLayers, nHeads, attention, chunkLen, dropout } = settings;
   return ReformerLM({
-    vocabSize, dModel, dFf, nLayers, nHeads, dropout, attentionType: attention, chunkLen, maxLen, mode,
+    vocabSize,
+    dModel,
+    dFf,
+    nLayers,
+    nHeads,
+    dropout,
+    attentionType: attention,
+    chunkLen,
+    maxLen,
+    mode,
     ...(attention === 'lsh' ? { nHashes: 1 } : {}),
   });
 }
@@ -43,7 +60,12 @@ export function shareWeights(predict: Layer, trained: Layer, owned: { initial: b
 }
 
 /** A predict-mode model with the weights of the checkpoint in `dir` (refuses a checkpoint that does not fit). */
-export async function predictModelFromCheckpoint(dir: string, settings: LmModelSettings, vocabSize: number, maxLen: number): Promise<Layer> {
+export async function predictModelFromCheckpoint(
+  dir: string,
+  settings: LmModelSettings,
+  vocabSize: number,
+  maxLen: number,
+): Promise<Layer> {
   const model = predictModel(settings, vocabSize, maxLen);
   try {
     await loadCheckpointWeights(dir, { model });

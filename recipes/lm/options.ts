@@ -89,16 +89,31 @@ function positiveInt(name: string, v: number, min = 1): void {
 export function validateLmOptions(o: LmRecipeOptions): void {
   const m = o.model;
   for (const [name, v, min] of [
-    ['--d-model', m.dModel, 1], ['--d-ff', m.dFf, 1], ['--layers', m.nLayers, 1], ['--heads', m.nHeads, 1], ['--chunk-len', m.chunkLen, 1],
-    ['--seq-len', o.seqLen, 2], ['--batch-size', o.batchSize, 1], ['--steps', o.steps, 1], ['--warmup-steps', o.warmupSteps, 0],
-    ['--eval-every', o.evalEvery, 1], ['--eval-batches', o.evalBatches, 1], ['--final-eval-chars', o.finalEvalChars, 0],
-    ['--sample-length', o.sampleLength, 0], ['--limit', o.limit, 0], ['--seed', o.seed, 0], ['--log-every', o.logEvery, 1],
-  ] as const) positiveInt(name, v, min);
+    ['--d-model', m.dModel, 1],
+    ['--d-ff', m.dFf, 1],
+    ['--layers', m.nLayers, 1],
+    ['--heads', m.nHeads, 1],
+    ['--chunk-len', m.chunkLen, 1],
+    ['--seq-len', o.seqLen, 2],
+    ['--batch-size', o.batchSize, 1],
+    ['--steps', o.steps, 1],
+    ['--warmup-steps', o.warmupSteps, 0],
+    ['--eval-every', o.evalEvery, 1],
+    ['--eval-batches', o.evalBatches, 1],
+    ['--final-eval-chars', o.finalEvalChars, 0],
+    ['--sample-length', o.sampleLength, 0],
+    ['--limit', o.limit, 0],
+    ['--seed', o.seed, 0],
+    ['--log-every', o.logEvery, 1],
+  ] as const)
+    positiveInt(name, v, min);
   if (m.dModel % m.nHeads !== 0) throw new RangeError(`--d-model (${m.dModel}) must be a multiple of --heads (${m.nHeads})`);
   if (m.attention !== 'full' && o.seqLen % m.chunkLen !== 0) {
     throw new RangeError(`--seq-len (${o.seqLen}) must be a multiple of --chunk-len (${m.chunkLen}) for ${m.attention} attention`);
   }
   if (!(m.dropout >= 0 && m.dropout < 1)) throw new RangeError(`--dropout must be in [0, 1), got ${m.dropout}`);
-  if (!(o.learningRate > 0 && Number.isFinite(o.learningRate))) throw new RangeError(`--lr must be a positive number, got ${o.learningRate}`);
-  if (!(o.maxMinutes >= 0 && Number.isFinite(o.maxMinutes))) throw new RangeError(`--max-minutes must be a number >= 0, got ${o.maxMinutes}`);
+  if (!(o.learningRate > 0 && Number.isFinite(o.learningRate)))
+    throw new RangeError(`--lr must be a positive number, got ${o.learningRate}`);
+  if (!(o.maxMinutes >= 0 && Number.isFinite(o.maxMinutes)))
+    throw new RangeError(`--max-minutes must be a number >= 0, got ${o.maxMinutes}`);
 }

@@ -33,7 +33,10 @@ export function fixedSettings(o: LmRecipeOptions): LmFixedSettings {
 }
 
 export async function writeRunFile(dir: string, run: LmRunFile): Promise<void> {
-  await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify({ format: FORMAT, settings: run.settings, chars: run.vocab.chars }, null, 1) + '\n');
+  await writeFileAtomic(
+    path.join(dir, RUN_FILE),
+    JSON.stringify({ format: FORMAT, settings: run.settings, chars: run.vocab.chars }, null, 1) + '\n',
+  );
 }
 
 /** The run file of `dir`, or undefined when there is none; refuses one that is not a run file of this recipe. */
@@ -52,16 +55,27 @@ export async function readRunFile(dir: string): Promise<LmRunFile | undefined> {
   } catch {
     throw new Error(`${file}: not JSON`);
   }
-  if (parsed.format !== FORMAT || !parsed.settings || !Array.isArray(parsed.chars)) throw new Error(`${file}: not a language-model run file (${FORMAT})`);
+  if (parsed.format !== FORMAT || !parsed.settings || !Array.isArray(parsed.chars))
+    throw new Error(`${file}: not a language-model run file (${FORMAT})`);
   return { settings: parsed.settings, vocab: new CharVocab(parsed.chars as string[]) };
 }
 
 /** Refuses to resume `dir` with settings other than the ones it was started with, naming the first difference. */
 export function refuseOtherSettings(dir: string, saved: LmFixedSettings, wanted: LmFixedSettings): void {
-  const flat = (s: LmFixedSettings): Record<string, unknown> => ({ ...s.model, seqLen: s.seqLen, batchSize: s.batchSize, corpus: s.corpus, limit: s.limit, seed: s.seed });
+  const flat = (s: LmFixedSettings): Record<string, unknown> => ({
+    ...s.model,
+    seqLen: s.seqLen,
+    batchSize: s.batchSize,
+    corpus: s.corpus,
+    limit: s.limit,
+    seed: s.seed,
+  });
   const a = flat(saved);
   const b = flat(wanted);
   for (const k of Object.keys(b)) {
-    if (a[k] !== b[k]) throw new RangeError(`${dir} holds a run with ${k} ${JSON.stringify(a[k])}, not ${JSON.stringify(b[k])}: use the same settings to resume, or another --output`);
+    if (a[k] !== b[k])
+      throw new RangeError(
+        `${dir} holds a run with ${k} ${JSON.stringify(a[k])}, not ${JSON.stringify(b[k])}: use the same settings to resume, or another --output`,
+      );
   }
 }

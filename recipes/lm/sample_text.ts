@@ -39,7 +39,11 @@ export function generateText(model: Layer, vocab: CharVocab, seqLen: number, pro
       const masked = Float32Array.from(logProbs!);
       masked[0] = -Infinity; // the start id is never a character
       const u = randomBits(foldIn(key, i), 1)[0]! / 2 ** 32;
-      const id = sampleToken(masked, { temperature: options.temperature, u, ...(options.topK !== undefined ? { topK: options.topK } : {}) });
+      const id = sampleToken(masked, {
+        temperature: options.temperature,
+        u,
+        ...(options.topK !== undefined ? { topK: options.topK } : {}),
+      });
       out.push(id);
       context.push(id);
       if (i + 1 < options.length && fed < seqLen) {

@@ -5,7 +5,22 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Adam, CrossEntropyLoss, data, EvalTask, type Layer, Loop, makeDirectory, makeKey, type Tensor, tf, type TrainingCallback, TrainTask, useBackend, writeFileAtomic } from '../../src/index.js';
+import {
+  Adam,
+  CrossEntropyLoss,
+  data,
+  EvalTask,
+  type Layer,
+  Loop,
+  makeDirectory,
+  makeKey,
+  type Tensor,
+  tf,
+  type TrainingCallback,
+  TrainTask,
+  useBackend,
+  writeFileAtomic,
+} from '../../src/index.js';
 import { warmupLinearDecay } from '../ner/train.js';
 import { heldOutBatches, trainingBatches } from './batches.js';
 import { CharVocab } from './char_vocab.js';
@@ -67,9 +82,13 @@ export async function trainLm(o: LmRecipeOptions, hooks: TrainLmHooks = {}): Pro
   const text = await loadLmText(o.corpus, o.limit);
   const vocab = saved?.vocab ?? CharVocab.fromTexts(text.train, text.heldOut);
   const unknown = vocab.unknown(text.train + text.heldOut);
-  if (unknown.length > 0) throw new Error(`${o.outputDir}: the corpus has characters the run's vocabulary lacks (${unknown.slice(0, 5).join('')}); use another --output`);
+  if (unknown.length > 0)
+    throw new Error(
+      `${o.outputDir}: the corpus has characters the run's vocabulary lacks (${unknown.slice(0, 5).join('')}); use another --output`,
+    );
   const promptUnknown = vocab.unknown(o.samplePrompt);
-  if (promptUnknown.length > 0) throw new RangeError(`--prompt has characters the corpus lacks: ${promptUnknown.map((c) => JSON.stringify(c)).join(' ')}`);
+  if (promptUnknown.length > 0)
+    throw new RangeError(`--prompt has characters the corpus lacks: ${promptUnknown.map((c) => JSON.stringify(c)).join(' ')}`);
   log(
     `Text of ${o.corpus}: ${text.train.length} training characters (${text.sentences.train} sentences), ${text.heldOut.length} held-out ` +
       `(${text.sentences.heldOut} sentences); ${vocab.size - 1} distinct characters [${elapsed()}]`,
@@ -102,7 +121,11 @@ export async function trainLm(o: LmRecipeOptions, hooks: TrainLmHooks = {}): Pro
     onEvaluation: async ({ step, loop }) => {
       if (o.sampleLength === 0) return;
       shareWeights(predict, loop.model, predictOwnsWeights);
-      const sample = generateText(predict, vocab, o.seqLen, o.samplePrompt, { length: o.sampleLength, temperature: 0.8, seed: o.seed + step });
+      const sample = generateText(predict, vocab, o.seqLen, o.samplePrompt, {
+        length: o.sampleLength,
+        temperature: 0.8,
+        seed: o.seed + step,
+      });
       log(`Step ${step} sample: ${JSON.stringify(o.samplePrompt + sample)}`);
       await fs.appendFile(samplesFile, `step ${step}: ${o.samplePrompt}${sample}\n`);
     },
@@ -137,7 +160,9 @@ export async function trainLm(o: LmRecipeOptions, hooks: TrainLmHooks = {}): Pro
   });
   stepsAtStart = loop.step;
   const { dModel, nLayers, attention } = o.model;
-  log(`Model: ReformerLM, ${nLayers} layers, dModel ${dModel}, ${attention} attention, windows of ${o.seqLen} characters, batches of ${o.batchSize}`);
+  log(
+    `Model: ReformerLM, ${nLayers} layers, dModel ${dModel}, ${attention} attention, windows of ${o.seqLen} characters, batches of ${o.batchSize}`,
+  );
   if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
   try {
     const trainStarted = performance.now();
@@ -145,7 +170,9 @@ export async function trainLm(o: LmRecipeOptions, hooks: TrainLmHooks = {}): Pro
     const trained = loop.step - stepsAtStart;
     if (trained > 0) {
       const seconds = (performance.now() - trainStarted) / 1000;
-      log(`Trained ${trained} steps in ${formatDuration(seconds)} (${(trained / seconds).toFixed(2)} steps/s)${timedOut ? `: stopped by the ${o.maxMinutes}-minute limit` : ''} [${elapsed()}]`);
+      log(
+        `Trained ${trained} steps in ${formatDuration(seconds)} (${(trained / seconds).toFixed(2)} steps/s)${timedOut ? `: stopped by the ${o.maxMinutes}-minute limit` : ''} [${elapsed()}]`,
+      );
     }
     if (loop.step > 0 && (loop.lastCheckpoint?.step ?? -1) !== loop.step) await loop.saveCheckpoint();
     if (hooks.stopSignal?.requested) {
@@ -157,7 +184,11 @@ export async function trainLm(o: LmRecipeOptions, hooks: TrainLmHooks = {}): Pro
     log(`Held-out text: ${bits.toFixed(4)} bits per character over ${chars} characters (model of step ${loop.step}) [${elapsed()}]`);
     await writeFileAtomic(
       path.join(o.outputDir, 'results.json'),
-      JSON.stringify({ step: loop.step, heldOutBitsPerChar: bits, heldOutChars: chars, seconds: (performance.now() - started) / 1000 }, null, 1) + '\n',
+      JSON.stringify(
+        { step: loop.step, heldOutBitsPerChar: bits, heldOutChars: chars, seconds: (performance.now() - started) / 1000 },
+        null,
+        1,
+      ) + '\n',
     );
     return { steps: loop.step, heldOutBitsPerChar: bits, seconds: (performance.now() - started) / 1000 };
   } finally {

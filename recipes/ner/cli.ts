@@ -59,7 +59,12 @@ const MODEL_FLAGS: Array<[flag: string, key: keyof ner.NerModelConfig, parse: ((
   ['--local-radius <n>', 'localRadius', int(1), "positions on each side that 'local' attention sees"],
   ['--dropout <rate>', 'dropout', rate, 'dropout rate'],
   ['--max-len <n>', 'maxLen', int(1), 'longest sentence taken in one piece'],
-  ['--context-tokens <n>', 'contextTokens', int(0), 'document context: encode each sentence in a window of up to n tokens of its document (0: each sentence alone; at most --max-len)'],
+  [
+    '--context-tokens <n>',
+    'contextTokens',
+    int(0),
+    'document context: encode each sentence in a window of up to n tokens of its document (0: each sentence alone; at most --max-len)',
+  ],
   ['--char-filters <n>', 'charFilters', int(1), 'filters of the character CNN'],
   ['--max-word-length <n>', 'maxWordLength', int(1), 'characters per word seen by the character CNN'],
 ];
@@ -71,7 +76,8 @@ function modelConfig(base: ner.NerModelConfig, opts: Record<string, unknown>): n
     const value = opts[new Option(flag).attributeName()];
     if (value !== undefined) config[key] = value;
   }
-  for (const key of ['attention', 'reversible', 'charFeatures', 'wordShapes', 'bilstm', 'crf'] as const) if (opts[key] !== undefined) config[key] = opts[key];
+  for (const key of ['attention', 'reversible', 'charFeatures', 'wordShapes', 'bilstm', 'crf'] as const)
+    if (opts[key] !== undefined) config[key] = opts[key];
   return ner.resolveNerModelConfig(config);
 }
 
@@ -80,7 +86,11 @@ function modelConfig(base: ner.NerModelConfig, opts: Record<string, unknown>): n
  * its best checkpoint; for an ensemble's, the ensemble of its members' best checkpoints).
  */
 export async function openTagger(dir: string): Promise<ner.NerTagger> {
-  const exists = async (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
+  const exists = async (p: string): Promise<boolean> =>
+    fs.access(p).then(
+      () => true,
+      () => false,
+    );
   if (await exists(path.join(dir, ner.TAGGER_FILES.manifest))) return ner.loadTaggerFromDirectory(dir);
   if (await exists(path.join(dir, 'model', ner.TAGGER_FILES.manifest))) return ner.loadTaggerFromDirectory(path.join(dir, 'model'));
   const run = await taggerFromRun(dir);
@@ -103,14 +113,24 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 
   const train = program
     .command('train', { isDefault: true })
-    .description('train a tagger (resumes from --output when it holds a checkpoint), test the best dev checkpoint, export it; with --ensemble n, n taggers and their ensemble')
+    .description(
+      'train a tagger (resumes from --output when it holds a checkpoint), test the best dev checkpoint, export it; with --ensemble n, n taggers and their ensemble',
+    )
     .addOption(new Option('--preset <name>', 'settings to start from').choices(['default', 'best']).default('default'))
-    .option('--train <path>', 'training corpus: GMB CSV (.csv, .csv.gz) or IOB2 CoNLL file (default: the shipped GMB corpus); split 80/10/10 into train, dev and test unless --dev/--test give those')
+    .option(
+      '--train <path>',
+      'training corpus: GMB CSV (.csv, .csv.gz) or IOB2 CoNLL file (default: the shipped GMB corpus); split 80/10/10 into train, dev and test unless --dev/--test give those',
+    )
     .option('--corpus <path>', 'the same as --train (its older name)')
     .option('--dev <path>', 'dev sentences from this file (the training corpus is then split 90/10, or not at all with --test too)')
     .option('--test <path>', 'test sentences from this file (the training corpus is then split 90/10, or not at all with --dev too)')
     .option('--tag-column <n>', 'CoNLL files: the 0-based column of the tag (default: the last)', int(0))
-    .addOption(new Option('--split <kind>', "split of the training corpus, seed 1, 80/10/10: by 'sentences' (default) or by 'blocks' of whole documents (CoNLL -DOCSTART- documents, GMB runs of 10 sentences)").choices(['sentences', 'blocks']))
+    .addOption(
+      new Option(
+        '--split <kind>',
+        "split of the training corpus, seed 1, 80/10/10: by 'sentences' (default) or by 'blocks' of whole documents (CoNLL -DOCSTART- documents, GMB runs of 10 sentences)",
+      ).choices(['sentences', 'blocks']),
+    )
     .option('-o, --output <dir>', 'output directory (default: runs/ner, or runs/ner-best for --preset best)')
     .option('--steps <n>', 'total training steps', int(1))
     .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit; each member of an ensemble)', num)
@@ -118,7 +138,11 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--lr <rate>', 'peak learning rate', positive)
     .option('--warmup-steps <n>', 'learning-rate warm-up steps', int(0))
     .option('--seed <n>', 'seed of weights, data order and dropout', int(0))
-    .option('--ensemble <n>', 'train n taggers, with seeds seed..seed+n-1, in <output>/member-1..n, and test and export their ensemble (1: one tagger)', int(1))
+    .option(
+      '--ensemble <n>',
+      'train n taggers, with seeds seed..seed+n-1, in <output>/member-1..n, and test and export their ensemble (1: one tagger)',
+      int(1),
+    )
     .option('--jobs <n>', 'ensemble members trained at the same time, a process each (up to one per core)', int(1))
     .option('--eval-every <n>', 'steps between dev evaluations and checkpoints', int(1))
     .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', int(0))
@@ -126,12 +150,18 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--min-word-count <n>', 'rarer training words become UNK', int(1))
     .option('--unk-rate <p>', 'word dropout rate, in [0, 1)', rate)
     .option('--average-decay <d>', 'moving average of the weights for dev, test and export, in [0, 1) (0: off)', rate)
-    .option('--word-vectors <file>', "pretrained word vectors (GloVe or word2vec text, fastText .vec, word2vec .bin, plain or .gz): the word embedding starts from them, dev/test words with a vector join the vocabulary; another dimension than --d-model is projected")
+    .option(
+      '--word-vectors <file>',
+      'pretrained word vectors (GloVe or word2vec text, fastText .vec, word2vec .bin, plain or .gz): the word embedding starts from them, dev/test words with a vector join the vocabulary; another dimension than --d-model is projected',
+    )
     .option('--freeze-vectors', 'keep the word vectors fixed during training (a non-trainable embedding; the projection, if any, trains)')
     .option('--no-freeze-vectors', 'fine-tune the word vectors (the default)')
     .option('--lowercase', 'lowercase words in the vocabulary (the word-shape feature keeps the case)')
     .option('--no-lowercase', 'keep the case of words')
-    .option('--config <file>', "every setting of a run from one JSON file: a run's recipe.json (replays it), recipe settings by name (steps, learningRate, corpus, model: {...}), or model settings only; flags override it")
+    .option(
+      '--config <file>',
+      "every setting of a run from one JSON file: a run's recipe.json (replays it), recipe settings by name (steps, learningRate, corpus, model: {...}), or model settings only; flags override it",
+    )
     .addOption(new Option('--attention <type>', 'attention').choices(['full', 'chunked', 'lsh', 'local']))
     .option('--reversible', 'reversible residual blocks')
     .option('--no-reversible', 'ordinary residual blocks')
@@ -145,7 +175,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--no-crf', 'per-token softmax')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']))
     .option('--no-progress', 'no live progress line');
-  for (const [flag, , parse, description] of MODEL_FLAGS) train.addOption(new Option(flag, description).argParser(parse as (v: string) => unknown));
+  for (const [flag, , parse, description] of MODEL_FLAGS)
+    train.addOption(new Option(flag, description).argParser(parse as (v: string) => unknown));
   train.action(async (opts: Record<string, unknown>) => {
     const fromPreset = presetOptions(opts['preset'] as string);
     const preset = typeof opts['config'] === 'string' ? await recipeFromConfigFile(opts['config'], fromPreset) : fromPreset;
@@ -185,7 +216,12 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     validateRecipeOptions(o);
     const stop = installStopSignal(); // already installed by the entry point, before the slow start-up
     try {
-      const hooks = { log: (line: string) => write(line + '\n'), progress: opts['progress'] !== false, stopSignal: stop, ...(memberEntry ? { memberEntry } : {}) };
+      const hooks = {
+        log: (line: string) => write(line + '\n'),
+        progress: opts['progress'] !== false,
+        stopSignal: stop,
+        ...(memberEntry ? { memberEntry } : {}),
+      };
       const result = o.ensemble > 1 ? await trainNerEnsemble(o, hooks) : await trainNer(o, hooks);
       if (!result.test) process.exitCode = 130;
     } finally {
@@ -195,14 +231,25 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 
   program
     .command('eval')
-    .description("score a model (exported tagger or ensemble, or training output directory) on a split of the training run's corpus (its recipe.json's corpus and split settings) or on a file")
+    .description(
+      "score a model (exported tagger or ensemble, or training output directory) on a split of the training run's corpus (its recipe.json's corpus and split settings) or on a file",
+    )
     .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'score this GMB CSV or CoNLL file instead of a split')
-    .addOption(new Option('--split <name>', 'part scored: train, dev or test, split as the training run split it').choices(['train', 'dev', 'test']).default('test'))
+    .addOption(
+      new Option('--split <name>', 'part scored: train, dev or test, split as the training run split it')
+        .choices(['train', 'dev', 'test'])
+        .default('test'),
+    )
     .option('--corpus <path>', "corpus the split is taken from (default: the training run's, else the shipped GMB corpus)")
     .option('--dev <path>', "the run's dev file (default: the training run's)")
     .option('--test <path>', "the run's test file (default: the training run's)")
-    .addOption(new Option('--split-by <kind>', "split by 'sentences' or 'blocks' (default: the training run's, else sentences)").choices(['sentences', 'blocks']))
+    .addOption(
+      new Option('--split-by <kind>', "split by 'sentences' or 'blocks' (default: the training run's, else sentences)").choices([
+        'sentences',
+        'blocks',
+      ]),
+    )
     .option('--tag-column <n>', "CoNLL files: the 0-based column of the tag (default: the training run's, else the last)", int(0))
     .option('--limit <n>', "read at most this many corpus sentences (0: all; default: the training run's)", int(0))
     .addOption(new Option('--mode <mode>', 'entity matching').choices(['conlleval', 'strict']).default('conlleval'))
@@ -210,8 +257,18 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
     .action(
       async (opts: {
-        model: string; file?: string; split: 'train' | 'dev' | 'test'; corpus?: string; dev?: string; test?: string; splitBy?: ner.NerSplitKind; tagColumn?: number; limit?: number;
-        mode: 'conlleval' | 'strict'; json?: boolean; backend: BackendName;
+        model: string;
+        file?: string;
+        split: 'train' | 'dev' | 'test';
+        corpus?: string;
+        dev?: string;
+        test?: string;
+        splitBy?: ner.NerSplitKind;
+        tagColumn?: number;
+        limit?: number;
+        mode: 'conlleval' | 'strict';
+        json?: boolean;
+        backend: BackendName;
       }) => {
         await useBackend(opts.backend);
         const tagger = await openTagger(opts.model);
@@ -225,20 +282,32 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
           split: opts.splitBy ?? run?.split ?? 'sentences',
           limit: opts.limit ?? run?.limit ?? 0,
         };
-        const sentences = opts.file ? await ner.readNerCorpus(opts.file, { conll: { tagColumn: settings.tagColumn } }) : (await loadRecipeSplits(settings))[opts.split];
+        const sentences = opts.file
+          ? await ner.readNerCorpus(opts.file, { conll: { tagColumn: settings.tagColumn } })
+          : (await loadRecipeSplits(settings))[opts.split];
         const score = tagger.evaluate(sentences, { mode: opts.mode });
         const what = opts.file ?? `${opts.split} split of ${settings.corpus} (${describeRecipeSplit(settings)})`;
-        write(opts.json ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: ner.toConllevalJson(score) }) + '\n' : ner.formatNerReport(score, `${what}: ${sentences.length} sentences`));
+        write(
+          opts.json
+            ? JSON.stringify({ data: what, sentences: sentences.length, score, conlleval: ner.toConllevalJson(score) }) + '\n'
+            : ner.formatNerReport(score, `${what}: ${sentences.length} sentences`),
+        );
       },
     );
 
   program
     .command('score')
-    .description("score a file of predictions as conlleval does (token ... gold predicted per line, a blank line between sentences), then the SemEval-2013 schemes")
+    .description(
+      'score a file of predictions as conlleval does (token ... gold predicted per line, a blank line between sentences), then the SemEval-2013 schemes',
+    )
     .argument('<file>', 'predictions file')
     .option('-d, --delimiter <char>', 'field delimiter (default: spaces and tabs)')
     .addOption(new Option('--scheme <scheme>', 'tag scheme of the file').choices(['IOB1', 'IOB2', 'IOBES']).default('IOB2'))
-    .addOption(new Option('--mode <mode>', "entity matching ('conlleval': as the script, -DOCSTART- lines counted as tokens)").choices(['conlleval', 'strict']).default('conlleval'))
+    .addOption(
+      new Option('--mode <mode>', "entity matching ('conlleval': as the script, -DOCSTART- lines counted as tokens)")
+        .choices(['conlleval', 'strict'])
+        .default('conlleval'),
+    )
     .option('--decimals <n>', 'decimals of the percentages (conlleval prints 2)', int(0), 2)
     .option('--conlleval-only', "print conlleval's table only")
     .option('--json', 'print the score as JSON')
@@ -253,7 +322,9 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .requiredOption('-m, --model <dir>', 'model directory: an exported tagger or ensemble, or a training output directory')
     .option('--file <path>', 'read the text from this file')
     .addOption(
-      new Option('--offsets <unit>', "unit of start and end: utf16 (JavaScript string indices) or code-points (Python's text[start:end])").choices(['utf16', 'code-points']).default('utf16'),
+      new Option('--offsets <unit>', "unit of start and end: utf16 (JavaScript string indices) or code-points (Python's text[start:end])")
+        .choices(['utf16', 'code-points'])
+        .default('utf16'),
     )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
     .action(async (words: string[], opts: { model: string; file?: string; offsets: 'utf16' | 'code-points'; backend: BackendName }) => {
@@ -276,7 +347,13 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       const sentences = tagger.tag(text, { offsets: opts.offsets === 'code-points' ? 'codePoints' : 'utf16' });
       let out = '';
       sentences.forEach((s, i) => {
-        const entities = s.entities.map((e) => ({ text: e.text, type: e.type, start: e.start, end: e.end, confidence: Number(e.confidence.toFixed(4)) }));
+        const entities = s.entities.map((e) => ({
+          text: e.text,
+          type: e.type,
+          start: e.start,
+          end: e.end,
+          confidence: Number(e.confidence.toFixed(4)),
+        }));
         out += JSON.stringify({ sentence: i, text: s.text, start: s.start, end: s.end, entities }) + '\n';
       });
       write(out);
@@ -284,8 +361,10 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
 
   program
     .command('export')
-    .description('write a self-contained model directory (weights in tfjs format, vocabularies, configuration) from a training run (an ensemble from an ensemble run)')
-    .requiredOption('--from <dir>', 'training output directory (a run, or an ensemble run: its members\' checkpoints)')
+    .description(
+      'write a self-contained model directory (weights in tfjs format, vocabularies, configuration) from a training run (an ensemble from an ensemble run)',
+    )
+    .requiredOption('--from <dir>', "training output directory (a run, or an ensemble run: its members' checkpoints)")
     .requiredOption('--to <dir>', 'directory to write the model to')
     .addOption(new Option('--checkpoint <which>', 'which checkpoint').choices(['best', 'latest']).default('best'))
     .action(async (opts: { from: string; to: string; checkpoint: 'best' | 'latest' }) => {
@@ -296,7 +375,9 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       if (tagger.isEnsemble) {
         const members = checkpoints.map((c, i) => ({ checkpoint: path.relative(opts.from, c), devF1: best[i]?.f1, step: best[i]?.step }));
         await ner.exportTagger(tagger, opts.to, { members });
-        write(`Exported the ensemble of ${members.length} members (${members.map((m) => m.checkpoint).join(', ')}) to ${opts.to} (${ner.TAGGER_FILES.manifest}, member-1/, ...)\n`);
+        write(
+          `Exported the ensemble of ${members.length} members (${members.map((m) => m.checkpoint).join(', ')}) to ${opts.to} (${ner.TAGGER_FILES.manifest}, member-1/, ...)\n`,
+        );
       } else {
         await ner.exportTagger(tagger, opts.to, { checkpoint: path.basename(checkpoints[0]!), devF1: best[0]?.f1, step: best[0]?.step });
         write(`Exported ${checkpoints[0]} to ${opts.to} (${Object.values(ner.TAGGER_FILES).join(', ')})\n`);
@@ -337,7 +418,9 @@ export async function runNerCli(argv: readonly string[], write?: (text: string) 
   const command = program.commands.find((c) => c.name() === first) ?? program.commands.find((c) => c.name() === 'train')!;
   const usage = (): string => `Usage: trax-ner ${command.name()} ${command.usage()} (trax-ner ${command.name()} --help for the options)\n`;
   if (first !== undefined && !first.startsWith('-') && !commands.includes(first)) {
-    process.stderr.write(`trax-ner: unknown command '${first}' (commands: ${commands.join(', ')})\nUsage: trax-ner [command] [options] (trax-ner --help for the commands)\n`);
+    process.stderr.write(
+      `trax-ner: unknown command '${first}' (commands: ${commands.join(', ')})\nUsage: trax-ner [command] [options] (trax-ner --help for the commands)\n`,
+    );
     return USAGE_ERROR;
   }
   try {
@@ -347,7 +430,8 @@ export async function runNerCli(argv: readonly string[], write?: (text: string) 
     const code = (error as { code?: string; exitCode?: number }).code;
     if (typeof code === 'string' && code.startsWith('commander.')) {
       // Help and version end with 0; every other commander error is a usage error (commander printed it).
-      if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help') return (error as { exitCode?: number }).exitCode ?? 0;
+      if (code === 'commander.helpDisplayed' || code === 'commander.version' || code === 'commander.help')
+        return (error as { exitCode?: number }).exitCode ?? 0;
       process.stderr.write(usage());
       return USAGE_ERROR;
     }

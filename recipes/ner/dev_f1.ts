@@ -38,7 +38,9 @@ export async function readBest(outputDir: string): Promise<BestRecord | undefine
   try {
     json = JSON.parse(text) as Partial<BestRecord> | null;
   } catch (error) {
-    throw new Error(`${file}: damaged (${(error as Error).message}); delete it to fall back to the latest checkpoint, or restore it`, { cause: error });
+    throw new Error(`${file}: damaged (${(error as Error).message}); delete it to fall back to the latest checkpoint, or restore it`, {
+      cause: error,
+    });
   }
   if (json === null || typeof json !== 'object' || typeof json.step !== 'number' || typeof json.f1 !== 'number') {
     throw new Error(`${file}: damaged (needs a step and an f1); delete it to fall back to the latest checkpoint, or restore it`);
@@ -64,7 +66,12 @@ function crfLayerOf(loss: Layer): CrfLossLayer {
 
 /** Scores a loop's current model on sentences (the model goes to mode eval and back). */
 export function scoreLoopModel(loop: TrainingLoop, o: Omit<DevF1Options, 'outputDir' | 'log'>): ner.EntityScore {
-  const tagger = new ner.NerTagger({ model: loop.model, config: o.config, vocabs: o.vocabs, ...(o.config.crf ? { crf: crfLayerOf(o.lossLayer).crfParameters() } : {}) });
+  const tagger = new ner.NerTagger({
+    model: loop.model,
+    config: o.config,
+    vocabs: o.vocabs,
+    ...(o.config.crf ? { crf: crfLayerOf(o.lossLayer).crfParameters() } : {}),
+  });
   return tagger.evaluate(o.dev);
 }
 
@@ -103,7 +110,14 @@ export class DevF1Callback implements TrainingCallback {
     loop.history.add({ step, mode: 'eval', task: 0, name: 'entity_f1', value: f1 });
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const isBest = this.best === undefined || f1 > this.best.f1;
-    const record = { step, f1, precision: score.overall.precision, recall: score.overall.recall, tokenAccuracy: score.tokenAccuracy, sentences: score.sentences };
+    const record = {
+      step,
+      f1,
+      precision: score.overall.precision,
+      recall: score.overall.recall,
+      tokenAccuracy: score.tokenAccuracy,
+      sentences: score.sentences,
+    };
     const devFile = path.join(this.o.outputDir, DEV_FILE);
     const earlier = await fs.readFile(devFile, 'utf8').catch(() => '');
     await writeFileAtomic(devFile, earlier + JSON.stringify(record) + '\n');

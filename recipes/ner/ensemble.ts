@@ -25,13 +25,19 @@ export function memberOptions(o: NerRecipeOptions, k: number): NerRecipeOptions 
   return { ...o, ensemble: 1, seed: o.seed + k - 1, outputDir: path.join(o.outputDir, memberDirName(k)) };
 }
 
-const exists = async (p: string): Promise<boolean> => fs.access(p).then(() => true, () => false);
+const exists = async (p: string): Promise<boolean> =>
+  fs.access(p).then(
+    () => true,
+    () => false,
+  );
 
 /**
  * A member run that needs no more work: its settings are `o`'s, its training reached `o.steps`, and it has its test
  * report and exported model. Returns its test report then; undefined when it must be trained, resumed or tested.
  */
-async function finishedMember(o: NerRecipeOptions): Promise<{ step?: number; devF1?: number; score: { overall: { f1: number } } } | undefined> {
+async function finishedMember(
+  o: NerRecipeOptions,
+): Promise<{ step?: number; devF1?: number; score: { overall: { f1: number } } } | undefined> {
   const saved = await readRunState(o.outputDir);
   if (!saved) return undefined;
   refuseOtherSettings(o.outputDir, saved.settings, fixedSettings(withSavedVectorWidth(o, saved)));
@@ -129,8 +135,17 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
     const k = i + 1;
     const finished = await finishedMember(member);
     if (finished) {
-      log(`Ensemble member ${k} of ${n} (seed ${member.seed}, ${member.outputDir}): finished, skipped (test entity F1 ${finished.score.overall.f1.toFixed(4)})`);
-      results[i] = { dir: member.outputDir, seed: member.seed, bestStep: finished.step, bestDevF1: finished.devF1, testF1: finished.score.overall.f1, skipped: true };
+      log(
+        `Ensemble member ${k} of ${n} (seed ${member.seed}, ${member.outputDir}): finished, skipped (test entity F1 ${finished.score.overall.f1.toFixed(4)})`,
+      );
+      results[i] = {
+        dir: member.outputDir,
+        seed: member.seed,
+        bestStep: finished.step,
+        bestDevF1: finished.devF1,
+        testF1: finished.score.overall.f1,
+        skipped: true,
+      };
     } else {
       toTrain.push(i);
     }
@@ -145,20 +160,44 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   });
   const interrupted = (steps: number): NerTrainResult => {
     log(`Stopped before the ensemble's members finished; run the same command again to resume.`);
-    return { test: undefined, steps, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000, members: results.filter(Boolean) };
+    return {
+      test: undefined,
+      steps,
+      bestStep: undefined,
+      bestDevF1: undefined,
+      modelDir: undefined,
+      seconds: (performance.now() - started) / 1000,
+      members: results.filter(Boolean),
+    };
   };
   const jobs = Math.min(o.jobs, toTrain.length);
   if (jobs > 1) {
-    if (!hooks.memberEntry) throw new Error(`jobs ${o.jobs}: training members in parallel needs the recipe's entry point to start member processes from (hooks.memberEntry; the CLI passes recipes/ner.ts)`);
+    if (!hooks.memberEntry)
+      throw new Error(
+        `jobs ${o.jobs}: training members in parallel needs the recipe's entry point to start member processes from (hooks.memberEntry; the CLI passes recipes/ner.ts)`,
+      );
     log(`Training ${toTrain.length} members, ${jobs} at a time (a process each) [${elapsed()}]`);
     const progress = MembersProgress.create(hooks.progress ?? true);
     const say = (line: string): void => progress.log(line, log);
     let trained: Map<number, NerTrainResult>;
     try {
-      trained = await trainInParallel(toTrain, jobs, (i) => {
-        say(`Ensemble member ${i + 1} of ${n}: training with seed ${members[i]!.seed} in ${members[i]!.outputDir} (own process) [${elapsed()}]`);
-        return trainMemberInProcess(hooks.memberEntry!, members[i]!, (line) => say(`[member ${i + 1}] ${line}`), (step, loss) => progress.update(i + 1, step, o.steps, loss));
-      }, hooks.stopSignal, (i) => progress.done(i + 1));
+      trained = await trainInParallel(
+        toTrain,
+        jobs,
+        (i) => {
+          say(
+            `Ensemble member ${i + 1} of ${n}: training with seed ${members[i]!.seed} in ${members[i]!.outputDir} (own process) [${elapsed()}]`,
+          );
+          return trainMemberInProcess(
+            hooks.memberEntry!,
+            members[i]!,
+            (line) => say(`[member ${i + 1}] ${line}`),
+            (step, loss) => progress.update(i + 1, step, o.steps, loss),
+          );
+        },
+        hooks.stopSignal,
+        (i) => progress.done(i + 1),
+      );
     } finally {
       progress.stop();
     }
@@ -182,7 +221,9 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
   const ensemble = new ner.NerTagger({ members: taggers, names: members.map((m) => m.outputDir) });
   const devForF1 = o.devSentences > 0 ? dev.slice(0, o.devSentences) : dev;
   const devF1 = ensemble.evaluate(devForF1).overall.f1;
-  log(`Ensemble of ${n}: dev entity F1 ${devF1.toFixed(4)} on ${devForF1.length} dev sentences (members' best: ${results.map((r) => r.bestDevF1?.toFixed(4) ?? '?').join(', ')}) [${elapsed()}]`);
+  log(
+    `Ensemble of ${n}: dev entity F1 ${devF1.toFixed(4)} on ${devForF1.length} dev sentences (members' best: ${results.map((r) => r.bestDevF1?.toFixed(4) ?? '?').join(', ')}) [${elapsed()}]`,
+  );
   const testStarted = performance.now();
   const score = ensemble.evaluate(test);
   const title =
@@ -190,14 +231,42 @@ export async function trainNerEnsemble(o: NerRecipeOptions, hooks: TrainNerHooks
     `${results.map((r) => r.testF1?.toFixed(4) ?? '?').join(', ')}), ${((performance.now() - testStarted) / 1000).toFixed(1)} s`;
   const report = ner.formatNerReport(score, title);
   log(report.trimEnd());
-  const memberFacts = results.map((r) => ({ dir: path.relative(outputDir, r.dir), seed: r.seed, step: r.bestStep, devF1: r.bestDevF1, testF1: r.testF1 }));
+  const memberFacts = results.map((r) => ({
+    dir: path.relative(outputDir, r.dir),
+    seed: r.seed,
+    step: r.bestStep,
+    devF1: r.bestDevF1,
+    testF1: r.testF1,
+  }));
   await writeFileAtomic(path.join(outputDir, 'test_report.txt'), report);
   await writeFileAtomic(
     path.join(outputDir, 'test_report.json'),
-    JSON.stringify({ split: 'test', sentences: test.length, devF1, devSentences: devForF1.length, score, conlleval: ner.toConllevalJson(score), members: memberFacts }, null, 1) + '\n',
+    JSON.stringify(
+      {
+        split: 'test',
+        sentences: test.length,
+        devF1,
+        devSentences: devForF1.length,
+        score,
+        conlleval: ner.toConllevalJson(score),
+        members: memberFacts,
+      },
+      null,
+      1,
+    ) + '\n',
   );
   const modelDir = path.join(outputDir, 'model');
   await ner.exportTagger(ensemble, modelDir, { corpus: path.basename(o.corpus), devF1, testF1: score.overall.f1, members: memberFacts });
-  log(`Exported the ensemble to ${modelDir}; reports in ${path.join(outputDir, 'test_report.txt')} and test_report.json [total ${elapsed()}]`);
-  return { test: score, steps: o.steps, bestStep: undefined, bestDevF1: devF1, modelDir, seconds: (performance.now() - started) / 1000, members: results };
+  log(
+    `Exported the ensemble to ${modelDir}; reports in ${path.join(outputDir, 'test_report.txt')} and test_report.json [total ${elapsed()}]`,
+  );
+  return {
+    test: score,
+    steps: o.steps,
+    bestStep: undefined,
+    bestDevF1: devF1,
+    modelDir,
+    seconds: (performance.now() - started) / 1000,
+    members: results,
+  };
 }

@@ -61,7 +61,10 @@ export async function serveMemberProcess(): Promise<void> {
   };
   let last: FromMember;
   try {
-    last = { kind: 'done', result: await trainNer(options, { log: (line) => send({ kind: 'log', line }), progress: false, stopSignal, onStep }) };
+    last = {
+      kind: 'done',
+      result: await trainNer(options, { log: (line) => send({ kind: 'log', line }), progress: false, stopSignal, onStep }),
+    };
   } catch (error) {
     last = { kind: 'failed', message: error instanceof Error ? error.message : String(error) };
   }
@@ -84,7 +87,12 @@ export interface MemberInProcess {
  * `serveMemberProcess` in member processes); `log` receives its lines, `onStep` its step and loss (at most twice a
  * second, and the last step). Its stderr is the main process's.
  */
-export function trainMemberInProcess(entry: URL, options: NerRecipeOptions, log: (line: string) => void, onStep?: (step: number, loss: number) => void): MemberInProcess {
+export function trainMemberInProcess(
+  entry: URL,
+  options: NerRecipeOptions,
+  log: (line: string) => void,
+  onStep?: (step: number, loss: number) => void,
+): MemberInProcess {
   const child = fork(fileURLToPath(entry), [], {
     env: { ...process.env, [MEMBER_ENV]: '1' },
     serialization: 'advanced',
@@ -103,7 +111,12 @@ export function trainMemberInProcess(entry: URL, options: NerRecipeOptions, log:
     child.on('exit', (code, signal) => {
       if (done && code === 0) resolve(done);
       else if (failed !== undefined) reject(new Error(failed));
-      else reject(new Error(`the process training ${options.outputDir} ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before it finished`));
+      else
+        reject(
+          new Error(
+            `the process training ${options.outputDir} ${signal ? `was killed by ${signal}` : `exited with code ${code}`} before it finished`,
+          ),
+        );
     });
   });
   child.send({ kind: 'train', options } satisfies ToMember);

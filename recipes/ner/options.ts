@@ -147,10 +147,27 @@ export function presetOptions(name: string): NerRecipeOptions {
 
 /** The command-line flag of each recipe setting, for messages that both library and CLI users can act on. */
 const FLAGS: Partial<Record<keyof NerRecipeOptions, string>> = {
-  steps: '--steps', maxMinutes: '--max-minutes', batchTokens: '--batch-tokens', learningRate: '--lr', warmupSteps: '--warmup-steps',
-  averageDecay: '--average-decay', seed: '--seed', ensemble: '--ensemble', jobs: '--jobs', evalEvery: '--eval-every',
-  devSentences: '--dev-sentences', limit: '--limit', minWordCount: '--min-word-count', unkRate: '--unk-rate',
-  wordVectors: '--word-vectors', freezeVectors: '--freeze-vectors', corpus: '--train', devCorpus: '--dev', testCorpus: '--test', tagColumn: '--tag-column', split: '--split',
+  steps: '--steps',
+  maxMinutes: '--max-minutes',
+  batchTokens: '--batch-tokens',
+  learningRate: '--lr',
+  warmupSteps: '--warmup-steps',
+  averageDecay: '--average-decay',
+  seed: '--seed',
+  ensemble: '--ensemble',
+  jobs: '--jobs',
+  evalEvery: '--eval-every',
+  devSentences: '--dev-sentences',
+  limit: '--limit',
+  minWordCount: '--min-word-count',
+  unkRate: '--unk-rate',
+  wordVectors: '--word-vectors',
+  freezeVectors: '--freeze-vectors',
+  corpus: '--train',
+  devCorpus: '--dev',
+  testCorpus: '--test',
+  tagColumn: '--tag-column',
+  split: '--split',
 };
 
 /**
@@ -182,13 +199,17 @@ export function validateRecipeOptions(o: NerRecipeOptions): void {
   integer('minWordCount', 1);
   rate('unkRate');
   rate('averageDecay');
-  if (typeof o.learningRate !== 'number' || !(o.learningRate > 0 && Number.isFinite(o.learningRate))) fail('learningRate', 'a positive number');
-  if (typeof o.maxMinutes !== 'number' || !(o.maxMinutes >= 0 && Number.isFinite(o.maxMinutes))) fail('maxMinutes', 'a non-negative number (0: no limit)');
-  if (typeof o.clipGradNorm !== 'number' || !(o.clipGradNorm >= 0 && Number.isFinite(o.clipGradNorm))) fail('clipGradNorm', 'a non-negative number (0: none)');
+  if (typeof o.learningRate !== 'number' || !(o.learningRate > 0 && Number.isFinite(o.learningRate)))
+    fail('learningRate', 'a positive number');
+  if (typeof o.maxMinutes !== 'number' || !(o.maxMinutes >= 0 && Number.isFinite(o.maxMinutes)))
+    fail('maxMinutes', 'a non-negative number (0: no limit)');
+  if (typeof o.clipGradNorm !== 'number' || !(o.clipGradNorm >= 0 && Number.isFinite(o.clipGradNorm)))
+    fail('clipGradNorm', 'a non-negative number (0: none)');
   if (typeof o.corpus !== 'string' || o.corpus === '') fail('corpus', 'a file path');
   if (typeof o.devCorpus !== 'string') fail('devCorpus', "a file path ('': from the split)");
   if (typeof o.testCorpus !== 'string') fail('testCorpus', "a file path ('': from the split)");
-  if (typeof o.tagColumn !== 'number' || !Number.isSafeInteger(o.tagColumn) || o.tagColumn < -1) fail('tagColumn', 'an integer >= 0 (-1: the last column)');
+  if (typeof o.tagColumn !== 'number' || !Number.isSafeInteger(o.tagColumn) || o.tagColumn < -1)
+    fail('tagColumn', 'an integer >= 0 (-1: the last column)');
   if (o.split !== 'sentences' && o.split !== 'blocks') fail('split', "'sentences' or 'blocks'");
   if (typeof o.outputDir !== 'string' || o.outputDir === '') fail('outputDir', 'a directory path');
   if (typeof o.lowercase !== 'boolean') fail('lowercase', 'true or false');

@@ -15,8 +15,32 @@ import { RUN_FORMAT } from './run_state.js';
 
 /** The recipe settings a config file may give (every one of {@link NerRecipeOptions}). */
 const RECIPE_KEYS: ReadonlyArray<keyof NerRecipeOptions> = [
-  'corpus', 'devCorpus', 'testCorpus', 'tagColumn', 'split', 'outputDir', 'model', 'steps', 'maxMinutes', 'batchTokens', 'learningRate', 'warmupSteps', 'averageDecay', 'clipGradNorm',
-  'seed', 'ensemble', 'jobs', 'evalEvery', 'devSentences', 'limit', 'minWordCount', 'lowercase', 'unkRate', 'wordVectors', 'freezeVectors', 'backend',
+  'corpus',
+  'devCorpus',
+  'testCorpus',
+  'tagColumn',
+  'split',
+  'outputDir',
+  'model',
+  'steps',
+  'maxMinutes',
+  'batchTokens',
+  'learningRate',
+  'warmupSteps',
+  'averageDecay',
+  'clipGradNorm',
+  'seed',
+  'ensemble',
+  'jobs',
+  'evalEvery',
+  'devSentences',
+  'limit',
+  'minWordCount',
+  'lowercase',
+  'unkRate',
+  'wordVectors',
+  'freezeVectors',
+  'backend',
 ];
 
 /** A config file that cannot be used: the message names the file and the problem. */
@@ -45,12 +69,15 @@ export async function recipeFromConfigFile(file: string, base: NerRecipeOptions)
 
 /** `base` with the settings of a parsed config file. */
 export function recipeFromConfig(json: unknown, base: NerRecipeOptions): NerRecipeOptions {
-  if (json === null || typeof json !== 'object' || Array.isArray(json)) throw new Error(`expected a JSON object, got ${JSON.stringify(json)?.slice(0, 60)}`);
+  if (json === null || typeof json !== 'object' || Array.isArray(json))
+    throw new Error(`expected a JSON object, got ${JSON.stringify(json)?.slice(0, 60)}`);
   const record = json as Record<string, unknown>;
   if (record['format'] === RUN_FORMAT) {
     const options = record['options'];
     if (options === null || typeof options !== 'object') {
-      throw new Error("a recipe.json without the run's options (written by an older trax-ts): give the settings as flags, or write them in a recipe file");
+      throw new Error(
+        "a recipe.json without the run's options (written by an older trax-ts): give the settings as flags, or write them in a recipe file",
+      );
     }
     return recipeSettings(options as Record<string, unknown>, base);
   }
@@ -61,7 +88,8 @@ export function recipeFromConfig(json: unknown, base: NerRecipeOptions): NerReci
 
 function recipeSettings(settings: Record<string, unknown>, base: NerRecipeOptions): NerRecipeOptions {
   for (const key of Object.keys(settings)) {
-    if (!(RECIPE_KEYS as readonly string[]).includes(key)) throw new Error(`unknown setting '${key}'; a recipe file takes ${RECIPE_KEYS.join(', ')} (model settings go in "model")`);
+    if (!(RECIPE_KEYS as readonly string[]).includes(key))
+      throw new Error(`unknown setting '${key}'; a recipe file takes ${RECIPE_KEYS.join(', ')} (model settings go in "model")`);
   }
   const model = settings['model'];
   const out = { ...base, ...settings };

@@ -24,7 +24,9 @@ export interface RecipeVectors {
 export function modelForVectors(model: ner.NerModelConfig, dim: number, file: string): ner.NerModelConfig {
   const wanted = dim === model.dModel ? 0 : dim;
   if (model.wordVectorDim !== 0 && model.wordVectorDim !== dim && !(wanted === 0 && model.wordVectorDim === model.dModel)) {
-    throw new RangeError(`--word-vectors ${file}: vectors of dimension ${dim}, but the model's wordVectorDim is ${model.wordVectorDim} (leave it 0: it is set from the vectors)`);
+    throw new RangeError(
+      `--word-vectors ${file}: vectors of dimension ${dim}, but the model's wordVectorDim is ${model.wordVectorDim} (leave it 0: it is set from the vectors)`,
+    );
   }
   return ner.resolveNerModelConfig({ ...model, wordVectorDim: wanted });
 }
@@ -45,9 +47,13 @@ export async function loadRecipeVectors(
   const vectors = await ner.readWordVectors(file, { keep: (w) => forms.has(w) });
   const lowercase = ner.isLowercaseVectors(vectors);
   if (lowercase && !model.wordShapes) {
-    throw new RangeError(`--word-vectors ${file}: the vectors are lower-case (GloVe), so the model needs the word-shape feature for the case: drop --no-word-shapes`);
+    throw new RangeError(
+      `--word-vectors ${file}: the vectors are lower-case (GloVe), so the model needs the word-shape feature for the case: drop --no-word-shapes`,
+    );
   }
-  const { vocab: words, added } = extend ? ner.addVectorWords(trainWords, [...splits.dev, ...splits.test], vectors) : { vocab: trainWords, added: [] };
+  const { vocab: words, added } = extend
+    ? ner.addVectorWords(trainWords, [...splits.dev, ...splits.test], vectors)
+    : { vocab: trainWords, added: [] };
   const rows = ner.wordEmbeddingRows(words, vectors);
   const resolved = modelForVectors(model, vectors.dim, file);
   const summary =
@@ -62,7 +68,10 @@ export async function loadRecipeVectors(
  * `o` with the word-embedding width a saved run set from its vectors, when `o` asks for vectors and leaves the
  * width to them (`wordVectorDim` 0): what a resumed run is compared with and continues with.
  */
-export function withSavedVectorWidth(o: NerRecipeOptions, saved: { settings: { model: ner.NerModelConfig } } | undefined): NerRecipeOptions {
+export function withSavedVectorWidth(
+  o: NerRecipeOptions,
+  saved: { settings: { model: ner.NerModelConfig } } | undefined,
+): NerRecipeOptions {
   if (!saved || o.wordVectors === '' || o.model.wordVectorDim !== 0) return o;
   return { ...o, model: ner.resolveNerModelConfig({ ...o.model, wordVectorDim: saved.settings.model.wordVectorDim }) };
 }

@@ -18,5 +18,8 @@ async function settingsOfRun(dir: string): Promise<RecipeCorpusSettings | undefi
 
 /** The corpus settings of the run of the model directory `modelDir`, or undefined when it has none. */
 export async function runCorpusSettings(modelDir: string): Promise<RecipeCorpusSettings | undefined> {
-  return (await settingsOfRun(modelDir)) ?? (path.basename(path.resolve(modelDir)) === 'model' ? settingsOfRun(path.dirname(path.resolve(modelDir))) : undefined);
+  return (
+    (await settingsOfRun(modelDir)) ??
+    (path.basename(path.resolve(modelDir)) === 'model' ? settingsOfRun(path.dirname(path.resolve(modelDir))) : undefined)
+  );
 }

@@ -44,7 +44,23 @@ interface RunFile {
 
 export function fixedSettings(o: NerRecipeOptions): FixedSettings {
   const file = (p: string): string => (p === '' ? '' : path.resolve(p));
-  return { corpus: path.resolve(o.corpus), devCorpus: file(o.devCorpus), testCorpus: file(o.testCorpus), tagColumn: o.tagColumn, split: o.split, wordVectors: file(o.wordVectors), freezeVectors: o.freezeVectors, limit: o.limit, model: o.model, minWordCount: o.minWordCount, lowercase: o.lowercase, seed: o.seed, batchTokens: o.batchTokens, unkRate: o.unkRate, averageDecay: o.averageDecay };
+  return {
+    corpus: path.resolve(o.corpus),
+    devCorpus: file(o.devCorpus),
+    testCorpus: file(o.testCorpus),
+    tagColumn: o.tagColumn,
+    split: o.split,
+    wordVectors: file(o.wordVectors),
+    freezeVectors: o.freezeVectors,
+    limit: o.limit,
+    model: o.model,
+    minWordCount: o.minWordCount,
+    lowercase: o.lowercase,
+    seed: o.seed,
+    batchTokens: o.batchTokens,
+    unkRate: o.unkRate,
+    averageDecay: o.averageDecay,
+  };
 }
 
 /** A run file's JSON; a damaged (truncated, edited) file is refused naming it. */
@@ -52,7 +68,9 @@ function parseRunFile(file: string, text: string): unknown {
   try {
     return JSON.parse(text);
   } catch (error) {
-    throw new Error(`${file}: damaged, not valid JSON (${(error as Error).message}); restore it, or train in another --output directory`, { cause: error });
+    throw new Error(`${file}: damaged, not valid JSON (${(error as Error).message}); restore it, or train in another --output directory`, {
+      cause: error,
+    });
   }
 }
 
@@ -66,19 +84,47 @@ export async function readRunState(dir: string): Promise<{ settings: FixedSettin
   }
   const json = parseRunFile(path.join(dir, RUN_FILE), text) as RunFile;
   if (json === null || typeof json !== 'object' || json.format !== RUN_FORMAT || json.version !== RUN_FORMAT_VERSION) {
-    throw new Error(`${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json?.format)}, version ${JSON.stringify(json?.version)})`);
+    throw new Error(
+      `${path.join(dir, RUN_FILE)}: not a ${RUN_FORMAT} version ${RUN_FORMAT_VERSION} file (format ${JSON.stringify(json?.format)}, version ${JSON.stringify(json?.version)})`,
+    );
   }
   try {
-    const corpusDefaults = { devCorpus: '', testCorpus: '', tagColumn: -1, split: 'sentences' as const, wordVectors: '', freezeVectors: false };
-    return { settings: { ...corpusDefaults, ...json.settings, averageDecay: json.settings.averageDecay ?? 0, model: ner.resolveNerModelConfig(json.settings.model) }, vocabs: ner.nerVocabsFromJSON(json.vocabs) };
+    const corpusDefaults = {
+      devCorpus: '',
+      testCorpus: '',
+      tagColumn: -1,
+      split: 'sentences' as const,
+      wordVectors: '',
+      freezeVectors: false,
+    };
+    return {
+      settings: {
+        ...corpusDefaults,
+        ...json.settings,
+        averageDecay: json.settings.averageDecay ?? 0,
+        model: ner.resolveNerModelConfig(json.settings.model),
+      },
+      vocabs: ner.nerVocabsFromJSON(json.vocabs),
+    };
   } catch (error) {
     throw new Error(`${path.join(dir, RUN_FILE)}: damaged settings or vocabularies (${(error as Error).message})`, { cause: error });
   }
 }
 
-export async function writeRunState(dir: string, settings: FixedSettings, vocabs: ner.NerVocabs, options?: NerRecipeOptions): Promise<void> {
+export async function writeRunState(
+  dir: string,
+  settings: FixedSettings,
+  vocabs: ner.NerVocabs,
+  options?: NerRecipeOptions,
+): Promise<void> {
   await makeDirectory(dir);
-  const file: RunFile = { format: RUN_FORMAT, version: RUN_FORMAT_VERSION, settings, ...(options ? { options } : {}), vocabs: ner.nerVocabsToJSON(vocabs) };
+  const file: RunFile = {
+    format: RUN_FORMAT,
+    version: RUN_FORMAT_VERSION,
+    settings,
+    ...(options ? { options } : {}),
+    vocabs: ner.nerVocabsToJSON(vocabs),
+  };
   await writeFileAtomic(path.join(dir, RUN_FILE), JSON.stringify(file));
 }
 
@@ -88,7 +134,8 @@ export function settingDifferences(saved: FixedSettings, wanted: FixedSettings):
   for (const key of Object.keys(wanted) as Array<keyof FixedSettings>) {
     if (key === 'model') {
       for (const k of Object.keys(wanted.model) as Array<keyof ner.NerModelConfig>) {
-        if (saved.model[k] !== wanted.model[k]) out.push(`model.${k}: ${JSON.stringify(saved.model[k])} (saved) vs ${JSON.stringify(wanted.model[k])} (now)`);
+        if (saved.model[k] !== wanted.model[k])
+          out.push(`model.${k}: ${JSON.stringify(saved.model[k])} (saved) vs ${JSON.stringify(wanted.model[k])} (now)`);
       }
     } else if (saved[key] !== wanted[key]) {
       out.push(`${key}: ${JSON.stringify(saved[key])} (saved) vs ${JSON.stringify(wanted[key])} (now)`);
@@ -101,7 +148,9 @@ export function settingDifferences(saved: FixedSettings, wanted: FixedSettings):
 export function refuseOtherSettings(outputDir: string, saved: FixedSettings, wanted: FixedSettings): void {
   const differences = settingDifferences(saved, wanted);
   if (differences.length > 0) {
-    throw new Error(`${outputDir} holds a run with other settings; resume it with the same settings or use another --output directory:\n  ${differences.join('\n  ')}`);
+    throw new Error(
+      `${outputDir} holds a run with other settings; resume it with the same settings or use another --output directory:\n  ${differences.join('\n  ')}`,
+    );
   }
 }
 
@@ -123,7 +172,14 @@ export async function readEnsembleRun(dir: string): Promise<EnsembleRun | undefi
     return undefined;
   }
   const json = parseRunFile(path.join(dir, ENSEMBLE_RUN_FILE), text) as Partial<EnsembleRun> & { format?: unknown; version?: unknown };
-  if (json === null || typeof json !== 'object' || json.format !== ENSEMBLE_RUN_FORMAT || json.version !== RUN_FORMAT_VERSION || !Array.isArray(json.members) || !Array.isArray(json.seeds)) {
+  if (
+    json === null ||
+    typeof json !== 'object' ||
+    json.format !== ENSEMBLE_RUN_FORMAT ||
+    json.version !== RUN_FORMAT_VERSION ||
+    !Array.isArray(json.members) ||
+    !Array.isArray(json.seeds)
+  ) {
     throw new Error(`${path.join(dir, ENSEMBLE_RUN_FILE)}: not a ${ENSEMBLE_RUN_FORMAT} version ${RUN_FORMAT_VERSION} file`);
   }
   return { members: json.members, seeds: json.seeds };
@@ -131,5 +187,8 @@ export async function readEnsembleRun(dir: string): Promise<EnsembleRun | undefi
 
 export async function writeEnsembleRun(dir: string, run: EnsembleRun): Promise<void> {
   await makeDirectory(dir);
-  await writeFileAtomic(path.join(dir, ENSEMBLE_RUN_FILE), JSON.stringify({ format: ENSEMBLE_RUN_FORMAT, version: RUN_FORMAT_VERSION, ...run }, null, 1) + '\n');
+  await writeFileAtomic(
+    path.join(dir, ENSEMBLE_RUN_FILE),
+    JSON.stringify({ format: ENSEMBLE_RUN_FORMAT, version: RUN_FORMAT_VERSION, ...run }, null, 1) + '\n',
+  );
 }

@@ -28,7 +28,10 @@ export async function taggerFromRun(dir: string, which: 'best' | 'latest' = 'bes
     const members: RunTagger[] = [];
     for (const name of ensemble.members) {
       const member = await taggerFromRun(path.join(dir, name), which);
-      if (!member) throw new Error(`${dir}: the ensemble's member ${name} is not a training output directory (no recipe.json in ${path.join(dir, name)})`);
+      if (!member)
+        throw new Error(
+          `${dir}: the ensemble's member ${name} is not a training output directory (no recipe.json in ${path.join(dir, name)})`,
+        );
       if (member.tagger.isEnsemble) throw new Error(`${dir}: the ensemble's member ${name} is itself an ensemble`);
       members.push(member);
     }

@@ -21,8 +21,19 @@ export async function scoreCommand(file: string, options: ScoreCommandOptions): 
   const bytes = await fs.readFile(file);
   let text = '';
   // Decoded as the corpus readers decode (UTF-8, or cp1252 when the bytes are not UTF-8).
-  for await (const chunk of ner.decodeText((async function* () { yield new Uint8Array(bytes); })(), file)) text += chunk;
-  const score = ner.scoreConllevalText(text, { ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}), scheme: options.scheme, mode: options.mode, source: file });
+  for await (const chunk of ner.decodeText(
+    (async function* () {
+      yield new Uint8Array(bytes);
+    })(),
+    file,
+  ))
+    text += chunk;
+  const score = ner.scoreConllevalText(text, {
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+    scheme: options.scheme,
+    mode: options.mode,
+    source: file,
+  });
   if (options.json) return JSON.stringify({ file, score, conlleval: ner.toConllevalJson(score) }) + '\n';
   if (options.conllevalOnly) return ner.formatConllevalTable(score, { decimals: options.decimals });
   return ner.formatNerReport(score, undefined, { decimals: options.decimals });

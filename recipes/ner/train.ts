@@ -3,7 +3,21 @@
  * TrainTask/EvalTask/Loop with dev entity F1 and the best checkpoint, then the test table and the exported model.
  */
 import * as path from 'node:path';
-import { Adam, CrossEntropyLoss, EvalTask, latestCheckpoint, Loop, type LRSchedule, makeDirectory, type TrainingCallback, TrainTask, useBackend, WeightedCategoryAccuracy, WeightedCategoryCrossEntropy, writeFileAtomic } from '../../src/index.js';
+import {
+  Adam,
+  CrossEntropyLoss,
+  EvalTask,
+  latestCheckpoint,
+  Loop,
+  type LRSchedule,
+  makeDirectory,
+  type TrainingCallback,
+  TrainTask,
+  useBackend,
+  WeightedCategoryAccuracy,
+  WeightedCategoryCrossEntropy,
+  writeFileAtomic,
+} from '../../src/index.js';
 import { encodeExamples } from '../../src/ner/dataset/examples.js';
 import { nerBatches } from '../../src/ner/dataset/batches.js';
 import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
@@ -34,7 +48,10 @@ export function warmupLinearDecay(warmup: number, peak: number, total: number): 
  * Refuses a corpus too small for the fixed 80/10/10 split to give every split a sentence (a 2-sentence corpus has
  * no dev or test sentence; a block split of a file with few documents neither), naming the corpus and the counts.
  */
-export function refuseTooFewSentences(o: Pick<NerRecipeOptions, 'corpus' | 'limit'> & Partial<RecipeCorpusSettings>, splits: { train: readonly unknown[]; dev: readonly unknown[]; test: readonly unknown[] }): void {
+export function refuseTooFewSentences(
+  o: Pick<NerRecipeOptions, 'corpus' | 'limit'> & Partial<RecipeCorpusSettings>,
+  splits: { train: readonly unknown[]; dev: readonly unknown[]; test: readonly unknown[] },
+): void {
   const { train, dev, test } = splits;
   if (train.length > 0 && dev.length > 0 && test.length > 0) return;
   const total = train.length + dev.length + test.length;
@@ -105,7 +122,9 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
   const ensemble = await readEnsembleRun(outputDir);
   if (ensemble) {
     const n = ensemble.members.length;
-    throw new Error(`${outputDir} holds an ensemble of ${n} members (${ENSEMBLE_RUN_FILE}); train it with --ensemble ${n}, or use another --output directory`);
+    throw new Error(
+      `${outputDir} holds an ensemble of ${n} members (${ENSEMBLE_RUN_FILE}); train it with --ensemble ${n}, or use another --output directory`,
+    );
   }
   const saved = await readRunState(outputDir);
   // A resumed run with word vectors has the word-embedding width its first invocation set from the vectors.
@@ -115,17 +134,28 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
 
   const { train, dev, test } = await loadRecipeSplits(o);
   refuseTooFewSentences(o, { train, dev, test });
-  log(`Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: ${describeRecipeSplit(o)}) [${elapsed()}]`);
+  log(
+    `Corpus ${o.corpus}: ${train.length} train, ${dev.length} dev, ${test.length} test sentences (split: ${describeRecipeSplit(o)}) [${elapsed()}]`,
+  );
   if (hooks.stopSignal?.requested) {
     log('Stopped before training started; nothing written.');
-    return { test: undefined, steps: 0, bestStep: undefined, bestDevF1: undefined, modelDir: undefined, seconds: (performance.now() - started) / 1000 };
+    return {
+      test: undefined,
+      steps: 0,
+      bestStep: undefined,
+      bestDevF1: undefined,
+      modelDir: undefined,
+      seconds: (performance.now() - started) / 1000,
+    };
   }
-  let vocabs: NerVocabs = saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
+  let vocabs: NerVocabs =
+    saved?.vocabs ?? buildNerVocabs(train, [...train, ...dev, ...test], { minWordCount: o.minWordCount, lowercase: o.lowercase });
   // The vectors are read when the weights start from them: a new run, or one stopped before its first checkpoint.
   let pretrained: WordEmbeddingRows | undefined;
   if (o.wordVectors !== '' && !(await latestCheckpoint(outputDir))) {
     const vectors = await loadRecipeVectors(o.wordVectors, o.model, vocabs.words, { train, dev, test }, !saved);
-    if (saved && vectors.model.wordVectorDim !== saved.settings.model.wordVectorDim) refuseOtherSettings(outputDir, saved.settings, fixedSettings({ ...o, model: vectors.model }));
+    if (saved && vectors.model.wordVectorDim !== saved.settings.model.wordVectorDim)
+      refuseOtherSettings(outputDir, saved.settings, fixedSettings({ ...o, model: vectors.model }));
     o = { ...o, model: vectors.model };
     vocabs = { ...vocabs, words: vectors.words };
     pretrained = vectors.rows;
@@ -143,7 +173,11 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
   const trainTask = new TrainTask({
     labeledData: nerBatches(trainExamples, { seed: o.seed, batchTokens: o.batchTokens, maxLength: config.maxLen, unkRate: o.unkRate }),
     lossLayer,
-    optimizer: new Adam({ learningRate: o.learningRate, averageDecay: o.averageDecay, ...(o.clipGradNorm > 0 ? { clipGradNorm: o.clipGradNorm } : {}) }),
+    optimizer: new Adam({
+      learningRate: o.learningRate,
+      averageDecay: o.averageDecay,
+      ...(o.clipGradNorm > 0 ? { clipGradNorm: o.clipGradNorm } : {}),
+    }),
     lrSchedule: warmupLinearDecay(o.warmupSteps, o.learningRate, o.steps),
     nStepsPerCheckpoint: o.evalEvery,
   });
@@ -182,7 +216,9 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
     progress: hooks.progress ?? true,
   });
   if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
-  log(`Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${config.contextTokens > 0 ? `, document context of ${config.contextTokens} tokens` : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`);
+  log(
+    `Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${config.contextTokens > 0 ? `, document context of ${config.contextTokens} tokens` : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`,
+  );
 
   try {
     const remaining = Math.max(0, o.steps - loop.step);
@@ -192,12 +228,21 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
     const trained = loop.step - stepBefore;
     if (trained > 0) {
       const seconds = (performance.now() - trainStarted) / 1000;
-      log(`Trained ${trained} steps in ${seconds.toFixed(1)} s (${(trained / seconds).toFixed(2)} steps/s)${timedOut ? `: stopped by the ${o.maxMinutes}-minute limit` : ''} [${elapsed()}]`);
+      log(
+        `Trained ${trained} steps in ${seconds.toFixed(1)} s (${(trained / seconds).toFixed(2)} steps/s)${timedOut ? `: stopped by the ${o.maxMinutes}-minute limit` : ''} [${elapsed()}]`,
+      );
     }
     if (hooks.stopSignal?.requested) {
       await loop.saveCheckpoint();
       log(`Stopped at step ${loop.step}; checkpoint written. Run the same command again to resume.`);
-      return { test: undefined, steps: loop.step, bestStep: devF1.bestRecord?.step, bestDevF1: devF1.bestRecord?.f1, modelDir: undefined, seconds: (performance.now() - started) / 1000 };
+      return {
+        test: undefined,
+        steps: loop.step,
+        bestStep: devF1.bestRecord?.step,
+        bestDevF1: devF1.bestRecord?.f1,
+        modelDir: undefined,
+        seconds: (performance.now() - started) / 1000,
+      };
     }
     if (loop.step > 0 && (loop.lastCheckpoint?.step ?? -1) !== loop.step) {
       await devF1.evaluateNow(loop);
@@ -219,10 +264,21 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
   await writeFileAtomic(path.join(outputDir, 'test_report.txt'), report);
   await writeFileAtomic(
     path.join(outputDir, 'test_report.json'),
-    JSON.stringify({ split: 'test', sentences: test.length, step: best?.step, devF1: best?.f1, score, conlleval: toConllevalJson(score) }, null, 1) + '\n',
+    JSON.stringify(
+      { split: 'test', sentences: test.length, step: best?.step, devF1: best?.f1, score, conlleval: toConllevalJson(score) },
+      null,
+      1,
+    ) + '\n',
   );
   const modelDir = path.join(outputDir, 'model');
   await exportTagger(tagger, modelDir, { corpus: path.basename(o.corpus), step: best?.step, devF1: best?.f1, testF1: score.overall.f1 });
   log(`Exported the model to ${modelDir}; reports in ${path.join(outputDir, 'test_report.txt')} and test_report.json [total ${elapsed()}]`);
-  return { test: score, steps: o.steps, bestStep: best?.step, bestDevF1: best?.f1, modelDir, seconds: (performance.now() - started) / 1000 };
+  return {
+    test: score,
+    steps: o.steps,
+    bestStep: best?.step,
+    bestDevF1: best?.f1,
+    modelDir,
+    seconds: (performance.now() - started) / 1000,
+  };
 }

@@ -89,7 +89,11 @@ export class PureAttentionLayer extends Layer {
 
   private check(signature: readonly ShapeDtype[]): number[] {
     const [q, k, v, mask] = signature as [ShapeDtype, ShapeDtype, ShapeDtype, ShapeDtype];
-    for (const [name, s] of [['queries', q], ['keys', k], ['values', v]] as const) {
+    for (const [name, s] of [
+      ['queries', q],
+      ['keys', k],
+      ['values', v],
+    ] as const) {
       if (s.shape.length !== 3) throw new Error(`${this.name}: ${name} must be [batch, length, dFeature], got [${s.shape.join(', ')}]`);
       if (s.dtype !== 'float32') throw new Error(`${this.name}: ${name} must be float32, got ${s.dtype}`);
     }
@@ -98,9 +102,12 @@ export class PureAttentionLayer extends Layer {
       throw new Error(`${this.name}: the feature depth (${d}) is not a multiple of the number of heads (${this.nHeads})`);
     }
     if (k.shape[0] !== batch || v.shape[0] !== batch || k.shape[2] !== d || k.shape[1] !== v.shape[1]) {
-      throw new Error(`${this.name}: queries [${q.shape.join(', ')}], keys [${k.shape.join(', ')}] and values [${v.shape.join(', ')}] do not fit`);
+      throw new Error(
+        `${this.name}: queries [${q.shape.join(', ')}], keys [${k.shape.join(', ')}] and values [${v.shape.join(', ')}] do not fit`,
+      );
     }
-    if (v.shape[2]! % this.nHeads !== 0) throw new Error(`${this.name}: the value depth (${v.shape[2]}) is not a multiple of ${this.nHeads} heads`);
+    if (v.shape[2]! % this.nHeads !== 0)
+      throw new Error(`${this.name}: the value depth (${v.shape[2]}) is not a multiple of ${this.nHeads} heads`);
     const maskShape = attentionMaskShape(mask.shape, batch, lq, k.shape[1]!);
     if (typeof maskShape === 'string') throw new Error(`${this.name}: ${maskShape}`);
     return maskShape;
@@ -110,7 +117,10 @@ export class PureAttentionLayer extends Layer {
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     this.check(signature);
     const [q, , v, mask] = signature as [ShapeDtype, ShapeDtype, ShapeDtype, ShapeDtype];
-    return [{ shape: [q.shape[0]!, q.shape[1]!, v.shape[2]!], dtype: 'float32' }, { shape: [...mask.shape], dtype: mask.dtype }];
+    return [
+      { shape: [q.shape[0]!, q.shape[1]!, v.shape[2]!], dtype: 'float32' },
+      { shape: [...mask.shape], dtype: mask.dtype },
+    ];
   }
 
   /**
@@ -264,12 +274,9 @@ export function CausalAttention(dFeature: number, options: AttentionOptions = {}
     Fn(`SplitIntoHeads_h${nHeads}`, (x) => splitHeads(x, nHeads).reshape([-1, x.shape[1]!, dHead]), 1, {
       outputSignature: (s) => ({ shape: [s.shape[0]! * nHeads, s.shape[1]!, dHead], dtype: s.dtype }),
     });
-  const merge = Fn(
-    `MergeHeads_h${nHeads}`,
-    (x) => mergeHeads(x.reshape([-1, nHeads, x.shape[1]!, x.shape[2]!])),
-    1,
-    { outputSignature: (s) => ({ shape: [s.shape[0]! / nHeads, s.shape[1]!, s.shape[2]! * nHeads], dtype: s.dtype }) },
-  );
+  const merge = Fn(`MergeHeads_h${nHeads}`, (x) => mergeHeads(x.reshape([-1, nHeads, x.shape[1]!, x.shape[2]!])), 1, {
+    outputSignature: (s) => ({ shape: [s.shape[0]! / nHeads, s.shape[1]!, s.shape[2]! * nHeads], dtype: s.dtype }),
+  });
   const layer = namedSerial(`CausalAttention_h${nHeads}`, [
     Branch([Dense(dFeature), split()], [Dense(dFeature), split()], [Dense(dFeature), split()]),
     new DotProductCausalAttentionLayer(dropout, mode),

@@ -24,7 +24,11 @@ export function padAxisTo(x: Tensor, axis: number, length: number): Tensor {
 export function takeAxis(x: Tensor, axis: number, length: number): Tensor {
   if (x.shape[axis] === length) return x;
   const size = x.shape.map((d, i) => (i === axis ? length : d));
-  return tf.slice(x, x.shape.map(() => 0), size);
+  return tf.slice(
+    x,
+    x.shape.map(() => 0),
+    size,
+  );
 }
 
 /** `x` viewed as `[before, n, after]` around axis `axis` (3-D slices and concats run on wasm's fast paths). */
@@ -63,7 +67,12 @@ export function lookAdjacent(x: Tensor, chunkAxis: number, before: number, after
     const x3 = asThreeD(input, chunkAxis);
     const [p, n, q] = x3.shape as [number, number, number];
     return {
-      value: tf.concat(offsets.map((o) => roll3d(x3, o)), 2).reshape(shape),
+      value: tf
+        .concat(
+          offsets.map((o) => roll3d(x3, o)),
+          2,
+        )
+        .reshape(shape),
       gradFunc: (dy: Tensor | Tensor[]) =>
         tf.tidy(() => {
           const parts = tf.split((dy as Tensor).reshape([p, n, q * offsets.length]), offsets.length, 2);

@@ -67,7 +67,12 @@ export function dotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: Do
  * several attention rounds needs (LSH attention weights each hashing round by it).
  * @public
  */
-export function dotProductAttentionWithLogsumexp(q: Tensor, k: Tensor, v: Tensor, options: DotProductAttentionOptions = {}): AttentionWithLogsumexp {
+export function dotProductAttentionWithLogsumexp(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: DotProductAttentionOptions = {},
+): AttentionWithLogsumexp {
   const { output, logsumexp } = attentionCore(q, k, v, options, true);
   return { output, logsumexp: logsumexp! };
 }
@@ -99,7 +104,13 @@ function replace(old: Tensor, next: Tensor): Tensor {
  * Versus composing tfjs ops this keeps one score-sized tensor for the backward pass instead of about five (tfjs's
  * `add`/`sub` gradients keep both inputs), and the forward pass frees its temporaries as it goes.
  */
-function attentionCore(q: Tensor, k: Tensor, v: Tensor, options: DotProductAttentionOptions, withLogsumexp: boolean): { output: Tensor; logsumexp?: Tensor } {
+function attentionCore(
+  q: Tensor,
+  k: Tensor,
+  v: Tensor,
+  options: DotProductAttentionOptions,
+  withLogsumexp: boolean,
+): { output: Tensor; logsumexp?: Tensor } {
   const { mask, bias, dropout = 0, rng, broadcastDropout = false } = options;
   if (q.rank < 2 || k.rank !== q.rank || v.rank !== q.rank) {
     throw new Error(`dotProductAttention: q, k and v must have the same rank >= 2, got shapes [${q.shape}], [${k.shape}], [${v.shape}]`);
@@ -145,7 +156,10 @@ function attentionCore(q: Tensor, k: Tensor, v: Tensor, options: DotProductAtten
         }
         // Softmax with its log-normaliser, one score-sized temporary at a time.
         const shift = tf.max(scores, -1, true);
-        const e = replace(scores, tf.tidy(() => tf.exp(tf.sub(scores, shift))));
+        const e = replace(
+          scores,
+          tf.tidy(() => tf.exp(tf.sub(scores, shift))),
+        );
         const z = tf.sum(e, -1, true);
         return [replace(e, tf.div(e, z)), tf.add(tf.log(z), shift)];
       });

@@ -171,7 +171,12 @@ export abstract class EfficientAttentionBase extends Layer {
   protected checkWeights(weights: Weights, dModel: number): void {
     const wq = weights.wq as Tensor | undefined;
     const wo = weights.wo as Tensor | undefined;
-    if (!(wq instanceof tf.Tensor) || !(wo instanceof tf.Tensor) || !(weights.wv instanceof tf.Tensor) || (!this.shareQk && !(weights.wk instanceof tf.Tensor))) {
+    if (
+      !(wq instanceof tf.Tensor) ||
+      !(wo instanceof tf.Tensor) ||
+      !(weights.wv instanceof tf.Tensor) ||
+      (!this.shareQk && !(weights.wk instanceof tf.Tensor))
+    ) {
       throw new Error(`${this.name}: weights must hold ${this.shareQk ? 'wq, wv, wo' : 'wq, wk, wv, wo'}; was the layer initialised?`);
     }
     if (wq.shape[0] !== dModel || wo.shape[1] !== dModel) {
@@ -207,7 +212,15 @@ export abstract class EfficientAttentionBase extends Layer {
   ): { heads: Tensor; state: State };
 
   /** One call in mode `predict`: see the class comment. */
-  private forwardPredict(x: Tensor, batch: number, length: number, dModel: number, weights: Weights, state: State, keys: AttentionKeys): [Stack, State] {
+  private forwardPredict(
+    x: Tensor,
+    batch: number,
+    length: number,
+    dModel: number,
+    weights: Weights,
+    state: State,
+    keys: AttentionKeys,
+  ): [Stack, State] {
     const cache = readPredictCache(state, this.name);
     const start = cachedLength(cache, length, [batch, this.nHeads], this.name);
     const result = tf.tidy(() => {

@@ -36,7 +36,10 @@ export function projectToHeads(rows: Tensor, w: Tensor, batch: number, length: n
  */
 export function repeatPerHead(x: Tensor, nHeads: number): Tensor {
   const batch = x.shape[0];
-  const index = tf.tensor1d(Int32Array.from({ length: batch * nHeads }, (_, i) => Math.floor(i / nHeads)), 'int32');
+  const index = tf.tensor1d(
+    Int32Array.from({ length: batch * nHeads }, (_, i) => Math.floor(i / nHeads)),
+    'int32',
+  );
   const repeated = tf.gather(x, index, 0);
   index.dispose();
   return repeated;

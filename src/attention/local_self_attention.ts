@@ -48,7 +48,8 @@ export class LocalSelfAttentionLayer extends SelfAttentionLayer {
 
   constructor(options: LocalSelfAttentionOptions) {
     const { radius, ...rest } = options;
-    if (!Number.isInteger(radius) || radius < 0) throw new RangeError(`LocalSelfAttention: radius must be a non-negative integer, got ${String(radius)}`);
+    if (!Number.isInteger(radius) || radius < 0)
+      throw new RangeError(`LocalSelfAttention: radius must be a non-negative integer, got ${String(radius)}`);
     super(rest);
     this.radius = radius;
     this.name = `LocalSelfAttention_h${this.nHeads}_r${radius}`;
@@ -78,12 +79,23 @@ export class LocalSelfAttentionLayer extends SelfAttentionLayer {
    * the cached positions `p - radius .. p`, as in `eval`. The cache keeps every position (the bias hides the old
    * ones), so the positions a layer can hold are those of its `init` signature.
    */
-  protected override attendCached(rows: Tensor, q: Tensor, cache: PredictCache, _state: State, start: number, weights: Weights): { heads: Tensor; state: State } {
+  protected override attendCached(
+    rows: Tensor,
+    q: Tensor,
+    cache: PredictCache,
+    _state: State,
+    start: number,
+    weights: Weights,
+  ): { heads: Tensor; state: State } {
     const [batch, h, n] = q.shape as [number, number, number, number];
     const k = projectToHeads(rows, weights.wk as Tensor, batch, n, h);
     const v = projectToHeads(rows, weights.wv as Tensor, batch, n, h);
     const next = appendToCache(cache, k, v);
-    const bias = untaped(() => positionBias(start, n, (p, j) => inBand(p, j, this.radius, true)).expandDims(0).expandDims(0));
+    const bias = untaped(() =>
+      positionBias(start, n, (p, j) => inBand(p, j, this.radius, true))
+        .expandDims(0)
+        .expandDims(0),
+    );
     return { heads: dotProductAttention(q, next.keys, next.values, { bias }), state: { ...next } };
   }
 }

@@ -3,11 +3,25 @@ import type { State, Stack, Tensor, Weights } from '../layers/types.js';
 import type { Key } from '../rng/key.js';
 import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
 import { dotProductAttentionWithLogsumexp, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
-import { type AttentionInputs, type AttentionKeys, attentionKeys, EfficientAttentionBase, type EfficientAttentionOptions } from './efficient_attention_base.js';
+import {
+  type AttentionInputs,
+  type AttentionKeys,
+  attentionKeys,
+  EfficientAttentionBase,
+  type EfficientAttentionOptions,
+} from './efficient_attention_base.js';
 import { gatherRowsWithInverse, inversePermutation } from './gather_rows.js';
 import { HostBuckets } from './host_buckets.js';
 import { flattenTokens, lengthNormalized, projectToHeads } from './heads.js';
-import { bucketFactors, defaultNBuckets, hashVectors, type NBuckets, nBucketsProblem, randomRotations, totalBuckets } from './lsh_hashing.js';
+import {
+  bucketFactors,
+  defaultNBuckets,
+  hashVectors,
+  type NBuckets,
+  nBucketsProblem,
+  randomRotations,
+  totalBuckets,
+} from './lsh_hashing.js';
 import { type CachedWindows, cachedWindows } from './lsh_windows.js';
 import { paddingMaskRows } from './padding_mask.js';
 import { appendToCache, type PredictCache } from './predict_cache.js';
@@ -32,8 +46,19 @@ export interface LSHSelfAttentionOptions extends EfficientAttentionOptions {
 }
 
 const KNOWN_OPTIONS = [
-  'nHeads', 'dQk', 'dV', 'chunkLen', 'nChunksBefore', 'nChunksAfter', 'nHashes', 'nBuckets', 'causal', 'masked', 'attentionDropout',
-  'outputDropout', 'mode',
+  'nHeads',
+  'dQk',
+  'dV',
+  'chunkLen',
+  'nChunksBefore',
+  'nChunksAfter',
+  'nHashes',
+  'nBuckets',
+  'causal',
+  'masked',
+  'attentionDropout',
+  'outputDropout',
+  'mode',
 ];
 
 /** Sort keys `bucket * L + position` are exact in float32 (which tfjs's TopK uses on wasm) below this. */
@@ -201,7 +226,9 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
       const rowBase = tf.mul(tf.floorDiv(tf.range(0, N, 1, 'int32'), tf.scalar(nH, 'int32')).reshape([N, 1]), tf.scalar(Lp, 'int32'));
       const sortedRows = tf.add(roundBase, order).reshape([-1]);
       const unsortRows = tf.add(roundBase, undo);
-      const sortedValid = tf.cast(tf.notEqual(tf.gather(padded.reshape([N * Lp, 1]), sortedRows), padBucket), 'float32').reshape([N, nChunks, c]);
+      const sortedValid = tf
+        .cast(tf.notEqual(tf.gather(padded.reshape([N * Lp, 1]), sortedRows), padBucket), 'float32')
+        .reshape([N, nChunks, c]);
       return [
         tf.add(rowBase, order).reshape([-1]), // sorted row (b, h, r, slot) <- input row (b, h, position)
         tf.transpose(unsortRows.reshape([B * H, nH, Lp]), [1, 0, 2]).reshape([nH, B * H * Lp]),
@@ -231,7 +258,10 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
       combined = o.reshape([B, H, Lp, dV]);
     } else {
       const lse = gatherRowsWithInverse(logsumexp.reshape([n, 1]), unsortIndex!, unsortInverse!).reshape([B * H, nH, Lp, 1]);
-      const roundWeights = tf.softmax(lse.reshape([B * H, nH, Lp]).transpose([0, 2, 1])).transpose([0, 2, 1]).reshape([B * H, nH, Lp, 1]);
+      const roundWeights = tf
+        .softmax(lse.reshape([B * H, nH, Lp]).transpose([0, 2, 1]))
+        .transpose([0, 2, 1])
+        .reshape([B * H, nH, Lp, 1]);
       combined = tf.sum(tf.mul(o, roundWeights), 1).reshape([B, H, Lp, dV]);
     }
     return takeAxis(combined, 2, L);
@@ -270,7 +300,15 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
    * scratch on the whole prefix), close to but not bit-equal with `eval`. Trax's predict mode differs from its
    * training attention too (it attends to the cached keys of the query's buckets).
    */
-  protected attendCached(rows: Tensor, q: Tensor, cache: PredictCache, state: State, start: number, weights: Weights, keys: AttentionKeys): { heads: Tensor; state: State } {
+  protected attendCached(
+    rows: Tensor,
+    q: Tensor,
+    cache: PredictCache,
+    state: State,
+    start: number,
+    weights: Weights,
+    keys: AttentionKeys,
+  ): { heads: Tensor; state: State } {
     const [B, H, n] = q.shape as [number, number, number, number];
     const nH = this.nHashes;
     const v = projectToHeads(rows, weights.wv as Tensor, B, n, H);
@@ -301,18 +339,25 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
     const t = start + n;
     const capacity = cache.maxLen.dataSync()[0]!;
     const tag = hashKey.join(',');
-    const hash = (vecs: Tensor, nBuckets: NBuckets): Tensor => untaped(() => hashVectors(vecs, this.predictRotations(hashKey, d, nBuckets), nH, nBuckets));
+    const hash = (vecs: Tensor, nBuckets: NBuckets): Tensor =>
+      untaped(() => hashVectors(vecs, this.predictRotations(hashKey, d, nBuckets), nH, nBuckets));
     const known = this.hostBuckets.get(cache.keys);
     const previous = known && known.tag === tag && known.length === start && known.rows === rows ? known : undefined;
     const tables = new Map<number, HostBuckets>();
     if (this.nBuckets !== null) {
       const cached = state.buckets;
-      if (!(cached instanceof tf.Tensor)) throw new Error(`${this.name}: mode 'predict' needs the bucket cache; set mode to 'predict' before init`);
+      if (!(cached instanceof tf.Tensor))
+        throw new Error(`${this.name}: mode 'predict' needs the bucket cache; set mode to 'predict' before init`);
       const fresh = hash(q, this.nBuckets);
       const all = cached.shape[3] === 0 ? fresh : tf.concat([cached, fresh], 3);
       next.buckets = all;
       const count = this.countFor(t);
-      tables.set(count, previous ? previous.appended(fresh.dataSync() as Int32Array, n) : HostBuckets.of(all.dataSync() as Int32Array, rows, t, capacity, count, tag));
+      tables.set(
+        count,
+        previous
+          ? previous.appended(fresh.dataSync() as Int32Array, n)
+          : HostBuckets.of(all.dataSync() as Int32Array, rows, t, capacity, count, tag),
+      );
     } else {
       for (let p = start; p < t; p++) {
         const count = this.countFor(p + 1);
@@ -320,8 +365,18 @@ export class LSHSelfAttentionLayer extends EfficientAttentionBase {
         const nBuckets = this.nBucketsFor(p + 1);
         const table =
           previous && previous.count === count
-            ? previous.appended(tf.tidy(() => hash(q, nBuckets).dataSync() as Int32Array), n)
-            : HostBuckets.of(tf.tidy(() => hash(next.keys as Tensor, nBuckets).dataSync() as Int32Array), rows, t, capacity, count, tag);
+            ? previous.appended(
+                tf.tidy(() => hash(q, nBuckets).dataSync() as Int32Array),
+                n,
+              )
+            : HostBuckets.of(
+                tf.tidy(() => hash(next.keys as Tensor, nBuckets).dataSync() as Int32Array),
+                rows,
+                t,
+                capacity,
+                count,
+                tag,
+              );
         tables.set(count, table);
       }
     }

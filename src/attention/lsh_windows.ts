@@ -48,7 +48,13 @@ export interface CachedWindows {
  * The {@link CachedWindows} of queries `start .. start + n - 1`; `tableFor(p)` gives the buckets under the bucket
  * count that the sequence `0..p` uses (covering at least positions `0..p` of each of the `rows` rows).
  */
-export function cachedWindows(tableFor: (p: number) => BucketTable, rows: number, start: number, n: number, chunks: ChunkWindow): CachedWindows {
+export function cachedWindows(
+  tableFor: (p: number) => BucketTable,
+  rows: number,
+  start: number,
+  n: number,
+  chunks: ChunkWindow,
+): CachedWindows {
   const { chunkLen: c, nChunksBefore, nChunksAfter } = chunks;
   const width = Math.min(c * (nChunksBefore + 1 + nChunksAfter), start + n);
   const positions = new Int32Array(rows * n * width);

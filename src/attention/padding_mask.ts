@@ -19,7 +19,9 @@ import { constantFunctionOf } from './untaped.js';
 /** Checks a padding mask's signature against inputs `[batch, length, ...]`; returns a description of the problem or null. */
 export function paddingMaskProblem(mask: ShapeDtype, batch: number, length: number): string | null {
   const s = mask.shape;
-  const ok = (s.length === 2 && s[0] === batch && s[1] === length) || (s.length === 4 && s[0] === batch && s[1] === 1 && s[2] === 1 && s[3] === length);
+  const ok =
+    (s.length === 2 && s[0] === batch && s[1] === length) ||
+    (s.length === 4 && s[0] === batch && s[1] === 1 && s[2] === 1 && s[3] === length);
   if (ok) return null;
   return `the padding mask must have shape [${batch}, ${length}] or [${batch}, 1, 1, ${length}] (1 = real token), got [${s.join(', ')}]`;
 }

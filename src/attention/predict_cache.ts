@@ -78,12 +78,7 @@ export function appendToCache(cache: PredictCache, keys: Tensor, values: Tensor)
  * The bias `[n, t]` of queries at positions `start .. start + n - 1` over keys at `0 .. t - 1` (`t = start + n`):
  * 0 where `allowed(query, key)`, {@link MASKED_BIAS} elsewhere, plus `selfBias` on `key === query` when given.
  */
-export function positionBias(
-  start: number,
-  n: number,
-  allowed: (query: number, key: number) => boolean,
-  selfBias = 0,
-): Tensor {
+export function positionBias(start: number, n: number, allowed: (query: number, key: number) => boolean, selfBias = 0): Tensor {
   const t = start + n;
   const bias = new Float32Array(n * t);
   for (let i = 0; i < n; i++) {

@@ -2,7 +2,12 @@ import { tf } from '../backend/tf.js';
 import type { State, Tensor, Weights } from '../layers/types.js';
 import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
 import { dotProductAttention, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
-import { type AttentionInputs, type AttentionKeys, EfficientAttentionBase, type EfficientAttentionOptions } from './efficient_attention_base.js';
+import {
+  type AttentionInputs,
+  type AttentionKeys,
+  EfficientAttentionBase,
+  type EfficientAttentionOptions,
+} from './efficient_attention_base.js';
 import { lengthNormalized, projectToHeads, repeatPerHead } from './heads.js';
 import { appendToCache, type PredictCache, positionBias } from './predict_cache.js';
 import { untaped } from './untaped.js';
@@ -27,7 +32,18 @@ export interface SelfAttentionOptions extends EfficientAttentionOptions {
 }
 
 const KNOWN_OPTIONS = [
-  'nHeads', 'dQk', 'dV', 'chunkLen', 'nChunksBefore', 'nChunksAfter', 'causal', 'masked', 'attentionDropout', 'outputDropout', 'shareQk', 'mode',
+  'nHeads',
+  'dQk',
+  'dV',
+  'chunkLen',
+  'nChunksBefore',
+  'nChunksAfter',
+  'causal',
+  'masked',
+  'attentionDropout',
+  'outputDropout',
+  'shareQk',
+  'mode',
 ];
 
 /**
@@ -64,7 +80,8 @@ export class SelfAttentionLayer extends EfficientAttentionBase {
     if (chunkLen === null && (this.nChunksBefore > 0 || this.nChunksAfter > 0)) {
       throw new Error('SelfAttention: nChunksBefore and nChunksAfter need chunkLen (full attention has no chunks)');
     }
-    if (options.shareQk !== undefined && typeof options.shareQk !== 'boolean') throw new TypeError('SelfAttention: shareQk must be a boolean');
+    if (options.shareQk !== undefined && typeof options.shareQk !== 'boolean')
+      throw new TypeError('SelfAttention: shareQk must be a boolean');
     this.shareQk = options.shareQk ?? false;
   }
 
@@ -114,7 +131,14 @@ export class SelfAttentionLayer extends EfficientAttentionBase {
    * every prefix that contains it). With `shareQk` the keys are the length-normalised queries and a position's own
    * key gets {@link SELF_BIAS}, as in `eval`.
    */
-  protected attendCached(rows: Tensor, q: Tensor, cache: PredictCache, _state: State, start: number, weights: Weights): { heads: Tensor; state: State } {
+  protected attendCached(
+    rows: Tensor,
+    q: Tensor,
+    cache: PredictCache,
+    _state: State,
+    start: number,
+    weights: Weights,
+  ): { heads: Tensor; state: State } {
     const [batch, H, n] = q.shape as [number, number, number, number];
     const k = this.shareQk ? lengthNormalized(q) : projectToHeads(rows, weights.wk as Tensor, batch, n, H);
     const v = projectToHeads(rows, weights.wv as Tensor, batch, n, H);
@@ -123,7 +147,11 @@ export class SelfAttentionLayer extends EfficientAttentionBase {
     const before = this.nChunksBefore;
     const allowed =
       c === null ? (p: number, j: number) => j <= p : (p: number, j: number) => j <= p && Math.floor(j / c) >= Math.floor(p / c) - before;
-    const bias = untaped(() => positionBias(start, n, allowed, this.shareQk ? SELF_BIAS : 0).expandDims(0).expandDims(0));
+    const bias = untaped(() =>
+      positionBias(start, n, allowed, this.shareQk ? SELF_BIAS : 0)
+        .expandDims(0)
+        .expandDims(0),
+    );
     const heads = dotProductAttention(q, next.keys, next.values, { bias });
     return { heads, state: { ...next } };
   }

@@ -33,7 +33,15 @@ export interface AdamUpdateAttrs {
  * over flat arrays (float64 arithmetic, float32 results).
  * @internal
  */
-export function adamLoop(w: Float32Array, g: Float32Array, m: Float32Array, v: Float32Array, out: Float32Array[], a: AdamUpdateAttrs, start = 0): void {
+export function adamLoop(
+  w: Float32Array,
+  g: Float32Array,
+  m: Float32Array,
+  v: Float32Array,
+  out: Float32Array[],
+  a: AdamUpdateAttrs,
+  start = 0,
+): void {
   const [wOut, mOut, vOut] = out as [Float32Array, Float32Array, Float32Array];
   const { b1, b2, eps, decay } = a;
   const a1 = 1 - b1;
@@ -56,13 +64,34 @@ function registerAdamKernels(): void {
     const a = attrs as unknown as AdamUpdateAttrs;
     const simd = backendName === 'wasm' ? simdKernels(backend) : undefined;
     const n4 = Math.floor(util.sizeFromShape(weight.shape) / 4);
-    return withHostArrays(backendName, backend, [weight, grad, m, v], [weight.shape, weight.shape, weight.shape], ([w, g, mIn, vIn], out) => {
-      if (simd) {
-        const at = (x: Float32Array): number => x.byteOffset;
-        simd.adam(at(w!), at(g!), at(mIn!), at(vIn!), at(out[0]!), at(out[1]!), at(out[2]!), n4, a.b1, a.b2, a.eps, a.learningRate / a.c1, 1 / a.c2, a.decay);
-      }
-      adamLoop(w!, g!, mIn!, vIn!, out, a, simd ? n4 * 4 : 0);
-    });
+    return withHostArrays(
+      backendName,
+      backend,
+      [weight, grad, m, v],
+      [weight.shape, weight.shape, weight.shape],
+      ([w, g, mIn, vIn], out) => {
+        if (simd) {
+          const at = (x: Float32Array): number => x.byteOffset;
+          simd.adam(
+            at(w!),
+            at(g!),
+            at(mIn!),
+            at(vIn!),
+            at(out[0]!),
+            at(out[1]!),
+            at(out[2]!),
+            n4,
+            a.b1,
+            a.b2,
+            a.eps,
+            a.learningRate / a.c1,
+            1 / a.c2,
+            a.decay,
+          );
+        }
+        adamLoop(w!, g!, mIn!, vIn!, out, a, simd ? n4 * 4 : 0);
+      },
+    );
   });
 }
 
@@ -75,7 +104,11 @@ export function adamUpdate(weight: Tensor, grad: Tensor, m: Tensor, v: Tensor, a
   registerAdamKernels();
   const onHost = isHostBackend(getBackend()) && [weight, grad, m, v].every((t) => t.dtype === 'float32');
   if (onHost) {
-    return engine().runKernel(ADAM_UPDATE, { weight, grad, m, v }, attrs as unknown as Record<string, number>) as unknown as [Tensor, Tensor, Tensor];
+    return engine().runKernel(ADAM_UPDATE, { weight, grad, m, v }, attrs as unknown as Record<string, number>) as unknown as [
+      Tensor,
+      Tensor,
+      Tensor,
+    ];
   }
   return tidy(() => {
     const { b1, b2, eps, learningRate, c1, c2, decay } = attrs;

@@ -28,7 +28,16 @@
  * This module sits below `tf.ts` (which calls it while registering tfjs), so it imports tfjs-core directly.
  */
 import { type SimdKernels, simdKernels } from './simd/simd_kernels.js';
-import { broadcast_util, getKernel, type KernelConfig, type KernelFunc, registerKernel, type TensorInfo, unregisterKernel, util } from '@tensorflow/tfjs-core';
+import {
+  broadcast_util,
+  getKernel,
+  type KernelConfig,
+  type KernelFunc,
+  registerKernel,
+  type TensorInfo,
+  unregisterKernel,
+  util,
+} from '@tensorflow/tfjs-core';
 
 /** Per-batch-item products smaller than this many multiply-adds stay on the stock kernel. */
 export const SMALL_PRODUCT_MACS = 16384;
@@ -236,7 +245,14 @@ interface ProductDims {
  * the dot form when `B` is transposed and `K` a multiple of 4 (`Q·Kᵀ`), the axpy form when `B` is not and `N` is
  * (`P·V`, and `Pᵀ·dO` with a transposed `A`). `undefined` when neither applies.
  */
-function smallProducts(simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, d: ProductDims, outShape: number[]): TensorInfo | undefined {
+function smallProducts(
+  simd: SimdKernels,
+  backend: WasmBackendLike,
+  a: TensorInfo,
+  b: TensorInfo,
+  d: ProductDims,
+  outShape: number[],
+): TensorInfo | undefined {
   const { batch, batchA, batchB, M, K, N, transposeA, transposeB } = d;
   const dot = transposeB && !transposeA && K % 4 === 0;
   const axpy = !transposeB && N % 4 === 0;
@@ -270,15 +286,37 @@ export function setSimdGemm(enabled: boolean): void {
  * 14-23 through tfjs (XNNPACK needs transposed operands copied, and packs a right operand that changes every step,
  * such as a weight gradient's `dy`, on every call). The result is bit-for-bit XNNPACK's: both add over k in order.
  */
-function gemmProduct(simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, d: ProductDims, outShape: number[]): TensorInfo {
+function gemmProduct(
+  simd: SimdKernels,
+  backend: WasmBackendLike,
+  a: TensorInfo,
+  b: TensorInfo,
+  d: ProductDims,
+  outShape: number[],
+): TensorInfo {
   const rows = d.batchA * d.M;
-  return gemmItems(simd, backend, a, b, { ...d, batch: 1, batchA: 1, M: rows }, outShape, () => 0, () => 0);
+  return gemmItems(
+    simd,
+    backend,
+    a,
+    b,
+    { ...d, batch: 1, batchA: 1, M: rows },
+    outShape,
+    () => 0,
+    () => 0,
+  );
 }
 
 /** A batch of products by the SIMD GEMM, one call per item (operands indexed by broadcasting `aIndex`, `bIndex`). */
 function gemmItems(
-  simd: SimdKernels, backend: WasmBackendLike, a: TensorInfo, b: TensorInfo, d: ProductDims, outShape: number[],
-  aIndex: (i: number) => number, bIndex: (i: number) => number,
+  simd: SimdKernels,
+  backend: WasmBackendLike,
+  a: TensorInfo,
+  b: TensorInfo,
+  d: ProductDims,
+  outShape: number[],
+  aIndex: (i: number) => number,
+  bIndex: (i: number) => number,
 ): TensorInfo {
   const { batch, M, K, N, transposeA, transposeB } = d;
   const out = backend.makeOutput(outShape, 'float32');
@@ -287,8 +325,19 @@ function gemmItems(
     const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
     const [pa, pb, po, ps] = [at(a), at(b), at(out), at(scratch)];
     for (let i = 0; i < batch; i++) {
-      simd.gemm(pa + aIndex(i) * M * K * 4, pb + bIndex(i) * K * N * 4, po + i * M * N * 4, M, N, K,
-        transposeA ? 1 : K, transposeA ? M : 1, transposeB ? 1 : N, transposeB ? K : 1, ps);
+      simd.gemm(
+        pa + aIndex(i) * M * K * 4,
+        pb + bIndex(i) * K * N * 4,
+        po + i * M * N * 4,
+        M,
+        N,
+        K,
+        transposeA ? 1 : K,
+        transposeA ? M : 1,
+        transposeB ? 1 : N,
+        transposeB ? K : 1,
+        ps,
+      );
     }
   } finally {
     backend.disposeData(scratch.dataId);

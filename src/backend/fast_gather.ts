@@ -42,7 +42,10 @@ export function registerFastWasmGather(): void {
   const gatherNd = getKernel('GatherNd', 'wasm');
   if (!stock || !gatherNd) return;
   const stockFunc = stock.kernelFunc as unknown as (args: GatherArgs) => TensorInfo;
-  const rowsFunc = gatherNd.kernelFunc as unknown as (args: { inputs: { params: TensorInfo; indices: TensorInfo }; backend: WasmBackendLike }) => TensorInfo;
+  const rowsFunc = gatherNd.kernelFunc as unknown as (args: {
+    inputs: { params: TensorInfo; indices: TensorInfo };
+    backend: WasmBackendLike;
+  }) => TensorInfo;
   const kernelFunc = (args: GatherArgs): TensorInfo => {
     const { x, indices } = args.inputs;
     const { axis, batchDims } = args.attrs;
@@ -52,7 +55,10 @@ export function registerFastWasmGather(): void {
     }
     checkRowIndices(args.backend.typedArrayFromHeap(indices), x.shape[0]!);
     const n = util.sizeFromShape(indices.shape);
-    const rows = rowsFunc({ inputs: { params: x, indices: { dataId: indices.dataId, shape: [n, 1], dtype: 'int32' } }, backend: args.backend });
+    const rows = rowsFunc({
+      inputs: { params: x, indices: { dataId: indices.dataId, shape: [n, 1], dtype: 'int32' } },
+      backend: args.backend,
+    });
     return { dataId: rows.dataId, shape: [...indices.shape, ...x.shape.slice(1)], dtype: x.dtype };
   };
   unregisterKernel('GatherV2', 'wasm');

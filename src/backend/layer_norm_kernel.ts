@@ -17,7 +17,15 @@ export const LAYER_NORM = 'TraxLayerNorm';
 export const LAYER_NORM_GRAD = 'TraxLayerNormGrad';
 
 /** Forward pass over `[rows, depth]` arrays (float64 row statistics). @internal */
-export function layerNormLoop(x: Float32Array, scale: Float32Array, bias: Float32Array, y: Float32Array, xhat: Float32Array, rstd: Float32Array, epsilon: number): void {
+export function layerNormLoop(
+  x: Float32Array,
+  scale: Float32Array,
+  bias: Float32Array,
+  y: Float32Array,
+  xhat: Float32Array,
+  rstd: Float32Array,
+  epsilon: number,
+): void {
   const depth = scale.length;
   for (let r = 0, off = 0; r < rstd.length; r++, off += depth) {
     let sum = 0;
@@ -36,7 +44,15 @@ export function layerNormLoop(x: Float32Array, scale: Float32Array, bias: Float3
 }
 
 /** Backward pass: `dx`, and the column sums `dScale = sum(dy xhat)`, `dBias = sum(dy)`. @internal */
-export function layerNormGradLoop(dy: Float32Array, xhat: Float32Array, rstd: Float32Array, scale: Float32Array, dx: Float32Array, dScale: Float32Array, dBias: Float32Array): void {
+export function layerNormGradLoop(
+  dy: Float32Array,
+  xhat: Float32Array,
+  rstd: Float32Array,
+  scale: Float32Array,
+  dx: Float32Array,
+  dScale: Float32Array,
+  dBias: Float32Array,
+): void {
   const depth = scale.length;
   dScale.fill(0);
   dBias.fill(0);
@@ -63,7 +79,18 @@ function registerLayerNormKernels(): void {
     const [rows, depth] = x.shape as [number, number];
     const simd = backendName === 'wasm' && depth % 4 === 0 ? simdKernels(backend) : undefined;
     return withHostArrays(backendName, backend, [x, scale, bias], [x.shape, x.shape, [rows, 1]], ([xs, s, b], [y, xhat, rstd]) => {
-      if (simd) simd.layer_norm(xs!.byteOffset, s!.byteOffset, b!.byteOffset, y!.byteOffset, xhat!.byteOffset, rstd!.byteOffset, rows, depth / 4, epsilon);
+      if (simd)
+        simd.layer_norm(
+          xs!.byteOffset,
+          s!.byteOffset,
+          b!.byteOffset,
+          y!.byteOffset,
+          xhat!.byteOffset,
+          rstd!.byteOffset,
+          rows,
+          depth / 4,
+          epsilon,
+        );
       else layerNormLoop(xs!, s!, b!, y!, xhat!, rstd!, epsilon);
     });
   });
@@ -71,10 +98,27 @@ function registerLayerNormKernels(): void {
     const { dy, xhat, rstd, scale } = inputs as Record<'dy' | 'xhat' | 'rstd' | 'scale', TensorInfo>;
     const [rows, depth] = dy.shape as [number, number];
     const simd = backendName === 'wasm' && depth % 4 === 0 ? simdKernels(backend) : undefined;
-    return withHostArrays(backendName, backend, [dy, xhat, rstd, scale], [dy.shape, [depth], [depth]], ([d, h, r, s], [dx, dScale, dBias]) => {
-      if (simd) simd.layer_norm_grad(d!.byteOffset, h!.byteOffset, r!.byteOffset, s!.byteOffset, dx!.byteOffset, dScale!.byteOffset, dBias!.byteOffset, rows, depth / 4);
-      else layerNormGradLoop(d!, h!, r!, s!, dx!, dScale!, dBias!);
-    });
+    return withHostArrays(
+      backendName,
+      backend,
+      [dy, xhat, rstd, scale],
+      [dy.shape, [depth], [depth]],
+      ([d, h, r, s], [dx, dScale, dBias]) => {
+        if (simd)
+          simd.layer_norm_grad(
+            d!.byteOffset,
+            h!.byteOffset,
+            r!.byteOffset,
+            s!.byteOffset,
+            dx!.byteOffset,
+            dScale!.byteOffset,
+            dBias!.byteOffset,
+            rows,
+            depth / 4,
+          );
+        else layerNormGradLoop(d!, h!, r!, s!, dx!, dScale!, dBias!);
+      },
+    );
   });
 }
 

@@ -20,7 +20,8 @@ export class BatchLeadingAxesLayer extends Layer {
     /** The number of trailing axes the layer sees; the axes before them are batched. */
     readonly nLastAxesToKeep: number,
   ) {
-    if (layer.nOut !== 1) throw new Error(`BatchLeadingAxes: works only for layers with one output (as Trax), ${layer.name} gives ${layer.nOut}`);
+    if (layer.nOut !== 1)
+      throw new Error(`BatchLeadingAxes: works only for layers with one output (as Trax), ${layer.name} gives ${layer.nOut}`);
     super({ nIn: layer.nIn, nOut: layer.nOut, name: `BatchLeadingAxes_${layer.name}`, sublayers: [layer] });
   }
 
@@ -32,7 +33,8 @@ export class BatchLeadingAxesLayer extends Layer {
     const lead = first.slice(0, first.length - this.nLastAxesToKeep);
     for (const s of shapes) {
       const other = s.slice(0, s.length - this.nLastAxesToKeep);
-      if (other.join(',') !== lead.join(',')) throw new Error(`BatchLeadingAxes: inputs have different leading axes [${lead}] and [${other}]`);
+      if (other.join(',') !== lead.join(','))
+        throw new Error(`BatchLeadingAxes: inputs have different leading axes [${lead}] and [${other}]`);
     }
     return lead;
   }

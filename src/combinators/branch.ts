@@ -11,7 +11,9 @@ import { flattenLayers, type LayerLike } from './sublayer_call.js';
  * @public
  */
 export function Branch(...layers: Array<LayerLike | null>): Layer {
-  const resolved = layers.map((l) => (l === null ? new SerialLayer([]) : Array.isArray(l) ? new SerialLayer(flattenLayers(l)) : (l as Layer)));
+  const resolved = layers.map((l) =>
+    l === null ? new SerialLayer([]) : Array.isArray(l) ? new SerialLayer(flattenLayers(l)) : (l as Layer),
+  );
   if (resolved.length === 1) return resolved[0]!;
   const parallel = new ParallelLayer(resolved);
   const indices = resolved.flatMap((l) => Array.from({ length: l.nIn }, (_, i) => i));

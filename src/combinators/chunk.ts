@@ -31,7 +31,8 @@ export class ChunkLayer extends Layer {
     readonly chunkSize: number,
     options: ChunkOptions = {},
   ) {
-    if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new RangeError(`Chunk: chunkSize must be a positive integer, got ${chunkSize}`);
+    if (!Number.isInteger(chunkSize) || chunkSize < 1)
+      throw new RangeError(`Chunk: chunkSize must be a positive integer, got ${chunkSize}`);
     super({ nIn: layer.nIn, nOut: layer.nOut, name: 'Chunk', sublayers: [layer] });
     this.passUnchunkable = options.passUnchunkable ?? true;
   }
@@ -69,7 +70,12 @@ export class ChunkLayer extends Layer {
       s = newState;
       outputs.push(toList(out, layer.nOut, 'output'));
     }
-    const joined = Array.from({ length: layer.nOut }, (_, k) => tf.concat(outputs.map((o) => o[k]!), 0));
+    const joined = Array.from({ length: layer.nOut }, (_, k) =>
+      tf.concat(
+        outputs.map((o) => o[k]!),
+        0,
+      ),
+    );
     return [fromList(joined), { 0: s }];
   }
 }

@@ -35,7 +35,10 @@ export class CondLayer extends Layer {
     const t = atSublayer(1, () => ifTrue.initialize(branchSig, keys[1]!, shared));
     const f = atSublayer(2, () => ifFalse.initialize(branchSig, keys[2]!, shared));
     const same = JSON.stringify(t.outputSignature) === JSON.stringify(f.outputSignature);
-    if (!same) throw new Error(`Cond: branches give different signatures ${JSON.stringify(t.outputSignature)} and ${JSON.stringify(f.outputSignature)}`);
+    if (!same)
+      throw new Error(
+        `Cond: branches give different signatures ${JSON.stringify(t.outputSignature)} and ${JSON.stringify(f.outputSignature)}`,
+      );
     return {
       weights: { 0: c.weights, 1: t.weights, 2: f.weights },
       state: { 0: c.state, 1: t.state, 2: f.state },

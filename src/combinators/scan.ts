@@ -47,10 +47,7 @@ export class ScanLayer extends Layer {
     if (xs.length === 0) throw new Error('Scan: the layer takes no sequence inputs besides its carry');
     const axis = this.axisOf(xs[0]!.shape.length);
     const length = xs[0]!.shape[axis]!;
-    const stepSig = [
-      ...xs.map((s) => ({ shape: s.shape.filter((_, i) => i !== axis), dtype: s.dtype })),
-      ...signature.slice(nXs),
-    ];
+    const stepSig = [...xs.map((s) => ({ shape: s.shape.filter((_, i) => i !== axis), dtype: s.dtype })), ...signature.slice(nXs)];
     const made = atSublayer(0, () => this.sublayers[0]!.initialize(fromList(stepSig), rng, shared));
     const outs = toList<ShapeDtype>(made.outputSignature, this.nOut, 'output');
     const nYs = this.nOut - this.nCarry;
@@ -95,7 +92,12 @@ export class ScanLayer extends Layer {
       carry = outs.slice(this.nOut - this.nCarry);
     }
     const nYs = this.nOut - this.nCarry;
-    const stacked = Array.from({ length: nYs }, (_, k) => tf.stack(ys.map((y) => y[k]!), axis));
+    const stacked = Array.from({ length: nYs }, (_, k) =>
+      tf.stack(
+        ys.map((y) => y[k]!),
+        axis,
+      ),
+    );
     const newState: State = { 0: s };
     if (this.mode === 'predict' && this.nCarry > 0) newState.carry = Object.fromEntries(carry.map((c, i) => [String(i), c.clone()]));
     return [fromList([...stacked, ...carry]), newState];
@@ -107,7 +109,8 @@ function storedCarry(state: State, nCarry: number): Tensor[] | undefined {
   const kept = state.carry;
   if (kept === undefined || kept instanceof tf.Tensor) return undefined;
   const carry = Array.from({ length: nCarry }, (_, i) => kept[String(i)]);
-  if (!carry.every((c): c is Tensor => c instanceof tf.Tensor)) throw new Error(`Scan: the kept carry in the state has not ${nCarry} items`);
+  if (!carry.every((c): c is Tensor => c instanceof tf.Tensor))
+    throw new Error(`Scan: the kept carry in the state has not ${nCarry} items`);
   return carry;
 }
 

@@ -53,7 +53,8 @@ export interface SampledStep {
  */
 export async function* autoregressiveSampleStream(model: Layer, options: SampleOptions): AsyncGenerator<SampledStep, void, undefined> {
   const { length, startId = 0, temperature = 1, topK } = options;
-  if (!Number.isInteger(length) || length < 0) throw new RangeError(`autoregressiveSample: length must be a non-negative integer, got ${length}`);
+  if (!Number.isInteger(length) || length < 0)
+    throw new RangeError(`autoregressiveSample: length must be a non-negative integer, got ${length}`);
   const prompts = promptRows(options);
   const batch = prompts.length;
   const maxLen = options.maxLen ?? 1 + prompts[0]!.length + length;
@@ -81,7 +82,10 @@ export async function* autoregressiveSampleStream(model: Layer, options: SampleO
  * shorter when `eosId` stopped every sequence); `onToken` sees each position as it is generated.
  * @public
  */
-export async function autoregressiveSample(model: Layer, options: SampleOptions & { onToken?: (step: SampledStep) => void }): Promise<number[][]> {
+export async function autoregressiveSample(
+  model: Layer,
+  options: SampleOptions & { onToken?: (step: SampledStep) => void },
+): Promise<number[][]> {
   const out: number[][] = promptRows(options).map(() => []);
   for await (const step of autoregressiveSampleStream(model, options)) {
     step.tokens.forEach((t, b) => out[b]!.push(t));
@@ -93,13 +97,16 @@ export async function autoregressiveSample(model: Layer, options: SampleOptions 
 /** The prompt of each sequence, checked. */
 export function promptRows(options: { prefix?: readonly number[] | readonly (readonly number[])[]; batchSize?: number }): number[][] {
   const prefix = options.prefix ?? [];
-  const rows: number[][] = prefix.length > 0 && Array.isArray(prefix[0]) ? (prefix as number[][]).map((r) => [...r]) : [[...(prefix as number[])]];
+  const rows: number[][] =
+    prefix.length > 0 && Array.isArray(prefix[0]) ? (prefix as number[][]).map((r) => [...r]) : [[...(prefix as number[])]];
   for (const row of rows) {
     if (row.length !== rows[0]!.length) throw new Error('autoregressiveSample: the prefix rows must be equally long');
-    if (!row.every((t) => Number.isInteger(t) && t >= 0)) throw new Error('autoregressiveSample: the prefix must hold non-negative integer token ids');
+    if (!row.every((t) => Number.isInteger(t) && t >= 0))
+      throw new Error('autoregressiveSample: the prefix must hold non-negative integer token ids');
   }
   const batch = options.batchSize ?? rows.length;
-  if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`autoregressiveSample: batchSize must be a positive integer, got ${batch}`);
+  if (!Number.isInteger(batch) || batch < 1)
+    throw new RangeError(`autoregressiveSample: batchSize must be a positive integer, got ${batch}`);
   if (rows.length === batch) return rows;
   if (rows.length === 1) return Array.from({ length: batch }, () => [...rows[0]!]);
   throw new Error(`autoregressiveSample: ${rows.length} prefix rows for batchSize ${batch}`);

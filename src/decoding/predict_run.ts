@@ -45,12 +45,16 @@ export class PredictRun {
   ) {
     const who = 'decoding';
     if (model.mode !== 'predict') {
-      throw new Error(`${who}: the model must be in mode 'predict' (build it with mode 'predict', or set model.mode = 'predict' before init), got '${model.mode}'`);
+      throw new Error(
+        `${who}: the model must be in mode 'predict' (build it with mode 'predict', or set model.mode = 'predict' before init), got '${model.mode}'`,
+      );
     }
     if (!model.initialized) throw new Error(`${who}: the model has no weights; init it (in mode 'predict') or set its weights first`);
-    if (model.nIn !== 1 || model.nOut !== 1) throw new Error(`${who}: the model must map token ids to log-probabilities (1 -> 1), it is ${model.nIn} -> ${model.nOut}`);
+    if (model.nIn !== 1 || model.nOut !== 1)
+      throw new Error(`${who}: the model must map token ids to log-probabilities (1 -> 1), it is ${model.nIn} -> ${model.nOut}`);
     this.prefillChunk = options.prefillChunk ?? 256;
-    if (!Number.isInteger(this.prefillChunk) || this.prefillChunk < 1) throw new RangeError(`${who}: prefillChunk must be a positive integer, got ${this.prefillChunk}`);
+    if (!Number.isInteger(this.prefillChunk) || this.prefillChunk < 1)
+      throw new RangeError(`${who}: prefillChunk must be a positive integer, got ${this.prefillChunk}`);
     this.weights = model.weights;
     this.rng = options.modelRng ?? makeKey(0);
     this.state = freshPredictState(model, batch, maxLen);
@@ -66,13 +70,19 @@ export class PredictRun {
   feed(ids: readonly (readonly number[])[], every = false): Float32Array[] | Float32Array[][] {
     const n = ids[0]?.length ?? 0;
     if (ids.length !== this.batch || n < 1 || ids.some((row) => row.length !== n)) {
-      throw new Error(`decoding: expected ${this.batch} rows of equal, non-zero length, got lengths [${ids.map((r) => r.length).join(', ')}]`);
+      throw new Error(
+        `decoding: expected ${this.batch} rows of equal, non-zero length, got lengths [${ids.map((r) => r.length).join(', ')}]`,
+      );
     }
     if (this.fed + n > this.maxLen) throw new RangeError(`decoding: ${this.fed + n} positions exceed the run's maxLen ${this.maxLen}`);
     const all: Float32Array[][] = [];
     for (let at = 0; at < n; at += this.prefillChunk) {
       const m = Math.min(this.prefillChunk, n - at);
-      const input = tf.tensor2d(ids.flatMap((row) => row.slice(at, at + m)), [this.batch, m], 'int32');
+      const input = tf.tensor2d(
+        ids.flatMap((row) => row.slice(at, at + m)),
+        [this.batch, m],
+        'int32',
+      );
       const [out, next] = this.model.pureFn(input, this.weights, this.state, this.rng);
       input.dispose();
       this.replaceState(next);
@@ -88,7 +98,9 @@ export class PredictRun {
       const values = rows.dataSync() as Float32Array;
       rows.dispose();
       for (let i = 0; i < m - from; i++) {
-        all.push(Array.from({ length: this.batch }, (_, b) => values.slice((b * (m - from) + i) * vocab, (b * (m - from) + i + 1) * vocab)));
+        all.push(
+          Array.from({ length: this.batch }, (_, b) => values.slice((b * (m - from) + i) * vocab, (b * (m - from) + i + 1) * vocab)),
+        );
       }
       this.fed += m;
     }
@@ -105,7 +117,10 @@ export class PredictRun {
     const next = mapTree(this.state, (t) => {
       if (t.rank === 0 || t.size === 0 || t.shape[0] % this.batch !== 0) return t;
       const m = t.shape[0] / this.batch;
-      const index = tf.tensor1d(parents.flatMap((p) => Array.from({ length: m }, (_, j) => p * m + j)), 'int32');
+      const index = tf.tensor1d(
+        parents.flatMap((p) => Array.from({ length: m }, (_, j) => p * m + j)),
+        'int32',
+      );
       const gathered = tf.gather(t, index, 0);
       index.dispose();
       return gathered;

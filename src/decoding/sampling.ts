@@ -6,7 +6,8 @@
  */
 export function sampleToken(logProbs: Float32Array, options: { temperature?: number; topK?: number; u?: number } = {}): number {
   const temperature = options.temperature ?? 1;
-  if (!(temperature >= 0) || !Number.isFinite(temperature)) throw new RangeError(`sampleToken: temperature must be a finite number >= 0, got ${temperature}`);
+  if (!(temperature >= 0) || !Number.isFinite(temperature))
+    throw new RangeError(`sampleToken: temperature must be a finite number >= 0, got ${temperature}`);
   const V = logProbs.length;
   if (V === 0) throw new RangeError('sampleToken: empty distribution');
   if (temperature === 0) {
@@ -18,7 +19,11 @@ export function sampleToken(logProbs: Float32Array, options: { temperature?: num
   if (options.topK !== undefined) {
     const k = options.topK;
     if (!Number.isInteger(k) || k < 1) throw new RangeError(`sampleToken: topK must be a positive integer, got ${k}`);
-    if (k < V) allowed = allowed.sort((a, b) => logProbs[b]! - logProbs[a]! || a - b).slice(0, k).sort((a, b) => a - b);
+    if (k < V)
+      allowed = allowed
+        .sort((a, b) => logProbs[b]! - logProbs[a]! || a - b)
+        .slice(0, k)
+        .sort((a, b) => a - b);
   }
   const u = options.u ?? 0;
   if (!(u >= 0 && u < 1)) throw new RangeError(`sampleToken: u must be in [0, 1), got ${u}`);

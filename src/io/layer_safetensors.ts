@@ -12,7 +12,9 @@ import { tensorsFromSafetensors, tensorsToSafetensors } from './safetensors_tens
 
 function checkInitialized(layer: Layer, what: string): void {
   if (!layer.initialized) {
-    throw new SafetensorsError(`${what}: the layer ${layer.name} has no weights yet; call layer.init(inputSignature) first, so that its weight paths and shapes are known`);
+    throw new SafetensorsError(
+      `${what}: the layer ${layer.name} has no weights yet; call layer.init(inputSignature) first, so that its weight paths and shapes are known`,
+    );
   }
 }
 

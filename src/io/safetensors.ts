@@ -14,21 +14,7 @@
 
 /** The element types of the safetensors format. @public */
 export type SafetensorsDtype =
-  | 'BOOL'
-  | 'U8'
-  | 'I8'
-  | 'F8_E5M2'
-  | 'F8_E4M3'
-  | 'I16'
-  | 'U16'
-  | 'F16'
-  | 'BF16'
-  | 'I32'
-  | 'U32'
-  | 'F32'
-  | 'F64'
-  | 'I64'
-  | 'U64';
+  'BOOL' | 'U8' | 'I8' | 'F8_E5M2' | 'F8_E4M3' | 'I16' | 'U16' | 'F16' | 'BF16' | 'I32' | 'U32' | 'F32' | 'F64' | 'I64' | 'U64';
 
 /** Bytes per element of each safetensors dtype. @public */
 export const SAFETENSORS_DTYPE_BYTES: Readonly<Record<SafetensorsDtype, number>> = Object.freeze({
@@ -102,18 +88,27 @@ function checkShape(where: string, shape: unknown): number[] {
  * values that are not strings.
  * @public
  */
-export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsEntry>, metadata: Readonly<Record<string, string>> = {}): Uint8Array {
+export function encodeSafetensors(
+  tensors: ReadonlyMap<string, SafetensorsEntry>,
+  metadata: Readonly<Record<string, string>> = {},
+): Uint8Array {
   for (const [key, value] of Object.entries(metadata)) {
-    if (typeof value !== 'string') throw new SafetensorsError(`safetensors metadata '${key}' must be a string (the format allows only strings), got ${typeof value}`);
+    if (typeof value !== 'string')
+      throw new SafetensorsError(`safetensors metadata '${key}' must be a string (the format allows only strings), got ${typeof value}`);
   }
   const entries = [...tensors].map(([name, entry], index) => {
     const where = `safetensors tensor '${name}'`;
     if (name === '' || name === METADATA_KEY) throw new SafetensorsError(`${where}: the name is reserved or empty`);
-    if (!isDtype(entry.dtype)) throw new SafetensorsError(`${where}: unknown dtype ${JSON.stringify(entry.dtype)}; known: ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')}`);
+    if (!isDtype(entry.dtype))
+      throw new SafetensorsError(
+        `${where}: unknown dtype ${JSON.stringify(entry.dtype)}; known: ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')}`,
+      );
     const shape = checkShape(where, entry.shape);
     const bytes = elementCount(shape) * SAFETENSORS_DTYPE_BYTES[entry.dtype];
     if (!(entry.data instanceof Uint8Array) || entry.data.byteLength !== bytes) {
-      throw new SafetensorsError(`${where}: ${entry.dtype}[${shape.join(',')}] needs ${bytes} bytes of data, got ${entry.data?.byteLength ?? 'none'}`);
+      throw new SafetensorsError(
+        `${where}: ${entry.dtype}[${shape.join(',')}] needs ${bytes} bytes of data, got ${entry.data?.byteLength ?? 'none'}`,
+      );
     }
     return { name, entry, shape, index };
   });
@@ -153,23 +148,30 @@ export function encodeSafetensors(tensors: ReadonlyMap<string, SafetensorsEntry>
  */
 export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   if (!(bytes instanceof Uint8Array)) throw new SafetensorsError('safetensors: expected the file as a Uint8Array');
-  if (bytes.byteLength < 8) throw new SafetensorsError(`safetensors: the file has ${bytes.byteLength} bytes, fewer than the 8 of its header length`);
+  if (bytes.byteLength < 8)
+    throw new SafetensorsError(`safetensors: the file has ${bytes.byteLength} bytes, fewer than the 8 of its header length`);
   const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
   const low = view.getUint32(0, true);
   const high = view.getUint32(4, true);
   const headerLength = high * 2 ** 32 + low;
   if (headerLength > bytes.byteLength - 8) {
-    throw new SafetensorsError(`safetensors: the header length is ${headerLength} bytes, beyond the end of the ${bytes.byteLength}-byte file (truncated, or not a safetensors file)`);
+    throw new SafetensorsError(
+      `safetensors: the header length is ${headerLength} bytes, beyond the end of the ${bytes.byteLength}-byte file (truncated, or not a safetensors file)`,
+    );
   }
-  if (headerLength > MAX_HEADER_BYTES) throw new SafetensorsError(`safetensors: the header length ${headerLength} is above the ${MAX_HEADER_BYTES}-byte limit`);
+  if (headerLength > MAX_HEADER_BYTES)
+    throw new SafetensorsError(`safetensors: the header length ${headerLength} is above the ${MAX_HEADER_BYTES}-byte limit`);
 
   let header: unknown;
   try {
     header = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes.subarray(8, 8 + headerLength)));
   } catch (error) {
-    throw new SafetensorsError(`safetensors: the ${headerLength}-byte header is not UTF-8 JSON (${(error as Error).message})`, { cause: error });
+    throw new SafetensorsError(`safetensors: the ${headerLength}-byte header is not UTF-8 JSON (${(error as Error).message})`, {
+      cause: error,
+    });
   }
-  if (header === null || typeof header !== 'object' || Array.isArray(header)) throw new SafetensorsError('safetensors: the header must be a JSON object');
+  if (header === null || typeof header !== 'object' || Array.isArray(header))
+    throw new SafetensorsError('safetensors: the header must be a JSON object');
 
   const dataStart = 8 + headerLength;
   const dataLength = bytes.byteLength - dataStart;
@@ -178,19 +180,29 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   const ranges: Array<{ name: string; begin: number; end: number }> = [];
   for (const [name, value] of Object.entries(header as Record<string, unknown>)) {
     if (name === METADATA_KEY) {
-      if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SafetensorsError('safetensors: __metadata__ must be an object of strings');
+      if (value === null || typeof value !== 'object' || Array.isArray(value))
+        throw new SafetensorsError('safetensors: __metadata__ must be an object of strings');
       for (const [key, v] of Object.entries(value as Record<string, unknown>)) {
-        if (typeof v !== 'string') throw new SafetensorsError(`safetensors: __metadata__ '${key}' must be a string, got ${JSON.stringify(v)}`);
+        if (typeof v !== 'string')
+          throw new SafetensorsError(`safetensors: __metadata__ '${key}' must be a string, got ${JSON.stringify(v)}`);
         metadata[key] = v;
       }
       continue;
     }
     const where = `safetensors tensor '${name}'`;
-    if (value === null || typeof value !== 'object') throw new SafetensorsError(`${where}: expected {dtype, shape, data_offsets}, got ${JSON.stringify(value)}`);
+    if (value === null || typeof value !== 'object')
+      throw new SafetensorsError(`${where}: expected {dtype, shape, data_offsets}, got ${JSON.stringify(value)}`);
     const { dtype, shape, data_offsets: offsets } = value as { dtype?: unknown; shape?: unknown; data_offsets?: unknown };
-    if (!isDtype(dtype)) throw new SafetensorsError(`${where}: unknown dtype ${JSON.stringify(dtype)}; known: ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')}`);
+    if (!isDtype(dtype))
+      throw new SafetensorsError(
+        `${where}: unknown dtype ${JSON.stringify(dtype)}; known: ${Object.keys(SAFETENSORS_DTYPE_BYTES).join(', ')}`,
+      );
     const dims = checkShape(where, shape);
-    if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)) {
+    if (
+      !Array.isArray(offsets) ||
+      offsets.length !== 2 ||
+      !offsets.every((o) => typeof o === 'number' && Number.isSafeInteger(o) && o >= 0)
+    ) {
       throw new SafetensorsError(`${where}: data_offsets must be two non-negative integers [begin, end], got ${JSON.stringify(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
@@ -199,7 +211,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
     }
     const want = elementCount(dims) * SAFETENSORS_DTYPE_BYTES[dtype];
     if (end - begin !== want) {
-      throw new SafetensorsError(`${where}: ${dtype}[${dims.join(',')}] needs ${want} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`);
+      throw new SafetensorsError(
+        `${where}: ${dtype}[${dims.join(',')}] needs ${want} bytes, data_offsets [${begin}, ${end}] hold ${end - begin}`,
+      );
     }
     ranges.push({ name, begin, end });
     tensors.set(name, { dtype, shape: dims, data: bytes.subarray(dataStart + begin, dataStart + end) });
@@ -210,7 +224,9 @@ export function decodeSafetensors(bytes: Uint8Array): SafetensorsContents {
   let previous: (typeof sorted)[number] | undefined;
   for (const range of sorted) {
     if (range.begin < covered) {
-      throw new SafetensorsError(`safetensors: tensors '${previous!.name}' [${previous!.begin}, ${previous!.end}] and '${range.name}' [${range.begin}, ${range.end}] overlap`);
+      throw new SafetensorsError(
+        `safetensors: tensors '${previous!.name}' [${previous!.begin}, ${previous!.end}] and '${range.name}' [${range.begin}, ${range.end}] overlap`,
+      );
     }
     if (range.begin > covered) throw new SafetensorsError(`safetensors: data bytes [${covered}, ${range.begin}) belong to no tensor`);
     covered = range.end;

@@ -7,7 +7,11 @@ import type { Tensor } from '../layers/types.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsDtype, type SafetensorsEntry, SafetensorsError } from './safetensors.js';
 
 /** The safetensors dtype of each tfjs dtype that has one. @public */
-export const SAFETENSORS_DTYPE_OF: Readonly<Record<'float32' | 'int32' | 'bool', SafetensorsDtype>> = Object.freeze({ float32: 'F32', int32: 'I32', bool: 'BOOL' });
+export const SAFETENSORS_DTYPE_OF: Readonly<Record<'float32' | 'int32' | 'bool', SafetensorsDtype>> = Object.freeze({
+  float32: 'F32',
+  int32: 'I32',
+  bool: 'BOOL',
+});
 
 const TFJS_DTYPE_OF: Partial<Record<SafetensorsDtype, 'float32' | 'int32' | 'bool'>> = { F32: 'float32', I32: 'int32', BOOL: 'bool' };
 
@@ -34,11 +38,17 @@ function fromLittleEndian(data: Uint8Array, dtype: 'float32' | 'int32' | 'bool')
  * tensor whose dtype has no safetensors equivalent (`complex64`, `string`), naming it.
  * @public
  */
-export async function tensorsToSafetensors(tensors: ReadonlyMap<string, Tensor>, metadata: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
+export async function tensorsToSafetensors(
+  tensors: ReadonlyMap<string, Tensor>,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<Uint8Array> {
   const entries = new Map<string, SafetensorsEntry>();
   for (const [name, t] of tensors) {
     const dtype = SAFETENSORS_DTYPE_OF[t.dtype as keyof typeof SAFETENSORS_DTYPE_OF];
-    if (dtype === undefined) throw new SafetensorsError(`safetensors tensor '${name}': tfjs dtype ${t.dtype} has no safetensors equivalent (float32, int32 and bool do)`);
+    if (dtype === undefined)
+      throw new SafetensorsError(
+        `safetensors tensor '${name}': tfjs dtype ${t.dtype} has no safetensors equivalent (float32, int32 and bool do)`,
+      );
     const values = await t.data();
     entries.set(name, { dtype, shape: [...t.shape], data: toLittleEndian(values) });
   }
@@ -59,7 +69,8 @@ export function tensorsFromSafetensors(bytes: Uint8Array): { tensors: Map<string
         `safetensors tensor '${name}': dtype ${entry.dtype} has no tfjs equivalent (F32, I32 and BOOL do); convert it before saving (in PyTorch: .float() or .int())`,
       );
     }
-    if (entry.dtype === 'BOOL' && entry.data.some((b) => b > 1)) throw new SafetensorsError(`safetensors tensor '${name}': BOOL bytes must be 0 or 1`);
+    if (entry.dtype === 'BOOL' && entry.data.some((b) => b > 1))
+      throw new SafetensorsError(`safetensors tensor '${name}': BOOL bytes must be 0 or 1`);
   }
   const tensors = new Map<string, Tensor>();
   for (const [name, entry] of entries) {

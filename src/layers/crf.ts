@@ -59,7 +59,10 @@ export class CrfLossLayer extends Layer {
     if (emissions.shape.length !== 3 || t !== this.nTags) {
       throw new Error(`${this.name}: emissions must be [batch, length, ${this.nTags}], got [${emissions.shape}]`);
     }
-    for (const [what, s] of [['tags', tags], ['weights', weights]] as const) {
+    for (const [what, s] of [
+      ['tags', tags],
+      ['weights', weights],
+    ] as const) {
       if (s.shape.length !== 2 || s.shape[0] !== b || s.shape[1] !== l) {
         throw new Error(`${this.name}: ${what} must be [${b}, ${l}] to match emissions [${emissions.shape}], got [${s.shape}]`);
       }
@@ -129,7 +132,10 @@ function goldScore(emissions: Tensor, tags: Tensor, mask: Tensor, transitions: T
   const emitted = emissions.mul(oneHot).sum(2).mul(mask).sum(1);
   const length = emissions.shape[1]!;
   const first = oneHot.slice([0, 0, 0], [-1, 1, -1]).squeeze([1]);
-  const begin = first.mul(start).sum(1).mul(mask.slice([0, 0], [-1, 1]).squeeze([1]));
+  const begin = first
+    .mul(start)
+    .sum(1)
+    .mul(mask.slice([0, 0], [-1, 1]).squeeze([1]));
   // last real token: mask[t] = 1 and mask[t + 1] = 0
   const nextMask = tf.concat([mask.slice([0, 1], [-1, length - 1]), tf.zeros([mask.shape[0], 1])], 1);
   const isLast = mask.sub(nextMask).relu();
@@ -137,7 +143,11 @@ function goldScore(emissions: Tensor, tags: Tensor, mask: Tensor, transitions: T
   if (length === 1) return emitted.add(begin).add(finish);
   const prev = oneHot.slice([0, 0, 0], [-1, length - 1, -1]).reshape([-1, nTags]);
   const cur = oneHot.slice([0, 1, 0], [-1, length - 1, -1]).reshape([-1, nTags]);
-  const pairScores = tf.matMul(prev, transitions).mul(cur).sum(1).reshape([-1, length - 1]);
+  const pairScores = tf
+    .matMul(prev, transitions)
+    .mul(cur)
+    .sum(1)
+    .reshape([-1, length - 1]);
   const moved = pairScores.mul(mask.slice([0, 1], [-1, length - 1])).sum(1);
   return emitted.add(begin).add(finish).add(moved);
 }
@@ -177,7 +187,12 @@ export function viterbiDecode(emissions: ArrayLike<number>[], params: CrfParamet
  * the lower tag id. `scores` is `[length][nTags]` with `length >= 1`.
  * @public
  */
-export function viterbiPath(scores: ArrayLike<number>[], transitions: ArrayLike<number>, start: ArrayLike<number>, end?: ArrayLike<number>): number[] {
+export function viterbiPath(
+  scores: ArrayLike<number>[],
+  transitions: ArrayLike<number>,
+  start: ArrayLike<number>,
+  end?: ArrayLike<number>,
+): number[] {
   const length = scores.length;
   const n = start.length;
   let score = Float64Array.from({ length: n }, (_, j) => start[j]! + scores[0]![j]!);

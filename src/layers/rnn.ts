@@ -45,7 +45,9 @@ function checkStepSignature(x: ShapeDtype, carry: ShapeDtype, carryDepth: number
   if (x.shape.length < 1) throw new RangeError(`${who}: the input must have a feature axis, got a scalar`);
   const carryShape = [...x.shape.slice(0, -1), carryDepth];
   if (carry.shape.join(',') !== carryShape.join(',')) {
-    throw new RangeError(`${who}: the state must have shape [${carryShape.join(',')}] for input [${x.shape.join(',')}], got [${carry.shape.join(',')}]`);
+    throw new RangeError(
+      `${who}: the state must have shape [${carryShape.join(',')}] for input [${x.shape.join(',')}], got [${carry.shape.join(',')}]`,
+    );
   }
 }
 
@@ -218,7 +220,8 @@ export function GRUCell(nUnits: number, options: GRUCellOptions = {}): GRUCellLa
  */
 export function MakeZeroState(width: number): FnLayer {
   const shapeOf = (shape: readonly number[]): number[] => {
-    if (shape.length !== 3) throw new RangeError(`MakeZeroState: expected an input of shape [batch, length, depth], got [${shape.join(',')}]`);
+    if (shape.length !== 3)
+      throw new RangeError(`MakeZeroState: expected an input of shape [batch, length, depth], got [${shape.join(',')}]`);
     return [shape[0]!, width];
   };
   return Fn('MakeZeroState', (x) => tf.zeros(shapeOf(x.shape), 'float32'), 1, {

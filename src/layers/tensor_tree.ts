@@ -29,7 +29,12 @@ export function treeLeaves(tree: TensorTree): Tensor[] {
  * shared weights stay shared.
  * @public
  */
-export function mapTree(tree: TensorTree, f: (t: Tensor, path: string) => Tensor, memo = new Map<Tensor, Tensor>(), prefix = ''): TensorTree {
+export function mapTree(
+  tree: TensorTree,
+  f: (t: Tensor, path: string) => Tensor,
+  memo = new Map<Tensor, Tensor>(),
+  prefix = '',
+): TensorTree {
   const out: TensorTree = {};
   for (const [key, value] of Object.entries(tree)) {
     const path = prefix ? `${prefix}/${key}` : key;

@@ -58,7 +58,11 @@ export const ATTENTION_TYPE_KEYS = ['chunkLen', 'nChunksBefore', 'nChunksAfter',
  * The attention type of each of `nLayers` layers: one type for all, or a list that alternates (layer `i` gets
  * `types[i % types.length]`, as Trax's `attention_type` list); `nLayers` must be a multiple of the list's length.
  */
-export function attentionTypesPerLayer(model: string, spec: AttentionType | readonly AttentionType[] | undefined, nLayers: number): AttentionType[] {
+export function attentionTypesPerLayer(
+  model: string,
+  spec: AttentionType | readonly AttentionType[] | undefined,
+  nLayers: number,
+): AttentionType[] {
   const list: readonly AttentionType[] = spec === undefined ? ['full'] : Array.isArray(spec) ? spec : [spec as AttentionType];
   if (list.length === 0) throw new Error(`${model}: attentionType is an empty list`);
   for (const t of list) {
@@ -87,7 +91,8 @@ export function makeAttention(model: string, type: AttentionType, settings: Atte
       nChunksAfter: checkInt(model, 'nChunksAfter', options.nChunksAfter ?? (settings.causal ? 0 : 1), 0),
     });
   } else if (type === 'local') {
-    if (options.localRadius === undefined) throw new Error(`${model}: 'local' attention needs localRadius (positions on each side it sees)`);
+    if (options.localRadius === undefined)
+      throw new Error(`${model}: 'local' attention needs localRadius (positions on each side it sees)`);
     layer = LocalSelfAttention({ ...settings, radius: checkInt(model, 'localRadius', options.localRadius, 0) });
   } else {
     layer = LSHSelfAttention({

@@ -53,7 +53,8 @@ export function resolveBlockOptions(model: string, o: BlockOptions): ResolvedBlo
   const nHeads = checkInt(model, 'nHeads', o.nHeads);
   const dropout = checkRate(model, 'dropout', o.dropout ?? 0.1);
   const mode = o.mode ?? 'train';
-  if (mode !== 'train' && mode !== 'eval' && mode !== 'predict') throw new Error(`${model}: mode must be 'train', 'eval' or 'predict', got '${String(mode)}'`);
+  if (mode !== 'train' && mode !== 'eval' && mode !== 'predict')
+    throw new Error(`${model}: mode must be 'train', 'eval' or 'predict', got '${String(mode)}'`);
   return {
     dModel,
     dFf: checkInt(model, 'dFf', o.dFf),

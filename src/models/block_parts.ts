@@ -31,7 +31,16 @@ export function selfAttentionHalfResidual(
   const attention = makeAttention(
     model,
     options.attentionType ?? 'full',
-    { nHeads: o.nHeads, dQk: o.dQk, dV: o.dV, causal: kind.causal, masked: kind.masked, attentionDropout: o.attentionDropout, outputDropout: o.dropout, mode: o.mode },
+    {
+      nHeads: o.nHeads,
+      dQk: o.dQk,
+      dV: o.dV,
+      causal: kind.causal,
+      masked: kind.masked,
+      attentionDropout: o.attentionDropout,
+      outputDropout: o.dropout,
+      mode: o.mode,
+    },
     options,
   );
   return attentionHalfResidual(attention);
@@ -61,10 +70,10 @@ export function swappingBlock(
   o: ResolvedBlockOptions,
   halfResiduals: readonly ReversibleHalfResidualLayer[],
 ): ReversibleSerialLayer {
-  const block = ReversibleSerial(
-    ...halfResiduals.flatMap((half) => [half, ReversibleSwap()]),
-    { name: model, reversibleBackward: options.reversibleBackward ?? true },
-  );
+  const block = ReversibleSerial(...halfResiduals.flatMap((half) => [half, ReversibleSwap()]), {
+    name: model,
+    reversibleBackward: options.reversibleBackward ?? true,
+  });
   block.mode = o.mode;
   return block;
 }

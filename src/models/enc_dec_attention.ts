@@ -56,7 +56,9 @@ export class EncDecAttentionLayer extends Layer {
 
   private check(x: ShapeDtype, enc: ShapeDtype, mask: ShapeDtype): void {
     if (x.shape.length !== 3 || enc.shape.length !== 3) {
-      throw new Error(`${this.name}: expected decoder and encoder activations [batch, length, dModel], got [${x.shape}] and [${enc.shape}]`);
+      throw new Error(
+        `${this.name}: expected decoder and encoder activations [batch, length, dModel], got [${x.shape}] and [${enc.shape}]`,
+      );
     }
     if (x.dtype !== 'float32' || enc.dtype !== 'float32') throw new Error(`${this.name}: activations must be float32`);
     if (x.shape[0] !== enc.shape[0] || x.shape[2] !== enc.shape[2]) {

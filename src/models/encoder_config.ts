@@ -61,8 +61,25 @@ export interface EncoderConfig extends AttentionTypeOptions {
 }
 
 const KEYS = [
-  'vocabSize', 'padId', 'dModel', 'dFf', 'nLayers', 'nHeads', 'dQk', 'dV', 'attentionType', 'dropout', 'attentionDropout', 'ffDropout',
-  'ffActivation', 'ffChunkSize', 'maxLen', 'positionalEncoding', 'reversible', 'mode', ...ATTENTION_TYPE_KEYS,
+  'vocabSize',
+  'padId',
+  'dModel',
+  'dFf',
+  'nLayers',
+  'nHeads',
+  'dQk',
+  'dV',
+  'attentionType',
+  'dropout',
+  'attentionDropout',
+  'ffDropout',
+  'ffActivation',
+  'ffChunkSize',
+  'maxLen',
+  'positionalEncoding',
+  'reversible',
+  'mode',
+  ...ATTENTION_TYPE_KEYS,
 ];
 
 /** A checked encoder configuration. */
@@ -116,7 +133,9 @@ export function MaskFromPadSource(padId: number): Layer {
   const shapeOf = (s: readonly number[]): number[] => {
     if (s.length === 2) return [s[0]!, 1, 1, s[1]!];
     if (s.length === 4 && s[1] === 1 && s[2] === 1) return [...s];
-    throw new RangeError(`MaskFromPadSource: expected token ids or a mask of shape [batch, length] or [batch, 1, 1, length], got [${s.join(',')}]`);
+    throw new RangeError(
+      `MaskFromPadSource: expected token ids or a mask of shape [batch, length] or [batch, 1, 1, length], got [${s.join(',')}]`,
+    );
   };
   return Fn(
     'MaskFromPadSource',
@@ -141,6 +160,7 @@ export function encoderFront(c: ResolvedEncoderConfig, dModel: number): Layer[] 
       ? [Parallel(null, MaskFromPadSource(c.padId))]
       : [Branch(null, PaddingMask(c.padId)), Embedding(c.vocabSize, dModel)];
   layers.push(Dropout(c.dropout, { sharedAxes: [-2], mode: c.mode }));
-  if (c.positionalEncoding) layers.push(PositionalEncoding({ maxLen: c.maxLen, dropout: c.dropout, mode: c.mode === 'predict' ? 'eval' : c.mode }));
+  if (c.positionalEncoding)
+    layers.push(PositionalEncoding({ maxLen: c.maxLen, dropout: c.dropout, mode: c.mode === 'predict' ? 'eval' : c.mode }));
   return layers;
 }

@@ -25,7 +25,14 @@ export function EncoderDecoderBlock(options: BlockOptions): ReversibleSerialLaye
   return swappingBlock(model, options, o, [
     selfAttentionHalfResidual(model, options, o, { causal: true, masked: false }),
     attentionHalfResidual(
-      EncDecAttention({ nHeads: o.nHeads, dQk: o.dQk, dV: o.dV, attentionDropout: o.attentionDropout, outputDropout: o.dropout, mode: o.mode }),
+      EncDecAttention({
+        nHeads: o.nHeads,
+        dQk: o.dQk,
+        dV: o.dV,
+        attentionDropout: o.attentionDropout,
+        outputDropout: o.dropout,
+        mode: o.mode,
+      }),
     ),
     feedForwardHalfResidual(options, o),
   ]);

@@ -58,9 +58,27 @@ export interface ReformerConfig extends AttentionTypeOptions {
 }
 
 const KEYS = [
-  'inputVocabSize', 'outputVocabSize', 'padId', 'dModel', 'dFf', 'nEncoderLayers', 'nDecoderLayers', 'nHeads', 'dQk', 'dV',
-  'encoderAttentionType', 'decoderAttentionType', 'dropout', 'attentionDropout', 'ffDropout', 'ffActivation', 'ffChunkSize', 'maxLen',
-  'reversible', 'mode', ...ATTENTION_TYPE_KEYS,
+  'inputVocabSize',
+  'outputVocabSize',
+  'padId',
+  'dModel',
+  'dFf',
+  'nEncoderLayers',
+  'nDecoderLayers',
+  'nHeads',
+  'dQk',
+  'dV',
+  'encoderAttentionType',
+  'decoderAttentionType',
+  'dropout',
+  'attentionDropout',
+  'ffDropout',
+  'ffActivation',
+  'ffChunkSize',
+  'maxLen',
+  'reversible',
+  'mode',
+  ...ATTENTION_TYPE_KEYS,
 ];
 
 /**

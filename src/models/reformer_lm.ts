@@ -47,8 +47,23 @@ export interface ReformerLMConfig extends AttentionTypeOptions {
 }
 
 const KEYS = [
-  'vocabSize', 'dModel', 'dFf', 'nLayers', 'nHeads', 'dQk', 'dV', 'attentionType', 'dropout', 'attentionDropout', 'ffDropout', 'ffActivation',
-  'ffChunkSize', 'maxLen', 'reversible', 'mode', ...ATTENTION_TYPE_KEYS,
+  'vocabSize',
+  'dModel',
+  'dFf',
+  'nLayers',
+  'nHeads',
+  'dQk',
+  'dV',
+  'attentionType',
+  'dropout',
+  'attentionDropout',
+  'ffDropout',
+  'ffActivation',
+  'ffChunkSize',
+  'maxLen',
+  'reversible',
+  'mode',
+  ...ATTENTION_TYPE_KEYS,
 ];
 
 /**

@@ -16,7 +16,8 @@ import { FeedForward } from './feed_forward.js';
  */
 export function TransformerEncoder(config: EncoderConfig): SerialLayer {
   const model = 'TransformerEncoder';
-  if (config && 'reversible' in config && config.reversible) throw new Error(`${model}: a TransformerEncoder is not reversible; use ReformerEncoder`);
+  if (config && 'reversible' in config && config.reversible)
+    throw new Error(`${model}: a TransformerEncoder is not reversible; use ReformerEncoder`);
   const c = resolveEncoderConfig(model, { ...config, reversible: false });
   const o = resolveBlockOptions(model, c.block);
   const mode = o.mode === 'predict' ? 'eval' : o.mode;
@@ -26,12 +27,29 @@ export function TransformerEncoder(config: EncoderConfig): SerialLayer {
       makeAttention(
         model,
         attentionType,
-        { nHeads: o.nHeads, dQk: o.dQk, dV: o.dV, causal: false, masked: true, attentionDropout: o.attentionDropout, outputDropout: o.dropout, mode },
+        {
+          nHeads: o.nHeads,
+          dQk: o.dQk,
+          dV: o.dV,
+          causal: false,
+          masked: true,
+          attentionDropout: o.attentionDropout,
+          outputDropout: o.dropout,
+          mode,
+        },
         c.block,
       ),
     ),
     Residual(
-      FeedForward({ dModel: o.dModel, dFf: o.dFf, dropout: o.dropout, ffDropout: o.ffDropout, activation: c.block.ffActivation, chunkSize: o.ffChunkSize, mode }),
+      FeedForward({
+        dModel: o.dModel,
+        dFf: o.dFf,
+        dropout: o.dropout,
+        ffDropout: o.ffDropout,
+        activation: c.block.ffActivation,
+        chunkSize: o.ffChunkSize,
+        mode,
+      }),
     ),
   ]);
   const encoder = namedSerial(model, [...encoderFront(c, o.dModel), ...layers, LayerNorm(), Select([0], 2)]);

@@ -21,7 +21,16 @@ export { splitSentences, type TextSentence } from './split_sentences.js';
 
 // Tags
 export { parseTag, tryParseTag, formatTag, type ParsedTag, type TagPrefix } from './tags/parse_tag.js';
-export { TAG_SCHEMES, schemePrefixes, parseSchemeTag, findTagProblems, validateTags, TagSequenceError, type TagScheme, type TagProblem } from './tags/tag_scheme.js';
+export {
+  TAG_SCHEMES,
+  schemePrefixes,
+  parseSchemeTag,
+  findTagProblems,
+  validateTags,
+  TagSequenceError,
+  type TagScheme,
+  type TagProblem,
+} from './tags/tag_scheme.js';
 export { tagsToSpans, type TagsToSpansOptions } from './tags/tags_to_spans.js';
 export { spansToTags } from './tags/spans_to_tags.js';
 export { convertTags, type ConvertTagsOptions } from './tags/convert_tags.js';
@@ -33,17 +42,44 @@ export { WORD_SHAPES, WORD_SHAPE_COUNT, wordShape, wordShapeId, type WordShape }
 export { WordVocab, type WordVocabOptions, type WordVocabJSON, type HasWords } from './vocab/word_vocab.js';
 export { CharVocab, type CharVocabOptions, type CharVocabJSON } from './vocab/char_vocab.js';
 export { TagVocab, UnknownTagError, type TagVocabOptions, type TagVocabJSON, type HasTags } from './vocab/tag_vocab.js';
-export { buildNerVocabs, nerVocabsToJSON, nerVocabsFromJSON, type NerVocabs, type NerVocabOptions, type NerVocabsJSON } from './dataset/vocabs.js';
+export {
+  buildNerVocabs,
+  nerVocabsToJSON,
+  nerVocabsFromJSON,
+  type NerVocabs,
+  type NerVocabOptions,
+  type NerVocabsJSON,
+} from './dataset/vocabs.js';
 
 // Evaluation
 export { extractEntities, type EntityMode, type ExtractEntitiesOptions } from './eval/extract_entities.js';
 export { EntityScorer, scoreEntities, type EntityScorerOptions } from './eval/entity_scorer.js';
 export type { EntityScore, EntityTypeScore, RelaxedScore } from './eval/entity_score.js';
 export { precisionRecallF1, type PrecisionRecallF1 } from './eval/precision_recall_f1.js';
-export { formatConllevalTable, toConllevalJson, type ConllevalTableOptions, type ConllevalJson, type ConllevalTypeJson } from './eval/format_conlleval.js';
+export {
+  formatConllevalTable,
+  toConllevalJson,
+  type ConllevalTableOptions,
+  type ConllevalJson,
+  type ConllevalTypeJson,
+} from './eval/format_conlleval.js';
 export { printfFixed } from './eval/printf_fixed.js';
-export { EVALUATION_SCHEMES, pairEntities, schemeScore, emptySchemeCounts, type EvaluationScheme, type SchemeCounts, type SchemeScore } from './eval/evaluation_schemes.js';
-export { parseConllevalInput, scoreConllevalText, ConllevalInputError, type ConllevalInputOptions, type ConllevalSentence } from './eval/conlleval_input.js';
+export {
+  EVALUATION_SCHEMES,
+  pairEntities,
+  schemeScore,
+  emptySchemeCounts,
+  type EvaluationScheme,
+  type SchemeCounts,
+  type SchemeScore,
+} from './eval/evaluation_schemes.js';
+export {
+  parseConllevalInput,
+  scoreConllevalText,
+  ConllevalInputError,
+  type ConllevalInputOptions,
+  type ConllevalSentence,
+} from './eval/conlleval_input.js';
 export { splitCorpus, type SplitCorpusOptions, type CorpusSplit } from './corpus/split_corpus.js';
 export { splitCorpusByBlocks, contiguousBlocks, type SplitByBlocksOptions } from './corpus/split_blocks.js';
 
@@ -53,7 +89,15 @@ export { vectorOfEntry, vectorLookupForms, isLowercaseVectors, addVectorWords, w
 export { CorpusError } from './corpus/corpus_error.js';
 
 // The model
-export { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig, hasWordProjection, type NerModelConfig, type NerAttention, type NerActivation } from './model/config.js';
+export {
+  DEFAULT_NER_MODEL_CONFIG,
+  NerConfigError,
+  resolveNerModelConfig,
+  hasWordProjection,
+  type NerModelConfig,
+  type NerAttention,
+  type NerActivation,
+} from './model/config.js';
 export { featureLayout, encodeFeatures, type FeatureLayout, type FeatureConfig } from './model/features.js';
 export { TokenEmbedding, type NerModelSizes, type WordEmbeddingRows, type WordEmbeddingOptions } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
@@ -67,7 +111,15 @@ export { contextWindow, contextWindows, documentRuns, windowTokens, type Context
 export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
 
 // Tagging
-export { NerTagger, type NerTaggerParts, type NerEnsembleParts, type TagTokensOptions, type TagOptions, type TokenTags, type TaggedSentence } from './tagger/ner_tagger.js';
+export {
+  NerTagger,
+  type NerTaggerParts,
+  type NerEnsembleParts,
+  type TagTokensOptions,
+  type TagOptions,
+  type TokenTags,
+  type TaggedSentence,
+} from './tagger/ner_tagger.js';
 export { type OffsetUnit } from './tagger/offsets.js';
 export { entitiesOf, type TaggedEntity } from './tagger/entities.js';
 export { argmaxDecode, constrainedDecode, crfDecode, iob2Constraints, type DecodedTags, type SoftmaxDecoding } from './tagger/decode.js';

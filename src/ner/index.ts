@@ -15,7 +15,16 @@ export { readGmbCsv, GMB_CSV_HEADER, GMB_DOCUMENT_SENTENCES, type ReadGmbCsvOpti
 export { readConll, type ReadConllOptions } from './corpus/read_conll.js';
 export { readText, type ReadTextOptions } from './corpus/read_text.js';
 export { collect } from './corpus/collect.js';
-export { readNerCorpus, loadNerSplits, corpusFormatOf, NER_SPLIT, type NerCorpusFormat, type ReadNerCorpusOptions, type NerSplitKind, type LoadNerSplitsOptions } from './dataset/load_corpus.js';
+export {
+  readNerCorpus,
+  loadNerSplits,
+  corpusFormatOf,
+  NER_SPLIT,
+  type NerCorpusFormat,
+  type ReadNerCorpusOptions,
+  type NerSplitKind,
+  type LoadNerSplitsOptions,
+} from './dataset/load_corpus.js';
 
 // Word vectors (Node: files, gzip)
 export { readWordVectors, wordVectorsFormatOf } from './vectors/read_word_vectors.js';

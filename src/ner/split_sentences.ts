@@ -19,11 +19,58 @@ export interface TextSentence {
 const TERMINATORS = new Set(['.', '!', '?', '...', '…']);
 const CLOSERS = new Set(['"', "'", ')', ']', '’', '”', '»']);
 /** Abbreviations that announce a name and so never end a sentence. */
-const TITLES = new Set(['Mr.', 'Mrs.', 'Ms.', 'Dr.', 'St.', 'Gen.', 'Lt.', 'Col.', 'Capt.', 'Sgt.', 'Maj.', 'Brig.', 'Adm.', 'Gov.', 'Sen.', 'Rep.', 'Prof.', 'Rev.', 'No.']);
+const TITLES = new Set([
+  'Mr.',
+  'Mrs.',
+  'Ms.',
+  'Dr.',
+  'St.',
+  'Gen.',
+  'Lt.',
+  'Col.',
+  'Capt.',
+  'Sgt.',
+  'Maj.',
+  'Brig.',
+  'Adm.',
+  'Gov.',
+  'Sen.',
+  'Rep.',
+  'Prof.',
+  'Rev.',
+  'No.',
+]);
 /** Words that commonly open a sentence: after an abbreviation such as `U.S.`, they signal a new sentence. */
 const SENTENCE_OPENERS = new Set([
-  'The', 'A', 'An', 'He', 'She', 'It', 'They', 'We', 'I', 'You', 'This', 'That', 'These', 'Those', 'There', 'In',
-  'On', 'At', 'But', 'And', 'However', 'Meanwhile', 'Officials', 'Police', 'His', 'Her', 'Its', 'Their', 'Our',
+  'The',
+  'A',
+  'An',
+  'He',
+  'She',
+  'It',
+  'They',
+  'We',
+  'I',
+  'You',
+  'This',
+  'That',
+  'These',
+  'Those',
+  'There',
+  'In',
+  'On',
+  'At',
+  'But',
+  'And',
+  'However',
+  'Meanwhile',
+  'Officials',
+  'Police',
+  'His',
+  'Her',
+  'Its',
+  'Their',
+  'Our',
 ]);
 const OPENING = /^[\p{Lu}\p{N}"“'‘([]/u;
 

@@ -79,8 +79,20 @@ export class Adafactor extends Optimizer {
     const { name: type, learningRate, clipGradNorm, weightDecayRate, factored, multiplyByParameterScale, doClipping, doMomentum } = this;
     const { beta1, decayRate, clippingThreshold, epsilon1, epsilon2 } = this;
     return {
-      type, learningRate, clipGradNorm, weightDecayRate, averageDecay: this.averageDecay, factored, multiplyByParameterScale, doClipping, doMomentum,
-      beta1, decayRate, clippingThreshold, epsilon1, epsilon2,
+      type,
+      learningRate,
+      clipGradNorm,
+      weightDecayRate,
+      averageDecay: this.averageDecay,
+      factored,
+      multiplyByParameterScale,
+      doClipping,
+      doMomentum,
+      beta1,
+      decayRate,
+      clippingThreshold,
+      epsilon1,
+      epsilon2,
     };
   }
 

@@ -60,7 +60,10 @@ export class Adam extends Optimizer {
   update(step: number, grad: Tensor, _weight: Tensor, slots: WeightSlots, learningRate: number): { delta: Tensor; slots: WeightSlots } {
     const t = step + 1;
     const m = grad.mul(1 - this.b1).add(slots['m']!.mul(this.b1));
-    const v = grad.square().mul(1 - this.b2).add(slots['v']!.mul(this.b2));
+    const v = grad
+      .square()
+      .mul(1 - this.b2)
+      .add(slots['v']!.mul(this.b2));
     const mHat = m.div(1 - this.b1 ** t);
     const vHat = v.div(1 - this.b2 ** t);
     const delta = mHat.mul(learningRate).div(vHat.sqrt().add(this.eps));
@@ -68,7 +71,13 @@ export class Adam extends Optimizer {
   }
 
   /** The same update as {@link Adam.update} followed by the decay, in one pass (see `adamUpdate`). */
-  protected override updateWeight(step: number, grad: Tensor, weight: Tensor, slots: WeightSlots, learningRate: number): { weight: Tensor; slots: WeightSlots } {
+  protected override updateWeight(
+    step: number,
+    grad: Tensor,
+    weight: Tensor,
+    slots: WeightSlots,
+    learningRate: number,
+  ): { weight: Tensor; slots: WeightSlots } {
     const t = step + 1;
     const [w, m, v] = adamUpdate(weight, grad, slots['m']!, slots['v']!, {
       b1: this.b1,

@@ -1,7 +1,16 @@
 /**
  * Optimizers (SGD, Momentum, Adam, Adafactor, RMSProp) over weight trees, and learning-rate schedules.
  */
-export { Optimizer, type OptimizerOptions, type WeightSlots, type SlotTree, type TreeUpdate, disposeReplaced, averagedWeights, AVERAGE_SLOT } from './optimizer.js';
+export {
+  Optimizer,
+  type OptimizerOptions,
+  type WeightSlots,
+  type SlotTree,
+  type TreeUpdate,
+  disposeReplaced,
+  averagedWeights,
+  AVERAGE_SLOT,
+} from './optimizer.js';
 export { globalNorm, clipByGlobalNorm } from './clip.js';
 export { SGD, type SGDOptions } from './sgd.js';
 export { Momentum, type MomentumOptions } from './momentum.js';

@@ -95,7 +95,13 @@ export abstract class Optimizer {
    * One step for one weight: the amount to subtract from the (decayed) weight and the new slots. `step` counts
    * the updates made before this one (0 for the first); `learningRate` is the step's rate.
    */
-  abstract update(step: number, grad: Tensor, weight: Tensor, slots: WeightSlots, learningRate: number): { delta: Tensor; slots: WeightSlots };
+  abstract update(
+    step: number,
+    grad: Tensor,
+    weight: Tensor,
+    slots: WeightSlots,
+    learningRate: number,
+  ): { delta: Tensor; slots: WeightSlots };
 
   /** Slots for a whole weight tree (see {@link SlotTree}). */
   treeInit(weights: Weights): SlotTree {
@@ -127,11 +133,31 @@ export abstract class Optimizer {
    * update, no weight decay, no averaging), and their gradients, which may be absent, count in neither the
    * clipping norm nor `gradientsL2`.
    */
-  treeUpdate(step: number, grads: Weights, weights: Weights, slots: SlotTree, learningRate: number, frozen: ReadonlySet<Tensor> = new Set()): TreeUpdate {
+  treeUpdate(
+    step: number,
+    grads: Weights,
+    weights: Weights,
+    slots: SlotTree,
+    learningRate: number,
+    frozen: ReadonlySet<Tensor> = new Set(),
+  ): TreeUpdate {
     return tf.tidy(() => {
       // Frozen weights (non-trainable layers) keep their tensors and slots; their gradients, when given, are ignored.
-      const frozenPaths = new Set(flattenTree(weights).filter(([, t]) => frozen.has(t)).map(([p]) => p));
-      const gradLeaves = frozenPaths.size === 0 ? treeLeaves(grads) : [...new Set(flattenTree(grads).filter(([p]) => !frozenPaths.has(p)).map(([, g]) => g))];
+      const frozenPaths = new Set(
+        flattenTree(weights)
+          .filter(([, t]) => frozen.has(t))
+          .map(([p]) => p),
+      );
+      const gradLeaves =
+        frozenPaths.size === 0
+          ? treeLeaves(grads)
+          : [
+              ...new Set(
+                flattenTree(grads)
+                  .filter(([p]) => !frozenPaths.has(p))
+                  .map(([, g]) => g),
+              ),
+            ];
       const gradientsL2 = globalNorm(gradLeaves);
       const weightsL2 = globalNorm(treeLeaves(weights));
       let clipped = new Map<Tensor, Tensor>();
@@ -176,9 +202,18 @@ export abstract class Optimizer {
     });
   }
 
-  private updateOne(step: number, grad: Tensor, weight: Tensor, slots: WeightSlots, learningRate: number, path: string): { weight: Tensor; slots: WeightSlots } {
+  private updateOne(
+    step: number,
+    grad: Tensor,
+    weight: Tensor,
+    slots: WeightSlots,
+    learningRate: number,
+    path: string,
+  ): { weight: Tensor; slots: WeightSlots } {
     if (grad.shape.join(',') !== weight.shape.join(',')) {
-      throw new Error(`${this.name}: gradient of weight ${path} has shape [${grad.shape.join(',')}], the weight [${weight.shape.join(',')}]`);
+      throw new Error(
+        `${this.name}: gradient of weight ${path} has shape [${grad.shape.join(',')}], the weight [${weight.shape.join(',')}]`,
+      );
     }
     const made = this.updateWeight(step, grad, weight, slots, learningRate);
     if (this.averageDecay === 0) return made;
@@ -192,7 +227,13 @@ export abstract class Optimizer {
    * The decayed weight minus {@link Optimizer.update}'s delta, and the new slots. An optimizer overrides this to
    * compute the same in one fused kernel (Adam does).
    */
-  protected updateWeight(step: number, grad: Tensor, weight: Tensor, slots: WeightSlots, learningRate: number): { weight: Tensor; slots: WeightSlots } {
+  protected updateWeight(
+    step: number,
+    grad: Tensor,
+    weight: Tensor,
+    slots: WeightSlots,
+    learningRate: number,
+  ): { weight: Tensor; slots: WeightSlots } {
     const { delta, slots: next } = this.update(step, grad, weight, slots, learningRate);
     const decayed = this.weightDecayRate === 0 ? weight : weight.mul(1 - this.weightDecayRate);
     const updated = decayed.sub(delta);
@@ -216,7 +257,8 @@ export function averagedWeights(weights: Weights, slots: SlotTree): Weights {
       const slot = s[key];
       if (value instanceof tf.Tensor) {
         const average = slot !== undefined && !(slot instanceof tf.Tensor) ? (slot as WeightSlots)[AVERAGE_SLOT] : undefined;
-        if (!(average instanceof tf.Tensor)) throw new Error(`averagedWeights: weight ${here} has no '${AVERAGE_SLOT}' slot (make the optimizer with averageDecay)`);
+        if (!(average instanceof tf.Tensor))
+          throw new Error(`averagedWeights: weight ${here} has no '${AVERAGE_SLOT}' slot (make the optimizer with averageDecay)`);
         out[key] = average;
       } else {
         if (slot === undefined || slot instanceof tf.Tensor) throw new Error(`averagedWeights: the slot tree has no subtree ${here}`);

@@ -11,7 +11,11 @@ export type LRSchedule = (step: number) => number;
  * Trax's body-and-tail curve: a linear ramp from (0, 0) to (bodyStart, value), a constant body, and from
  * `tailStart` on an optional tail.
  */
-function bodyAndTail(value: number, bodyStart: number, tail?: { start: number; fn: (step: number, start: number, value: number) => number }): LRSchedule {
+function bodyAndTail(
+  value: number,
+  bodyStart: number,
+  tail?: { start: number; fn: (step: number, start: number, value: number) => number },
+): LRSchedule {
   return (step) => {
     if (step < bodyStart) return (step / bodyStart) * value;
     if (tail && step >= tail.start) return tail.fn(step, tail.start, value);

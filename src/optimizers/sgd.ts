@@ -19,7 +19,13 @@ export class SGD extends Optimizer {
 
   /** The learning rate, clipping, decay and averaging settings, with `type: 'SGD'`: what a checkpoint records. */
   get config() {
-    return { type: this.name, learningRate: this.learningRate, clipGradNorm: this.clipGradNorm, weightDecayRate: this.weightDecayRate, averageDecay: this.averageDecay };
+    return {
+      type: this.name,
+      learningRate: this.learningRate,
+      clipGradNorm: this.clipGradNorm,
+      weightDecayRate: this.weightDecayRate,
+      averageDecay: this.averageDecay,
+    };
   }
 
   /** No slots: plain SGD keeps no state. */

@@ -28,7 +28,10 @@ export class ReversibleConcatenatePairLayer extends ReversibleLayer {
   protected override outputSignature(signature: ShapeDtype[]): Signature {
     const [x, y] = signature as [ShapeDtype, ShapeDtype];
     const shape = pairShape(x.shape, y.shape, this.name);
-    return [{ shape, dtype: x.dtype }, { shape, dtype: x.dtype }];
+    return [
+      { shape, dtype: x.dtype },
+      { shape, dtype: x.dtype },
+    ];
   }
 
   /** The two inputs concatenated on the last axis, given twice. */

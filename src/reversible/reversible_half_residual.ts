@@ -193,7 +193,8 @@ export function ReversibleHalfResidual(...items: Array<LayerLike | ReversibleHal
   const options = (hasOptions ? last : {}) as ReversibleHalfResidualOptions;
   if (hasOptions) refuseUnknownOptions('ReversibleHalfResidual', options, ['attentionLayer', 'name']);
   const layers = flattenLayers((hasOptions ? items.slice(0, -1) : items) as LayerLike[], 'ReversibleHalfResidual');
-  if (layers.length === 0 && !options.attentionLayer) throw new Error('ReversibleHalfResidual: needs residual layers or an attention layer');
+  if (layers.length === 0 && !options.attentionLayer)
+    throw new Error('ReversibleHalfResidual: needs residual layers or an attention layer');
   const residual = layers.length === 1 ? layers[0]! : new SerialLayer(layers);
   return new ReversibleHalfResidualLayer(residual, options.attentionLayer, options.name);
 }

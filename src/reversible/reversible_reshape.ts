@@ -45,7 +45,8 @@ export class ReversibleReshapeLayer extends ReversibleLayer {
 
   /** The shape an item of `shape` takes when its leading `from` axes become `to`. */
   private reshaped(shape: readonly number[], from: readonly number[], to: readonly number[]): number[] {
-    if (shape.length < from.length) throw new Error(`${this.name}: an item of shape [${shape.join(',')}] has fewer axes than [${from.join(', ')}]`);
+    if (shape.length < from.length)
+      throw new Error(`${this.name}: an item of shape [${shape.join(',')}] has fewer axes than [${from.join(', ')}]`);
     const lead = shape.slice(0, from.length);
     if (lead.some((d, i) => from[i] !== -1 && from[i] !== d)) {
       throw new Error(`${this.name}: an item of shape [${shape.join(',')}] does not start with [${from.join(', ')}]`);

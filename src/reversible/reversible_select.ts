@@ -73,7 +73,11 @@ export class ReversibleSelectLayer extends ReversibleLayer {
  * @public
  */
 export function ReversibleSelect(indices: readonly number[], nIn?: number): ReversibleSelectLayer {
-  return new ReversibleSelectLayer(indices, nIn ?? (indices.length ? Math.max(...indices) + 1 : 0), `ReversibleSelect[${indices.join(',')}]`);
+  return new ReversibleSelectLayer(
+    indices,
+    nIn ?? (indices.length ? Math.max(...indices) + 1 : 0),
+    `ReversibleSelect[${indices.join(',')}]`,
+  );
 }
 
 /** Swaps the top two stack items, reversibly: `a, b -> b, a`. @public */

@@ -192,11 +192,15 @@ export class ReversibleSerialLayer extends ReversibleLayer {
       save([packed, ...others, ...saved.stateLeaves, ...saved.savedWeights, ...saved.residueLeaves]);
       return {
         value: packed,
-        gradFunc: (dy: Tensor, tensors: Tensor[]) => this.backwardFromSaved(dy, tensors, saved, items, diffPlaces, leaves, weights, state, keys),
+        gradFunc: (dy: Tensor, tensors: Tensor[]) =>
+          this.backwardFromSaved(dy, tensors, saved, items, diffPlaces, leaves, weights, state, keys),
       };
     });
     const packed = op(...diffPlaces.map((i) => items[i]!), ...leaves);
-    const floats = unpack(packed, saved.layout.filter((l) => l.float).map((l) => l.shape));
+    const floats = unpack(
+      packed,
+      saved.layout.filter((l) => l.float).map((l) => l.shape),
+    );
     const others = keptOthers.map(untrackKept);
     const outs = saved.layout.map((l) => (l.float ? floats.shift()! : others.shift()!));
     return [fromList(outs), mapTree(keptState, untrackKept)];

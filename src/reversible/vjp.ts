@@ -79,7 +79,7 @@ export function outlivesForwardPass(t: Tensor): boolean {
   const stack = engine().state.scopeStack;
   const first = stack.findIndex((s) => s.name === 'forward');
   if (first < 0) return false;
-  const owner = (t as unknown as { scopeId?: number; kept?: boolean });
+  const owner = t as unknown as { scopeId?: number; kept?: boolean };
   if (owner.kept === true || owner.scopeId === undefined) return true;
   return !stack.slice(first).some((s) => s.id === owner.scopeId);
 }

@@ -25,14 +25,20 @@ export class DirectoryError extends Error {
 export async function makeDirectory(dir: string): Promise<void> {
   const target = path.resolve(dir);
   const missing: string[] = [];
-  for (let current = target; ; ) {
+  for (let current = target; ;) {
     let stat;
     try {
       stat = await fs.stat(current);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'ENOTDIR') throw new DirectoryError(`cannot create the directory ${dir}: an ancestor of ${current} exists and is not a directory`, { cause: error });
-      if (code !== 'ENOENT') throw new DirectoryError(`cannot create the directory ${dir}: ${current} cannot be read (${code ?? (error as Error).message})`, { cause: error });
+      if (code === 'ENOTDIR')
+        throw new DirectoryError(`cannot create the directory ${dir}: an ancestor of ${current} exists and is not a directory`, {
+          cause: error,
+        });
+      if (code !== 'ENOENT')
+        throw new DirectoryError(`cannot create the directory ${dir}: ${current} cannot be read (${code ?? (error as Error).message})`, {
+          cause: error,
+        });
       const parent = path.dirname(current);
       if (parent === current) throw new DirectoryError(`cannot create the directory ${dir}: no existing ancestor`);
       missing.unshift(current);
@@ -47,8 +53,22 @@ export async function makeDirectory(dir: string): Promise<void> {
       await fs.mkdir(level);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST' && (await fs.stat(level).then((s) => s.isDirectory(), () => false))) continue;
-      const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code === 'EROFS' ? 'read-only file system' : code === 'ENOENT' ? `the file system of ${path.dirname(level)} does not take new directories` : (code ?? (error as Error).message);
+      if (
+        code === 'EEXIST' &&
+        (await fs.stat(level).then(
+          (s) => s.isDirectory(),
+          () => false,
+        ))
+      )
+        continue;
+      const why =
+        code === 'EACCES' || code === 'EPERM'
+          ? 'permission denied'
+          : code === 'EROFS'
+            ? 'read-only file system'
+            : code === 'ENOENT'
+              ? `the file system of ${path.dirname(level)} does not take new directories`
+              : (code ?? (error as Error).message);
       throw new DirectoryError(`cannot create the directory ${dir}: ${level} (${why})`, { cause: error });
     }
   }

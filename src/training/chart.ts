@@ -100,7 +100,9 @@ function panelSvg(panel: Panel, colorOf: (series: string) => string, layout: Tra
       parts.push(`<circle cx="${cx}" cy="${cy}" r="2" fill="${color}"/>`);
     }
     const legendY = top + 12 + i * 16;
-    parts.push(`<line x1="${MARGIN.left + width + 12}" x2="${MARGIN.left + width + 28}" y1="${legendY}" y2="${legendY}" stroke="${color}" stroke-width="2"/>`);
+    parts.push(
+      `<line x1="${MARGIN.left + width + 12}" x2="${MARGIN.left + width + 28}" y1="${legendY}" y2="${legendY}" stroke="${color}" stroke-width="2"/>`,
+    );
     parts.push(`<text x="${MARGIN.left + width + 34}" y="${legendY}" dominant-baseline="middle">${escapeXml(s.name)}</text>`);
   });
   return parts.join('\n');

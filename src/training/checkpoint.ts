@@ -103,7 +103,12 @@ const ROLLING = /^checkpoint-\d+(\.\d+)?$/;
  * `updateLatest`, the `latest` pointer then names it and older rolling checkpoints are removed.
  * @public
  */
-export async function writeCheckpoint<M>(outputDir: string, name: string, contents: CheckpointContents<M>, options: WriteCheckpointOptions = {}): Promise<string> {
+export async function writeCheckpoint<M>(
+  outputDir: string,
+  name: string,
+  contents: CheckpointContents<M>,
+  options: WriteCheckpointOptions = {},
+): Promise<string> {
   if (!/^[\w.-]+$/.test(name)) throw new Error(`writeCheckpoint: '${name}' is not a valid checkpoint name`);
   await makeDirectory(outputDir);
   const manifest: Manifest = { format: CHECKPOINT_FORMAT, step: contents.step, weightsManifest: [], files: {}, meta: contents.meta };
@@ -249,7 +254,8 @@ export async function readCheckpoint<M = unknown>(dir: string): Promise<Checkpoi
       if (!record || bytes.byteLength !== want || record.bytes !== want || sha256(bytes) !== record.sha256) {
         throw new CheckpointError(
           `checkpoint ${dir}: ${file} is damaged (${bytes.byteLength} bytes, the manifest describes ${want}` +
-            (record && bytes.byteLength === want ? ', checksum mismatch' : '') + ')',
+            (record && bytes.byteLength === want ? ', checksum mismatch' : '') +
+            ')',
         );
       }
       const data = bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
@@ -268,7 +274,12 @@ export async function readCheckpoint<M = unknown>(dir: string): Promise<Checkpoi
  * mismatch with its path and both shapes.
  * @public
  */
-export function checkFits(source: string, what: string, found: ReadonlyMap<string, Tensor>, expected: ReadonlyMap<string, { shape: readonly number[]; dtype: string }>): void {
+export function checkFits(
+  source: string,
+  what: string,
+  found: ReadonlyMap<string, Tensor>,
+  expected: ReadonlyMap<string, { shape: readonly number[]; dtype: string }>,
+): void {
   const problems = weightFitProblems(what, found, expected);
   if (problems.length > 0) {
     throw new CheckpointError(`checkpoint ${source} does not fit the model:\n  ${problems.join('\n  ')}`);

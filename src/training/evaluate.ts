@@ -8,7 +8,14 @@ import { type Key, splitKey } from '../rng/key.js';
  * The metrics of one batch: the model runs once, then each metric on its outputs and the rest of the batch.
  * Returns plain numbers; no tensor survives.
  */
-export function evaluateBatch(model: Layer, metrics: readonly Layer[], batch: readonly Tensor[], weights: Weights, state: State, rng: Key): number[] {
+export function evaluateBatch(
+  model: Layer,
+  metrics: readonly Layer[],
+  batch: readonly Tensor[],
+  weights: Weights,
+  state: State,
+  rng: Key,
+): number[] {
   const values = tf.tidy(() => {
     const [modelRng, ...metricRngs] = splitKey(rng, metrics.length + 1);
     const [outputs] = model.pureFn(fromList(batch.slice(0, model.nIn)), weights, state, modelRng!);

@@ -296,7 +296,11 @@ export class TrainingLoop {
     }
     if (this.evalModel !== this.model) this.initEvalModel(signature);
     for (const metric of [this.options.checkpointLowMetric, this.options.checkpointHighMetric]) {
-      if (metric !== undefined && !this.evalTasks.some((e) => e.metricNames.includes(metric)) && !this.tasks.some((t) => t.lossName === metric)) {
+      if (
+        metric !== undefined &&
+        !this.evalTasks.some((e) => e.metricNames.includes(metric)) &&
+        !this.tasks.some((t) => t.lossName === metric)
+      ) {
         throw new Error(`Loop: no eval metric or train loss is named '${metric}' (checkpointLowMetric / checkpointHighMetric)`);
       }
     }
@@ -324,7 +328,8 @@ export class TrainingLoop {
   }
 
   private batchSignature(batch: readonly NDArray[]): ShapeDtype[] {
-    if (!Array.isArray(batch) || batch.length === 0) throw new Error('Loop: a batch must be a non-empty array of arrays (inputs..., targets, weights)');
+    if (!Array.isArray(batch) || batch.length === 0)
+      throw new Error('Loop: a batch must be a non-empty array of arrays (inputs..., targets, weights)');
     return batch.map((a) => ({ shape: [...a.shape], dtype: a.dtype }));
   }
 
@@ -359,7 +364,9 @@ export class TrainingLoop {
     const strip = (m: Map<string, tf.Tensor>) => new Map([...m].map(([p, t]) => [p.slice(p.indexOf('/')), t] as const));
     if (describe(strip(expected)) !== describe(strip(got))) {
       disposeTree(this.evalModel.weights);
-      throw new Error(`Loop: the eval model's weights do not match the model's:\n  model: ${describe(expected)}\n  eval model: ${describe(got)}`);
+      throw new Error(
+        `Loop: the eval model's weights do not match the model's:\n  model: ${describe(expected)}\n  eval model: ${describe(got)}`,
+      );
     }
     disposeTree(this.evalModel.weights);
     this.evalModel.weights = this.model.weights;
@@ -428,7 +435,9 @@ export class TrainingLoop {
       );
     } catch (error) {
       if (error instanceof NonFiniteError) {
-        const last = this._lastCheckpoint ? `the last checkpoint (step ${this._lastCheckpoint.step}) is intact` : 'no checkpoint was written';
+        const last = this._lastCheckpoint
+          ? `the last checkpoint (step ${this._lastCheckpoint.step}) is intact`
+          : 'no checkpoint was written';
         const reason = `${error.reason}; ${last}.`;
         this.log(stepLine(step, reason));
         throw new NonFiniteError(error.step, error.what, error.value, reason);
@@ -471,7 +480,13 @@ export class TrainingLoop {
     // microtasks, so a stop requested from outside would only be seen at the next checkpoint's file I/O.
     await yieldToEventLoop();
     for (const cb of this.options.callbacks ?? []) {
-      const verdict = await cb.onStepEnd?.({ ...this.event(step), task: t, loss: result.loss, learningRate, gradientsL2: result.gradientsL2 });
+      const verdict = await cb.onStepEnd?.({
+        ...this.event(step),
+        task: t,
+        loss: result.loss,
+        learningRate,
+        gradientsL2: result.gradientsL2,
+      });
       if (verdict === 'stop') this.requestStop();
     }
 
@@ -500,7 +515,9 @@ export class TrainingLoop {
     const metrics: Record<string, number> = {};
     if (step === 1) {
       const frozen = new Set(nonTrainableWeights(this.model));
-      const total = treeLeaves(this.model.weights).filter((t) => !frozen.has(t)).reduce((n, t) => n + t.size, 0);
+      const total = treeLeaves(this.model.weights)
+        .filter((t) => !frozen.has(t))
+        .reduce((n, t) => n + t.size, 0);
       const fixed = [...frozen].reduce((n, t) => n + t.size, 0);
       this.log(stepLine(step, `Total number of trainable weights: ${total}${fixed > 0 ? ` (and ${fixed} non-trainable)` : ''}`));
     }
@@ -699,12 +716,20 @@ export class TrainingLoop {
       const lossSlotTensors = this.lossSlotTensors();
       for (const [p, t] of lossSlotTensors) expectedSlots.set(p, t);
       checkFits(dir, 'optimizer slot', tensors.slots, expectedSlots);
-      if (!meta || !Array.isArray(meta.data?.train) || meta.data.train.length !== this.tasks.length || meta.data.eval.length !== this.evalTasks.length) {
+      if (
+        !meta ||
+        !Array.isArray(meta.data?.train) ||
+        meta.data.train.length !== this.tasks.length ||
+        meta.data.eval.length !== this.evalTasks.length
+      ) {
         throw new CheckpointError(`checkpoint ${dir} was written by a loop with other tasks (or has no loop metadata)`);
       }
       meta.optimizers.forEach((config, i) => {
         const mine = this.tasks[i]!.optimizer.name;
-        if (config['type'] !== mine) throw new CheckpointError(`checkpoint ${dir}: train task ${i} used the optimizer ${String(config['type'])}, this loop has ${mine}`);
+        if (config['type'] !== mine)
+          throw new CheckpointError(
+            `checkpoint ${dir}: train task ${i} used the optimizer ${String(config['type'])}, this loop has ${mine}`,
+          );
       });
 
       const lookup = (map: Map<string, tf.Tensor>) => (p: string) => {
@@ -772,4 +797,3 @@ export class TrainingLoop {
     this.lossSlots = [];
   }
 }
-

@@ -9,7 +9,12 @@ import type { Tensor, TensorTree, Weights } from '../layers/types.js';
 import type { SlotTree } from '../optimizers/optimizer.js';
 
 /** Visits each distinct weight with its slots (the slot tree follows the weights' layout, a dict per weight). */
-function eachWeightSlots(weights: Weights, slots: SlotTree, visit: (weight: Tensor, weightSlots: TensorTree) => void, seen = new Set<Tensor>()): void {
+function eachWeightSlots(
+  weights: Weights,
+  slots: SlotTree,
+  visit: (weight: Tensor, weightSlots: TensorTree) => void,
+  seen = new Set<Tensor>(),
+): void {
   for (const [key, value] of Object.entries(weights)) {
     const sub = slots[key];
     if (sub === undefined || sub instanceof tf.Tensor) throw new Error(`the slot tree has no slots under '${key}'`);
@@ -41,7 +46,13 @@ export function namedSlots(model: Layer, weights: Weights, slots: SlotTree, pref
  * A slot tree laid out like `template`, its tensors looked up by path in `named` (the inverse of
  * {@link namedSlots}); slots shared by a shared weight stay shared.
  */
-export function slotsFromNamed(model: Layer, weights: Weights, template: SlotTree, named: ReadonlyMap<string, Tensor>, prefix: string): SlotTree {
+export function slotsFromNamed(
+  model: Layer,
+  weights: Weights,
+  template: SlotTree,
+  named: ReadonlyMap<string, Tensor>,
+  prefix: string,
+): SlotTree {
   const pathOfSlot = new Map<Tensor, string>();
   for (const [p, t] of namedSlots(model, weights, template, prefix)) pathOfSlot.set(t, p);
   return mapTree(template, (t) => {

@@ -66,9 +66,14 @@ export class TrainTask {
     this.lrSchedule = options.lrSchedule;
     this.nStepsPerCheckpoint = options.nStepsPerCheckpoint ?? 100;
     this.nStepsPerPermanentCheckpoint = options.nStepsPerPermanentCheckpoint;
-    if (this.lossLayer.nOut !== 1) throw new Error(`TrainTask: the loss layer ${this.lossLayer.name} must give one scalar, it gives ${this.lossLayer.nOut} items`);
-    for (const [what, n] of [['nStepsPerCheckpoint', this.nStepsPerCheckpoint], ['nStepsPerPermanentCheckpoint', this.nStepsPerPermanentCheckpoint]] as const) {
-      if (n !== undefined && !(Number.isInteger(n) && n > 0)) throw new RangeError(`TrainTask: ${what} must be a positive integer, got ${n}`);
+    if (this.lossLayer.nOut !== 1)
+      throw new Error(`TrainTask: the loss layer ${this.lossLayer.name} must give one scalar, it gives ${this.lossLayer.nOut} items`);
+    for (const [what, n] of [
+      ['nStepsPerCheckpoint', this.nStepsPerCheckpoint],
+      ['nStepsPerPermanentCheckpoint', this.nStepsPerPermanentCheckpoint],
+    ] as const) {
+      if (n !== undefined && !(Number.isInteger(n) && n > 0))
+        throw new RangeError(`TrainTask: ${what} must be a positive integer, got ${n}`);
     }
   }
 
@@ -123,6 +128,7 @@ export class EvalTask {
     for (const m of this.metrics) {
       if (m.nOut !== 1) throw new Error(`EvalTask: the metric ${m.name} must give one scalar, it gives ${m.nOut} items`);
     }
-    if (!(Number.isInteger(this.nEvalBatches) && this.nEvalBatches > 0)) throw new RangeError(`EvalTask: nEvalBatches must be a positive integer, got ${this.nEvalBatches}`);
+    if (!(Number.isInteger(this.nEvalBatches) && this.nEvalBatches > 0))
+      throw new RangeError(`EvalTask: nEvalBatches must be a positive integer, got ${this.nEvalBatches}`);
   }
 }

@@ -22,7 +22,15 @@ export interface ModelWithLoss {
  * semantics: the model takes its `nIn` items from the top, the end layer takes the model's outputs and what is
  * left). Returns the end layer's scalar and the model's new state.
  */
-export function modelThenEnd(model: Layer, end: Layer, batch: readonly Tensor[], weights: Weights, state: State, endWeights: Weights, rng: Key): [Tensor, State] {
+export function modelThenEnd(
+  model: Layer,
+  end: Layer,
+  batch: readonly Tensor[],
+  weights: Weights,
+  state: State,
+  endWeights: Weights,
+  rng: Key,
+): [Tensor, State] {
   const [modelRng, endRng] = splitKey(rng, 2) as [Key, Key];
   const [outputs, newState] = model.pureFn(fromList(batch.slice(0, model.nIn)), weights, state, modelRng);
   // Like Trax's Branch of end layers: the end layer takes as many items as it needs from the top of the stack.
@@ -108,7 +116,9 @@ export function trainStep(
     return loss as tf.Scalar;
   };
   const { value, grads } = tf.engine().gradients(f, leaves, undefined, true);
-  const stateCreated = flattenTree(newState).map(([, t]) => t).filter((t) => !treeLeaves(state).includes(t));
+  const stateCreated = flattenTree(newState)
+    .map(([, t]) => t)
+    .filter((t) => !treeLeaves(state).includes(t));
   try {
     const loss = value.dataSync()[0]!;
     if (!Number.isFinite(loss)) {
@@ -139,9 +149,23 @@ export function trainStep(
         disposeNew(update.lossWeights, lossWeights);
         disposeNew(update.lossSlots!, lossSlots);
       }
-      throw new NonFiniteError(step, 'gradients', gradientsL2, `the gradients of ${lossLayer.name} are not finite (norm ${gradientsL2}); training stopped before updating the weights`);
+      throw new NonFiniteError(
+        step,
+        'gradients',
+        gradientsL2,
+        `the gradients of ${lossLayer.name} are not finite (norm ${gradientsL2}); training stopped before updating the weights`,
+      );
     }
-    return { loss, gradientsL2, weightsL2, weights: update.weights, slots: update.slots, state: newState, lossWeights: update.lossWeights, lossSlots: update.lossSlots };
+    return {
+      loss,
+      gradientsL2,
+      weightsL2,
+      weights: update.weights,
+      slots: update.slots,
+      state: newState,
+      lossWeights: update.lossWeights,
+      lossSlots: update.lossSlots,
+    };
   } catch (error) {
     tf.dispose(stateCreated);
     tf.dispose(grads.filter((g): g is Tensor => g != null));
@@ -152,7 +176,9 @@ export function trainStep(
 }
 
 /** The halves of an update of the tree `{ model, loss }`. */
-function splitUpdate(update: TreeUpdate): Omit<TreeUpdate, 'weights' | 'slots'> & { weights: Weights; slots: SlotTree; lossWeights: Weights; lossSlots: SlotTree } {
+function splitUpdate(
+  update: TreeUpdate,
+): Omit<TreeUpdate, 'weights' | 'slots'> & { weights: Weights; slots: SlotTree; lossWeights: Weights; lossSlots: SlotTree } {
   const part = (tree: Weights, key: string): Weights => tree[key] as Weights;
   return {
     gradientsL2: update.gradientsL2,

@@ -30,22 +30,52 @@ describeOnBackends('Attention', () => {
 
   test('hand-computed with identity projections on a 2-token example', () => {
     const layer = Attention(2, { nHeads: 1 });
-    const x = tf.tensor([[[1, 0], [0, 1]]]);
+    const x = tf.tensor([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]);
     layer.init([shapeDtype([1, 2, 2]), shapeDtype([1, 1, 1, 2])]);
     identityProjections(layer, 2);
     const a = 1 / Math.sqrt(2);
     const p = Math.exp(a) / (Math.exp(a) + 1);
     const [y, maskOut] = layer.call([x, tf.ones([1, 1, 1, 2])]) as Tensor[];
-    expectClose(y!, [[[p, 1 - p], [1 - p, p]]], 1e-5);
+    expectClose(
+      y!,
+      [
+        [
+          [p, 1 - p],
+          [1 - p, p],
+        ],
+      ],
+      1e-5,
+    );
     expect(maskOut!.shape).toEqual([1, 1, 1, 2]);
     // Masking the second token: both positions see only the first.
     const [masked] = layer.call([x, tf.tensor([[[[1, 0]]]])]) as Tensor[];
-    expectClose(masked!, [[[1, 0], [1, 0]]], 1e-6);
+    expectClose(
+      masked!,
+      [
+        [
+          [1, 0],
+          [1, 0],
+        ],
+      ],
+      1e-6,
+    );
   });
 
   test('padded positions never receive attention: changing them leaves real outputs unchanged', () => {
     // The mask comes from PaddingMask on the ids, as in a Trax encoder.
-    const ids = tf.tensor([[3, 4, 5, 0, 0], [1, 2, 0, 0, 0]], undefined, 'int32');
+    const ids = tf.tensor(
+      [
+        [3, 4, 5, 0, 0],
+        [1, 2, 0, 0, 0],
+      ],
+      undefined,
+      'int32',
+    );
     const mask = PaddingMask().call(ids) as Tensor;
     const x1 = randn([2, 5, 8], 2);
     const x2 = tf.where(tf.notEqual(ids, 0).expandDims(2), x1, randn([2, 5, 8], 3));
@@ -62,7 +92,10 @@ describeOnBackends('Attention', () => {
   test('a [B, L] mask is read as [B, 1, 1, L]', () => {
     const layer = Attention(4, { nHeads: 2 });
     const x = randn([2, 3, 4], 4);
-    const rows = tf.tensor([[1, 1, 0], [1, 0, 0]]);
+    const rows = tf.tensor([
+      [1, 1, 0],
+      [1, 0, 0],
+    ]);
     layer.init([shapeDtype([2, 3, 4]), shapeDtype([2, 3])]);
     const a = (layer.call([x, rows]) as Tensor[])[0]!;
     const b = (layer.call([x, rows.reshape([2, 1, 1, 3])]) as Tensor[])[0]!;
@@ -95,7 +128,9 @@ describeOnBackends('Attention', () => {
       /feature depth \(4\) is not a multiple of the number of heads \(3\)/,
     );
     const ok = PureAttention({ nHeads: 2 });
-    expect(() => ok.init([shapeDtype([1, 2, 4]), shapeDtype([1, 2, 4]), shapeDtype([1, 2, 4]), shapeDtype([1, 2, 2, 2])])).toThrow(/the mask must have shape/);
+    expect(() => ok.init([shapeDtype([1, 2, 4]), shapeDtype([1, 2, 4]), shapeDtype([1, 2, 4]), shapeDtype([1, 2, 2, 2])])).toThrow(
+      /the mask must have shape/,
+    );
   });
 });
 
@@ -111,10 +146,26 @@ describeOnBackends('CausalAttention', () => {
     const layer = CausalAttention(2, { nHeads: 1 });
     layer.init(shapeDtype([1, 2, 2]));
     identityProjections(layer, 2);
-    const y = layer.call(tf.tensor([[[1, 0], [0, 1]]])) as Tensor;
+    const y = layer.call(
+      tf.tensor([
+        [
+          [1, 0],
+          [0, 1],
+        ],
+      ]),
+    ) as Tensor;
     const a = 1 / Math.sqrt(2);
     const p = Math.exp(a) / (Math.exp(a) + 1);
-    expectClose(y, [[[1, 0], [1 - p, p]]], 1e-5);
+    expectClose(
+      y,
+      [
+        [
+          [1, 0],
+          [1 - p, p],
+        ],
+      ],
+      1e-5,
+    );
   });
 
   test('outputs do not depend on later positions', () => {

@@ -7,14 +7,24 @@ import { randn } from '../layers/layer_checks.js';
 describeOnBackends('chunking helpers', () => {
   test('lookAdjacent concatenates the neighbour chunks at offsets -before..after, wrapping around', () => {
     // 3 chunks of 2 items (values = chunk * 10 + item).
-    const x = tf.tensor([[0, 1], [10, 11], [20, 21]]).reshape([1, 3, 2, 1]);
+    const x = tf
+      .tensor([
+        [0, 1],
+        [10, 11],
+        [20, 21],
+      ])
+      .reshape([1, 3, 2, 1]);
     expect(neighbourOffsets(1, 1)).toEqual([-1, 0, 1]);
     const y = lookAdjacent(x, 1, 1, 1).reshape([3, 6]);
-    expectClose(y, [
-      [20, 21, 0, 1, 10, 11],
-      [0, 1, 10, 11, 20, 21],
-      [10, 11, 20, 21, 0, 1],
-    ], 0);
+    expectClose(
+      y,
+      [
+        [20, 21, 0, 1, 10, 11],
+        [0, 1, 10, 11, 20, 21],
+        [10, 11, 20, 21, 0, 1],
+      ],
+      0,
+    );
     expect(lookAdjacent(x, 1, 0, 0)).toBe(x);
   });
 

@@ -7,14 +7,38 @@ import { randn } from '../layers/layer_checks.js';
 
 describeOnBackends('dotProductAttention', () => {
   test('hand-computed: two queries, two keys', () => {
-    const q = tf.tensor([[[1, 0], [0, 1]]]);
-    const k = tf.tensor([[[1, 0], [0, 1]]]);
-    const v = tf.tensor([[[1, 2], [3, 4]]]);
+    const q = tf.tensor([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]);
+    const k = tf.tensor([
+      [
+        [1, 0],
+        [0, 1],
+      ],
+    ]);
+    const v = tf.tensor([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ]);
     // scores = q·kᵀ / sqrt(2) = I / sqrt(2); softmax rows [p, 1 - p], p = e^a / (e^a + 1), a = 1/sqrt(2)
     const a = 1 / Math.sqrt(2);
     const p = Math.exp(a) / (Math.exp(a) + 1);
     const out = dotProductAttention(q, k, v);
-    expectClose(out, [[[p * 1 + (1 - p) * 3, p * 2 + (1 - p) * 4], [(1 - p) * 1 + p * 3, (1 - p) * 2 + p * 4]]], 1e-5);
+    expectClose(
+      out,
+      [
+        [
+          [p * 1 + (1 - p) * 3, p * 2 + (1 - p) * 4],
+          [(1 - p) * 1 + p * 3, (1 - p) * 2 + p * 4],
+        ],
+      ],
+      1e-5,
+    );
   });
 
   test('a mask removes keys; [B, 1, 1, L] masks broadcast over heads and queries', () => {
@@ -24,9 +48,17 @@ describeOnBackends('dotProductAttention', () => {
     const mask = tf.tensor([1, 1, 0, 0, 1, 1, 1, 0], [2, 1, 1, 4], 'bool');
     const out = dotProductAttention(q, k, v, { mask });
     // Same as attending over the unmasked keys only.
-    const first = dotProductAttention(q.slice([0, 0, 0, 0], [1, 3, 4, 5]), k.slice([0, 0, 0, 0], [1, 3, 2, 5]), v.slice([0, 0, 0, 0], [1, 3, 2, 6]));
+    const first = dotProductAttention(
+      q.slice([0, 0, 0, 0], [1, 3, 4, 5]),
+      k.slice([0, 0, 0, 0], [1, 3, 2, 5]),
+      v.slice([0, 0, 0, 0], [1, 3, 2, 6]),
+    );
     expectClose(out.slice([0, 0, 0, 0], [1, 3, 4, 6]), first, 1e-5);
-    const second = dotProductAttention(q.slice([1, 0, 0, 0], [1, 3, 4, 5]), k.slice([1, 0, 0, 0], [1, 3, 3, 5]), v.slice([1, 0, 0, 0], [1, 3, 3, 6]));
+    const second = dotProductAttention(
+      q.slice([1, 0, 0, 0], [1, 3, 4, 5]),
+      k.slice([1, 0, 0, 0], [1, 3, 3, 5]),
+      v.slice([1, 0, 0, 0], [1, 3, 3, 6]),
+    );
     expectClose(out.slice([1, 0, 0, 0], [1, 3, 4, 6]), second, 1e-5);
   });
 

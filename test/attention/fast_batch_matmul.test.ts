@@ -11,10 +11,22 @@ import { tf } from '../../src/backend/tf.js';
 import { makeKey, normalFloats } from '../../src/rng/key.js';
 
 /** Runs `f` on a backend with tensors made from the same seeded data, and returns the result's values. */
-async function on(backend: 'cpu' | 'wasm', shapes: number[][], f: (...xs: tf.Tensor[]) => tf.Tensor): Promise<{ shape: number[]; data: Float32Array }> {
+async function on(
+  backend: 'cpu' | 'wasm',
+  shapes: number[][],
+  f: (...xs: tf.Tensor[]) => tf.Tensor,
+): Promise<{ shape: number[]; data: Float32Array }> {
   await useBackend(backend);
   return tf.tidy(() => {
-    const xs = shapes.map((s, i) => tf.tensor(normalFloats(makeKey(7 + i), s.reduce((p, d) => p * d, 1)), s));
+    const xs = shapes.map((s, i) =>
+      tf.tensor(
+        normalFloats(
+          makeKey(7 + i),
+          s.reduce((p, d) => p * d, 1),
+        ),
+        s,
+      ),
+    );
     const y = f(...xs);
     return { shape: y.shape, data: y.dataSync() as Float32Array };
   });
@@ -97,7 +109,13 @@ describe.each([
   });
 
   test('4-D operands of equal batch shape', async () => {
-    await expectSameOnBothBackends([[2, 3, M, K], [2, 3, N, K]], (x, y) => tf.matMul(x, y, false, true));
+    await expectSameOnBothBackends(
+      [
+        [2, 3, M, K],
+        [2, 3, N, K],
+      ],
+      (x, y) => tf.matMul(x, y, false, true),
+    );
   });
 
   test('one data buffer multiplied under two shapes (reshape views) gives right results both times', async () => {
@@ -108,9 +126,27 @@ describe.each([
   });
 
   test('inner and outer sizes that are not multiples of 4 agree (the SIMD forms do not apply)', async () => {
-    await expectSameOnBothBackends([[3, 9, 13], [3, 11, 13]], (x, y) => tf.matMul(x, y, false, true));
-    await expectSameOnBothBackends([[3, 9, 13], [3, 13, 11]], (x, y) => tf.matMul(x, y));
-    await expectSameOnBothBackends([[3, 13, 9], [3, 13, 12]], (x, y) => tf.matMul(x, y, true, false));
+    await expectSameOnBothBackends(
+      [
+        [3, 9, 13],
+        [3, 11, 13],
+      ],
+      (x, y) => tf.matMul(x, y, false, true),
+    );
+    await expectSameOnBothBackends(
+      [
+        [3, 9, 13],
+        [3, 13, 11],
+      ],
+      (x, y) => tf.matMul(x, y),
+    );
+    await expectSameOnBothBackends(
+      [
+        [3, 13, 9],
+        [3, 13, 12],
+      ],
+      (x, y) => tf.matMul(x, y, true, false),
+    );
   });
 
   test('plain 2-D products of one buffer under two shapes, then again under the first, give right results', async () => {
@@ -124,7 +160,13 @@ describe.each([
   });
 
   test('tiny products take the stock kernel and still agree', async () => {
-    await expectSameOnBothBackends([[5, 2, 3], [5, 4, 3]], (x, y) => tf.matMul(x, y, false, true));
+    await expectSameOnBothBackends(
+      [
+        [5, 2, 3],
+        [5, 4, 3],
+      ],
+      (x, y) => tf.matMul(x, y, false, true),
+    );
   });
 
   test('gradients of a batched transposed product agree', async () => {
@@ -132,7 +174,13 @@ describe.each([
       const [ga, gb] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.matMul(p, q, false, true).square().sum())([x, y]);
       return tf.concat([ga!.flatten(), gb!.flatten()]);
     };
-    await expectSameOnBothBackends([[B, M, K], [B, N, K]], f);
+    await expectSameOnBothBackends(
+      [
+        [B, M, K],
+        [B, N, K],
+      ],
+      f,
+    );
   });
 
   test('no tensors leak on wasm', async () => {
@@ -188,6 +236,13 @@ describe('the SIMD GEMM for 2-D products', () => {
       const [gx, gw] = tf.grads((p: tf.Tensor, q: tf.Tensor) => tf.sum(tf.mul(tf.matMul(p, q), dy)))([x, w]);
       return tf.concat([gx!.reshape([-1]), gw!.reshape([-1])]);
     };
-    await expectSameOnBothBackends([[45, 32], [32, 40], [45, 40]], f);
+    await expectSameOnBothBackends(
+      [
+        [45, 32],
+        [32, 40],
+        [45, 40],
+      ],
+      f,
+    );
   });
 });

@@ -13,7 +13,11 @@ import { expectDropoutOnlyInTrain, expectSelfAttentionGradients, lengthMask, max
 const small = { nHeads: 2, dQk: 4, dV: 3 };
 
 /** Runs a layer, with the weights of `weightsFrom` when given (so that two layers compare on equal weights). */
-function run(layer: ReturnType<typeof LocalSelfAttention> | ReturnType<typeof SelfAttention>, inputs: Tensor | Tensor[], weightsFrom?: { weights: unknown }) {
+function run(
+  layer: ReturnType<typeof LocalSelfAttention> | ReturnType<typeof SelfAttention>,
+  inputs: Tensor | Tensor[],
+  weightsFrom?: { weights: unknown },
+) {
   const items = Array.isArray(inputs) ? inputs : [inputs];
   layer.init(items.length === 1 ? shapeDtype(items[0]!.shape) : items.map((t) => ({ shape: t.shape, dtype: t.dtype })), { seed: 5 });
   if (weightsFrom) layer.weights = weightsFrom.weights as typeof layer.weights;
@@ -35,14 +39,23 @@ describeOnBackends('LocalSelfAttention', () => {
     const plain = LocalSelfAttention({ ...small, radius: 2 });
     expect([plain.nIn, plain.nOut]).toEqual([1, 1]);
     expect(expectSignatureMatchesOutput(plain, x)).toEqual(shapeDtype([2, 9, 6]));
-    const mask = tf.tensor(Array.from({ length: 18 }, (_, i) => (i % 9 < 6 ? 1 : 0)), [2, 9], 'int32');
+    const mask = tf.tensor(
+      Array.from({ length: 18 }, (_, i) => (i % 9 < 6 ? 1 : 0)),
+      [2, 9],
+      'int32',
+    );
     const masked = LocalSelfAttention({ ...small, masked: true, radius: 3 });
     expect([masked.nIn, masked.nOut]).toEqual([2, 2]);
     expect(expectSignatureMatchesOutput(masked, [x, mask])).toEqual([shapeDtype([2, 9, 6]), shapeDtype([2, 9], 'int32')]);
     // The names and weight paths that checkpoints and exported models rely on.
     expect(masked.name).toBe('LocalSelfAttention_h2_r3');
     expect(masked.radius).toBe(3);
-    expect([...namedTensors(masked).keys()]).toEqual(['LocalSelfAttention_h2_r3/wq', 'LocalSelfAttention_h2_r3/wk', 'LocalSelfAttention_h2_r3/wv', 'LocalSelfAttention_h2_r3/wo']);
+    expect([...namedTensors(masked).keys()]).toEqual([
+      'LocalSelfAttention_h2_r3/wq',
+      'LocalSelfAttention_h2_r3/wk',
+      'LocalSelfAttention_h2_r3/wv',
+      'LocalSelfAttention_h2_r3/wo',
+    ]);
     expect((masked.weights as Record<string, Tensor>)['wq']!.shape).toEqual([6, 8]);
     expect((masked.weights as Record<string, Tensor>)['wo']!.shape).toEqual([6, 6]);
   });
@@ -53,18 +66,49 @@ describeOnBackends('LocalSelfAttention', () => {
     const a = 1 / Math.sqrt(2);
     const e = Math.exp(a);
     const p = e / (1 + e);
-    const x = tf.tensor([[[1, 0], [0, 1], [1, 1]]]);
+    const x = tf.tensor([
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+    ]);
     // 0: softmax(a, 0) over x0, x1 -> [p, 1 - p]. 1: weights (1, e, e) over x0, x1, x2. 2: softmax(a, 2a) over x1, x2 -> [p, 1].
-    const expected = [[[p, 1 - p], [(1 + e) / (1 + 2 * e), (2 * e) / (1 + 2 * e)], [p, 1]]];
+    const expected = [
+      [
+        [p, 1 - p],
+        [(1 + e) / (1 + 2 * e), (2 * e) / (1 + 2 * e)],
+        [p, 1],
+      ],
+    ];
     expectClose(identityLayer({ radius: 1 }).call(x) as Tensor, expected, 1e-5);
     // Radius 0: every position sees only itself, so the output is the input.
-    expectClose(identityLayer({ radius: 0 }).call(x) as Tensor, [[[1, 0], [0, 1], [1, 1]]], 1e-6);
+    expectClose(
+      identityLayer({ radius: 0 }).call(x) as Tensor,
+      [
+        [
+          [1, 0],
+          [0, 1],
+          [1, 1],
+        ],
+      ],
+      1e-6,
+    );
     // Radius 2 covers the sentence: position 0 now also sees x2 (weights e, 1, e).
     const full = identityLayer({ radius: 2 }).call(x) as Tensor;
     expectClose(full.slice([0, 0, 0], [1, 1, 2]), [[[(2 * e) / (1 + 2 * e), (1 + e) / (1 + 2 * e)]]], 1e-5);
     // Masking position 2: position 1 sees x0 and x1 only, weights (1, e) -> [1 - p, p].
     const [masked] = identityLayer({ radius: 1, masked: true }).call([x, tf.tensor([[1, 1, 0]])]) as Tensor[];
-    expectClose(masked!.slice([0, 0, 0], [1, 2, 2]), [[[p, 1 - p], [1 - p, p]]], 1e-5);
+    expectClose(
+      masked!.slice([0, 0, 0], [1, 2, 2]),
+      [
+        [
+          [p, 1 - p],
+          [1 - p, p],
+        ],
+      ],
+      1e-5,
+    );
   });
 
   test('causal, hand-computed with identity projections: x = [1, 0], [0, 1], [1, 1], radius 1', () => {
@@ -73,8 +117,24 @@ describeOnBackends('LocalSelfAttention', () => {
     const a = 1 / Math.sqrt(2);
     const e = Math.exp(a);
     const p = e / (1 + e);
-    const x = tf.tensor([[[1, 0], [0, 1], [1, 1]]]);
-    expectClose(identityLayer({ radius: 1, causal: true }).call(x) as Tensor, [[[1, 0], [1 - p, p], [p, 1]]], 1e-5);
+    const x = tf.tensor([
+      [
+        [1, 0],
+        [0, 1],
+        [1, 1],
+      ],
+    ]);
+    expectClose(
+      identityLayer({ radius: 1, causal: true }).call(x) as Tensor,
+      [
+        [
+          [1, 0],
+          [1 - p, p],
+          [p, 1],
+        ],
+      ],
+      1e-5,
+    );
   });
 
   test('causal: sees positions i - radius .. i only, and equals causal full attention when the band covers the sentence', () => {
@@ -97,22 +157,43 @@ describeOnBackends('LocalSelfAttention', () => {
 
   test('sees only positions within its radius, equals full attention when the band covers the sentence, masks padding', () => {
     const x = tf.randomNormal([2, 7, 8], 0, 1, 'float32', 5);
-    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0]]);
+    const mask = tf.tensor2d([
+      [1, 1, 1, 1, 1, 1, 1],
+      [1, 1, 1, 1, 1, 0, 0],
+    ]);
     const local = LocalSelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true, radius: 2 });
     const wide = LocalSelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true, radius: 6 });
     const full = SelfAttention({ nHeads: 2, dQk: 4, dV: 4, masked: true });
-    local.init([x, mask].map((t) => ({ shape: t.shape, dtype: t.dtype })), { seed: 1 });
+    local.init(
+      [x, mask].map((t) => ({ shape: t.shape, dtype: t.dtype })),
+      { seed: 1 },
+    );
     const at = (layer: typeof full, input: Tensor, m = mask): Float32Array =>
       (layer.pureFn([input, m], local.weights, {}, makeKey(0))[0] as Tensor[])[0]!.dataSync() as Float32Array;
     const base = at(local, x);
     // Changing position 6 of row 0 changes outputs only at positions 4..6.
-    const changed = at(local, tf.concat([x.slice([0, 0, 0], [1, 6, 8]), tf.ones([1, 1, 8]).mul(5), x.slice([1, 0, 0], [1, 7, 8])], 1).reshape([2, 7, 8]));
+    const changed = at(
+      local,
+      tf.concat([x.slice([0, 0, 0], [1, 6, 8]), tf.ones([1, 1, 8]).mul(5), x.slice([1, 0, 0], [1, 7, 8])], 1).reshape([2, 7, 8]),
+    );
     for (let p = 0; p < 7; p++) {
       const same = base.slice(p * 8, p * 8 + 8).every((v, i) => Math.abs(v - changed[p * 8 + i]!) < 1e-6);
       expect(same).toBe(p < 4);
     }
     // Padded positions (row 1, positions 5 and 6) never change real positions' outputs.
-    const padChanged = at(local, tf.concat([x.slice([0, 0, 0], [1, 7, 8]), x.slice([1, 0, 0], [1, 5, 8]).reshape([1, 5, 8]).concat(tf.ones([1, 2, 8]).mul(9), 1)], 0));
+    const padChanged = at(
+      local,
+      tf.concat(
+        [
+          x.slice([0, 0, 0], [1, 7, 8]),
+          x
+            .slice([1, 0, 0], [1, 5, 8])
+            .reshape([1, 5, 8])
+            .concat(tf.ones([1, 2, 8]).mul(9), 1),
+        ],
+        0,
+      ),
+    );
     for (let i = 56; i < 56 + 5 * 8; i++) expect(padChanged[i]).toBeCloseTo(base[i]!, 6);
     const a = at(wide, x);
     const b = at(full, x);
@@ -141,11 +222,14 @@ describeOnBackends('LocalSelfAttention', () => {
   });
 
   test('gradients match finite differences (band narrower than the sentence, with and without a padding mask, causal)', () => {
-    expectSelfAttentionGradients((o: LocalSelfAttentionOptions) => LocalSelfAttention(o), [
-      { nHeads: 2, dQk: 3, dV: 2, radius: 1 },
-      { nHeads: 1, dQk: 3, dV: 2, radius: 2, masked: true },
-      { nHeads: 2, dQk: 3, dV: 2, radius: 1, causal: true },
-    ]);
+    expectSelfAttentionGradients(
+      (o: LocalSelfAttentionOptions) => LocalSelfAttention(o),
+      [
+        { nHeads: 2, dQk: 3, dV: 2, radius: 1 },
+        { nHeads: 1, dQk: 3, dV: 2, radius: 2, masked: true },
+        { nHeads: 2, dQk: 3, dV: 2, radius: 1, causal: true },
+      ],
+    );
   });
 
   test('dropout is active in train mode only and drawn from the key', () => {
@@ -167,7 +251,14 @@ describe('LocalSelfAttention configuration', () => {
     const paths = [...namedTensors(encoder).keys()].filter((p) => p.includes('LocalSelfAttention'));
     expect(paths).toHaveLength(8);
     expect(paths[0]).toBe('ReformerEncoder/5/ReversibleSerial/0/EncoderBlock/0/ReversibleHalfResidual/1/LocalSelfAttention_h2_r2/wq');
-    const ids = tf.tensor([[3, 5, 7, 2, 0, 0], [4, 1, 6, 9, 8, 2]], undefined, 'int32');
+    const ids = tf.tensor(
+      [
+        [3, 5, 7, 2, 0, 0],
+        [4, 1, 6, 9, 8, 2],
+      ],
+      undefined,
+      'int32',
+    );
     expect((encoder.call(ids) as Tensor).shape).toEqual([2, 6, 8]);
     // Alternating with other types.
     const mixed = ReformerEncoder({ ...tiny, attentionType: ['local', 'full'], localRadius: 0 });

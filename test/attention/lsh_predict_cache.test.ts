@@ -34,7 +34,10 @@ function maxAbsDiff(a: Tensor, b: Tensor): number {
 }
 
 const layers: [string, () => Layer][] = [
-  ['default nBuckets (the count changes with the length)', () => LSHSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 2, nHashes: 2 })],
+  [
+    'default nBuckets (the count changes with the length)',
+    () => LSHSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 2, nHashes: 2 }),
+  ],
   ['nBuckets 4', () => LSHSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 2, nBuckets: 4, nHashes: 2 })],
 ];
 

@@ -153,7 +153,10 @@ describeOnBackends('LSHSelfAttention', () => {
       x,
       layer.weights.wq as Tensor,
     ]);
-    expect(grads.map((g) => g.shape)).toEqual([[1, 12, 6], [6, 8]]);
+    expect(grads.map((g) => g.shape)).toEqual([
+      [1, 12, 6],
+      [6, 8],
+    ]);
     expect(tf.sum(tf.abs(grads[0]!)).dataSync()[0]).toBeGreaterThan(0);
     expect(Number.isFinite(tf.sum(grads[1]!).dataSync()[0])).toBe(true);
   });
@@ -212,7 +215,10 @@ describe('LSHSelfAttention configuration errors', () => {
     for (const backend of ['cpu', 'wasm'] as const) {
       await useBackend(backend);
       const n = 20000;
-      const values = tf.tensor(Array.from({ length: n }, (_, i) => (i * 7919 + 13) % 37), [1, n]);
+      const values = tf.tensor(
+        Array.from({ length: n }, (_, i) => (i * 7919 + 13) % 37),
+        [1, n],
+      );
       const { values: v, indices } = tf.topk(tf.neg(values), n);
       const vs = v.dataSync();
       const is = indices.dataSync();

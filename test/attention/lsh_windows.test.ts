@@ -5,11 +5,17 @@ import { makeKey, randomBits } from '../../src/rng/key.js';
 
 /** Brute force: sort positions 0..p by (bucket, position), find p's chunk, list the positions in its window. */
 function windowByBruteForce(buckets: number[], p: number, chunks: ChunkWindow): number[] {
-  const sorted = buckets.slice(0, p + 1).map((b, j) => ({ b, j })).sort((x, y) => x.b - y.b || x.j - y.j);
+  const sorted = buckets
+    .slice(0, p + 1)
+    .map((b, j) => ({ b, j }))
+    .sort((x, y) => x.b - y.b || x.j - y.j);
   const chunk = Math.floor(sorted.findIndex((e) => e.j === p) / chunks.chunkLen);
   const lo = (chunk - chunks.nChunksBefore) * chunks.chunkLen;
   const hi = (chunk + chunks.nChunksAfter + 1) * chunks.chunkLen;
-  return sorted.filter((_, slot) => slot >= lo && slot < hi).map((e) => e.j).sort((x, y) => x - y);
+  return sorted
+    .filter((_, slot) => slot >= lo && slot < hi)
+    .map((e) => e.j)
+    .sort((x, y) => x - y);
 }
 
 describe('cachedWindows', () => {
@@ -47,7 +53,8 @@ describe('cachedWindows', () => {
         expect(real).toEqual(expected);
         expect(bias.filter((b) => b === SELF_BIAS)).toHaveLength(1);
         positions.forEach((j, k) => {
-          if (bias[k] === MASKED_BIAS) expect(j).toBe(p); // padding points at the query itself (a valid row)
+          if (bias[k] === MASKED_BIAS)
+            expect(j).toBe(p); // padding points at the query itself (a valid row)
           else expect(bias[k]).toBe(j === p ? SELF_BIAS : 0);
         });
       }
@@ -71,19 +78,37 @@ describe('HostBuckets', () => {
 
   test('appends positions per row, in place for the newest version and by copy otherwise', () => {
     const a = HostBuckets.of(Int32Array.from([1, 2, 3, 4]), 2, 2, 3, 8, 'k');
-    expect(rowsOf(a)).toEqual([[1, 2], [3, 4]]);
+    expect(rowsOf(a)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     const b = a.appended(Int32Array.from([5, 6]), 1);
     expect(b.data).toBe(a.data); // shared storage
-    expect(rowsOf(b)).toEqual([[1, 2, 5], [3, 4, 6]]);
+    expect(rowsOf(b)).toEqual([
+      [1, 2, 5],
+      [3, 4, 6],
+    ]);
     // a again (as a state decoded twice): a copy, leaving b as it was.
     const c = a.appended(Int32Array.from([7, 8]), 1);
     expect(c.data).not.toBe(a.data);
-    expect(rowsOf(c)).toEqual([[1, 2, 7], [3, 4, 8]]);
-    expect(rowsOf(b)).toEqual([[1, 2, 5], [3, 4, 6]]);
-    expect(rowsOf(a)).toEqual([[1, 2], [3, 4]]);
+    expect(rowsOf(c)).toEqual([
+      [1, 2, 7],
+      [3, 4, 8],
+    ]);
+    expect(rowsOf(b)).toEqual([
+      [1, 2, 5],
+      [3, 4, 6],
+    ]);
+    expect(rowsOf(a)).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
     // Past the capacity: grows.
     const d = b.appended(Int32Array.from([9, 10, 11, 12]), 2);
-    expect(rowsOf(d)).toEqual([[1, 2, 5, 9, 10], [3, 4, 6, 11, 12]]);
+    expect(rowsOf(d)).toEqual([
+      [1, 2, 5, 9, 10],
+      [3, 4, 6, 11, 12],
+    ]);
     expect([d.count, d.tag, d.length]).toEqual([8, 'k', 5]);
   });
 });

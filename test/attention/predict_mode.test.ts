@@ -55,7 +55,10 @@ const layers: [string, () => Layer][] = [
   ['SelfAttention, chunked', () => SelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 3, nChunksBefore: 1 })],
   ['CausalAttention', () => CausalAttention(D, { nHeads: 2 })],
   ['LocalSelfAttention, causal, radius 3', () => LocalSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, radius: 3 })],
-  ['LSHSelfAttention, nBuckets 4, 2 hashes', () => LSHSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 2, nBuckets: 4, nHashes: 2 })],
+  [
+    'LSHSelfAttention, nBuckets 4, 2 hashes',
+    () => LSHSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 2, nBuckets: 4, nHashes: 2 }),
+  ],
   ['LSHSelfAttention, default nBuckets', () => LSHSelfAttention({ nHeads: 2, dQk: 4, dV: 3, causal: true, chunkLen: 2 })],
 ];
 

@@ -4,7 +4,14 @@ import { shapeDtype } from '../../src/layers/stack.js';
 import type { Tensor } from '../../src/layers/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';
-import { expectDropoutOnlyInTrain, expectSelfAttentionGradients, lengthMask, maxAbsDiff, maxDiff, referenceSelfAttention } from './reference.js';
+import {
+  expectDropoutOnlyInTrain,
+  expectSelfAttentionGradients,
+  lengthMask,
+  maxAbsDiff,
+  maxDiff,
+  referenceSelfAttention,
+} from './reference.js';
 
 const small = { nHeads: 2, dQk: 4, dV: 3 };
 
@@ -36,7 +43,11 @@ describeOnBackends('SelfAttention', () => {
   test('shapes: x -> y unmasked, (x, mask) -> (y, mask) masked; the signature matches the output', () => {
     const x = randn([2, 9, 6], 2);
     expect(expectSignatureMatchesOutput(SelfAttention({ ...small, chunkLen: 4, nChunksBefore: 1 }), x)).toEqual(shapeDtype([2, 9, 6]));
-    const mask = tf.tensor(Array.from({ length: 18 }, (_, i) => (i % 9 < 6 ? 1 : 0)), [2, 9], 'int32');
+    const mask = tf.tensor(
+      Array.from({ length: 18 }, (_, i) => (i % 9 < 6 ? 1 : 0)),
+      [2, 9],
+      'int32',
+    );
     const masked = SelfAttention({ ...small, masked: true, chunkLen: 4 });
     expect([masked.nIn, masked.nOut]).toEqual([2, 2]);
     expect(expectSignatureMatchesOutput(masked, [x, mask])).toEqual([shapeDtype([2, 9, 6]), shapeDtype([2, 9], 'int32')]);
@@ -52,9 +63,13 @@ describeOnBackends('SelfAttention', () => {
       // One chunk longer than the sequence.
       expect(maxDiff(run({ ...small, ...extra, chunkLen: 16 }, x, full.layer).y, full.y)).toBeLessThan(1e-5);
       // Three chunks of 4, each seeing all others (neighbours do not wrap around, so nothing counts twice).
-      expect(maxDiff(run({ ...small, ...extra, chunkLen: 4, nChunksBefore: 2, nChunksAfter: 2 }, x, full.layer).y, full.y)).toBeLessThan(1e-5);
+      expect(maxDiff(run({ ...small, ...extra, chunkLen: 4, nChunksBefore: 2, nChunksAfter: 2 }, x, full.layer).y, full.y)).toBeLessThan(
+        1e-5,
+      );
       // Chunks of 5 (the sequence is padded to 15 internally).
-      expect(maxDiff(run({ ...small, ...extra, chunkLen: 5, nChunksBefore: 3, nChunksAfter: 3 }, x, full.layer).y, full.y)).toBeLessThan(1e-5);
+      expect(maxDiff(run({ ...small, ...extra, chunkLen: 5, nChunksBefore: 3, nChunksAfter: 3 }, x, full.layer).y, full.y)).toBeLessThan(
+        1e-5,
+      );
     }
   });
 
@@ -118,11 +133,14 @@ describeOnBackends('SelfAttention', () => {
   });
 
   test('gradients match finite differences (full, chunked causal with a mask, shared QK)', () => {
-    expectSelfAttentionGradients((o: SelfAttentionOptions) => SelfAttention(o), [
-      { nHeads: 2, dQk: 3, dV: 2 },
-      { nHeads: 1, dQk: 3, dV: 2, chunkLen: 2, nChunksBefore: 1, causal: true, masked: true },
-      { nHeads: 1, dQk: 3, dV: 2, chunkLen: 3, nChunksAfter: 1, shareQk: true },
-    ]);
+    expectSelfAttentionGradients(
+      (o: SelfAttentionOptions) => SelfAttention(o),
+      [
+        { nHeads: 2, dQk: 3, dV: 2 },
+        { nHeads: 1, dQk: 3, dV: 2, chunkLen: 2, nChunksBefore: 1, causal: true, masked: true },
+        { nHeads: 1, dQk: 3, dV: 2, chunkLen: 3, nChunksAfter: 1, shareQk: true },
+      ],
+    );
   });
 
   test('dropout is active in train mode only and drawn from the key', () => {

@@ -2,7 +2,13 @@ import { spawnSync } from 'node:child_process';
 import { adamUpdate } from '../../src/backend/adam_kernel.js';
 import { useBackend } from '../../src/backend/backends.js';
 import { checkRowIndices, isFastWasmGatherInstalled } from '../../src/backend/fast_gather.js';
-import { layerNormGradKernel, layerNormGradLoop, layerNormKernel, layerNormKernelsRun, layerNormLoop } from '../../src/backend/layer_norm_kernel.js';
+import {
+  layerNormGradKernel,
+  layerNormGradLoop,
+  layerNormKernel,
+  layerNormKernelsRun,
+  layerNormLoop,
+} from '../../src/backend/layer_norm_kernel.js';
 import { simdKernels } from '../../src/backend/simd/simd_kernels.js';
 import { sumOfSquares } from '../../src/backend/sum_of_squares_kernel.js';
 import { tf } from '../../src/backend/tf.js';
@@ -63,7 +69,9 @@ describe.each(['wasm', 'cpu'] as const)('fused optimizer kernels on %s', (backen
 
   test('adamUpdate by hand: one step from zero moments moves each weight by the learning rate against the gradient sign', () => {
     const attrs = { ...ATTRS, c1: 0.1, c2: 0.001, decay: 1 };
-    const [w, m, v] = tf.tidy(() => adamUpdate(tf.tensor([1, 1]), tf.tensor([0.5, -2]), tf.zeros([2]), tf.zeros([2]), attrs).map((t) => Array.from(t.dataSync())));
+    const [w, m, v] = tf.tidy(() =>
+      adamUpdate(tf.tensor([1, 1]), tf.tensor([0.5, -2]), tf.zeros([2]), tf.zeros([2]), attrs).map((t) => Array.from(t.dataSync())),
+    );
     // m = 0.1 g, v = 0.001 g^2: m / c1 = g, sqrt(v / c2) = |g|, so w - 0.01 g / (|g| + 1e-5).
     expect(m![0]).toBeCloseTo(0.05, 7);
     expect(v![1]).toBeCloseTo(0.004, 7);
@@ -107,13 +115,32 @@ describe('column sums and row gathers on wasm', () => {
   test('the row gather is installed and matches the rows by hand (float32, int32, rank 1, 2-D indices); out-of-range indices are refused by name', () => {
     expect(isFastWasmGatherInstalled()).toBe(true);
     const table = tf.tensor([0, 1, 10, 11, 20, 21], [3, 2]);
-    expect(tf.tidy(() => Array.from(tf.gather(table, tf.tensor([2, 0, 2], undefined, 'int32')).dataSync()))).toEqual([20, 21, 0, 1, 20, 21]);
+    expect(tf.tidy(() => Array.from(tf.gather(table, tf.tensor([2, 0, 2], undefined, 'int32')).dataSync()))).toEqual([
+      20, 21, 0, 1, 20, 21,
+    ]);
     expect(() => tf.gather(table, tf.tensor([1, 3], undefined, 'int32'))).toThrow('GatherV2: index 3 at position 1 is not in [0, 2]');
     table.dispose();
     expect(() => checkRowIndices([0, 2, -1], 3)).toThrow('GatherV2: index -1 at position 2 is not in [0, 2]');
     // Rows of an int32 table and a rank-1 table, with 2-D indices.
-    const ints = tf.tensor([[1, 2, 3], [4, 5, 6]], undefined, 'int32');
-    const picked = tf.gather(ints, tf.tensor([[1, 1], [0, 1]], undefined, 'int32'));
+    const ints = tf.tensor(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      undefined,
+      'int32',
+    );
+    const picked = tf.gather(
+      ints,
+      tf.tensor(
+        [
+          [1, 1],
+          [0, 1],
+        ],
+        undefined,
+        'int32',
+      ),
+    );
     expect(picked.shape).toEqual([2, 2, 3]);
     expect(Array.from(picked.dataSync())).toEqual([4, 5, 6, 4, 5, 6, 1, 2, 3, 4, 5, 6]);
     expect(Array.from(tf.gather(tf.tensor([7, 8, 9]), tf.tensor([2, 0], undefined, 'int32')).dataSync())).toEqual([9, 7]);

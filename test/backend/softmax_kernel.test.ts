@@ -62,7 +62,9 @@ describe.each(['wasm', 'cpu'] as const)('the softmax kernels on %s', (backend) =
   });
 
   test('masked scores (-1e9) get exactly 0, a wholly masked row is uniform, large scores do not overflow', () => {
-    const x = Float32Array.from([0, -1e9, 1, -1e9, 2, -1e9 /* row 2 */, -1e9, -1e9, -1e9, -1e9, -1e9, -1e9, /* row 3 */ 1000, 999, 0, -80, -90, -200]);
+    const x = Float32Array.from([
+      0, -1e9, 1, -1e9, 2, -1e9 /* row 2 */, -1e9, -1e9, -1e9, -1e9, -1e9, -1e9, /* row 3 */ 1000, 999, 0, -80, -90, -200,
+    ]);
     const [p, lse] = tf.tidy(() => softmaxKernel(tf.tensor(x, [3, 6])).map((t) => t.dataSync()));
     const z = 1 + Math.E + Math.E ** 2;
     expect(Array.from(p!.subarray(0, 6))).toEqual([1 / z, 0, Math.E / z, 0, Math.E ** 2 / z, 0].map(Math.fround));
@@ -91,7 +93,11 @@ describe.each(['wasm', 'cpu'] as const)('the softmax kernels on %s', (backend) =
     });
     expect(maxError(p, y)).toBeLessThan(2e-6);
     expect(maxError(g, dx, 0.1)).toBeLessThan(1e-5);
-    for (let r = 0; r < rows; r++) expect(sum[r]).toBeCloseTo(Array.from(x.subarray(r * n, (r + 1) * n)).reduce((s, v) => s + Math.exp(v - max[r]!), 0), 5);
+    for (let r = 0; r < rows; r++)
+      expect(sum[r]).toBeCloseTo(
+        Array.from(x.subarray(r * n, (r + 1) * n)).reduce((s, v) => s + Math.exp(v - max[r]!), 0),
+        5,
+      );
   });
 
   test('leaves no tensors behind', () => {

@@ -16,18 +16,29 @@ test('weights made on one backend keep working after switching, forward and back
   await useBackend('cpu');
   const m = model();
   m.init(shapeDtype([2, 7], 'int32'), { seed: 3 });
-  const ids = tf.tensor2d([[1, 2, 3, 4, 5, 6, 7], [9, 8, 7, 6, 5, 0, 0]], undefined, 'int32');
+  const ids = tf.tensor2d(
+    [
+      [1, 2, 3, 4, 5, 6, 7],
+      [9, 8, 7, 6, 5, 0, 0],
+    ],
+    undefined,
+    'int32',
+  );
   const lossOf = () => (m.pureFn(ids, m.weights, m.state, makeKey(0))[0] as Tensor).mean();
   const onCpu = (m.call(ids) as Tensor).arraySync();
   const leaves = treeLeaves(m.weights);
-  const gradsCpu = tf.grads(lossOf)(leaves).map((g) => Array.from(g.dataSync()));
+  const gradsCpu = tf
+    .grads(lossOf)(leaves)
+    .map((g) => Array.from(g.dataSync()));
 
   await useBackend('wasm');
   expect(currentBackend()).toBe('wasm');
   const onWasm = m.call(ids) as Tensor;
   const expected = tf.tensor(onCpu);
   expect(tf.max(tf.abs(tf.sub(onWasm, expected))).dataSync()[0]).toBeLessThan(1e-5);
-  const gradsWasm = tf.grads(lossOf)(leaves).map((g) => Array.from(g.dataSync()));
+  const gradsWasm = tf
+    .grads(lossOf)(leaves)
+    .map((g) => Array.from(g.dataSync()));
   gradsWasm.forEach((g, i) => g.forEach((v, j) => expect(Math.abs(v - gradsCpu[i]![j]!)).toBeLessThan(1e-5)));
 
   await useBackend('cpu');

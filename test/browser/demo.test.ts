@@ -18,9 +18,14 @@ import { type BrowserSession, describeInBrowser, STALL_GUARD_MS, startBrowserSes
 import { nodeScores, trainTinyTagger, writeModelDirectories } from './tiny_tagger.js';
 
 const repoRoot = resolve(__dirname, '..', '..');
-const SCREENSHOT = process.env['UPDATE_SCREENSHOTS'] === '1' ? join(repoRoot, 'docs', 'images', 'demo.png') : join(repoRoot, 'build', 'screenshots', 'demo.png');
+const SCREENSHOT =
+  process.env['UPDATE_SCREENSHOTS'] === '1'
+    ? join(repoRoot, 'docs', 'images', 'demo.png')
+    : join(repoRoot, 'build', 'screenshots', 'demo.png');
 /** A model trained by the recipe, used for the screenshot when present (the tests never need it). */
-const TRAINED_MODEL = ['runs/ner/model', 'runs/ner-best/model'].map((d) => join(repoRoot, d)).find((d) => existsSync(join(d, 'tagger.json')));
+const TRAINED_MODEL = ['runs/ner/model', 'runs/ner-best/model']
+  .map((d) => join(repoRoot, d))
+  .find((d) => existsSync(join(d, 'tagger.json')));
 
 const TEXT =
   'Prime Minister Gordon Brown met President George Bush in Washington on Tuesday. ' +
@@ -80,7 +85,9 @@ type DemoWindow = {
 /** Opens the demo with `query` and waits until it is ready or has failed; returns the page and its state. */
 async function openDemo(session: BrowserSession, query: string): Promise<{ page: Page; status: string; error?: string }> {
   const page = await session.openPage(`demo/?${query}`);
-  await page.waitForFunction(() => (window as unknown as Partial<DemoWindow>).demo?.ready !== undefined, undefined, { timeout: STALL_GUARD_MS });
+  await page.waitForFunction(() => (window as unknown as Partial<DemoWindow>).demo?.ready !== undefined, undefined, {
+    timeout: STALL_GUARD_MS,
+  });
   const state = await page.evaluate(async () => {
     const { demo } = window as unknown as DemoWindow;
     await demo.ready;
@@ -115,7 +122,11 @@ async function runOutcome(page: Page): Promise<FineTune> {
  * returns, for each click, the latency the page measured itself: from the event's creation (`event.timeStamp`) to
  * its handler (`performance.now()`), both on the page's clock; and whether fine-tuning was running then.
  */
-async function probeClicks(page: Page, selector: string, n: number): Promise<Array<{ latency: number; fineTuning: boolean; step: number }>> {
+async function probeClicks(
+  page: Page,
+  selector: string,
+  n: number,
+): Promise<Array<{ latency: number; fineTuning: boolean; step: number }>> {
   const target = page.locator(selector);
   await target.scrollIntoViewIfNeeded();
   const box = (await target.boundingBox())!;
@@ -156,7 +167,8 @@ function maxDiff(a: number[][][], b: number[][][]): number {
 }
 
 /** Entities without their confidence (compared separately, within a tolerance). */
-const spans = (sentences: PagePrediction['sentences']): string[][] => sentences.map((s) => s.entities.map((e) => `${e.type}:${e.start}-${e.end}:${e.text}`));
+const spans = (sentences: PagePrediction['sentences']): string[][] =>
+  sentences.map((s) => s.entities.map((e) => `${e.type}:${e.start}-${e.end}:${e.text}`));
 
 describeInBrowser('the NER demo page in Chromium', () => {
   let session: BrowserSession;
@@ -268,8 +280,12 @@ describeInBrowser('the NER demo page in Chromium', () => {
       expect([backend, spans(r.sentences)]).toEqual([backend, reference]);
       expect([backend, r.sentences.map((s) => s.tags)]).toEqual([backend, inNode.map((s) => s.tags)]);
       const diff = maxDiff(r.scores, nodeScoresOfText);
-      const confidenceDiff = Math.max(...r.sentences.flatMap((s, i) => s.entities.map((e, k) => Math.abs(e.confidence - inNode[i]!.entities[k]!.confidence))));
-      report.push(`${backend}: max |log p - Node's| ${diff.toExponential(1)}, confidence ${confidenceDiff.toExponential(1)}, ${r.ms.toFixed(1)} ms`);
+      const confidenceDiff = Math.max(
+        ...r.sentences.flatMap((s, i) => s.entities.map((e, k) => Math.abs(e.confidence - inNode[i]!.entities[k]!.confidence))),
+      );
+      report.push(
+        `${backend}: max |log p - Node's| ${diff.toExponential(1)}, confidence ${confidenceDiff.toExponential(1)}, ${r.ms.toFixed(1)} ms`,
+      );
       expect([backend, diff <= 1e-3]).toEqual([backend, true]);
       expect([backend, confidenceDiff <= 1e-3]).toEqual([backend, true]);
     }
@@ -280,7 +296,11 @@ describeInBrowser('the NER demo page in Chromium', () => {
 
   test('switching webgl -> wasm -> webgl mid-session keeps working, typing re-tags, and the model is never reloaded', async () => {
     const requestsBefore = modelRequests.length;
-    const texts = ['Angela Merkel visited Paris on Friday.', 'The European Union met in Brussels in March.', 'Vladimir Putin spoke in Moscow on Sunday.'];
+    const texts = [
+      'Angela Merkel visited Paris on Friday.',
+      'The European Union met in Brussels in March.',
+      'Vladimir Putin spoke in Moscow on Sunday.',
+    ];
     const seen: string[] = [];
     for (const [i, backend] of ['webgl', 'wasm', 'webgl'].entries()) {
       await selectBackend(backend);
@@ -300,7 +320,9 @@ describeInBrowser('the NER demo page in Chromium', () => {
       expect(shown.timing).toContain(`ms on ${backend}`);
       expect(shown.output).toContain(texts[i]!.split(' ')[1]);
       const r = await tag(texts[i]!);
-      expect(spans(r.sentences)).toEqual(spans(tagger.tag(texts[i]!).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) }))));
+      expect(spans(r.sentences)).toEqual(
+        spans(tagger.tag(texts[i]!).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) }))),
+      );
       seen.push(`${backend}: ${spans(r.sentences).flat().join(', ') || '(no entities)'}`);
     }
     console.log(`backend switching:\n  ${seen.join('\n  ')}`);
@@ -315,7 +337,9 @@ describeInBrowser('the NER demo page in Chromium', () => {
     const t = Date.now();
     const r = await page.evaluate(() => (window as unknown as DemoWindow).demo.fineTune({ steps: 6, learningRate: 3e-3, batchSize: 48 }));
     session.timings['fineTuneWebglMs'] = Date.now() - t;
-    console.log(`fine-tuning on webgl: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}; sample loss ${r.sampleLossBefore.toFixed(4)} -> ${r.sampleLossAfter.toFixed(4)} in ${Math.round(r.ms)} ms`);
+    console.log(
+      `fine-tuning on webgl: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}; sample loss ${r.sampleLossBefore.toFixed(4)} -> ${r.sampleLossAfter.toFixed(4)} in ${Math.round(r.ms)} ms`,
+    );
     expect(r.backend).toBe('webgl');
     expect(r.losses.length).toBe(6);
     expect(r.losses.every(Number.isFinite)).toBe(true);
@@ -357,7 +381,9 @@ describeInBrowser('the NER demo page in Chromium', () => {
     }));
     await page.click('#ft-stop');
     const r = await runOutcome(page);
-    console.log(`click latencies while fine-tuning on webgl in the worker: ${clicks.map((c) => `${c.latency.toFixed(1)} ms (after step ${c.step})`).join(', ')}; ${r.losses.length} steps of ${(r.ms / r.losses.length / 1000).toFixed(2)} s on average`);
+    console.log(
+      `click latencies while fine-tuning on webgl in the worker: ${clicks.map((c) => `${c.latency.toFixed(1)} ms (after step ${c.step})`).join(', ')}; ${r.losses.length} steps of ${(r.ms / r.losses.length / 1000).toFixed(2)} s on average`,
+    );
     expect(clicks.length).toBe(5);
     expect(clicks.every((c) => c.fineTuning)).toBe(true);
     expect(during.fineTuning).toBe(true);
@@ -382,7 +408,9 @@ describeInBrowser('the NER demo page in Chromium', () => {
     // Step end times come from the worker on the clock the page stamped the click with (timeOrigin + now()).
     const endedAfterClick = r.stepEndedAt.filter((t) => t > stop.at).length;
     const status = await page.textContent('#ft-status');
-    console.log(`Stop on wasm: clicked after ${stop.stepsSeen} steps seen, the run ended after ${r.losses.length} (${endedAfterClick} ended after the click); steps of ${(r.ms / r.losses.length).toFixed(0)} ms on average`);
+    console.log(
+      `Stop on wasm: clicked after ${stop.stepsSeen} steps seen, the run ended after ${r.losses.length} (${endedAfterClick} ended after the click); steps of ${(r.ms / r.losses.length).toFixed(0)} ms on average`,
+    );
     expect(r.stopped).toBe(true);
     expect(r.losses.length).toBeLessThan(1000);
     expect(r.losses.length).toBeGreaterThanOrEqual(stop.stepsSeen);
@@ -394,7 +422,10 @@ describeInBrowser('the NER demo page in Chromium', () => {
 
   test('out-of-bounds fine-tuning settings are refused in the page with a message, and nothing trains', async () => {
     await selectBackend('wasm');
-    const before = await page.evaluate(() => ({ points: document.querySelectorAll('#loss-chart circle.loss-point').length, last: (window as unknown as DemoWindow).demo.lastFineTune?.totalSteps }));
+    const before = await page.evaluate(() => ({
+      points: document.querySelectorAll('#loss-chart circle.loss-point').length,
+      last: (window as unknown as DemoWindow).demo.lastFineTune?.totalSteps,
+    }));
     const cases: Array<[{ steps: number | string; learningRate: number | string; batchSize: number | string }, RegExp]> = [
       [{ steps: 3, learningRate: 50, batchSize: 8 }, /The learning rate must be a number from 0\.000001 to 0\.1, got 50 \(above 0\.1\)/],
       [{ steps: 3, learningRate: 1e-3, batchSize: 500 }, /The batch size must be an integer from 1 to 64, got 500 \(above 64\)/],
@@ -402,14 +433,29 @@ describeInBrowser('the NER demo page in Chromium', () => {
       [{ steps: 5000, learningRate: 0, batchSize: 8 }, /Steps .* got 5000 \(above 1000\); The learning rate .* got 0 \(below 0\.000001\)/],
     ];
     for (const [options, expected] of cases) {
-      const outcome = await page.evaluate((o) => (window as unknown as DemoWindow).demo.fineTune(o).then(() => 'it trained', (e: Error) => e.message), options);
+      const outcome = await page.evaluate(
+        (o) =>
+          (window as unknown as DemoWindow).demo.fineTune(o).then(
+            () => 'it trained',
+            (e: Error) => e.message,
+          ),
+        options,
+      );
       expect(outcome).toMatch(expected);
       expect(await page.textContent('#message')).toMatch(new RegExp(`^Not fine-tuning: .*${expected.source}`));
     }
-    const after = await page.evaluate(() => ({ points: document.querySelectorAll('#loss-chart circle.loss-point').length, last: (window as unknown as DemoWindow).demo.lastFineTune?.totalSteps }));
+    const after = await page.evaluate(() => ({
+      points: document.querySelectorAll('#loss-chart circle.loss-point').length,
+      last: (window as unknown as DemoWindow).demo.lastFineTune?.totalSteps,
+    }));
     expect(after).toEqual(before);
     await page.evaluate(() => {
-      for (const [id, v] of [['ft-steps', '10'], ['ft-lr', '0.001'], ['ft-batch', '8']]) (document.getElementById(id!) as HTMLInputElement).value = v!;
+      for (const [id, v] of [
+        ['ft-steps', '10'],
+        ['ft-lr', '0.001'],
+        ['ft-batch', '8'],
+      ])
+        (document.getElementById(id!) as HTMLInputElement).value = v!;
     });
   });
 
@@ -417,13 +463,19 @@ describeInBrowser('the NER demo page in Chromium', () => {
     const opened = await openDemo(session, 'model=../models/good/&backend=webgl&thread=main');
     try {
       expect([opened.status, opened.error]).toEqual(['ready', undefined]);
-      const note = await opened.page.evaluate(() => ({ hidden: document.getElementById('thread-note')!.hidden, text: document.getElementById('thread-note')!.textContent, thread: (window as unknown as DemoWindow).demo.thread }));
+      const note = await opened.page.evaluate(() => ({
+        hidden: document.getElementById('thread-note')!.hidden,
+        text: document.getElementById('thread-note')!.textContent,
+        thread: (window as unknown as DemoWindow).demo.thread,
+      }));
       expect(note).toEqual({ hidden: false, text: expect.stringMatching(/main thread.*may freeze/), thread: 'main' });
       await startFineTune(opened.page, { steps: 1000, learningRate: 1e-4, batchSize: 48 });
       const clicks = await probeClicks(opened.page, '#entity-details summary', 3);
       await opened.page.click('#ft-stop');
       const r = await runOutcome(opened.page);
-      console.log(`click latencies while fine-tuning on webgl on the main thread: ${clicks.map((c) => `${c.latency.toFixed(0)} ms`).join(', ')}; steps of ${(r.ms / r.losses.length / 1000).toFixed(2)} s on average`);
+      console.log(
+        `click latencies while fine-tuning on webgl on the main thread: ${clicks.map((c) => `${c.latency.toFixed(0)} ms`).join(', ')}; steps of ${(r.ms / r.losses.length / 1000).toFixed(2)} s on average`,
+      );
       expect(r.stopped).toBe(true);
       expect(median(clicks.map((c) => c.latency))).toBeGreaterThan(200);
       expect(session.errorsOf(opened.page)).toEqual([]);
@@ -442,7 +494,11 @@ describeInBrowser('the NER demo page in Chromium', () => {
       await p.fill('#ft-lr', '0.003');
       await p.fill('#ft-batch', '48');
       await p.click('#ft-run');
-      await waitInPage(p, () => (window as unknown as DemoWindow).demo.lastFineTune !== undefined && !(window as unknown as DemoWindow).demo.fineTuning, undefined);
+      await waitInPage(
+        p,
+        () => (window as unknown as DemoWindow).demo.lastFineTune !== undefined && !(window as unknown as DemoWindow).demo.fineTuning,
+        undefined,
+      );
       expect(await p.evaluate(() => (window as unknown as DemoWindow).demo.unsavedSteps())).toBe(4);
 
       // A reload would discard them: the page asks first; dismissing keeps the page and its fine-tuned model.
@@ -463,7 +519,9 @@ describeInBrowser('the NER demo page in Chromium', () => {
       const loaded = await loadTaggerFromDirectory(join(downloads, 'trax-ner-finetuned'));
       const inNode = nodeScores(loaded, TEXT);
       expect(maxDiff(inNode, inPage.scores)).toBeLessThanOrEqual(1e-3);
-      expect(spans(loaded.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) })))).toEqual(spans(inPage.sentences));
+      expect(spans(loaded.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) })))).toEqual(
+        spans(inPage.sentences),
+      );
       // It is the fine-tuned model, not the one the page loaded.
       expect(maxDiff(nodeScores(tagger, TEXT), inPage.scores)).toBeGreaterThan(1e-3);
       expect(await p.textContent('#ft-status')).toMatch(/^Downloaded trax-ner-finetuned\.tar \(tagger\.json, vocabs\.json, weights\.bin\)/);
@@ -490,13 +548,18 @@ describeInBrowser('the NER demo page in Chromium', () => {
     const p = opened.page;
     try {
       await p.setViewportSize({ width: 390, height: 844 });
-      await p.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), `${TEXT} The North Atlantic Treaty Organization and the International Atomic Energy Agency met in Washington.`);
+      await p.evaluate(
+        (x) => (window as unknown as DemoWindow).demo.tag(x),
+        `${TEXT} The North Atlantic Treaty Organization and the International Atomic Energy Agency met in Washington.`,
+      );
       await p.evaluate(() => {
         (document.getElementById('entity-details') as HTMLDetailsElement).open = true;
       });
       const m = await p.evaluate(() => {
         const table = document.querySelector('table.entities')!;
-        const overflowing = [...document.querySelectorAll('body *')].filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5).map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`);
+        const overflowing = [...document.querySelectorAll('body *')]
+          .filter((e) => e.getBoundingClientRect().right > document.documentElement.clientWidth + 0.5)
+          .map((e) => `${e.tagName.toLowerCase()}${e.id ? `#${e.id}` : ''}.${e.className}`);
         return {
           viewport: document.documentElement.clientWidth,
           scrollWidth: document.documentElement.scrollWidth,
@@ -526,7 +589,8 @@ describeInBrowser('the NER demo page in Chromium', () => {
       const opened = await openDemo(session, query.includes('absent') ? query : `${query}&backend=cpu`);
       if (query.includes('absent')) expect(await opened.page.textContent('#active-backend')).toMatch(/^wasm \(SIMD, threads\)/);
       const shown = await opened.page.evaluate(() => ({
-        panelVisible: !document.getElementById('load-error')!.hidden && document.getElementById('load-error')!.getBoundingClientRect().height > 0,
+        panelVisible:
+          !document.getElementById('load-error')!.hidden && document.getElementById('load-error')!.getBoundingClientRect().height > 0,
         message: document.getElementById('load-error-message')!.textContent,
         heading: document.querySelector('#load-error h2')!.textContent,
         status: document.getElementById('status')!.textContent,
@@ -557,8 +621,12 @@ describeInBrowser('the NER demo page in Chromium', () => {
       const inNode = crf.tagger.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) }));
       expect(spans(before.sentences)).toEqual(spans(inNode));
       expect(maxDiff(before.scores, nodeScores(crf.tagger, TEXT))).toBeLessThanOrEqual(1e-3);
-      const r = await opened.page.evaluate(() => (window as unknown as DemoWindow).demo.fineTune({ steps: 4, learningRate: 3e-3, batchSize: 48 }));
-      console.log(`CRF fine-tuning on wasm: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}; sample loss ${r.sampleLossBefore.toFixed(4)} -> ${r.sampleLossAfter.toFixed(4)}`);
+      const r = await opened.page.evaluate(() =>
+        (window as unknown as DemoWindow).demo.fineTune({ steps: 4, learningRate: 3e-3, batchSize: 48 }),
+      );
+      console.log(
+        `CRF fine-tuning on wasm: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}; sample loss ${r.sampleLossBefore.toFixed(4)} -> ${r.sampleLossAfter.toFixed(4)}`,
+      );
       expect(r.losses[3]!).toBeLessThan(r.losses[0]!);
       expect(r.sampleLossAfter).toBeLessThan(r.sampleLossBefore);
       const after = await opened.page.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);
@@ -572,22 +640,36 @@ describeInBrowser('the NER demo page in Chromium', () => {
 
   test('an ensemble of two CRF taggers loads, tags as in Node, and fine-tunes every member (wasm)', async () => {
     const t = Date.now();
-    const [a, b] = [await trainTinyTagger({ sentences: 400, steps: 30, crf: true, seed: 3 }), await trainTinyTagger({ sentences: 400, steps: 30, crf: true, seed: 4 })];
+    const [a, b] = [
+      await trainTinyTagger({ sentences: 400, steps: 30, crf: true, seed: 3 }),
+      await trainTinyTagger({ sentences: 400, steps: 30, crf: true, seed: 4 }),
+    ];
     const ensemble = new NerTaggerClass({ members: [...a.tagger.members, ...b.tagger.members] });
     await exportTagger(ensemble, join(modelRoot, 'ensemble'));
     session.timings['ensembleNodeMs'] = Date.now() - t;
     const opened = await openDemo(session, 'model=../models/ensemble/&backend=wasm');
     try {
       expect([opened.status, opened.error]).toEqual(['ready', undefined]);
-      expect(await opened.page.textContent('#model-info')).toMatch(/ensemble of 2 taggers \(the first: 1 block, width 32, .*\); .*crf decoding/);
+      expect(await opened.page.textContent('#model-info')).toMatch(
+        /ensemble of 2 taggers \(the first: 1 block, width 32, .*\); .*crf decoding/,
+      );
       const before = await opened.page.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);
       const inNode = ensemble.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) }));
       expect(spans(before.sentences)).toEqual(spans(inNode));
       // The page's scores are the members' mean emission scores.
       const [sa, sb] = [nodeScores(a.tagger, TEXT), nodeScores(b.tagger, TEXT)];
-      expect(maxDiff(before.scores, sa.map((sentence, i) => sentence.map((row, k) => row.map((v, j) => (v + sb[i]![k]![j]!) / 2))))).toBeLessThanOrEqual(1e-3);
-      const r = await opened.page.evaluate(() => (window as unknown as DemoWindow).demo.fineTune({ steps: 4, learningRate: 3e-3, batchSize: 48 }));
-      console.log(`ensemble fine-tuning on wasm: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}; sample loss ${r.sampleLossBefore.toFixed(4)} -> ${r.sampleLossAfter.toFixed(4)}`);
+      expect(
+        maxDiff(
+          before.scores,
+          sa.map((sentence, i) => sentence.map((row, k) => row.map((v, j) => (v + sb[i]![k]![j]!) / 2))),
+        ),
+      ).toBeLessThanOrEqual(1e-3);
+      const r = await opened.page.evaluate(() =>
+        (window as unknown as DemoWindow).demo.fineTune({ steps: 4, learningRate: 3e-3, batchSize: 48 }),
+      );
+      console.log(
+        `ensemble fine-tuning on wasm: losses ${r.losses.map((l) => l.toFixed(4)).join(' ')}; sample loss ${r.sampleLossBefore.toFixed(4)} -> ${r.sampleLossAfter.toFixed(4)}`,
+      );
       expect(r.losses[3]!).toBeLessThan(r.losses[0]!);
       expect(r.sampleLossAfter).toBeLessThan(r.sampleLossBefore);
       const after = await opened.page.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);

@@ -26,7 +26,20 @@ describe('tarArchive', () => {
     expect(archive.length % 512).toBe(0);
     writeFileSync(join(dir, 'a.tar'), archive);
     const listing = execFileSync('tar', ['-tvf', join(dir, 'a.tar')], { encoding: 'utf8' });
-    expect(listing.trim().split('\n').map((l) => l.split(/\s+/).pop())).toEqual(['model/', 'model/member-1/', 'model/tagger.json', 'model/member-1/weights.bin', 'model/member-1/vocabs.json', 'model/empty.bin', 'model/exactly-512.bin']);
+    expect(
+      listing
+        .trim()
+        .split('\n')
+        .map((l) => l.split(/\s+/).pop()),
+    ).toEqual([
+      'model/',
+      'model/member-1/',
+      'model/tagger.json',
+      'model/member-1/weights.bin',
+      'model/member-1/vocabs.json',
+      'model/empty.bin',
+      'model/exactly-512.bin',
+    ]);
     execFileSync('tar', ['-xf', join(dir, 'a.tar'), '-C', dir]);
     for (const [name, data] of files) {
       const expected = typeof data === 'string' ? Buffer.from(data, 'utf8') : Buffer.from(data);

@@ -89,7 +89,9 @@ export interface BrowserSessionOptions {
 /** Builds the bundle, starts the server and Chromium. */
 export async function startBrowserSession(options: BrowserSessionOptions = {}): Promise<BrowserSession> {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`no Chromium at ${CHROMIUM_PATH}: CI must install it (\`apt-get install -y chromium\` in .ci/run) or set CHROMIUM_PATH`);
+    throw new Error(
+      `no Chromium at ${CHROMIUM_PATH}: CI must install it (\`apt-get install -y chromium\` in .ci/run) or set CHROMIUM_PATH`,
+    );
   }
   const timings: Record<string, number> = {};
   const cleanup: Array<() => Promise<void> | void> = [];
@@ -172,20 +174,29 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
  * slow, not stuck. A stuck check fails with the page errors seen so far (which usually say why) and its last
  * progress, and marks the page unusable: later checks on it fail at once instead of each waiting out its guard.
  */
-export async function runCheck<T>(session: BrowserSession, page: Page, name: string, args: unknown[] = [], stallMs = STALL_GUARD_MS): Promise<T> {
+export async function runCheck<T>(
+  session: BrowserSession,
+  page: Page,
+  name: string,
+  args: unknown[] = [],
+  stallMs = STALL_GUARD_MS,
+): Promise<T> {
   const stuck = stuckPages.get(page);
   if (stuck) throw new Error(`not run: the page is unusable since ${stuck}`);
   const started = Date.now();
   let timer: ReturnType<typeof setInterval> | undefined;
   const stalled = new Promise<never>((_, reject) => {
-    timer = setInterval(() => {
-      const last = session.progressOf(page);
-      const since = Math.max(started, last?.at ?? 0);
-      if (Date.now() - since <= stallMs) return;
-      const reason = `checks.${name} made no progress for ${Math.round(stallMs / 1000)} s (${last && last.at >= started ? `its last progress: ${last.what}` : 'no progress message at all'}; ${Math.round((Date.now() - started) / 1000)} s since it started)`;
-      stuckPages.set(page, reason);
-      reject(new Error(`${reason}; page errors so far:\n${session.errors.join('\n') || '(none)'}`));
-    }, Math.min(1000, stallMs));
+    timer = setInterval(
+      () => {
+        const last = session.progressOf(page);
+        const since = Math.max(started, last?.at ?? 0);
+        if (Date.now() - since <= stallMs) return;
+        const reason = `checks.${name} made no progress for ${Math.round(stallMs / 1000)} s (${last && last.at >= started ? `its last progress: ${last.what}` : 'no progress message at all'}; ${Math.round((Date.now() - started) / 1000)} s since it started)`;
+        stuckPages.set(page, reason);
+        reject(new Error(`${reason}; page errors so far:\n${session.errors.join('\n') || '(none)'}`));
+      },
+      Math.min(1000, stallMs),
+    );
   });
   const evaluation = page.evaluate(
     async ([n, a]) => {
@@ -205,7 +216,9 @@ const stuckPages = new WeakMap<Page, string>();
 
 /** Waits for test.html to have imported trax.js and checks.js; throws the page's own error when it failed. */
 export async function waitForHarness(page: Page): Promise<void> {
-  const handle = await page.waitForFunction(() => (window as unknown as { traxReady?: unknown }).traxReady, undefined, { timeout: STALL_GUARD_MS });
+  const handle = await page.waitForFunction(() => (window as unknown as { traxReady?: unknown }).traxReady, undefined, {
+    timeout: STALL_GUARD_MS,
+  });
   const ready = (await handle.jsonValue()) as { ok: boolean; error?: string };
   if (!ready.ok) throw new Error(`test.html failed to load the bundle: ${ready.error}`);
 }

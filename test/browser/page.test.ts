@@ -70,7 +70,10 @@ describeInBrowser('trax-ts in Chromium', () => {
     const t = Date.now();
     const { results } = await check<{ results: CaseResult[] }>('layerSuite', { backend: 'webgl', reference: 'cpu' });
     session.timings['layerSuiteMs'] = Date.now() - t;
-    const summary = results.map((r) => `${r.name}: ${r.failures.length === 0 ? 'ok' : 'FAILED'} (outputs ${r.maxOutputDiff.toExponential(1)}, grads ${r.maxGradDiff.toExponential(1)}, fd ${r.gradCheckWorst?.toFixed(2)}, leaked ${JSON.stringify(r.leakedTensors)}, ${Math.round(r.ms)} ms)`);
+    const summary = results.map(
+      (r) =>
+        `${r.name}: ${r.failures.length === 0 ? 'ok' : 'FAILED'} (outputs ${r.maxOutputDiff.toExponential(1)}, grads ${r.maxGradDiff.toExponential(1)}, fd ${r.gradCheckWorst?.toFixed(2)}, leaked ${JSON.stringify(r.leakedTensors)}, ${Math.round(r.ms)} ms)`,
+    );
     console.log(`layer suite on webgl vs cpu:\n  ${summary.join('\n  ')}`);
     expect(results.length).toBeGreaterThanOrEqual(10);
     // The suite reports its progress, which is what runCheck's hang guard waits on.

@@ -36,7 +36,9 @@ describe('runCheck waits on progress, not on a clock', () => {
   test('a check that stops reporting fails after the guard, with its last progress and the page errors; the page is then unusable', async () => {
     const { page, session, report } = fakes();
     const result = runCheck(session, page, 'stuck');
-    const failure = expect(result).rejects.toThrow(/checks\.stuck made no progress for 300 s \(its last progress: useBackend webgl; \d+ s since it started\).*\n.*a planted error/s);
+    const failure = expect(result).rejects.toThrow(
+      /checks\.stuck made no progress for 300 s \(its last progress: useBackend webgl; \d+ s since it started\).*\n.*a planted error/s,
+    );
     await jest.advanceTimersByTimeAsync(30_000);
     report('useBackend webgl');
     await jest.advanceTimersByTimeAsync(STALL_GUARD_MS - 1000);

@@ -18,7 +18,10 @@ describe('browser/server.ts mounts', () => {
     writeFileSync(join(base, 'model', 'weights.bin'), Buffer.from([1, 2, 3, 4]));
     writeFileSync(join(base, 'models', 'a', 'tagger.json'), '{"from":"models/a"}');
     writeFileSync(join(base, 'other', 'secret.txt'), 'TOP-SECRET-CONTENT');
-    server = await startServer({ root: join(base, 'site'), mounts: { '/model/': join(base, 'model'), '/models/': join(base, 'models'), '/models/a/': join(base, 'models', 'a') } });
+    server = await startServer({
+      root: join(base, 'site'),
+      mounts: { '/model/': join(base, 'model'), '/models/': join(base, 'models'), '/models/a/': join(base, 'models', 'a') },
+    });
   });
 
   afterAll(async () => {
@@ -28,10 +31,18 @@ describe('browser/server.ts mounts', () => {
 
   test('a mounted folder is served at its prefix (over the same path under the root), with its MIME types and COOP/COEP', async () => {
     const manifest = await rawRequest(server.url, '/model/tagger.json');
-    expect([manifest.status, manifest.body, manifest.headers['content-type']]).toEqual([200, '{"from":"mount"}', 'application/json; charset=utf-8']);
+    expect([manifest.status, manifest.body, manifest.headers['content-type']]).toEqual([
+      200,
+      '{"from":"mount"}',
+      'application/json; charset=utf-8',
+    ]);
     expect(manifest.headers['cross-origin-embedder-policy']).toBe('require-corp');
     const weights = await rawRequest(server.url, '/model/weights.bin');
-    expect([weights.status, weights.headers['content-type'], Buffer.from(weights.body, 'latin1')]).toEqual([200, 'application/octet-stream', Buffer.from([1, 2, 3, 4])]);
+    expect([weights.status, weights.headers['content-type'], Buffer.from(weights.body, 'latin1')]).toEqual([
+      200,
+      'application/octet-stream',
+      Buffer.from([1, 2, 3, 4]),
+    ]);
     expect((await rawRequest(server.url, '/models/a/tagger.json')).body).toBe('{"from":"models/a"}');
     expect((await rawRequest(server.url, '/demo/')).status).toBe(200);
   });
@@ -43,7 +54,12 @@ describe('browser/server.ts mounts', () => {
   });
 
   test('nothing outside a mounted folder is reachable through it', async () => {
-    for (const path of ['/model/..%2fother%2fsecret.txt', '/model/%2e%2e/other/secret.txt', '/models/a/..%2f..%2fother/secret.txt', '/model/..%2f..%2f..%2fetc%2fpasswd']) {
+    for (const path of [
+      '/model/..%2fother%2fsecret.txt',
+      '/model/%2e%2e/other/secret.txt',
+      '/models/a/..%2f..%2fother/secret.txt',
+      '/model/..%2f..%2f..%2fetc%2fpasswd',
+    ]) {
       const r = await rawRequest(server.url, path);
       expect([path, r.status === 403 || r.status === 404]).toEqual([path, true]);
       expect(r.body).not.toContain('TOP-SECRET-CONTENT');

@@ -73,7 +73,9 @@ export interface TinyTaggerOptions {
 }
 
 /** Trains the tiny tagger on wasm and returns it with its training losses. */
-export async function trainTinyTagger(options: TinyTaggerOptions = {}): Promise<{ tagger: NerTagger; losses: number[]; corpus: Sentence[] }> {
+export async function trainTinyTagger(
+  options: TinyTaggerOptions = {},
+): Promise<{ tagger: NerTagger; losses: number[]; corpus: Sentence[] }> {
   const { sentences: n = 400, steps = 40, batchSize = 32, learningRate = 0.01, seed = 1 } = options;
   const config = options.crf ? resolveNerModelConfig({ ...TINY_CONFIG, crf: true }) : TINY_CONFIG;
   await useBackend('wasm');
@@ -103,7 +105,18 @@ export async function trainTinyTagger(options: TinyTaggerOptions = {}): Promise<
     const weights = model.weights;
     const crfWeights = lossLayer.weights;
     try {
-      const r = trainStep({ model, lossLayer, optimizer }, batch, weights, model.state, slots, foldIn(key, step), step, step - 1, learningRate, lossSlots);
+      const r = trainStep(
+        { model, lossLayer, optimizer },
+        batch,
+        weights,
+        model.state,
+        slots,
+        foldIn(key, step),
+        step,
+        step - 1,
+        learningRate,
+        lossSlots,
+      );
       model.weights = r.weights;
       disposeReplaced(weights, r.weights);
       disposeReplaced(slots, r.slots);
@@ -136,7 +149,11 @@ export async function trainTinyTagger(options: TinyTaggerOptions = {}): Promise<
  * Writes the model directories the demo test serves under `root`: `good/` (the tagger), `no-weights/` (its
  * weights.bin removed) and `newer-version/` (tagger.json with formatVersion 99).
  */
-export async function writeModelDirectories(tagger: NerTagger, root: string, metadata: Record<string, unknown> = {}): Promise<Record<'good' | 'noWeights' | 'newerVersion', string>> {
+export async function writeModelDirectories(
+  tagger: NerTagger,
+  root: string,
+  metadata: Record<string, unknown> = {},
+): Promise<Record<'good' | 'noWeights' | 'newerVersion', string>> {
   const good = await exportTagger(tagger, join(root, 'good'), metadata);
   const noWeights = join(root, 'no-weights');
   const newerVersion = join(root, 'newer-version');

@@ -20,16 +20,34 @@ describeOnBackends('BatchLeadingAxes', () => {
   test('flattens leading axes around a rank-2 layer and restores them', () => {
     const layer = BatchLeadingAxes(rank2Only());
     expect(layer.name).toBe('BatchLeadingAxes_RowSums');
-    const x = tf.tensor3d([[[1, 2], [3, 4]], [[5, 6], [7, 8]]]);
+    const x = tf.tensor3d([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+      [
+        [5, 6],
+        [7, 8],
+      ],
+    ]);
     expect(expectSignatureMatchesOutput(layer, x)).toEqual(shapeDtype([2, 2, 1]));
-    expectClose(layer.call(x) as Tensor, tf.tensor3d([[[3], [7]], [[11], [15]]]));
+    expectClose(
+      layer.call(x) as Tensor,
+      tf.tensor3d([
+        [[3], [7]],
+        [[11], [15]],
+      ]),
+    );
   });
 
   test('keeps nLastAxesToKeep trailing axes; weights pass through; gradient', () => {
     const layer = BatchLeadingAxes(Dense(3), 1);
     expect(expectSignatureMatchesOutput(layer, randn([2, 3, 4, 5], 1))).toEqual(shapeDtype([2, 3, 4, 3]));
     expectLayerGradientsMatch(layer, randn([2, 3, 4, 5], 2));
-    const keepTwo = BatchLeadingAxes(Fn('Id2', (x) => x.reshape([x.shape[0], -1])), 2);
+    const keepTwo = BatchLeadingAxes(
+      Fn('Id2', (x) => x.reshape([x.shape[0], -1])),
+      2,
+    );
     expect(expectSignatureMatchesOutput(keepTwo, randn([2, 3, 4, 5], 3))).toEqual(shapeDtype([2, 3, 20]));
   });
 

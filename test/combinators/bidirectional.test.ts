@@ -19,7 +19,16 @@ describeOnBackends('Bidirectional', () => {
     const layer = Bidirectional(cumulativeSumAxis1());
     // Forward cumsum of [1, 2, 3] is [1, 3, 6]; backward (from the end) is [6, 5, 3].
     const y = layer.call(tf.tensor3d([[[1], [2], [3]]])) as Tensor;
-    expectClose(y, tf.tensor3d([[[1, 6], [3, 5], [6, 3]]]));
+    expectClose(
+      y,
+      tf.tensor3d([
+        [
+          [1, 6],
+          [3, 5],
+          [6, 3],
+        ],
+      ]),
+    );
   });
 
   test('Bidirectional(LSTM(4)) maps [B, L, D] to [B, L, 8]; the backward copy has its own weights', () => {
@@ -34,7 +43,7 @@ describeOnBackends('Bidirectional', () => {
     expect(Array.from(forwardW.dataSync())).not.toEqual(Array.from(backwardW.dataSync()));
   });
 
-  test('gradients match finite differences (input and both directions\' weights)', () => {
+  test("gradients match finite differences (input and both directions' weights)", () => {
     const layer = Bidirectional(Dense(2));
     layer.init(shapeDtype([2, 3, 2]), { seed: 2 });
     expectLayerGradientsMatch(layer, randn([2, 3, 2], 3));

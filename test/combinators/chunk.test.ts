@@ -29,10 +29,12 @@ describeOnBackends('Chunk', () => {
     const whole = inner.pureFn(x, inner.weights, inner.state, makeKey(0))[0] as Tensor;
     expectClose(chunked.call(x) as Tensor, whole, 1e-6);
     const leaves = treeLeaves(chunked.weights);
-    const lossOf = (layer: typeof inner | typeof chunked) => (...ws: Tensor[]) => {
-      const weights = mapTree(layer.weights, (t) => ws[leaves.indexOf(t)]!);
-      return (layer.pureFn(x, weights, layer.state, makeKey(0))[0] as Tensor).square().sum();
-    };
+    const lossOf =
+      (layer: typeof inner | typeof chunked) =>
+      (...ws: Tensor[]) => {
+        const weights = mapTree(layer.weights, (t) => ws[leaves.indexOf(t)]!);
+        return (layer.pureFn(x, weights, layer.state, makeKey(0))[0] as Tensor).square().sum();
+      };
     const gChunked = tf.grads(lossOf(chunked))(leaves);
     const gWhole = tf.grads(lossOf(inner))(leaves);
     gChunked.forEach((g, i) => expectClose(g, gWhole[i]!, 1e-5));
@@ -40,11 +42,17 @@ describeOnBackends('Chunk', () => {
   });
 
   test('several inputs are chunked together; a batch chunkSize does not divide runs unchunked', () => {
-    const layer = Chunk(Fn('MulAdd', (a, b) => a.mul(b).add(1)), 2);
+    const layer = Chunk(
+      Fn('MulAdd', (a, b) => a.mul(b).add(1)),
+      2,
+    );
     const a = tf.tensor2d([[1], [2], [3], [4]]);
     const b = tf.tensor2d([[5], [6], [7], [8]]);
     expectClose(layer.call([a, b]) as Tensor, [[6], [13], [22], [33]]);
-    const odd = Chunk(Fn('Double', (x) => x.mul(2)), 2);
+    const odd = Chunk(
+      Fn('Double', (x) => x.mul(2)),
+      2,
+    );
     expectClose(odd.call(tf.tensor1d([1, 2, 3])) as Tensor, [2, 4, 6]);
   });
 

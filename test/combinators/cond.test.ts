@@ -42,6 +42,11 @@ describeOnBackends('Cond', () => {
     const mismatched = Cond(isPositive(), Dense(3), Dense(4));
     expect(() => mismatched.init([shapeDtype([]), shapeDtype([2, 4])])).toThrow(LayerError);
     expect(() => mismatched.init([shapeDtype([]), shapeDtype([2, 4])])).toThrow(/Cond.*different signatures/);
-    expect(() => Cond(isPositive(), Fn('Add', (a, b) => a.add(b)))).toThrow(/branches differ in arity/);
+    expect(() =>
+      Cond(
+        isPositive(),
+        Fn('Add', (a, b) => a.add(b)),
+      ),
+    ).toThrow(/branches differ in arity/);
   });
 });

@@ -47,7 +47,10 @@ function contains(outer: Weights, inner: Layer): boolean {
 describeOnBackends('an initialised layer keeps its weights inside a parent (issue 14)', () => {
   let x: Tensor;
   beforeAll(() => {
-    x = tf.tensor2d([[1, 2, 3, 4], [-1, 0.5, 2, 0]]);
+    x = tf.tensor2d([
+      [1, 2, 3, 4],
+      [-1, 0.5, 2, 0],
+    ]);
   });
 
   test("the issue's case: Serial(d).call(x) uses d's weights from d.init(sig, { seed: 5 })", () => {
@@ -104,10 +107,23 @@ describeOnBackends('an initialised layer keeps its weights inside a parent (issu
     ['a Select-containing stack', (d) => Serial(Select([0, 0]), Parallel(d, Dense(3)), Add()), () => x],
     ['Chunk', (d) => Chunk(d, 1), () => x],
     ['BatchLeadingAxes', (d) => BatchLeadingAxes(Serial(Dense(4), d)), () => tf.ones([2, 3, 4])],
-    ['Cond', (d) => Cond(Fn('Yes', (c) => c.sum().greater(0)), Serial(Dense(4), d), Serial(Dense(4), Dense(3))), () => [x, x]],
-    ['Scan (init)', (d) => Scan(Serial(Parallel(Dense(4), null), Add(), Dup(), Parallel(d, null)), { nCarry: 1 }), () => [tf.ones([3, 2, 4]), tf.zeros([2, 4])]],
+    [
+      'Cond',
+      (d) =>
+        Cond(
+          Fn('Yes', (c) => c.sum().greater(0)),
+          Serial(Dense(4), d),
+          Serial(Dense(4), Dense(3)),
+        ),
+      () => [x, x],
+    ],
+    [
+      'Scan (init)',
+      (d) => Scan(Serial(Parallel(Dense(4), null), Add(), Dup(), Parallel(d, null)), { nCarry: 1 }),
+      () => [tf.ones([3, 2, 4]), tf.zeros([2, 4])],
+    ],
   ];
-  test.each(wrappers)('%s: init and call of the parent keep the sublayer\'s weights', (_name, wrap, inputs) => {
+  test.each(wrappers)("%s: init and call of the parent keep the sublayer's weights", (_name, wrap, inputs) => {
     const t = trained(3, 4);
     const parent = wrap(t.d);
     const stack = inputs();
@@ -119,7 +135,7 @@ describeOnBackends('an initialised layer keeps its weights inside a parent (issu
     expect(contains(parent.weights, t.d)).toBe(true);
   });
 
-  test('Chunk(d, 1) computes what d computes, with d\'s weights (Trax ChunkTest::test_chunk)', () => {
+  test("Chunk(d, 1) computes what d computes, with d's weights (Trax ChunkTest::test_chunk)", () => {
     const t = trained(4, 4);
     expectClose(Chunk(t.d, 1).call(x) as Tensor, t.d.call(x) as Tensor);
   });

@@ -11,10 +11,14 @@ import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from '
 
 /** Trax's example cell: adds the input to the carry and outputs the new carry. */
 const cumulativeSum = () =>
-  Fn('CumSum', (x, carry) => {
-    const total = x.add(carry);
-    return [total, total];
-  }, 2);
+  Fn(
+    'CumSum',
+    (x, carry) => {
+      const total = x.add(carry);
+      return [total, total];
+    },
+    2,
+  );
 
 describeOnBackends('Scan', () => {
   test("Trax's cumulative sum: the scan of [1, 2, 3] from 0 is [1, 3, 6] with carry 6", () => {
@@ -27,10 +31,34 @@ describeOnBackends('Scan', () => {
 
   test('scans along axis 1 of [B, L, D] batches; signatures match; gradient through steps and carry', () => {
     const scan = Scan(cumulativeSum(), { axis: 1 });
-    const xs = tf.tensor3d([[[1, 10], [2, 20]], [[3, 30], [4, 40]]]);
+    const xs = tf.tensor3d([
+      [
+        [1, 10],
+        [2, 20],
+      ],
+      [
+        [3, 30],
+        [4, 40],
+      ],
+    ]);
     const [ys, carry] = scan.call([xs, tf.zeros([2, 2])]) as Tensor[];
-    expectClose(ys!, tf.tensor3d([[[1, 10], [3, 30]], [[3, 30], [7, 70]]]));
-    expectClose(carry!, [[3, 30], [7, 70]]);
+    expectClose(
+      ys!,
+      tf.tensor3d([
+        [
+          [1, 10],
+          [3, 30],
+        ],
+        [
+          [3, 30],
+          [7, 70],
+        ],
+      ]),
+    );
+    expectClose(carry!, [
+      [3, 30],
+      [7, 70],
+    ]);
     expect(expectSignatureMatchesOutput(Scan(cumulativeSum(), { axis: 1 }), [randn([2, 4, 3], 1), randn([2, 3], 2)])).toEqual([
       shapeDtype([2, 4, 3]),
       shapeDtype([2, 3]),
@@ -41,10 +69,14 @@ describeOnBackends('Scan', () => {
   test('a carried tanh cell and a cell with weights (the same weights at every step): gradients checked', () => {
     // h_t = tanh(x_t + h_{t-1}), output h_t
     const tanhCell = Scan(
-      Fn('TanhStep', (x, c) => {
-        const h = x.add(c).tanh();
-        return [h, h];
-      }, 2),
+      Fn(
+        'TanhStep',
+        (x, c) => {
+          const h = x.add(c).tanh();
+          return [h, h];
+        },
+        2,
+      ),
       { axis: 1 },
     );
     expectLayerGradientsMatch(tanhCell, [randn([2, 3, 2], 5), randn([2, 2], 6)]);
@@ -55,7 +87,10 @@ describeOnBackends('Scan', () => {
   });
 
   test('a carry whose shape the cell changes is a LayerError naming Scan', () => {
-    const grows = Scan(Fn('Grows', (x, c) => [x, tf.concat([c, c], -1)], 2), { axis: 0 });
+    const grows = Scan(
+      Fn('Grows', (x, c) => [x, tf.concat([c, c], -1)], 2),
+      { axis: 0 },
+    );
     expect(() => grows.init([shapeDtype([3, 2]), shapeDtype([2])])).toThrow(LayerError);
     expect(() => grows.init([shapeDtype([3, 2]), shapeDtype([2])])).toThrow(/Scan.*carry/);
     expect(() => Scan(cumulativeSum(), { axis: 2 }).init([shapeDtype([3]), shapeDtype([])])).toThrow(/Scan.*axis 2 is out of range/);

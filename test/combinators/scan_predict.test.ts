@@ -7,7 +7,15 @@ import type { Tensor } from '../../src/layers/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { randn } from '../layers/layer_checks.js';
 
-const addWithCarry = () => Fn('AddWithCarry', (x, carry) => { const r = tf.add(x, carry); return [r, r]; }, 2);
+const addWithCarry = () =>
+  Fn(
+    'AddWithCarry',
+    (x, carry) => {
+      const r = tf.add(x, carry);
+      return [r, r];
+    },
+    2,
+  );
 const list = (s: Tensor | Tensor[]) => (Array.isArray(s) ? s : [s]).map((t) => t.arraySync());
 
 describeOnBackends('Scan in mode predict', () => {
@@ -26,7 +34,10 @@ describeOnBackends('Scan in mode predict', () => {
     expect(list(layer.call([tf.tensor2d([[3, 4]]), tf.tensor1d([90])]))).toEqual([[[93, 97]], [97]]);
   });
 
-  test.each([['LSTM', () => LSTM(5)], ['GRU', () => GRU(5)]])('%s fed in pieces in predict mode equals the whole sequence', (_, make) => {
+  test.each([
+    ['LSTM', () => LSTM(5)],
+    ['GRU', () => GRU(5)],
+  ])('%s fed in pieces in predict mode equals the whole sequence', (_, make) => {
     const x = randn([2, 7, 3], 4);
     const whole = make();
     whole.init(shapeDtype([2, 7, 3]), { seed: 1 });
@@ -35,7 +46,10 @@ describeOnBackends('Scan in mode predict', () => {
     const pieces = make();
     pieces.mode = 'predict';
     pieces.init(shapeDtype([2, 7, 3]), { seed: 1 });
-    const got = tf.concat([0, 3, 4].map((at, i) => pieces.call(tf.slice(x, [0, at, 0], [2, [3, 1, 3][i]!, 3])) as Tensor), 1);
+    const got = tf.concat(
+      [0, 3, 4].map((at, i) => pieces.call(tf.slice(x, [0, at, 0], [2, [3, 1, 3][i]!, 3])) as Tensor),
+      1,
+    );
     expect(tf.max(tf.abs(tf.sub(got, expected))).dataSync()[0]).toBeLessThan(1e-5);
   });
 });

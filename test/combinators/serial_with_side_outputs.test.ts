@@ -46,7 +46,11 @@ describeOnBackends('SerialWithSideOutputs', () => {
     const ys = layer.call([tf.tensor1d([1, 2, 3]), tf.tensor1d([10, 20, 30, 40, 50]), tf.tensor1d([100, 200])]) as Tensor[];
     expect(ys.map((y) => y.shape)).toEqual([[3], [5], [2]]);
     // x, y, z -> x/2, z, y/5 (y/5 put aside) -> x/4, z/5 on top of y/5 -> x/4, y/5, z/5 (z/5 put aside).
-    expect(vals(ys)).toEqual([[0.25, 0.5, 0.75], [2, 4, 6, 8, 10], [20, 40]]);
+    expect(vals(ys)).toEqual([
+      [0.25, 0.5, 0.75],
+      [2, 4, 6, 8, 10],
+      [20, 40],
+    ]);
   });
 
   test('output signature matches the output, and gradients match finite differences', () => {

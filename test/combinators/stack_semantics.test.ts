@@ -95,14 +95,27 @@ describeOnBackends('stack semantics', () => {
   });
 
   test('init infers output signatures through the stack', () => {
-    const layer = Serial(Dup(), Parallel(Fn('Sum0', (x) => x.sum(0)), null));
+    const layer = Serial(
+      Dup(),
+      Parallel(
+        Fn('Sum0', (x) => x.sum(0)),
+        null,
+      ),
+    );
     const { outputSignature } = layer.init(shapeDtype([3, 4]));
     expect(outputSignature).toEqual([shapeDtype([4]), shapeDtype([3, 4])]);
   });
 
   test('an error names the path of the failing layer and its input shapes', () => {
     const bad = Fn('Bad', (a, b) => a.add(b));
-    const model = Serial(addOne(), Serial(Dup(), Fn('Reshape', (x) => x.reshape([7])), bad));
+    const model = Serial(
+      addOne(),
+      Serial(
+        Dup(),
+        Fn('Reshape', (x) => x.reshape([7])),
+        bad,
+      ),
+    );
     let caught: unknown;
     try {
       model.init(shapeDtype([2, 3]));

@@ -14,8 +14,18 @@ import { expectClose } from '../helpers/gradcheck.js';
 import { asList } from './helpers.js';
 
 const shiftInput = () => [
-  [[9, 9, 9], [8, 8, 8], [7, 7, 7], [6, 6, 6]],
-  [[99, 98, 97], [96, 95, 94], [93, 92, 91], [90, 89, 88]],
+  [
+    [9, 9, 9],
+    [8, 8, 8],
+    [7, 7, 7],
+    [6, 6, 6],
+  ],
+  [
+    [99, 98, 97],
+    [96, 95, 94],
+    [93, 92, 91],
+    [90, 89, 88],
+  ],
 ];
 
 /** Trax's test_utils.test_eval_equals_predict: eval on the whole input, predict on its first 3 positions, then one at a time. */
@@ -42,7 +52,16 @@ describeOnBackends('conformance: attention_test.py', () => {
     // CausalAttention takes one input; the mask below it passes through, as items below a Serial's inputs do.
     test('test_simple_call', () => {
       const layer = CausalAttention(4, { nHeads: 2 });
-      const x = [tf.tensor3d([[[2, 5, 3, 4], [0, 1, 2, 3], [0, 1, 2, 3]]]), tf.tensor4d([[[[1, 0, 1]]]])];
+      const x = [
+        tf.tensor3d([
+          [
+            [2, 5, 3, 4],
+            [0, 1, 2, 3],
+            [0, 1, 2, 3],
+          ],
+        ]),
+        tf.tensor4d([[[[1, 0, 1]]]]),
+      ];
       layer.init(signatureOf(x));
       const [y, mask] = layer.call(x) as Tensor[];
       expect(y!.shape).toEqual([1, 3, 4]);
@@ -55,8 +74,18 @@ describeOnBackends('conformance: attention_test.py', () => {
       const y = ShiftRight().call(x) as Tensor;
       expect(y.shape).toEqual(x.shape);
       expect(y.arraySync()).toEqual([
-        [[0, 0, 0], [9, 9, 9], [8, 8, 8], [7, 7, 7]],
-        [[0, 0, 0], [99, 98, 97], [96, 95, 94], [93, 92, 91]],
+        [
+          [0, 0, 0],
+          [9, 9, 9],
+          [8, 8, 8],
+          [7, 7, 7],
+        ],
+        [
+          [0, 0, 0],
+          [99, 98, 97],
+          [96, 95, 94],
+          [93, 92, 91],
+        ],
       ]);
     });
 
@@ -67,23 +96,33 @@ describeOnBackends('conformance: attention_test.py', () => {
       const y = ShiftRight().call(x) as Tensor;
       expect(y.dtype).toBe('float32');
       expect(y.arraySync()).toEqual([
-        [[0, 0, 0], [4.5, 4.5, 4.5], [4, 4, 4], [3.5, 3.5, 3.5]],
-        [[0, 0, 0], [49.5, 49, 48.5], [48, 47.5, 47], [46.5, 46, 45.5]],
+        [
+          [0, 0, 0],
+          [4.5, 4.5, 4.5],
+          [4, 4, 4],
+          [3.5, 3.5, 3.5],
+        ],
+        [
+          [0, 0, 0],
+          [49.5, 49, 48.5],
+          [48, 47.5, 47],
+          [46.5, 46, 45.5],
+        ],
       ]);
     });
 
     // trax/layers/attention_test.py::AttentionTest::test_padding_mask
     test('test_padding_mask', () => {
-      const x = tf.tensor2d([[1, 2, 3, 4, 0], [1, 2, 3, 0, 0], [1, 2, 0, 0, 0]]);
+      const x = tf.tensor2d([
+        [1, 2, 3, 4, 0],
+        [1, 2, 3, 0, 0],
+        [1, 2, 0, 0, 0],
+      ]);
       const y = PaddingMask().call(x) as Tensor;
       expect(x.shape).toEqual([3, 5]);
       expect(y.shape).toEqual([3, 1, 1, 5]);
       expect(y.dtype).toBe('bool');
-      expect(asList(y)).toEqual([
-        [[[1, 1, 1, 1, 0]]],
-        [[[1, 1, 1, 0, 0]]],
-        [[[1, 1, 0, 0, 0]]],
-      ]);
+      expect(asList(y)).toEqual([[[[1, 1, 1, 1, 0]]], [[[1, 1, 1, 0, 0]]], [[[1, 1, 0, 0, 0]]]]);
     });
 
     // Trax's PaddingMask(pad=0): the argument is the id of padding.
@@ -98,7 +137,13 @@ describeOnBackends('conformance: attention_test.py', () => {
     // trax/layers/attention_test.py::CausalAttentionTest::test_simple_call
     test('test_simple_call', () => {
       const layer = CausalAttention(4, { nHeads: 2 });
-      const x = tf.tensor3d([[[2, 5, 3, 4], [0, 1, 2, 3], [0, 1, 2, 3]]]);
+      const x = tf.tensor3d([
+        [
+          [2, 5, 3, 4],
+          [0, 1, 2, 3],
+          [0, 1, 2, 3],
+        ],
+      ]);
       layer.init(signatureOf(x));
       expect((layer.call(x) as Tensor).shape).toEqual([1, 3, 4]);
     });
@@ -122,12 +167,25 @@ describeOnBackends('conformance: attention_test.py', () => {
   });
 
   describe('PositionalEncodingTest', () => {
-    const x4 = () => tf.tensor3d([[[2, 3], [1, 2], [0, 1], [3, 4]]]);
+    const x4 = () =>
+      tf.tensor3d([
+        [
+          [2, 3],
+          [1, 2],
+          [0, 1],
+          [3, 4],
+        ],
+      ]);
 
     // trax/layers/attention_test.py::PositionalEncodingTest::test_simple_call
     test('test_simple_call', () => {
       const layer = PositionalEncoding({ maxLen: 8 });
-      const x = tf.tensor3d([[[2, 3, 4, 5], [1, 2, 3, 4]]]);
+      const x = tf.tensor3d([
+        [
+          [2, 3, 4, 5],
+          [1, 2, 3, 4],
+        ],
+      ]);
       layer.init(signatureOf(x));
       expect((layer.call(x) as Tensor).shape).toEqual([1, 2, 4]);
     });
@@ -143,7 +201,11 @@ describeOnBackends('conformance: attention_test.py', () => {
       const layer = PositionalEncoding({ maxLen: 8, mode: 'predict' });
       layer.init(shapeDtype([1, 1, 2]));
       const span = (t: Tensor, start: number, end: number) => tf.slice(t, [0, start, 0], [1, end - start, 2]);
-      for (const [start, end] of [[0, 1], [1, 3], [3, 4]] as const) {
+      for (const [start, end] of [
+        [0, 1],
+        [1, 3],
+        [3, 4],
+      ] as const) {
         const part = layer.call(span(x, start, end)) as Tensor;
         expect(part.shape).toEqual([1, end - start, 2]);
         expect(part.arraySync()).toEqual(span(y, start, end).arraySync());

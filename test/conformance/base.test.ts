@@ -42,7 +42,14 @@ describeOnBackends('conformance: base_test.py', () => {
     // cast, fails the way Trax's does: calling it is a LayerError naming the layer.
     test('test_call_raises_error', () => {
       const layer = new (Layer as unknown as new () => Layer)();
-      expect(() => layer.call(tf.tensor2d([[1, 2, 3, 4, 5], [10, 20, 30, 40, 50]]))).toThrow(LayerError);
+      expect(() =>
+        layer.call(
+          tf.tensor2d([
+            [1, 2, 3, 4, 5],
+            [10, 20, 30, 40, 50],
+          ]),
+        ),
+      ).toThrow(LayerError);
     });
 
     // trax/layers/base_test.py::BaseLayerTest::test_init_returns_empty_weights_and_state
@@ -124,7 +131,12 @@ describeOnBackends('conformance: base_test.py', () => {
       expect(asList(sum.call([tf.tensor1d([1]), tf.tensor1d([2]), tf.tensor1d([4])]))).toEqual([7]);
       // Defaults inside a destructured parameter or an arrow body do not change f.length: accepted.
       expect(Fn('Plain', (x) => tf.add(x, 1)).nIn).toBe(1);
-      expect(Fn('Body', function (x: Tensor) { const k = 2; return tf.mul(x, k); }).nIn).toBe(1);
+      expect(
+        Fn('Body', function (x: Tensor) {
+          const k = 2;
+          return tf.mul(x, k);
+        }).nIn,
+      ).toBe(1);
     });
 
     // trax/layers/base_test.py::FnTest::test_forward
@@ -132,9 +144,15 @@ describeOnBackends('conformance: base_test.py', () => {
       const layer = Fn('SumAndMax', (x0, x1) => [tf.add(x0, x1), tf.maximum(x0, x1)], 2);
       const x0 = tf.tensor1d([1, 2, 3, 4, 5]);
       const x1 = tf.tensor1d([10, 20, 30, 40, 50]);
-      expect(asList(layer.call([x0, x1]))).toEqual([[11, 22, 33, 44, 55], [10, 20, 30, 40, 50]]);
+      expect(asList(layer.call([x0, x1]))).toEqual([
+        [11, 22, 33, 44, 55],
+        [10, 20, 30, 40, 50],
+      ]);
       const [out, state] = layer.pureFn([x0, x1], {}, {}, makeKey(0));
-      expect(asList(out)).toEqual([[11, 22, 33, 44, 55], [10, 20, 30, 40, 50]]);
+      expect(asList(out)).toEqual([
+        [11, 22, 33, 44, 55],
+        [10, 20, 30, 40, 50],
+      ]);
       expect(state).toEqual({});
     });
 

@@ -33,13 +33,19 @@ describeOnBackends('conformance: combinators_test.py', () => {
     // trax/layers/combinators_test.py::SerialTest::test_none_is_no_op
     test('test_none_is_no_op', () => {
       const layer = Serial(null);
-      expect(asList(layer.call([t([1, 2, 3, 4]), t([10, 20, 30])]))).toEqual([[1, 2, 3, 4], [10, 20, 30]]);
+      expect(asList(layer.call([t([1, 2, 3, 4]), t([10, 20, 30])]))).toEqual([
+        [1, 2, 3, 4],
+        [10, 20, 30],
+      ]);
     });
 
     // trax/layers/combinators_test.py::SerialTest::test_empty_list_is_no_op
     test('test_empty_list_is_no_op', () => {
       const layer = Serial([]);
-      expect(asList(layer.call([t([1, 2, 3, 4]), t([10, 20, 30])]))).toEqual([[1, 2, 3, 4], [10, 20, 30]]);
+      expect(asList(layer.call([t([1, 2, 3, 4]), t([10, 20, 30])]))).toEqual([
+        [1, 2, 3, 4],
+        [10, 20, 30],
+      ]);
     });
 
     // trax/layers/combinators_test.py::SerialTest::test_one_in_one_out
@@ -55,7 +61,10 @@ describeOnBackends('conformance: combinators_test.py', () => {
     // trax/layers/combinators_test.py::SerialTest::test_one_in_two_out
     test('test_one_in_two_out', () => {
       const layer = Serial(DivideBy(3), ReturnConst([3, 4, 5, 6]));
-      expect(asList(layer.call(t([3, 6, 9, 12])))).toEqual([[3, 4, 5, 6], [1, 2, 3, 4]]);
+      expect(asList(layer.call(t([3, 6, 9, 12])))).toEqual([
+        [3, 4, 5, 6],
+        [1, 2, 3, 4],
+      ]);
     });
 
     // trax/layers/combinators_test.py::SerialTest::test_const_div
@@ -70,7 +79,11 @@ describeOnBackends('conformance: combinators_test.py', () => {
 
     // trax/layers/combinators_test.py::SerialTest::test_dup_dup
     test('test_dup_dup', () => {
-      expect(asList(Serial(Dup(), Dup()).call(t([1, 2, 3])))).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+      expect(asList(Serial(Dup(), Dup()).call(t([1, 2, 3])))).toEqual([
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+      ]);
     });
 
     // trax/layers/combinators_test.py::SerialTest::test_default_name
@@ -174,17 +187,28 @@ describeOnBackends('conformance: combinators_test.py', () => {
     // trax/layers/combinators_test.py::ParallelTest::test_dup_dup
     test('test_dup_dup', () => {
       const ys = Parallel(Dup(), Dup()).call([t([1, 2, 3]), t([10, 20])]);
-      expect(asList(ys)).toEqual([[1, 2, 3], [1, 2, 3], [10, 20], [10, 20]]);
+      expect(asList(ys)).toEqual([
+        [1, 2, 3],
+        [1, 2, 3],
+        [10, 20],
+        [10, 20],
+      ]);
     });
 
     // trax/layers/combinators_test.py::ParallelTest::test_div_div
     test('test_div_div', () => {
-      expect(asList(Parallel(DivideBy(0.5), DivideBy(3)).call([t([1, 2, 3]), t([30, 60])]))).toEqual([[2, 4, 6], [10, 20]]);
+      expect(asList(Parallel(DivideBy(0.5), DivideBy(3)).call([t([1, 2, 3]), t([30, 60])]))).toEqual([
+        [2, 4, 6],
+        [10, 20],
+      ]);
     });
 
     // trax/layers/combinators_test.py::ParallelTest::test_two_no_ops
     test('test_two_no_ops', () => {
-      expect(asList(Parallel([], null).call([t([1, 2, 3]), t([10, 20])]))).toEqual([[1, 2, 3], [10, 20]]);
+      expect(asList(Parallel([], null).call([t([1, 2, 3]), t([10, 20])]))).toEqual([
+        [1, 2, 3],
+        [10, 20],
+      ]);
     });
 
     // trax/layers/combinators_test.py::ParallelTest::test_default_name
@@ -242,7 +266,16 @@ describeOnBackends('conformance: combinators_test.py', () => {
   });
 
   describe('ConcatenateTest', () => {
-    const xs = () => [m([[1, 2, 3], [4, 5, 6]]), m([[10, 20, 30], [40, 50, 60]])];
+    const xs = () => [
+      m([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      m([
+        [10, 20, 30],
+        [40, 50, 60],
+      ]),
+    ];
 
     // trax/layers/combinators_test.py::ConcatenateTest::test_n_in_n_out
     test('test_n_in_n_out', () => {
@@ -252,24 +285,44 @@ describeOnBackends('conformance: combinators_test.py', () => {
 
     // trax/layers/combinators_test.py::ConcatenateTest::test_with_defaults
     test('test_with_defaults', () => {
-      expect(asList(Concatenate().call(xs()))).toEqual([[1, 2, 3, 10, 20, 30], [4, 5, 6, 40, 50, 60]]);
+      expect(asList(Concatenate().call(xs()))).toEqual([
+        [1, 2, 3, 10, 20, 30],
+        [4, 5, 6, 40, 50, 60],
+      ]);
     });
 
     // trax/layers/combinators_test.py::ConcatenateTest::test_axis_0
     test('test_axis_0', () => {
-      expect(asList(Concatenate(2, 0).call(xs()))).toEqual([[1, 2, 3], [4, 5, 6], [10, 20, 30], [40, 50, 60]]);
+      expect(asList(Concatenate(2, 0).call(xs()))).toEqual([
+        [1, 2, 3],
+        [4, 5, 6],
+        [10, 20, 30],
+        [40, 50, 60],
+      ]);
     });
 
     // trax/layers/combinators_test.py::ConcatenateTest::test_axis_1
     test('test_axis_1', () => {
-      expect(asList(Concatenate(2, 1).call(xs()))).toEqual([[1, 2, 3, 10, 20, 30], [4, 5, 6, 40, 50, 60]]);
+      expect(asList(Concatenate(2, 1).call(xs()))).toEqual([
+        [1, 2, 3, 10, 20, 30],
+        [4, 5, 6, 40, 50, 60],
+      ]);
     });
 
     // trax/layers/combinators_test.py::ConcatenateTest::test_n_items_is_not_default
     test('test_n_items_is_not_default', () => {
-      const y = Concatenate(3).call([...xs(), m([[100, 200, 300], [400, 500, 600]])]) as Tensor;
+      const y = Concatenate(3).call([
+        ...xs(),
+        m([
+          [100, 200, 300],
+          [400, 500, 600],
+        ]),
+      ]) as Tensor;
       expect(y.shape).toEqual([2, 9]);
-      expect(y.arraySync()).toEqual([[1, 2, 3, 10, 20, 30, 100, 200, 300], [4, 5, 6, 40, 50, 60, 400, 500, 600]]);
+      expect(y.arraySync()).toEqual([
+        [1, 2, 3, 10, 20, 30, 100, 200, 300],
+        [4, 5, 6, 40, 50, 60, 400, 500, 600],
+      ]);
     });
 
     // trax/layers/combinators_test.py::ConcatenateTest::test_repr
@@ -284,12 +337,19 @@ describeOnBackends('conformance: combinators_test.py', () => {
   describe('BranchTest', () => {
     // trax/layers/combinators_test.py::BranchTest::test_noop_dup
     test('test_noop_dup', () => {
-      expect(asList(Branch([], Dup()).call(t([1, 2, 3])))).toEqual([[1, 2, 3], [1, 2, 3], [1, 2, 3]]);
+      expect(asList(Branch([], Dup()).call(t([1, 2, 3])))).toEqual([
+        [1, 2, 3],
+        [1, 2, 3],
+        [1, 2, 3],
+      ]);
     });
 
     // trax/layers/combinators_test.py::BranchTest::test_add_div
     test('test_add_div', () => {
-      expect(asList(Branch(Add(), DivideBy(0.5)).call([t([1, 2, 3]), t([10, 20, 30])]))).toEqual([[11, 22, 33], [2, 4, 6]]);
+      expect(asList(Branch(Add(), DivideBy(0.5)).call([t([1, 2, 3]), t([10, 20, 30])]))).toEqual([
+        [11, 22, 33],
+        [2, 4, 6],
+      ]);
     });
 
     // trax/layers/combinators_test.py::BranchTest::test_one_sublayer
@@ -352,12 +412,19 @@ describeOnBackends('conformance: combinators_test.py', () => {
   describe('SwapTest', () => {
     // trax/layers/combinators_test.py::SwapTest::test_swap
     test('test_swap', () => {
-      expect(asList(Swap().call([t([1, 2, 3]), t([10, 20, 30])]))).toEqual([[10, 20, 30], [1, 2, 3]]);
+      expect(asList(Swap().call([t([1, 2, 3]), t([10, 20, 30])]))).toEqual([
+        [10, 20, 30],
+        [1, 2, 3],
+      ]);
     });
   });
 
   describe('ChunkTest', () => {
-    const x = () => m([[1, 2, 3], [4, 5, 6]]);
+    const x = () =>
+      m([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]);
 
     // trax/layers/combinators_test.py::ChunkTest::test_chunk
     // The chunked layer keeps the weights the layer was initialised with (a Chunk's init keeps its sublayer's).
@@ -392,25 +459,51 @@ describeOnBackends('conformance: combinators_test.py', () => {
 
   describe('ScanTest', () => {
     const addWithCarry = () =>
-      Fn('AddWithCarry', (x, carry) => {
-        const res = tf.add(x, carry);
-        return [res, res];
-      }, 2);
+      Fn(
+        'AddWithCarry',
+        (x, carry) => {
+          const res = tf.add(x, carry);
+          return [res, res];
+        },
+        2,
+      );
 
     // trax/layers/combinators_test.py::ScanTest::test_default_axis
     test('test_default_axis', () => {
-      const ys = Scan(addWithCarry()).call([m([[0, 1, 2, 3], [0, 10, 20, 30], [0, 100, 200, 300]]), t([9000, 8000, 7000, 6000])]);
+      const ys = Scan(addWithCarry()).call([
+        m([
+          [0, 1, 2, 3],
+          [0, 10, 20, 30],
+          [0, 100, 200, 300],
+        ]),
+        t([9000, 8000, 7000, 6000]),
+      ]);
       expect(asList(ys)).toEqual([
-        [[9000, 8001, 7002, 6003], [9000, 8011, 7022, 6033], [9000, 8111, 7222, 6333]],
+        [
+          [9000, 8001, 7002, 6003],
+          [9000, 8011, 7022, 6033],
+          [9000, 8111, 7222, 6333],
+        ],
         [9000, 8111, 7222, 6333],
       ]);
     });
 
     // trax/layers/combinators_test.py::ScanTest::test_axis_1
     test('test_axis_1', () => {
-      const ys = Scan(addWithCarry(), { axis: 1 }).call([m([[0, 1, 2, 3], [0, 10, 20, 30], [0, 100, 200, 300]]), t([9000, 8000, 7000])]);
+      const ys = Scan(addWithCarry(), { axis: 1 }).call([
+        m([
+          [0, 1, 2, 3],
+          [0, 10, 20, 30],
+          [0, 100, 200, 300],
+        ]),
+        t([9000, 8000, 7000]),
+      ]);
       expect(asList(ys)).toEqual([
-        [[9000, 9001, 9003, 9006], [8000, 8010, 8030, 8060], [7000, 7100, 7300, 7600]],
+        [
+          [9000, 9001, 9003, 9006],
+          [8000, 8010, 8030, 8060],
+          [7000, 7100, 7300, 7600],
+        ],
         [9006, 8060, 7600],
       ]);
     });
@@ -429,15 +522,51 @@ describeOnBackends('conformance: combinators_test.py', () => {
     // trax-ts checks that a layer gives the items it declares, so the port declares the three it gives.
     test('test_multi_input', () => {
       const multiInput = Fn('MultiInputFn', (a, b, carry) => [tf.add(a, b), b, tf.add(carry, 1)], 3);
-      expect(() => Scan(Fn('MultiInputFn', (a, b, carry) => [tf.add(a, b), b, tf.add(carry, 1)], 2), { axis: 1 }).init([shapeDtype([2, 3]), shapeDtype([2, 3]), shapeDtype([2])])).toThrow(/expected 2 outputs, got 3/);
-      const ys = Scan(multiInput, { axis: 1 }).call([m([[0, 1, 2], [0, 10, 20]]), m([[4, 5, 6], [40, 50, 60]]), t([9000, 8000])]);
-      expect(asList(ys)).toEqual([[[4, 6, 8], [40, 60, 80]], [[4, 5, 6], [40, 50, 60]], [9003, 8003]]);
+      expect(() =>
+        Scan(
+          Fn('MultiInputFn', (a, b, carry) => [tf.add(a, b), b, tf.add(carry, 1)], 2),
+          { axis: 1 },
+        ).init([shapeDtype([2, 3]), shapeDtype([2, 3]), shapeDtype([2])]),
+      ).toThrow(/expected 2 outputs, got 3/);
+      const ys = Scan(multiInput, { axis: 1 }).call([
+        m([
+          [0, 1, 2],
+          [0, 10, 20],
+        ]),
+        m([
+          [4, 5, 6],
+          [40, 50, 60],
+        ]),
+        t([9000, 8000]),
+      ]);
+      expect(asList(ys)).toEqual([
+        [
+          [4, 6, 8],
+          [40, 60, 80],
+        ],
+        [
+          [4, 5, 6],
+          [40, 50, 60],
+        ],
+        [9003, 8003],
+      ]);
     });
 
     // trax/layers/combinators_test.py::ScanTest::test_no_carry
     test('test_no_carry', () => {
-      const y = Scan(Fn('AddOne', (x) => tf.add(x, 1)), { nCarry: 0 }).call(m([[1, 3, 7], [10, 30, 70]]));
-      expect(asList(y)).toEqual([[2, 4, 8], [11, 31, 71]]);
+      const y = Scan(
+        Fn('AddOne', (x) => tf.add(x, 1)),
+        { nCarry: 0 },
+      ).call(
+        m([
+          [1, 3, 7],
+          [10, 30, 70],
+        ]),
+      );
+      expect(asList(y)).toEqual([
+        [2, 4, 8],
+        [11, 31, 71],
+      ]);
     });
   });
 

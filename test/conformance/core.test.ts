@@ -62,7 +62,13 @@ describeOnBackends('conformance: core_test.py', () => {
       const x = tf.tensor1d([2, 3]);
       layer.init(shapeDtype([2]));
       const [wInit, bInit] = [w(layer.weights, 'w'), w(layer.weights, 'b')];
-      const given = { w: tf.tensor2d([[10000, 20000, 30000, 40000], [100, 200, 100, 200]]), b: tf.tensor1d([9, 8, 7, 6]) };
+      const given = {
+        w: tf.tensor2d([
+          [10000, 20000, 30000, 40000],
+          [100, 200, 100, 200],
+        ]),
+        b: tf.tensor1d([9, 8, 7, 6]),
+      };
       const [y] = layer.pureFn(x, given, layer.state, makeKey(0));
       expect(asList(y)).toEqual([20309, 40608, 60307, 80606]);
       expect(w(layer.weights, 'w')).toBe(wInit);
@@ -91,7 +97,13 @@ describeOnBackends('conformance: core_test.py', () => {
     test('test_call_no_bias', () => {
       const layer = Dense(4, { useBias: false });
       layer.init(shapeDtype([3]));
-      const given = { w: tf.tensor2d([[100, 200, 300, 400], [10, 10, 10, 10], [1, 2, 1, 2]]) };
+      const given = {
+        w: tf.tensor2d([
+          [100, 200, 300, 400],
+          [10, 10, 10, 10],
+          [1, 2, 1, 2],
+        ]),
+      };
       const [y] = layer.pureFn(tf.tensor1d([2, 5, 3]), given, {}, makeKey(0));
       expect(asList(y)).toEqual([253, 456, 653, 856]);
     });
@@ -194,7 +206,13 @@ describeOnBackends('conformance: core_test.py', () => {
       const arange = (_key: unknown, shape: number[]) => tf.reshape(tf.range(0, shape[0]! * shape[1]!), shape);
       const layer = Embedding(5, 2, { kernelInitializer: arange });
       layer.init(undefined);
-      expect(asList(layer.call(ids([0, 1, 2, 3, 4])))).toEqual([[0, 1], [2, 3], [4, 5], [6, 7], [8, 9]]);
+      expect(asList(layer.call(ids([0, 1, 2, 3, 4])))).toEqual([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+        [6, 7],
+        [8, 9],
+      ]);
       // The option had another name before 0.2.0; the old name is refused rather than ignored.
       expect(() => Embedding(5, 2, { initializer: arange } as never)).toThrow(/unknown option 'initializer'/);
     });
@@ -251,25 +269,89 @@ describeOnBackends('conformance: core_test.py', () => {
   describe('LogSoftmaxTest', () => {
     // trax/layers/core_test.py::LogSoftmaxTest::test_call
     test('test_call', () => {
-      const y = LogSoftmax().call(tf.tensor2d([[2, 1, -10], [1, 1, -10]])) as Tensor;
-      expectClose(y, [[-0.313, -1.313, -12.313], [-0.693, -0.693, -11.693]], 0.001);
+      const y = LogSoftmax().call(
+        tf.tensor2d([
+          [2, 1, -10],
+          [1, 1, -10],
+        ]),
+      ) as Tensor;
+      expectClose(
+        y,
+        [
+          [-0.313, -1.313, -12.313],
+          [-0.693, -0.693, -11.693],
+        ],
+        0.001,
+      );
     });
   });
 
   describe('SoftmaxTest', () => {
     // trax/layers/core_test.py::SoftmaxTest::test_call
     test('test_call', () => {
-      const y = Softmax().call(tf.tensor2d([[2, 1, -10], [1, 1, -10]])) as Tensor;
-      expectClose(y, [[0.731, 0.269, 0.00000449], [0.5, 0.5, 0.00000835]], 0.001);
+      const y = Softmax().call(
+        tf.tensor2d([
+          [2, 1, -10],
+          [1, 1, -10],
+        ]),
+      ) as Tensor;
+      expectClose(
+        y,
+        [
+          [0.731, 0.269, 0.00000449],
+          [0.5, 0.5, 0.00000835],
+        ],
+        0.001,
+      );
     });
   });
 
   // Trax's names of these layers (trax/layers/core.py, attention.py): the printed tree reads the same.
   test("the core layers carry Trax's names", () => {
-    const names = [Dense(512), Embedding(100, 8), Flatten(3), ShiftRight(), PaddingMask(), LogSoftmax(), Softmax(), Mean(), Sum(), ArgMax(), Dropout(0.1)].map(String);
-    expect(names).toEqual(['Dense_512', 'Embedding_100_8', 'Flatten_keep3', 'ShiftRight(1)', 'PaddingMask(0)', 'LogSoftmax', 'Softmax', 'Mean', 'Sum', 'ArgMax', 'Dropout']);
-    const added = [Min(), Max(), StopGradient(), ThresholdToBinary(), SummaryScalar('loss'), LocallyConnected1d(6, 3), new RandomUniformLayer()].map(String);
-    expect(added).toEqual(['Min', 'Max', 'StopGradient', 'ThresholdToBinary', 'Summary_loss', 'LocallyConnected1d_6_3', 'RandomUniform_in0']);
+    const names = [
+      Dense(512),
+      Embedding(100, 8),
+      Flatten(3),
+      ShiftRight(),
+      PaddingMask(),
+      LogSoftmax(),
+      Softmax(),
+      Mean(),
+      Sum(),
+      ArgMax(),
+      Dropout(0.1),
+    ].map(String);
+    expect(names).toEqual([
+      'Dense_512',
+      'Embedding_100_8',
+      'Flatten_keep3',
+      'ShiftRight(1)',
+      'PaddingMask(0)',
+      'LogSoftmax',
+      'Softmax',
+      'Mean',
+      'Sum',
+      'ArgMax',
+      'Dropout',
+    ]);
+    const added = [
+      Min(),
+      Max(),
+      StopGradient(),
+      ThresholdToBinary(),
+      SummaryScalar('loss'),
+      LocallyConnected1d(6, 3),
+      new RandomUniformLayer(),
+    ].map(String);
+    expect(added).toEqual([
+      'Min',
+      'Max',
+      'StopGradient',
+      'ThresholdToBinary',
+      'Summary_loss',
+      'LocallyConnected1d_6_3',
+      'RandomUniform_in0',
+    ]);
   });
 
   describe('WeightsTest', () => {
@@ -304,13 +386,19 @@ describeOnBackends('conformance: core_test.py', () => {
     test('test_custom_initializer_shape', () => {
       const layer = new WeightsLayer(zeros, [2, 2]);
       layer.init([]);
-      expect(asList(layer.call([]))).toEqual([[0, 0], [0, 0]]);
+      expect(asList(layer.call([]))).toEqual([
+        [0, 0],
+        [0, 0],
+      ]);
 
       const normal = new WeightsLayer(RandomNormal(), [2, 2]);
       normal.init([]);
       const y = normal.call([]) as Tensor;
       expect(y.shape).toEqual([2, 2]);
-      expect(asList(y)).not.toEqual([[0, 0], [0, 0]]);
+      expect(asList(y)).not.toEqual([
+        [0, 0],
+        [0, 0],
+      ]);
     });
   });
 
@@ -319,8 +407,16 @@ describeOnBackends('conformance: core_test.py', () => {
     // Trax also reports the value to TensorBoard; trax-ts keeps it in the layer's state only.
     test('test_passes', () => {
       const layer = SummaryScalar('test');
-      const y = layer.call(tf.tensor2d([[3, 5], [2, 6]]));
-      expect(asList(y)).toEqual([[3, 5], [2, 6]]);
+      const y = layer.call(
+        tf.tensor2d([
+          [3, 5],
+          [2, 6],
+        ]),
+      );
+      expect(asList(y)).toEqual([
+        [3, 5],
+        [2, 6],
+      ]);
       expect(asList(layer.state['summary_test'] as Tensor)).toBe(4);
     });
   });
@@ -366,7 +462,12 @@ describeOnBackends('conformance: core_test.py', () => {
 
   describe('LocallyConnected1dTest', () => {
     // Trax's input is an integer array; trax-ts's LocallyConnected1d, like Dense, takes float inputs.
-    const x = () => tf.tensor2d([[0, 1], [2, 3], [4, 5]]);
+    const x = () =>
+      tf.tensor2d([
+        [0, 1],
+        [2, 3],
+        [4, 5],
+      ]);
 
     // trax/layers/core_test.py::LocallyConnected1dTest::test_shape_kernel1
     test('test_shape_kernel1', () => {
@@ -395,14 +496,26 @@ describeOnBackends('conformance: core_test.py', () => {
   describe('StopGradientTest', () => {
     // trax/layers/core_test.py::StopGradientTest::test_passes
     test('test_passes', () => {
-      const y = StopGradient().call(tf.tensor2d([[3, 5], [2, 6]])) as Tensor;
+      const y = StopGradient().call(
+        tf.tensor2d([
+          [3, 5],
+          [2, 6],
+        ]),
+      ) as Tensor;
       expect(y.shape).toEqual([2, 2]);
-      expect(asList(y)).toEqual([[3, 5], [2, 6]]);
+      expect(asList(y)).toEqual([
+        [3, 5],
+        [2, 6],
+      ]);
     });
   });
 
   describe('MinMaxTest', () => {
-    const x = () => tf.tensor2d([[3, 5], [2, 6]]);
+    const x = () =>
+      tf.tensor2d([
+        [3, 5],
+        [2, 6],
+      ]);
 
     // trax/layers/core_test.py::MinMaxTest::test_min
     test('test_min', () => {
@@ -444,7 +557,12 @@ describeOnBackends('conformance: core_test.py', () => {
 
     // trax/layers/core_test.py::ClassifierLayersTest::test_arg_max
     test('test_arg_max', () => {
-      const y = ArgMax().call(tf.tensor2d([[0.1, 0.9, 0.2, 0.8], [0.22, 0.88, 0.11, 0.99]]));
+      const y = ArgMax().call(
+        tf.tensor2d([
+          [0.1, 0.9, 0.2, 0.8],
+          [0.22, 0.88, 0.11, 0.99],
+        ]),
+      );
       expect(asList(y)).toEqual([1, 3]);
     });
   });

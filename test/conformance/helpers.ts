@@ -23,5 +23,5 @@ export function SmallerThan(val: number): FnLayer {
 
 /** Layer outputs as nested arrays of numbers, for exact comparison (Trax's `as_list`). */
 export function asList(outputs: Stack): unknown {
-  return Array.isArray(outputs) ? outputs.map((t) => t.arraySync()) : (outputs).arraySync();
+  return Array.isArray(outputs) ? outputs.map((t) => t.arraySync()) : outputs.arraySync();
 }

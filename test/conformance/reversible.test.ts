@@ -13,7 +13,10 @@ describeOnBackends('conformance: reversible_test.py', () => {
     // trax/layers/reversible_test.py::ReversibleLayerTest::test_reversible_swap
     test('test_reversible_swap', () => {
       const ys = ReversibleSwap().call([tf.tensor1d([1, 2]), tf.tensor1d([10, 20])]);
-      expect(asList(ys)).toEqual([[10, 20], [1, 2]]);
+      expect(asList(ys)).toEqual([
+        [10, 20],
+        [1, 2],
+      ]);
     });
 
     // trax/layers/reversible.py::ReversibleSelect names itself f'ReversibleSelect{indices}' without spaces.
@@ -25,11 +28,23 @@ describeOnBackends('conformance: reversible_test.py', () => {
     // trax/layers/reversible.py::ReversibleHalfResidual(*residual_layers, attention_layer=None): attentionLayer.
     test('ReversibleHalfResidual takes the attention layer as attentionLayer; the old name is refused', () => {
       const scale = Fn('Scale', (x, mask) => [tf.mul(x, mask), mask], 2);
-      const layer = ReversibleHalfResidual(Fn('AddOne', (x) => tf.add(x, 1)), { attentionLayer: scale });
+      const layer = ReversibleHalfResidual(
+        Fn('AddOne', (x) => tf.add(x, 1)),
+        { attentionLayer: scale },
+      );
       const ys = layer.call([tf.tensor1d([10, 20]), tf.tensor1d([1, 2]), tf.tensor1d([3, 0])]);
       // x1 + Scale(AddOne(x2), mask) = [10 + 2 * 3, 20 + 3 * 0]
-      expect(asList(ys)).toEqual([[16, 20], [1, 2], [3, 0]]);
-      expect(() => ReversibleHalfResidual(Fn('AddOne', (x) => tf.add(x, 1)), { attention: scale } as never)).toThrow(/unknown option 'attention'/);
+      expect(asList(ys)).toEqual([
+        [16, 20],
+        [1, 2],
+        [3, 0],
+      ]);
+      expect(() =>
+        ReversibleHalfResidual(
+          Fn('AddOne', (x) => tf.add(x, 1)),
+          { attention: scale } as never,
+        ),
+      ).toThrow(/unknown option 'attention'/);
     });
   });
 });

@@ -9,9 +9,34 @@ import { makeKey } from '../../src/rng/key.js';
 
 const VOCAB = 13;
 const reformer = (attentionType: 'full' | 'lsh' | 'chunked' | 'local', mode: Mode): Layer =>
-  ReformerLM({ vocabSize: VOCAB, dModel: 16, dFf: 24, nLayers: 2, nHeads: 2, dropout: 0, attentionType, chunkLen: 4, nHashes: 2, localRadius: 3, maxLen: 64, mode });
+  ReformerLM({
+    vocabSize: VOCAB,
+    dModel: 16,
+    dFf: 24,
+    nLayers: 2,
+    nHeads: 2,
+    dropout: 0,
+    attentionType,
+    chunkLen: 4,
+    nHashes: 2,
+    localRadius: 3,
+    maxLen: 64,
+    mode,
+  });
 const lsh = (nLayers: number, extra: object, mode: Mode): Layer =>
-  ReformerLM({ vocabSize: VOCAB, dModel: 16, dFf: 24, nLayers, nHeads: 2, dropout: 0, attentionType: 'lsh', chunkLen: 2, maxLen: 64, mode, ...extra });
+  ReformerLM({
+    vocabSize: VOCAB,
+    dModel: 16,
+    dFf: 24,
+    nLayers,
+    nHeads: 2,
+    dropout: 0,
+    attentionType: 'lsh',
+    chunkLen: 2,
+    maxLen: 64,
+    mode,
+    ...extra,
+  });
 /** Models whose cached decoding equals the eval-mode model run on the growing prefix. */
 const models: [string, (mode: Mode) => Layer][] = [
   ['ReformerLM, full attention', (mode) => reformer('full', mode)],
@@ -19,7 +44,10 @@ const models: [string, (mode: Mode) => Layer][] = [
   ['ReformerLM, one layer of LSH attention, nBuckets 4', (mode) => lsh(1, { nBuckets: 4 }, mode)],
   ['ReformerLM, chunked attention (chunks of 4, one before)', (mode) => reformer('chunked', mode)],
   ['ReformerLM, causal local attention (radius 3)', (mode) => reformer('local', mode)],
-  ['TransformerLM', (mode) => TransformerLM({ vocabSize: VOCAB, dModel: 16, dFf: 24, nLayers: 2, nHeads: 2, dropout: 0, maxLen: 64, mode })],
+  [
+    'TransformerLM',
+    (mode) => TransformerLM({ vocabSize: VOCAB, dModel: 16, dFf: 24, nLayers: 2, nHeads: 2, dropout: 0, maxLen: 64, mode }),
+  ],
 ];
 /**
  * Multi-layer LSH models: in eval mode a new token changes the first layer's outputs at earlier positions (their
@@ -93,7 +121,8 @@ describe('decoding with the predict-mode cache [cpu]', () => {
 
   test.each(lshModels)('%s: cached decoding equals predict mode recomputed on the whole growing prefix (1e-5)', async (_, make) => {
     const { predict } = pair(make);
-    for (const temperature of [0, 1]) expect(await worstError(predict, (seq) => recomputedNext(predict, seq), temperature)).toBeLessThan(1e-5);
+    for (const temperature of [0, 1])
+      expect(await worstError(predict, (seq) => recomputedNext(predict, seq), temperature)).toBeLessThan(1e-5);
   });
 
   test('greedy decoding takes the most probable token; sampling is seeded; topK 1 is greedy', async () => {
@@ -108,7 +137,14 @@ describe('decoding with the predict-mode cache [cpu]', () => {
     expect(a).not.toEqual(c);
     expect(await autoregressiveSample(predict, { prefix: [2, 4], length: 10, temperature: 1.5, topK: 1, seed: 3 })).toEqual([greedy]);
     // A batch of two prompts, each decoded as it is alone.
-    const both = await autoregressiveSample(predict, { prefix: [[2, 4], [6, 1]], length: 6, temperature: 0 });
+    const both = await autoregressiveSample(predict, {
+      prefix: [
+        [2, 4],
+        [6, 1],
+      ],
+      length: 6,
+      temperature: 0,
+    });
     expect(both[0]).toEqual(greedy.slice(0, 6));
     expect(both[1]).toEqual((await autoregressiveSample(predict, { prefix: [6, 1], length: 6, temperature: 0 }))[0]);
   });
@@ -122,22 +158,25 @@ describe('decoding with the predict-mode cache [cpu]', () => {
     await expect(autoregressiveSample(full, { length: 2 })).rejects.toThrow(/mode 'predict'/);
   });
 
-  test.each([models[0]!, models[5]!])('%s: beam search with one beam is greedy; every beam scores the full model\'s log-probability', async (_, make) => {
-    const { full, predict } = pair(make);
-    const greedy = (await autoregressiveSample(predict, { prefix: [1, 2], length: 6, temperature: 0 }))[0]!;
-    expect((await beamSearch(predict, { prefix: [1, 2], length: 6, beamSize: 1 }))[0]!.tokens).toEqual(greedy);
-    const beams = await beamSearch(predict, { prefix: [1, 2], length: 6, beamSize: 3 });
-    expect(beams).toHaveLength(3);
-    expect(new Set(beams.map((b) => b.tokens.join(','))).size).toBe(3);
-    for (let i = 1; i < beams.length; i++) expect(beams[i - 1]!.score).toBeGreaterThanOrEqual(beams[i]!.score);
-    for (const beam of beams) {
-      const seq = [1, 2];
-      let logProb = 0;
-      for (const t of beam.tokens) {
-        logProb += uncachedNext(full, seq)[t]!;
-        seq.push(t);
+  test.each([models[0]!, models[5]!])(
+    "%s: beam search with one beam is greedy; every beam scores the full model's log-probability",
+    async (_, make) => {
+      const { full, predict } = pair(make);
+      const greedy = (await autoregressiveSample(predict, { prefix: [1, 2], length: 6, temperature: 0 }))[0]!;
+      expect((await beamSearch(predict, { prefix: [1, 2], length: 6, beamSize: 1 }))[0]!.tokens).toEqual(greedy);
+      const beams = await beamSearch(predict, { prefix: [1, 2], length: 6, beamSize: 3 });
+      expect(beams).toHaveLength(3);
+      expect(new Set(beams.map((b) => b.tokens.join(','))).size).toBe(3);
+      for (let i = 1; i < beams.length; i++) expect(beams[i - 1]!.score).toBeGreaterThanOrEqual(beams[i]!.score);
+      for (const beam of beams) {
+        const seq = [1, 2];
+        let logProb = 0;
+        for (const t of beam.tokens) {
+          logProb += uncachedNext(full, seq)[t]!;
+          seq.push(t);
+        }
+        expect(Math.abs(logProb - beam.logProb)).toBeLessThan(1e-4);
       }
-      expect(Math.abs(logProb - beam.logProb)).toBeLessThan(1e-4);
-    }
-  });
+    },
+  );
 });

@@ -28,11 +28,11 @@ function expectedOutput(code: string): string[] {
 /** Type-strips a block and replaces its `import ... from 'trax-ts'` lines by reads from the library object. */
 function runnable(code: string): string {
   const js = transformSync(code, { loader: 'ts', format: 'esm' }).code;
-  return js.replace(/import\s*\{([^}]*)\}\s*from\s*["']trax-ts["'];?/g, (_, names: string) =>
-    `const {${names.replace(/\bas\b/g, ':')}} = __trax;`,
+  return js.replace(
+    /import\s*\{([^}]*)\}\s*from\s*["']trax-ts["'];?/g,
+    (_, names: string) => `const {${names.replace(/\bas\b/g, ':')}} = __trax;`,
   );
 }
-
 
 beforeAll(async () => {
   await trax.useBackend('wasm');
@@ -48,7 +48,9 @@ test.each(blocks.map((b) => [`${b.file} block ${b.index + 1}`, b] as const))('%s
   const printed: string[] = [];
   // `console.log`'s own formatting (util.format), so that the comments say what node prints.
   const fakeConsole = { log: (...args: unknown[]) => printed.push(...format(...args).split('\n')) };
-  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (...args: string[]) => (...a: unknown[]) => Promise<void>;
+  const AsyncFunction = Object.getPrototypeOf(async () => undefined).constructor as new (
+    ...args: string[]
+  ) => (...a: unknown[]) => Promise<void>;
   await new AsyncFunction('__trax', 'console', runnable(block.code))(trax, fakeConsole);
   expect(printed).toEqual(expectedOutput(block.code));
 });

@@ -44,7 +44,7 @@ async function outcome(read: () => Promise<Sentence[]>): Promise<Outcome> {
 
 const TAGS = ['O', 'B-geo', 'I-geo', 'B-per', 'I-per', 'B-org', 'I-tim'];
 const word = fc.oneof(
-  fc.constantFrom('London', 'Bush', 'a', '.', ',', '"', 'Zürich', 'don\'t', '5,000', 'x"y', '—', '😀'),
+  fc.constantFrom('London', 'Bush', 'a', '.', ',', '"', 'Zürich', "don't", '5,000', 'x"y', '—', '😀'),
   // NUL is matched on purpose: the readers split on whitespace and refuse a NUL byte (a binary file), so valid words
   // carry neither.
   // eslint-disable-next-line no-control-regex
@@ -78,12 +78,24 @@ function conllOf(ss: ReadonlyArray<{ words: string[]; tags: string[] }>, docstar
 }
 
 /** A text edited at random places: characters inserted, deleted or replaced by CSV/CoNLL-significant ones. */
-const edits = fc.array(fc.tuple(fc.nat(), fc.constantFrom('insert', 'delete', 'replace'), fc.constantFrom(',', '"', '\n', '\r', ' ', '\t', 'B-', 'I-x', 'Sentence: 1', '\u0000', 'é', '\uFFFD', '')), { maxLength: 6 });
+const edits = fc.array(
+  fc.tuple(
+    fc.nat(),
+    fc.constantFrom('insert', 'delete', 'replace'),
+    fc.constantFrom(',', '"', '\n', '\r', ' ', '\t', 'B-', 'I-x', 'Sentence: 1', '\u0000', 'é', '\uFFFD', ''),
+  ),
+  { maxLength: 6 },
+);
 function mutate(text: string, list: ReadonlyArray<[number, string, string]>): string {
   let out = text;
   for (const [at, kind, piece] of list) {
     const i = out.length === 0 ? 0 : at % out.length;
-    out = kind === 'insert' ? out.slice(0, i) + piece + out.slice(i) : kind === 'delete' ? out.slice(0, i) + out.slice(i + 1) : out.slice(0, i) + piece + out.slice(i + 1);
+    out =
+      kind === 'insert'
+        ? out.slice(0, i) + piece + out.slice(i)
+        : kind === 'delete'
+          ? out.slice(0, i) + out.slice(i + 1)
+          : out.slice(0, i) + piece + out.slice(i + 1);
   }
   return out;
 }
@@ -92,21 +104,29 @@ function mutate(text: string, list: ReadonlyArray<[number, string, string]>): st
 const bytes = fc.oneof(
   fc.uint8Array({ maxLength: 1200 }),
   fc.string({ maxLength: 300 }).map((s) => new TextEncoder().encode(s)),
-  fc.tuple(fc.constantFrom('Sentence #,Word,POS,Tag\n', 'Sentence #,Word,POS,Tag\nSentence: 1,', 'London B-geo\n', 'a O\n\n'), fc.uint8Array({ minLength: 200, maxLength: 1200 })).map(
-    ([start, junk]) => new Uint8Array([...new TextEncoder().encode(start), ...junk.map((b) => (b === 10 ? 32 : b))]),
-  ),
+  fc
+    .tuple(
+      fc.constantFrom('Sentence #,Word,POS,Tag\n', 'Sentence #,Word,POS,Tag\nSentence: 1,', 'London B-geo\n', 'a O\n\n'),
+      fc.uint8Array({ minLength: 200, maxLength: 1200 }),
+    )
+    .map(([start, junk]) => new Uint8Array([...new TextEncoder().encode(start), ...junk.map((b) => (b === 10 ? 32 : b))])),
 );
 const chunkSize = fc.integer({ min: 1, max: 64 });
 
-const gmb = (data: Uint8Array | string, chunk: number): Promise<Sentence[]> => collect(readGmbCsv(byteStream(data, chunk), { includePos: false, validateScheme: 'IOB2' }));
-const conll = (data: Uint8Array | string, chunk: number): Promise<Sentence[]> => collect(readConll(byteStream(data, chunk), { validateScheme: 'IOB2' }));
+const gmb = (data: Uint8Array | string, chunk: number): Promise<Sentence[]> =>
+  collect(readGmbCsv(byteStream(data, chunk), { includePos: false, validateScheme: 'IOB2' }));
+const conll = (data: Uint8Array | string, chunk: number): Promise<Sentence[]> =>
+  collect(readConll(byteStream(data, chunk), { validateScheme: 'IOB2' }));
 const same = (got: Sentence[], want: ReadonlyArray<{ words: string[]; tags: string[] }>): void => {
   expect(got.map((s) => ({ words: s.words, tags: s.tags }))).toEqual(want);
 };
 
 describe('fuzz: the GMB CSV reader', () => {
   test(`${RUNS} random byte strings: sentences or a CorpusError`, async () => {
-    await fc.assert(fc.asyncProperty(bytes, chunkSize, async (data, chunk) => void (await outcome(() => gmb(data, chunk)))), { numRuns: RUNS, seed: 1801, timeout: CASE_TIMEOUT_MS });
+    await fc.assert(
+      fc.asyncProperty(bytes, chunkSize, async (data, chunk) => void (await outcome(() => gmb(data, chunk)))),
+      { numRuns: RUNS, seed: 1801, timeout: CASE_TIMEOUT_MS },
+    );
   });
 
   test(`${RUNS} generated corpora read back exactly; mutated ones give sentences or a CorpusError`, async () => {
@@ -125,7 +145,10 @@ describe('fuzz: the GMB CSV reader', () => {
 
 describe('fuzz: the CoNLL reader', () => {
   test(`${RUNS} random byte strings: sentences or a CorpusError`, async () => {
-    await fc.assert(fc.asyncProperty(bytes, chunkSize, async (data, chunk) => void (await outcome(() => conll(data, chunk)))), { numRuns: RUNS, seed: 1803, timeout: CASE_TIMEOUT_MS });
+    await fc.assert(
+      fc.asyncProperty(bytes, chunkSize, async (data, chunk) => void (await outcome(() => conll(data, chunk)))),
+      { numRuns: RUNS, seed: 1803, timeout: CASE_TIMEOUT_MS },
+    );
   });
 
   test(`${RUNS} generated corpora read back exactly; mutated ones give sentences or a CorpusError`, async () => {

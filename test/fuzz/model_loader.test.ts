@@ -151,9 +151,14 @@ describe('fuzz: the exported-model loader', () => {
           expect(dataChanged).toBe(false);
           // An edited tagger.json that loads is loaded as it says, and tags without error.
           const manifest = JSON.parse(new TextDecoder().decode(files.get('tagger.json')));
-          expect(tagger.config).toEqual(expect.objectContaining(Object.fromEntries(Object.entries(manifest.config).filter(([, v]) => v !== undefined))));
+          expect(tagger.config).toEqual(
+            expect.objectContaining(Object.fromEntries(Object.entries(manifest.config).filter(([, v]) => v !== undefined))),
+          );
           const tagged = tagger.tag(TEXT);
-          if (JSON.stringify(manifest.config) === JSON.stringify(JSON.parse(new TextDecoder().decode(original.get('tagger.json'))).config) && manifest.decoding === 'constrained') {
+          if (
+            JSON.stringify(manifest.config) === JSON.stringify(JSON.parse(new TextDecoder().decode(original.get('tagger.json'))).config) &&
+            manifest.decoding === 'constrained'
+          ) {
             expect(JSON.stringify(tagged)).toBe(expected);
           }
         } finally {

@@ -24,7 +24,9 @@ export function expectGradientsMatchFiniteDifferences(f: (...xs: Tensor[]) => Te
   const evalAt = (k: number, data: Float32Array): number =>
     tf.tidy(() => {
       const args = xs.map((x, i) => (i === k ? tf.tensor(data, x.shape, 'float32') : x));
-      return f(...args).sum().dataSync()[0]!;
+      return f(...args)
+        .sum()
+        .dataSync()[0]!;
     });
   xs.forEach((x, k) => {
     const base = x.dataSync() as Float32Array;
@@ -40,7 +42,9 @@ export function expectGradientsMatchFiniteDifferences(f: (...xs: Tensor[]) => Te
       const got = analytic[c]!;
       const tolerance = atol + rtol * Math.abs(numeric);
       if (!(Math.abs(got - numeric) <= tolerance)) {
-        throw new Error(`gradient of input ${k} at flat index ${c}: analytic ${got}, finite difference ${numeric} (tolerance ${tolerance})`);
+        throw new Error(
+          `gradient of input ${k} at flat index ${c}: analytic ${got}, finite difference ${numeric} (tolerance ${tolerance})`,
+        );
       }
     }
   });

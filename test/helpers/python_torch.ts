@@ -24,13 +24,18 @@ export function torchPython(): string | null {
 export function describeWithTorch(title: string, body: (python: () => string) => void): void {
   const python = (): string => {
     const p = torchPython();
-    if (!p) throw new Error(`no python3 with torch and numpy (tried $TRAX_TS_PYTHON, or python3 and /usr/bin/python3): CI must install it (\`${TORCH_INSTALL}\` in .ci/run)`);
+    if (!p)
+      throw new Error(
+        `no python3 with torch and numpy (tried $TRAX_TS_PYTHON, or python3 and /usr/bin/python3): CI must install it (\`${TORCH_INSTALL}\` in .ci/run)`,
+      );
     return p;
   };
   if (torchPython() || inCI) {
     describe(title, () => body(python));
     return;
   }
-  console.warn(`${title}: SKIPPED: no python3 with torch and numpy (install it with \`${TORCH_INSTALL}\`, or set TRAX_TS_PYTHON). With CI set these tests fail instead of skipping.`);
+  console.warn(
+    `${title}: SKIPPED: no python3 with torch and numpy (install it with \`${TORCH_INSTALL}\`, or set TRAX_TS_PYTHON). With CI set these tests fail instead of skipping.`,
+  );
   describe.skip(title, () => body(python));
 }

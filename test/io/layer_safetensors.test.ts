@@ -15,7 +15,8 @@ import { describeOnBackends } from '../helpers/backends.js';
 
 const IDS = { shape: [2, 5], dtype: 'int32' as const };
 // ids -> ids, ids -> x, ids -> BiLSTM(x, ids), ids -> ... -> logits: dense, recurrent and normalisation weights.
-const model = (hidden = 12): Layer => Serial(Dup(), Embedding(30, 8), PaddedBiLSTM(8, 0), Select([0], 2), Dense(hidden), Relu(), LayerNorm(), Dense(4));
+const model = (hidden = 12): Layer =>
+  Serial(Dup(), Embedding(30, 8), PaddedBiLSTM(8, 0), Select([0], 2), Dense(hidden), Relu(), LayerNorm(), Dense(4));
 
 function bitsOf(t: tf.Tensor): number[] {
   return Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer));
@@ -32,8 +33,16 @@ function expectSameWeights(a: Layer, b: Layer): void {
   }
 }
 
-describeOnBackends('a model\'s weights as safetensors', () => {
-  const ids = () => tf.tensor2d([[3, 7, 1, 0, 0], [9, 2, 5, 8, 4]], [2, 5], 'int32');
+describeOnBackends("a model's weights as safetensors", () => {
+  const ids = () =>
+    tf.tensor2d(
+      [
+        [3, 7, 1, 0, 0],
+        [9, 2, 5, 8, 4],
+      ],
+      [2, 5],
+      'int32',
+    );
 
   test('round trip: names are the weight paths, dtypes and shapes kept, values and outputs bit-identical', async () => {
     const source = model();
@@ -100,7 +109,9 @@ describeOnBackends('a model\'s weights as safetensors', () => {
       target.init(IDS, { seed: 5 });
       expect(await loadSafetensors(target, file)).toEqual({ step: '10' });
       expectSameWeights(source, target);
-      await expect(loadSafetensors(target, path.join(dir, 'missing.safetensors'))).rejects.toThrow(/missing.safetensors: cannot read the safetensors file/);
+      await expect(loadSafetensors(target, path.join(dir, 'missing.safetensors'))).rejects.toThrow(
+        /missing.safetensors: cannot read the safetensors file/,
+      );
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

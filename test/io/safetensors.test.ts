@@ -96,10 +96,19 @@ describe('safetensors bytes', () => {
     expectRefused(handMade('{"a": ', f32), /not UTF-8 JSON/);
     expectRefused(handMade('[1, 2]', f32), /must be a JSON object/);
     expectRefused(handMade({ a: { dtype: 'F17', shape: [2], data_offsets: [0, 8] } }, f32), /tensor 'a': unknown dtype "F17"/);
-    expectRefused(handMade({ a: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } }, f32), /tensor 'a': shape must be a list of non-negative integers/);
+    expectRefused(
+      handMade({ a: { dtype: 'F32', shape: [2, -1], data_offsets: [0, 8] } }, f32),
+      /tensor 'a': shape must be a list of non-negative integers/,
+    );
     expectRefused(handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0] } }, f32), /tensor 'a': data_offsets must be two/);
-    expectRefused(handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 12] } }, f32), /tensor 'a': data_offsets \[0, 12\] are out of range \(the data has 8 bytes\)/);
-    expectRefused(handMade({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32), /tensor 'a': F32\[3\] needs 12 bytes, data_offsets \[0, 8\] hold 8/);
+    expectRefused(
+      handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 12] } }, f32),
+      /tensor 'a': data_offsets \[0, 12\] are out of range \(the data has 8 bytes\)/,
+    );
+    expectRefused(
+      handMade({ a: { dtype: 'F32', shape: [3], data_offsets: [0, 8] } }, f32),
+      /tensor 'a': F32\[3\] needs 12 bytes, data_offsets \[0, 8\] hold 8/,
+    );
     expectRefused(
       handMade({ a: { dtype: 'F32', shape: [2], data_offsets: [0, 8] }, b: { dtype: 'F32', shape: [1], data_offsets: [4, 8] } }, f32),
       /tensors 'a' \[0, 8\] and 'b' \[4, 8\] overlap/,
@@ -110,11 +119,16 @@ describe('safetensors bytes', () => {
   });
 
   test('refuses to write what the format cannot hold', () => {
-    const write = (entry: SafetensorsEntry, metadata: Record<string, string> = {}) => () => encodeSafetensors(new Map([['x', entry]]), metadata);
+    const write =
+      (entry: SafetensorsEntry, metadata: Record<string, string> = {}) =>
+      () =>
+        encodeSafetensors(new Map([['x', entry]]), metadata);
     expect(write({ dtype: 'F32', shape: [3], data: new Uint8Array(8) })).toThrow(/'x': F32\[3\] needs 12 bytes of data, got 8/);
     expect(write({ dtype: 'X' as 'F32', shape: [1], data: new Uint8Array(4) })).toThrow(/'x': unknown dtype "X"/);
     expect(write({ dtype: 'F32', shape: [1.5], data: new Uint8Array(4) })).toThrow(/shape must be a list of non-negative integers/);
-    expect(write({ dtype: 'F32', shape: [1], data: new Uint8Array(4) }, { n: 3 as unknown as string })).toThrow(/metadata 'n' must be a string/);
+    expect(write({ dtype: 'F32', shape: [1], data: new Uint8Array(4) }, { n: 3 as unknown as string })).toThrow(
+      /metadata 'n' must be a string/,
+    );
     expect(() => encodeSafetensors(new Map([['__metadata__', { dtype: 'F32', shape: [1], data: new Uint8Array(4) }]]))).toThrow(/reserved/);
   });
 });
@@ -130,7 +144,15 @@ describe('safetensors tensors', () => {
     const ints = tf.tensor1d(Int32Array.from([-(2 ** 31), 2 ** 31 - 1, 0, -1]), 'int32');
     const flags = tf.tensor([true, false, true], [3, 1], 'bool');
     const scalar = tf.scalar(3.25);
-    const bytes = await tensorsToSafetensors(new Map([['f', floats], ['i', ints], ['b', flags], ['s', scalar]]), { what: 'test' });
+    const bytes = await tensorsToSafetensors(
+      new Map([
+        ['f', floats],
+        ['i', ints],
+        ['b', flags],
+        ['s', scalar],
+      ]),
+      { what: 'test' },
+    );
     const { tensors, metadata } = tensorsFromSafetensors(bytes);
     expect(metadata).toEqual({ what: 'test' });
     expect(tensors.get('f')!.dtype).toBe('float32');
@@ -149,10 +171,17 @@ describe('safetensors tensors', () => {
     const half = encodeSafetensors(new Map([['h', { dtype: 'F16', shape: [2], data: new Uint8Array(4) }]]));
     expect(() => tensorsFromSafetensors(half)).toThrow(/'h': dtype F16 has no tfjs equivalent.*\.float\(\)/);
     const before = tf.memory().numTensors;
-    const badBool = encodeSafetensors(new Map([['ok', { dtype: 'F32', shape: [1], data: new Uint8Array(4) }], ['b', { dtype: 'BOOL', shape: [1], data: new Uint8Array([2]) }]]));
+    const badBool = encodeSafetensors(
+      new Map([
+        ['ok', { dtype: 'F32', shape: [1], data: new Uint8Array(4) }],
+        ['b', { dtype: 'BOOL', shape: [1], data: new Uint8Array([2]) }],
+      ]),
+    );
     expect(() => tensorsFromSafetensors(badBool)).toThrow(/'b': BOOL bytes must be 0 or 1/);
     const complex = tf.complex([1], [2]);
-    await expect(tensorsToSafetensors(new Map([['c', complex]]))).rejects.toThrow(/'c': tfjs dtype complex64 has no safetensors equivalent/);
+    await expect(tensorsToSafetensors(new Map([['c', complex]]))).rejects.toThrow(
+      /'c': tfjs dtype complex64 has no safetensors equivalent/,
+    );
     complex.dispose();
     expect(tf.memory().numTensors).toBe(before);
   });

@@ -8,7 +8,11 @@ import { expectClose } from '../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from './layer_checks.js';
 
 /** Inputs away from 0, so that Relu's kink stays outside the finite-difference step. */
-const awayFromZero = () => tf.tensor2d([[-1.5, -0.4, 0.3, 2.1], [0.7, -2.2, 1.1, -0.9]]);
+const awayFromZero = () =>
+  tf.tensor2d([
+    [-1.5, -0.4, 0.3, 2.1],
+    [0.7, -2.2, 1.1, -0.9],
+  ]);
 
 const all: Array<[string, () => FnLayer]> = [
   ['Relu', Relu],
@@ -30,7 +34,15 @@ describeOnBackends('activations', () => {
   });
 
   test('names are as in Trax', () => {
-    expect(all.slice(0, 7).map(([, make]) => make().name)).toEqual(['Relu', 'Gelu', 'FastGelu', 'Sigmoid', 'Tanh', 'Softmax', 'LogSoftmax']);
+    expect(all.slice(0, 7).map(([, make]) => make().name)).toEqual([
+      'Relu',
+      'Gelu',
+      'FastGelu',
+      'Sigmoid',
+      'Tanh',
+      'Softmax',
+      'LogSoftmax',
+    ]);
   });
 
   test('hand-computed values of Relu, Sigmoid, Tanh', () => {
@@ -56,9 +68,29 @@ describeOnBackends('activations', () => {
   });
 
   test('Softmax and LogSoftmax are numerically stable for large inputs', () => {
-    const x = tf.tensor2d([[1000, 1000], [1000, 0], [-1000, -1000]]);
-    expectClose(Softmax().call(x) as Tensor, [[0.5, 0.5], [1, 0], [0.5, 0.5]], 1e-6);
-    expectClose(LogSoftmax().call(x) as Tensor, [[-Math.LN2, -Math.LN2], [0, -1000], [-Math.LN2, -Math.LN2]], 1e-4);
+    const x = tf.tensor2d([
+      [1000, 1000],
+      [1000, 0],
+      [-1000, -1000],
+    ]);
+    expectClose(
+      Softmax().call(x) as Tensor,
+      [
+        [0.5, 0.5],
+        [1, 0],
+        [0.5, 0.5],
+      ],
+      1e-6,
+    );
+    expectClose(
+      LogSoftmax().call(x) as Tensor,
+      [
+        [-Math.LN2, -Math.LN2],
+        [0, -1000],
+        [-Math.LN2, -Math.LN2],
+      ],
+      1e-4,
+    );
   });
 
   test('Softmax along a non-last axis normalises that axis', () => {

@@ -45,24 +45,41 @@ describeOnBackends('WeightsLayer, RandomUniformLayer, StopGradient, SummaryScala
   });
 
   test('StopGradient: the identity forward, a zero gradient backward', () => {
-    const x = tf.tensor2d([[3, 5], [2, 6]]);
+    const x = tf.tensor2d([
+      [3, 5],
+      [2, 6],
+    ]);
     expect(expectSignatureMatchesOutput(StopGradient(), randn([2, 3], 1))).toEqual(shapeDtype([2, 3]));
-    expectClose(StopGradient().call(x) as Tensor, [[3, 5], [2, 6]]);
+    expectClose(StopGradient().call(x) as Tensor, [
+      [3, 5],
+      [2, 6],
+    ]);
     const stopped = tf.grad((t: Tensor) => tf.sum(tf.square(StopGradient().call(t) as Tensor)))(x);
-    expectClose(stopped, [[0, 0], [0, 0]]);
+    expectClose(stopped, [
+      [0, 0],
+      [0, 0],
+    ]);
     // Only the branch through StopGradient is cut: d/dx (x + stop(x))^2 summed = 2 (x + x) = 4x.
     const half = tf.grad((t: Tensor) => tf.sum(tf.square(tf.add(t, StopGradient().call(t) as Tensor))))(x);
-    expectClose(half, [[12, 20], [8, 24]]);
+    expectClose(half, [
+      [12, 20],
+      [8, 24],
+    ]);
     // Weights below it get no gradient in a model.
     const model = Serial(Dense(2), StopGradient());
     model.init(shapeDtype([1, 3]));
     const dense = model.weights['0'] as Record<string, Tensor>;
-    const g = tf.grad((w: Tensor) => tf.sum(model.pureFn(tf.ones([1, 3]), { '0': { w, b: dense['b']! }, '1': {} }, model.state, makeKey(0))[0] as Tensor))(dense['w']!);
+    const g = tf.grad((w: Tensor) =>
+      tf.sum(model.pureFn(tf.ones([1, 3]), { '0': { w, b: dense['b']! }, '1': {} }, model.state, makeKey(0))[0] as Tensor),
+    )(dense['w']!);
     expect(Array.from(g.dataSync()).every((v) => v === 0)).toBe(true);
   });
 
   test('SummaryScalar: the identity, with the mean (or another aggregation) kept in its state', () => {
-    const x = tf.tensor2d([[3, 5], [2, 6]]);
+    const x = tf.tensor2d([
+      [3, 5],
+      [2, 6],
+    ]);
     const layer = SummaryScalar('test');
     expect(layer.name).toBe('Summary_test');
     expect(expectSignatureMatchesOutput(layer, randn([2, 3], 2))).toEqual(shapeDtype([2, 3]));
@@ -84,9 +101,17 @@ describeOnBackends('WeightsLayer, RandomUniformLayer, StopGradient, SummaryScala
 
   test('ThresholdToBinary: int32 1 strictly above the threshold, else 0; shape kept; a zero gradient', () => {
     expect(expectSignatureMatchesOutput(ThresholdToBinary(), randn([2, 3], 4))).toEqual(shapeDtype([2, 3], 'int32'));
-    const y = ThresholdToBinary(0.25).call(tf.tensor2d([[0.1, 0.25], [0.26, 0.9]])) as Tensor;
+    const y = ThresholdToBinary(0.25).call(
+      tf.tensor2d([
+        [0.1, 0.25],
+        [0.26, 0.9],
+      ]),
+    ) as Tensor;
     expect(y.dtype).toBe('int32');
-    expect(y.arraySync()).toEqual([[0, 0], [1, 1]]);
+    expect(y.arraySync()).toEqual([
+      [0, 0],
+      [1, 1],
+    ]);
     // Piecewise constant: away from the threshold a finite difference is 0, and the layer's gradient is zero too.
     const g = tf.grad((t: Tensor) => tf.sum(tf.cast(ThresholdToBinary().call(t) as Tensor, 'float32')))(tf.tensor1d([0.2, 0.8]));
     expectClose(g, [0, 0]);

@@ -30,13 +30,39 @@ function bruteNll(gold: number[], e: number[][], a: number[][], start: number[],
 }
 
 describeOnBackends('CrfLoss', () => {
-  const a = [[0.5, -0.2, 0.1], [0.3, 0.0, -0.4], [-0.1, 0.2, 0.25]];
+  const a = [
+    [0.5, -0.2, 0.1],
+    [0.3, 0.0, -0.4],
+    [-0.1, 0.2, 0.25],
+  ];
   const start = [0.1, -0.3, 0.2];
   const end = [-0.2, 0.4, 0.0];
-  const e1 = [[1.0, 0.2, -0.5], [0.1, 0.3, 0.7], [-0.2, 0.9, 0.0]];
-  const e2 = [[0.4, -0.1, 0.3], [0.6, 0.2, -0.3], [0.0, 0.0, 0.0]]; // second sentence: 2 real tokens + padding
+  const e1 = [
+    [1.0, 0.2, -0.5],
+    [0.1, 0.3, 0.7],
+    [-0.2, 0.9, 0.0],
+  ];
+  const e2 = [
+    [0.4, -0.1, 0.3],
+    [0.6, 0.2, -0.3],
+    [0.0, 0.0, 0.0],
+  ]; // second sentence: 2 real tokens + padding
   const weights = (): Weights => ({ transitions: tf.tensor(a), start: tf.tensor(start), end: tf.tensor(end) });
-  const inputs = () => [tf.tensor([e1, e2]), tf.tensor([[0, 2, 1], [2, 0, 0]], undefined, 'int32'), tf.tensor([[1, 1, 1], [1, 1, 0]])];
+  const inputs = () => [
+    tf.tensor([e1, e2]),
+    tf.tensor(
+      [
+        [0, 2, 1],
+        [2, 0, 0],
+      ],
+      undefined,
+      'int32',
+    ),
+    tf.tensor([
+      [1, 1, 1],
+      [1, 1, 0],
+    ]),
+  ];
 
   test('infers a scalar output and checks shapes', () => {
     const layer = CrfLoss(3);
@@ -67,7 +93,11 @@ test('Viterbi finds the best sequence and marginals match brute force', () => {
   const nTags = 3;
   const length = 4;
   const em = Array.from(normal(makeKey(5), [length, nTags]).arraySync() as number[][]);
-  const params = { transitions: normal(makeKey(6), [nTags, nTags]).arraySync() as number[][], start: [0.2, -0.1, 0.3], end: [0.0, 0.5, -0.2] };
+  const params = {
+    transitions: normal(makeKey(6), [nTags, nTags]).arraySync() as number[][],
+    start: [0.2, -0.1, 0.3],
+    end: [0.0, 0.5, -0.2],
+  };
   const sequences = allSequences(length, nTags);
   const scores = sequences.map((s) => bruteScore(s, em, params.transitions, params.start, params.end));
   const best = sequences[scores.indexOf(Math.max(...scores))]!;
@@ -88,11 +118,23 @@ test('Viterbi finds the best sequence and marginals match brute force', () => {
 describe('viterbiPath', () => {
   test('hand-computed: a transition bonus outweighs one greedy choice; end scores and ties', () => {
     // Greedy picks 0 then 1; the 0->0 transition bonus 3 makes [0, 0] score 1 + 0 + 3 = 4 against 1 + 2 + 0 = 3.
-    const scores = [[1, 0], [0, 2]];
+    const scores = [
+      [1, 0],
+      [0, 2],
+    ];
     expect(viterbiPath(scores, [3, 0, 0, 0], [0, 0])).toEqual([0, 0]);
     // An end score of 2 on tag 1 turns it: [0, 1] scores 3 + 2 = 5.
     expect(viterbiPath(scores, [3, 0, 0, 0], [0, 0], [0, 2])).toEqual([0, 1]);
     // All equal: ties go to the lower tag id.
-    expect(viterbiPath([[0, 0], [0, 0]], [0, 0, 0, 0], [0, 0])).toEqual([0, 0]);
+    expect(
+      viterbiPath(
+        [
+          [0, 0],
+          [0, 0],
+        ],
+        [0, 0, 0, 0],
+        [0, 0],
+      ),
+    ).toEqual([0, 0]);
   });
 });

@@ -29,11 +29,32 @@ describeOnBackends('Dense', () => {
   test('hand-computed value: [1, 2] · [[1, 2, 3], [4, 5, 6]] + [0.5, 0, -1] = [9.5, 12, 14]', () => {
     const layer = Dense(3);
     layer.init(shapeDtype([1, 2]));
-    layer.weights = { w: tf.tensor2d([[1, 2, 3], [4, 5, 6]]), b: tf.tensor1d([0.5, 0, -1]) };
+    layer.weights = {
+      w: tf.tensor2d([
+        [1, 2, 3],
+        [4, 5, 6],
+      ]),
+      b: tf.tensor1d([0.5, 0, -1]),
+    };
     expectClose(layer.call(tf.tensor2d([[1, 2]])) as Tensor, [[9.5, 12, 14]]);
     // The same on a [B, L, D] input, row by row.
-    const y = layer.call(tf.tensor3d([[[1, 2], [0, 0]]])) as Tensor;
-    expectClose(y, tf.tensor3d([[[9.5, 12, 14], [0.5, 0, -1]]]));
+    const y = layer.call(
+      tf.tensor3d([
+        [
+          [1, 2],
+          [0, 0],
+        ],
+      ]),
+    ) as Tensor;
+    expectClose(
+      y,
+      tf.tensor3d([
+        [
+          [9.5, 12, 14],
+          [0.5, 0, -1],
+        ],
+      ]),
+    );
   });
 
   test('gradients match finite differences for a [B, L, D] input (inputs, w and b)', () => {

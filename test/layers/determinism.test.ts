@@ -11,13 +11,23 @@ import { describeOnBackends } from '../helpers/backends.js';
 
 const model = () => Serial(Embedding(20, 6), Dense(6), LayerNorm(), LSTM(5), Dense(4));
 const idsSignature = shapeDtype([2, 3], 'int32');
-const ids = () => tf.tensor2d([[1, 5, 19], [0, 7, 7]], [2, 3], 'int32');
+const ids = () =>
+  tf.tensor2d(
+    [
+      [1, 5, 19],
+      [0, 7, 7],
+    ],
+    [2, 3],
+    'int32',
+  );
 
 /** Every weight by path, as exact float32 bits. */
 function weightBits(seed: number): Map<string, number[]> {
   const layer = model();
   const { weights } = layer.init(idsSignature, { seed });
-  return new Map(flattenTree(weights).map(([path, t]) => [path, Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer))]));
+  return new Map(
+    flattenTree(weights).map(([path, t]) => [path, Array.from(new Uint32Array((t.dataSync() as Float32Array).slice().buffer))]),
+  );
 }
 
 describeOnBackends('determinism', () => {

@@ -29,24 +29,73 @@ describeOnBackends('Embedding', () => {
   test('hand-computed value: ids pick rows of the table', () => {
     const layer = Embedding(3, 2);
     layer.init(shapeDtype([2, 2], 'int32'));
-    layer.weights = { w: tf.tensor2d([[0, 1], [10, 11], [20, 21]]) };
-    expectClose(layer.call(ids([[2, 0], [1, 1]])) as Tensor, tf.tensor3d([[[20, 21], [0, 1]], [[10, 11], [10, 11]]]));
+    layer.weights = {
+      w: tf.tensor2d([
+        [0, 1],
+        [10, 11],
+        [20, 21],
+      ]),
+    };
+    expectClose(
+      layer.call(
+        ids([
+          [2, 0],
+          [1, 1],
+        ]),
+      ) as Tensor,
+      tf.tensor3d([
+        [
+          [20, 21],
+          [0, 1],
+        ],
+        [
+          [10, 11],
+          [10, 11],
+        ],
+      ]),
+    );
   });
 
   test('the gradient sums the output gradients of repeated ids (scatter-add), and matches finite differences', () => {
-    const table = tf.tensor2d([[0, 0], [0, 0], [0, 0], [0, 0]]);
-    const x = ids([[1, 3, 1], [1, 0, 3]]);
-    const g = tf.grad((t: Tensor) => embeddingLookup(t, x).mul(tf.tensor1d([1, 10])).sum())(table);
+    const table = tf.tensor2d([
+      [0, 0],
+      [0, 0],
+      [0, 0],
+      [0, 0],
+    ]);
+    const x = ids([
+      [1, 3, 1],
+      [1, 0, 3],
+    ]);
+    const g = tf.grad((t: Tensor) =>
+      embeddingLookup(t, x)
+        .mul(tf.tensor1d([1, 10]))
+        .sum(),
+    )(table);
     // id 0 once, id 1 three times, id 2 never, id 3 twice.
-    expectClose(g, [[1, 10], [3, 30], [0, 0], [2, 20]]);
+    expectClose(g, [
+      [1, 10],
+      [3, 30],
+      [0, 0],
+      [2, 20],
+    ]);
     const layer = Embedding(5, 3);
     layer.init(shapeDtype([2, 3], 'int32'), { seed: 4 });
-    expectLayerGradientsMatch(layer, ids([[1, 4, 1], [0, 2, 4]]));
+    expectLayerGradientsMatch(
+      layer,
+      ids([
+        [1, 4, 1],
+        [0, 2, 4],
+      ]),
+    );
   });
 
   test('the gradient is fast for a real vocabulary (8000 x 64, 2048 ids) on this backend', () => {
     const table = tf.zeros([8000, 64]);
-    const x = tf.tensor1d(Array.from({ length: 2048 }, (_, i) => (i * 7919) % 8000), 'int32');
+    const x = tf.tensor1d(
+      Array.from({ length: 2048 }, (_, i) => (i * 7919) % 8000),
+      'int32',
+    );
     const start = Date.now();
     const g = tf.tidy(() => tf.grad((t: Tensor) => embeddingLookup(t, x).sum())(table));
     expect(g.sum().dataSync()[0]).toBeCloseTo(2048 * 64, 0);

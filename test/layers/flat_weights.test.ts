@@ -30,7 +30,9 @@ describeOnBackends('flattenWeightsAndState / unflattenWeightsAndState', () => {
     other.weights = weights;
     expect(at(other.weights, '1', 'w')).toBe(at(model.weights, '0', 'w'));
     expect(at(other.weights, '2', '0', 'b')).toBe(at(model.weights, '1', 'b'));
-    expect(Array.from((other.call(tf.ones([2, 3])) as Tensor[])[0]!.dataSync())).toEqual(Array.from((model.call(tf.ones([2, 3])) as Tensor).dataSync()));
+    expect(Array.from((other.call(tf.ones([2, 3])) as Tensor[])[0]!.dataSync())).toEqual(
+      Array.from((model.call(tf.ones([2, 3])) as Tensor).dataSync()),
+    );
   });
 
   test('a shared layer gets one tensor in every place it appears', () => {
@@ -40,7 +42,11 @@ describeOnBackends('flattenWeightsAndState / unflattenWeightsAndState', () => {
     const [flat] = flattenWeightsAndState(model.weights, model.state);
     expect(flat.length).toBe(4);
     const fresh = Serial(Dense(3), shared, shared);
-    const weights = unflattenWeights(flat.map((t) => t.add(1)), fresh, shapeDtype([1, 3]));
+    const weights = unflattenWeights(
+      flat.map((t) => t.add(1)),
+      fresh,
+      shapeDtype([1, 3]),
+    );
     expect(at(weights, '1', 'w')).toBe(at(weights, '2', 'w'));
   });
 

@@ -38,8 +38,17 @@ describeOnBackends('initializers', () => {
 
   test('every initializer gives float32 of the shape, bit-identical for the same key, different for another', () => {
     const all: Initializer[] = [
-      GlorotUniform(), GlorotNormal(), LeCunNormal(), LeCunUniform(), KaimingNormal(), KaimingUniform(), RandomNormal(),
-      RandomUniform(), VarianceScaling({ distribution: 'truncated_normal' }), Orthogonal(), Scaled(GlorotUniform(), 2),
+      GlorotUniform(),
+      GlorotNormal(),
+      LeCunNormal(),
+      LeCunUniform(),
+      KaimingNormal(),
+      KaimingUniform(),
+      RandomNormal(),
+      RandomUniform(),
+      VarianceScaling({ distribution: 'truncated_normal' }),
+      Orthogonal(),
+      Scaled(GlorotUniform(), 2),
     ];
     for (const init of all) {
       const a = init(makeKey(1), [20, 30]);
@@ -79,7 +88,10 @@ describeOnBackends('initializers', () => {
   });
 
   test('Orthogonal gives orthonormal columns (tall) or rows (wide)', () => {
-    for (const shape of [[6, 3], [3, 6]]) {
+    for (const shape of [
+      [6, 3],
+      [3, 6],
+    ]) {
       const q = Orthogonal()(makeKey(10), shape);
       const gram = shape[0]! >= shape[1]! ? tf.matMul(q, q, true, false) : tf.matMul(q, q, false, true);
       const eye = tf.eye(3);

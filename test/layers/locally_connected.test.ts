@@ -34,7 +34,9 @@ describeOnBackends('LocallyConnected1d', () => {
     const run = (padding: 'SAME' | 'WRAP' | 'VALID', useBias = false) => {
       const layer = LocallyConnected1d(1, 3, { padding, useBias });
       layer.init(shapeDtype([3, 1]));
-      const weights: Weights = useBias ? { w: kernel(), b: tf.tensor2d([[100], [200], [300]].slice(0, padding === 'VALID' ? 1 : 3)) } : { w: kernel() };
+      const weights: Weights = useBias
+        ? { w: kernel(), b: tf.tensor2d([[100], [200], [300]].slice(0, padding === 'VALID' ? 1 : 3)) }
+        : { w: kernel() };
       return layer.pureFn(x(), weights, {}, makeKey(0))[0] as Tensor;
     };
     // SAME: y[o] = sum_k x[o - 1 + k] w[o - 1 + k, k], zero outside: [1*11 + 2*22, 1*10 + 2*21 + 3*32, 2*20 + 3*31].
@@ -51,7 +53,10 @@ describeOnBackends('LocallyConnected1d', () => {
     const layer = LocallyConnected1d(2, 1, { padding: 'WRAP', useBias: false });
     layer.init(shapeDtype([2, 1]));
     const w = tf.tensor4d([1, 2, 3, 4], [2, 1, 1, 2]);
-    expectClose(layer.pureFn(tf.tensor2d([[5], [7]]), { w }, {}, makeKey(0))[0] as Tensor, [[5, 10], [21, 28]]);
+    expectClose(layer.pureFn(tf.tensor2d([[5], [7]]), { w }, {}, makeKey(0))[0] as Tensor, [
+      [5, 10],
+      [21, 28],
+    ]);
   });
 
   test('the default kernel is Glorot uniform over each position: |w| <= sqrt(6 / ((D + F) K))', () => {

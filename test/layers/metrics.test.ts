@@ -9,8 +9,16 @@ import { expectGradientsMatchFiniteDifferences } from '../helpers/gradcheck.js';
 
 // A batch of 2 sequences of 3 positions over 4 categories.
 const SCORES = [
-  [[2.0, 1.0, 0.1, -1.0], [0.5, 0.2, 3.0, 0.0], [1.0, 1.5, 0.3, 0.2]],
-  [[0.0, 0.0, 0.0, 4.0], [1.0, -2.0, 0.5, 0.1], [0.3, 0.2, 0.1, 0.0]],
+  [
+    [2.0, 1.0, 0.1, -1.0],
+    [0.5, 0.2, 3.0, 0.0],
+    [1.0, 1.5, 0.3, 0.2],
+  ],
+  [
+    [0.0, 0.0, 0.0, 4.0],
+    [1.0, -2.0, 0.5, 0.1],
+    [0.3, 0.2, 0.1, 0.0],
+  ],
 ];
 const TARGETS = [
   [0, 2, 0], // right, right, wrong (argmax 1)
@@ -99,7 +107,9 @@ describeOnBackends('metric and loss layers', () => {
     const out = CrossEntropyLoss().call([lp, xs[1], xs[2]]) as Tensor;
     const reference = WeightedCategoryCrossEntropy().call(xs) as Tensor;
     // hand: weights 1,1,1,1,0.5,0 over the six -logp[target]
-    const picked = [0, 1, 2].flatMap((l) => [0, 1].map((b) => [b, l])).map(([b, l]) => -logProbs[b!]![l!]![TARGETS[b!]![l!]!]! * WEIGHTS[b!]![l!]!);
+    const picked = [0, 1, 2]
+      .flatMap((l) => [0, 1].map((b) => [b, l]))
+      .map(([b, l]) => -logProbs[b!]![l!]![TARGETS[b!]![l!]!]! * WEIGHTS[b!]![l!]!);
     expect(scalar(out)).toBeCloseTo(picked.reduce((a, c) => a + c, 0) / 4.5, 5);
     expect(scalar(out)).toBeCloseTo(scalar(reference), 5);
     tf.dispose([...xs, lp, out, reference]);
@@ -118,19 +128,39 @@ describeOnBackends('metric and loss layers', () => {
     const seq = SequenceAccuracy().call(xs) as Tensor;
     expect(scalar(seq)).toBe(0);
     // fix sequence 1's weighted mistake (target 1 -> 0): 1 of 2; the padded position stays wrong and is ignored
-    const targets = tf.tensor([[0, 2, 0], [3, 0, 2]], undefined, 'int32');
+    const targets = tf.tensor(
+      [
+        [0, 2, 0],
+        [3, 0, 2],
+      ],
+      undefined,
+      'int32',
+    );
     const seq2 = SequenceAccuracy().call([xs[0], targets, xs[2]]) as Tensor;
     expect(scalar(seq2)).toBeCloseTo(0.5, 6);
     // an all-padding sequence is left out: only sequence 1 counts, and it is right
-    const padRow = tf.tensor([[0, 0, 0], [1, 1, 0]]);
+    const padRow = tf.tensor([
+      [0, 0, 0],
+      [1, 1, 0],
+    ]);
     const seq3 = SequenceAccuracy().call([xs[0], targets, padRow]) as Tensor;
     expect(scalar(seq3)).toBe(1);
     tf.dispose([...xs, seq, targets, seq2, padRow, seq3]);
   });
 
   test('L2Loss by hand, with [B, L] weights over a [B, L, D] output', () => {
-    const y = tf.tensor([[[1, 2], [3, 4]]]);
-    const t = tf.tensor([[[0, 2], [1, 1]]]);
+    const y = tf.tensor([
+      [
+        [1, 2],
+        [3, 4],
+      ],
+    ]);
+    const t = tf.tensor([
+      [
+        [0, 2],
+        [1, 1],
+      ],
+    ]);
     const w = tf.tensor([[1, 0]]);
     const layer = L2Loss();
     expect(layer.init([shapeDtype([1, 2, 2]), shapeDtype([1, 2, 2]), shapeDtype([1, 2])]).outputSignature).toEqual(shapeDtype([]));
@@ -155,9 +185,18 @@ describeOnBackends('metric and loss layers', () => {
     expectGradientsMatchFiniteDifferences((x) => WeightedCategoryCrossEntropy().call([x, t, w]) as Tensor, [s]);
     const lp = tf.tidy(() => tf.logSoftmax(s));
     expectGradientsMatchFiniteDifferences((x) => CrossEntropyLoss().call([x, t, w]) as Tensor, [lp]);
-    const target = tf.tensor([[0.5, -1], [2, 0]]);
-    const y = tf.tensor([[1, 1], [1, 1]]);
-    const lw = tf.tensor([[1, 2], [0, 1]]);
+    const target = tf.tensor([
+      [0.5, -1],
+      [2, 0],
+    ]);
+    const y = tf.tensor([
+      [1, 1],
+      [1, 1],
+    ]);
+    const lw = tf.tensor([
+      [1, 2],
+      [0, 1],
+    ]);
     expectGradientsMatchFiniteDifferences((x) => L2Loss().call([x, target, lw]) as Tensor, [y]);
     // the cross-entropy gradient by hand: w/sum(w) * (softmax - onehot); padding gets none
     const g = tf.grad((x: Tensor) => WeightedCategoryCrossEntropy().call([x, t, w]) as Tensor)(s);

@@ -11,8 +11,19 @@ describeOnBackends('no tensor leaks', () => {
   test('100 forward + backward passes leave tf.memory() unchanged', () => {
     const model = Serial(Embedding(30, 8), Dense(16), Relu(), LayerNorm(), Dense(30), LogSoftmax());
     model.init(shapeDtype([4, 5], 'int32'), { seed: 1 });
-    const ids = tf.tensor2d(Array.from({ length: 20 }, (_, i) => (i * 7) % 30), [4, 5], 'int32');
-    const targets = tf.oneHot(tf.tensor2d(Array.from({ length: 20 }, (_, i) => (i * 11) % 30), [4, 5], 'int32'), 30);
+    const ids = tf.tensor2d(
+      Array.from({ length: 20 }, (_, i) => (i * 7) % 30),
+      [4, 5],
+      'int32',
+    );
+    const targets = tf.oneHot(
+      tf.tensor2d(
+        Array.from({ length: 20 }, (_, i) => (i * 11) % 30),
+        [4, 5],
+        'int32',
+      ),
+      30,
+    );
     const leaves = treeLeaves(model.weights);
     const state = model.state;
     const loss = (...ws: Tensor[]): tf.Scalar => {

@@ -13,24 +13,45 @@ describeOnBackends('reductions', () => {
     expect(Flatten().name).toBe('Flatten_keep1');
     expect(expectSignatureMatchesOutput(Flatten(), x)).toEqual(shapeDtype([2, 105]));
     expect(expectSignatureMatchesOutput(Flatten(2), x)).toEqual(shapeDtype([2, 3, 35]));
-    expectClose(Flatten().call(tf.tensor3d([[[1, 2], [3, 4]]])) as Tensor, [[1, 2, 3, 4]]);
+    expectClose(
+      Flatten().call(
+        tf.tensor3d([
+          [
+            [1, 2],
+            [3, 4],
+          ],
+        ]),
+      ) as Tensor,
+      [[1, 2, 3, 4]],
+    );
     expectLayerGradientsMatch(Flatten(2), randn([2, 3, 2], 2));
     expect(() => Flatten(2).init(shapeDtype([4, 5]))).toThrow(/Flatten_keep2.*rank \(2\) must exceed/);
   });
 
   test('Mean over an axis, with and without keepdims; gradient', () => {
-    const x = tf.tensor2d([[1, 2, 3], [4, 5, 9]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 9],
+    ]);
     expectClose(Mean().call(x) as Tensor, [2, 6]);
     expectClose(Mean(0, true).call(x) as Tensor, [[2.5, 3.5, 6]]);
     expectClose(Mean(null).call(x) as Tensor, 4);
-    for (const [layer, shape] of [[Mean(), [2, 3]], [Mean(1, true), [2, 1, 4]], [Mean([0, 2]), [3]], [Mean(null), []]] as const) {
+    for (const [layer, shape] of [
+      [Mean(), [2, 3]],
+      [Mean(1, true), [2, 1, 4]],
+      [Mean([0, 2]), [3]],
+      [Mean(null), []],
+    ] as const) {
       expect(expectSignatureMatchesOutput(layer, randn([2, 3, 4], 3))).toEqual(shapeDtype(shape));
     }
     expectLayerGradientsMatch(Mean(1), randn([2, 3, 4], 4));
   });
 
   test('Sum over an axis, with and without keepdims; gradient', () => {
-    const x = tf.tensor2d([[1, 2, 3], [4, 5, 9]]);
+    const x = tf.tensor2d([
+      [1, 2, 3],
+      [4, 5, 9],
+    ]);
     expectClose(Sum().call(x) as Tensor, [6, 18]);
     expectClose(Sum(0, true).call(x) as Tensor, [[5, 7, 12]]);
     expect(expectSignatureMatchesOutput(Sum(-2), randn([2, 3, 4], 5))).toEqual(shapeDtype([2, 4]));
@@ -39,7 +60,10 @@ describeOnBackends('reductions', () => {
   });
 
   test('ArgMax gives int32 indices of the largest value along an axis', () => {
-    const x = tf.tensor2d([[0.1, 0.7, 0.2], [0.9, 0.05, 0.05]]);
+    const x = tf.tensor2d([
+      [0.1, 0.7, 0.2],
+      [0.9, 0.05, 0.05],
+    ]);
     const y = ArgMax().call(x) as Tensor;
     expect(y.dtype).toBe('int32');
     expect(Array.from(y.dataSync())).toEqual([1, 0]);
@@ -52,14 +76,22 @@ describeOnBackends('reductions', () => {
     expect(() => Sum(5).call(tf.zeros([2]))).toThrow(/Sum.*axis 5 is out of range/);
   });
   test('Min and Max over an axis, with and without keepdims; shapes; gradients as tfjs gives them', () => {
-    const x = tf.tensor2d([[1, 7, 3], [4, -5, 9]]);
+    const x = tf.tensor2d([
+      [1, 7, 3],
+      [4, -5, 9],
+    ]);
     expectClose(Min().call(x) as Tensor, [1, -5]);
     expectClose(Max().call(x) as Tensor, [7, 9]);
     expectClose(Min(0, true).call(x) as Tensor, [[1, -5, 3]]);
     expectClose(Max(null).call(x) as Tensor, 9);
     expect(Min().name).toBe('Min');
     expect(Max().name).toBe('Max');
-    for (const [layer, shape] of [[Min(), [2, 3]], [Max(1, true), [2, 1, 4]], [Min([0, 2]), [3]], [Max(null), []]] as const) {
+    for (const [layer, shape] of [
+      [Min(), [2, 3]],
+      [Max(1, true), [2, 1, 4]],
+      [Min([0, 2]), [3]],
+      [Max(null), []],
+    ] as const) {
       expect(expectSignatureMatchesOutput(layer, randn([2, 3, 4], 7))).toEqual(shapeDtype(shape));
     }
     expect(expectSignatureMatchesOutput(Max(), tf.ones([2, 3], 'int32'))).toEqual(shapeDtype([2], 'int32'));
@@ -67,7 +99,10 @@ describeOnBackends('reductions', () => {
     expectLayerGradientsMatch(Min(1), randn([2, 3, 4], 8));
     expectLayerGradientsMatch(Max(-1, true), randn([2, 3, 4], 9));
     const g = tf.grad((t: Tensor) => tf.sum(Max().call(t) as Tensor))(x);
-    expectClose(g, [[0, 1, 0], [0, 0, 1]]);
+    expectClose(g, [
+      [0, 1, 0],
+      [0, 0, 1],
+    ]);
     expect(() => Min(2).init(shapeDtype([2, 3]))).toThrow(/Min/);
   });
 });

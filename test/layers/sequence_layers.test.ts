@@ -13,8 +13,40 @@ describeOnBackends('ShiftRight', () => {
   test('shifts axis 1 right, padding with zeros: [[1, 2, 3]] -> [[0, 1, 2]]', () => {
     const layer = ShiftRight();
     expect(layer.name).toBe('ShiftRight(1)');
-    expect(Array.from((layer.call(tf.tensor2d([[1, 2, 3], [4, 5, 6]], undefined, 'int32')) as Tensor).dataSync())).toEqual([0, 1, 2, 0, 4, 5]);
-    expectClose(ShiftRight(2).call(tf.tensor3d([[[1, 1], [2, 2], [3, 3]]])) as Tensor, tf.tensor3d([[[0, 0], [0, 0], [1, 1]]]));
+    expect(
+      Array.from(
+        (
+          layer.call(
+            tf.tensor2d(
+              [
+                [1, 2, 3],
+                [4, 5, 6],
+              ],
+              undefined,
+              'int32',
+            ),
+          ) as Tensor
+        ).dataSync(),
+      ),
+    ).toEqual([0, 1, 2, 0, 4, 5]);
+    expectClose(
+      ShiftRight(2).call(
+        tf.tensor3d([
+          [
+            [1, 1],
+            [2, 2],
+            [3, 3],
+          ],
+        ]),
+      ) as Tensor,
+      tf.tensor3d([
+        [
+          [0, 0],
+          [0, 0],
+          [1, 1],
+        ],
+      ]),
+    );
     expectClose(ShiftRight(5).call(tf.tensor2d([[1, 2, 3]])) as Tensor, [[0, 0, 0]]);
   });
 
@@ -43,7 +75,14 @@ describeOnBackends('PaddingMask', () => {
   test('maps ids [B, L] to a boolean mask [B, 1, 1, L], false at padding', () => {
     const layer = PaddingMask();
     expect(layer.name).toBe('PaddingMask(0)');
-    const ids = tf.tensor2d([[5, 3, 0, 0], [1, 0, 2, 0]], undefined, 'int32');
+    const ids = tf.tensor2d(
+      [
+        [5, 3, 0, 0],
+        [1, 0, 2, 0],
+      ],
+      undefined,
+      'int32',
+    );
     expect(expectSignatureMatchesOutput(layer, ids)).toEqual(shapeDtype([2, 1, 1, 4], 'bool'));
     const mask = layer.call(ids) as Tensor;
     expect(mask.dtype).toBe('bool');

@@ -27,7 +27,14 @@ describeOnBackends('weight sharing and weight paths', () => {
     const dense = Dense(3);
     const model = Serial(dense, dense);
     model.init(shapeDtype([1, 3]));
-    dense.weights = { w: tf.tensor2d([[1, 0, 0], [0, 2, 0], [0, 0, 3]]), b: tf.tensor1d([1, 1, 1]) };
+    dense.weights = {
+      w: tf.tensor2d([
+        [1, 0, 0],
+        [0, 2, 0],
+        [0, 0, 3],
+      ]),
+      b: tf.tensor1d([1, 1, 1]),
+    };
     // x = [1, 1, 1] -> [2, 3, 4] -> [3, 7, 13]
     expectClose(model.call(tf.tensor2d([[1, 1, 1]])) as Tensor, [[3, 7, 13]]);
   });

@@ -15,26 +15,53 @@ describeOnBackends('EncoderBlock, DecoderBlock, EncoderDecoderBlock', () => {
   test('EncoderBlock: x1, x2, mask -> x1, x2, mask; half residuals with swaps; the mask passes through', () => {
     const block = EncoderBlock(base);
     expect([block.nIn, block.nOut, block.name]).toEqual([3, 3, 'EncoderBlock']);
-    expect(block.sublayers.map((l) => l.name)).toEqual(['ReversibleHalfResidual', 'ReversibleSwap', 'ReversibleHalfResidual', 'ReversibleSwap']);
+    expect(block.sublayers.map((l) => l.name)).toEqual([
+      'ReversibleHalfResidual',
+      'ReversibleSwap',
+      'ReversibleHalfResidual',
+      'ReversibleSwap',
+    ]);
     const sig = [shapeDtype([2, 5, D]), shapeDtype([2, 5, D]), shapeDtype([2, 1, 1, 5], 'bool')];
     expect(block.init(sig).outputSignature).toEqual(sig);
     const mask = tf.tensor4d([1, 1, 1, 0, 0, 1, 1, 1, 1, 1], [2, 1, 1, 5], 'bool');
     const out = block.call([randn(1, [2, 5, D]), randn(2, [2, 5, D]), mask]) as Tensor[];
-    expect(out.map((o) => o.shape)).toEqual([[2, 5, D], [2, 5, D], [2, 1, 1, 5]]);
+    expect(out.map((o) => o.shape)).toEqual([
+      [2, 5, D],
+      [2, 5, D],
+      [2, 1, 1, 5],
+    ]);
     expect(out[2]).toBe(mask);
   });
 
   test('EncoderBlock: reversible and ordinary backward agree (dropout on)', () => {
     const sig = [shapeDtype([2, 5, D]), shapeDtype([2, 5, D]), shapeDtype([2, 5], 'bool')];
-    const mask = tf.tensor2d([[1, 1, 1, 0, 0], [1, 1, 1, 1, 1]], [2, 5], 'bool');
-    const { output, grads } = compareBackwards((reversibleBackward) => EncoderBlock({ ...base, reversibleBackward }), sig, [randn(3, [2, 5, D]), randn(4, [2, 5, D]), mask]);
+    const mask = tf.tensor2d(
+      [
+        [1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1],
+      ],
+      [2, 5],
+      'bool',
+    );
+    const { output, grads } = compareBackwards((reversibleBackward) => EncoderBlock({ ...base, reversibleBackward }), sig, [
+      randn(3, [2, 5, D]),
+      randn(4, [2, 5, D]),
+      mask,
+    ]);
     expect(output).toBe(0);
     expect(grads).toBeLessThanOrEqual(1e-4);
   });
 
-  test('EncoderBlock with LSH attention: the backward pass reuses the forward pass\'s buckets', () => {
+  test("EncoderBlock with LSH attention: the backward pass reuses the forward pass's buckets", () => {
     const sig = [shapeDtype([2, 8, D]), shapeDtype([2, 8, D]), shapeDtype([2, 8], 'bool')];
-    const mask = tf.tensor2d([[1, 1, 1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1, 1, 1]], [2, 8], 'bool');
+    const mask = tf.tensor2d(
+      [
+        [1, 1, 1, 1, 1, 1, 0, 0],
+        [1, 1, 1, 1, 1, 1, 1, 1],
+      ],
+      [2, 8],
+      'bool',
+    );
     const hashed: number[][] = [];
     const reused: number[][] = [];
     const proto = LSHSelfAttentionLayer.prototype;
@@ -94,7 +121,9 @@ describeOnBackends('EncoderBlock, DecoderBlock, EncoderDecoderBlock', () => {
 
   test('refuses bad settings with the block named', () => {
     expect(() => EncoderBlock({ ...base, nHeads: 3 })).toThrow(/EncoderBlock: dModel 8 is not divisible by nHeads 3/);
-    expect(() => DecoderBlock({ ...base, attentionType: () => EncoderBlock(base) })).toThrow(/DecoderBlock: the attention layer EncoderBlock is 3 -> 3; an unmasked attention must be x -> y/);
+    expect(() => DecoderBlock({ ...base, attentionType: () => EncoderBlock(base) })).toThrow(
+      /DecoderBlock: the attention layer EncoderBlock is 3 -> 3; an unmasked attention must be x -> y/,
+    );
     expect(() => EncoderBlock({ ...base, dropout: -0.1 })).toThrow(/dropout must be a number in \[0, 1\)/);
   });
 });

@@ -17,9 +17,18 @@ describeOnBackends('EncDecAttention', () => {
   test('hand-computed: one key gets all the weight, so y = value of that key · wo', () => {
     const layer = EncDecAttention({ nHeads: 1, dQk: 2, dV: 2 });
     layer.init([shapeDtype([1, 1, 2]), shapeDtype([1, 3, 2]), shapeDtype([1, 3])]);
-    const eye = tf.tensor2d([[1, 0], [0, 1]]);
+    const eye = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
     layer.weights = { wq: eye, wk: eye, wv: eye, wo: eye };
-    const enc = tf.tensor3d([[[5, 7], [1, 2], [3, 4]]]);
+    const enc = tf.tensor3d([
+      [
+        [5, 7],
+        [1, 2],
+        [3, 4],
+      ],
+    ]);
     // Only key 1 is real: y = v_1 = [1, 2].
     const [y] = layer.call([tf.tensor3d([[[1, 1]]]), enc, tf.tensor2d([[0, 1, 0]])]) as Tensor[];
     expect(maxAbsDiff([y!], [tf.tensor3d([[[1, 2]]])])).toBeLessThan(1e-6);
@@ -39,13 +48,22 @@ describeOnBackends('EncDecAttention', () => {
 
   test('gradients match finite differences', () => {
     const layer = EncDecAttention({ nHeads: 2, dQk: 2, dV: 2 });
-    const inputs = [randn(6, [2, 2, 4]), randn(7, [2, 3, 4]), tf.tensor2d([[1, 1, 0], [1, 1, 1]])];
+    const inputs = [
+      randn(6, [2, 2, 4]),
+      randn(7, [2, 3, 4]),
+      tf.tensor2d([
+        [1, 1, 0],
+        [1, 1, 1],
+      ]),
+    ];
     layer.init([shapeDtype([2, 2, 4]), shapeDtype([2, 3, 4]), shapeDtype([2, 3])], { seed: 2 });
     expectLayerGradientsMatch(layer, inputs);
   });
 
   test('refuses a mask of the wrong shape', () => {
     const layer = EncDecAttention({ nHeads: 1, dQk: 2, dV: 2 });
-    expect(() => layer.init([shapeDtype([1, 2, 4]), shapeDtype([1, 3, 4]), shapeDtype([1, 2])])).toThrow(/encoder mask must have shape \[1, 3\] or \[1, 1, 1, 3\]/);
+    expect(() => layer.init([shapeDtype([1, 2, 4]), shapeDtype([1, 3, 4]), shapeDtype([1, 2])])).toThrow(
+      /encoder mask must have shape \[1, 3\] or \[1, 1, 1, 3\]/,
+    );
   });
 });

@@ -11,12 +11,17 @@ import { lossGrads, maxAbsDiff, randn } from '../reversible/helpers.js';
 describeOnBackends('FeedForward', () => {
   test('shape and layers: LayerNorm, Dense, Dropout, activation, Dense, Dropout', () => {
     const ff = FeedForward({ dModel: 6, dFf: 10, dropout: 0.1 });
-    expect(ff.toString()).toBe(['FeedForward[', '  LayerNorm', '  Dense_10', '  Dropout', '  FastGelu', '  Dense_6', '  Dropout', ']'].join('\n'));
+    expect(ff.toString()).toBe(
+      ['FeedForward[', '  LayerNorm', '  Dense_10', '  Dropout', '  FastGelu', '  Dense_6', '  Dropout', ']'].join('\n'),
+    );
     expect(expectSignatureMatchesOutput(ff, randn(1, [2, 5, 6]))).toEqual(shapeDtype([2, 5, 6]));
   });
 
   test('chunked equals unchunked (eval mode, and train mode without dropout)', () => {
-    for (const [mode, dropout] of [['eval', 0.3], ['train', 0]] as const) {
+    for (const [mode, dropout] of [
+      ['eval', 0.3],
+      ['train', 0],
+    ] as const) {
       const plain = FeedForward({ dModel: 6, dFf: 12, dropout, activation: 'relu', mode });
       const chunked = FeedForward({ dModel: 6, dFf: 12, dropout, activation: 'relu', chunkSize: 4, mode });
       expect(chunked.name).toBe('BatchLeadingAxes_Chunk');
@@ -37,7 +42,10 @@ describeOnBackends('FeedForward', () => {
   test('hand-computed: with identity-like weights the block is LayerNorm -> relu', () => {
     const ff = FeedForward({ dModel: 2, dFf: 2, activation: () => Relu(), dropout: 0 });
     ff.init(shapeDtype([1, 1, 2]));
-    const eye = tf.tensor2d([[1, 0], [0, 1]]);
+    const eye = tf.tensor2d([
+      [1, 0],
+      [0, 1],
+    ]);
     ff.weights = { 0: ff.weights[0]!, 1: { w: eye, b: tf.zeros([2]) }, 2: {}, 3: {}, 4: { w: eye, b: tf.zeros([2]) }, 5: {} };
     // LayerNorm([3, 1]) = [1, -1] (up to epsilon) -> relu -> [1, 0]
     const y = ff.call(tf.tensor3d([[[3, 1]]])) as Tensor;

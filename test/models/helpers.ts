@@ -14,7 +14,12 @@ export function ids(rows: number[][]): Tensor {
  * Builds a model twice (reversible backward and ordinary backward) from the same seed, checks that the weights
  * are the same, and returns the largest differences of their outputs and of their gradients (inputs and weights).
  */
-export function compareBackwards(make: (reversible: boolean) => Layer, signature: Signature, inputs: Tensor[], seed = 3): { output: number; grads: number } {
+export function compareBackwards(
+  make: (reversible: boolean) => Layer,
+  signature: Signature,
+  inputs: Tensor[],
+  seed = 3,
+): { output: number; grads: number } {
   const reversible = make(true);
   const ordinary = make(false);
   reversible.init(signature, { seed });
@@ -22,10 +27,11 @@ export function compareBackwards(make: (reversible: boolean) => Layer, signature
   expect(maxAbsDiff(treeLeaves(reversible.weights), treeLeaves(ordinary.weights))).toBe(0);
   const rng = makeKey(21);
   const stack: Stack = inputs.length === 1 ? inputs[0]! : inputs;
-  const outputs = (layer: Layer) => tf.tidy(() => {
-    const [out] = layer.pureFn(stack, layer.weights, layer.state, rng);
-    return (Array.isArray(out) ? out : [out]).filter((t) => t.dtype === 'float32');
-  });
+  const outputs = (layer: Layer) =>
+    tf.tidy(() => {
+      const [out] = layer.pureFn(stack, layer.weights, layer.state, rng);
+      return (Array.isArray(out) ? out : [out]).filter((t) => t.dtype === 'float32');
+    });
   const output = maxAbsDiff(outputs(reversible), outputs(ordinary));
   const grads = maxAbsDiff(
     lossGrads(reversible, inputs, reversible.weights, reversible.state, rng),

@@ -7,8 +7,16 @@ import { maxAbsDiff } from '../reversible/helpers.js';
 import { compareBackwards, ids } from './helpers.js';
 
 const tiny = { inputVocabSize: 11, dModel: 8, dFf: 16, nEncoderLayers: 2, nDecoderLayers: 2, nHeads: 2, maxLen: 16 };
-const source = () => ids([[3, 4, 5, 0, 0], [6, 7, 8, 9, 10]]);
-const target = () => ids([[1, 2, 3, 4], [5, 6, 7, 8]]);
+const source = () =>
+  ids([
+    [3, 4, 5, 0, 0],
+    [6, 7, 8, 9, 10],
+  ]);
+const target = () =>
+  ids([
+    [1, 2, 3, 4],
+    [5, 6, 7, 8],
+  ]);
 
 describeOnBackends('Reformer', () => {
   test('source [B, Ls], target [B, Lt] -> log-probabilities [B, Lt, vocab]', () => {
@@ -26,9 +34,21 @@ describeOnBackends('Reformer', () => {
     const a = model.call([source(), target()]) as Tensor;
     // Sequence 0 with other padding ids at its padded positions is another source; but padded positions are
     // those with the pad id, so instead check that the length of padding does not leak: pad more and compare.
-    const longer = model.call([ids([[3, 4, 5, 0, 0, 0, 0], [6, 7, 8, 9, 10, 0, 0]]), target()]) as Tensor;
+    const longer = model.call([
+      ids([
+        [3, 4, 5, 0, 0, 0, 0],
+        [6, 7, 8, 9, 10, 0, 0],
+      ]),
+      target(),
+    ]) as Tensor;
     expect(maxAbsDiff([a], [longer])).toBeLessThan(1e-4);
-    const changedFuture = model.call([source(), ids([[1, 2, 9, 9], [5, 6, 7, 8]])]) as Tensor;
+    const changedFuture = model.call([
+      source(),
+      ids([
+        [1, 2, 9, 9],
+        [5, 6, 7, 8],
+      ]),
+    ]) as Tensor;
     expect(maxAbsDiff([a.slice([0, 0, 0], [1, 3, 11])], [changedFuture.slice([0, 0, 0], [1, 3, 11])])).toBeLessThan(1e-5);
   });
 
@@ -41,6 +61,8 @@ describeOnBackends('Reformer', () => {
 
   test('configuration errors', () => {
     expect(() => Reformer({ ...tiny, nDecoderLayers: 0 })).toThrow(/Reformer: nDecoderLayers must be an integer >= 1/);
-    expect(() => Reformer({ ...tiny, nEncoderLayers: 3, encoderAttentionType: ['full', 'chunked'] })).toThrow(/nLayers 3 is not a multiple/);
+    expect(() => Reformer({ ...tiny, nEncoderLayers: 3, encoderAttentionType: ['full', 'chunked'] })).toThrow(
+      /nLayers 3 is not a multiple/,
+    );
   });
 });

@@ -14,7 +14,11 @@ import { maxAbsDiff, randn } from '../reversible/helpers.js';
 import { compareBackwards, ids } from './helpers.js';
 
 const tiny = { dModel: 8, dFf: 16, nLayers: 2, nHeads: 2, maxLen: 16 };
-const tokens = () => ids([[3, 5, 7, 2, 0, 0], [4, 1, 6, 9, 8, 2]]);
+const tokens = () =>
+  ids([
+    [3, 5, 7, 2, 0, 0],
+    [4, 1, 6, 9, 8, 2],
+  ]);
 const real = (t: Tensor, b: number, n: number) => t.slice([b, 0, 0], [1, n, t.shape[2]!]);
 
 describeOnBackends('ReformerEncoder', () => {
@@ -22,7 +26,15 @@ describeOnBackends('ReformerEncoder', () => {
     const enc = ReformerEncoder({ ...tiny, vocabSize: 10 });
     expect([enc.nIn, enc.nOut, enc.name]).toEqual([1, 1, 'ReformerEncoder']);
     expect(enc.sublayers.map((l) => l.name)).toEqual([
-      'Branch', 'Embedding_10_8', 'Dropout', 'PositionalEncoding', 'Dup', 'ReversibleSerial', 'XYAvg', 'LayerNorm', 'Select[0]',
+      'Branch',
+      'Embedding_10_8',
+      'Dropout',
+      'PositionalEncoding',
+      'Dup',
+      'ReversibleSerial',
+      'XYAvg',
+      'LayerNorm',
+      'Select[0]',
     ]);
     const { outputSignature } = enc.init(shapeDtype([2, 6], 'int32'));
     expect(outputSignature).toEqual(shapeDtype([2, 6, 8]));
@@ -36,7 +48,10 @@ describeOnBackends('ReformerEncoder', () => {
     expect(outputSignature).toEqual(shapeDtype([2, 6, 8]));
     const x = randn(1, [2, 6, 8]);
     const fromIds = enc.call([x, tokens()]) as Tensor;
-    const valid = [[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]];
+    const valid = [
+      [1, 1, 1, 1, 0, 0],
+      [1, 1, 1, 1, 1, 1],
+    ];
     for (const mask of [tf.tensor2d(valid, [2, 6], 'bool'), tf.tensor2d(valid), tf.tensor4d(valid.flat(), [2, 1, 1, 6], 'bool')]) {
       expect(maxAbsDiff([enc.call([x, mask]) as Tensor], [fromIds])).toBe(0);
     }
@@ -68,12 +83,26 @@ describeOnBackends('ReformerEncoder', () => {
   });
 
   test('alternating attention types, LSH included: reversible and ordinary gradients agree', () => {
-    const config = { ...tiny, nLayers: 4, attentionType: ['full', 'chunked', 'lsh', 'chunked'] as const, chunkLen: 4, nBuckets: 4, vocabSize: 10 };
+    const config = {
+      ...tiny,
+      nLayers: 4,
+      attentionType: ['full', 'chunked', 'lsh', 'chunked'] as const,
+      chunkLen: 4,
+      nBuckets: 4,
+      vocabSize: 10,
+    };
     const enc = ReformerEncoder({ ...config, attentionType: [...config.attentionType] });
     const attention = (enc.sublayers[5] as ReversibleSerialLayer).sublayers.map((b) => b.sublayers[0]!.sublayers[1]!.name);
     expect(attention).toEqual(['SelfAttention_h2', 'SelfAttention_h2_c4', 'LSHSelfAttention_h2_c4_hashes1', 'SelfAttention_h2_c4']);
-    const longer = ids([[3, 5, 7, 2, 4, 4, 1, 0], [4, 1, 6, 9, 8, 2, 3, 3]]);
-    const { grads } = compareBackwards((reversible) => ReformerEncoder({ ...config, attentionType: [...config.attentionType], reversible }), shapeDtype([2, 8], 'int32'), [longer]);
+    const longer = ids([
+      [3, 5, 7, 2, 4, 4, 1, 0],
+      [4, 1, 6, 9, 8, 2, 3, 3],
+    ]);
+    const { grads } = compareBackwards(
+      (reversible) => ReformerEncoder({ ...config, attentionType: [...config.attentionType], reversible }),
+      shapeDtype([2, 8], 'int32'),
+      [longer],
+    );
     expect(grads).toBeLessThanOrEqual(1e-4);
   });
 
@@ -106,8 +135,12 @@ describeOnBackends('ReformerEncoder', () => {
   });
 
   test('configuration errors are clear', () => {
-    expect(() => ReformerEncoder({ ...tiny, nLayers: 3, attentionType: ['full', 'lsh'] })).toThrow(/nLayers 3 is not a multiple of the 2 alternating attention types/);
-    expect(() => ReformerEncoder({ ...tiny, nHeads: 3 })).toThrow(/ReformerEncoder: dModel 8 is not divisible by nHeads 3; set dQk explicitly/);
+    expect(() => ReformerEncoder({ ...tiny, nLayers: 3, attentionType: ['full', 'lsh'] })).toThrow(
+      /nLayers 3 is not a multiple of the 2 alternating attention types/,
+    );
+    expect(() => ReformerEncoder({ ...tiny, nHeads: 3 })).toThrow(
+      /ReformerEncoder: dModel 8 is not divisible by nHeads 3; set dQk explicitly/,
+    );
     expect(() => ReformerEncoder({ ...tiny, attentionType: 'sparse' as never })).toThrow(/unknown attentionType 'sparse'/);
     expect(() => ReformerEncoder({ ...tiny, dropuot: 0.1 } as never)).toThrow(/ReformerEncoder: unknown setting 'dropuot'/);
     expect(() => ReformerEncoder({ ...tiny, dropout: 1.5 })).toThrow(/dropout must be a number in \[0, 1\)/);
@@ -138,9 +171,10 @@ describeOnBackends('TransformerEncoder', () => {
     const enc = TransformerEncoder({ ...tiny, nLayers: 1, dropout: 0 });
     enc.init([shapeDtype([1, 3, 8]), shapeDtype([1, 3], 'int32')], { seed: 2 });
     const pad = ids([[1, 1, 0]]);
-    expectGradientsMatchFiniteDifferences((x) => (enc.pureFn([x, pad], enc.weights, enc.state, makeKey(1))[0] as Tensor).mul(randn(13, [1, 3, 8])), [
-      randn(14, [1, 3, 8]),
-    ]);
+    expectGradientsMatchFiniteDifferences(
+      (x) => (enc.pureFn([x, pad], enc.weights, enc.state, makeKey(1))[0] as Tensor).mul(randn(13, [1, 3, 8])),
+      [randn(14, [1, 3, 8])],
+    );
   });
 
   test('refuses reversible: true', () => {

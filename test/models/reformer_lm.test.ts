@@ -12,11 +12,25 @@ describeOnBackends('ReformerLM', () => {
   test('ids [B, L] -> log-probabilities [B, L, vocab]; the layers', () => {
     const lm = ReformerLM(tiny);
     expect(lm.sublayers.map((l) => l.name)).toEqual([
-      'ShiftRight(1)', 'Embedding_12_8', 'Dropout', 'PositionalEncoding', 'Dup', 'ReversibleSerial', 'Concatenate', 'LayerNorm', 'Dropout',
-      'Dense_12', 'LogSoftmax',
+      'ShiftRight(1)',
+      'Embedding_12_8',
+      'Dropout',
+      'PositionalEncoding',
+      'Dup',
+      'ReversibleSerial',
+      'Concatenate',
+      'LayerNorm',
+      'Dropout',
+      'Dense_12',
+      'LogSoftmax',
     ]);
     expect(lm.init(shapeDtype([2, 5], 'int32')).outputSignature).toEqual(shapeDtype([2, 5, 12]));
-    const logp = lm.call(ids([[1, 2, 3, 4, 5], [6, 7, 8, 9, 10]])) as Tensor;
+    const logp = lm.call(
+      ids([
+        [1, 2, 3, 4, 5],
+        [6, 7, 8, 9, 10],
+      ]),
+    ) as Tensor;
     expect(logp.shape).toEqual([2, 5, 12]);
     expect(maxAbsDiff([tf.sum(tf.exp(logp), -1)], [tf.ones([2, 5])])).toBeLessThan(1e-5);
   });
@@ -33,8 +47,13 @@ describeOnBackends('ReformerLM', () => {
 
   test('reversible and ordinary backward agree (dropout on, LSH layers included)', () => {
     const config = { ...tiny, nLayers: 2, attentionType: ['lsh', 'full'] as ('lsh' | 'full')[], chunkLen: 4, nBuckets: 4, dropout: 0.2 };
-    const tokens = ids([[1, 2, 3, 4, 5, 6, 7, 8], [8, 7, 6, 5, 4, 3, 2, 1]]);
-    const { output, grads } = compareBackwards((reversible) => ReformerLM({ ...config, reversible }), shapeDtype([2, 8], 'int32'), [tokens]);
+    const tokens = ids([
+      [1, 2, 3, 4, 5, 6, 7, 8],
+      [8, 7, 6, 5, 4, 3, 2, 1],
+    ]);
+    const { output, grads } = compareBackwards((reversible) => ReformerLM({ ...config, reversible }), shapeDtype([2, 8], 'int32'), [
+      tokens,
+    ]);
     expect(output).toBe(0);
     expect(grads).toBeLessThanOrEqual(1e-4);
   });

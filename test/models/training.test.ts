@@ -20,7 +20,12 @@ describeOnBackends('a reversible tagger trains', () => {
       LogSoftmax(),
     );
     tagger.init(shapeDtype([4, 6], 'int32'), { seed: 3 });
-    const tokens = ids([[1, 2, 3, 4, 0, 0], [5, 6, 7, 1, 2, 0], [3, 3, 5, 7, 1, 6], [2, 4, 6, 1, 0, 0]]);
+    const tokens = ids([
+      [1, 2, 3, 4, 0, 0],
+      [5, 6, 7, 1, 2, 0],
+      [3, 3, 5, 7, 1, 6],
+      [2, 4, 6, 1, 0, 0],
+    ]);
     // Tag: whether the previous token is odd (needs attention); padding weighs 0.
     const tagsOf = (row: number[]) => row.map((_, i) => (i > 0 && row[i - 1]! % 2 === 1 ? 1 : 0));
     const rows = tokens.arraySync() as number[][];
@@ -34,7 +39,14 @@ describeOnBackends('a reversible tagger trains', () => {
     const losses: number[] = [];
     for (let step = 0; step < 40; step++) {
       const leaves = treeLeaves(w);
-      const { value, grads } = tf.tidy(() => tf.valueAndGrads((...ls: Tensor[]) => lossAt(mapTree(w, (t) => ls[leaves.indexOf(t)]!), step))(leaves));
+      const { value, grads } = tf.tidy(() =>
+        tf.valueAndGrads((...ls: Tensor[]) =>
+          lossAt(
+            mapTree(w, (t) => ls[leaves.indexOf(t)]!),
+            step,
+          ),
+        )(leaves),
+      );
       losses.push(value.dataSync()[0]!);
       const next = new Map(leaves.map((l, i) => [l, tf.tidy(() => tf.sub(l, tf.mul(grads[i]!, 0.3)))]));
       w = mapTree(w, (t) => next.get(t)!);

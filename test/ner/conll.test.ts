@@ -25,12 +25,21 @@ describe('readConll', () => {
 
   it("numbers the documents -DOCSTART- lines start, and each sentence's position in its document (four columns)", async () => {
     const text = [
-      'Before NN B-NP O', '',
-      '-DOCSTART- -X- -X- O', '',
-      'EU NNP B-NP B-ORG', 'rejects VBZ B-VP O', '',
-      'Peter NNP B-NP B-PER', '',
-      '-DOCSTART- -X- -X- O', '', '-DOCSTART- -X- -X- O', '',
-      'Paris NNP B-NP B-LOC', '',
+      'Before NN B-NP O',
+      '',
+      '-DOCSTART- -X- -X- O',
+      '',
+      'EU NNP B-NP B-ORG',
+      'rejects VBZ B-VP O',
+      '',
+      'Peter NNP B-NP B-PER',
+      '',
+      '-DOCSTART- -X- -X- O',
+      '',
+      '-DOCSTART- -X- -X- O',
+      '',
+      'Paris NNP B-NP B-LOC',
+      '',
     ].join('\n');
     const sentences = await collect(readConll(byteStream(text)));
     expect(sentences.map((s) => [s.id, s.document, s.position, s.words[0], s.tags[0]])).toEqual([
@@ -40,14 +49,23 @@ describe('readConll', () => {
       ['4', '3', 0, 'Paris', 'B-LOC'],
     ]);
     // A file without -DOCSTART- is one document.
-    expect((await collect(readConll(byteStream('a O\n\nb O\n')))).map((s) => [s.document, s.position])).toEqual([['1', 0], ['1', 1]]);
+    expect((await collect(readConll(byteStream('a O\n\nb O\n')))).map((s) => [s.document, s.position])).toEqual([
+      ['1', 0],
+      ['1', 1],
+    ]);
   });
 
   it('takes the tag from the column asked for in a four-column file (CoNLL-2003: 3 is NER, 2 chunks)', async () => {
     const ner = await collect(readConll(byteStream(CONLL_2003), { tagColumn: 3 }));
-    expect(ner.map((s) => s.tags)).toEqual([['B-ORG', 'O', 'B-MISC'], ['B-PER', 'I-PER']]);
+    expect(ner.map((s) => s.tags)).toEqual([
+      ['B-ORG', 'O', 'B-MISC'],
+      ['B-PER', 'I-PER'],
+    ]);
     const chunks = await collect(readConll(byteStream(CONLL_2003), { tagColumn: 2 }));
-    expect(chunks.map((s) => s.tags)).toEqual([['B-NP', 'B-VP', 'B-NP'], ['B-NP', 'I-NP']]);
+    expect(chunks.map((s) => s.tags)).toEqual([
+      ['B-NP', 'B-VP', 'B-NP'],
+      ['B-NP', 'I-NP'],
+    ]);
   });
 
   it('refuses a -DOCSTART- line inside a sentence, naming the file and line', async () => {
@@ -57,7 +75,14 @@ describe('readConll', () => {
 
   it('picks the tag and POS columns asked for (negative counts from the end)', async () => {
     const [first] = await collect(readConll(byteStream(CONLL_2003), { tagColumn: 2, posColumn: 1 }));
-    expect(first).toEqual({ id: '1', words: ['EU', 'rejects', 'German'], tags: ['B-NP', 'B-VP', 'B-NP'], pos: ['NNP', 'VBZ', 'JJ'], document: '1', position: 0 });
+    expect(first).toEqual({
+      id: '1',
+      words: ['EU', 'rejects', 'German'],
+      tags: ['B-NP', 'B-VP', 'B-NP'],
+      pos: ['NNP', 'VBZ', 'JJ'],
+      document: '1',
+      position: 0,
+    });
     const [again] = await collect(readConll(byteStream(CONLL_2003), { tagColumn: -2 }));
     expect(again!.tags).toEqual(['B-NP', 'B-VP', 'B-NP']);
   });
@@ -87,6 +112,8 @@ describe('readConll', () => {
   });
 
   it('names a missing file', async () => {
-    expect(await rejectionMessage(collect(readConll('/nonexistent/train.conll')))).toBe('/nonexistent/train.conll: cannot open: no such file (ENOENT)');
+    expect(await rejectionMessage(collect(readConll('/nonexistent/train.conll')))).toBe(
+      '/nonexistent/train.conll: cannot open: no such file (ENOENT)',
+    );
   });
 });

@@ -1,6 +1,14 @@
 import { join } from 'node:path';
 import { readFileSync } from 'node:fs';
-import { collect, EntityScorer, extractEntities, formatConllevalTable, readConll, spansEqual, toConllevalJson } from '../../src/ner/index.js';
+import {
+  collect,
+  EntityScorer,
+  extractEntities,
+  formatConllevalTable,
+  readConll,
+  spansEqual,
+  toConllevalJson,
+} from '../../src/ner/index.js';
 
 const FIXTURE = join(__dirname, '..', 'fixtures', 'eval', 'gmb-2000-perturbed.tsv');
 const REFERENCE = join(__dirname, '..', 'fixtures', 'eval', 'gmb-2000-perturbed.conlleval.txt');
@@ -41,7 +49,11 @@ describe('conlleval mode on the eval fixture (2,000 perturbed GMB sentences)', (
     const scorer = new EntityScorer({ mode: 'strict' });
     gold.forEach((tags, i) => scorer.add(tags, predicted[i]!));
     const { overall, tokens, correctTokens } = scorer.result();
-    expect({ gold: overall.gold, predicted: overall.predicted, correct: overall.correct }).toEqual({ gold: 4745, predicted: 5176, correct: 4391 });
+    expect({ gold: overall.gold, predicted: overall.predicted, correct: overall.correct }).toEqual({
+      gold: 4745,
+      predicted: 5176,
+      correct: 4391,
+    });
     expect([tokens, correctTokens]).toEqual([43886, Math.round((97.128925 / 100) * 43886)]);
   });
 });

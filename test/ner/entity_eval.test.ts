@@ -22,7 +22,9 @@ describe('extractEntities', () => {
     ]);
   });
   it('strict mode: an I- without a matching B- is no entity', () => {
-    expect(extractEntities(['O', 'I-per', 'I-per', 'B-geo', 'I-geo', 'I-org'], { mode: 'strict' })).toEqual([{ type: 'geo', start: 3, end: 5 }]);
+    expect(extractEntities(['O', 'I-per', 'I-per', 'B-geo', 'I-geo', 'I-org'], { mode: 'strict' })).toEqual([
+      { type: 'geo', start: 3, end: 5 },
+    ]);
   });
   it('IOBES in both modes', () => {
     const tags = ['B-per', 'E-per', 'S-per', 'B-geo', 'I-geo'];
@@ -110,7 +112,14 @@ describe('EntityScorer, relaxed match', () => {
     const predicted = [['O', 'B-per', 'O', 'O', 'B-org', 'I-org', 'O', 'B-per']];
     const result = score(gold, predicted, { mode: 'strict' });
     expect(result.overall).toMatchObject({ gold: 2, predicted: 3, correct: 0 });
-    expect(result.typeRelaxed).toMatchObject({ gold: 2, predicted: 3, matchedPredicted: 1, matchedGold: 1, precision: 1 / 3, recall: 1 / 2 });
+    expect(result.typeRelaxed).toMatchObject({
+      gold: 2,
+      predicted: 3,
+      matchedPredicted: 1,
+      matchedGold: 1,
+      precision: 1 / 3,
+      recall: 1 / 2,
+    });
     expect(result.boundaryRelaxed).toMatchObject({ matchedPredicted: 2, matchedGold: 2, precision: 2 / 3, recall: 1 });
     expect(result.boundaryRelaxed.f1).toBeCloseTo(0.8);
   });

@@ -4,7 +4,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ConllevalInputError, EntityScorer, formatConllevalTable, pairEntities, parseConllevalInput, scoreConllevalText, toConllevalJson } from '../../src/ner/index.js';
+import {
+  ConllevalInputError,
+  EntityScorer,
+  formatConllevalTable,
+  pairEntities,
+  parseConllevalInput,
+  scoreConllevalText,
+  toConllevalJson,
+} from '../../src/ner/index.js';
 import { runNerCli } from '../../recipes/ner/cli.js';
 import { tempFile } from './recipe/helpers.js';
 
@@ -84,7 +92,10 @@ describe('entity types in conlleval order', () => {
   test("integer-like types sort as conlleval sorts them ('10' before '2'), in the table and the JSON", () => {
     const score = scoreConllevalText('a B-2 B-2\nb B-10 B-10\nc B-x O\n', { mode: 'strict' });
     expect(score.typeOrder).toEqual(['10', '2', 'x']);
-    const table = formatConllevalTable(score, { decimals: 2 }).split('\n').slice(2, 5).map((l) => l.trim().split(':')[0]);
+    const table = formatConllevalTable(score, { decimals: 2 })
+      .split('\n')
+      .slice(2, 5)
+      .map((l) => l.trim().split(':')[0]);
     expect(table).toEqual(['10', '2', 'x']);
     expect(toConllevalJson(score).typeOrder).toEqual(['10', '2', 'x']);
   });
@@ -107,7 +118,9 @@ describe('conlleval input', () => {
   });
 
   test('malformed input is refused naming the line', () => {
-    expect(() => parseConllevalInput('a O O\nb O\nc\n', { source: 'p.txt' })).toThrow(new ConllevalInputError("p.txt, line 2: unexpected number of fields: 2 (the first token line has 3)"));
+    expect(() => parseConllevalInput('a O O\nb O\nc\n', { source: 'p.txt' })).toThrow(
+      new ConllevalInputError('p.txt, line 2: unexpected number of fields: 2 (the first token line has 3)'),
+    );
     expect(() => parseConllevalInput('\nlonely\n', { source: 'p.txt' })).toThrow(/p\.txt, line 2: expected at least 2 fields/);
   });
 });
@@ -133,7 +146,10 @@ describe('trax-ner score', () => {
     expect(text.out.split('\n')[0]).toBe('processed 43886 tokens with 4745 phrases; found: 5711 phrases; correct: 4396.');
     expect(text.out).toMatch(/^SemEval strict: +precision: +76\.97%; recall: +92\.64%; F1: +84\.09%$/m);
     expect(text.out).toMatch(/^SemEval partial \(half credit\):/m);
-    const json = JSON.parse((await score([FIXTURE, '--json'])).out) as { score: { schemes: { strict: { correct: number } } }; conlleval: { correct: number } };
+    const json = JSON.parse((await score([FIXTURE, '--json'])).out) as {
+      score: { schemes: { strict: { correct: number } } };
+      conlleval: { correct: number };
+    };
     expect(json.conlleval.correct).toBe(4396);
     expect(json.score.schemes.strict.correct).toBeGreaterThan(0);
   });

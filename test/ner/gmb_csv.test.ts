@@ -15,7 +15,14 @@ const CP1252_ROWS = [
   ',\x96,:,O',
 ];
 const EXPECTED = [
-  { id: '1', words: ['Café', '…', ',', '"', '10,000'], tags: ['B-org', 'O', 'O', 'O', 'O'], pos: ['NNP', ':', ',', '``', 'CD'], document: '1', position: 0 },
+  {
+    id: '1',
+    words: ['Café', '…', ',', '"', '10,000'],
+    tags: ['B-org', 'O', 'O', 'O', 'O'],
+    pos: ['NNP', ':', ',', '``', 'CD'],
+    document: '1',
+    position: 0,
+  },
   { id: '2', words: ['Paris', '–'], tags: ['B-geo', 'O'], pos: ['NNP', ':'], document: '1', position: 1 },
 ];
 
@@ -48,7 +55,9 @@ describe('readGmbCsv', () => {
     const rows = [HEADER, ...Array.from({ length: 23 }, (_, i) => `Sentence: ${i + 1},w${i},NN,O`)];
     const sentences = (await readRows(rows)) as Array<{ document: string; position: number }>;
     expect(GMB_DOCUMENT_SENTENCES).toBe(10);
-    expect(sentences.map((s) => `${s.document}.${s.position}`)).toEqual(Array.from({ length: 23 }, (_, i) => `${Math.floor(i / 10) + 1}.${i % 10}`));
+    expect(sentences.map((s) => `${s.document}.${s.position}`)).toEqual(
+      Array.from({ length: 23 }, (_, i) => `${Math.floor(i / 10) + 1}.${i % 10}`),
+    );
     const small = (await readRows(rows.slice(0, 6), { documentSentences: 2 })) as Array<{ document: string; position: number }>;
     expect(small.map((s) => `${s.document}.${s.position}`)).toEqual(['1.0', '1.1', '2.0', '2.1', '3.0']);
     await expect(readRows(rows, { documentSentences: 0 })).rejects.toThrow('documentSentences must be an integer >= 1, got 0');
@@ -67,7 +76,9 @@ describe('readGmbCsv', () => {
 
   it('drops a UTF-8 byte-order mark', async () => {
     const utf8 = Buffer.from('\uFEFF' + [HEADER, 'Sentence: 1,Café,NNP,B-org'].join('\n'), 'utf8');
-    expect(await collect(readGmbCsv(byteStream(utf8, 1)))).toEqual([{ id: '1', words: ['Café'], tags: ['B-org'], pos: ['NNP'], document: '1', position: 0 }]);
+    expect(await collect(readGmbCsv(byteStream(utf8, 1)))).toEqual([
+      { id: '1', words: ['Café'], tags: ['B-org'], pos: ['NNP'], document: '1', position: 0 },
+    ]);
   });
 
   it('refuses a file that starts as UTF-8 and later holds cp1252 bytes, naming the line', async () => {
@@ -77,16 +88,36 @@ describe('readGmbCsv', () => {
 
   describe('refuses malformed input, naming the source, the line and the problem', () => {
     it.each([
-      ['a row with 3 columns', [HEADER, 'Sentence: 1,a,DT,O', ',war,NN'], '<stream>:3: expected 4 columns (Sentence #, Word, POS, Tag), got 3: ["","war","NN"]'],
+      [
+        'a row with 3 columns',
+        [HEADER, 'Sentence: 1,a,DT,O', ',war,NN'],
+        '<stream>:3: expected 4 columns (Sentence #, Word, POS, Tag), got 3: ["","war","NN"]',
+      ],
       ['a row with 5 columns', [HEADER, 'Sentence: 1,a,DT,O,extra'], '<stream>:2: expected 4 columns (Sentence #, Word, POS, Tag), got 5'],
-      ['a continuation row first', [HEADER, ',war,NN,O'], "<stream>:2: a continuation row (empty 'Sentence #') comes before any sentence id ('Sentence: N')"],
+      [
+        'a continuation row first',
+        [HEADER, ',war,NN,O'],
+        "<stream>:2: a continuation row (empty 'Sentence #') comes before any sentence id ('Sentence: N')",
+      ],
       ['an empty tag', [HEADER, 'Sentence: 1,a,DT,O', ',war,NN,'], "<stream>:3: empty tag for the word 'war'"],
       ['an empty word', [HEADER, 'Sentence: 1,,DT,O'], '<stream>:2: empty word'],
       ['an empty POS tag', [HEADER, 'Sentence: 1,a,,O'], "<stream>:2: empty POS tag for the word 'a'"],
-      ['a malformed tag', [HEADER, 'Sentence: 1,Paris,NNP,geo'], "<stream>:2: 'geo' is not a tag (expected 'O' or PREFIX-TYPE such as 'B-geo')"],
+      [
+        'a malformed tag',
+        [HEADER, 'Sentence: 1,Paris,NNP,geo'],
+        "<stream>:2: 'geo' is not a tag (expected 'O' or PREFIX-TYPE such as 'B-geo')",
+      ],
       ['a wrong header', ['Word,Tag', 'Sentence: 1,a,DT,O'], "<stream>:1: expected the header 'Sentence #,Word,POS,Tag', got 'Word,Tag'"],
-      ['a repeated sentence id', [HEADER, 'Sentence: 1,a,DT,O', 'Sentence: 2,b,DT,O', 'Sentence: 1,c,DT,O'], "<stream>:4: sentence id '1' repeats (first at line 2)"],
-      ['an unclosed quote', [HEADER, 'Sentence: 1,a,DT,O', ',"b,DT,O', ',c,DT,O'], '<stream>:3: malformed CSV: a quote opened in this row is never closed'],
+      [
+        'a repeated sentence id',
+        [HEADER, 'Sentence: 1,a,DT,O', 'Sentence: 2,b,DT,O', 'Sentence: 1,c,DT,O'],
+        "<stream>:4: sentence id '1' repeats (first at line 2)",
+      ],
+      [
+        'an unclosed quote',
+        [HEADER, 'Sentence: 1,a,DT,O', ',"b,DT,O', ',c,DT,O'],
+        '<stream>:3: malformed CSV: a quote opened in this row is never closed',
+      ],
     ])('%s', async (_, rows, expected) => {
       const message = await rejectionMessage(readRows(rows));
       expect(message.startsWith(expected)).toBe(true);
@@ -103,7 +134,9 @@ describe('readGmbCsv', () => {
     });
 
     it('an empty file', async () => {
-      expect(await rejectionMessage(collect(readGmbCsv(byteStream(''))))).toBe("<stream>:1: the file is empty: expected the header 'Sentence #,Word,POS,Tag'");
+      expect(await rejectionMessage(collect(readGmbCsv(byteStream(''))))).toBe(
+        "<stream>:1: the file is empty: expected the header 'Sentence #,Word,POS,Tag'",
+      );
     });
 
     it('an invalid tag sequence, when a scheme is to be validated', async () => {
@@ -130,6 +163,8 @@ describe('readGmbCsv', () => {
 
   it('refuses a .gz file that is not gzip', async () => {
     const path = tempFile('plain.csv.gz', cp1252Csv(CP1252_ROWS));
-    expect(await rejectionMessage(collect(readGmbCsv(path)))).toBe(`${path}: not gzip data: expected the gzip magic bytes 1f 8b at the start`);
+    expect(await rejectionMessage(collect(readGmbCsv(path)))).toBe(
+      `${path}: not gzip data: expected the gzip magic bytes 1f 8b at the start`,
+    );
   });
 });

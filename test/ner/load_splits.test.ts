@@ -6,7 +6,10 @@ import { rejectionMessage, tempFile } from './helpers.js';
 
 /** A GMB CSV of `n` one-word sentences `w0`, `w1`, ... */
 function gmbFile(n: number): string {
-  const rows = ['Sentence #,Word,POS,Tag', ...Array.from({ length: n }, (_, i) => `Sentence: ${i + 1},w${i},NN,${i % 3 === 0 ? 'B-geo' : 'O'}`)];
+  const rows = [
+    'Sentence #,Word,POS,Tag',
+    ...Array.from({ length: n }, (_, i) => `Sentence: ${i + 1},w${i},NN,${i % 3 === 0 ? 'B-geo' : 'O'}`),
+  ];
   return tempFile('corpus.csv', rows.join('\n') + '\n');
 }
 
@@ -37,15 +40,19 @@ describe('loadNerSplits', () => {
     for (const d of documents(split.test)) expect(documents(split.train).has(d)).toBe(false);
     // A block is 10 consecutive sentences of the file.
     const testIds = split.test.map((s) => Number(s.id));
-    for (let i = 0; i < testIds.length; i += 10) expect(testIds.slice(i, i + 10)).toEqual(Array.from({ length: 10 }, (_, k) => testIds[i]! + k));
+    for (let i = 0; i < testIds.length; i += 10)
+      expect(testIds.slice(i, i + 10)).toEqual(Array.from({ length: 10 }, (_, k) => testIds[i]! + k));
     expect((await loadNerSplits(gmbFile(400), { split: 'blocks' })).test.map((s) => s.id)).toEqual(split.test.map((s) => s.id));
-    expect((await loadNerSplits(gmbFile(400), { split: 'blocks', seed: 2 })).test.map((s) => s.id)).not.toEqual(split.test.map((s) => s.id));
+    expect((await loadNerSplits(gmbFile(400), { split: 'blocks', seed: 2 })).test.map((s) => s.id)).not.toEqual(
+      split.test.map((s) => s.id),
+    );
   });
 
   it('splits CoNLL by its -DOCSTART- documents', async () => {
     const split = await loadNerSplits(conllFile('train.conll', 20), { split: 'blocks' });
     expect([split.train.length, split.dev.length, split.test.length]).toEqual([48, 6, 6]);
-    for (const part of [split.dev, split.test]) for (const s of part) expect(split.train.some((t) => t.document === s.document)).toBe(false);
+    for (const part of [split.dev, split.test])
+      for (const s of part) expect(split.train.some((t) => t.document === s.document)).toBe(false);
   });
 
   it('reads train, dev and test from three files, taking the tag from --tag-column', async () => {
@@ -70,15 +77,23 @@ describe('loadNerSplits', () => {
 
   it('refuses a malformed dev or test file naming the file and line', async () => {
     const dev = tempFile('dev.conll', 'EU NNP B-ORG\nrejects VBZ\n');
-    expect(await rejectionMessage(loadNerSplits(gmbFile(50), { dev }))).toBe(`${dev}:2: expected 3 columns like the first token line, got 2: 'rejects VBZ'`);
+    expect(await rejectionMessage(loadNerSplits(gmbFile(50), { dev }))).toBe(
+      `${dev}:2: expected 3 columns like the first token line, got 2: 'rejects VBZ'`,
+    );
     const test = tempFile('test.conll', 'EU B-ORG\n-DOCSTART- O\n');
     await expect(loadNerSplits(gmbFile(50), { test })).rejects.toThrow(CorpusError);
-    expect(await rejectionMessage(loadNerSplits(gmbFile(50), { test }))).toBe(`${test}:2: -DOCSTART- inside a sentence: a blank line must end the sentence before a document boundary`);
+    expect(await rejectionMessage(loadNerSplits(gmbFile(50), { test }))).toBe(
+      `${test}:2: -DOCSTART- inside a sentence: a blank line must end the sentence before a document boundary`,
+    );
     const tags = tempFile('tags.conll', 'EU NNP I-ORG\n');
-    expect(await rejectionMessage(loadNerSplits(gmbFile(50), { test: tags, conll: { tagColumn: 2 } }))).toMatch(new RegExp(`^${tags.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1: sentence 1: .*IOB2`));
+    expect(await rejectionMessage(loadNerSplits(gmbFile(50), { test: tags, conll: { tagColumn: 2 } }))).toMatch(
+      new RegExp(`^${tags.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}:1: sentence 1: .*IOB2`),
+    );
     const missing = tempFile('x.conll', 'a O\n').replace('x.conll', 'missing.conll');
     expect(await rejectionMessage(loadNerSplits(gmbFile(50), { dev: missing }))).toMatch(/missing\.conll: cannot open: no such file/);
     const column = tempFile('c.conll', 'EU B-ORG\n');
-    expect(await rejectionMessage(loadNerSplits(column, { conll: { tagColumn: 4 } }))).toBe(`${column}:1: tagColumn 4 does not exist: the lines have 2 column(s)`);
+    expect(await rejectionMessage(loadNerSplits(column, { conll: { tagColumn: 4 } }))).toBe(
+      `${column}:1: tagColumn 4 does not exist: the lines have 2 column(s)`,
+    );
   });
 });

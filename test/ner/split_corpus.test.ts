@@ -20,7 +20,10 @@ describe('splitCorpus', () => {
   });
 
   it('rounds the cuts and honours other fractions', () => {
-    const { train, dev, test } = splitCorpus(Array.from({ length: 7 }, (_, i) => i), { seed: 1, fractions: [0.5, 0.25, 0.25] });
+    const { train, dev, test } = splitCorpus(
+      Array.from({ length: 7 }, (_, i) => i),
+      { seed: 1, fractions: [0.5, 0.25, 0.25] },
+    );
     expect([train.length, dev.length, test.length]).toEqual([4, 1, 2]);
     expect(splitCorpus([], { seed: 1 })).toEqual({ train: [], dev: [], test: [] });
   });

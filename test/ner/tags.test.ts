@@ -103,7 +103,16 @@ describe('convertTags', () => {
 
 describe('spansToTags', () => {
   it('refuses overlapping or out-of-range spans', () => {
-    expect(() => spansToTags([{ type: 'a', start: 0, end: 2 }, { type: 'b', start: 1, end: 3 }], 3, 'IOB2')).toThrow('overlap');
+    expect(() =>
+      spansToTags(
+        [
+          { type: 'a', start: 0, end: 2 },
+          { type: 'b', start: 1, end: 3 },
+        ],
+        3,
+        'IOB2',
+      ),
+    ).toThrow('overlap');
     expect(() => spansToTags([{ type: 'a', start: 2, end: 4 }], 3, 'IOB2')).toThrow('outside a sentence of 3 tokens');
   });
 });

@@ -5,7 +5,10 @@ describe('tokenize', () => {
   it.each([
     ["Iran's U.S.-led talks cost $10,000.", ['Iran', "'s", 'U.S.-led', 'talks', 'cost', '$', '10,000', '.']],
     ['Mr. Bush met U.N. officials (in Washington).', ['Mr.', 'Bush', 'met', 'U.N.', 'officials', '(', 'in', 'Washington', ')', '.']],
-    ["They don't say the rebels' 2,00,000 Shi'ites can't.", ['They', 'do', "n't", 'say', 'the', 'rebels', "'", '2,00,000', "Shi'ites", 'ca', "n't", '.']],
+    [
+      "They don't say the rebels' 2,00,000 Shi'ites can't.",
+      ['They', 'do', "n't", 'say', 'the', 'rebels', "'", '2,00,000', "Shi'ites", 'ca', "n't", '.'],
+    ],
     ['He said: "Stop the bombings."', ['He', 'said', ':', '"', 'Stop', 'the', 'bombings', '.', '"']],
     ['Growth was 1.5 % in 2005.', ['Growth', 'was', '1.5', '%', 'in', '2005', '.']],
     ['Port-au-Prince -- al-Qaida... AT&T', ['Port-au-Prince', '--', 'al-Qaida', '...', 'AT&T']],
@@ -18,7 +21,7 @@ describe('tokenize', () => {
   });
 
   it('gives offsets that slice the original text to the token', () => {
-    const text = "  Iran's\tU.S.-led\n talks, \"cost\" $10,000 don't…  ";
+    const text = '  Iran\'s\tU.S.-led\n talks, "cost" $10,000 don\'t…  ';
     const tokens = tokenize(text);
     expect(tokens.length).toBeGreaterThan(5);
     for (const token of tokens) expect(text.slice(token.start, token.end)).toBe(token.text);
@@ -35,7 +38,8 @@ describe('detokenize', () => {
 
 describe('splitSentences', () => {
   it('splits after terminators (with closing quotes), not after titles, and at paragraph breaks', () => {
-    const text = 'Mr. Bush met U.N. officials. He said "Stop the bombings." Then he left for the U.S. The talks (in Geneva!) went on.\n\nNo dot here\nstill one. 3 died... Why? Yes!';
+    const text =
+      'Mr. Bush met U.N. officials. He said "Stop the bombings." Then he left for the U.S. The talks (in Geneva!) went on.\n\nNo dot here\nstill one. 3 died... Why? Yes!';
     const sentences = splitSentences(text);
     expect(sentences.map((s) => s.text)).toEqual([
       'Mr. Bush met U.N. officials.',
@@ -68,7 +72,9 @@ describe('round trip on GMB sentences', () => {
       else mismatches.push(text);
     }
     const rate = same / sentences.length;
-    console.log(`tokenizer round trip: ${same}/${sentences.length} sentences (${(100 * rate).toFixed(2)}%)${mismatches.length ? `; e.g. ${mismatches.slice(0, 3).join(' | ')}` : ''}`);
+    console.log(
+      `tokenizer round trip: ${same}/${sentences.length} sentences (${(100 * rate).toFixed(2)}%)${mismatches.length ? `; e.g. ${mismatches.slice(0, 3).join(' | ')}` : ''}`,
+    );
     expect(rate).toBeGreaterThanOrEqual(0.95);
   });
 });

@@ -11,7 +11,16 @@ import { flattenTree } from '../../src/layers/tensor_tree.js';
 import { nonTrainableWeights } from '../../src/layers/non_trainable.js';
 import { makeKey } from '../../src/rng/key.js';
 import {
-  addVectorWords, featureLayout, isLowercaseVectors, NerTaggerModel, readWordVectors, resolveNerModelConfig, vectorLookupForms, wordEmbeddingRows, WordVectors, WordVocab,
+  addVectorWords,
+  featureLayout,
+  isLowercaseVectors,
+  NerTaggerModel,
+  readWordVectors,
+  resolveNerModelConfig,
+  vectorLookupForms,
+  wordEmbeddingRows,
+  WordVectors,
+  WordVocab,
 } from '../../src/ner/index.js';
 import { tempDir, TINY } from './recipe/helpers.js';
 
@@ -26,7 +35,16 @@ function write(name: string, content: string | Uint8Array): string {
   return path;
 }
 
-const gloveText = (words: readonly string[], dim = DIM): string => words.map((w, i) => `${w} ${vectorOf(i).slice(0, dim).concat(Array(Math.max(0, dim - DIM)).fill(0.5)).join(' ')}`).join('\n') + '\n';
+const gloveText = (words: readonly string[], dim = DIM): string =>
+  words
+    .map(
+      (w, i) =>
+        `${w} ${vectorOf(i)
+          .slice(0, dim)
+          .concat(Array(Math.max(0, dim - DIM)).fill(0.5))
+          .join(' ')}`,
+    )
+    .join('\n') + '\n';
 function word2vecBinary(words: readonly string[]): Uint8Array {
   const parts: Buffer[] = [Buffer.from(`${words.length} ${DIM}\n`)];
   words.forEach((w, i) => {
@@ -45,7 +63,9 @@ describe('vectors and the vocabulary', () => {
   const vocab = WordVocab.build(train, { normalizeDigits: true });
 
   test('lookup forms are each word as normalised and lower-cased; GloVe-like vectors are lower-case', () => {
-    expect([...vectorLookupForms(train, vocab)].sort()).toEqual(['.', 'big', 'is', 'london', 'London', 'paris', 'Paris', 'show', 'The', 'the'].sort());
+    expect([...vectorLookupForms(train, vocab)].sort()).toEqual(
+      ['.', 'big', 'is', 'london', 'London', 'paris', 'Paris', 'show', 'The', 'the'].sort(),
+    );
     expect(isLowercaseVectors(vectors)).toBe(true);
     expect(isLowercaseVectors(new WordVectors(1, ['Paris'], new Float32Array(1)))).toBe(false);
   });
@@ -81,7 +101,10 @@ describe('the word embedding starts from the vectors', () => {
   const WORD_EMBEDDING = '0/0/1/1/1/w';
 
   function initialised(cfg: typeof config, vocab: WordVocab, rows?: ReturnType<typeof wordEmbeddingRows>, freeze = false) {
-    const model = NerTaggerModel(cfg, { wordVocabSize: vocab.size, charVocabSize: 4, nTags: 3 }, 'train', { ...(rows ? { pretrained: rows } : {}), freeze });
+    const model = NerTaggerModel(cfg, { wordVocabSize: vocab.size, charVocabSize: 4, nTags: 3 }, 'train', {
+      ...(rows ? { pretrained: rows } : {}),
+      freeze,
+    });
     model.init({ shape: [1, 3, featureLayout(cfg).width], dtype: 'int32' }, { rng: makeKey(0) });
     return model;
   }
@@ -93,7 +116,11 @@ describe('the word embedding starts from the vectors', () => {
     ['w2v.bin', () => word2vecBinary(FILE_WORDS)],
     ['glove.txt.gz', () => gzipSync(gloveText(FILE_WORDS))],
   ])('%s: rows with a vector equal the file, the others the random rows of a model without vectors', async (name, content) => {
-    const vocab = addVectorWords(WordVocab.build(train), devTest, new WordVectors(DIM, FILE_WORDS, Float32Array.from(FILE_WORDS.flatMap((_, i) => vectorOf(i))))).vocab;
+    const vocab = addVectorWords(
+      WordVocab.build(train),
+      devTest,
+      new WordVectors(DIM, FILE_WORDS, Float32Array.from(FILE_WORDS.flatMap((_, i) => vectorOf(i)))),
+    ).vocab;
     const vectors = await readWordVectors(write(name, content()), { keep: (w) => vectorLookupForms([...train, ...devTest], vocab).has(w) });
     const rows = wordEmbeddingRows(vocab, vectors);
     const table = new Map(flattenTree(initialised(config, vocab, rows).weights)).get(WORD_EMBEDDING)!;

@@ -37,7 +37,8 @@ function file(name: string, content: string | Uint8Array): string {
   return path;
 }
 
-const asRows = (v: { words: readonly string[]; get(w: string): Float32Array | undefined }) => v.words.map((w) => [w, Array.from(v.get(w)!)]);
+const asRows = (v: { words: readonly string[]; get(w: string): Float32Array | undefined }) =>
+  v.words.map((w) => [w, Array.from(v.get(w)!)]);
 const expected = WORDS.map((w, i) => [w, VECTORS[i]!.map((x) => Math.fround(x))]);
 const expectedBinary = expected.map(([w, v]) => [(w as string).replace(/ /g, '_'), v]);
 
@@ -59,7 +60,12 @@ describe('readWordVectors', () => {
   });
 
   test('the format follows the name (.bin, .bin.gz: binary) unless given', () => {
-    expect(['a.bin', 'a.BIN.gz', 'a.txt', 'a.vec.gz'].map(wordVectorsFormatOf)).toEqual(['word2vec-binary', 'word2vec-binary', 'text', 'text']);
+    expect(['a.bin', 'a.BIN.gz', 'a.txt', 'a.vec.gz'].map(wordVectorsFormatOf)).toEqual([
+      'word2vec-binary',
+      'word2vec-binary',
+      'text',
+      'text',
+    ]);
   });
 
   test('keep and lowercase: only the words asked for, the first vector of a lower-cased word wins', async () => {
@@ -70,7 +76,10 @@ describe('readWordVectors', () => {
   });
 
   test('any chunking gives the same vectors (byte by byte)', () => {
-    for (const [format, bytes] of [['text', new TextEncoder().encode(word2vecText)], ['word2vec-binary', word2vecBinary()]] as const) {
+    for (const [format, bytes] of [
+      ['text', new TextEncoder().encode(word2vecText)],
+      ['word2vec-binary', word2vecBinary()],
+    ] as const) {
       const parser = new WordVectorsParser('x', { format });
       for (let i = 0; i < bytes.length; i++) parser.push(bytes.subarray(i, i + 1));
       expect(asRows(parser.finish())).toEqual(format === 'text' ? expected : expectedBinary);
@@ -81,7 +90,10 @@ describe('readWordVectors', () => {
 describe('malformed word-vector files are refused with file and line', () => {
   const refuse = async (name: string, content: string | Uint8Array, pattern: RegExp, options = {}) => {
     const path = file(name, content);
-    const error = await readWordVectors(path, options).then(() => undefined, (e: unknown) => e);
+    const error = await readWordVectors(path, options).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(CorpusError);
     expect((error as Error).message).toMatch(pattern);
     expect((error as Error).message.startsWith(path)).toBe(true);
@@ -93,10 +105,17 @@ describe('malformed word-vector files are refused with file and line', () => {
   test('fewer vectors than the header says', () => refuse('v.vec', `9 3\n${glove}`, /header announces 9 vectors but the file has 4/));
   test('an empty file', () => refuse('g.txt', '', /no vectors: the file is empty/));
   test('a truncated binary file', () => refuse('w.bin', word2vecBinary().subarray(0, 30), /vector \d of 4 is truncated/));
-  test('a binary file without its header', () => refuse('w.bin', new Uint8Array([1, 2, 3, 10, 4]), /:1: expected the header line 'count dim'/));
+  test('a binary file without its header', () =>
+    refuse('w.bin', new Uint8Array([1, 2, 3, 10, 4]), /:1: expected the header line 'count dim'/));
   test('a corrupt gzip file', () => refuse('g.txt.gz', gzipSync(glove).subarray(0, 20), /gzip data is truncated/));
-  test('a missing file', () => refuse('g.txt', glove, /no such file/).catch(() => undefined).then(async () => {
-    const error = await readWordVectors('/nonexistent/glove.txt').then(() => undefined, (e: unknown) => e);
-    expect((error as Error).message).toMatch(/^\/nonexistent\/glove\.txt: cannot open: no such file/);
-  }));
+  test('a missing file', () =>
+    refuse('g.txt', glove, /no such file/)
+      .catch(() => undefined)
+      .then(async () => {
+        const error = await readWordVectors('/nonexistent/glove.txt').then(
+          () => undefined,
+          (e: unknown) => e,
+        );
+        expect((error as Error).message).toMatch(/^\/nonexistent\/glove\.txt: cannot open: no such file/);
+      }));
 });

@@ -43,7 +43,13 @@ describeOnBackends('Polyak averaging (averageDecay)', () => {
   test('Loop.withAveragedWeights evaluates the averages, restores the weights, and the averages survive a resume', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'trax-average-'));
     try {
-      const task = () => new TrainTask({ labeledData: taggingData(1), lossLayer: CrossEntropyLoss(), optimizer: new Adam({ learningRate: 0.01, averageDecay: 0.9 }), nStepsPerCheckpoint: 4 });
+      const task = () =>
+        new TrainTask({
+          labeledData: taggingData(1),
+          lossLayer: CrossEntropyLoss(),
+          optimizer: new Adam({ learningRate: 0.01, averageDecay: 0.9 }),
+          nStepsPerCheckpoint: 4,
+        });
       const loop = await Loop(taggerModel(), task(), { ...quiet, outputDir: dir, seed: 3 });
       await loop.run(4);
       const trained = treeLeaves(loop.model.weights);

@@ -57,7 +57,12 @@ function expectArrayClose(actual: number[], expected: number[], tol = 2e-6): voi
 }
 
 /** Plain-JS per-element reference of an elementwise optimizer: `step(t, g, w, state) -> [w, state]`. */
-function elementwise<S>(w0: number[], grads: number[][], init: () => S, step: (t: number, g: number, w: number, s: S) => [number, S]): number[] {
+function elementwise<S>(
+  w0: number[],
+  grads: number[][],
+  init: () => S,
+  step: (t: number, g: number, w: number, s: S) => [number, S],
+): number[] {
   return w0.map((w, i) => {
     let s = init();
     let x = w;
@@ -70,7 +75,13 @@ describeOnBackends('optimizers against hand-computed values', () => {
   test('SGD: w - lr g', () => {
     const lr = 0.1;
     const got = runOptimizer(new SGD({ learningRate: lr }));
-    const ref = (w0: number[], gs: number[][]) => elementwise(w0, gs, () => null, (_t, g, w) => [w - lr * g, null]);
+    const ref = (w0: number[], gs: number[][]) =>
+      elementwise(
+        w0,
+        gs,
+        () => null,
+        (_t, g, w) => [w - lr * g, null],
+      );
     expectArrayClose(got.w, ref(W0, GW));
     expectArrayClose(got.b, ref(B0, GB));
     // by hand for the first element: 0.5 - 0.1 * (0.2 - 0.1 + 0.05)
@@ -81,11 +92,16 @@ describeOnBackends('optimizers against hand-computed values', () => {
     const [lr, mu, wd] = [0.1, 0.9, 1e-2];
     const got = runOptimizer(new Momentum({ learningRate: lr, mass: mu, weightDecayRate: wd, nesterov }));
     const ref = (w0: number[], gs: number[][]) =>
-      elementwise(w0, gs, () => 0, (_t, g, w, v) => {
-        const v2 = mu * v + g;
-        const step = nesterov ? mu * v2 + g : v2;
-        return [(1 - wd) * w - lr * step, v2];
-      });
+      elementwise(
+        w0,
+        gs,
+        () => 0,
+        (_t, g, w, v) => {
+          const v2 = mu * v + g;
+          const step = nesterov ? mu * v2 + g : v2;
+          return [(1 - wd) * w - lr * step, v2];
+        },
+      );
     expectArrayClose(got.w, ref(W0, GW));
     expectArrayClose(got.b, ref(B0, GB));
   });
@@ -97,13 +113,18 @@ describeOnBackends('optimizers against hand-computed values', () => {
     const got = runOptimizer(opt);
     const [b1, b2, eps, wd] = [0.9, 0.999, 1e-5, 1e-5];
     const ref = (w0: number[], gs: number[][]) =>
-      elementwise(w0, gs, () => [0, 0] as [number, number], (t, g, w, [m, v]) => {
-        const m2 = (1 - b1) * g + b1 * m;
-        const v2 = (1 - b2) * g * g + b2 * v;
-        const mh = m2 / (1 - b1 ** t);
-        const vh = v2 / (1 - b2 ** t);
-        return [(1 - wd) * w - (lr * mh) / (Math.sqrt(vh) + eps), [m2, v2] as [number, number]];
-      });
+      elementwise(
+        w0,
+        gs,
+        () => [0, 0] as [number, number],
+        (t, g, w, [m, v]) => {
+          const m2 = (1 - b1) * g + b1 * m;
+          const v2 = (1 - b2) * g * g + b2 * v;
+          const mh = m2 / (1 - b1 ** t);
+          const vh = v2 / (1 - b2 ** t);
+          return [(1 - wd) * w - (lr * mh) / (Math.sqrt(vh) + eps), [m2, v2] as [number, number]];
+        },
+      );
     expectArrayClose(got.w, ref(W0, GW));
     expectArrayClose(got.b, ref(B0, GB));
     // first step by hand: m^ = g, v^ = g^2, so w moves by about lr * sign(g)
@@ -115,10 +136,15 @@ describeOnBackends('optimizers against hand-computed values', () => {
     const [lr, gamma, eps] = [0.01, 0.9, 1e-8];
     const got = runOptimizer(new RMSProp({ learningRate: lr }));
     const ref = (w0: number[], gs: number[][]) =>
-      elementwise(w0, gs, () => 1, (_t, g, w, a) => {
-        const a2 = a * gamma + g * g * (1 - gamma);
-        return [w - (lr * g) / (Math.sqrt(a2) + eps), a2];
-      });
+      elementwise(
+        w0,
+        gs,
+        () => 1,
+        (_t, g, w, a) => {
+          const a2 = a * gamma + g * g * (1 - gamma);
+          return [w - (lr * g) / (Math.sqrt(a2) + eps), a2];
+        },
+      );
     expectArrayClose(got.w, ref(W0, GW));
     expectArrayClose(got.b, ref(B0, GB));
   });
@@ -127,8 +153,17 @@ describeOnBackends('optimizers against hand-computed values', () => {
     const lr = 0.05;
     const opt = new Adafactor();
     expect(opt.config).toMatchObject({
-      learningRate: 0.05, factored: true, multiplyByParameterScale: true, doClipping: true, doMomentum: false,
-      beta1: 0, decayRate: 0.8, clippingThreshold: 1, weightDecayRate: 1e-5, epsilon1: 1e-30, epsilon2: 1e-3,
+      learningRate: 0.05,
+      factored: true,
+      multiplyByParameterScale: true,
+      doClipping: true,
+      doMomentum: false,
+      beta1: 0,
+      decayRate: 0.8,
+      clippingThreshold: 1,
+      weightDecayRate: 1e-5,
+      epsilon1: 1e-30,
+      epsilon2: 1e-3,
     });
     const got = runOptimizer(opt);
     const [e1, e2, wd] = [1e-30, 1e-3, 1e-5];
@@ -171,15 +206,30 @@ describeOnBackends('optimizers against hand-computed values', () => {
 
   test('Adafactor with momentum and without factoring or clipping', () => {
     const [lr, beta1] = [0.02, 0.5];
-    const got = runOptimizer(new Adafactor({ learningRate: lr, factored: false, doClipping: false, doMomentum: true, beta1, multiplyByParameterScale: false, weightDecayRate: 0 }));
+    const got = runOptimizer(
+      new Adafactor({
+        learningRate: lr,
+        factored: false,
+        doClipping: false,
+        doMomentum: true,
+        beta1,
+        multiplyByParameterScale: false,
+        weightDecayRate: 0,
+      }),
+    );
     const ref = (w0: number[], gs: number[][]) =>
-      elementwise(w0, gs, () => [0, 0] as [number, number], (t, g, w, [v, m]) => {
-        const decay = 1 - t ** -0.8;
-        const v2 = decay * v + (1 - decay) * (g * g + 1e-30);
-        const step = lr * (g / Math.sqrt(v2));
-        const m2 = beta1 * m + (1 - beta1) * step;
-        return [w - m2, [v2, m2] as [number, number]];
-      });
+      elementwise(
+        w0,
+        gs,
+        () => [0, 0] as [number, number],
+        (t, g, w, [v, m]) => {
+          const decay = 1 - t ** -0.8;
+          const v2 = decay * v + (1 - decay) * (g * g + 1e-30);
+          const step = lr * (g / Math.sqrt(v2));
+          const m2 = beta1 * m + (1 - beta1) * step;
+          return [w - m2, [v2, m2] as [number, number]];
+        },
+      );
     expectArrayClose(got.w, ref(W0, GW));
     expectArrayClose(got.b, ref(B0, GB));
   });
@@ -217,8 +267,14 @@ describeOnBackends('optimizers against hand-computed values', () => {
     const got = runOptimizer(new SGD({ learningRate: lr, clipGradNorm: 1 }), 1);
     const all = [...GW[0]!, ...GB[0]!];
     const n = Math.sqrt(all.reduce((s, x) => s + x * x, 0));
-    expectArrayClose(got.w, W0.map((w, i) => w - (lr * GW[0]![i]!) / n));
-    expectArrayClose(got.b, B0.map((w, i) => w - (lr * GB[0]![i]!) / n));
+    expectArrayClose(
+      got.w,
+      W0.map((w, i) => w - (lr * GW[0]![i]!) / n),
+    );
+    expectArrayClose(
+      got.b,
+      B0.map((w, i) => w - (lr * GB[0]![i]!) / n),
+    );
   });
 
   test('makeOptimizer builds each optimizer from its config; no tensors leak over an update', () => {

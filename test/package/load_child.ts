@@ -8,4 +8,10 @@ import { currentBackend, ner } from '../../src/index.js';
 
 const tagger = await ner.loadTaggerFromDirectory(process.argv[2]!);
 const [sentence] = tagger.tag('Thousands marched through London.');
-console.log(JSON.stringify({ backend: currentBackend(), wasmKernelLoaded: getKernel('GatherV2', 'wasm') !== undefined, tokens: sentence!.tokens.length }));
+console.log(
+  JSON.stringify({
+    backend: currentBackend(),
+    wasmKernelLoaded: getKernel('GatherV2', 'wasm') !== undefined,
+    tokens: sentence!.tokens.length,
+  }),
+);

@@ -11,15 +11,37 @@ import { HANG_GUARD_MS } from '../helpers/hang_guard.js';
 jest.setTimeout(HANG_GUARD_MS);
 
 const TINY = [
-  '--limit', '300', '--eval-every', '2', '--log-every', '1', '--d-model', '16', '--d-ff', '16', '--layers', '1', '--heads', '1',
-  '--seq-len', '16', '--batch-size', '2', '--sample-length', '12', '--final-eval-chars', '256', '--backend', 'cpu',
+  '--limit',
+  '300',
+  '--eval-every',
+  '2',
+  '--log-every',
+  '1',
+  '--d-model',
+  '16',
+  '--d-ff',
+  '16',
+  '--layers',
+  '1',
+  '--heads',
+  '1',
+  '--seq-len',
+  '16',
+  '--batch-size',
+  '2',
+  '--sample-length',
+  '12',
+  '--final-eval-chars',
+  '256',
+  '--backend',
+  'cpu',
 ];
 
 async function cli(args: string[]): Promise<{ code: number; out: string; err: string }> {
   let out = '';
   let err = '';
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((t: string) => ((err += t), true));
+  process.stderr.write = (t: string) => ((err += t), true);
   try {
     const code = await runLmCli(args, (t) => (out += t));
     return { code, out, err };
@@ -45,12 +67,19 @@ describe('npm run lm', () => {
     expect(first.out).toMatch(/step 3\/4 +loss \d+\.\d{4} \(\d+\.\d\d bits\/char\) +\d+\.\d\d steps\/s +elapsed \d+s +ETA \d+s/);
     expect(first.out).toMatch(/Step 2 sample: "The president.{12}"/);
     expect(await latestCheckpoint(dir)).toMatch(/checkpoint-000004$/);
-    const records = (await fs.readFile(path.join(dir, 'metrics.jsonl'), 'utf8')).trim().split('\n').map((l) => JSON.parse(l) as { step: number; mode: string; name: string; value: number });
+    const records = (await fs.readFile(path.join(dir, 'metrics.jsonl'), 'utf8'))
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as { step: number; mode: string; name: string; value: number });
     for (const step of [2, 4]) {
       const at = (name: string) => records.find((r) => r.step === step && r.mode === 'eval' && r.name === name)!.value;
       expect(at('BitsPerCharacter')).toBeCloseTo(at('CrossEntropyLoss') / Math.LN2, 5);
     }
-    const results = JSON.parse(await fs.readFile(path.join(dir, 'results.json'), 'utf8')) as { step: number; heldOutBitsPerChar: number; heldOutChars: number };
+    const results = JSON.parse(await fs.readFile(path.join(dir, 'results.json'), 'utf8')) as {
+      step: number;
+      heldOutBitsPerChar: number;
+      heldOutChars: number;
+    };
     expect(results.step).toBe(4);
     expect(results.heldOutChars).toBe(256);
     // An untrained model over ~70 characters scores about log2(70) bits; one that learnt nothing could not be below 2.

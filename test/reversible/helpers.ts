@@ -38,7 +38,10 @@ export function maxAbsDiff(a: readonly Tensor[], b: readonly Tensor[]): number {
   let worst = 0;
   a.forEach((x, i) => {
     expect(x.shape).toEqual(b[i]!.shape);
-    worst = Math.max(worst, tf.tidy(() => tf.max(tf.abs(tf.sub(x, b[i]!))).dataSync()[0]!));
+    worst = Math.max(
+      worst,
+      tf.tidy(() => tf.max(tf.abs(tf.sub(x, b[i]!))).dataSync()[0]!),
+    );
   });
   return worst;
 }

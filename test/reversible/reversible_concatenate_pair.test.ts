@@ -22,16 +22,28 @@ describeOnBackends('ReversibleConcatenatePair', () => {
   test('hand-computed value: [1, 2], [3, 4] -> [1, 2, 3, 4] twice; reverse splits it back', () => {
     const layer = ReversibleConcatenatePair();
     const out = layer.call([tf.tensor1d([1, 2]), tf.tensor1d([3, 4])]) as Tensor[];
-    expect(out.map((t) => Array.from(t.dataSync()))).toEqual([[1, 2, 3, 4], [1, 2, 3, 4]]);
+    expect(out.map((t) => Array.from(t.dataSync()))).toEqual([
+      [1, 2, 3, 4],
+      [1, 2, 3, 4],
+    ]);
     const back = layer.reverse(out, {}, {}, K) as Tensor[];
-    expect(back.map((t) => Array.from(t.dataSync()))).toEqual([[1, 2], [3, 4]]);
+    expect(back.map((t) => Array.from(t.dataSync()))).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   test('gradients match finite differences; reverseAndGrad sums the two cotangents and splits them', () => {
     const layer = ReversibleConcatenatePair();
     const xs = [randn(3, [2, 3]), randn(4, [2, 3])];
     expectLayerGradientsMatch(layer, xs);
-    const [, xct] = layer.reverseAndGrad(layer.call(xs), [tf.tensor2d([[1, 2, 3, 4, 5, 6]]), tf.tensor2d([[10, 20, 30, 40, 50, 60]])], {}, {}, K);
+    const [, xct] = layer.reverseAndGrad(
+      layer.call(xs),
+      [tf.tensor2d([[1, 2, 3, 4, 5, 6]]), tf.tensor2d([[10, 20, 30, 40, 50, 60]])],
+      {},
+      {},
+      K,
+    );
     expect((xct as Tensor[]).map((t) => t.arraySync())).toEqual([[[11, 22, 33]], [[44, 55, 66]]]);
     const probes = [randn(5, [2, 6]), randn(6, [2, 6])];
     const expected = tf.grads((a: Tensor, b: Tensor): tf.Scalar => {
@@ -44,9 +56,17 @@ describeOnBackends('ReversibleConcatenatePair', () => {
   });
 
   test('inside a ReversibleSerial (as a decoder joins its streams), reversible gradients equal the ordinary ones', () => {
-    const stack = ReversibleSerial(ReversibleHalfResidual(Dense(3)), ReversibleSwap(), ReversibleConcatenatePair(), ReversibleHalfResidual(Dense(6)));
+    const stack = ReversibleSerial(
+      ReversibleHalfResidual(Dense(3)),
+      ReversibleSwap(),
+      ReversibleConcatenatePair(),
+      ReversibleHalfResidual(Dense(6)),
+    );
     const inputs = [randn(7, [2, 3]), randn(8, [2, 3])];
-    stack.init(inputs.map((t) => shapeDtype(t.shape)), { seed: 3 });
+    stack.init(
+      inputs.map((t) => shapeDtype(t.shape)),
+      { seed: 3 },
+    );
     const reversible = lossGrads(stack, inputs, stack.weights, stack.state, K);
     stack.reversibleBackward = false;
     const plain = lossGrads(stack, inputs, stack.weights, stack.state, K);

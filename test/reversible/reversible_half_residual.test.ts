@@ -31,7 +31,10 @@ describeOnBackends('ReversibleHalfResidual', () => {
 
   test('an attention-like layer takes the context (x, mask) and the mask passes through', () => {
     const maskedScale = Fn('MaskedScale', (x, m) => [x.mul(tf.cast(m, 'float32')).mul(3), m], 2);
-    const layer = ReversibleHalfResidual(Fn('AddOne', (x) => x.add(1)), { attentionLayer: maskedScale });
+    const layer = ReversibleHalfResidual(
+      Fn('AddOne', (x) => x.add(1)),
+      { attentionLayer: maskedScale },
+    );
     expect([layer.nIn, layer.nOut]).toEqual([3, 3]);
     const mask = tf.tensor([true, false], [2], 'bool');
     const out = layer.call([tf.tensor([1, 1]), tf.tensor([2, 5]), mask]) as Tensor[];
@@ -50,13 +53,24 @@ describeOnBackends('ReversibleHalfResidual', () => {
     const { outputSignature, weights } = layer.init(sig);
     expect(outputSignature).toEqual(sig);
     const out = layer.call([randn(1, [2, 5, 6]), randn(2, [2, 5, 6])]) as Tensor[];
-    expect(out.map((o) => o.shape)).toEqual([[2, 5, 6], [2, 5, 6]]);
+    expect(out.map((o) => o.shape)).toEqual([
+      [2, 5, 6],
+      [2, 5, 6],
+    ]);
     expect(Object.keys(weights)).toEqual(['0']);
-    expect(() => ReversibleHalfResidual(Dense(4)).init(sig)).toThrow(/residual branch gives shape \[2,5,4\] but the accumulator has shape \[2,5,6\]/);
+    expect(() => ReversibleHalfResidual(Dense(4)).init(sig)).toThrow(
+      /residual branch gives shape \[2,5,4\] but the accumulator has shape \[2,5,6\]/,
+    );
   });
 
   test('reverseAndGrad equals tfjs gradients, with dropout in train mode', () => {
-    const layer = ReversibleHalfResidual(LayerNorm(), Dense(8), Dropout(0.3), Fn('Tanh', (x) => tf.tanh(x)), Dense(4));
+    const layer = ReversibleHalfResidual(
+      LayerNorm(),
+      Dense(8),
+      Dropout(0.3),
+      Fn('Tanh', (x) => tf.tanh(x)),
+      Dense(4),
+    );
     layer.init([shapeDtype([3, 4]), shapeDtype([3, 4])], { seed: 5 });
     const x1 = randn(10, [3, 4]);
     const x2 = randn(11, [3, 4]);
@@ -70,7 +84,13 @@ describeOnBackends('ReversibleHalfResidual', () => {
   });
 
   test('gradients match finite differences', () => {
-    const layer = ReversibleHalfResidual(Serial(Dense(5), Fn('Tanh', (x) => tf.tanh(x)), Dense(3)));
+    const layer = ReversibleHalfResidual(
+      Serial(
+        Dense(5),
+        Fn('Tanh', (x) => tf.tanh(x)),
+        Dense(3),
+      ),
+    );
     layer.init([shapeDtype([2, 3]), shapeDtype([2, 3])], { seed: 2 });
     const w = layer.weights as { 0: { 0: { w: Tensor; b: Tensor }; 2: { w: Tensor; b: Tensor } } };
     const f = (x1: Tensor, x2: Tensor, w1: Tensor, w2: Tensor) => {

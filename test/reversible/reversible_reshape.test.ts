@@ -22,11 +22,19 @@ describeOnBackends('ReversibleReshape', () => {
 
   test('hand-computed value: [[1, 2], [3, 4]] under [2, 2] -> [4] is [1, 2, 3, 4], and reverse gives it back', () => {
     const layer = ReversibleReshape([2, 2], [4]);
-    const y = layer.call(tf.tensor2d([[1, 2], [3, 4]])) as Tensor;
+    const y = layer.call(
+      tf.tensor2d([
+        [1, 2],
+        [3, 4],
+      ]),
+    ) as Tensor;
     expect(y.shape).toEqual([4]);
     expect(flat(y)).toEqual([1, 2, 3, 4]);
     const x = layer.reverse(y, {}, {}, K) as Tensor;
-    expect(x.arraySync()).toEqual([[1, 2], [3, 4]]);
+    expect(x.arraySync()).toEqual([
+      [1, 2],
+      [3, 4],
+    ]);
   });
 
   test('gradients match finite differences, and reverseAndGrad gives the same cotangent', () => {
@@ -49,7 +57,10 @@ describeOnBackends('ReversibleReshape', () => {
       ReversibleReshape([6], [2, 3], 2),
     );
     const inputs = [randn(5, [2, 3, 4]), randn(6, [2, 3, 4])];
-    stack.init(inputs.map((t) => shapeDtype(t.shape)), { seed: 2 });
+    stack.init(
+      inputs.map((t) => shapeDtype(t.shape)),
+      { seed: 2 },
+    );
     const reversible = lossGrads(stack, inputs, stack.weights, stack.state, K);
     stack.reversibleBackward = false;
     const plain = lossGrads(stack, inputs, stack.weights, stack.state, K);
@@ -58,12 +69,22 @@ describeOnBackends('ReversibleReshape', () => {
 
   test('an int item rides along with a zero cotangent, inside a ReversibleSerial too', () => {
     const layer = ReversibleReshape([2, 3], [6], 2);
-    const ids = tf.tensor2d([[1, 2, 3], [4, 5, 6]], [2, 3], 'int32');
+    const ids = tf.tensor2d(
+      [
+        [1, 2, 3],
+        [4, 5, 6],
+      ],
+      [2, 3],
+      'int32',
+    );
     const x = randn(9, [2, 3, 2]);
     const out = layer.call([x, ids]) as Tensor[];
     expect(out[1]!.dtype).toBe('int32');
     const [back, cts] = layer.reverseAndGrad(out, [randn(10, [6, 2]), tf.zeros([6])], {}, {}, K);
-    expect(((back as Tensor[])[1]!).arraySync()).toEqual([[1, 2, 3], [4, 5, 6]]);
+    expect((back as Tensor[])[1]!.arraySync()).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+    ]);
     expect(flat((cts as Tensor[])[1]!)).toEqual([0, 0, 0, 0, 0, 0]);
     const stack = ReversibleSerial(ReversibleReshape([2, 3], [6], 2), ReversibleReshape([6], [3, 2], 2));
     stack.init([shapeDtype([2, 3, 2]), shapeDtype([2, 3], 'int32')]);

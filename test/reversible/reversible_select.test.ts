@@ -38,7 +38,10 @@ describeOnBackends('ReversibleSelect and ReversibleSwap', () => {
     const b = tf.tensor([3, 4]);
     const probes = [tf.tensor([1, -1]), tf.tensor([2, 5]), tf.tensor([7, 3])];
     const loss = (x: Tensor, y: Tensor) =>
-      (sel.pureFn([x, y], {}, {}, K)[0] as Tensor[]).reduce((acc: Tensor, o, i) => acc.add(o.mul(probes[i]!).sum()), tf.scalar(0)) as tf.Scalar;
+      (sel.pureFn([x, y], {}, {}, K)[0] as Tensor[]).reduce(
+        (acc: Tensor, o, i) => acc.add(o.mul(probes[i]!).sum()),
+        tf.scalar(0),
+      ) as tf.Scalar;
     const [ga, gb] = tf.grads(loss)([a, b]);
     const [, xct] = sel.reverseAndGrad(sel.pureFn([a, b], {}, {}, K)[0], probes, {}, {}, K);
     expectClose((xct as Tensor[])[0]!, ga!);

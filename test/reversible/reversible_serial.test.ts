@@ -26,14 +26,26 @@ function maskedBlock(dropout: number) {
   return [
     ReversibleHalfResidual(LayerNorm(), Dense(D), Dropout(dropout), { attentionLayer: maskedMix }),
     ReversibleSwap(),
-    ReversibleHalfResidual(LayerNorm(), Dense(2 * D), Dropout(dropout), Fn('Relu', (x) => tf.relu(x)), Dense(D), Dropout(dropout)),
+    ReversibleHalfResidual(
+      LayerNorm(),
+      Dense(2 * D),
+      Dropout(dropout),
+      Fn('Relu', (x) => tf.relu(x)),
+      Dense(D),
+      Dropout(dropout),
+    ),
     ReversibleSwap(),
   ];
 }
 
 function plainBlock(dropout: number) {
   return [
-    ReversibleHalfResidual(LayerNorm(), Dense(D), Dropout(dropout), Fn('Tanh', (x) => tf.tanh(x))),
+    ReversibleHalfResidual(
+      LayerNorm(),
+      Dense(D),
+      Dropout(dropout),
+      Fn('Tanh', (x) => tf.tanh(x)),
+    ),
     ReversibleSwap(),
     ReversibleHalfResidual(LayerNorm(), Dense(D), Dropout(dropout)),
     ReversibleSwap(),
@@ -94,7 +106,11 @@ describeOnBackends('ReversibleSerial', () => {
   test('an input reached twice (after Dup) and a nested ReversibleSerial get the ordinary gradients', () => {
     const inner = ReversibleSerial(plainBlock(0.1), plainBlock(0.1), { name: 'Inner' });
     const stack = ReversibleSerial(inner, plainBlock(0.1), plainBlock(0.1));
-    const model = Serial(Dup(), stack, Fn('Mean', (a, b) => a.add(b).div(2)));
+    const model = Serial(
+      Dup(),
+      stack,
+      Fn('Mean', (a, b) => a.add(b).div(2)),
+    );
     model.init(shapeDtype([3, 4, D]), { seed: 8 });
     const x = randn(30, [3, 4, D]);
     const rng = makeKey(5);

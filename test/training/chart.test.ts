@@ -1,13 +1,25 @@
 import { trainingChartSvg } from '../../src/training/chart.js';
 import type { MetricRecord } from '../../src/training/history.js';
 
-const rec = (step: number, name: string, value: number, mode: 'train' | 'eval' = 'train', task = 0): MetricRecord => ({ step, mode, task, name, value });
+const rec = (step: number, name: string, value: number, mode: 'train' | 'eval' = 'train', task = 0): MetricRecord => ({
+  step,
+  mode,
+  task,
+  name,
+  value,
+});
 
 describe('trainingChartSvg', () => {
   const layout = { width: 100, height: 50 };
 
   test('one panel per shown metric, one polyline per series, points placed by hand-computed scale', () => {
-    const records = [rec(0, 'loss', 2), rec(10, 'loss', 1), rec(10, 'loss', 1.5, 'eval'), rec(0, 'loss', 3, 'eval'), rec(5, 'learning_rate', 0.1)];
+    const records = [
+      rec(0, 'loss', 2),
+      rec(10, 'loss', 1),
+      rec(10, 'loss', 1.5, 'eval'),
+      rec(0, 'loss', 3, 'eval'),
+      rec(5, 'learning_rate', 0.1),
+    ];
     const svg = trainingChartSvg(records, new Set(['loss']), 'run', layout);
     expect(svg).toMatch(/^<svg xmlns="http:\/\/www.w3.org\/2000\/svg"/);
     expect(svg).not.toContain('learning_rate');

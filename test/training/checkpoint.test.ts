@@ -159,7 +159,9 @@ describe('checkpoints', () => {
     const loop = await Loop(model(), task(data), { ...quiet, outputDir: dir, logger: (l) => lines.push(l) });
     const error = await expectRejects(loop.run(20));
     expect(error).toBeInstanceOf(NonFiniteError);
-    expect(error.message).toMatch(/^Step 8: the loss CrossEntropyLoss is NaN; training stopped before updating the weights; the last checkpoint \(step 5\) is intact\.$/);
+    expect(error.message).toMatch(
+      /^Step 8: the loss CrossEntropyLoss is NaN; training stopped before updating the weights; the last checkpoint \(step 5\) is intact\.$/,
+    );
     expect(lines[lines.length - 1]).toMatch(/^Step {6}8: the loss CrossEntropyLoss is NaN/);
     expect(loop.step).toBe(7);
     expect(namedTensors(loop.model).get('Serial/1/Dense_32/w')!.isDisposed).toBe(false);
@@ -173,13 +175,37 @@ describe('checkpoints', () => {
 
   test('a model that does not fit the labels fails when the Loop is built, naming both shapes', async () => {
     // batches of (tokens [2, 5], tags [2, 3]): the model tags 5 positions, the labels have 3
-    const mismatched = DataSerial(FromArray([[ndarray([[1, 2, 3, 4, 5], [1, 2, 3, 4, 5]]), ndarray([[1, 2, 3], [1, 2, 3]])]], { repeat: true }), AddLossWeights(0));
+    const mismatched = DataSerial(
+      FromArray(
+        [
+          [
+            ndarray([
+              [1, 2, 3, 4, 5],
+              [1, 2, 3, 4, 5],
+            ]),
+            ndarray([
+              [1, 2, 3],
+              [1, 2, 3],
+            ]),
+          ],
+        ],
+        { repeat: true },
+      ),
+      AddLossWeights(0),
+    );
     const error = await expectRejects(Loop(model(), task(mismatched), quiet));
     expect(error.message).toMatch(
       /TrainTask 0: the model's output \(float32\[2,5,4\]\) and the labels \(int32\[2,3\], float32\[2,3\]\) do not fit the loss layer CrossEntropyLoss: .*model output float32\[2,5,4\] needs targets of shape \[2,5\], got targets int32\[2,3\]/,
     );
     // a model that pools away the sequence axis: output [2, 4] against targets [2, 3]
-    const pooled = Serial(Embedding(VOCAB, 8), Dense(N_TAGS), Fn('MeanOverLength', (x) => x.mean(1)), LogSoftmax());
-    await expect(Loop(pooled, task(mismatched), quiet)).rejects.toThrow(/model output float32\[2,4\] needs targets of shape \[2\], got targets int32\[2,3\]/);
+    const pooled = Serial(
+      Embedding(VOCAB, 8),
+      Dense(N_TAGS),
+      Fn('MeanOverLength', (x) => x.mean(1)),
+      LogSoftmax(),
+    );
+    await expect(Loop(pooled, task(mismatched), quiet)).rejects.toThrow(
+      /model output float32\[2,4\] needs targets of shape \[2\], got targets int32\[2,3\]/,
+    );
   });
 });

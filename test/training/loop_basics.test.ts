@@ -20,7 +20,13 @@ import { N_TAGS, VOCAB, taggerModel, taggingData } from './helpers/tagging.js';
 
 const quiet: LoopOptions = { logger: () => undefined, chart: false, progress: false };
 const adamTask = (seed = 1, nStepsPerCheckpoint = 5, extra: Partial<ConstructorParameters<typeof TrainTask>[0]> = {}) =>
-  new TrainTask({ labeledData: taggingData(seed), lossLayer: CrossEntropyLoss(), optimizer: new Adam({ learningRate: 0.01 }), nStepsPerCheckpoint, ...extra });
+  new TrainTask({
+    labeledData: taggingData(seed),
+    lossLayer: CrossEntropyLoss(),
+    optimizer: new Adam({ learningRate: 0.01 }),
+    nStepsPerCheckpoint,
+    ...extra,
+  });
 
 /** y = x * s with a hand-written gradient through tf.customGrad, the weight passed as an explicit input. */
 class CustomGradScale extends Layer {
@@ -56,7 +62,9 @@ describe('Loop logs, files and callbacks', () => {
   test('logs in Trax format; writes metrics.jsonl, the chart, permanent and best-metric checkpoints', async () => {
     const lines: string[] = [];
     const loop = await Loop(taggerModel(), adamTask(1, 5, { nStepsPerPermanentCheckpoint: 10 }), {
-      evalTasks: [new EvalTask({ labeledData: taggingData(2), metrics: [CrossEntropyLoss(), WeightedCategoryAccuracy(), SequenceAccuracy()] })],
+      evalTasks: [
+        new EvalTask({ labeledData: taggingData(2), metrics: [CrossEntropyLoss(), WeightedCategoryAccuracy(), SequenceAccuracy()] }),
+      ],
       outputDir: dir,
       logger: (l) => lines.push(l),
       checkpointLowMetric: 'CrossEntropyLoss',
@@ -70,7 +78,10 @@ describe('Loop logs, files and callbacks', () => {
     expect(lines).toContainEqual(expect.stringMatching(/^Step {6}5: train {9}CrossEntropyLoss \| {2}\d\.\d{8}$/));
     expect(lines).toContainEqual(expect.stringMatching(/^Step {5}10: eval {2}WeightedCategoryAccuracy \| {2}\d\.\d{8}$/));
     expect(lines).toContainEqual(expect.stringMatching(/^Step {5}10: eval {10}SequenceAccuracy \| {2}\d\.\d{8}$/));
-    const records = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records.filter((r) => r.name === 'CrossEntropyLoss' && r.mode === 'train').map((r) => r.step)).toEqual([1, 5, 10]);
     expect(records.filter((r) => r.mode === 'eval').map((r) => r.name)).toContain('SequenceAccuracy');
     expect(records.find((r) => r.name === 'learning_rate')).toMatchObject({ value: expect.closeTo(0.01, 9) });
@@ -78,7 +89,9 @@ describe('Loop logs, files and callbacks', () => {
     expect(svg).toMatch(/^<svg/);
     expect(svg).toContain('WeightedCategoryAccuracy');
     const entries = readdirSync(dir);
-    expect(entries).toEqual(expect.arrayContaining(['latest', 'checkpoint-000010', 'model_10', 'lowest_CrossEntropyLoss', 'highest_WeightedCategoryAccuracy']));
+    expect(entries).toEqual(
+      expect.arrayContaining(['latest', 'checkpoint-000010', 'model_10', 'lowest_CrossEntropyLoss', 'highest_WeightedCategoryAccuracy']),
+    );
     expect(entries.filter((e) => e.startsWith('checkpoint-'))).toEqual(['checkpoint-000010']);
     loop.dispose();
   });
@@ -109,7 +122,10 @@ describe('Loop logs, files and callbacks', () => {
     // Nothing in these steps does I/O (no output directory, no evaluations): without a yield to the event loop
     // between steps, the timer would only fire after the run.
     let requested = false;
-    const loop = await Loop(taggerModel(), adamTask(1, 1000), { ...quiet, callbacks: [{ onStepEnd: () => (requested ? 'stop' : undefined) }] });
+    const loop = await Loop(taggerModel(), adamTask(1, 1000), {
+      ...quiet,
+      callbacks: [{ onStepEnd: () => (requested ? 'stop' : undefined) }],
+    });
     const timer = new Promise<number>((resolve) => setTimeout(() => ((requested = true), resolve(loop.step)), 0));
     await loop.run(500);
     const stepWhenRequested = await timer;
@@ -129,10 +145,19 @@ describe('multi-task training', () => {
     try {
       const tasks = () => [
         adamTask(1, 2),
-        new TrainTask({ labeledData: taggingData(9), lossLayer: CrossEntropyLoss(), optimizer: new SGD({ learningRate: 0.1 }), nStepsPerCheckpoint: 2 }),
+        new TrainTask({
+          labeledData: taggingData(9),
+          lossLayer: CrossEntropyLoss(),
+          optimizer: new SGD({ learningRate: 0.1 }),
+          nStepsPerCheckpoint: 2,
+        }),
       ];
       const seen: string[][] = [];
-      const loop = await Loop(taggerModel(), tasks(), { ...quiet, outputDir: dir, callbacks: [{ onEvaluation: (e) => void seen.push(Object.keys(e.metrics)) }] });
+      const loop = await Loop(taggerModel(), tasks(), {
+        ...quiet,
+        outputDir: dir,
+        callbacks: [{ onEvaluation: (e) => void seen.push(Object.keys(e.metrics)) }],
+      });
       await loop.run(4);
       expect(seen[seen.length - 1]).toEqual(['train/CrossEntropyLoss/0', 'train/CrossEntropyLoss/1']);
       expect(Object.keys(loop.slotsOf(1))).toEqual(['0', '1', '2', '3', '4']);
@@ -190,7 +215,11 @@ describeOnBackends('Loop training', (backend) => {
   test('weights that do not reach the loss get zero gradients instead of an error', async () => {
     // the second Dense of the Branch is dropped by Select, so its weights never reach the loss
     const model = Serial(Embedding(VOCAB, 8), Branch(Dense(N_TAGS), Dense(3)), Select([0], 2), LogSoftmax());
-    const loop = await Loop(model, new TrainTask({ labeledData: taggingData(6), lossLayer: CrossEntropyLoss(), optimizer: new SGD({ learningRate: 0.1 }) }), quiet);
+    const loop = await Loop(
+      model,
+      new TrainTask({ labeledData: taggingData(6), lossLayer: CrossEntropyLoss(), optimizer: new SGD({ learningRate: 0.1 }) }),
+      quiet,
+    );
     const unused = () => Array.from(namedTensors(loop.model).get('Serial/1/Branch/1/Parallel/1/Dense_3/w')!.dataSync());
     const before = unused();
     await loop.run(3);
@@ -199,7 +228,8 @@ describeOnBackends('Loop training', (backend) => {
   });
 
   test('a separate eval model (dropout off) gets the trained weights', async () => {
-    const build = (mode: 'train' | 'eval') => Serial(Embedding(VOCAB, 8), Dense(16), Relu(), Dropout(0.5, { mode }), Dense(N_TAGS), LogSoftmax());
+    const build = (mode: 'train' | 'eval') =>
+      Serial(Embedding(VOCAB, 8), Dense(16), Relu(), Dropout(0.5, { mode }), Dense(N_TAGS), LogSoftmax());
     const evalModel = build('eval');
     const accuracy: number[] = [];
     const loop = await Loop(build('train'), adamTask(7, 10), {
@@ -216,12 +246,17 @@ describeOnBackends('Loop training', (backend) => {
   });
 
   test('a model with a tf.customGrad layer trains with no extra configuration, as the plain one does', async () => {
-    const build = (custom: boolean) =>
-      Serial(Embedding(VOCAB, 8), custom ? new CustomGradScale() : Scale(), Dense(N_TAGS), LogSoftmax());
+    const build = (custom: boolean) => Serial(Embedding(VOCAB, 8), custom ? new CustomGradScale() : Scale(), Dense(N_TAGS), LogSoftmax());
     const train = async (custom: boolean) => {
-      const loop = await Loop(build(custom), new TrainTask({ labeledData: taggingData(5), lossLayer: CrossEntropyLoss(), optimizer: new SGD({ learningRate: 0.5 }) }), quiet);
+      const loop = await Loop(
+        build(custom),
+        new TrainTask({ labeledData: taggingData(5), lossLayer: CrossEntropyLoss(), optimizer: new SGD({ learningRate: 0.5 }) }),
+        quiet,
+      );
       await loop.run(5);
-      const w = new Map([...namedTensors(loop.model)].map(([p, t]) => [p.replace(/CustomGradScale|PlainScale/, 'Scale'), Array.from(t.dataSync())]));
+      const w = new Map(
+        [...namedTensors(loop.model)].map(([p, t]) => [p.replace(/CustomGradScale|PlainScale/, 'Scale'), Array.from(t.dataSync())]),
+      );
       loop.dispose();
       return w;
     };

@@ -36,9 +36,16 @@ describe('non-trainable layers', () => {
     const model = Serial(embedding, Dense(16), Relu(), Dense(N_TAGS), LogSoftmax());
     const optimizer = new Adam({ learningRate: 0.05, weightDecayRate: 0.01, averageDecay: 0.9, clipGradNorm: 1 });
     const lines: string[] = [];
-    const loop = await Loop(model, new TrainTask({ labeledData: taggingData(3), lossLayer: CrossEntropyLoss(), optimizer, nStepsPerCheckpoint: 1000 }), {
-      logger: (l) => lines.push(l), chart: false, progress: false, evalAt: (s) => s === 1,
-    });
+    const loop = await Loop(
+      model,
+      new TrainTask({ labeledData: taggingData(3), lossLayer: CrossEntropyLoss(), optimizer, nStepsPerCheckpoint: 1000 }),
+      {
+        logger: (l) => lines.push(l),
+        chart: false,
+        progress: false,
+        evalAt: (s) => s === 1,
+      },
+    );
     const before = flattenTree(model.weights).map(([p, t]) => [p, Array.from(t.dataSync())] as const);
     await loop.run(6);
     const after = new Map(flattenTree(model.weights).map(([p, t]) => [p, Array.from(t.dataSync())]));

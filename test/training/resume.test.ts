@@ -54,7 +54,10 @@ describeOnBackends('exact resume from a checkpoint', (backend) => {
     await second.run(10);
     expectSameRun(straight, snapshot(second), tolerance);
     // the metrics file holds the whole history once
-    const records = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+    const records = readFileSync(path.join(dir, 'metrics.jsonl'), 'utf8')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(records).toEqual(snapshot(second).history);
     second.dispose();
   });
@@ -65,7 +68,9 @@ describeOnBackends('exact resume from a checkpoint', (backend) => {
     await first.run(10);
     first.dispose();
     const out = path.join(root, `child-${backend}.json`);
-    await run(process.execPath, ['scripts/run.mjs', 'test/training/helpers/resume_child.ts', dir, '10', backend, out], { cwd: process.cwd() });
+    await run(process.execPath, ['scripts/run.mjs', 'test/training/helpers/resume_child.ts', dir, '10', backend, out], {
+      cwd: process.cwd(),
+    });
     const child = JSON.parse(readFileSync(out, 'utf8')) as Snapshot & { restoredAt: number };
     expect(child.restoredAt).toBe(10);
     expectSameRun(straight, child, tolerance);

@@ -16,20 +16,64 @@ import { SIMD_KERNELS_WASM_BASE64 } from './kernels_wasm.js';
 /** The exports of kernels.wat. Pointers are byte offsets in the backend's memory; `n4` counts groups of 4 floats. @internal */
 export interface SimdKernels {
   adam(
-    w: number, g: number, m: number, v: number, wOut: number, mOut: number, vOut: number, n4: number,
-    b1: number, b2: number, eps: number, step: number, inv2: number, decay: number,
+    w: number,
+    g: number,
+    m: number,
+    v: number,
+    wOut: number,
+    mOut: number,
+    vOut: number,
+    n4: number,
+    b1: number,
+    b2: number,
+    eps: number,
+    step: number,
+    inv2: number,
+    decay: number,
   ): void;
   sum_squares(x: number, n4: number): number;
   sum_rows(x: number, rows: number, c4: number, out: number): void;
   bmm_dot(a: number, b: number, out: number, batch: number, M: number, N: number, k4: number, sa: number, sb: number, so: number): void;
   layer_norm(x: number, scale: number, bias: number, y: number, xhat: number, rstd: number, rows: number, c4: number, eps: number): void;
-  layer_norm_grad(dy: number, xhat: number, rstd: number, scale: number, dx: number, dScale: number, dBias: number, rows: number, c4: number): void;
+  layer_norm_grad(
+    dy: number,
+    xhat: number,
+    rstd: number,
+    scale: number,
+    dx: number,
+    dScale: number,
+    dBias: number,
+    rows: number,
+    c4: number,
+  ): void;
   softmax_rows(x: number, y: number, maxOut: number, sumOut: number, rows: number, n: number): void;
   softmax_grad(dp: number, p: number, dLse: number, dx: number, rows: number, n: number): void;
-  gemm(a: number, b: number, c: number, M: number, N: number, K: number, sam: number, sak: number, sbk: number, sbn: number, scratch: number): void;
+  gemm(
+    a: number,
+    b: number,
+    c: number,
+    M: number,
+    N: number,
+    K: number,
+    sam: number,
+    sak: number,
+    sbk: number,
+    sbn: number,
+    scratch: number,
+  ): void;
   bmm_axpy(
-    a: number, b: number, out: number, batch: number, M: number, n4: number, K: number,
-    amStride: number, akStride: number, sa: number, sb: number, so: number,
+    a: number,
+    b: number,
+    out: number,
+    batch: number,
+    M: number,
+    n4: number,
+    K: number,
+    amStride: number,
+    akStride: number,
+    sa: number,
+    sb: number,
+    so: number,
   ): void;
 }
 

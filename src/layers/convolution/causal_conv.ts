@@ -36,8 +36,10 @@ export class CausalConvLayer extends ConvLayer {
     options: CausalConvOptions = {},
   ) {
     const dilation = options.dilation ?? 1;
-    if (!Number.isInteger(kernelWidth) || kernelWidth < 1) throw new RangeError(`CausalConv: kernelWidth must be a positive integer, got ${kernelWidth}`);
-    if (!Number.isInteger(dilation) || dilation < 1) throw new RangeError(`CausalConv: dilation must be a positive integer, got ${dilation}`);
+    if (!Number.isInteger(kernelWidth) || kernelWidth < 1)
+      throw new RangeError(`CausalConv: kernelWidth must be a positive integer, got ${kernelWidth}`);
+    if (!Number.isInteger(dilation) || dilation < 1)
+      throw new RangeError(`CausalConv: dilation must be a positive integer, got ${dilation}`);
     super(
       filters,
       [kernelWidth],

@@ -4,7 +4,15 @@ import { Layer } from '../base.js';
 import { GlorotNormal, type Initializer, RandomNormal } from '../initializers.js';
 import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
 import { expectFloat, weightOf } from '../core/checks.js';
-import { convGeneral, type ConvLayout, convLayout, convOutputSize, type ConvPadding, type DimensionNumbers, paddingPairs } from './conv_general.js';
+import {
+  convGeneral,
+  type ConvLayout,
+  convLayout,
+  convOutputSize,
+  type ConvPadding,
+  type DimensionNumbers,
+  paddingPairs,
+} from './conv_general.js';
 
 /** Options of {@link Conv}. @public */
 export interface ConvOptions {
@@ -72,7 +80,10 @@ export class ConvLayer extends Layer {
   constructor(
     /** The number of kernels: the output's feature count. */
     readonly filters: number,
-    kernelSize: readonly number[], options: ConvOptions = {}, name = 'Conv') {
+    kernelSize: readonly number[],
+    options: ConvOptions = {},
+    name = 'Conv',
+  ) {
     super({ name });
     if (!Number.isInteger(filters) || filters < 1) throw new RangeError(`${name}: filters must be a positive integer, got ${filters}`);
     this.dimensionNumbers = options.dimensionNumbers ?? ['NHWC', 'HWIO', 'NHWC'];
@@ -93,10 +104,13 @@ export class ConvLayer extends Layer {
     expectFloat(s, this.name);
     const [lhs, , out] = this.dimensionNumbers;
     const rank = lhs.length;
-    if (s.shape.length < rank) throw new RangeError(`${this.name}: expected an input of rank ${rank} (${lhs}), got shape [${s.shape.join(',')}]`);
+    if (s.shape.length < rank)
+      throw new RangeError(`${this.name}: expected an input of rank ${rank} (${lhs}), got shape [${s.shape.join(',')}]`);
     if (s.shape.length === rank) return [...s.shape];
     if (lhs !== out || lhs[0] !== 'N') {
-      throw new Error(`${this.name}: inputs of rank above ${rank} need equal input and output layouts starting with N, got ${lhs} and ${out}`);
+      throw new Error(
+        `${this.name}: inputs of rank above ${rank} need equal input and output layouts starting with N, got ${lhs} and ${out}`,
+      );
     }
     const lead = s.shape.slice(0, s.shape.length - rank + 1).reduce((a, b) => a * b, 1);
     return [lead, ...s.shape.slice(s.shape.length - rank + 1)];
@@ -129,7 +143,9 @@ export class ConvLayer extends Layer {
     const inSizes = this.layout.spatial.map((c) => shape[lhs.indexOf(c)]!);
     const pads = paddingPairs(this.padding, inSizes, this.kernelSize, this.strides, this.dilations);
     const outSizes = inSizes.map((n, i) => convOutputSize(n, pads[i]!, this.kernelSize[i]!, this.strides[i]!, this.dilations[i]!));
-    return [...out].map((c) => (c === 'N' ? shape[lhs.indexOf('N')]! : c === 'C' ? this.filters : outSizes[this.layout.spatial.indexOf(c)]!));
+    return [...out].map((c) =>
+      c === 'N' ? shape[lhs.indexOf('N')]! : c === 'C' ? this.filters : outSizes[this.layout.spatial.indexOf(c)]!,
+    );
   }
 
   /** The output's shape (spatial sizes after padding, dilation and strides; `filters` features), as float32. */

@@ -100,7 +100,8 @@ export function paddingPairs(
 export function convOutputSize(n: number, pad: readonly [number, number], kernel: number, stride: number, dilation: number): number {
   const effective = (kernel - 1) * dilation + 1;
   const padded = n + pad[0] + pad[1];
-  if (padded < effective) throw new RangeError(`a spatial axis of size ${n} (padded ${padded}) is shorter than the kernel's reach ${effective}`);
+  if (padded < effective)
+    throw new RangeError(`a spatial axis of size ${n} (padded ${padded}) is shorter than the kernel's reach ${effective}`);
   return Math.floor((padded - effective) / stride) + 1;
 }
 
@@ -148,7 +149,12 @@ function validConv2d(x: Tensor, w: Tensor, strides: readonly [number, number]): 
         const taps: Tensor[] = [];
         for (let i = 0; i < kh; i++) {
           for (let j = 0; j < kw; j++) {
-            const tap = tf.stridedSlice(xs, [0, i, j, 0], [n, i + (ho - 1) * strides[0] + 1, j + (wo - 1) * strides[1] + 1, c], [1, strides[0], strides[1], 1]);
+            const tap = tf.stridedSlice(
+              xs,
+              [0, i, j, 0],
+              [n, i + (ho - 1) * strides[0] + 1, j + (wo - 1) * strides[1] + 1, c],
+              [1, strides[0], strides[1], 1],
+            );
             taps.push(tf.matMul(tf.transpose(tf.reshape(tap, [n * ho * wo, c])), dy2));
           }
         }

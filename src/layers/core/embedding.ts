@@ -77,8 +77,10 @@ export class EmbeddingLayer extends Layer {
     readonly dFeature: number,
     options: EmbeddingOptions = {},
   ) {
-    if (!Number.isInteger(vocabSize) || vocabSize < 1) throw new RangeError(`Embedding: vocabSize must be a positive integer, got ${vocabSize}`);
-    if (!Number.isInteger(dFeature) || dFeature < 1) throw new RangeError(`Embedding: dFeature must be a positive integer, got ${dFeature}`);
+    if (!Number.isInteger(vocabSize) || vocabSize < 1)
+      throw new RangeError(`Embedding: vocabSize must be a positive integer, got ${vocabSize}`);
+    if (!Number.isInteger(dFeature) || dFeature < 1)
+      throw new RangeError(`Embedding: dFeature must be a positive integer, got ${dFeature}`);
     refuseUnknownOptions('Embedding', options, ['kernelInitializer', 'checkIds']);
     super({ name: `Embedding_${vocabSize}_${dFeature}` });
     this.kernelInitializer = options.kernelInitializer ?? VarianceScaling({ mode: 'fan_out', distribution: 'uniform' });
@@ -87,7 +89,9 @@ export class EmbeddingLayer extends Layer {
 
   private expectIds(ids: ShapeDtype): void {
     if (ids.dtype !== 'int32') {
-      throw new TypeError(`${this.name}: ids must be int32, got ${ids.dtype}[${ids.shape.join(',')}] (cast token ids with tf.cast(x, 'int32'))`);
+      throw new TypeError(
+        `${this.name}: ids must be int32, got ${ids.dtype}[${ids.shape.join(',')}] (cast token ids with tf.cast(x, 'int32'))`,
+      );
     }
   }
 

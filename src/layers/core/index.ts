@@ -17,12 +17,7 @@ export {
   type LocallyConnectedPadding,
 } from './locally_connected.js';
 export { PaddingMask } from './padding_mask.js';
-export {
-  PositionalEncoding,
-  PositionalEncodingLayer,
-  type PositionalEncodingOptions,
-  sinusoidalTable,
-} from './positional_encoding.js';
+export { PositionalEncoding, PositionalEncodingLayer, type PositionalEncodingOptions, sinusoidalTable } from './positional_encoding.js';
 export { ShiftRight, ShiftRightLayer, type ShiftRightOptions } from './shift_right.js';
 export { RandomUniformLayer, type RandomUniformLayerOptions } from './random_uniform_layer.js';
 export { StopGradient } from './stop_gradient.js';

@@ -55,7 +55,8 @@ export class LocallyConnected1dLayer extends Layer {
     readonly kernelSize: number,
     options: LocallyConnected1dOptions = {},
   ) {
-    if (!Number.isInteger(filters) || filters < 1) throw new RangeError(`LocallyConnected1d: filters must be a positive integer, got ${filters}`);
+    if (!Number.isInteger(filters) || filters < 1)
+      throw new RangeError(`LocallyConnected1d: filters must be a positive integer, got ${filters}`);
     if (!Number.isInteger(kernelSize) || kernelSize < 1 || kernelSize % 2 !== 1) {
       throw new RangeError(`LocallyConnected1d: kernelSize must be a positive odd integer, got ${kernelSize}`);
     }
@@ -126,7 +127,9 @@ export class LocallyConnected1dLayer extends Layer {
     const k = this.kernelSize;
     const f = this.filters;
     if (w.shape[0] !== length || w.shape[2] !== depth) {
-      throw new RangeError(`${this.name}: the kernel [${w.shape.join(',')}] was made for inputs [..., ${w.shape[0]}, ${w.shape[2]}], got [${x.shape.join(',')}]`);
+      throw new RangeError(
+        `${this.name}: the kernel [${w.shape.join(',')}] was made for inputs [..., ${w.shape[0]}, ${w.shape[2]}], got [${x.shape.join(',')}]`,
+      );
     }
     const outLength = this.outputLength(length);
     const lead = x.shape.slice(0, -2);
@@ -140,7 +143,10 @@ export class LocallyConnected1dLayer extends Layer {
       const rows = Int32Array.from(sources, (p, j) => (p < 0 ? 0 : p * k + (j % k)));
       let picked = tf.reshape(tf.gather(flat, tf.tensor1d(rows, 'int32'), 0), [outLength, k, batch, f]);
       if (sources.includes(-1)) {
-        const inside = tf.tensor4d(Float32Array.from(sources, (p) => (p < 0 ? 0 : 1)), [outLength, k, 1, 1]);
+        const inside = tf.tensor4d(
+          Float32Array.from(sources, (p) => (p < 0 ? 0 : 1)),
+          [outLength, k, 1, 1],
+        );
         picked = tf.mul(picked, inside);
       }
       let out = tf.transpose(tf.sum(picked, 1), [1, 0, 2]); // [B, L', F]

@@ -68,14 +68,17 @@ export class PositionalEncodingLayer extends Layer {
     this.maxLen = options.maxLen ?? 2048;
     this.dropout = options.dropout ?? 0;
     this.dropoutBroadcastDims = [...(options.dropoutBroadcastDims ?? [-2])];
-    if (!Number.isInteger(this.maxLen) || this.maxLen < 1) throw new RangeError(`PositionalEncoding: maxLen must be a positive integer, got ${this.maxLen}`);
-    if (!(this.dropout >= 0 && this.dropout < 1)) throw new RangeError(`PositionalEncoding: dropout must be in [0, 1), got ${this.dropout}`);
+    if (!Number.isInteger(this.maxLen) || this.maxLen < 1)
+      throw new RangeError(`PositionalEncoding: maxLen must be a positive integer, got ${this.maxLen}`);
+    if (!(this.dropout >= 0 && this.dropout < 1))
+      throw new RangeError(`PositionalEncoding: dropout must be in [0, 1), got ${this.dropout}`);
     if (options.mode !== undefined) this.mode = options.mode;
   }
 
   private check(x: ShapeDtype): void {
     expectFloat(x, this.name);
-    if (x.shape.length !== 3) throw new RangeError(`${this.name}: expected an input of shape [batch, length, depth], got [${x.shape.join(',')}]`);
+    if (x.shape.length !== 3)
+      throw new RangeError(`${this.name}: expected an input of shape [batch, length, depth], got [${x.shape.join(',')}]`);
     if (x.shape[1]! > this.maxLen) throw new RangeError(`${this.name}: sequence length ${x.shape[1]} exceeds maxLen ${this.maxLen}`);
   }
 

@@ -28,7 +28,8 @@ function reducedShape(shape: readonly number[], axes: Axes, keepdims: boolean, w
  * @public
  */
 export function Flatten(nAxesToKeep = 1): FnLayer {
-  if (!Number.isInteger(nAxesToKeep) || nAxesToKeep < 0) throw new RangeError(`Flatten: nAxesToKeep must be a non-negative integer, got ${nAxesToKeep}`);
+  if (!Number.isInteger(nAxesToKeep) || nAxesToKeep < 0)
+    throw new RangeError(`Flatten: nAxesToKeep must be a non-negative integer, got ${nAxesToKeep}`);
   const name = `Flatten_keep${nAxesToKeep}`;
   const shapeOf = (shape: readonly number[]): number[] => {
     if (shape.length <= nAxesToKeep) {
@@ -59,7 +60,10 @@ export function Mean(axis: Axes = -1, keepdims = false): FnLayer {
  */
 export function Sum(axis: Axes = -1, keepdims = false): FnLayer {
   return Fn('Sum', (x) => tf.sum(x, resolveAxes(axis, x.rank, 'Sum'), keepdims), 1, {
-    outputSignature: (s: ShapeDtype) => ({ shape: reducedShape(s.shape, axis, keepdims, 'Sum'), dtype: s.dtype === 'bool' ? 'int32' : s.dtype }),
+    outputSignature: (s: ShapeDtype) => ({
+      shape: reducedShape(s.shape, axis, keepdims, 'Sum'),
+      dtype: s.dtype === 'bool' ? 'int32' : s.dtype,
+    }),
   });
 }
 

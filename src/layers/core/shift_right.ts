@@ -23,7 +23,8 @@ export class ShiftRightLayer extends Layer {
     readonly nPositions: number,
     options: ShiftRightOptions = {},
   ) {
-    if (!Number.isInteger(nPositions) || nPositions < 0) throw new RangeError(`ShiftRight: nPositions must be a non-negative integer, got ${nPositions}`);
+    if (!Number.isInteger(nPositions) || nPositions < 0)
+      throw new RangeError(`ShiftRight: nPositions must be a non-negative integer, got ${nPositions}`);
     super({ name: `ShiftRight(${nPositions})` });
     if (options.mode !== undefined) this.mode = options.mode;
   }
@@ -46,7 +47,11 @@ export class ShiftRightLayer extends Layer {
     const n = Math.min(this.nPositions, length);
     const size = [...x.shape];
     size[1] = length - n;
-    const kept = tf.slice(x, x.shape.map(() => 0), size);
+    const kept = tf.slice(
+      x,
+      x.shape.map(() => 0),
+      size,
+    );
     const paddings = x.shape.map((_, i): [number, number] => (i === 1 ? [n, 0] : [0, 0]));
     return [tf.pad(kept, paddings), state];
   }

@@ -72,7 +72,8 @@ export async function* readConll(source: CorpusSource, options: ReadConllOptions
     }
     lines = [];
     const place = { document: String(documentOrdinal), position: position++ };
-    const sentence: Sentence = posColumn === undefined ? { id: String(++ordinal), words, tags, ...place } : { id: String(++ordinal), words, tags, pos, ...place };
+    const sentence: Sentence =
+      posColumn === undefined ? { id: String(++ordinal), words, tags, ...place } : { id: String(++ordinal), words, tags, pos, ...place };
     words = [];
     tags = [];
     pos = [];
@@ -100,7 +101,11 @@ export async function* readConll(source: CorpusSource, options: ReadConllOptions
       }
       if (columnCount === undefined) {
         columnCount = columns.length;
-        for (const [label, column] of [['tagColumn', tagColumn], ['wordColumn', wordColumn], ['posColumn', posColumn]] as const) {
+        for (const [label, column] of [
+          ['tagColumn', tagColumn],
+          ['wordColumn', wordColumn],
+          ['posColumn', posColumn],
+        ] as const) {
           if (column === undefined) continue;
           const index = columnIndex(column, columnCount);
           if (index < 0 || index >= columnCount) {
@@ -111,7 +116,11 @@ export async function* readConll(source: CorpusSource, options: ReadConllOptions
           throw new CorpusError(name, line, `only ${columnCount} column(s): the word and the tag would be the same column`);
         }
       } else if (columns.length !== columnCount) {
-        throw new CorpusError(name, line, `expected ${columnCount} columns like the first token line, got ${columns.length}: ${excerpt(text)}`);
+        throw new CorpusError(
+          name,
+          line,
+          `expected ${columnCount} columns like the first token line, got ${columns.length}: ${excerpt(text)}`,
+        );
       }
       const tag = columns[columnIndex(tagColumn, columnCount)]!;
       const word = columns[columnIndex(wordColumn, columnCount)]!;

@@ -124,7 +124,10 @@ export async function* readGmbCsv(source: CorpusSource, options: ReadGmbCsvOptio
         continue;
       }
       if (record.length !== GMB_CSV_HEADER.length) {
-        fail(line, `expected 4 columns (Sentence #, Word, POS, Tag), got ${record.length}: ${record.join(',').length <= 100 ? JSON.stringify(record) : excerpt(record.join(','))}`);
+        fail(
+          line,
+          `expected 4 columns (Sentence #, Word, POS, Tag), got ${record.length}: ${record.join(',').length <= 100 ? JSON.stringify(record) : excerpt(record.join(','))}`,
+        );
       }
       const [idField, word, pos, tag] = record as [string, string, string, string];
       if (idField.trim() !== '') {
@@ -167,7 +170,12 @@ export async function* readGmbCsv(source: CorpusSource, options: ReadGmbCsvOptio
       const line = (error as CsvError & { lines?: number }).lines ?? lastLine + 1;
       // csv-parse quotes the whole field it stopped in; keep its reason and a short excerpt.
       const [reason, value] = error.message.split(/, value is /);
-      throw new CorpusError(name, line, `malformed CSV: ${reason}${value === undefined ? '' : `, at ${excerpt(value.replace(/^"|"$/g, ''), 40)}`}`, { cause: error });
+      throw new CorpusError(
+        name,
+        line,
+        `malformed CSV: ${reason}${value === undefined ? '' : `, at ${excerpt(value.replace(/^"|"$/g, ''), 40)}`}`,
+        { cause: error },
+      );
     }
     throw error;
   } finally {

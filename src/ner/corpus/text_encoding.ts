@@ -52,7 +52,8 @@ function firstInvalidUtf8(bytes: Uint8Array): number {
   while (i < bytes.length && (bytes[i]! & 0xc0) === 0x80 && i < 3) i++; // tail of a sequence begun in an earlier chunk
   while (i < bytes.length) {
     const lead = bytes[i]!;
-    const length = lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
+    const length =
+      lead < 0x80 ? 1 : lead >= 0xc2 && lead <= 0xdf ? 2 : lead >= 0xe0 && lead <= 0xef ? 3 : lead >= 0xf0 && lead <= 0xf4 ? 4 : 0;
     if (length === 0) return i;
     for (let k = 1; k < length; k++) {
       if (i + k >= bytes.length) return bytes.length;
@@ -94,7 +95,11 @@ export interface DecodeTextOptions {
  * ```
  * @public
  */
-export async function* decodeText(chunks: AsyncIterable<Uint8Array>, name: string, options: DecodeTextOptions = {}): AsyncGenerator<string> {
+export async function* decodeText(
+  chunks: AsyncIterable<Uint8Array>,
+  name: string,
+  options: DecodeTextOptions = {},
+): AsyncGenerator<string> {
   let encoding = resolveEncoding(options.encoding ?? 'auto');
   let decoder: TextDecoder | undefined;
   let linesBefore = 0;
@@ -122,7 +127,11 @@ export async function* decodeText(chunks: AsyncIterable<Uint8Array>, name: strin
   for await (const chunk of chunks) {
     const nul = chunk.indexOf(0);
     if (nul >= 0) {
-      throw new CorpusError(name, newlinesSeen + countNewlines(chunk, nul) + 1, 'a NUL byte: this is a binary file, not text (a corpus is a GMB CSV or CoNLL text file, plain or gzip)');
+      throw new CorpusError(
+        name,
+        newlinesSeen + countNewlines(chunk, nul) + 1,
+        'a NUL byte: this is a binary file, not text (a corpus is a GMB CSV or CoNLL text file, plain or gzip)',
+      );
     }
     newlinesSeen += countNewlines(chunk);
     if (encoding !== 'auto') {

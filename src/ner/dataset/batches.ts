@@ -33,7 +33,11 @@ export interface NerBatchOptions {
  * `foldIn(key, epoch)`; or once in order when `repeat` is false and `ordered` true.
  * @public
  */
-export function ShuffledEpochs<T>(items: readonly T[], key: Key, options: { repeat?: boolean; ordered?: boolean } = {}): StreamFn<unknown, T> {
+export function ShuffledEpochs<T>(
+  items: readonly T[],
+  key: Key,
+  options: { repeat?: boolean; ordered?: boolean } = {},
+): StreamFn<unknown, T> {
   const repeat = options.repeat ?? true;
   return () =>
     (async function* (): AsyncGenerator<T> {
@@ -62,7 +66,8 @@ export function WordDropout(rate: number, key: Key): StreamFn<Example, Example> 
         const [length, width] = features.shape as [number, number];
         const bits = randomBits(foldIn(key, n++), length);
         const data = Int32Array.from(features.data);
-        for (let t = 0; t < length; t++) if (data[t * width]! > WordVocab.UNK_ID && bits[t]! / 2 ** 32 < rate) data[t * width] = WordVocab.UNK_ID;
+        for (let t = 0; t < length; t++)
+          if (data[t * width]! > WordVocab.UNK_ID && bits[t]! / 2 ** 32 < rate) data[t * width] = WordVocab.UNK_ID;
         yield [{ ...features, data }, ...example.slice(1)];
       }
     })();
@@ -82,12 +87,15 @@ function batchSizesFor(boundaries: readonly number[], batchTokens: number, longe
  */
 export function nerBatches(examples: readonly Example[], options: NerBatchOptions): StreamFn<unknown, NDArray[]> {
   const { seed, batchTokens = 2048, boundaries = [8, 12, 16, 20, 24, 28, 32, 40, 48, 64], repeat = true, unkRate = 0 } = options;
-  if (!Number.isInteger(batchTokens) || batchTokens < 1) throw new RangeError(`nerBatches: batchTokens must be a positive integer, got ${batchTokens}`);
+  if (!Number.isInteger(batchTokens) || batchTokens < 1)
+    throw new RangeError(`nerBatches: batchTokens must be a positive integer, got ${batchTokens}`);
   const [shuffleKey, dropKey] = [foldIn(makeKey(seed), 1), foldIn(makeKey(seed), 2)];
   const longest = examples.reduce((m, e) => Math.max(m, e[0]!.shape[0]!), 1);
   const stages: StreamFnLike[] = [ShuffledEpochs(examples, shuffleKey, { repeat, ordered: options.ordered ?? false })];
   if (options.maxLength !== undefined) stages.push(FilterByLength(options.maxLength, { lengthKeys: [0] }));
   if (unkRate > 0) stages.push(WordDropout(unkRate, dropKey));
-  stages.push(BucketByLength(boundaries, batchSizesFor(boundaries, batchTokens, longest), { lengthKeys: [0], padTo: 'max', keepRemainder: !repeat }));
+  stages.push(
+    BucketByLength(boundaries, batchSizesFor(boundaries, batchTokens, longest), { lengthKeys: [0], padTo: 'max', keepRemainder: !repeat }),
+  );
   return Serial(...stages);
 }

@@ -32,15 +32,31 @@ export function encodeExample(sentence: Pick<Sentence, 'words' | 'tags'>, vocabs
  * context, so only the target sentence's tokens count in the loss and metrics.
  * @public
  */
-export function encodeWindowExample(window: { words: readonly string[]; tags: readonly string[]; targetStart: number; targetEnd: number }, vocabs: NerVocabs, config: ExampleConfig): Example {
+export function encodeWindowExample(
+  window: { words: readonly string[]; tags: readonly string[]; targetStart: number; targetEnd: number },
+  vocabs: NerVocabs,
+  config: ExampleConfig,
+): Example {
   const { words, targetStart, targetEnd } = window;
   const length = words.length;
   if (window.tags.length !== length) throw new RangeError(`encodeWindowExample: ${length} words but ${window.tags.length} tags`);
-  if (!(Number.isInteger(targetStart) && Number.isInteger(targetEnd) && targetStart >= 0 && targetStart < targetEnd && targetEnd <= length)) {
-    throw new RangeError(`encodeWindowExample: target [${targetStart}, ${targetEnd}) is not a non-empty part of a window of ${length} tokens`);
+  if (!(
+    Number.isInteger(targetStart) &&
+    Number.isInteger(targetEnd) &&
+    targetStart >= 0 &&
+    targetStart < targetEnd &&
+    targetEnd <= length
+  )) {
+    throw new RangeError(
+      `encodeWindowExample: target [${targetStart}, ${targetEnd}) is not a non-empty part of a window of ${length} tokens`,
+    );
   }
   const width = featureLayout(config).width;
-  const features: NDArray = { dtype: 'int32', shape: [length, width], data: encodeFeatures(words, vocabs, config, undefined, 0, [targetStart, targetEnd]) };
+  const features: NDArray = {
+    dtype: 'int32',
+    shape: [length, width],
+    data: encodeFeatures(words, vocabs, config, undefined, 0, [targetStart, targetEnd]),
+  };
   const tags: NDArray = { dtype: 'int32', shape: [length], data: Int32Array.from(vocabs.tags.encode(window.tags)) };
   const weights: NDArray = { dtype: 'float32', shape: [length], data: new Float32Array(length).fill(1, targetStart, targetEnd) };
   return [features, tags, weights];
@@ -53,7 +69,11 @@ export function encodeWindowExample(window: { words: readonly string[]; tags: re
  * example and no context).
  * @public
  */
-export function encodeExamples(sentences: readonly Pick<Sentence, 'words' | 'tags' | 'document'>[], vocabs: NerVocabs, config: ExampleConfig): Example[] {
+export function encodeExamples(
+  sentences: readonly Pick<Sentence, 'words' | 'tags' | 'document'>[],
+  vocabs: NerVocabs,
+  config: ExampleConfig,
+): Example[] {
   const nonEmpty = sentences.filter((s) => s.words.length > 0);
   const contextTokens = config.contextTokens ?? 0;
   if (contextTokens === 0) return nonEmpty.map((s) => encodeExample(s, vocabs, config));
@@ -61,8 +81,15 @@ export function encodeExamples(sentences: readonly Pick<Sentence, 'words' | 'tag
     const doc = run.map((i) => nonEmpty[i]!);
     const words = doc.map((s) => s.words);
     const tags = doc.map((s) => s.tags);
-    return contextWindows(words.map((w) => w.length), contextTokens).map((w) =>
-      encodeWindowExample({ words: windowTokens(words, w), tags: windowTokens(tags, w), targetStart: w.targetStart, targetEnd: w.targetEnd }, vocabs, config),
+    return contextWindows(
+      words.map((w) => w.length),
+      contextTokens,
+    ).map((w) =>
+      encodeWindowExample(
+        { words: windowTokens(words, w), tags: windowTokens(tags, w), targetStart: w.targetStart, targetEnd: w.targetEnd },
+        vocabs,
+        config,
+      ),
     );
   });
 }

@@ -35,7 +35,10 @@ export function corpusFormatOf(path: string): NerCorpusFormat {
  */
 export async function readNerCorpus(path: string, options: ReadNerCorpusOptions = {}): Promise<Sentence[]> {
   const format = options.format ?? corpusFormatOf(path);
-  const reader = format === 'gmb' ? readGmbCsv(path, { includePos: false, validateScheme: 'IOB2' }) : readConll(path, { ...options.conll, validateScheme: 'IOB2' });
+  const reader =
+    format === 'gmb'
+      ? readGmbCsv(path, { includePos: false, validateScheme: 'IOB2' })
+      : readConll(path, { ...options.conll, validateScheme: 'IOB2' });
   let sentences: Sentence[];
   try {
     sentences = await collect(reader, options.limit ?? Infinity);
@@ -90,9 +93,13 @@ export function nerSplitFractions(devGiven: boolean, testGiven: boolean): [numbe
  * `all` holds every sentence read, the files' included.
  * @public
  */
-export async function loadNerSplits(path: string, options: LoadNerSplitsOptions = {}): Promise<CorpusSplit<Sentence> & { all: Sentence[] }> {
+export async function loadNerSplits(
+  path: string,
+  options: LoadNerSplitsOptions = {},
+): Promise<CorpusSplit<Sentence> & { all: Sentence[] }> {
   const { seed = NER_SPLIT.seed, split = 'sentences', dev: devPath, test: testPath, ...read } = options;
-  if (split !== 'sentences' && split !== 'blocks') throw new RangeError(`loadNerSplits: split must be 'sentences' or 'blocks', got ${JSON.stringify(split)}`);
+  if (split !== 'sentences' && split !== 'blocks')
+    throw new RangeError(`loadNerSplits: split must be 'sentences' or 'blocks', got ${JSON.stringify(split)}`);
   const corpus = await readNerCorpus(path, read);
   const fractions = nerSplitFractions(devPath !== undefined, testPath !== undefined);
   const parts =
@@ -101,5 +108,10 @@ export async function loadNerSplits(path: string, options: LoadNerSplitsOptions 
       : splitCorpus(corpus, { seed, fractions });
   const dev = devPath === undefined ? parts.dev : await readNerCorpus(devPath, { ...read, format: corpusFormatOf(devPath) });
   const test = testPath === undefined ? parts.test : await readNerCorpus(testPath, { ...read, format: corpusFormatOf(testPath) });
-  return { all: devPath === undefined && testPath === undefined ? corpus : [...corpus, ...(devPath ? dev : []), ...(testPath ? test : [])], train: parts.train, dev, test };
+  return {
+    all: devPath === undefined && testPath === undefined ? corpus : [...corpus, ...(devPath ? dev : []), ...(testPath ? test : [])],
+    train: parts.train,
+    dev,
+    test,
+  };
 }

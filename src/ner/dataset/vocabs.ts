@@ -37,7 +37,11 @@ export interface NerVocabOptions {
  * representable). Tags are ordered by frequency, so `O` gets id 0.
  * @public
  */
-export function buildNerVocabs(train: readonly Sentence[], tagSentences: Iterable<{ readonly tags: readonly string[] }>, options: NerVocabOptions = {}): NerVocabs {
+export function buildNerVocabs(
+  train: readonly Sentence[],
+  tagSentences: Iterable<{ readonly tags: readonly string[] }>,
+  options: NerVocabOptions = {},
+): NerVocabs {
   if (train.length === 0) throw new RangeError('buildNerVocabs: the training split has no sentences');
   const words = WordVocab.build(train, {
     minCount: options.minWordCount ?? 1,
@@ -77,5 +81,9 @@ export function nerVocabsFromJSON(json: unknown): NerVocabs {
       throw new TypeError(`NER vocabularies: the '${name}' vocabulary is malformed: ${(error as Error).message}`, { cause: error });
     }
   };
-  return { words: part('words', (j) => WordVocab.fromJSON(j)), chars: part('chars', (j) => CharVocab.fromJSON(j)), tags: part('tags', (j) => TagVocab.fromJSON(j)) };
+  return {
+    words: part('words', (j) => WordVocab.fromJSON(j)),
+    chars: part('chars', (j) => CharVocab.fromJSON(j)),
+    tags: part('tags', (j) => TagVocab.fromJSON(j)),
+  };
 }

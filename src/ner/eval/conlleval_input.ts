@@ -57,11 +57,15 @@ export function parseConllevalInput(text: string, options: ConllevalInputOptions
     const fields = split(raw);
     if (fields[0] === '-X-' || (docstart === 'boundary' && fields[0] === '-DOCSTART-')) return end();
     if (fields.length < 2) {
-      throw new ConllevalInputError(`${source}, line ${lineNumber}: expected at least 2 fields (... gold predicted), got ${fields.length}: '${raw.slice(0, 80)}'`);
+      throw new ConllevalInputError(
+        `${source}, line ${lineNumber}: expected at least 2 fields (... gold predicted), got ${fields.length}: '${raw.slice(0, 80)}'`,
+      );
     }
     fieldCount ??= fields.length;
     if (fields.length !== fieldCount) {
-      throw new ConllevalInputError(`${source}, line ${lineNumber}: unexpected number of fields: ${fields.length} (the first token line has ${fieldCount})`);
+      throw new ConllevalInputError(
+        `${source}, line ${lineNumber}: unexpected number of fields: ${fields.length} (the first token line has ${fieldCount})`,
+      );
     }
     current ??= { gold: [], predicted: [], line: lineNumber };
     current.gold.push(fields[fields.length - 2]!);

@@ -10,7 +10,14 @@ import type { EntityScore, EntityTypeScore, RelaxedScore } from './entity_score.
 import { conllevalReadable, extractEntities, type EntityMode } from './extract_entities.js';
 import { precisionRecallF1 } from './precision_recall_f1.js';
 import { relaxedCounts, type RelaxedCounts } from './relaxed_match.js';
-import { addSchemeCounts, emptySchemeCounts, EVALUATION_SCHEMES, schemeScore, type EvaluationScheme, type SchemeScore } from './evaluation_schemes.js';
+import {
+  addSchemeCounts,
+  emptySchemeCounts,
+  EVALUATION_SCHEMES,
+  schemeScore,
+  type EvaluationScheme,
+  type SchemeScore,
+} from './evaluation_schemes.js';
 
 /** Options of {@link EntityScorer}. @public */
 export interface EntityScorerOptions {
@@ -23,7 +30,12 @@ export interface EntityScorerOptions {
 }
 
 function typeScore(counts: PhraseCounts): EntityTypeScore {
-  return { gold: counts.gold, predicted: counts.predicted, correct: counts.correct, ...precisionRecallF1(counts.correct, counts.predicted, counts.gold) };
+  return {
+    gold: counts.gold,
+    predicted: counts.predicted,
+    correct: counts.correct,
+    ...precisionRecallF1(counts.correct, counts.predicted, counts.gold),
+  };
 }
 
 function relaxedScore(counts: RelaxedCounts, gold: number, predicted: number): RelaxedScore {
@@ -78,7 +90,9 @@ export class EntityScorer {
   /** Adds one sentence: its gold tags and the predicted tags, of the same length. */
   add(gold: readonly string[], predicted: readonly string[]): void {
     if (gold.length !== predicted.length) {
-      throw new RangeError(`EntityScorer.add: sentence ${this.sentences + 1} has ${gold.length} gold tags but ${predicted.length} predicted tags`);
+      throw new RangeError(
+        `EntityScorer.add: sentence ${this.sentences + 1} has ${gold.length} gold tags but ${predicted.length} predicted tags`,
+      );
     }
     let goldTags = gold;
     let predictedTags = predicted;
@@ -97,7 +111,10 @@ export class EntityScorer {
     } else {
       this.addStrict(goldTags, predictedTags, goldSpans, predictedSpans);
     }
-    for (const [counts, sameType] of [[this.typeRelaxed, true], [this.boundaryRelaxed, false]] as const) {
+    for (const [counts, sameType] of [
+      [this.typeRelaxed, true],
+      [this.boundaryRelaxed, false],
+    ] as const) {
       const sentence = relaxedCounts(goldSpans, predictedSpans, sameType);
       counts.matchedPredicted += sentence.matchedPredicted;
       counts.matchedGold += sentence.matchedGold;
@@ -140,8 +157,12 @@ export class EntityScorer {
     const perType: Record<string, EntityTypeScore> = {};
     for (const type of types) perType[type] = typeScore(byType.get(type)!);
     const scores = types.map((type) => perType[type]!);
-    const schemes = Object.fromEntries(EVALUATION_SCHEMES.map((name) => [name, schemeScore(this.schemeCounts[name])])) as Record<EvaluationScheme, SchemeScore>;
-    const mean = (pick: (s: EntityTypeScore) => number): number => (scores.length ? scores.reduce((sum, s) => sum + pick(s), 0) / scores.length : 0);
+    const schemes = Object.fromEntries(EVALUATION_SCHEMES.map((name) => [name, schemeScore(this.schemeCounts[name])])) as Record<
+      EvaluationScheme,
+      SchemeScore
+    >;
+    const mean = (pick: (s: EntityTypeScore) => number): number =>
+      scores.length ? scores.reduce((sum, s) => sum + pick(s), 0) / scores.length : 0;
     return {
       mode: this.mode,
       scheme: this.scheme,

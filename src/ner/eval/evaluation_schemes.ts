@@ -99,7 +99,11 @@ export function pairEntities(gold: readonly EntitySpan[], predicted: readonly En
 }
 
 /** Adds one sentence's entities to `counts` (every scheme). */
-export function addSchemeCounts(counts: Record<EvaluationScheme, SchemeCounts>, gold: readonly EntitySpan[], predicted: readonly EntitySpan[]): void {
+export function addSchemeCounts(
+  counts: Record<EvaluationScheme, SchemeCounts>,
+  gold: readonly EntitySpan[],
+  predicted: readonly EntitySpan[],
+): void {
   const pairs = pairEntities(gold, predicted);
   for (const [gi, pi] of pairs) {
     const g = gold[gi]!;
@@ -122,5 +126,14 @@ export function schemeScore(counts: SchemeCounts): SchemeScore {
   const { correct, incorrect, partial, missed, spurious } = counts;
   const possible = correct + incorrect + partial + missed;
   const actual = correct + incorrect + partial + spurious;
-  return { correct, incorrect, partial, missed, spurious, possible, actual, ...precisionRecallF1(correct + 0.5 * partial, actual, possible) };
+  return {
+    correct,
+    incorrect,
+    partial,
+    missed,
+    spurious,
+    possible,
+    actual,
+    ...precisionRecallF1(correct + 0.5 * partial, actual, possible),
+  };
 }

@@ -106,7 +106,12 @@ export function toConllevalJson(result: EntityScore): ConllevalJson {
   const types: Record<string, ConllevalTypeJson> = {};
   for (const type of result.typeOrder) {
     const score = result.byType[type]!;
-    types[type] = { ...conllevalFigures(score.correct, score.predicted, score.gold), gold: score.gold, found: score.predicted, correct: score.correct };
+    types[type] = {
+      ...conllevalFigures(score.correct, score.predicted, score.gold),
+      gold: score.gold,
+      found: score.predicted,
+      correct: score.correct,
+    };
   }
   return {
     processedTokens: result.tokens,

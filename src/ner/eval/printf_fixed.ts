@@ -23,7 +23,8 @@ function decompose(value: number): { mantissa: bigint; exponent: number } {
  * @public
  */
 export function printfFixed(value: number, decimals: number, width = 0): string {
-  if (!Number.isInteger(decimals) || decimals < 0) throw new RangeError(`printfFixed: decimals must be a non-negative integer, got ${decimals}`);
+  if (!Number.isInteger(decimals) || decimals < 0)
+    throw new RangeError(`printfFixed: decimals must be a non-negative integer, got ${decimals}`);
   if (!Number.isFinite(value)) return (Number.isNaN(value) ? 'nan' : value > 0 ? 'inf' : '-inf').padStart(width);
   const negative = value < 0 || Object.is(value, -0);
   const { mantissa, exponent } = decompose(Math.abs(value));

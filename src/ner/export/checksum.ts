@@ -10,7 +10,8 @@ export function canChecksum(): boolean {
 
 /** The SHA-256 of `bytes`, lowercase hex. */
 export async function sha256Hex(bytes: Uint8Array): Promise<string> {
-  if (!canChecksum()) throw new Error('no Web Crypto API (crypto.subtle) here: checksums need Node 20 or a browser page served over https or from localhost');
+  if (!canChecksum())
+    throw new Error('no Web Crypto API (crypto.subtle) here: checksums need Node 20 or a browser page served over https or from localhost');
   const digest = new Uint8Array(await globalThis.crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>));
   return Array.from(digest, (b) => b.toString(16).padStart(2, '0')).join('');
 }

@@ -38,7 +38,10 @@ export type TaggerFileReader = (name: string) => Promise<Uint8Array | ArrayBuffe
  * A {@link TaggerFileReader} over HTTP: files are fetched relative to `baseUrl` (which should end in `/`).
  * @public
  */
-export function fetchTaggerFiles(baseUrl: string, fetchFn: (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }> = (url) => fetch(url)): TaggerFileReader {
+export function fetchTaggerFiles(
+  baseUrl: string,
+  fetchFn: (url: string) => Promise<{ ok: boolean; status: number; arrayBuffer(): Promise<ArrayBuffer> }> = (url) => fetch(url),
+): TaggerFileReader {
   const base = baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/`;
   return async (name) => {
     const response = await fetchFn(base + name);
@@ -51,7 +54,10 @@ async function readFile(source: TaggerFileReader, where: string, name: string): 
   try {
     return await source(name);
   } catch (error) {
-    throw new TaggerLoadError(`${where}: cannot read the file '${name}' (${(error as Error).message ?? String(error)}); an exported tagger needs ${Object.values(TAGGER_FILES).join(', ')}`, { cause: error });
+    throw new TaggerLoadError(
+      `${where}: cannot read the file '${name}' (${(error as Error).message ?? String(error)}); an exported tagger needs ${Object.values(TAGGER_FILES).join(', ')}`,
+      { cause: error },
+    );
   }
 }
 
@@ -77,7 +83,10 @@ function checkManifest(where: string, json: unknown): TaggerManifest {
   const m = json as Partial<TaggerManifest> | null;
   const file = TAGGER_FILES.manifest;
   if (m === null || typeof m !== 'object') throw new TaggerLoadError(`${where}: '${file}' must hold an object`);
-  if (m.format !== TAGGER_FORMAT) throw new TaggerLoadError(`${where}: '${file}' is not a trax-ts NER tagger (format ${JSON.stringify(m.format)}, expected '${TAGGER_FORMAT}')`);
+  if (m.format !== TAGGER_FORMAT)
+    throw new TaggerLoadError(
+      `${where}: '${file}' is not a trax-ts NER tagger (format ${JSON.stringify(m.format)}, expected '${TAGGER_FORMAT}')`,
+    );
   if (m.formatVersion !== TAGGER_FORMAT_VERSION) {
     const newer = typeof m.formatVersion === 'number' && m.formatVersion > TAGGER_FORMAT_VERSION;
     throw new TaggerLoadError(
@@ -86,18 +95,33 @@ function checkManifest(where: string, json: unknown): TaggerManifest {
     );
   }
   const group = m.weightsManifest?.[0];
-  if (!Array.isArray(m.weightsManifest) || m.weightsManifest.length !== 1 || !Array.isArray(group?.paths) || !Array.isArray(group?.weights)) {
+  if (
+    !Array.isArray(m.weightsManifest) ||
+    m.weightsManifest.length !== 1 ||
+    !Array.isArray(group?.paths) ||
+    !Array.isArray(group?.weights)
+  ) {
     throw new TaggerLoadError(`${where}: '${file}' needs a weightsManifest with one group of paths and weights`);
   }
   if (typeof m.vocabs !== 'string') throw new TaggerLoadError(`${where}: '${file}' does not name its vocabularies file`);
   for (const [i, spec] of (group.weights as unknown[]).entries()) {
     const s = spec as Partial<tf.io.WeightsManifestEntry> | null;
     const shapeOk = Array.isArray(s?.shape) && s.shape.every((d) => Number.isInteger(d) && d >= 0);
-    if (s === null || typeof s !== 'object' || typeof s.name !== 'string' || !shapeOk || s.dtype !== 'float32' || s.quantization !== undefined) {
-      throw new TaggerLoadError(`${where}: '${file}' has an invalid weight spec #${i + 1} (${JSON.stringify(spec)?.slice(0, 120)}): needs a name, a shape of sizes and dtype 'float32'`);
+    if (
+      s === null ||
+      typeof s !== 'object' ||
+      typeof s.name !== 'string' ||
+      !shapeOk ||
+      s.dtype !== 'float32' ||
+      s.quantization !== undefined
+    ) {
+      throw new TaggerLoadError(
+        `${where}: '${file}' has an invalid weight spec #${i + 1} (${JSON.stringify(spec)?.slice(0, 120)}): needs a name, a shape of sizes and dtype 'float32'`,
+      );
     }
   }
-  if (!group.paths.every((p) => typeof p === 'string')) throw new TaggerLoadError(`${where}: '${file}' has weights paths that are not file names`);
+  if (!group.paths.every((p) => typeof p === 'string'))
+    throw new TaggerLoadError(`${where}: '${file}' has weights paths that are not file names`);
   const files = m.files as Record<string, { bytes?: unknown; sha256?: unknown }> | undefined;
   if (files === null || typeof files !== 'object') throw new TaggerLoadError(`${where}: '${file}' has no checksums of its files ('files')`);
   for (const name of [m.vocabs, ...group.paths]) {
@@ -106,7 +130,8 @@ function checkManifest(where: string, json: unknown): TaggerManifest {
       throw new TaggerLoadError(`${where}: '${file}' has no valid size and checksum of '${name}' in 'files'`);
     }
   }
-  if (m.decoding !== 'argmax' && m.decoding !== 'constrained') throw new TaggerLoadError(`${where}: '${file}' has an unknown decoding ${JSON.stringify(m.decoding)}`);
+  if (m.decoding !== 'argmax' && m.decoding !== 'constrained')
+    throw new TaggerLoadError(`${where}: '${file}' has an unknown decoding ${JSON.stringify(m.decoding)}`);
   return m as TaggerManifest;
 }
 
@@ -115,11 +140,15 @@ async function readChecked(source: TaggerFileReader, where: string, manifest: Ta
   const bytes = asBytes(await readFile(source, where, name));
   const want = manifest.files[name]!;
   if (bytes.byteLength !== want.bytes) {
-    throw new TaggerLoadError(`${where}: '${name}' holds ${bytes.byteLength} bytes, '${TAGGER_FILES.manifest}' says ${want.bytes} (damaged, truncated or from another export)`);
+    throw new TaggerLoadError(
+      `${where}: '${name}' holds ${bytes.byteLength} bytes, '${TAGGER_FILES.manifest}' says ${want.bytes} (damaged, truncated or from another export)`,
+    );
   }
   // Without the Web Crypto API (a browser page outside a secure context) sizes and finiteness are still checked.
   if (canChecksum() && (await sha256Hex(bytes)) !== want.sha256) {
-    throw new TaggerLoadError(`${where}: '${name}' does not match its checksum in '${TAGGER_FILES.manifest}' (the file is damaged or from another export)`);
+    throw new TaggerLoadError(
+      `${where}: '${name}' does not match its checksum in '${TAGGER_FILES.manifest}' (the file is damaged or from another export)`,
+    );
   }
   return bytes;
 }
@@ -132,7 +161,9 @@ function checkFinite(where: string, bytes: Uint8Array, specs: readonly tf.io.Wei
     const n = spec.shape.reduce((a, b) => a * b, 1);
     for (let i = offset; i < offset + n; i++) {
       if (!Number.isFinite(values[i]!)) {
-        throw new TaggerLoadError(`${where}: the weight ${spec.name} holds ${values[i]} at index ${i - offset} (a damaged export: every weight must be finite)`);
+        throw new TaggerLoadError(
+          `${where}: the weight ${spec.name} holds ${values[i]} at index ${i - offset} (a damaged export: every weight must be finite)`,
+        );
       }
     }
     offset += n;
@@ -141,7 +172,8 @@ function checkFinite(where: string, bytes: Uint8Array, specs: readonly tf.io.Wei
 
 function checkSizes(where: string, vocabs: NerVocabs, sizes: NerModelSizes | undefined): NerModelSizes {
   const actual: NerModelSizes = { wordVocabSize: vocabs.words.size, charVocabSize: vocabs.chars.size, nTags: vocabs.tags.size };
-  if (!sizes || typeof sizes !== 'object') throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}' does not give the vocabulary sizes`);
+  if (!sizes || typeof sizes !== 'object')
+    throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}' does not give the vocabulary sizes`);
   const what = { wordVocabSize: 'words', charVocabSize: 'characters', nTags: 'tags' } as const;
   for (const key of Object.keys(what) as Array<keyof NerModelSizes>) {
     if (sizes[key] !== actual[key]) {
@@ -157,7 +189,9 @@ function crfFrom(named: Map<string, tf.Tensor>, nTags: number, where: string): C
   const part = (name: string, shape: number[]): Float32Array => {
     const t = named.get(CRF_PREFIX + name);
     if (!t || t.shape.join(',') !== shape.join(',')) {
-      throw new TaggerLoadError(`${where}: the CRF weight '${CRF_PREFIX}${name}' is missing or not of shape [${shape}] (the tag vocabulary has ${nTags} tags)`);
+      throw new TaggerLoadError(
+        `${where}: the CRF weight '${CRF_PREFIX}${name}' is missing or not of shape [${shape}] (the tag vocabulary has ${nTags} tags)`,
+      );
     }
     return t.dataSync() as Float32Array;
   };
@@ -182,7 +216,8 @@ function crfFrom(named: Map<string, tf.Tensor>, nTags: number, where: string): C
 export async function loadTagger(source: TaggerFileReader, where = 'tagger'): Promise<NerTagger> {
   await readyBackend();
   const json = await readJson(source, where, TAGGER_FILES.manifest);
-  if ((json as { format?: unknown } | null)?.format === ENSEMBLE_FORMAT) return loadEnsemble(source, where, checkEnsembleManifest(where, json));
+  if ((json as { format?: unknown } | null)?.format === ENSEMBLE_FORMAT)
+    return loadEnsemble(source, where, checkEnsembleManifest(where, json));
   return new NerTagger(await loadParts(source, where, json));
 }
 
@@ -200,8 +235,10 @@ function checkEnsembleManifest(where: string, json: unknown): EnsembleManifest {
   if (m.members.length === 0) throw new TaggerLoadError(`${where}: '${file}' lists no members (an ensemble needs at least one)`);
   const seen = new Set<string>();
   for (const name of m.members as unknown[]) {
-    const relative = typeof name === 'string' && /^[\w.-]+(\/[\w.-]+)*$/.test(name) && name.split('/').every((part) => part !== '.' && part !== '..');
-    if (!relative) throw new TaggerLoadError(`${where}: '${file}' lists the member ${JSON.stringify(name)}, which is not a relative subdirectory name`);
+    const relative =
+      typeof name === 'string' && /^[\w.-]+(\/[\w.-]+)*$/.test(name) && name.split('/').every((part) => part !== '.' && part !== '..');
+    if (!relative)
+      throw new TaggerLoadError(`${where}: '${file}' lists the member ${JSON.stringify(name)}, which is not a relative subdirectory name`);
     if (seen.has(name)) throw new TaggerLoadError(`${where}: '${file}' lists the member '${name}' twice`);
     seen.add(name);
   }
@@ -216,14 +253,18 @@ async function loadEnsemble(source: TaggerFileReader, where: string, manifest: E
       const reader: TaggerFileReader = (file) => source(`${name}/${file}`);
       const json = await readJson(reader, memberWhere, TAGGER_FILES.manifest);
       if ((json as { format?: unknown } | null)?.format === ENSEMBLE_FORMAT) {
-        throw new TaggerLoadError(`${memberWhere}: '${TAGGER_FILES.manifest}' is an ensemble; an ensemble's members must be single taggers`);
+        throw new TaggerLoadError(
+          `${memberWhere}: '${TAGGER_FILES.manifest}' is an ensemble; an ensemble's members must be single taggers`,
+        );
       }
       members.push(await loadParts(reader, memberWhere, json));
     }
     try {
       return new NerTagger({ members, names: manifest.members });
     } catch (error) {
-      throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}': ${(error as Error).message.replace(/^NerTagger: /, '')}`, { cause: error });
+      throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}': ${(error as Error).message.replace(/^NerTagger: /, '')}`, {
+        cause: error,
+      });
     }
   } catch (error) {
     for (const m of members) disposeTree(m.model.weights);
@@ -238,7 +279,9 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
   try {
     config = resolveNerModelConfig(manifest.config);
   } catch (error) {
-    throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}' has an invalid model configuration: ${(error as Error).message}`, { cause: error });
+    throw new TaggerLoadError(`${where}: '${TAGGER_FILES.manifest}' has an invalid model configuration: ${(error as Error).message}`, {
+      cause: error,
+    });
   }
   let vocabs: NerVocabs;
   try {
@@ -263,7 +306,9 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
   parts.reduce((offset, p) => (bytes.set(p, offset), offset + p.byteLength), 0);
   const expected = group.weights.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * 4, 0);
   if (total !== expected) {
-    throw new TaggerLoadError(`${where}: the weights file(s) ${group.paths.join(', ')} hold ${total} bytes, the manifest describes ${expected} (damaged or from another export)`);
+    throw new TaggerLoadError(
+      `${where}: the weights file(s) ${group.paths.join(', ')} hold ${total} bytes, the manifest describes ${expected} (damaged or from another export)`,
+    );
   }
   checkFinite(where, bytes, group.weights);
   const named = new Map(Object.entries(tf.io.decodeWeights(bytes.buffer, group.weights)));
@@ -272,10 +317,13 @@ async function loadParts(source: TaggerFileReader, where: string, json: unknown)
     model.init({ shape: [1, 1, featureLayout(config).width], dtype: 'int32' });
     const problems: string[] = [];
     if (!config.crf) {
-      for (const p of named.keys()) if (p.startsWith(CRF_PREFIX)) problems.push(`unexpected weight ${p}: the weights are a CRF model's, the configuration says "crf": false`);
+      for (const p of named.keys())
+        if (p.startsWith(CRF_PREFIX))
+          problems.push(`unexpected weight ${p}: the weights are a CRF model's, the configuration says "crf": false`);
     }
     if (group.weights.length !== named.size) problems.push(`the weight specs name ${group.weights.length - named.size} weight(s) twice`);
-    if (problems.length > 0) throw new TaggerLoadError(`${where}: the weights do not fit the configured model:\n  ${problems.slice(0, 10).join('\n  ')}`);
+    if (problems.length > 0)
+      throw new TaggerLoadError(`${where}: the weights do not fit the configured model:\n  ${problems.slice(0, 10).join('\n  ')}`);
     const crf = config.crf ? crfFrom(named, sizes.nTags, where) : undefined;
     const modelWeights = new Map([...named].filter(([p]) => !p.startsWith(CRF_PREFIX)));
     loadNamedWeights(model, modelWeights, { source: 'the weights file', error: (message) => new TaggerLoadError(`${where}: ${message}`) });

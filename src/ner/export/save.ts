@@ -7,7 +7,16 @@ import { namedTensors } from '../../layers/tensor_tree.js';
 import { nerVocabsToJSON } from '../dataset/vocabs.js';
 import type { NerTagger, NerTaggerParts } from '../tagger/ner_tagger.js';
 import { sha256Hex } from './checksum.js';
-import { CRF_PREFIX, ENSEMBLE_FORMAT, ENSEMBLE_FORMAT_VERSION, type EnsembleManifest, TAGGER_FILES, TAGGER_FORMAT, TAGGER_FORMAT_VERSION, type TaggerManifest } from './format.js';
+import {
+  CRF_PREFIX,
+  ENSEMBLE_FORMAT,
+  ENSEMBLE_FORMAT_VERSION,
+  type EnsembleManifest,
+  TAGGER_FILES,
+  TAGGER_FORMAT,
+  TAGGER_FORMAT_VERSION,
+  type TaggerManifest,
+} from './format.js';
 
 /**
  * The weights an exported (single) tagger holds, by name: the model's by path, then the CRF's. An ensemble has none
@@ -51,7 +60,11 @@ export async function taggerFiles(tagger: NerTagger, metadata: Record<string, un
   return files;
 }
 
-async function memberFiles(parts: NerTaggerParts, decoding: NerTagger['decoding'], metadata: Record<string, unknown>): Promise<Map<string, string | Uint8Array>> {
+async function memberFiles(
+  parts: NerTaggerParts,
+  decoding: NerTagger['decoding'],
+  metadata: Record<string, unknown>,
+): Promise<Map<string, string | Uint8Array>> {
   const named = partsWeights(parts);
   const crfTensors = [...named].filter(([name]) => name.startsWith(CRF_PREFIX)).map(([, t]) => t);
   try {

@@ -123,7 +123,8 @@ function group(trax: string[], torch: string[], transform: NerTorchTransform, no
 function groupsFor(c: NerModelConfig): Group[] {
   const emb = 'NerTagger/0/TokenEmbedding/0/Branch/1/Parallel';
   const out: Group[] = [group([`${emb}/1/Serial/1/Embedding_<n>_<n>/w`], ['embed.weight'], 'same', 'word embeddings [V, dModel]')];
-  if (c.wordShapes) out.push(group([`${emb}/2/Serial/1/Embedding_<n>_<n>/w`], ['shape_embed.weight'], 'same', 'word-shape embeddings, added'));
+  if (c.wordShapes)
+    out.push(group([`${emb}/2/Serial/1/Embedding_<n>_<n>/w`], ['shape_embed.weight'], 'same', 'word-shape embeddings, added'));
   if (c.charFeatures) {
     const cnn = `${emb}/${c.wordShapes ? 3 : 2}/Serial/1/CharCnn`;
     out.push(
@@ -137,10 +138,19 @@ function groupsFor(c: NerModelConfig): Group[] {
   let at = 1;
   if (c.bilstm) {
     const lstm = (prefix: string, name: string, note: string): Group =>
-      group([`${prefix}/LSTMCell_<n>/w`, `${prefix}/LSTMCell_<n>/b`], ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'].map((p) => `${name}.${p}`), 'lstm', note);
+      group(
+        [`${prefix}/LSTMCell_<n>/w`, `${prefix}/LSTMCell_<n>/b`],
+        ['weight_ih_l0', 'weight_hh_l0', 'bias_ih_l0', 'bias_hh_l0'].map((p) => `${name}.${p}`),
+        'lstm',
+        note,
+      );
     out.push(
       lstm('NerTagger/1/BiLSTM/1/Parallel/0/LSTM_<n>/1/Scan/0', 'bilstm_fw', 'nn.LSTM(dModel, dModel / 2), left to right'),
-      lstm('NerTagger/1/BiLSTM/1/Parallel/1/BackwardLSTM/2/LSTM_<n>/1/Scan/0', 'bilstm_bw', 'nn.LSTM, on each sentence reversed within its length; x + [fw | bw]'),
+      lstm(
+        'NerTagger/1/BiLSTM/1/Parallel/1/BackwardLSTM/2/LSTM_<n>/1/Scan/0',
+        'bilstm_bw',
+        'nn.LSTM, on each sentence reversed within its length; x + [fw | bw]',
+      ),
     );
     at = 2;
   }
@@ -150,9 +160,19 @@ function groupsFor(c: NerModelConfig): Group[] {
   const ff = `${block}/2/ReversibleHalfResidual/0/FeedForward`;
   out.push(
     group([`${enc}/2/PositionalEncoding/w`], ['pos'], 'same', 'learned positions [maxLen, dModel]'),
-    group([`${block}/0/ReversibleHalfResidual/0/LayerNorm/scale`], ['blocks.{i}.norm1.weight'], 'same', 'LayerNorm before attention (epsilon 1e-6)'),
+    group(
+      [`${block}/0/ReversibleHalfResidual/0/LayerNorm/scale`],
+      ['blocks.{i}.norm1.weight'],
+      'same',
+      'LayerNorm before attention (epsilon 1e-6)',
+    ),
     group([`${block}/0/ReversibleHalfResidual/0/LayerNorm/bias`], ['blocks.{i}.norm1.bias'], 'same', ''),
-    group([`${attention}/wq`, `${attention}/wk`, `${attention}/wv`], ['blocks.{i}.attn.in_proj_weight'], 'qkv', c.attention === 'local' ? 'scores outside |i - j| <= localRadius masked' : ''),
+    group(
+      [`${attention}/wq`, `${attention}/wk`, `${attention}/wv`],
+      ['blocks.{i}.attn.in_proj_weight'],
+      'qkv',
+      c.attention === 'local' ? 'scores outside |i - j| <= localRadius masked' : '',
+    ),
     group([`${attention}/wo`], ['blocks.{i}.attn.out_proj.weight'], 'transpose', 'no attention biases (bias=False)'),
     group([`${ff}/0/LayerNorm/scale`], ['blocks.{i}.norm2.weight'], 'same', 'LayerNorm before the feed-forward'),
     group([`${ff}/0/LayerNorm/bias`], ['blocks.{i}.norm2.bias'], 'same', ''),
@@ -162,7 +182,12 @@ function groupsFor(c: NerModelConfig): Group[] {
     group([`${ff}/4/Dense_<n>/b`], ['blocks.{i}.ff.3.bias'], 'same', ''),
     group([`${enc}/6/LayerNorm/scale`], ['norm.weight'], 'same', 'final LayerNorm, after averaging the two streams'),
     group([`${enc}/6/LayerNorm/bias`], ['norm.bias'], 'same', ''),
-    group([`NerTagger/${at + 1}/Dense_<n>/w`], ['out.weight'], 'transpose', c.crf ? 'Linear(dModel, nTags): emission scores' : 'Linear(dModel, nTags), then log-softmax'),
+    group(
+      [`NerTagger/${at + 1}/Dense_<n>/w`],
+      ['out.weight'],
+      'transpose',
+      c.crf ? 'Linear(dModel, nTags): emission scores' : 'Linear(dModel, nTags), then log-softmax',
+    ),
     group([`NerTagger/${at + 1}/Dense_<n>/b`], ['out.bias'], 'same', ''),
   );
   return out;
@@ -170,7 +195,12 @@ function groupsFor(c: NerModelConfig): Group[] {
 
 /** The CRF's scores, after the model's weights. */
 const CRF_ROWS: readonly NerTorchMappingRow[] = [
-  { trax: ['crf.transitions'], torch: ['crf.transitions'], transform: 'same', note: 'the CRF\'s [from, to] transition scores (a CRF model)' },
+  {
+    trax: ['crf.transitions'],
+    torch: ['crf.transitions'],
+    transform: 'same',
+    note: "the CRF's [from, to] transition scores (a CRF model)",
+  },
   { trax: ['crf.start'], torch: ['crf.start'], transform: 'same', note: 'start scores' },
   { trax: ['crf.end'], torch: ['crf.end'], transform: 'same', note: 'end scores' },
 ];
@@ -182,9 +212,12 @@ const CRF_ROWS: readonly NerTorchMappingRow[] = [
  */
 export function nerTorchMappingProblem(config: Partial<NerModelConfig>): string | undefined {
   const c = resolveNerModelConfig(config);
-  if (c.attention === 'chunked' || c.attention === 'lsh') return `the PyTorch module has no '${c.attention}' attention (use 'full' or 'local')`;
-  if (hasWordProjection(c)) return `the PyTorch module has no word-vector projection (wordVectorDim ${c.wordVectorDim} with dModel ${c.dModel}; use wordVectorDim 0)`;
-  if (c.contextTokens > 0) return `the PyTorch module has no document context (contextTokens ${c.contextTokens}: its target-flag embedding and windows; use contextTokens 0)`;
+  if (c.attention === 'chunked' || c.attention === 'lsh')
+    return `the PyTorch module has no '${c.attention}' attention (use 'full' or 'local')`;
+  if (hasWordProjection(c))
+    return `the PyTorch module has no word-vector projection (wordVectorDim ${c.wordVectorDim} with dModel ${c.dModel}; use wordVectorDim 0)`;
+  if (c.contextTokens > 0)
+    return `the PyTorch module has no document context (contextTokens ${c.contextTokens}: its target-flag embedding and windows; use contextTokens 0)`;
   return undefined;
 }
 
@@ -239,7 +272,9 @@ function instances(model: Layer, config: NerModelConfig, what: string): Instance
     const count = [...byKey.keys()].filter((key) => key.startsWith(`${g}/`)).length;
     const want = grp.trax[0]!.includes('{i}') ? config.nLayers : 1;
     if (count !== want) {
-      throw new SafetensorsError(`${what}: the model has ${count} of the ${want} weight sets for ${grp.torch.join(', ')} (${grp.trax[0]}; does the configuration match the model?)`);
+      throw new SafetensorsError(
+        `${what}: the model has ${count} of the ${want} weight sets for ${grp.torch.join(', ')} (${grp.trax[0]}; does the configuration match the model?)`,
+      );
     }
   }
   for (const inst of byKey.values()) {
@@ -264,7 +299,12 @@ function toTorch(transform: NerTorchTransform, ts: Tensor[]): Tensor[] {
       case 'transpose':
         return [tf.transpose(ts[0]!)];
       case 'qkv':
-        return [tf.concat(ts.map((t) => tf.transpose(t)), 0)];
+        return [
+          tf.concat(
+            ts.map((t) => tf.transpose(t)),
+            0,
+          ),
+        ];
       case 'conv': {
         const [width, filters] = ts[0]!.shape as [number, number];
         return [tf.transpose(tf.reshape(ts[0]!, [3, width / 3, filters]), [2, 1, 0])];
@@ -346,9 +386,13 @@ export function nerTorchStateDict(parts: NerModelAndConfig): Map<string, Tensor>
   const weights = namedTensors(parts.model);
   const found = instances(parts.model, c, what);
   const out = new Map<string, Tensor>();
-  if (c.crf && !parts.crf) throw new SafetensorsError(`${what}: the configuration has a CRF, but no CRF parameters were given (pass { model, config, crf })`);
+  if (c.crf && !parts.crf)
+    throw new SafetensorsError(`${what}: the configuration has a CRF, but no CRF parameters were given (pass { model, config, crf })`);
   for (const inst of found) {
-    toTorch(inst.group.transform, inst.paths.map((p) => weights.get(p)!)).forEach((t, k) => out.set(inst.torch[k]!, t));
+    toTorch(
+      inst.group.transform,
+      inst.paths.map((p) => weights.get(p)!),
+    ).forEach((t, k) => out.set(inst.torch[k]!, t));
   }
   if (c.crf) for (const [name, t] of crfTensors(parts.crf!, nTagsOf(parts.model, c))) out.set(name, t);
   return out;
@@ -369,7 +413,10 @@ export function nerWeightsFromTorchStateDict(parts: NerModelAndConfig, state: Re
   const describe = (t: { dtype: string; shape: readonly number[] }): string => `${t.dtype}[${t.shape.join(',')}]`;
   const expected = new Map<string, { dtype: string; shape: number[]; path: string }>();
   for (const inst of found) {
-    const shapes = torchShapes(inst.group.transform, inst.paths.map((p) => [...weights.get(p)!.shape]));
+    const shapes = torchShapes(
+      inst.group.transform,
+      inst.paths.map((p) => [...weights.get(p)!.shape]),
+    );
     inst.torch.forEach((name, k) => expected.set(name, { dtype: 'float32', shape: shapes[k]!, path: inst.paths.join(', ') }));
   }
   if (c.crf) {
@@ -381,14 +428,18 @@ export function nerWeightsFromTorchStateDict(parts: NerModelAndConfig, state: Re
   for (const [name, want] of expected) {
     const t = state.get(name);
     if (!t) problems.push(`${name}: missing (the model's ${want.path} needs ${describe(want)})`);
-    else if (t.dtype !== want.dtype || t.shape.join(',') !== want.shape.join(',')) problems.push(`${name}: the PyTorch state has ${describe(t)}, the model's ${want.path} needs ${describe(want)}`);
+    else if (t.dtype !== want.dtype || t.shape.join(',') !== want.shape.join(','))
+      problems.push(`${name}: the PyTorch state has ${describe(t)}, the model's ${want.path} needs ${describe(want)}`);
   }
   for (const name of state.keys()) if (!expected.has(name)) problems.push(`${name}: in the PyTorch state but not a weight of this model`);
   if (problems.length > 0) throw new SafetensorsError(`the PyTorch weights do not fit the model:\n  ${problems.join('\n  ')}`);
 
   const out = new Map<string, Tensor>();
   for (const inst of found) {
-    fromTorch(inst.group.transform, inst.torch.map((name) => state.get(name)!)).forEach((t, k) => out.set(inst.paths[k]!, t));
+    fromTorch(
+      inst.group.transform,
+      inst.torch.map((name) => state.get(name)!),
+    ).forEach((t, k) => out.set(inst.paths[k]!, t));
   }
   if (!c.crf) return { weights: out };
   const crf: CrfParameters = {
@@ -429,7 +480,10 @@ function torchConfig(c: NerModelConfig, state: ReadonlyMap<string, Tensor>): Ner
  * `python3 bench/peers/ner_trax_torch.py FILE ...` builds `TraxTagger` from it and loads it strictly.
  * @public
  */
-export async function exportNerTorchSafetensors(parts: NerModelAndConfig, metadata: Readonly<Record<string, string>> = {}): Promise<Uint8Array> {
+export async function exportNerTorchSafetensors(
+  parts: NerModelAndConfig,
+  metadata: Readonly<Record<string, string>> = {},
+): Promise<Uint8Array> {
   const state = nerTorchStateDict(parts);
   try {
     const config = torchConfig(resolveNerModelConfig(parts.config), state);
@@ -447,7 +501,10 @@ export async function exportNerTorchSafetensors(parts: NerModelAndConfig, metada
  * tagger's parts with them).
  * @public
  */
-export function importNerTorchSafetensors(parts: NerModelAndConfig, bytes: Uint8Array): { metadata: Record<string, string>; crf?: CrfParameters } {
+export function importNerTorchSafetensors(
+  parts: NerModelAndConfig,
+  bytes: Uint8Array,
+): { metadata: Record<string, string>; crf?: CrfParameters } {
   const { tensors, metadata } = tensorsFromSafetensors(bytes);
   let named: NerTorchWeights | undefined;
   try {

@@ -13,7 +13,9 @@ import type { ShapeDtype, Tensor } from '../../layers/types.js';
 
 function checkInputs(name: string, x: ShapeDtype, ids: ShapeDtype): void {
   if (x.shape.length < 2 || ids.shape.length !== 2 || ids.dtype !== 'int32' || x.shape[0] !== ids.shape[0] || x.shape[1] !== ids.shape[1]) {
-    throw new RangeError(`${name}: expected x [batch, length, ...] and int32 ids [batch, length], got ${x.dtype}[${x.shape.join(',')}] and ${ids.dtype}[${ids.shape.join(',')}]`);
+    throw new RangeError(
+      `${name}: expected x [batch, length, ...] and int32 ids [batch, length], got ${x.dtype}[${x.shape.join(',')}] and ${ids.dtype}[${ids.shape.join(',')}]`,
+    );
   }
 }
 
@@ -66,7 +68,8 @@ export function ReverseWithinLength(padId = 0): FnLayer {
  * @public
  */
 export function PaddedBiLSTM(dModel: number, padId = 0): SerialLayer {
-  if (!Number.isInteger(dModel) || dModel < 2 || dModel % 2 !== 0) throw new RangeError(`PaddedBiLSTM: dModel must be an even integer >= 2, got ${dModel}`);
+  if (!Number.isInteger(dModel) || dModel < 2 || dModel % 2 !== 0)
+    throw new RangeError(`PaddedBiLSTM: dModel must be an even integer >= 2, got ${dModel}`);
   const n = dModel / 2;
   // x, ids -> reversed x, ids -> reversed h, ids -> h
   const backward = namedSerial('BackwardLSTM', [Select([0, 1, 1], 2), ReverseWithinLength(padId), LSTM(n), ReverseWithinLength(padId)]);

@@ -13,8 +13,13 @@ import { FastCrfLoss } from './fast_crf_loss.js';
 import { type NerModelSizes, TokenEmbedding, type WordEmbeddingOptions } from './token_embedding.js';
 
 function checkSizes(sizes: NerModelSizes): void {
-  for (const [name, value, min] of [['wordVocabSize', sizes.wordVocabSize, 3], ['charVocabSize', sizes.charVocabSize, 2], ['nTags', sizes.nTags, 1]] as const) {
-    if (!Number.isInteger(value) || value < min) throw new RangeError(`NER model: ${name} must be an integer >= ${min}, got ${String(value)}`);
+  for (const [name, value, min] of [
+    ['wordVocabSize', sizes.wordVocabSize, 3],
+    ['charVocabSize', sizes.charVocabSize, 2],
+    ['nTags', sizes.nTags, 1],
+  ] as const) {
+    if (!Number.isInteger(value) || value < min)
+      throw new RangeError(`NER model: ${name} must be an integer >= ${min}, got ${String(value)}`);
   }
 }
 
@@ -30,7 +35,12 @@ function checkSizes(sizes: NerModelSizes): void {
  * and may freeze it (see `TokenEmbedding`).
  * @public
  */
-export function NerTaggerModel(config: Partial<NerModelConfig>, sizes: NerModelSizes, mode: Mode = 'train', words: WordEmbeddingOptions = {}): SerialLayer {
+export function NerTaggerModel(
+  config: Partial<NerModelConfig>,
+  sizes: NerModelSizes,
+  mode: Mode = 'train',
+  words: WordEmbeddingOptions = {},
+): SerialLayer {
   const c = resolveNerModelConfig(config);
   checkSizes(sizes);
   const layers: Layer[] = [

@@ -49,7 +49,13 @@ const maxOverAxis1: (x: Tensor) => Tensor = tf.customGrad(((x: Tensor, save: Gra
  * `visit` with the offset of that character's row in the `[V, D]` table and the offset of the slot in the
  * `[W * C, WIDTH * D]` windows (both flat). Empty slots (beyond the word's ends, padding characters) are skipped.
  */
-function forEachWindowSlot(ids: Int32Array, words: number, chars: number, d: number, visit: (tableAt: number, windowAt: number) => void): void {
+function forEachWindowSlot(
+  ids: Int32Array,
+  words: number,
+  chars: number,
+  d: number,
+  visit: (tableAt: number, windowAt: number) => void,
+): void {
   const rowWidth = WIDTH * d;
   for (let w = 0; w < words; w++) {
     for (let c = 0; c < chars; c++) {
@@ -158,7 +164,8 @@ export class CharCnnLayer extends Layer {
   }
 
   private check(s: ShapeDtype): void {
-    if (s.dtype !== 'int32' || s.shape.length !== 3) throw new TypeError(`${this.name}: expected character ids int32 [batch, length, chars], got ${s.dtype}[${s.shape.join(',')}]`);
+    if (s.dtype !== 'int32' || s.shape.length !== 3)
+      throw new TypeError(`${this.name}: expected character ids int32 [batch, length, chars], got ${s.dtype}[${s.shape.join(',')}]`);
   }
 
   /**
@@ -197,13 +204,17 @@ export class CharCnnLayer extends Layer {
     const [b, l, c] = ids.shape as [number, number, number];
     const values = ids.dataSync() as Int32Array;
     for (let i = 0; i < values.length; i++) {
-      if (values[i]! < 0 || values[i]! >= this.charVocabSize) throw new RangeError(`${this.name}: character id ${values[i]} is outside the vocabulary [0, ${this.charVocabSize})`);
+      if (values[i]! < 0 || values[i]! >= this.charVocabSize)
+        throw new RangeError(`${this.name}: character id ${values[i]} is outside the vocabulary [0, ${this.charVocabSize})`);
     }
     const { rows, count, index } = distinctRows(values, b * l, c);
     const w = weights as Record<string, Tensor>;
     const windows = windowsOp(rows, count, c)(w['chars']!); // [W * C, 3 dChar]
     const h = tf.relu(tf.add(tf.matMul(windows, w['w']!), w['b']!)); // [W * C, F]
-    const real = tf.tensor3d(Float32Array.from(rows, (id) => (id === 0 ? 0 : 1)), [count, c, 1]);
+    const real = tf.tensor3d(
+      Float32Array.from(rows, (id) => (id === 0 ? 0 : 1)),
+      [count, c, 1],
+    );
     const pooled = maxOverAxis1(tf.mul(tf.reshape(h, [count, c, this.filters]), real)); // [W, F]
     const words = tf.add(tf.matMul(pooled, w['wOut']!), w['bOut']!); // [W, dOut]
     const tokens = embeddingLookup(words, tf.tensor1d(index, 'int32')); // [B * L, dOut]

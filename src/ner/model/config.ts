@@ -164,7 +164,8 @@ export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<
   const ffActivation = match(c.ffActivation as unknown)
     .with(P.union('relu', 'gelu', 'fastGelu'), (a) => a)
     .otherwise((a) => fail(`ffActivation must be 'relu', 'gelu' or 'fastGelu', got ${JSON.stringify(a)}`));
-  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1)) fail(`dropout must be a number in [0, 1), got ${JSON.stringify(c.dropout)}`);
+  if (typeof c.dropout !== 'number' || !(c.dropout >= 0 && c.dropout < 1))
+    fail(`dropout must be a number in [0, 1), got ${JSON.stringify(c.dropout)}`);
   const config: NerModelConfig = {
     nLayers: positiveInt('nLayers', c.nLayers, 64),
     dModel: positiveInt('dModel', c.dModel, 4096),
@@ -188,12 +189,15 @@ export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<
     contextTokens: contextTokensOf(c.contextTokens),
   };
   if (config.dModel % config.nHeads !== 0) fail(`dModel ${config.dModel} must be divisible by nHeads ${config.nHeads}`);
-  if (config.bilstm && config.dModel % 2 !== 0) fail(`bilstm needs an even dModel (dModel / 2 units each way), got dModel ${config.dModel}`);
+  if (config.bilstm && config.dModel % 2 !== 0)
+    fail(`bilstm needs an even dModel (dModel / 2 units each way), got dModel ${config.dModel}`);
   if ((config.attention === 'chunked' || config.attention === 'lsh') && config.chunkLen > config.maxLen) {
     fail(`chunkLen ${config.chunkLen} is longer than maxLen ${config.maxLen}`);
   }
   if (config.contextTokens > config.maxLen) {
-    fail(`contextTokens ${config.contextTokens} is longer than maxLen ${config.maxLen} (a context window is encoded in one piece: raise maxLen, or use at most ${config.maxLen} context tokens)`);
+    fail(
+      `contextTokens ${config.contextTokens} is longer than maxLen ${config.maxLen} (a context window is encoded in one piece: raise maxLen, or use at most ${config.maxLen} context tokens)`,
+    );
   }
   return Object.freeze(config);
 }

@@ -31,7 +31,14 @@ interface CrfBatch {
 }
 
 /** Loss (sum over rows of log Z - gold score) and, when `grads` is given, its gradients (not yet divided). */
-function forwardBackward(batch: CrfBatch, e: Float32Array, a: Float32Array, start: Float32Array, end: Float32Array, grads?: { e: Float64Array; a: Float64Array; start: Float64Array; end: Float64Array }): number {
+function forwardBackward(
+  batch: CrfBatch,
+  e: Float32Array,
+  a: Float32Array,
+  start: Float32Array,
+  end: Float32Array,
+  grads?: { e: Float64Array; a: Float64Array; start: Float64Array; end: Float64Array },
+): number {
   const { b: nRows, l: length, t: n, tags, lengths, starts } = batch;
   let aMax = -Infinity;
   for (let i = 0; i < n * n; i++) aMax = Math.max(aMax, a[i]!);
@@ -146,9 +153,14 @@ export class FastCrfLossLayer extends CrfLossLayer {
   protected override forward(inputs: Stack, weights: Weights, state: State, _rng: Key): [Stack, State] {
     const [emissions, tags, mask] = toList(inputs, 3, 'input') as [Tensor, Tensor, Tensor];
     const [b, l, t] = emissions.shape as [number, number, number];
-    if (emissions.rank !== 3 || t !== this.nTags) throw new Error(`${this.name}: emissions must be [batch, length, ${this.nTags}], got [${emissions.shape}]`);
-    for (const [what, x] of [['tags', tags], ['weights', mask]] as const) {
-      if (x.rank !== 2 || x.shape[0] !== b || x.shape[1] !== l) throw new Error(`${this.name}: ${what} must be [${b}, ${l}] to match emissions [${emissions.shape}], got [${x.shape}]`);
+    if (emissions.rank !== 3 || t !== this.nTags)
+      throw new Error(`${this.name}: emissions must be [batch, length, ${this.nTags}], got [${emissions.shape}]`);
+    for (const [what, x] of [
+      ['tags', tags],
+      ['weights', mask],
+    ] as const) {
+      if (x.rank !== 2 || x.shape[0] !== b || x.shape[1] !== l)
+        throw new Error(`${this.name}: ${what} must be [${b}, ${l}] to match emissions [${emissions.shape}], got [${x.shape}]`);
     }
     if (tags.dtype !== 'int32') throw new Error(`${this.name}: tags must be int32, got ${tags.dtype}`);
     const tagValues = tags.dataSync() as Int32Array;
@@ -164,7 +176,10 @@ export class FastCrfLossLayer extends CrfLossLayer {
         total += w;
         if (w !== 0) {
           if (first < 0) first = p;
-          if (first + len !== p) throw new Error(`${this.name}: row ${r} has a scored token at ${p} after a gap; the scored (nonzero-weight) tokens of a row must be one contiguous run`);
+          if (first + len !== p)
+            throw new Error(
+              `${this.name}: row ${r} has a scored token at ${p} after a gap; the scored (nonzero-weight) tokens of a row must be one contiguous run`,
+            );
           len++;
         }
       }
@@ -172,7 +187,8 @@ export class FastCrfLossLayer extends CrfLossLayer {
       starts[r] = Math.max(first, 0);
     }
     for (let i = 0; i < tagValues.length; i++) {
-      if (maskValues[i] !== 0 && !(tagValues[i]! >= 0 && tagValues[i]! < t)) throw new Error(`${this.name}: tag ${tagValues[i]} is outside [0, ${t})`);
+      if (maskValues[i] !== 0 && !(tagValues[i]! >= 0 && tagValues[i]! < t))
+        throw new Error(`${this.name}: tag ${tagValues[i]} is outside [0, ${t})`);
     }
     const batch: CrfBatch = { b, l, t, tags: tagValues, lengths, starts, total: Math.max(total, 1e-9) };
     const op = tf.customGrad(((em: Tensor, tr: Tensor, st: Tensor, en: Tensor, save: GradSave) => {
@@ -185,7 +201,12 @@ export class FastCrfLossLayer extends CrfLossLayer {
         gradFunc: (dy: Tensor) => {
           const scale = (dy.dataSync()[0] ?? 1) / batch.total;
           const scaled = (g: Float64Array): Float32Array => Float32Array.from(g, (v) => v * scale);
-          return [tf.tensor(scaled(grads.e), [b, l, t]), tf.tensor(scaled(grads.a), [t, t]), tf.tensor(scaled(grads.start), [t]), tf.tensor(scaled(grads.end), [t])];
+          return [
+            tf.tensor(scaled(grads.e), [b, l, t]),
+            tf.tensor(scaled(grads.a), [t, t]),
+            tf.tensor(scaled(grads.start), [t]),
+            tf.tensor(scaled(grads.end), [t]),
+          ];
         },
       };
     }) as unknown as Parameters<typeof tf.customGrad>[0]);

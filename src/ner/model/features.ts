@@ -25,7 +25,8 @@ export interface FeatureLayout {
 }
 
 /** The settings of a model configuration that decide its feature rows (`contextTokens` absent: 0). @public */
-export type FeatureConfig = Pick<NerModelConfig, 'wordShapes' | 'charFeatures' | 'maxWordLength'> & Partial<Pick<NerModelConfig, 'contextTokens'>>;
+export type FeatureConfig = Pick<NerModelConfig, 'wordShapes' | 'charFeatures' | 'maxWordLength'> &
+  Partial<Pick<NerModelConfig, 'contextTokens'>>;
 
 /** The feature layout of a model configuration. @public */
 export function featureLayout(config: FeatureConfig): FeatureLayout {

@@ -83,7 +83,9 @@ function pretrainedInitializer(rows: WordEmbeddingRows): Initializer {
   return (key, shape) => {
     const [vocabSize, dim] = shape as [number, number];
     if (dim !== rows.dim || rows.present.length !== vocabSize || rows.values.length !== vocabSize * dim) {
-      throw new RangeError(`TokenEmbedding: pretrained rows of ${rows.present.length} x ${rows.dim} do not fit a word embedding of [${vocabSize}, ${dim}]`);
+      throw new RangeError(
+        `TokenEmbedding: pretrained rows of ${rows.present.length} x ${rows.dim} do not fit a word embedding of [${vocabSize}, ${dim}]`,
+      );
     }
     const init = random(key, shape);
     const values = init.dataSync().slice() as Float32Array;
@@ -108,12 +110,21 @@ export function TokenEmbedding(config: NerModelConfig, sizes: NerModelSizes, wor
   const layout = featureLayout(config);
   const wordDim = hasWordProjection(config) ? config.wordVectorDim : config.dModel;
   if (words.pretrained && words.pretrained.dim !== wordDim) {
-    throw new RangeError(`TokenEmbedding: pretrained vectors of dimension ${words.pretrained.dim} do not fit a word embedding of width ${wordDim} (set wordVectorDim to ${words.pretrained.dim})`);
+    throw new RangeError(
+      `TokenEmbedding: pretrained vectors of dimension ${words.pretrained.dim} do not fit a word embedding of width ${wordDim} (set wordVectorDim to ${words.pretrained.dim})`,
+    );
   }
-  const wordEmbedding = Embedding(sizes.wordVocabSize, wordDim, words.pretrained ? { kernelInitializer: pretrainedInitializer(words.pretrained) } : {});
+  const wordEmbedding = Embedding(
+    sizes.wordVocabSize,
+    wordDim,
+    words.pretrained ? { kernelInitializer: pretrainedInitializer(words.pretrained) } : {},
+  );
   if (words.freeze) wordEmbedding.trainable = false;
-  const branches: Layer[][] = [[Columns('WordIds', layout.width, 0, 1), wordEmbedding, ...(hasWordProjection(config) ? [Dense(config.dModel)] : [])]];
-  if (layout.shapeColumn >= 0) branches.push([Columns('ShapeIds', layout.width, layout.shapeColumn, 1), Embedding(WORD_SHAPE_COUNT, config.dModel)]);
+  const branches: Layer[][] = [
+    [Columns('WordIds', layout.width, 0, 1), wordEmbedding, ...(hasWordProjection(config) ? [Dense(config.dModel)] : [])],
+  ];
+  if (layout.shapeColumn >= 0)
+    branches.push([Columns('ShapeIds', layout.width, layout.shapeColumn, 1), Embedding(WORD_SHAPE_COUNT, config.dModel)]);
   if (layout.charColumn >= 0) {
     branches.push([
       Columns('CharIds', layout.width, layout.charColumn, config.maxWordLength),
@@ -124,7 +135,10 @@ export function TokenEmbedding(config: NerModelConfig, sizes: NerModelSizes, wor
   if (layout.targetColumn >= 0) branches.push([Columns('TargetFlags', layout.width, layout.targetColumn, 1), Embedding(2, config.dModel)]);
   const n = branches.length;
   // features -> ids, x_1 .. x_n -> x_1 .. x_n, ids -> x, ids
-  const layers: Layer[] = [Branch(Columns('WordIds', layout.width, 0, 1), ...branches), Select([...Array.from({ length: n }, (_, i) => i + 1), 0], n + 1)];
+  const layers: Layer[] = [
+    Branch(Columns('WordIds', layout.width, 0, 1), ...branches),
+    Select([...Array.from({ length: n }, (_, i) => i + 1), 0], n + 1),
+  ];
   for (let i = 1; i < n; i++) layers.push(Add());
   return namedSerial('TokenEmbedding', layers);
 }

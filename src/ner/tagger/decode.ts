@@ -43,7 +43,10 @@ export function iob2Constraints(tags: readonly string[]): { transitions: Float32
  * put `I-per` after `O`, which this never does. Confidence is each chosen tag's probability.
  * @public
  */
-export function constrainedDecode(logProbs: ArrayLike<number>[], constraints: { transitions: Float32Array; start: Float32Array }): DecodedTags {
+export function constrainedDecode(
+  logProbs: ArrayLike<number>[],
+  constraints: { transitions: Float32Array; start: Float32Array },
+): DecodedTags {
   if (logProbs.length === 0) return { tagIds: [], confidence: [] };
   const tagIds = viterbiPath(logProbs, constraints.transitions, constraints.start);
   return { tagIds, confidence: tagIds.map((tag, t) => Math.exp(logProbs[t]![tag]!)) };

@@ -36,6 +36,14 @@ export function entitiesOf(text: string, tokens: readonly Token[], tags: readonl
     const end = tokens[span.end - 1]!.end;
     let sum = 0;
     for (let t = span.start; t < span.end; t++) sum += confidence[t]!;
-    return { text: text.slice(start, end), type: span.type, start, end, confidence: sum / (span.end - span.start), tokenStart: span.start, tokenEnd: span.end };
+    return {
+      text: text.slice(start, end),
+      type: span.type,
+      start,
+      end,
+      confidence: sum / (span.end - span.start),
+      tokenStart: span.start,
+      tokenEnd: span.end,
+    };
   });
 }

@@ -130,15 +130,23 @@ function checkMembers(members: readonly NerTaggerParts[], names: readonly string
   if (names.length !== members.length) throw new Error(`NerTagger: ${names.length} names for ${members.length} members`);
   members.forEach((m, i) => {
     if (m.config.contextTokens !== members[0]!.config.contextTokens) {
-      throw new Error(`NerTagger: the members read different document context: ${names[i]} contextTokens ${m.config.contextTokens}, ${names[0]} ${members[0]!.config.contextTokens}`);
+      throw new Error(
+        `NerTagger: the members read different document context: ${names[i]} contextTokens ${m.config.contextTokens}, ${names[0]} ${members[0]!.config.contextTokens}`,
+      );
     }
-    if (m.config.crf && !m.crf) throw new Error(`NerTagger: ${names[i]}: the model is configured with a CRF but no CRF parameters were given`);
+    if (m.config.crf && !m.crf)
+      throw new Error(`NerTagger: ${names[i]}: the model is configured with a CRF but no CRF parameters were given`);
     if (!m.model.initialized) throw new Error(`NerTagger: ${names[i]}: the model has no weights (initialise or load it first)`);
   });
   const tags = members[0]!.vocabs.tags;
   members.forEach((m, i) => {
     const other = m.vocabs.tags;
-    if (other.padTag === tags.padTag && other.knownTags.length === tags.knownTags.length && other.knownTags.every((t, j) => t === tags.knownTags[j])) return;
+    if (
+      other.padTag === tags.padTag &&
+      other.knownTags.length === tags.knownTags.length &&
+      other.knownTags.every((t, j) => t === tags.knownTags[j])
+    )
+      return;
     throw new Error(
       `NerTagger: the members' tag vocabularies differ (an ensemble needs the same tags in the same order): ${names[i]} has ` +
         `[${other.knownTags.join(', ')}], ${names[0]} [${tags.knownTags.join(', ')}]`,
@@ -147,12 +155,17 @@ function checkMembers(members: readonly NerTaggerParts[], names: readonly string
   const crfMembers = names.filter((_, i) => members[i]!.crf);
   if (crfMembers.length > 0 && crfMembers.length < members.length) {
     const softmax = names.filter((_, i) => !members[i]!.crf);
-    throw new Error(`NerTagger: an ensemble needs all CRF or all softmax members: ${crfMembers.join(', ')} (CRF) and ${softmax.join(', ')} (softmax)`);
+    throw new Error(
+      `NerTagger: an ensemble needs all CRF or all softmax members: ${crfMembers.join(', ')} (CRF) and ${softmax.join(', ')} (softmax)`,
+    );
   }
   if (crfMembers.length === 0) {
     const decodings = members.map((m) => m.decoding ?? 'constrained');
     const other = decodings.findIndex((d) => d !== decodings[0]);
-    if (other >= 0) throw new Error(`NerTagger: the softmax members decode differently: ${names[0]} '${decodings[0]}', ${names[other]} '${decodings[other]}'`);
+    if (other >= 0)
+      throw new Error(
+        `NerTagger: the softmax members decode differently: ${names[0]} '${decodings[0]}', ${names[other]} '${decodings[other]}'`,
+      );
   }
 }
 
@@ -160,7 +173,9 @@ function checkMembers(members: readonly NerTaggerParts[], names: readonly string
 function memberScores(member: NerTaggerParts, batch: readonly Piece[], length: number): Float32Array {
   const width = featureLayout(member.config).width;
   const features = new Int32Array(batch.length * length * width);
-  batch.forEach((piece, b) => encodeFeatures(piece.words, member.vocabs, member.config, features, b * length * width, [piece.targetStart, piece.targetEnd]));
+  batch.forEach((piece, b) =>
+    encodeFeatures(piece.words, member.vocabs, member.config, features, b * length * width, [piece.targetStart, piece.targetEnd]),
+  );
   const output = tf.tidy(() => {
     const input = tf.tensor(features, [batch.length, length, width], 'int32');
     const [out] = member.model.pureFn(input, member.model.weights, member.model.state, makeKey(0));
@@ -168,7 +183,8 @@ function memberScores(member: NerTaggerParts, batch: readonly Piece[], length: n
   });
   const nTags = member.vocabs.tags.size;
   try {
-    if (output.shape[2] !== nTags) throw new Error(`NerTagger: the model gives ${output.shape[2]} scores per token, the tag vocabulary has ${nTags} tags`);
+    if (output.shape[2] !== nTags)
+      throw new Error(`NerTagger: the model gives ${output.shape[2]} scores per token, the tag vocabulary has ${nTags} tags`);
     return output.dataSync() as Float32Array;
   } finally {
     output.dispose();
@@ -316,9 +332,12 @@ export class NerTagger {
   tagTokens(sentences: readonly (readonly string[])[], options: TagTokensOptions = {}): TokenTags[] {
     if (this.disposed) throw new Error('NerTagger: the tagger was disposed (dispose() freed its weights); load or build it again');
     const batchSize = options.batchSize ?? 256;
-    if (!Number.isInteger(batchSize) || batchSize < 1) throw new RangeError(`NerTagger: batchSize must be a positive integer, got ${batchSize}`);
+    if (!Number.isInteger(batchSize) || batchSize < 1)
+      throw new RangeError(`NerTagger: batchSize must be a positive integer, got ${batchSize}`);
     if (options.documents !== undefined && options.documents.length !== sentences.length) {
-      throw new RangeError(`NerTagger: ${options.documents.length} documents for ${sentences.length} sentences (give each sentence's document)`);
+      throw new RangeError(
+        `NerTagger: ${options.documents.length} documents for ${sentences.length} sentences (give each sentence's document)`,
+      );
     }
     const pieces = this.piecesOf(sentences, options.documents);
     const results = sentences.map((words) => ({ tagIds: new Array<number>(words.length), confidence: new Array<number>(words.length) }));
@@ -353,7 +372,11 @@ export class NerTagger {
     const length = Math.max(1, ...batch.map((p) => p.words.length));
     const nTags = this.tags.size;
     const rowsOf = (scores: Float32Array | Float64Array): ArrayLike<number>[][] =>
-      batch.map((p, b) => Array.from({ length: p.targetEnd - p.targetStart }, (_, i) => scores.subarray((b * length + p.targetStart + i) * nTags, (b * length + p.targetStart + i + 1) * nTags)));
+      batch.map((p, b) =>
+        Array.from({ length: p.targetEnd - p.targetStart }, (_, i) =>
+          scores.subarray((b * length + p.targetStart + i) * nTags, (b * length + p.targetStart + i + 1) * nTags),
+        ),
+      );
     if (this.members.length === 1) return rowsOf(memberScores(this.members[0]!, batch, length));
     const mean = new Float64Array(batch.length * length * nTags);
     for (const member of this.members) {
@@ -393,7 +416,13 @@ export class NerTagger {
         if (lengths[k]! === 0) return;
         const window = contextWindow(lengths, k, contextTokens);
         if (window.end - window.start > maxLen) return alone(sentence);
-        pieces.push({ sentence, offset: 0, words: windowTokens(doc, window), targetStart: window.targetStart, targetEnd: window.targetEnd });
+        pieces.push({
+          sentence,
+          offset: 0,
+          words: windowTokens(doc, window),
+          targetStart: window.targetStart,
+          targetEnd: window.targetEnd,
+        });
       });
     }
     return pieces;
@@ -413,7 +442,8 @@ export class NerTagger {
   tag(text: string, options: TagOptions = {}): TaggedSentence[] {
     if (typeof text !== 'string') throw new TypeError(`NerTagger.tag: expected a string, got ${typeof text}`);
     const unit = options.offsets ?? 'utf16';
-    if (unit !== 'utf16' && unit !== 'codePoints') throw new RangeError(`NerTagger.tag: offsets must be 'utf16' or 'codePoints', got ${JSON.stringify(unit)}`);
+    if (unit !== 'utf16' && unit !== 'codePoints')
+      throw new RangeError(`NerTagger.tag: offsets must be 'utf16' or 'codePoints', got ${JSON.stringify(unit)}`);
     const sentences = splitSentences(text);
     // The text is one document: its sentences are each other's context (for a context model).
     const tagged = this.tagTokens(
@@ -435,7 +465,10 @@ export class NerTagger {
    * `options.documents` is given).
    * A gold tag the vocabulary does not know is an `UnknownTagError` naming it.
    */
-  evaluate(sentences: readonly { readonly words: readonly string[]; readonly tags: readonly string[]; readonly document?: string }[], options: EntityScorerOptions & TagTokensOptions = {}): EntityScore {
+  evaluate(
+    sentences: readonly { readonly words: readonly string[]; readonly tags: readonly string[]; readonly document?: string }[],
+    options: EntityScorerOptions & TagTokensOptions = {},
+  ): EntityScore {
     for (const s of sentences) for (const tag of s.tags) this.tags.id(tag);
     const documents = options.documents ?? (sentences.some((s) => s.document !== undefined) ? sentences.map((s) => s.document) : undefined);
     const predicted = this.tagTokens(

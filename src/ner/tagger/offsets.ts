@@ -29,7 +29,10 @@ export function codePointIndex(text: string): (utf16: number) => number {
 }
 
 /** A tagged sentence with every offset (its own, its tokens', its entities') mapped through `at`. */
-export function mapOffsets<S extends { start: number; end: number; tokens: readonly Token[]; entities: TaggedEntity[] }>(sentence: S, at: (utf16: number) => number): S {
+export function mapOffsets<S extends { start: number; end: number; tokens: readonly Token[]; entities: TaggedEntity[] }>(
+  sentence: S,
+  at: (utf16: number) => number,
+): S {
   return {
     ...sentence,
     start: at(sentence.start),

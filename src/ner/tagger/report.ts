@@ -27,7 +27,8 @@ export function formatNerReport(score: EntityScore, title?: string, options: { r
   const lines: string[] = [];
   if (title) lines.push(title);
   lines.push(formatConllevalTable(score, { decimals: options.decimals ?? 2 }).trimEnd());
-  const line = (name: string, p: number, r: number, f: number): string => `${name.padEnd(30)} precision: ${pct(p)}; recall: ${pct(r)}; F1: ${pct(f)}`;
+  const line = (name: string, p: number, r: number, f: number): string =>
+    `${name.padEnd(30)} precision: ${pct(p)}; recall: ${pct(r)}; F1: ${pct(f)}`;
   lines.push(line('relaxed (same type, overlap):', score.typeRelaxed.precision, score.typeRelaxed.recall, score.typeRelaxed.f1));
   lines.push(line('relaxed (any type, overlap):', score.boundaryRelaxed.precision, score.boundaryRelaxed.recall, score.boundaryRelaxed.f1));
   for (const scheme of EVALUATION_SCHEMES) {

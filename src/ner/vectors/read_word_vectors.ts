@@ -26,7 +26,10 @@ export function wordVectorsFormatOf(path: string): WordVectorsFormat {
  * ```
  * @public
  */
-export async function readWordVectors(source: CorpusSource, options: WordVectorsOptions & { readonly sourceName?: string } = {}): Promise<WordVectors> {
+export async function readWordVectors(
+  source: CorpusSource,
+  options: WordVectorsOptions & { readonly sourceName?: string } = {},
+): Promise<WordVectors> {
   const name = sourceNameOf(source, options.sourceName);
   const format = options.format ?? (typeof source === 'string' ? wordVectorsFormatOf(source) : 'text');
   const parser = new WordVectorsParser(name, { ...options, format });

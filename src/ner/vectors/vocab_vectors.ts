@@ -44,7 +44,11 @@ export function isLowercaseVectors(vectors: WordVectors): boolean {
  * read, never the tags. `added` lists the new entries.
  * @public
  */
-export function addVectorWords(vocab: WordVocab, sentences: Iterable<HasWords>, vectors: WordVectors): { vocab: WordVocab; added: string[] } {
+export function addVectorWords(
+  vocab: WordVocab,
+  sentences: Iterable<HasWords>,
+  vectors: WordVectors,
+): { vocab: WordVocab; added: string[] } {
   const added: string[] = [];
   const seen = new Set<string>();
   for (const sentence of sentences) {

@@ -41,7 +41,10 @@ export class WordVectors {
     /** The vectors, row-major: row `i` (`dim` values from `i * dim`) is the vector of `words[i]`. */
     readonly vectors: Float32Array,
   ) {
-    if (vectors.length !== words.length * dim) throw new RangeError(`WordVectors: ${words.length} words of dimension ${dim} need ${words.length * dim} values, got ${vectors.length}`);
+    if (vectors.length !== words.length * dim)
+      throw new RangeError(
+        `WordVectors: ${words.length} words of dimension ${dim} need ${words.length * dim} values, got ${vectors.length}`,
+      );
     this.index = new Map(words.map((w, i) => [w, i]));
   }
 
@@ -117,7 +120,8 @@ export class WordVectorsParser {
     private readonly options: WordVectorsOptions = {},
   ) {
     this.format = options.format ?? 'text';
-    if (this.format !== 'text' && this.format !== 'word2vec-binary') throw new TypeError(`${source}: unknown word-vector format '${String(this.format)}': use 'text' or 'word2vec-binary'`);
+    if (this.format !== 'text' && this.format !== 'word2vec-binary')
+      throw new TypeError(`${source}: unknown word-vector format '${String(this.format)}': use 'text' or 'word2vec-binary'`);
   }
 
   private fail(problem: string, line: number | undefined): never {
@@ -199,7 +203,8 @@ export class WordVectorsParser {
     for (let i = 0; i < dim; i++) {
       const field = fields[offset + i]!;
       const v = Number(field);
-      if (field === '' || !Number.isFinite(v)) this.fail(`value ${i + 1} of '${clip(fields.slice(0, offset).join(' '))}' is not a finite number: '${clip(field)}'`, this.line);
+      if (field === '' || !Number.isFinite(v))
+        this.fail(`value ${i + 1} of '${clip(fields.slice(0, offset).join(' '))}' is not a finite number: '${clip(field)}'`, this.line);
       values[i] = v;
     }
     this.keepWord(fields.slice(0, offset).join(' '), values);
@@ -231,7 +236,8 @@ export class WordVectorsParser {
       const space = data.indexOf(SPACE, start);
       if (space < 0 || space + 1 + bytes > data.length) {
         if (!atEnd) {
-          if (space < 0 && data.length - start > 4096) this.fail(`vector ${this.seen + 1}: no space after the word in 4096 bytes (not word2vec binary?)`, undefined);
+          if (space < 0 && data.length - start > 4096)
+            this.fail(`vector ${this.seen + 1}: no space after the word in 4096 bytes (not word2vec binary?)`, undefined);
           return start;
         }
         this.fail(`vector ${this.seen + 1} of ${this.headerCount} is truncated`, undefined);

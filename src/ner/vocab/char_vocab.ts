@@ -78,7 +78,8 @@ export class CharVocab {
   /** The character of an id (`<pad>`, `<unk>` for the special ids); a `RangeError` outside the vocabulary. */
   char(id: number): string {
     const char = this.chars[id];
-    if (char === undefined || !Number.isInteger(id)) throw new RangeError(`CharVocab: no character has id ${id} (ids are 0..${this.size - 1})`);
+    if (char === undefined || !Number.isInteger(id))
+      throw new RangeError(`CharVocab: no character has id ${id} (ids are 0..${this.size - 1})`);
     return char;
   }
 
@@ -86,7 +87,9 @@ export class CharVocab {
   encodeWord(word: string, maxLength?: number): number[] {
     const ids = Array.from(word, (char) => this.id(char));
     if (maxLength === undefined) return ids;
-    return ids.length >= maxLength ? ids.slice(0, maxLength) : [...ids, ...new Array<number>(maxLength - ids.length).fill(CharVocab.PAD_ID)];
+    return ids.length >= maxLength
+      ? ids.slice(0, maxLength)
+      : [...ids, ...new Array<number>(maxLength - ids.length).fill(CharVocab.PAD_ID)];
   }
 
   /** Ids of every word of a sentence (see {@link CharVocab.encodeWord}). */

@@ -80,7 +80,8 @@ export class TagVocab {
     checkVocabJson(json, 'TagVocab', 1);
     const tags = checkEntries('TagVocab', 'tags', json['tags']);
     const padTag = json['padTag'];
-    if (padTag !== undefined && tags[0] !== padTag) throw new TypeError(`TagVocab.fromJSON: the pad tag '${String(padTag)}' must have id 0`);
+    if (padTag !== undefined && tags[0] !== padTag)
+      throw new TypeError(`TagVocab.fromJSON: the pad tag '${String(padTag)}' must have id 0`);
     return new TagVocab(tags, padTag as string | undefined);
   }
 

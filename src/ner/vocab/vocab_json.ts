@@ -7,7 +7,8 @@ export function checkVocabJson(json: unknown, kind: string, version: number): as
   if (typeof json !== 'object' || json === null) throw new TypeError(`${kind}.fromJSON: expected an object, got ${JSON.stringify(json)}`);
   const record = json as Record<string, unknown>;
   if (record['kind'] !== kind) throw new TypeError(`${kind}.fromJSON: expected kind '${kind}', got ${JSON.stringify(record['kind'])}`);
-  if (record['version'] !== version) throw new TypeError(`${kind}.fromJSON: unsupported version ${JSON.stringify(record['version'])} (expected ${version})`);
+  if (record['version'] !== version)
+    throw new TypeError(`${kind}.fromJSON: unsupported version ${JSON.stringify(record['version'])} (expected ${version})`);
 }
 
 /** Checks that `entries` is an array of distinct strings and returns it. */

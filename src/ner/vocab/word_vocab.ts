@@ -71,7 +71,11 @@ export class WordVocab {
   static build(sentences: Iterable<HasWords>, options: WordVocabOptions = {}): WordVocab {
     const normalizer = new WordVocab([], options.lowercase ?? false, options.normalizeDigits ?? false);
     const counts = new Map<string, number>();
-    for (const sentence of sentences) countInto(counts, sentence.words.map((w) => normalizer.normalize(w)));
+    for (const sentence of sentences)
+      countInto(
+        counts,
+        sentence.words.map((w) => normalizer.normalize(w)),
+      );
     return WordVocab.fromCounts(counts, options);
   }
 

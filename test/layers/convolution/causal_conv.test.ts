@@ -35,7 +35,11 @@ describeOnBackends('CausalConv', () => {
     const x = randn([1, 8, 2], 3);
     layer.init(shapeDtype(x.shape), { seed: 1 });
     for (const t of [0, 3, 6]) {
-      const g = tf.tidy(() => tf.grad((xi: Tensor) => tf.sum(tf.slice(layer.pureFn(xi, layer.weights, layer.state, [0, 0])[0] as Tensor, [0, t, 0], [1, 1, 3])))(x));
+      const g = tf.tidy(() =>
+        tf.grad((xi: Tensor) => tf.sum(tf.slice(layer.pureFn(xi, layer.weights, layer.state, [0, 0])[0] as Tensor, [0, t, 0], [1, 1, 3])))(
+          x,
+        ),
+      );
       const perStep = flat(tf.sum(tf.abs(g), [0, 2]));
       perStep.forEach((v, s) => (s > t ? expect(v).toBe(0) : undefined));
       // It sees t, t - 2 and t - 4 (where they exist) and nothing between.

@@ -24,7 +24,17 @@ describeOnBackends('Conv', () => {
     ['SAME', [2, 5, 5, 3], { padding: 'SAME' as const }, [2, 5, 5, 4]],
     ['SAME, strides 2', [2, 5, 6, 3], { padding: 'SAME' as const, strides: [2, 2] }, [2, 3, 3, 4]],
     ['VALID, strides [2, 1]', [2, 6, 5, 3], { strides: [2, 1] }, [2, 2, 3, 4]],
-    ['explicit padding', [1, 4, 4, 2], { padding: [[1, 0], [2, 2]] as Array<[number, number]> }, [1, 3, 6, 4]],
+    [
+      'explicit padding',
+      [1, 4, 4, 2],
+      {
+        padding: [
+          [1, 0],
+          [2, 2],
+        ] as Array<[number, number]>,
+      },
+      [1, 3, 6, 4],
+    ],
     ['rebatched [A, B, H, W, C]', [2, 3, 5, 5, 2], {}, [2, 3, 3, 3, 4]],
   ])('output signature matches the output (%s)', (_label, shape, options, expected) => {
     const x = randn(shape, 1);
@@ -62,7 +72,15 @@ describeOnBackends('Conv', () => {
     ['SAME, strides [2, 3]', { padding: 'SAME' as const, strides: [2, 3] }],
     ['dilations [2, 1]', { dilations: [2, 1] }],
     ['SAME, strides [2, 2], dilations [1, 3]', { padding: 'SAME' as const, strides: [2, 2], dilations: [1, 3] }],
-    ['explicit padding', { padding: [[2, 1], [0, 3]] as Array<[number, number]> }],
+    [
+      'explicit padding',
+      {
+        padding: [
+          [2, 1],
+          [0, 3],
+        ] as Array<[number, number]>,
+      },
+    ],
   ])('equals a naive loop convolution (%s)', (_label, options) => {
     const x = randn([2, 7, 8, 3], 2);
     const layer = Conv(4, [3, 2], { ...options, useBias: false });
@@ -139,7 +157,9 @@ describeOnBackends('Conv', () => {
     expect(() => Conv(4, [3, 3], { dilations: [0, 1] })).toThrow(/dilations must be 2 positive/);
     expect(() => Conv(4, [3, 3]).init(shapeDtype([1, 2, 5, 1]))).toThrow(LayerError);
     expect(() => Conv(4, [3, 3]).init(shapeDtype([5, 5, 1]))).toThrow(/Conv.*rank 4/);
-    expect(() => Conv(4, [3, 3], { dimensionNumbers: ['NCHW', 'OIHW', 'NHWC'] }).init(shapeDtype([2, 1, 3, 5, 5]))).toThrow(/layouts starting with N/);
+    expect(() => Conv(4, [3, 3], { dimensionNumbers: ['NCHW', 'OIHW', 'NHWC'] }).init(shapeDtype([2, 1, 3, 5, 5]))).toThrow(
+      /layouts starting with N/,
+    );
   });
 });
 

@@ -16,7 +16,11 @@ export function naiveConv2d(
   const [dh, dw] = options.dilations as [number, number];
   const reach = [(kh - 1) * dh + 1, (kw - 1) * dw + 1];
   let pads: Array<[number, number]>;
-  if (options.padding === 'VALID') pads = [[0, 0], [0, 0]];
+  if (options.padding === 'VALID')
+    pads = [
+      [0, 0],
+      [0, 0],
+    ];
   else if (options.padding === 'SAME') {
     pads = [h, wd].map((size, i) => {
       const stride = [sh, sw][i]!;

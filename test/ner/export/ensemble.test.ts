@@ -23,7 +23,10 @@ const SENTENCES = [...CORPUS.map((s) => s.words), [...CORPUS[1]!.words, ...CORPU
 /** Two CRF members that differ in configuration (width, maxLen, character features) and word vocabularies. */
 function crfEnsemble(): NerTagger {
   return new NerTagger({
-    members: [randomMember(1, { crf: true, maxLen: 8 }), randomMember(2, { crf: true, dModel: 16, nHeads: 1, charFeatures: false, maxLen: 16 }, CORPUS.slice(1))],
+    members: [
+      randomMember(1, { crf: true, maxLen: 8 }),
+      randomMember(2, { crf: true, dModel: 16, nHeads: 1, charFeatures: false, maxLen: 16 }, CORPUS.slice(1)),
+    ],
   });
 }
 
@@ -32,7 +35,12 @@ describe('an exported ensemble', () => {
     const ensemble = crfEnsemble();
     const dir = await exportTagger(ensemble, tempDir(), { note: 'two seeds' });
     const manifest = JSON.parse(readFileSync(path.join(dir, 'tagger.json'), 'utf8'));
-    expect(manifest).toEqual({ format: ENSEMBLE_FORMAT, formatVersion: 1, members: ['member-1', 'member-2'], metadata: { note: 'two seeds' } });
+    expect(manifest).toEqual({
+      format: ENSEMBLE_FORMAT,
+      formatVersion: 1,
+      members: ['member-1', 'member-2'],
+      metadata: { note: 'two seeds' },
+    });
     for (const member of ['member-1', 'member-2']) {
       for (const file of ['tagger.json', 'vocabs.json', 'weights.bin']) expect(existsSync(path.join(dir, member, file))).toBe(true);
       // Each member directory is a single tagger that loads on its own.
@@ -45,7 +53,10 @@ describe('an exported ensemble', () => {
     expect(loaded.tag(TEXT)).toEqual(ensemble.tag(TEXT));
     // Through any reader of files by relative name (the browser's path), and exported again.
     const files = directoryFiles(dir);
-    const viaReader = await loadTagger(async (name) => new Uint8Array((await files(name)) as Uint8Array), 'https://example.org/models/gmb/');
+    const viaReader = await loadTagger(
+      async (name) => new Uint8Array((await files(name)) as Uint8Array),
+      'https://example.org/models/gmb/',
+    );
     expect(viaReader.tagTokens(SENTENCES)).toEqual(ensemble.tagTokens(SENTENCES));
     const again = await loadTaggerFromDirectory(await exportTagger(loaded, tempDir()));
     expect(again.tagTokens(SENTENCES)).toEqual(ensemble.tagTokens(SENTENCES));
@@ -113,7 +124,9 @@ describe('loading a damaged ensemble', () => {
     m.files['vocabs.json'] = { bytes: bytes.byteLength, sha256: createHash('sha256').update(bytes).digest('hex') };
     writeFileSync(memberManifest, JSON.stringify(m));
     expect(await refusal(dir)).toMatch(
-      new RegExp(`^${dir}: 'tagger.json': the members' tag vocabularies differ \\(an ensemble needs the same tags in the same order\\): member-2 has \\[O, ${tags[1]}, ${tags[2]}, .*\\], member-1 \\[O, ${tags[2]}, ${tags[1]}, `),
+      new RegExp(
+        `^${dir}: 'tagger.json': the members' tag vocabularies differ \\(an ensemble needs the same tags in the same order\\): member-2 has \\[O, ${tags[1]}, ${tags[2]}, .*\\], member-1 \\[O, ${tags[2]}, ${tags[1]}, `,
+      ),
     );
   });
 
@@ -126,11 +139,21 @@ describe('loading a damaged ensemble', () => {
   });
 
   test('an empty, malformed or newer member list', async () => {
-    expect(await refusal(await withManifest((m) => (m['members'] = [])))).toMatch(/: 'tagger.json' lists no members \(an ensemble needs at least one\)$/);
-    expect(await refusal(await withManifest((m) => delete m['members']))).toMatch(/: 'tagger.json' is an ensemble without a list of members$/);
-    expect(await refusal(await withManifest((m) => (m['members'] = ['member-1', '../elsewhere'])))).toMatch(/lists the member "\.\.\/elsewhere", which is not a relative subdirectory name/);
-    expect(await refusal(await withManifest((m) => (m['members'] = ['member-1', 'member-1'])))).toMatch(/lists the member 'member-1' twice/);
-    expect(await refusal(await withManifest((m) => (m['formatVersion'] = 2)))).toMatch(/has ensemble format version 2; this library reads version 1 \(the ensemble was exported by a newer trax-ts: upgrade\)/);
+    expect(await refusal(await withManifest((m) => (m['members'] = [])))).toMatch(
+      /: 'tagger.json' lists no members \(an ensemble needs at least one\)$/,
+    );
+    expect(await refusal(await withManifest((m) => delete m['members']))).toMatch(
+      /: 'tagger.json' is an ensemble without a list of members$/,
+    );
+    expect(await refusal(await withManifest((m) => (m['members'] = ['member-1', '../elsewhere'])))).toMatch(
+      /lists the member "\.\.\/elsewhere", which is not a relative subdirectory name/,
+    );
+    expect(await refusal(await withManifest((m) => (m['members'] = ['member-1', 'member-1'])))).toMatch(
+      /lists the member 'member-1' twice/,
+    );
+    expect(await refusal(await withManifest((m) => (m['formatVersion'] = 2)))).toMatch(
+      /has ensemble format version 2; this library reads version 1 \(the ensemble was exported by a newer trax-ts: upgrade\)/,
+    );
     const nested = await copy();
     await fs.cp(good, path.join(nested, 'member-2'), { recursive: true });
     expect(await refusal(nested)).toBe(`${nested}/member-2: 'tagger.json' is an ensemble; an ensemble's members must be single taggers`);

@@ -62,12 +62,17 @@ describe('a damaged or edited export', () => {
     const { createHash } = await import('node:crypto');
     manifest.files['weights.bin'].sha256 = createHash('sha256').update(bin).digest('hex');
     writeFileSync(path.join(damaged, 'tagger.json'), JSON.stringify(manifest));
-    expect((await refusal(damaged)).message).toMatch(/the weight \S+ holds NaN at index \d+ \(a damaged export: every weight must be finite\)/);
+    expect((await refusal(damaged)).message).toMatch(
+      /the weight \S+ holds NaN at index \d+ \(a damaged export: every weight must be finite\)/,
+    );
   });
 
   test('one flipped byte in weights.bin, or in vocabs.json, is refused', async () => {
     const { dir } = await exported(false);
-    for (const [file, at] of [['weights.bin', 1000], ['vocabs.json', 40]] as const) {
+    for (const [file, at] of [
+      ['weights.bin', 1000],
+      ['vocabs.json', 40],
+    ] as const) {
       const damaged = await copyOf(dir);
       const bytes = readFileSync(path.join(damaged, file));
       bytes[at] = bytes[at]! ^ 0x01;
@@ -82,7 +87,9 @@ describe('a damaged or edited export', () => {
     const manifest = JSON.parse(readFileSync(path.join(edited, 'tagger.json'), 'utf8'));
     manifest.config.crf = false;
     writeFileSync(path.join(edited, 'tagger.json'), JSON.stringify(manifest));
-    expect((await refusal(edited)).message).toMatch(/unexpected weight crf\/transitions: the weights are a CRF model's, the configuration says "crf": false/);
+    expect((await refusal(edited)).message).toMatch(
+      /unexpected weight crf\/transitions: the weights are a CRF model's, the configuration says "crf": false/,
+    );
     // And the other way round.
     const { dir: softmax } = await exported(false);
     const other = await copyOf(softmax);
@@ -104,8 +111,14 @@ describe('a damaged or edited export', () => {
       return d;
     };
     expect((await refusal(await edit((m) => delete m['files']))).message).toMatch(/has no checksums of its files/);
-    expect((await refusal(await edit((m) => (m['files']!['weights.bin']!.sha256 = 'abc')))).message).toMatch(/no valid size and checksum of 'weights.bin'/);
-    expect((await refusal(await edit((m) => (m['weightsManifest'][0]!.weights[0]!.shape = [-1, 2])))).message).toMatch(/invalid weight spec #1/);
-    expect((await refusal(await edit((m) => (m['weightsManifest'][0]!.weights[0]!.dtype = 'int32')))).message).toMatch(/invalid weight spec #1/);
+    expect((await refusal(await edit((m) => (m['files']!['weights.bin']!.sha256 = 'abc')))).message).toMatch(
+      /no valid size and checksum of 'weights.bin'/,
+    );
+    expect((await refusal(await edit((m) => (m['weightsManifest'][0]!.weights[0]!.shape = [-1, 2])))).message).toMatch(
+      /invalid weight spec #1/,
+    );
+    expect((await refusal(await edit((m) => (m['weightsManifest'][0]!.weights[0]!.dtype = 'int32')))).message).toMatch(
+      /invalid weight spec #1/,
+    );
   });
 });

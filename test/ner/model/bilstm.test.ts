@@ -33,11 +33,27 @@ const positions = (x: Tensor, b: number, n: number): Tensor => tf.slice(x, [b, 0
 
 describeOnBackends('ReverseWithinLength', () => {
   test('reverses each row within its own length (one past its last real word), padding stays; its own inverse', () => {
-    const x = tf.tensor3d([[[0], [1], [2], [3]], [[10], [11], [12], [13]], [[20], [21], [22], [23]]]);
-    const ids = ids2d([[5, 6, 7, 0], [3, 4, 0, 0], [9, 8, 7, 6]]);
+    const x = tf.tensor3d([
+      [[0], [1], [2], [3]],
+      [[10], [11], [12], [13]],
+      [[20], [21], [22], [23]],
+    ]);
+    const ids = ids2d([
+      [5, 6, 7, 0],
+      [3, 4, 0, 0],
+      [9, 8, 7, 6],
+    ]);
     const reverse = ReverseWithinLength();
     const y = reverse.call([x, ids]) as Tensor;
-    expectClose(y, [[[2], [1], [0], [3]], [[11], [10], [12], [13]], [[23], [22], [21], [20]]], 0);
+    expectClose(
+      y,
+      [
+        [[2], [1], [0], [3]],
+        [[11], [10], [12], [13]],
+        [[23], [22], [21], [20]],
+      ],
+      0,
+    );
     expectClose(reverse.call([y, ids]) as Tensor, x, 0);
   });
 });
@@ -47,8 +63,17 @@ describeOnBackends('PaddedBiLSTM', () => {
     const layer = PaddedBiLSTM(6);
     expect([layer.name, layer.nIn, layer.nOut]).toEqual(['BiLSTM', 2, 2]);
     const x = randn([2, 5, 6], 1);
-    const ids = ids2d([[4, 5, 6, 0, 0], [7, 8, 9, 10, 11]]);
-    layer.init([{ shape: [2, 5, 6], dtype: 'float32' }, { shape: [2, 5], dtype: 'int32' }], { seed: 3 });
+    const ids = ids2d([
+      [4, 5, 6, 0, 0],
+      [7, 8, 9, 10, 11],
+    ]);
+    layer.init(
+      [
+        { shape: [2, 5, 6], dtype: 'float32' },
+        { shape: [2, 5], dtype: 'int32' },
+      ],
+      { seed: 3 },
+    );
     const [y, idsOut] = layer.call([x, ids]) as Tensor[];
     expect(y!.shape).toEqual([2, 5, 6]);
     expect(idsOut).toBe(ids);
@@ -65,12 +90,24 @@ describeOnBackends('PaddedBiLSTM', () => {
   test('the halves are the LSTMs run forwards and backwards within each sentence (reference with plain LSTMs)', () => {
     const layer = PaddedBiLSTM(4);
     const x = randn([2, 5, 4], 2);
-    const ids = ids2d([[4, 5, 6, 0, 0], [7, 8, 9, 10, 11]]);
-    layer.init([{ shape: [2, 5, 4], dtype: 'float32' }, { shape: [2, 5], dtype: 'int32' }], { seed: 4 });
+    const ids = ids2d([
+      [4, 5, 6, 0, 0],
+      [7, 8, 9, 10, 11],
+    ]);
+    layer.init(
+      [
+        { shape: [2, 5, 4], dtype: 'float32' },
+        { shape: [2, 5], dtype: 'int32' },
+      ],
+      { seed: 4 },
+    );
     const h = tf.sub((layer.call([x, ids]) as Tensor[])[0]!, x);
     const [fw, bw] = [LSTM(2), LSTM(2)];
     const paths = [...namedTensors(layer).values()];
-    for (const [lstm, k] of [[fw, 0], [bw, 2]] as const) {
+    for (const [lstm, k] of [
+      [fw, 0],
+      [bw, 2],
+    ] as const) {
       lstm.init({ shape: [1, 3, 4], dtype: 'float32' });
       lstm.sublayers[1]!.sublayers[0]!.weights = { w: paths[k]!, b: paths[k + 1]! };
     }
@@ -85,21 +122,47 @@ describeOnBackends('PaddedBiLSTM', () => {
 
   test("a sentence's outputs do not depend on its batch's padding", () => {
     const layer = PaddedBiLSTM(8);
-    layer.init([{ shape: [1, 3, 8], dtype: 'float32' }, { shape: [1, 3], dtype: 'int32' }], { seed: 5 });
+    layer.init(
+      [
+        { shape: [1, 3, 8], dtype: 'float32' },
+        { shape: [1, 3], dtype: 'int32' },
+      ],
+      { seed: 5 },
+    );
     const sentence = randn([1, 3, 8], 6);
     const alone = (layer.call([sentence, ids2d([[4, 5, 6]])]) as Tensor[])[0]!;
     // In a batch with a 7-word sentence: padded with 4 zero rows (any values there must not leak in).
     const padded = tf.concat([sentence, tf.fill([1, 4, 8], 3)], 1);
     const batch = tf.concat([padded, randn([1, 7, 8], 7)], 0);
-    const inBatch = (layer.call([batch, ids2d([[4, 5, 6, 0, 0, 0, 0], [2, 3, 4, 5, 6, 7, 8]])]) as Tensor[])[0]!;
+    const inBatch = (
+      layer.call([
+        batch,
+        ids2d([
+          [4, 5, 6, 0, 0, 0, 0],
+          [2, 3, 4, 5, 6, 7, 8],
+        ]),
+      ]) as Tensor[]
+    )[0]!;
     expectClose(positions(inBatch, 0, 3), alone, 1e-5);
     for (const v of inBatch.dataSync()) expect(Number.isFinite(v)).toBe(true);
   });
 
   test('gradients match finite differences (x and both cells)', () => {
     const layer = PaddedBiLSTM(4);
-    layer.init([{ shape: [2, 4, 4], dtype: 'float32' }, { shape: [2, 4], dtype: 'int32' }], { seed: 8 });
-    expectLayerGradientsMatch(layer, [randn([2, 4, 4], 9, 0.5), ids2d([[3, 4, 5, 0], [6, 7, 8, 9]])]);
+    layer.init(
+      [
+        { shape: [2, 4, 4], dtype: 'float32' },
+        { shape: [2, 4], dtype: 'int32' },
+      ],
+      { seed: 8 },
+    );
+    expectLayerGradientsMatch(layer, [
+      randn([2, 4, 4], 9, 0.5),
+      ids2d([
+        [3, 4, 5, 0],
+        [6, 7, 8, 9],
+      ]),
+    ]);
   });
 });
 
@@ -142,7 +205,11 @@ describe('the bilstm setting', () => {
       'NerTagger/1/BiLSTM/1/Parallel/1/BackwardLSTM/2/LSTM_16/1/Scan/0/LSTMCell_16/b',
     ]);
     // Everything else is the model without it, one index further.
-    expect(onPaths.filter((p) => !p.startsWith('NerTagger/1/')).map((p) => p.replace(/^NerTagger\/(\d+)\//, (_, i) => `NerTagger/${Number(i) > 1 ? Number(i) - 1 : i}/`))).toEqual(offPaths);
+    expect(
+      onPaths
+        .filter((p) => !p.startsWith('NerTagger/1/'))
+        .map((p) => p.replace(/^NerTagger\/(\d+)\//, (_, i) => `NerTagger/${Number(i) > 1 ? Number(i) - 1 : i}/`)),
+    ).toEqual(offPaths);
   });
 });
 
@@ -172,7 +239,8 @@ describe('a tagger with a BiLSTM', () => {
     const expected = tagger.tagTokens(words);
     expect(loaded.tagTokens(words)).toEqual(expected);
     expect(viaReader.tagTokens(words)).toEqual(expected);
-    for (const [p, t] of namedTensors(loaded.model)) expect(Array.from(t.dataSync())).toEqual(Array.from(namedTensors(tagger.model).get(p)!.dataSync()));
+    for (const [p, t] of namedTensors(loaded.model))
+      expect(Array.from(t.dataSync())).toEqual(Array.from(namedTensors(tagger.model).get(p)!.dataSync()));
   });
 });
 
@@ -181,8 +249,37 @@ describe('the recipe with --bilstm', () => {
     const dir = tempDir();
     let out = '';
     const code = await runNerCli(
-      ['train', '--bilstm', '--limit', '200', '--steps', '3', '--output', dir, '--eval-every', '3', '--dev-sentences', '20', '--batch-tokens', '256',
-        '--layers', '1', '--d-model', '32', '--d-ff', '64', '--heads', '2', '--char-filters', '16', '--max-word-length', '8', '--backend', 'wasm', '--no-progress'],
+      [
+        'train',
+        '--bilstm',
+        '--limit',
+        '200',
+        '--steps',
+        '3',
+        '--output',
+        dir,
+        '--eval-every',
+        '3',
+        '--dev-sentences',
+        '20',
+        '--batch-tokens',
+        '256',
+        '--layers',
+        '1',
+        '--d-model',
+        '32',
+        '--d-ff',
+        '64',
+        '--heads',
+        '2',
+        '--char-filters',
+        '16',
+        '--max-word-length',
+        '8',
+        '--backend',
+        'wasm',
+        '--no-progress',
+      ],
       (t) => (out += t),
     );
     expect(code).toBe(0);
@@ -194,7 +291,8 @@ describe('the recipe with --bilstm', () => {
     expect(exported.config.bilstm).toBe(true);
     expect(exported.model.sublayers.map((l) => l.name)).toContain('BiLSTM');
     const inMemory = await taggerFromCheckpoint(path.join(dir, 'best_dev_f1'), state.settings.model, state.vocabs);
-    const text = 'Thousands of demonstrators have marched through London to protest the war in Iraq. President Bush met officials in Baghdad.';
+    const text =
+      'Thousands of demonstrators have marched through London to protest the war in Iraq. President Bush met officials in Baghdad.';
     expect(exported.tag(text)).toEqual(inMemory.tag(text));
     const tokens = [text.split(' '), ['London', '.']];
     expect(exported.tagTokens(tokens)).toEqual(inMemory.tagTokens(tokens));

@@ -25,7 +25,7 @@ const cli = async (...args: string[]): Promise<{ code: number; out: string; err:
   let out = '';
   const errors: string[] = [];
   const write = process.stderr.write.bind(process.stderr);
-  process.stderr.write = ((t: string) => (errors.push(String(t)), true));
+  process.stderr.write = (t: string) => (errors.push(String(t)), true);
   try {
     const code = await runNerCli(args, (t) => (out += t));
     return { code, out, err: errors.join('') };
@@ -54,7 +54,23 @@ let vectorWords: string[];
 let devOnly: string;
 let frozenDir: string;
 
-const common = (output: string) => ['-o', output, '--config', files.config, '--steps', '4', '--eval-every', '2', '--batch-tokens', '256', '--warmup-steps', '1', '--seed', '3', '--no-progress'];
+const common = (output: string) => [
+  '-o',
+  output,
+  '--config',
+  files.config,
+  '--steps',
+  '4',
+  '--eval-every',
+  '2',
+  '--batch-tokens',
+  '256',
+  '--warmup-steps',
+  '1',
+  '--seed',
+  '3',
+  '--no-progress',
+];
 
 beforeAll(async () => {
   await useBackend('wasm');
@@ -64,7 +80,13 @@ beforeAll(async () => {
   devOnly = dev.flatMap((s) => s.words).find((w) => /^[a-z]{4,}$/.test(w) && !trainWords.has(w))!;
   const counts = new Map<string, number>();
   for (const w of train.flatMap((s) => s.words)) counts.set(w.toLowerCase(), (counts.get(w.toLowerCase()) ?? 0) + 1);
-  vectorWords = [...[...counts].sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1)).slice(0, 40).map(([w]) => w), devOnly];
+  vectorWords = [
+    ...[...counts]
+      .sort((a, b) => b[1] - a[1] || (a[0] < b[0] ? -1 : 1))
+      .slice(0, 40)
+      .map(([w]) => w),
+    devOnly,
+  ];
   const glove = vectorWords.map((w, i) => `${w} ${vectorOf(i).join(' ')}`).join('\n') + '\n';
   files = {
     train: tempFile('train.conll', conll(train)),
@@ -78,13 +100,39 @@ beforeAll(async () => {
 describe('three CoNLL files, --tag-column, frozen GloVe vectors', () => {
   test('trains with the files as given, the vectors frozen in the exported tagger (a dev-only word included); predict and eval use it', async () => {
     frozenDir = tempDir();
-    const r = await cli('train', '--train', files.train, '--dev', files.dev, '--test', files.test, '--tag-column', '2', '--word-vectors', files.vectors, '--freeze-vectors', ...common(frozenDir));
+    const r = await cli(
+      'train',
+      '--train',
+      files.train,
+      '--dev',
+      files.dev,
+      '--test',
+      files.test,
+      '--tag-column',
+      '2',
+      '--word-vectors',
+      files.vectors,
+      '--freeze-vectors',
+      ...common(frozenDir),
+    );
     expect(r.err).toBe('');
     expect(r.code).toBe(0);
     expect(r.out).toContain('200 train, 50 dev, 50 test sentences (split: train: all of it;');
-    expect(r.out).toMatch(/Word vectors .*glove\.8d\.txt: 41 of the corpus's word forms have a vector of dimension 8 \(lower-case: .*\); \d+ of \d+ vocabulary words start from one \(\d+ of them dev\/test words added to the vocabulary\), projected to dModel 32/);
+    expect(r.out).toMatch(
+      /Word vectors .*glove\.8d\.txt: 41 of the corpus's word forms have a vector of dimension 8 \(lower-case: .*\); \d+ of \d+ vocabulary words start from one \(\d+ of them dev\/test words added to the vocabulary\), projected to dModel 32/,
+    );
     const recipe = JSON.parse(readFileSync(path.join(frozenDir, 'recipe.json'), 'utf8'));
-    expect(recipe.options).toEqual(expect.objectContaining({ corpus: files.train, devCorpus: files.dev, testCorpus: files.test, tagColumn: 2, split: 'sentences', wordVectors: files.vectors, freezeVectors: true }));
+    expect(recipe.options).toEqual(
+      expect.objectContaining({
+        corpus: files.train,
+        devCorpus: files.dev,
+        testCorpus: files.test,
+        tagColumn: 2,
+        split: 'sentences',
+        wordVectors: files.vectors,
+        freezeVectors: true,
+      }),
+    );
     expect(recipe.options.model.wordVectorDim).toBe(DIM);
     const entries: string[] = recipe.vocabs.words.words;
     expect(entries).toContain(devOnly);
@@ -113,11 +161,13 @@ describe('three CoNLL files, --tag-column, frozen GloVe vectors', () => {
     expect(json.score.overall.f1).toBe(report(frozenDir).score.overall.f1);
   });
 
-  test("train --config <run>/recipe.json replays the run bit-identically", async () => {
+  test('train --config <run>/recipe.json replays the run bit-identically', async () => {
     const replay = tempDir();
     const r = await cli('train', '--config', path.join(frozenDir, 'recipe.json'), '-o', replay, '--no-progress');
     expect(r.code).toBe(0);
-    expect(readFileSync(path.join(replay, 'model', 'weights.bin')).equals(readFileSync(path.join(frozenDir, 'model', 'weights.bin')))).toBe(true);
+    expect(readFileSync(path.join(replay, 'model', 'weights.bin')).equals(readFileSync(path.join(frozenDir, 'model', 'weights.bin')))).toBe(
+      true,
+    );
     expect(report(replay).score).toEqual(report(frozenDir).score);
   });
 });
@@ -178,7 +228,7 @@ describe('refusals', () => {
     expect(r.err).toContain(`${dev}:2: -DOCSTART- inside a sentence`);
     const both = await cli('train', '--train', files.train, '--corpus', files.dev, ...common(tempDir()));
     expect(both.code).toBe(2);
-    expect(both.err).toContain('--corpus is --train\'s older name');
+    expect(both.err).toContain("--corpus is --train's older name");
     const frozen = await cli('train', '--train', files.train, '--freeze-vectors', ...common(tempDir()));
     expect(frozen.code).toBe(2);
     expect(frozen.err).toContain('--freeze-vectors needs --word-vectors');

@@ -44,9 +44,18 @@ async function smallLoop(outputDir: string, steps: number) {
     optimizer: new Adam({ learningRate: 0.01 }),
     nStepsPerCheckpoint: 5,
   });
-  const devBatches = DataSerial(FromArray([...(await collectAll(nerBatches(encodeExamples(dev, vocabs, config), { seed: 1, repeat: false })()))], { repeat: true }));
+  const devBatches = DataSerial(
+    FromArray([...(await collectAll(nerBatches(encodeExamples(dev, vocabs, config), { seed: 1, repeat: false })()))], { repeat: true }),
+  );
   const evalTask = new EvalTask({ labeledData: devBatches, metrics: [WeightedCategoryAccuracy()] });
-  const loop = await Loop(model, task, { evalTasks: [evalTask], outputDir, seed: 3, logger: () => undefined, progress: false, chart: false });
+  const loop = await Loop(model, task, {
+    evalTasks: [evalTask],
+    outputDir,
+    seed: 3,
+    logger: () => undefined,
+    progress: false,
+    chart: false,
+  });
   return { loop, lossLayer, steps };
 }
 
@@ -69,7 +78,9 @@ describe('CRF training', () => {
     const checkpoint = await readCheckpoint(a.loop.lastCheckpoint!.dir);
     const n = a.lossLayer.nTags;
     expect([...checkpoint.tensors.weights.keys()]).toContain(`loss/0/CrfLoss_${n}/transitions`);
-    expect([...checkpoint.tensors.slots.keys()]).toEqual(expect.arrayContaining([`0/loss/CrfLoss_${n}/transitions/m`, `0/loss/CrfLoss_${n}/end/v`]));
+    expect([...checkpoint.tensors.slots.keys()]).toEqual(
+      expect.arrayContaining([`0/loss/CrfLoss_${n}/transitions/m`, `0/loss/CrfLoss_${n}/end/v`]),
+    );
     await a.loop.run(5);
     const straight = values(a.lossLayer.weights['transitions']);
     a.loop.dispose();

@@ -60,11 +60,13 @@ describe('NER dataset', () => {
       expect(tags!.shape).toEqual([b, l]);
       const w = toNested(weights!) as number[][];
       const f = toNested(features!) as number[][][];
-      w.forEach((row, i) => row.forEach((weight, t) => {
-        // Padding: weight 0 exactly where the word id is 0 (a real word is never id 0).
-        expect(weight === 0).toBe(f[i]![t]![0] === 0);
-        if (weight === 0) expect(f[i]![t]!.every((v) => v === 0)).toBe(true);
-      }));
+      w.forEach((row, i) =>
+        row.forEach((weight, t) => {
+          // Padding: weight 0 exactly where the word id is 0 (a real word is never id 0).
+          expect(weight === 0).toBe(f[i]![t]![0] === 0);
+          if (weight === 0) expect(f[i]![t]!.every((v) => v === 0)).toBe(true);
+        }),
+      );
     }
   });
 
@@ -84,7 +86,9 @@ describe('NER dataset', () => {
     // Word dropout only ever turns real words into UNK.
     for (const [features] of first) {
       const f = toNested(features!) as number[][][];
-      for (const row of f) for (const token of row) expect(token[0] === WordVocab.UNK_ID || token[0] === 0 || vocabs.words.word(token[0]!) !== undefined).toBe(true);
+      for (const row of f)
+        for (const token of row)
+          expect(token[0] === WordVocab.UNK_ID || token[0] === 0 || vocabs.words.word(token[0]!) !== undefined).toBe(true);
     }
   });
 

@@ -30,8 +30,31 @@ const cli = async (...args: string[]): Promise<{ code: number; out: string; line
 
 /** `train` on 400 sentences, 6 steps, seed 7 (plus `extra`). */
 const train = (output: string, ...extra: string[]) =>
-  cli('train', '--output', output, '--config', config, '--limit', '400', '--steps', '6', '--eval-every', '3', '--dev-sentences', '40', '--batch-tokens', '256',
-    '--warmup-steps', '2', '--seed', '7', '--backend', 'wasm', '--no-progress', ...extra);
+  cli(
+    'train',
+    '--output',
+    output,
+    '--config',
+    config,
+    '--limit',
+    '400',
+    '--steps',
+    '6',
+    '--eval-every',
+    '3',
+    '--dev-sentences',
+    '40',
+    '--batch-tokens',
+    '256',
+    '--warmup-steps',
+    '2',
+    '--seed',
+    '7',
+    '--backend',
+    'wasm',
+    '--no-progress',
+    ...extra,
+  );
 
 const report = (d: string) => JSON.parse(readFileSync(path.join(d, 'test_report.json'), 'utf8'));
 
@@ -52,7 +75,8 @@ describe('train --ensemble 2', () => {
     expect((await readRunState(path.join(dir, 'member-1')))!.settings.seed).toBe(7);
     expect((await readRunState(path.join(dir, 'member-2')))!.settings.seed).toBe(8);
     for (const member of ['member-1', 'member-2']) {
-      for (const file of ['test_report.txt', 'test_report.json', 'dev_f1.jsonl', 'best_dev_f1.json', 'model/tagger.json']) expect(existsSync(path.join(dir, member, file))).toBe(true);
+      for (const file of ['test_report.txt', 'test_report.json', 'dev_f1.jsonl', 'best_dev_f1.json', 'model/tagger.json'])
+        expect(existsSync(path.join(dir, member, file))).toBe(true);
     }
 
     // The ensemble's reports: the conlleval table, and the members' own scores.
@@ -60,7 +84,10 @@ describe('train --ensemble 2', () => {
     expect(text).toMatch(/^Test split \(\d+ sentences\), ensemble of 2 members \(seeds 7\.\.8; members' test entity F1 /);
     expect(text).toMatch(/processed \d+ tokens with \d+ phrases; found: \d+ phrases; correct: \d+\./);
     const json = report(dir);
-    expect(json.members.map((m: { dir: string; seed: number }) => [m.dir, m.seed])).toEqual([['member-1', 7], ['member-2', 8]]);
+    expect(json.members.map((m: { dir: string; seed: number }) => [m.dir, m.seed])).toEqual([
+      ['member-1', 7],
+      ['member-2', 8],
+    ]);
     json.members.forEach((m: { testF1: number; devF1: number }, i: number) => {
       expect(m.testF1).toBe(report(path.join(dir, `member-${i + 1}`)).score.overall.f1);
       expect(m.devF1).toBe(report(path.join(dir, `member-${i + 1}`)).devF1);
@@ -73,7 +100,10 @@ describe('train --ensemble 2', () => {
     expect(model.isEnsemble).toBe(true);
     expect(model.members).toHaveLength(2);
     const fromRun = (await taggerFromRun(dir))!;
-    expect(fromRun.checkpoints.map((c) => path.relative(dir, c))).toEqual([path.join('member-1', 'best_dev_f1'), path.join('member-2', 'best_dev_f1')]);
+    expect(fromRun.checkpoints.map((c) => path.relative(dir, c))).toEqual([
+      path.join('member-1', 'best_dev_f1'),
+      path.join('member-2', 'best_dev_f1'),
+    ]);
     expect(model.tag(TEXT)).toEqual(fromRun.tagger.tag(TEXT));
     const scored = await cli('eval', '-m', path.join(dir, 'model'), '--limit', '400', '--json');
     expect(JSON.parse(scored.out).score.overall.f1).toBe(json.score.overall.f1);
@@ -123,7 +153,9 @@ describe('train --ensemble 2', () => {
       process.stderr.write = write;
     }
     const text = errors.join('');
-    expect(text).toMatch(/holds an ensemble of 2 members \(ensemble\.json\); train it with --ensemble 2, or use another --output directory/);
+    expect(text).toMatch(
+      /holds an ensemble of 2 members \(ensemble\.json\); train it with --ensemble 2, or use another --output directory/,
+    );
     expect(text).toMatch(/member-1 holds a single run \(recipe\.json\); an ensemble's members go in member-1, member-2, \.\.\. there/);
     expect(text).toMatch(/--ensemble <n>.*expected an integer >= 1, got '0'/);
   });
@@ -133,8 +165,31 @@ describe('train --ensemble n --jobs 2 (members in processes of their own)', () =
   /** The CLI as a process (member processes are forked from its bundle); `interruptAfter`: send SIGINT at the first member step line. */
   const trainProcess = (output: string, extra: string[], interruptAfter?: RegExp): Promise<{ code: number | null; out: string }> =>
     new Promise((resolve, reject) => {
-      const args = ['scripts/run.mjs', 'recipes/ner.ts', 'train', '--output', output, '--config', config, '--limit', '400', '--eval-every', '3', '--dev-sentences', '40',
-        '--batch-tokens', '256', '--warmup-steps', '2', '--seed', '7', '--backend', 'wasm', '--no-progress', ...extra];
+      const args = [
+        'scripts/run.mjs',
+        'recipes/ner.ts',
+        'train',
+        '--output',
+        output,
+        '--config',
+        config,
+        '--limit',
+        '400',
+        '--eval-every',
+        '3',
+        '--dev-sentences',
+        '40',
+        '--batch-tokens',
+        '256',
+        '--warmup-steps',
+        '2',
+        '--seed',
+        '7',
+        '--backend',
+        'wasm',
+        '--no-progress',
+        ...extra,
+      ];
       const child = spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       let interrupted = false;
@@ -152,35 +207,46 @@ describe('train --ensemble n --jobs 2 (members in processes of their own)', () =
     });
   const weights = (d: string, member: string): Buffer => readFileSync(path.join(d, member, 'model', 'weights.bin'));
 
-  test('trains the members at the same time to the same weights as one after another, and resumes after Ctrl-C', async () => {
-    const parallel = tempDir();
-    const result = await trainProcess(parallel, ['--steps', '6', '--ensemble', '3', '--jobs', '2']);
-    expect(result.code).toBe(0);
-    expect(result.out).toMatch(/^Training 3 members, 2 at a time \(a process each\)/m);
-    for (const k of [1, 2, 3]) {
-      expect(result.out).toMatch(new RegExp(`^Ensemble member ${k} of 3: training with seed ${6 + k} in .*member-${k} \\(own process\\)`, 'm'));
-      expect(result.out).toMatch(new RegExp(`^\\[member ${k}\\] Trained 6 steps`, 'm'));
-    }
-    expect(result.out).toMatch(/^Exported the ensemble to /m);
-    const sequential = tempDir();
-    expect((await train(sequential, '--ensemble', '3')).code).toBe(0);
-    for (const member of ['member-1', 'member-2', 'member-3']) expect(weights(parallel, member).equals(weights(sequential, member))).toBe(true);
-    expect(report(parallel).score).toEqual(report(sequential).score);
+  test(
+    'trains the members at the same time to the same weights as one after another, and resumes after Ctrl-C',
+    async () => {
+      const parallel = tempDir();
+      const result = await trainProcess(parallel, ['--steps', '6', '--ensemble', '3', '--jobs', '2']);
+      expect(result.code).toBe(0);
+      expect(result.out).toMatch(/^Training 3 members, 2 at a time \(a process each\)/m);
+      for (const k of [1, 2, 3]) {
+        expect(result.out).toMatch(
+          new RegExp(`^Ensemble member ${k} of 3: training with seed ${6 + k} in .*member-${k} \\(own process\\)`, 'm'),
+        );
+        expect(result.out).toMatch(new RegExp(`^\\[member ${k}\\] Trained 6 steps`, 'm'));
+      }
+      expect(result.out).toMatch(/^Exported the ensemble to /m);
+      const sequential = tempDir();
+      expect((await train(sequential, '--ensemble', '3')).code).toBe(0);
+      for (const member of ['member-1', 'member-2', 'member-3'])
+        expect(weights(parallel, member).equals(weights(sequential, member))).toBe(true);
+      expect(report(parallel).score).toEqual(report(sequential).score);
 
-    // Ctrl-C stops the running members after their step, leaving runs that resume to the same weights.
-    const stopped = tempDir();
-    const first = await trainProcess(stopped, ['--steps', '30', '--ensemble', '2', '--jobs', '2'], /\[member \d\] Step +\d+: dev entity F1/);
-    expect(first.code).toBe(130);
-    expect(first.out).toMatch(/^\[member \d\] Stopped at step \d+; checkpoint written/m);
-    expect(first.out).toMatch(/^Stopped before the ensemble's members finished; run the same command again to resume\./m);
-    expect(existsSync(path.join(stopped, 'model'))).toBe(false);
-    const resumed = await trainProcess(stopped, ['--steps', '30', '--ensemble', '2', '--jobs', '2']);
-    expect(resumed.code).toBe(0);
-    expect(resumed.out).toMatch(/^\[member \d\] Resumed at step \d+ of 30/m);
-    const straight = tempDir();
-    expect((await train(straight, '--steps', '30', '--ensemble', '2')).code).toBe(0);
-    for (const member of ['member-1', 'member-2']) expect(weights(stopped, member).equals(weights(straight, member))).toBe(true);
-  }, HANG_GUARD_MS);
+      // Ctrl-C stops the running members after their step, leaving runs that resume to the same weights.
+      const stopped = tempDir();
+      const first = await trainProcess(
+        stopped,
+        ['--steps', '30', '--ensemble', '2', '--jobs', '2'],
+        /\[member \d\] Step +\d+: dev entity F1/,
+      );
+      expect(first.code).toBe(130);
+      expect(first.out).toMatch(/^\[member \d\] Stopped at step \d+; checkpoint written/m);
+      expect(first.out).toMatch(/^Stopped before the ensemble's members finished; run the same command again to resume\./m);
+      expect(existsSync(path.join(stopped, 'model'))).toBe(false);
+      const resumed = await trainProcess(stopped, ['--steps', '30', '--ensemble', '2', '--jobs', '2']);
+      expect(resumed.code).toBe(0);
+      expect(resumed.out).toMatch(/^\[member \d\] Resumed at step \d+ of 30/m);
+      const straight = tempDir();
+      expect((await train(straight, '--steps', '30', '--ensemble', '2')).code).toBe(0);
+      for (const member of ['member-1', 'member-2']) expect(weights(stopped, member).equals(weights(straight, member))).toBe(true);
+    },
+    HANG_GUARD_MS,
+  );
 
   test('in-process, without the recipe entry point to fork members from, --jobs 2 is refused with the reason', async () => {
     const errors: string[] = [];

@@ -23,14 +23,22 @@ export function tempFile(name: string, content: string | Uint8Array): string {
 /** A few hand-made sentences. */
 export const SENTENCES: Sentence[] = [
   { id: '1', words: ['Thousands', 'marched', 'in', 'London', '.'], tags: ['O', 'O', 'O', 'B-geo', 'O'] },
-  { id: '2', words: ['George', 'W.', 'Bush', 'visited', 'Iraq', 'in', '2005', '.'], tags: ['B-per', 'I-per', 'I-per', 'O', 'B-geo', 'O', 'B-tim', 'O'] },
+  {
+    id: '2',
+    words: ['George', 'W.', 'Bush', 'visited', 'Iraq', 'in', '2005', '.'],
+    tags: ['B-per', 'I-per', 'I-per', 'O', 'B-geo', 'O', 'B-tim', 'O'],
+  },
   { id: '3', words: ['NATO', 'met', '.'], tags: ['B-org', 'O', 'O'] },
 ];
 
 /** A GMB CSV of sentences. */
 export function gmbCsv(sentences: readonly Sentence[]): string {
   const rows = ['Sentence #,Word,POS,Tag'];
-  sentences.forEach((s, i) => s.words.forEach((w, t) => rows.push(`${t === 0 ? `Sentence: ${i + 1}` : ''},${/[",]/.test(w) ? `"${w.replace(/"/g, '""')}"` : w},NN,${s.tags[t]}`)));
+  sentences.forEach((s, i) =>
+    s.words.forEach((w, t) =>
+      rows.push(`${t === 0 ? `Sentence: ${i + 1}` : ''},${/[",]/.test(w) ? `"${w.replace(/"/g, '""')}"` : w},NN,${s.tags[t]}`),
+    ),
+  );
   return rows.join('\n') + '\n';
 }
 

@@ -48,7 +48,8 @@ function features(config: typeof TINY, b: number, l: number, seed = 1): Tensor {
     if (i % l >= l - 1 && i % 2 === 0) continue; // some padding at the ends
     data[row] = 2 + ((i * 7 + seed) % 40);
     if (layout.shapeColumn >= 0) data[row + layout.shapeColumn] = 1 + (i % 7);
-    if (layout.charColumn >= 0) for (let k = 0; k < 1 + (i % c.maxWordLength); k++) data[row + layout.charColumn + k] = 2 + ((i + k * 3) % 20);
+    if (layout.charColumn >= 0)
+      for (let k = 0; k < 1 + (i % c.maxWordLength); k++) data[row + layout.charColumn + k] = 2 + ((i + k * 3) % 20);
   }
   return tf.tensor(data, [b, l, layout.width], 'int32');
 }
@@ -79,7 +80,9 @@ describe('NER tagger model', () => {
     const c = resolveNerModelConfig(config);
     const attention = [...namedTensors(model).keys()].filter((p) => p.includes('LocalSelfAttention'));
     expect(attention).toHaveLength(4 * c.nLayers);
-    expect(attention[0]).toBe(`NerTagger/1/ReformerEncoder/4/ReversibleSerial/0/EncoderBlock/0/ReversibleHalfResidual/1/LocalSelfAttention_h${c.nHeads}_r2/wq`);
+    expect(attention[0]).toBe(
+      `NerTagger/1/ReformerEncoder/4/ReversibleSerial/0/EncoderBlock/0/ReversibleHalfResidual/1/LocalSelfAttention_h${c.nHeads}_r2/wq`,
+    );
   });
 
   test('with a CRF the model gives emission scores and the loss is the CRF loss', () => {
@@ -95,11 +98,23 @@ describe('NER tagger model', () => {
 function referenceCharCnn(ids: Tensor, w: Record<string, Tensor>): Tensor {
   const [b, l, c] = ids.shape as [number, number, number];
   const real = tf.cast(tf.notEqual(ids, 0), 'float32').reshape([b * l, c, 1]);
-  const e = tf.gather(w['chars']!, ids.reshape([-1])).reshape([b * l, c, -1]).mul(real);
-  const padded = tf.pad(e, [[0, 0], [1, 1], [0, 0]]);
+  const e = tf
+    .gather(w['chars']!, ids.reshape([-1]))
+    .reshape([b * l, c, -1])
+    .mul(real);
+  const padded = tf.pad(e, [
+    [0, 0],
+    [1, 1],
+    [0, 0],
+  ]);
   const d = e.shape[2]!;
-  const windows = tf.concat([padded.slice([0, 0, 0], [b * l, c, d]), e, padded.slice([0, 2, 0], [b * l, c, d])], 2).reshape([b * l * c, 3 * d]);
-  const h = tf.relu(tf.matMul(windows, w['w']!).add(w['b']!)).reshape([b * l, c, -1]).mul(real);
+  const windows = tf
+    .concat([padded.slice([0, 0, 0], [b * l, c, d]), e, padded.slice([0, 2, 0], [b * l, c, d])], 2)
+    .reshape([b * l * c, 3 * d]);
+  const h = tf
+    .relu(tf.matMul(windows, w['w']!).add(w['b']!))
+    .reshape([b * l, c, -1])
+    .mul(real);
   return tf.matMul(tf.max(h, 1), w['wOut']!).add(w['bOut']!).reshape([b, l, -1]);
 }
 
@@ -108,8 +123,16 @@ describe('CharCnn', () => {
     const layer = CharCnn({ charVocabSize: 12, dChar: 4, filters: 6, dOut: 5 });
     const ids = tf.tensor3d(
       [
-        [[3, 4, 5, 0], [3, 4, 5, 0], [0, 0, 0, 0]],
-        [[7, 0, 0, 0], [1, 11, 2, 9], [3, 4, 5, 0]],
+        [
+          [3, 4, 5, 0],
+          [3, 4, 5, 0],
+          [0, 0, 0, 0],
+        ],
+        [
+          [7, 0, 0, 0],
+          [1, 11, 2, 9],
+          [3, 4, 5, 0],
+        ],
       ],
       undefined,
       'int32',
@@ -127,7 +150,11 @@ describe('CharCnn', () => {
     const names = Object.keys(weights);
     const dy = tf.randomNormal([2, 3, 5], 0, 1, 'float32', 3);
     const gradsOf = (f: (w: Record<string, Tensor>) => Tensor): Tensor[] =>
-      tf.grads((...ws: Tensor[]) => f(Object.fromEntries(names.map((n, i) => [n, ws[i]!]))).mul(dy).sum())(names.map((n) => weights[n]!));
+      tf.grads((...ws: Tensor[]) =>
+        f(Object.fromEntries(names.map((n, i) => [n, ws[i]!])))
+          .mul(dy)
+          .sum(),
+      )(names.map((n) => weights[n]!));
     const gFast = gradsOf((w) => layer.pureFn(ids, w, {}, makeKey(0))[0] as Tensor);
     const gSlow = gradsOf((w) => referenceCharCnn(ids, w));
     gFast.forEach((g, i) => {
@@ -164,8 +191,22 @@ describe('FastCrfLoss', () => {
     const l = 5;
     const t = 4;
     const emissions = tf.randomNormal([b, l, t], 0, 2, 'float32', 11);
-    const tags = tf.tensor2d([[0, 1, 2, 3, 0], [3, 3, 1, 0, 0], [2, 0, 0, 0, 0], [0, 0, 0, 0, 0]], undefined, 'int32');
-    const mask = tf.tensor2d([[1, 1, 1, 1, 1], [1, 1, 1, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]]);
+    const tags = tf.tensor2d(
+      [
+        [0, 1, 2, 3, 0],
+        [3, 3, 1, 0, 0],
+        [2, 0, 0, 0, 0],
+        [0, 0, 0, 0, 0],
+      ],
+      undefined,
+      'int32',
+    );
+    const mask = tf.tensor2d([
+      [1, 1, 1, 1, 1],
+      [1, 1, 1, 0, 0],
+      [1, 0, 0, 0, 0],
+      [0, 0, 0, 0, 0],
+    ]);
     const reference = new CrfLossLayer(t);
     const fast = FastCrfLoss(t);
     const signature = [emissions, tags, mask].map((x) => ({ shape: x.shape, dtype: x.dtype }));
@@ -174,7 +215,10 @@ describe('FastCrfLoss', () => {
     expect(fast.name).toBe('CrfLoss_4');
     const w = reference.weights as Record<string, Tensor>;
     const names = ['transitions', 'start', 'end'];
-    const run = (layer: CrfLossLayer) => (e: Tensor, ...ws: Tensor[]) => layer.pureFn([e, tags, mask], Object.fromEntries(names.map((n, i) => [n, ws[i]!])), {}, makeKey(0))[0] as tf.Scalar;
+    const run =
+      (layer: CrfLossLayer) =>
+      (e: Tensor, ...ws: Tensor[]) =>
+        layer.pureFn([e, tags, mask], Object.fromEntries(names.map((n, i) => [n, ws[i]!])), {}, makeKey(0))[0] as tf.Scalar;
     const want = run(reference)(emissions, ...names.map((n) => w[n]!)).dataSync()[0]!;
     const got = run(fast)(emissions, ...names.map((n) => w[n]!)).dataSync()[0]!;
     expect(got).toBeCloseTo(want, 4);
@@ -184,7 +228,18 @@ describe('FastCrfLoss', () => {
       const ref = gradsWant[i]!.dataSync();
       g.dataSync().forEach((v, j) => expect(v).toBeCloseTo(ref[j]!, 4));
     });
-    expect(() => fast.call([emissions, tags, tf.tensor2d([[0, 1, 1, 1, 1], [1, 0, 1, 0, 0], [1, 0, 0, 0, 0], [0, 0, 0, 0, 0]])])).toThrow(/row 1 has a scored token at 2 after a gap/);
+    expect(() =>
+      fast.call([
+        emissions,
+        tags,
+        tf.tensor2d([
+          [0, 1, 1, 1, 1],
+          [1, 0, 1, 0, 0],
+          [1, 0, 0, 0, 0],
+          [0, 0, 0, 0, 0],
+        ]),
+      ]),
+    ).toThrow(/row 1 has a scored token at 2 after a gap/);
   });
 });
 

@@ -30,7 +30,19 @@ beforeAll(async () => {
 });
 
 function options(outputDir: string, extra: Partial<NerRecipeOptions> = {}): NerRecipeOptions {
-  return { ...DEFAULT_RECIPE, outputDir, corpus: SHIPPED_CORPUS, limit: 400, steps: 2, evalEvery: 2, devSentences: 20, batchTokens: 256, maxMinutes: 0, model: resolveNerModelConfig(TINY), ...extra };
+  return {
+    ...DEFAULT_RECIPE,
+    outputDir,
+    corpus: SHIPPED_CORPUS,
+    limit: 400,
+    steps: 2,
+    evalEvery: 2,
+    devSentences: 20,
+    batchTokens: 256,
+    maxMinutes: 0,
+    model: resolveNerModelConfig(TINY),
+    ...extra,
+  };
 }
 
 describe('output directories that cannot be made', () => {
@@ -51,7 +63,9 @@ describe('output directories that cannot be made', () => {
   });
 
   test('train -o /proc/x is refused before the corpus is read, not a hang', async () => {
-    await expect(trainNer(options('/proc/trax-ts-train'), { log: () => undefined, progress: false })).rejects.toThrow(/cannot create the directory \/proc\/trax-ts-train/);
+    await expect(trainNer(options('/proc/trax-ts-train'), { log: () => undefined, progress: false })).rejects.toThrow(
+      /cannot create the directory \/proc\/trax-ts-train/,
+    );
   });
 });
 
@@ -169,7 +183,10 @@ describe('late or unclear refusals made early and clear', () => {
     for (const name of ['binary.csv', 'binary.txt']) {
       const file = path.join(tempDir(), name);
       writeFileSync(file, bytes);
-      const error = await readNerCorpus(file).then(() => undefined, (e: Error) => e);
+      const error = await readNerCorpus(file).then(
+        () => undefined,
+        (e: Error) => e,
+      );
       expect(error).toBeInstanceOf(CorpusError);
       expect(error!.message).toMatch(/NUL byte: this is a binary file, not text/);
       expect(error!.message.length).toBeLessThan(250);
@@ -177,7 +194,10 @@ describe('late or unclear refusals made early and clear', () => {
     // A garbled text file without NUL bytes: the quoted excerpt is short and escaped.
     const garbled = path.join(tempDir(), 'garbled.txt');
     writeFileSync(garbled, `a O\n${'\u0001\u0002 x y '.repeat(100)}\n`);
-    const error = await readNerCorpus(garbled).then(() => undefined, (e: Error) => e);
+    const error = await readNerCorpus(garbled).then(
+      () => undefined,
+      (e: Error) => e,
+    );
     expect(error!.message.length).toBeLessThan(250);
     expect(error!.message).toMatch(/garbled\.txt:2: expected 2 columns like the first token line, got \d+: "\\u0001\\u0002 x y /);
   });
@@ -185,7 +205,16 @@ describe('late or unclear refusals made early and clear', () => {
   test('predict --file decodes latin-1 (cp1252) text as the corpus reader does', async () => {
     const modelDir = await exportTagger(new NerTagger(randomMember(4)), tempDir());
     const file = path.join(tempDir(), 'latin1.txt');
-    writeFileSync(file, Buffer.concat([Buffer.from('Angela Merkel besuchte Z', 'latin1'), Buffer.from([0xfc]), Buffer.from('rich und K', 'latin1'), Buffer.from([0xf6]), Buffer.from('ln.', 'latin1')]));
+    writeFileSync(
+      file,
+      Buffer.concat([
+        Buffer.from('Angela Merkel besuchte Z', 'latin1'),
+        Buffer.from([0xfc]),
+        Buffer.from('rich und K', 'latin1'),
+        Buffer.from([0xf6]),
+        Buffer.from('ln.', 'latin1'),
+      ]),
+    );
     const r = await cli('predict', '-m', modelDir, '--file', file);
     expect(r.code).toBe(0);
     const first = JSON.parse(r.out.split('\n')[0]!);
@@ -210,7 +239,9 @@ describe('the CLI as a command line (usage errors, unknown commands, --config)',
   test('usage errors exit 2 with the usage line; an unknown command says so', async () => {
     const unknown = await cli('frobnicate');
     expect(unknown.code).toBe(2);
-    expect(unknown.err).toMatch(/^trax-ner: unknown command 'frobnicate' \(commands: train, eval, score, predict, export\)\nUsage: trax-ner /);
+    expect(unknown.err).toMatch(
+      /^trax-ner: unknown command 'frobnicate' \(commands: train, eval, score, predict, export\)\nUsage: trax-ner /,
+    );
     expect(unknown.err).not.toMatch(/too many arguments/);
     const badValue = await cli('train', '--steps', 'x');
     expect(badValue.code).toBe(2);
@@ -227,13 +258,30 @@ describe('the CLI as a command line (usage errors, unknown commands, --config)',
   test('train --config takes every setting of a run, and the recipe.json a run writes replays it', async () => {
     const dir = path.join(tempDir(), 'run');
     const config = path.join(tempDir(), 'recipe-config.json');
-    const settings = { corpus: SHIPPED_CORPUS, outputDir: dir, limit: 300, steps: 2, evalEvery: 2, devSentences: 10, batchTokens: 200, learningRate: 3e-3, warmupSteps: 1, maxMinutes: 0, seed: 7, unkRate: 0.1, averageDecay: 0, model: TINY };
+    const settings = {
+      corpus: SHIPPED_CORPUS,
+      outputDir: dir,
+      limit: 300,
+      steps: 2,
+      evalEvery: 2,
+      devSentences: 10,
+      batchTokens: 200,
+      learningRate: 3e-3,
+      warmupSteps: 1,
+      maxMinutes: 0,
+      seed: 7,
+      unkRate: 0.1,
+      averageDecay: 0,
+      model: TINY,
+    };
     writeFileSync(config, JSON.stringify(settings));
     const first = await cli('train', '--config', config, '--no-progress');
     expect(first.err).toBe('');
     expect(first.code).toBe(0);
     const recipe = JSON.parse(readFileSync(path.join(dir, 'recipe.json'), 'utf8'));
-    expect(recipe.options).toEqual(expect.objectContaining({ steps: 2, learningRate: 3e-3, warmupSteps: 1, seed: 7, unkRate: 0.1, limit: 300, batchTokens: 200 }));
+    expect(recipe.options).toEqual(
+      expect.objectContaining({ steps: 2, learningRate: 3e-3, warmupSteps: 1, seed: 7, unkRate: 0.1, limit: 300, batchTokens: 200 }),
+    );
     expect(recipe.options.model).toEqual(resolveNerModelConfig(TINY));
     // Replaying the run's recipe.json into a new directory gives the same run: the same first-step loss and weights.
     const replayDir = path.join(tempDir(), 'replay');
@@ -259,9 +307,15 @@ describe('one atomic-write helper for every file the recipe writes', () => {
     expect((await fs.readdir(dir)).sort()).toEqual(['tagger.json', 'vocabs.json', 'weights.bin']);
     // Files of different exports may be mixed (each is whole); the checksums in tagger.json tell, so the result
     // loads as one of the taggers or is refused, never loaded wrong.
-    const loaded = await loadTaggerFromDirectory(dir).then((t) => t, (e: Error) => e);
+    const loaded = await loadTaggerFromDirectory(dir).then(
+      (t) => t,
+      (e: Error) => e,
+    );
     if (loaded instanceof Error) expect(loaded).toBeInstanceOf(TaggerLoadError);
-    else expect(taggers.some((t) => JSON.stringify(t.tag('Bush visited Iraq.')) === JSON.stringify(loaded.tag('Bush visited Iraq.')))).toBe(true);
+    else
+      expect(taggers.some((t) => JSON.stringify(t.tag('Bush visited Iraq.')) === JSON.stringify(loaded.tag('Bush visited Iraq.')))).toBe(
+        true,
+      );
   });
 
   test('writeFileAtomic: unique temporary names, so concurrent writers never collide', async () => {

@@ -26,7 +26,8 @@ import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
 jest.setTimeout(HANG_GUARD_MS);
 
-const TEXT = 'Thousands of demonstrators have marched through London to protest the war in Iraq. President Bush met officials in Baghdad on Monday.';
+const TEXT =
+  'Thousands of demonstrators have marched through London to protest the war in Iraq. President Bush met officials in Baghdad on Monday.';
 
 function options(outputDir: string, extra: Partial<NerRecipeOptions> = {}): NerRecipeOptions {
   return {
@@ -83,9 +84,9 @@ describe('training a tagger on a slice of GMB', () => {
     expect(more.some((l) => /Resumed at step 240 of 260/.test(l))).toBe(true);
     expect(more.some((l) => /Trained 20 steps/.test(l))).toBe(true);
     expect(resumed.test).toBeDefined();
-    await expect(trainNer(options(runDir, { model: resolveNerModelConfig({ ...TINY, dModel: 64 }) }), { log: () => undefined, progress: false })).rejects.toThrow(
-      /holds a run with other settings[\s\S]*model\.dModel: 32 \(saved\) vs 64 \(now\)/,
-    );
+    await expect(
+      trainNer(options(runDir, { model: resolveNerModelConfig({ ...TINY, dModel: 64 }) }), { log: () => undefined, progress: false }),
+    ).rejects.toThrow(/holds a run with other settings[\s\S]*model\.dModel: 32 \(saved\) vs 64 \(now\)/);
     expect((await readRunState(runDir))!.settings.model.dModel).toBe(32);
   });
 });
@@ -94,7 +95,10 @@ describe('the time limit', () => {
   test('stops training early, then evaluates, tests and exports the best checkpoint as usual', async () => {
     const out: string[] = [];
     const dir = tempDir();
-    const result = await trainNer(options(dir, { limit: 600, steps: 100_000, evalEvery: 1000, maxMinutes: 0.02 }), { log: (l) => out.push(l), progress: false });
+    const result = await trainNer(options(dir, { limit: 600, steps: 100_000, evalEvery: 1000, maxMinutes: 0.02 }), {
+      log: (l) => out.push(l),
+      progress: false,
+    });
     expect(out.some((l) => /stopped by the 0.02-minute limit/.test(l))).toBe(true);
     expect(result.bestStep).toBeGreaterThan(0);
     expect(result.bestStep).toBeLessThan(1000);
@@ -109,7 +113,11 @@ describe('Polyak averaging in the recipe', () => {
     const steps: number[] = [];
     const losses: number[] = [];
     const onStep = (step: number, loss: number): void => void (steps.push(step), losses.push(loss));
-    const result = await trainNer(options(dir, { steps: 80, evalEvery: 40, averageDecay: 0.9 }), { log: () => undefined, progress: false, onStep });
+    const result = await trainNer(options(dir, { steps: 80, evalEvery: 40, averageDecay: 0.9 }), {
+      log: () => undefined,
+      progress: false,
+      onStep,
+    });
     expect(result.test!.overall.f1).toBeGreaterThan(0);
     // onStep (what member processes report for their progress lines) sees every step and its loss.
     expect(steps).toEqual(Array.from({ length: 80 }, (_, i) => i + 1));
@@ -179,11 +187,15 @@ describe('the exported tagger', () => {
     await expect(loadTaggerFromDirectory(missing)).rejects.toThrow(TaggerLoadError);
     await expect(loadTaggerFromDirectory(missing)).rejects.toThrow(/cannot read the file 'vocabs.json' \(no such file/);
     await expect(loadTaggerFromDirectory(path.join(missing, 'nope'))).rejects.toThrow(/no such tagger directory/);
-    await expect(loadTaggerFromDirectory(await editManifest((m) => (m['formatVersion'] = 3)))).rejects.toThrow(/format version 3; this library reads version 2 \(the tagger was exported by a newer trax-ts/);
-    await expect(loadTaggerFromDirectory(await editManifest((m) => (m['format'] = 'keras')))).rejects.toThrow(/is not a trax-ts NER tagger/);
-    await expect(loadTaggerFromDirectory(await editManifest((m) => ((m['config'] as Record<string, unknown>)['depth'] = 3)))).rejects.toThrow(
-      /invalid model configuration: NER model config: unknown setting 'depth'/,
+    await expect(loadTaggerFromDirectory(await editManifest((m) => (m['formatVersion'] = 3)))).rejects.toThrow(
+      /format version 3; this library reads version 2 \(the tagger was exported by a newer trax-ts/,
     );
+    await expect(loadTaggerFromDirectory(await editManifest((m) => (m['format'] = 'keras')))).rejects.toThrow(
+      /is not a trax-ts NER tagger/,
+    );
+    await expect(
+      loadTaggerFromDirectory(await editManifest((m) => ((m['config'] as Record<string, unknown>)['depth'] = 3))),
+    ).rejects.toThrow(/invalid model configuration: NER model config: unknown setting 'depth'/);
     const otherVocab = await copy();
     const vocabs = JSON.parse(readFileSync(path.join(otherVocab, 'vocabs.json'), 'utf8'));
     vocabs.words.words = vocabs.words.words.slice(0, 100);
@@ -194,14 +206,16 @@ describe('the exported tagger', () => {
     const vocabBytes = readFileSync(path.join(otherVocab, 'vocabs.json'));
     otherManifest.files['vocabs.json'] = { bytes: vocabBytes.byteLength, sha256: createHash('sha256').update(vocabBytes).digest('hex') };
     writeFileSync(path.join(otherVocab, 'tagger.json'), JSON.stringify(otherManifest));
-    await expect(loadTaggerFromDirectory(otherVocab)).rejects.toThrow(/the vocabularies do not match the weights: the words vocabulary has 100 entries, the model was built for \d+/);
+    await expect(loadTaggerFromDirectory(otherVocab)).rejects.toThrow(
+      /the vocabularies do not match the weights: the words vocabulary has 100 entries, the model was built for \d+/,
+    );
     const truncated = await copy();
     const bin = readFileSync(path.join(truncated, 'weights.bin'));
     writeFileSync(path.join(truncated, 'weights.bin'), bin.subarray(0, bin.length - 8));
     await expect(loadTaggerFromDirectory(truncated)).rejects.toThrow(/'weights.bin' holds \d+ bytes, 'tagger.json' says \d+/);
     // The browser path: any reader of files by name.
     const files = directoryFiles(run.modelDir!);
-    const viaReader = await loadTagger(async (name) => new Uint8Array(await files(name) as Uint8Array), 'reader');
+    const viaReader = await loadTagger(async (name) => new Uint8Array((await files(name)) as Uint8Array), 'reader');
     expect(viaReader.tag(TEXT)).toEqual(tagger.tag(TEXT));
   });
 });
@@ -216,9 +230,14 @@ describe('the ner CLI', () => {
   test('predict: text from arguments and from a file, one JSON line per sentence', async () => {
     const fromArgs = await cli('predict', '-m', run.modelDir!, ...TEXT.split(' '));
     expect(fromArgs.code).toBe(0);
-    const parsed = fromArgs.out.trim().split('\n').map((l) => JSON.parse(l));
+    const parsed = fromArgs.out
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(parsed).toHaveLength(2);
-    expect(parsed[0].entities).toContainEqual(expect.objectContaining({ text: 'London', type: 'geo', start: TEXT.indexOf('London'), end: TEXT.indexOf('London') + 6 }));
+    expect(parsed[0].entities).toContainEqual(
+      expect.objectContaining({ text: 'London', type: 'geo', start: TEXT.indexOf('London'), end: TEXT.indexOf('London') + 6 }),
+    );
     const file = tempFile('input.txt', `\n\n${TEXT}\n`);
     const fromFile = await cli('predict', '-m', runDir, '--file', file);
     const first = JSON.parse(fromFile.out.split('\n')[0]!);
@@ -228,9 +247,15 @@ describe('the ner CLI', () => {
   });
 
   test('predict reads stdin when given no text (as a process)', () => {
-    const result = spawnSync(process.execPath, ['scripts/run.mjs', 'recipes/ner.ts', 'predict', '-m', run.modelDir!], { input: TEXT, encoding: 'utf8' });
+    const result = spawnSync(process.execPath, ['scripts/run.mjs', 'recipes/ner.ts', 'predict', '-m', run.modelDir!], {
+      input: TEXT,
+      encoding: 'utf8',
+    });
     expect(result.status).toBe(0);
-    const parsed = result.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const parsed = result.stdout
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(parsed.map((p) => p.text)).toEqual([TEXT.slice(0, TEXT.indexOf('Iraq.') + 5), TEXT.slice(TEXT.indexOf('President'))]);
   });
 

@@ -23,7 +23,9 @@ describe('an ensemble of one member', () => {
     const ensemble = new NerTagger({ members: [member] });
     const sentences = [...CORPUS.map((s) => s.words), LONG, []];
     expect(ensemble.tagTokens(sentences)).toEqual(single.tagTokens(sentences));
-    expect(ensemble.tag('George Bush visited Iraq. NATO met in Paris.')).toEqual(single.tag('George Bush visited Iraq. NATO met in Paris.'));
+    expect(ensemble.tag('George Bush visited Iraq. NATO met in Paris.')).toEqual(
+      single.tag('George Bush visited Iraq. NATO met in Paris.'),
+    );
     expect(ensemble.evaluate(CORPUS)).toEqual(single.evaluate(CORPUS));
     expect(ensemble.isEnsemble).toBe(true);
     expect(single.isEnsemble).toBe(false);

@@ -37,13 +37,28 @@ export function handMember(
     const [b, l] = x.shape as number[];
     return tf.gather(lookup, x.slice([0, 0, 0], [b!, l!, 1]).reshape([b!, l!]));
   });
-  const config = resolveNerModelConfig({ ...TINY, charFeatures: false, wordShapes: false, crf: options.crf !== undefined, maxLen: options.maxLen ?? 64 });
+  const config = resolveNerModelConfig({
+    ...TINY,
+    charFeatures: false,
+    wordShapes: false,
+    crf: options.crf !== undefined,
+    maxLen: options.maxLen ?? 64,
+  });
   model.init({ shape: [1, 1, featureLayout(config).width], dtype: 'int32' });
-  return { model, config, vocabs, ...(options.crf ? { crf: options.crf } : {}), ...(options.decoding ? { decoding: options.decoding } : {}) };
+  return {
+    model,
+    config,
+    vocabs,
+    ...(options.crf ? { crf: options.crf } : {}),
+    ...(options.decoding ? { decoding: options.decoding } : {}),
+  };
 }
 
 /** CRF parameters, all 0 but for the scores given (`transitions` by `[from, to]` tag pairs). */
-export function handCrf(tags: readonly string[], set: { transitions?: Array<[string, string, number]>; start?: Record<string, number>; end?: Record<string, number> } = {}): CrfParameters {
+export function handCrf(
+  tags: readonly string[],
+  set: { transitions?: Array<[string, string, number]>; start?: Record<string, number>; end?: Record<string, number> } = {},
+): CrfParameters {
   const n = tags.length;
   const transitions = new Float32Array(n * n);
   const start = new Float32Array(n);
@@ -57,7 +72,11 @@ export function handCrf(tags: readonly string[], set: { transitions?: Array<[str
 /** Sentences of the tests' tiny corpus. */
 export const CORPUS: Sentence[] = [
   { id: '1', words: ['Thousands', 'marched', 'in', 'London', '.'], tags: ['O', 'O', 'O', 'B-geo', 'O'] },
-  { id: '2', words: ['George', 'W.', 'Bush', 'visited', 'Iraq', 'in', '2005', '.'], tags: ['B-per', 'I-per', 'I-per', 'O', 'B-geo', 'O', 'B-tim', 'O'] },
+  {
+    id: '2',
+    words: ['George', 'W.', 'Bush', 'visited', 'Iraq', 'in', '2005', '.'],
+    tags: ['B-per', 'I-per', 'I-per', 'O', 'B-geo', 'O', 'B-tim', 'O'],
+  },
   { id: '3', words: ['NATO', 'met', 'in', 'Paris', '.'], tags: ['B-org', 'O', 'O', 'B-geo', 'O'] },
 ];
 
@@ -71,7 +90,11 @@ function noise(seed: number, i: number): number {
  * A randomly initialised member with the real tagger model (`seed` sets its weights and CRF scores);
  * `trainSentences` give its word and character vocabularies (tags come from the whole tiny corpus).
  */
-export function randomMember(seed: number, config: Partial<NerModelConfig> = {}, trainSentences: readonly Sentence[] = CORPUS): NerTaggerParts {
+export function randomMember(
+  seed: number,
+  config: Partial<NerModelConfig> = {},
+  trainSentences: readonly Sentence[] = CORPUS,
+): NerTaggerParts {
   const c = resolveNerModelConfig({ ...TINY, ...config });
   const vocabs = buildNerVocabs(trainSentences, CORPUS);
   const model = NerTaggerModel(c, { wordVocabSize: vocabs.words.size, charVocabSize: vocabs.chars.size, nTags: vocabs.tags.size }, 'eval');

@@ -36,7 +36,13 @@ describe('offsets', () => {
     expect(e2).toMatchObject({ text: 'Angela Merkel', type: 'per', start: 2, end: 15 });
     const codePoints = Array.from(text);
     expect(codePoints.slice(e2!.start, e2!.end).join('')).toBe('Angela Merkel');
-    expect(points[0]!.tokens.map((t) => [t.start, t.end])).toEqual([[0, 1], [2, 8], [9, 15], [16, 20], [20, 21]]);
+    expect(points[0]!.tokens.map((t) => [t.start, t.end])).toEqual([
+      [0, 1],
+      [2, 8],
+      [9, 15],
+      [16, 20],
+      [20, 21],
+    ]);
     expect(points[0]).toMatchObject({ start: 0, end: 21 });
     expect(() => tagger().tag(text, { offsets: 'bytes' as never })).toThrow(/offsets must be 'utf16' or 'codePoints'/);
   });

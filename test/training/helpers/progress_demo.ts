@@ -12,7 +12,12 @@ import { taggerModel, taggingData } from './tagging.js';
 await useBackend('wasm');
 const loop = await Loop(
   taggerModel(),
-  new TrainTask({ labeledData: taggingData(1), lossLayer: CrossEntropyLoss(), optimizer: new Adam({ learningRate: 0.01 }), nStepsPerCheckpoint: 100 }),
+  new TrainTask({
+    labeledData: taggingData(1),
+    lossLayer: CrossEntropyLoss(),
+    optimizer: new Adam({ learningRate: 0.01 }),
+    nStepsPerCheckpoint: 100,
+  }),
   { evalTasks: new EvalTask({ labeledData: taggingData(2), metrics: [WeightedCategoryAccuracy()] }), progress: process.argv[2] !== 'off' },
 );
 await loop.run(300);

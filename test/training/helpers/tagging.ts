@@ -2,7 +2,16 @@
  * A synthetic tagging task for the training tests: sequences of token ids (1..vocab-1, 0 is padding) of varied
  * lengths, each token's tag a fixed function of its id; and the small model that learns it.
  */
-import { AddLossWeights, Batch, BucketByLength, Generate, type NDArray, Serial as DataSerial, Shuffle, ndarray } from '../../../src/data/index.js';
+import {
+  AddLossWeights,
+  Batch,
+  BucketByLength,
+  Generate,
+  type NDArray,
+  Serial as DataSerial,
+  Shuffle,
+  ndarray,
+} from '../../../src/data/index.js';
 import { Serial } from '../../../src/combinators/serial.js';
 import { Dense, Dropout, Embedding, LogSoftmax, Relu } from '../../../src/layers/core/index.js';
 import type { Layer } from '../../../src/layers/base.js';
@@ -66,7 +75,11 @@ export async function makeLoop(options: SetupOptions = {}): Promise<TrainingLoop
     lrSchedule: warmupAndRsqrtDecay(4, 0.02),
     nStepsPerCheckpoint: options.nStepsPerCheckpoint ?? 5,
   });
-  const evalTask = new EvalTask({ labeledData: taggingData(12), metrics: [CrossEntropyLoss(), WeightedCategoryAccuracy()], nEvalBatches: 2 });
+  const evalTask = new EvalTask({
+    labeledData: taggingData(12),
+    metrics: [CrossEntropyLoss(), WeightedCategoryAccuracy()],
+    nEvalBatches: 2,
+  });
   return Loop(model, task, {
     evalTasks: [evalTask],
     outputDir: options.outputDir,

@@ -106,7 +106,7 @@ export { NerTaggerModel, NerLoss } from './model/build.js';
 export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
 
 // Training data (in memory)
-export { encodeExample, encodeExamples, encodeWindowExample } from './dataset/examples.js';
+export { encodeExample, encodeExamples, encodeWindowExample, type ExampleConfig } from './dataset/examples.js';
 export { contextWindow, contextWindows, documentRuns, windowTokens, type ContextWindow } from './dataset/context_windows.js';
 export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
 

@@ -8,7 +8,9 @@ import type { Sentence } from '../sentence.js';
 import { contextWindows, documentRuns, windowTokens } from './context_windows.js';
 import type { NerVocabs } from './vocabs.js';
 
-type ExampleConfig = Pick<NerModelConfig, 'wordShapes' | 'charFeatures' | 'maxWordLength'> & Partial<Pick<NerModelConfig, 'contextTokens'>>;
+/** The model settings that shape an encoded example: word shapes, character features, word length, context. @public */
+export type ExampleConfig = Pick<NerModelConfig, 'wordShapes' | 'charFeatures' | 'maxWordLength'> &
+  Partial<Pick<NerModelConfig, 'contextTokens'>>;
 
 /**
  * One sentence as the example `(features, tags, weights)`: features `int32 [L, F]` (see `featureLayout`), tag

@@ -1,81 +1,64 @@
 /**
  * The language-model recipe's command line (commander): `train` (the default) and `generate <prompt>`.
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import type { BackendName } from '../../src/index.js';
 import { installStopSignal, releaseStopSignal } from '../ner/stop_signal.js';
 import { generateFromRun } from './generate.js';
 import { DEFAULT_LM_RECIPE, type LmAttention, type LmRecipeOptions, validateLmOptions } from './options.js';
 import { trainLm } from './train.js';
+import { integerAtLeast, numberInRange, positiveNumber, USAGE_ERROR } from '../cli_numbers.js';
 
-/** The exit code of a usage error (a bad flag or value). */
-export const USAGE_ERROR = 2;
-
-const INTEGER = /^\d+$/;
-const DECIMAL = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-function int(min: number): (value: string) => number {
-  return (value) => {
-    const n = INTEGER.test(value.trim()) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
-
-function num(min: number, below = Infinity): (value: string) => number {
-  return (value) => {
-    const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
-    if (!Number.isFinite(n) || n < min || n >= below) {
-      throw new InvalidArgumentError(`expected a number >= ${min}${below < Infinity ? ` and < ${below}` : ''}, got '${value}'`);
-    }
-    return n;
-  };
-}
-
-function positiveNum(value: string): number {
-  const n = num(0)(value);
-  if (n === 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
-  return n;
-}
+export { USAGE_ERROR };
 
 type Flag = [flag: string, description: string, parse: (v: string) => number, set: (o: LmRecipeOptions, v: number) => void];
 
 const D = DEFAULT_LM_RECIPE;
 const NUMBER_FLAGS: Flag[] = [
-  ['--steps <n>', `total training steps (default ${D.steps})`, int(1), (o, v) => (o.steps = v)],
+  ['--steps <n>', `total training steps (default ${D.steps})`, integerAtLeast(1), (o, v) => (o.steps = v)],
   [
     '--max-minutes <m>',
     `stop training after this many minutes, 0: no limit (default ${D.maxMinutes})`,
-    num(0),
+    numberInRange(0),
     (o, v) => (o.maxMinutes = v),
   ],
-  ['--seq-len <n>', `characters per training window (default ${D.seqLen})`, int(2), (o, v) => (o.seqLen = v)],
-  ['--batch-size <n>', `windows per batch (default ${D.batchSize})`, int(1), (o, v) => (o.batchSize = v)],
-  ['--lr <rate>', `peak learning rate (default ${D.learningRate})`, positiveNum, (o, v) => (o.learningRate = v)],
-  ['--warmup-steps <n>', `learning-rate warm-up steps (default ${D.warmupSteps})`, int(0), (o, v) => (o.warmupSteps = v)],
-  ['--eval-every <n>', `steps between evaluations, samples and checkpoints (default ${D.evalEvery})`, int(1), (o, v) => (o.evalEvery = v)],
-  ['--eval-batches <n>', `held-out batches per evaluation (default ${D.evalBatches})`, int(1), (o, v) => (o.evalBatches = v)],
+  ['--seq-len <n>', `characters per training window (default ${D.seqLen})`, integerAtLeast(2), (o, v) => (o.seqLen = v)],
+  ['--batch-size <n>', `windows per batch (default ${D.batchSize})`, integerAtLeast(1), (o, v) => (o.batchSize = v)],
+  ['--lr <rate>', `peak learning rate (default ${D.learningRate})`, positiveNumber, (o, v) => (o.learningRate = v)],
+  ['--warmup-steps <n>', `learning-rate warm-up steps (default ${D.warmupSteps})`, integerAtLeast(0), (o, v) => (o.warmupSteps = v)],
+  [
+    '--eval-every <n>',
+    `steps between evaluations, samples and checkpoints (default ${D.evalEvery})`,
+    integerAtLeast(1),
+    (o, v) => (o.evalEvery = v),
+  ],
+  ['--eval-batches <n>', `held-out batches per evaluation (default ${D.evalBatches})`, integerAtLeast(1), (o, v) => (o.evalBatches = v)],
   [
     '--final-eval-chars <n>',
     `held-out characters scored after training, 0: all (default ${D.finalEvalChars})`,
-    int(0),
+    integerAtLeast(0),
     (o, v) => (o.finalEvalChars = v),
   ],
   [
     '--sample-length <n>',
     `characters of the sample at each evaluation, 0: none (default ${D.sampleLength})`,
-    int(0),
+    integerAtLeast(0),
     (o, v) => (o.sampleLength = v),
   ],
-  ['--limit <n>', 'read at most this many corpus sentences, 0: all (default 0)', int(0), (o, v) => (o.limit = v)],
-  ['--seed <n>', `seed of weights, data order, dropout and samples (default ${D.seed})`, int(0), (o, v) => (o.seed = v)],
-  ['--log-every <n>', `steps between progress lines (default ${D.logEvery})`, int(1), (o, v) => (o.logEvery = v)],
-  ['--layers <n>', `decoder blocks (default ${D.model.nLayers})`, int(1), (o, v) => (o.model.nLayers = v)],
-  ['--d-model <n>', `model width (default ${D.model.dModel})`, int(1), (o, v) => (o.model.dModel = v)],
-  ['--d-ff <n>', `feed-forward width (default ${D.model.dFf})`, int(1), (o, v) => (o.model.dFf = v)],
-  ['--heads <n>', `attention heads (default ${D.model.nHeads})`, int(1), (o, v) => (o.model.nHeads = v)],
-  ['--chunk-len <n>', `chunk length of lsh and chunked attention (default ${D.model.chunkLen})`, int(1), (o, v) => (o.model.chunkLen = v)],
-  ['--dropout <rate>', `dropout rate, in [0, 1) (default ${D.model.dropout})`, num(0, 1), (o, v) => (o.model.dropout = v)],
+  ['--limit <n>', 'read at most this many corpus sentences, 0: all (default 0)', integerAtLeast(0), (o, v) => (o.limit = v)],
+  ['--seed <n>', `seed of weights, data order, dropout and samples (default ${D.seed})`, integerAtLeast(0), (o, v) => (o.seed = v)],
+  ['--log-every <n>', `steps between progress lines (default ${D.logEvery})`, integerAtLeast(1), (o, v) => (o.logEvery = v)],
+  ['--layers <n>', `decoder blocks (default ${D.model.nLayers})`, integerAtLeast(1), (o, v) => (o.model.nLayers = v)],
+  ['--d-model <n>', `model width (default ${D.model.dModel})`, integerAtLeast(1), (o, v) => (o.model.dModel = v)],
+  ['--d-ff <n>', `feed-forward width (default ${D.model.dFf})`, integerAtLeast(1), (o, v) => (o.model.dFf = v)],
+  ['--heads <n>', `attention heads (default ${D.model.nHeads})`, integerAtLeast(1), (o, v) => (o.model.nHeads = v)],
+  [
+    '--chunk-len <n>',
+    `chunk length of lsh and chunked attention (default ${D.model.chunkLen})`,
+    integerAtLeast(1),
+    (o, v) => (o.model.chunkLen = v),
+  ],
+  ['--dropout <rate>', `dropout rate, in [0, 1) (default ${D.model.dropout})`, numberInRange(0, 1), (o, v) => (o.model.dropout = v)],
 ];
 
 /** The program; `write` receives stdout text (tests capture it). */
@@ -121,10 +104,10 @@ export function lmProgram(write: (text: string) => void = (t) => process.stdout.
     .description('generate text from a prompt with the latest checkpoint of a training run')
     .argument('[prompt]', 'the text to continue', '')
     .option('-d, --dir <dir>', 'training output directory', D.outputDir)
-    .option('--length <n>', 'characters to generate', int(1), 300)
-    .option('--temperature <t>', '0: the most probable character each time; higher: more random', num(0), 0.8)
-    .option('--top-k <k>', 'sample among the k most probable characters only', int(1))
-    .option('--seed <n>', 'seed of the sampling', int(0), 0)
+    .option('--length <n>', 'characters to generate', integerAtLeast(1), 300)
+    .option('--temperature <t>', '0: the most probable character each time; higher: more random', numberInRange(0), 0.8)
+    .option('--top-k <k>', 'sample among the k most probable characters only', integerAtLeast(1))
+    .option('--seed <n>', 'seed of the sampling', integerAtLeast(0), 0)
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
     .action(
       async (

@@ -3,7 +3,7 @@
  */
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Command, Option } from 'commander';
 import { type BackendName, ner, useBackend } from '../../src/index.js';
 import { loadRecipeSplits, describeRecipeSplit } from './recipe_splits.js';
 import { runCorpusSettings } from './run_corpus.js';
@@ -16,57 +16,27 @@ import { scoreCommand, type ScoreCommandOptions } from './score_command.js';
 import { version } from '../../package.json';
 import { RecipeConfigError, recipeFromConfigFile } from './recipe_config.js';
 import { installStopSignal, releaseStopSignal } from './stop_signal.js';
+import { integerAtLeast, nonNegativeNumber, positiveNumber, rate, USAGE_ERROR } from '../cli_numbers.js';
 
-/** The exit code of a usage error: a bad flag, value, command or config file (as POSIX utilities do). */
-export const USAGE_ERROR = 2;
-
-// Decimal digits only: `Number()` would read '' and ' ' as 0 and '0x2' as 2.
-const INTEGER = /^\d+$/;
-const DECIMAL = /^(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
-
-function int(min: number): (value: string) => number {
-  return (value) => {
-    const n = INTEGER.test(value.trim()) ? Number(value) : NaN;
-    if (!Number.isSafeInteger(n) || n < min) throw new InvalidArgumentError(`expected an integer >= ${min}, got '${value}'`);
-    return n;
-  };
-}
-
-function num(value: string): number {
-  const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n < 0) throw new InvalidArgumentError(`expected a non-negative number, got '${value}'`);
-  return n;
-}
-
-function positive(value: string): number {
-  const n = DECIMAL.test(value.trim()) ? Number(value) : NaN;
-  if (!Number.isFinite(n) || n <= 0) throw new InvalidArgumentError(`expected a positive number, got '${value}'`);
-  return n;
-}
-
-function rate(value: string): number {
-  const n = num(value);
-  if (n >= 1) throw new InvalidArgumentError(`expected a number in [0, 1), got '${value}'`);
-  return n;
-}
+export { USAGE_ERROR };
 
 const MODEL_FLAGS: Array<[flag: string, key: keyof ner.NerModelConfig, parse: ((v: string) => unknown) | null, description: string]> = [
-  ['--layers <n>', 'nLayers', int(1), 'encoder blocks'],
-  ['--d-model <n>', 'dModel', int(1), 'embedding and encoder width'],
-  ['--d-ff <n>', 'dFf', int(1), 'feed-forward width'],
-  ['--heads <n>', 'nHeads', int(1), 'attention heads'],
-  ['--chunk-len <n>', 'chunkLen', int(1), "chunk length of 'chunked' and 'lsh' attention"],
-  ['--local-radius <n>', 'localRadius', int(1), "positions on each side that 'local' attention sees"],
+  ['--layers <n>', 'nLayers', integerAtLeast(1), 'encoder blocks'],
+  ['--d-model <n>', 'dModel', integerAtLeast(1), 'embedding and encoder width'],
+  ['--d-ff <n>', 'dFf', integerAtLeast(1), 'feed-forward width'],
+  ['--heads <n>', 'nHeads', integerAtLeast(1), 'attention heads'],
+  ['--chunk-len <n>', 'chunkLen', integerAtLeast(1), "chunk length of 'chunked' and 'lsh' attention"],
+  ['--local-radius <n>', 'localRadius', integerAtLeast(1), "positions on each side that 'local' attention sees"],
   ['--dropout <rate>', 'dropout', rate, 'dropout rate'],
-  ['--max-len <n>', 'maxLen', int(1), 'longest sentence taken in one piece'],
+  ['--max-len <n>', 'maxLen', integerAtLeast(1), 'longest sentence taken in one piece'],
   [
     '--context-tokens <n>',
     'contextTokens',
-    int(0),
+    integerAtLeast(0),
     'document context: encode each sentence in a window of up to n tokens of its document (0: each sentence alone; at most --max-len)',
   ],
-  ['--char-filters <n>', 'charFilters', int(1), 'filters of the character CNN'],
-  ['--max-word-length <n>', 'maxWordLength', int(1), 'characters per word seen by the character CNN'],
+  ['--char-filters <n>', 'charFilters', integerAtLeast(1), 'filters of the character CNN'],
+  ['--max-word-length <n>', 'maxWordLength', integerAtLeast(1), 'characters per word seen by the character CNN'],
 ];
 
 /** The `model` part of the options: `base` (preset and config file) with the flags. */
@@ -124,7 +94,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option('--corpus <path>', 'the same as --train (its older name)')
     .option('--dev <path>', 'dev sentences from this file (the training corpus is then split 90/10, or not at all with --test too)')
     .option('--test <path>', 'test sentences from this file (the training corpus is then split 90/10, or not at all with --dev too)')
-    .option('--tag-column <n>', 'CoNLL files: the 0-based column of the tag (default: the last)', int(0))
+    .option('--tag-column <n>', 'CoNLL files: the 0-based column of the tag (default: the last)', integerAtLeast(0))
     .addOption(
       new Option(
         '--split <kind>',
@@ -132,22 +102,22 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       ).choices(['sentences', 'blocks']),
     )
     .option('-o, --output <dir>', 'output directory (default: runs/ner, or runs/ner-best for --preset best)')
-    .option('--steps <n>', 'total training steps', int(1))
-    .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit; each member of an ensemble)', num)
-    .option('--batch-tokens <n>', 'token positions per batch', int(1))
-    .option('--lr <rate>', 'peak learning rate', positive)
-    .option('--warmup-steps <n>', 'learning-rate warm-up steps', int(0))
-    .option('--seed <n>', 'seed of weights, data order and dropout', int(0))
+    .option('--steps <n>', 'total training steps', integerAtLeast(1))
+    .option('--max-minutes <m>', 'stop training after this many minutes (0: no limit; each member of an ensemble)', nonNegativeNumber)
+    .option('--batch-tokens <n>', 'token positions per batch', integerAtLeast(1))
+    .option('--lr <rate>', 'peak learning rate', positiveNumber)
+    .option('--warmup-steps <n>', 'learning-rate warm-up steps', integerAtLeast(0))
+    .option('--seed <n>', 'seed of weights, data order and dropout', integerAtLeast(0))
     .option(
       '--ensemble <n>',
       'train n taggers, with seeds seed..seed+n-1, in <output>/member-1..n, and test and export their ensemble (1: one tagger)',
-      int(1),
+      integerAtLeast(1),
     )
-    .option('--jobs <n>', 'ensemble members trained at the same time, a process each (up to one per core)', int(1))
-    .option('--eval-every <n>', 'steps between dev evaluations and checkpoints', int(1))
-    .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', int(0))
-    .option('--limit <n>', 'read at most this many corpus sentences (0: all)', int(0))
-    .option('--min-word-count <n>', 'rarer training words become UNK', int(1))
+    .option('--jobs <n>', 'ensemble members trained at the same time, a process each (up to one per core)', integerAtLeast(1))
+    .option('--eval-every <n>', 'steps between dev evaluations and checkpoints', integerAtLeast(1))
+    .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', integerAtLeast(0))
+    .option('--limit <n>', 'read at most this many corpus sentences (0: all)', integerAtLeast(0))
+    .option('--min-word-count <n>', 'rarer training words become UNK', integerAtLeast(1))
     .option('--unk-rate <p>', 'word dropout rate, in [0, 1)', rate)
     .option('--average-decay <d>', 'moving average of the weights for dev, test and export, in [0, 1) (0: off)', rate)
     .option(
@@ -250,8 +220,12 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
         'blocks',
       ]),
     )
-    .option('--tag-column <n>', "CoNLL files: the 0-based column of the tag (default: the training run's, else the last)", int(0))
-    .option('--limit <n>', "read at most this many corpus sentences (0: all; default: the training run's)", int(0))
+    .option(
+      '--tag-column <n>',
+      "CoNLL files: the 0-based column of the tag (default: the training run's, else the last)",
+      integerAtLeast(0),
+    )
+    .option('--limit <n>', "read at most this many corpus sentences (0: all; default: the training run's)", integerAtLeast(0))
     .addOption(new Option('--mode <mode>', 'entity matching').choices(['conlleval', 'strict']).default('conlleval'))
     .option('--json', 'print the score as JSON')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
@@ -308,7 +282,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
         .choices(['conlleval', 'strict'])
         .default('conlleval'),
     )
-    .option('--decimals <n>', 'decimals of the percentages (conlleval prints 2)', int(0), 2)
+    .option('--decimals <n>', 'decimals of the percentages (conlleval prints 2)', integerAtLeast(0), 2)
     .option('--conlleval-only', "print conlleval's table only")
     .option('--json', 'print the score as JSON')
     .action(async (file: string, opts: ScoreCommandOptions) => {

@@ -6,8 +6,7 @@
  * Usage: node scripts/run.mjs bench/common/ner_bench_worker.ts <batches.json> <config.json> [averageDecay]
  */
 import { readFileSync } from 'node:fs';
-import { Adam, disposeReplaced, makeKey, ner, type Tensor, tf, treeLeaves, useBackend } from '../../src/index.js';
-import { trainStep } from '../../src/training/train_step.js';
+import { Adam, makeKey, ner, type Tensor, tf, Trainer, useBackend } from '../../src/index.js';
 import { installMemoryMeter } from './memory_meter.js';
 import { type BenchBatch, timeInference, timeTraining } from './ner_bench_timing.js';
 
@@ -55,9 +54,7 @@ async function main(): Promise<void> {
     { shape: [first.ids.length, first.ids[0]!.length], dtype: 'int32' },
     { shape: [first.ids.length, first.ids[0]!.length], dtype: 'float32' },
   ]);
-  let slots = optimizer.treeInit(model.weights);
-  let lossSlots = treeLeaves(lossLayer.weights).length > 0 ? optimizer.treeInit(lossLayer.weights) : undefined;
-  let optimizerStep = 0;
+  const trainer = new Trainer(model, lossLayer, optimizer);
   const step = (b: BenchBatch): number => {
     const i = file.train_batches.indexOf(b);
     const batch = [
@@ -65,34 +62,11 @@ async function main(): Promise<void> {
       tf.tensor2d(b.tags, undefined, 'int32'),
       tf.tensor2d(b.mask, undefined, 'float32'),
     ];
-    const weights = model.weights;
-    const r = trainStep(
-      { model, lossLayer, optimizer },
-      batch,
-      weights,
-      model.state,
-      slots,
-      makeKey(optimizerStep),
-      optimizerStep + 1,
-      optimizerStep,
-      1e-3,
-      lossSlots,
-    );
-    tf.dispose(batch);
-    model.weights = r.weights;
-    model.state = r.state;
-    disposeReplaced(weights, r.weights);
-    disposeReplaced(slots, r.slots);
-    slots = r.slots;
-    if (lossSlots && r.lossSlots) {
-      const old = lossLayer.weights;
-      lossLayer.weights = r.lossWeights;
-      disposeReplaced(old, r.lossWeights);
-      disposeReplaced(lossSlots, r.lossSlots);
-      lossSlots = r.lossSlots;
+    try {
+      return trainer.oneStep(batch, makeKey(trainer.optimizerSteps), { learningRate: 1e-3 }).loss;
+    } finally {
+      tf.dispose(batch);
     }
-    optimizerStep++;
-    return r.loss;
   };
   const training = timeTraining(file.train_batches, file.warmup_steps, step);
 

@@ -125,12 +125,9 @@ type TaggerParts = NerTagger['members'][number];
  * scores, and its fine-tuning state (optimizer moments, the CRF loss layer holding its transition scores).
  */
 class MemberTuner {
-  private optimizer: trax.Adam | undefined;
-  private slots: trax.SlotTree | undefined;
-  private lossSlots: trax.SlotTree | undefined;
   private lossLayer: trax.Layer | undefined;
-  private optimizerSteps = 0;
-  private learningRate = 0;
+  /** The library's training loop of the current settings, kept from run to run (its optimizer's moments carry over). */
+  private training: { loop: trax.TrainingLoop; run: trax.MemoryRunDirectory; settings: string } | undefined;
   private readonly original: { weights: Weights; crf: TaggerParts['crf'] };
 
   constructor(public parts: TaggerParts) {
@@ -167,8 +164,13 @@ class MemberTuner {
     }
   }
 
-  /** One padded batch: features `[B, L, F]`, tag ids `[B, L]`, weights `[B, L]` (0 at padding). */
+  /** One padded batch as tensors (see {@link arraysOf}). */
   private batchOf(sentences: readonly SampleSentence[]): Tensor[] {
+    return trax.data.batchToTensors(this.arraysOf(sentences));
+  }
+
+  /** One padded batch: features `[B, L, F]`, tag ids `[B, L]`, weights `[B, L]` (0 at padding). */
+  private arraysOf(sentences: readonly SampleSentence[]): trax.data.NDArray[] {
     const { config, vocabs } = this.parts;
     const width = trax.featureLayout(config).width;
     const length = Math.max(1, ...sentences.map((s) => Math.min(s.words.length, config.maxLen)));
@@ -182,23 +184,23 @@ class MemberTuner {
       weights.fill(1, b * length, b * length + n);
     });
     return [
-      tf.tensor(features, [sentences.length, length, width], 'int32'),
-      tf.tensor(tags, [sentences.length, length], 'int32'),
-      tf.tensor(weights, [sentences.length, length], 'float32'),
+      trax.data.ndarray(features, 'int32', [sentences.length, length, width]),
+      trax.data.ndarray(tags, 'int32', [sentences.length, length]),
+      trax.data.ndarray(weights, 'float32', [sentences.length, length]),
     ];
   }
 
   /** The loss layer (CrossEntropyLoss, or the CRF loss holding the tagger's transition scores). */
-  private ensureLossLayer(batch: readonly Tensor[]): trax.Layer {
+  private ensureLossLayer(batch: ReadonlyArray<{ readonly shape: readonly number[] }>): trax.Layer {
     if (this.lossLayer) return this.lossLayer;
     const { config, vocabs, crf } = this.parts;
     const nTags = vocabs.tags.size;
     const layer = trax.NerLoss(config, nTags);
-    const [features, tags, weights] = batch as [Tensor, Tensor, Tensor];
+    const [features, tags, weights] = batch.map((a) => [...a.shape]) as [number[], number[], number[]];
     layer.init([
-      { shape: [features.shape[0], features.shape[1]!, nTags], dtype: 'float32' },
-      { shape: tags.shape, dtype: 'int32' },
-      { shape: weights.shape, dtype: 'float32' },
+      { shape: [features[0]!, features[1]!, nTags], dtype: 'float32' },
+      { shape: tags, dtype: 'int32' },
+      { shape: weights, dtype: 'float32' },
     ]);
     if (crf) {
       trax.disposeTree(layer.weights);
@@ -236,63 +238,56 @@ class MemberTuner {
   }
 
   /**
-   * One Adam step (dropout on) on `sentences`, step number `step` (from 1) with `rng`; returns its loss. The
-   * optimizer's moments carry over from step to step; a new learning rate starts them afresh.
+   * The library's `Loop` that fine-tunes this member with Adam at `learningRate` on `batches` (cycled in order, from
+   * batch `firstBatch`), its metrics in memory. One loop serves the runs of the same settings, so the optimizer's
+   * moments carry over from one run to the next; other settings start a new loop (and fresh moments).
    */
-  step(sentences: readonly SampleSentence[], step: number, rng: trax.Key, learningRate: number): number {
-    if (!this.optimizer || this.learningRate !== learningRate) this.resetOptimizer(learningRate);
+  async loopFor(batches: readonly SampleSentence[][], firstBatch: number, learningRate: number): Promise<trax.MemoryRunDirectory> {
+    const settings = JSON.stringify({ learningRate, batches: batches.map((b) => b.map((s) => s.words.join(' '))) });
+    if (this.training?.settings === settings) return this.training.run;
+    this.training?.loop.dispose();
+    const arrays = batches.map((b) => this.arraysOf(b));
+    const lossLayer = this.ensureLossLayer(arrays[0]!);
+    const run = new trax.MemoryRunDirectory('demo-fine-tune');
+    const task = new trax.TrainTask({
+      labeledData: async function* () {
+        for (let i = firstBatch; ; i++) yield arrays[i % arrays.length]!;
+      },
+      lossLayer,
+      optimizer: new trax.Adam({ learningRate, clipGradNorm: 1 }),
+    });
+    const loop = await trax.Loop(this.parts.model, task, {
+      outputDir: run,
+      evalAt: () => true,
+      checkpointAt: trax.never,
+      chart: false,
+      logger: () => undefined,
+      seed: 1234,
+    });
+    this.training = { loop, run, settings };
+    return run;
+  }
+
+  /** One step of this member's loop (dropout on); the loss reaches the loop's metrics. */
+  async step(): Promise<void> {
     const model = this.parts.model;
-    const lossLayer = this.lossLayer!;
-    const batch = this.batchOf(sentences);
-    const weights = model.weights;
-    const crfWeights = lossLayer.weights;
     const previousMode = model.mode;
     model.mode = 'train';
     try {
-      const r = trax.trainStep(
-        { model, lossLayer, optimizer: this.optimizer! },
-        batch,
-        weights,
-        model.state,
-        this.slots!,
-        rng,
-        step,
-        this.optimizerSteps,
-        learningRate,
-        this.lossSlots,
-      );
-      model.weights = r.weights;
-      trax.disposeReplaced(weights, r.weights);
-      trax.disposeReplaced(this.slots!, r.slots);
-      this.slots = r.slots;
-      if (this.lossSlots !== undefined && r.lossSlots !== undefined) {
-        lossLayer.weights = r.lossWeights;
-        trax.disposeReplaced(crfWeights, r.lossWeights);
-        trax.disposeReplaced(this.lossSlots, r.lossSlots);
-        this.lossSlots = r.lossSlots;
-      }
-      this.optimizerSteps++;
-      return r.loss;
+      await this.training!.loop.run(1);
     } finally {
       model.mode = previousMode;
-      tf.dispose(batch);
     }
+  }
+
+  /** The name of the training loss in the loop's metrics. */
+  get lossName(): string {
+    return this.lossLayer!.name;
   }
 
   /** After steps: the tagger's CRF parameters become the trained transition scores. */
   takeTrainedCrf(): void {
     if (this.parts.crf && this.lossLayer) this.parts = { ...this.parts, crf: this.crfFromLossLayer() };
-  }
-
-  private resetOptimizer(learningRate: number): void {
-    if (this.slots) trax.disposeTree(this.slots);
-    if (this.lossSlots) trax.disposeTree(this.lossSlots);
-    this.optimizer = new trax.Adam({ learningRate, clipGradNorm: 1 });
-    this.learningRate = learningRate;
-    this.slots = this.optimizer.treeInit(this.parts.model.weights);
-    const lossWeights = this.lossLayer?.weights ?? {};
-    this.lossSlots = trax.treeLeaves(lossWeights).length > 0 ? this.optimizer.treeInit(lossWeights) : undefined;
-    this.optimizerSteps = 0;
   }
 
   private crfFromLossLayer(): NonNullable<TaggerParts['crf']> {
@@ -307,11 +302,9 @@ class MemberTuner {
     const current = model.weights;
     model.weights = cloneTree(this.original.weights);
     trax.disposeTree(current);
-    if (this.slots) trax.disposeTree(this.slots);
-    if (this.lossSlots) trax.disposeTree(this.lossSlots);
+    this.training?.loop.dispose();
     if (this.lossLayer) trax.disposeTree(this.lossLayer.weights);
-    this.slots = this.lossSlots = this.lossLayer = this.optimizer = undefined;
-    this.optimizerSteps = 0;
+    this.training = this.lossLayer = undefined;
     const { crf: _crf, ...rest } = this.parts;
     this.parts = { ...rest, ...(this.original.crf ? { crf: this.original.crf } : {}) };
   }
@@ -441,7 +434,17 @@ export class DemoModel {
     for (let i = 0; i < sorted.length; i += batchSize) batches.push(sorted.slice(i, i + batchSize));
     const losses: number[] = [];
     const stepEndedAt: number[] = [];
-    const key = trax.makeKey(1234);
+    // Each member's loss of each step, as its Loop records it (its metrics, in memory), meaned over the members.
+    const stepLosses = new Map<number, number[]>();
+    const runs = await Promise.all(this.members.map((m) => m.loopFor(batches, this.totalSteps, learningRate)));
+    const unsubscribe = runs.map((run, i) =>
+      run.onMetrics((added) => {
+        for (const r of added) {
+          if (r.mode !== 'train' || r.name !== this.members[i]!.lossName) continue;
+          stepLosses.set(r.step, [...(stepLosses.get(r.step) ?? []), r.value]);
+        }
+      }),
+    );
     let stopped = false;
     try {
       for (let i = 0; i < steps; i++) {
@@ -450,16 +453,17 @@ export class DemoModel {
           break;
         }
         const stepStarted = performance.now();
-        const step = this.totalSteps + i;
-        const batch = batches[step % batches.length]!;
-        const rng = trax.foldIn(key, step);
-        losses.push(this.members.reduce((sum, m) => sum + m.step(batch, step + 1, rng, learningRate), 0) / this.members.length);
+        stepLosses.clear();
+        for (const m of this.members) await m.step();
+        const memberLosses = [...stepLosses.values()].flat();
+        losses.push(memberLosses.reduce((a, b) => a + b, 0) / memberLosses.length);
         stepEndedAt.push(sharedNow());
         options.onStep?.(losses.length, losses[losses.length - 1]!, performance.now() - stepStarted, stepEndedAt[stepEndedAt.length - 1]!);
         // Yield to the event loop: messages that came during the step (stop, a prediction) are handled here.
         await new Promise((resolve) => setTimeout(resolve, 0));
       }
     } finally {
+      for (const off of unsubscribe) off();
       this.totalSteps += losses.length;
       for (const m of this.members) m.takeTrainedCrf();
       this.tagger = this.build();

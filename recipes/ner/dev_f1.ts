@@ -107,7 +107,7 @@ export class DevF1Callback implements TrainingCallback {
     const started = performance.now();
     const score = scoreLoopModel(loop, this.o);
     const f1 = score.overall.f1;
-    loop.history.add({ step, mode: 'eval', task: 0, name: 'entity_f1', value: f1 });
+    await loop.recordMetrics([{ mode: 'eval', task: 0, name: 'entity_f1', value: f1 }], step);
     const seconds = ((performance.now() - started) / 1000).toFixed(1);
     const isBest = this.best === undefined || f1 > this.best.f1;
     const record = {

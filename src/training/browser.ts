@@ -1,11 +1,39 @@
 /**
- * The browser-safe part of supervised training: tasks, step schedules, callbacks, the history and the chart.
- * The `Loop` and checkpoints, which write files with Node's `fs`, come from `index.ts`.
+ * The browser-safe part of supervised training: tasks, the trainer, the loop on a run directory (in memory in a
+ * page), step schedules, callbacks, the history and the chart. Checkpoint files, and the `Loop` that takes a folder
+ * path, come from `index.ts`.
  */
 export { TrainTask, type TrainTaskOptions, EvalTask, type EvalTaskOptions, type LabeledBatch } from './tasks.js';
 export { type AtStep, atStep1AndEvery, never } from './at_steps.js';
 export type { TrainingCallback, CallbackResult, StepEvent, StepEndEvent, EvaluationEvent } from './callbacks.js';
 export { History, type MetricRecord } from './history.js';
 export { type Logger } from './step_log.js';
-export { NonFiniteError } from './train_step.js';
+export {
+  NonFiniteError,
+  trainStep,
+  type TrainStepInput,
+  type StepResult,
+  type ModelWithLoss,
+  type ModelAndLossWeights,
+} from './train_step.js';
+export { Trainer, type StepMetrics, type TrainerSlots } from './trainer.js';
 export { trainingChartSvg, type TrainingChartLayout } from './chart.js';
+export { Loop } from './loop.js';
+export type { TrainingLoop } from './training_loop.js';
+export type { LoopOptions, ProgressDisplay } from './loop_options.js';
+export type { LoopCheckpointMeta, TrainingAccumulator } from './loop_checkpoint.js';
+export type { RunDirectory } from './run_directory.js';
+export { MemoryRunDirectory } from './memory_run_directory.js';
+export {
+  CHECKPOINT_FORMAT,
+  LATEST_POINTER,
+  CheckpointError,
+  type CheckpointContents,
+  type CheckpointTensors,
+  type CheckpointWriteHooks,
+  type TensorGroup,
+  type WriteCheckpointOptions,
+  type CheckpointInfo,
+  checkFits,
+  rollingCheckpointName,
+} from './checkpoint_format.js';

@@ -1,4 +1,4 @@
-import type { TrainingLoop } from './loop.js';
+import type { TrainingLoop } from './training_loop.js';
 
 /** What a callback may return: `'stop'` ends the run after the current step. @public */
 export type CallbackResult = void | 'stop' | Promise<void | 'stop'>;

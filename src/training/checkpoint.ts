@@ -16,49 +16,19 @@ import { createHash } from 'node:crypto';
 import { promises as fs } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
-import { weightFitProblems } from '../layers/weight_fit.js';
+import {
+  CHECKPOINT_FORMAT,
+  CHECKPOINT_GROUPS as GROUPS,
+  CheckpointError,
+  type CheckpointContents,
+  type CheckpointInfo,
+  type CheckpointTensors,
+  LATEST_POINTER,
+  ROLLING_CHECKPOINT as ROLLING,
+  type TensorGroup,
+  type WriteCheckpointOptions,
+} from './checkpoint_format.js';
 import { makeDirectory, syncDirectory, temporaryName, writeDurably, writeFileAtomic } from './atomic_fs.js';
-
-/** The format tag in `checkpoint.json`. @public */
-export const CHECKPOINT_FORMAT = 'trax-ts-checkpoint/1';
-
-/** The name of the pointer file that names the latest complete checkpoint. @public */
-export const LATEST_POINTER = 'latest';
-
-/** The groups of tensors a checkpoint holds. @public */
-export type TensorGroup = 'weights' | 'slots' | 'state';
-
-const GROUPS: readonly TensorGroup[] = ['weights', 'slots', 'state'];
-
-/** Tensors by path, for each group. @public */
-export type CheckpointTensors = Record<TensorGroup, Map<string, Tensor>>;
-
-/** What a checkpoint holds: the step, tensors by path, and JSON metadata (RNG key, data positions, history...). @public */
-export interface CheckpointContents<M = unknown> {
-  /** The training step (from 1) the checkpoint was written after. */
-  step: number;
-  /** The weights, optimizer slots and state, by path. */
-  tensors: CheckpointTensors;
-  /** The JSON metadata written beside the tensors (for the loop, a {@link LoopCheckpointMeta}). */
-  meta: M;
-}
-
-/** Test hooks that simulate a crash at a point of the write. @public */
-export interface CheckpointWriteHooks {
-  /** Called when every file is written under the temporary name, before it is renamed into place. */
-  beforeCommit?: (temporaryDir: string) => void | Promise<void>;
-  /** Called after the rename, before the `latest` pointer is replaced. */
-  beforeLatest?: () => void | Promise<void>;
-}
-
-/** Options of {@link writeCheckpoint}. @public */
-export interface WriteCheckpointOptions {
-  /** Make `latest` point at this checkpoint and remove the older rolling ones (default false). */
-  updateLatest?: boolean;
-  /** Test hooks that simulate a crash during the write. */
-  hooks?: CheckpointWriteHooks;
-}
 
 interface FileRecord {
   bytes: number;
@@ -73,14 +43,6 @@ interface Manifest {
   meta: unknown;
 }
 
-/** A checkpoint that is damaged, or does not fit the model it is loaded into. @public */
-export class CheckpointError extends Error {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'CheckpointError';
-  }
-}
-
 function sha256(data: Uint8Array): string {
   return createHash('sha256').update(data).digest('hex');
 }
@@ -90,13 +52,6 @@ const BYTES_PER: Record<string, number> = { float32: 4, int32: 4, bool: 1 };
 function expectedBytes(specs: readonly tf.io.WeightsManifestEntry[]): number {
   return specs.reduce((n, s) => n + s.shape.reduce((a, b) => a * b, 1) * (BYTES_PER[s.dtype] ?? NaN), 0);
 }
-
-/** The name of the rolling checkpoint of a step: `checkpoint-000120`. @public */
-export function rollingCheckpointName(step: number): string {
-  return `checkpoint-${String(step).padStart(6, '0')}`;
-}
-
-const ROLLING = /^checkpoint-\d+(\.\d+)?$/;
 
 /**
  * Writes a checkpoint directory `name` inside `outputDir`, atomically (see the module notes). With
@@ -210,14 +165,6 @@ async function readManifest(dir: string): Promise<Manifest> {
   return manifest;
 }
 
-/** What a checkpoint says about itself, without its tensors: see {@link readCheckpointInfo}. @public */
-export interface CheckpointInfo<M = unknown> {
-  /** The training step (from 1) the checkpoint was written after. */
-  step: number;
-  /** The JSON metadata written beside the tensors (for the loop, a {@link LoopCheckpointMeta}: history, RNG, data). */
-  meta: M;
-}
-
 /**
  * The step and metadata of a checkpoint directory, from its manifest alone (no tensor is read, so it is cheap:
  * use it to ask how far a run got). Throws a {@link CheckpointError} when the manifest is missing or not a
@@ -266,22 +213,4 @@ export async function readCheckpoint<M = unknown>(dir: string): Promise<Checkpoi
     throw error;
   }
   return { step: manifest.step, tensors, meta: manifest.meta as M };
-}
-
-/**
- * Checks that checkpoint tensors fit what a model expects, path by path: every expected path present with the
- * same shape and dtype, and no path the model does not have. Throws a {@link CheckpointError} listing each
- * mismatch with its path and both shapes.
- * @public
- */
-export function checkFits(
-  source: string,
-  what: string,
-  found: ReadonlyMap<string, Tensor>,
-  expected: ReadonlyMap<string, { shape: readonly number[]; dtype: string }>,
-): void {
-  const problems = weightFitProblems(what, found, expected);
-  if (problems.length > 0) {
-    throw new CheckpointError(`checkpoint ${source} does not fit the model:\n  ${problems.join('\n  ')}`);
-  }
 }

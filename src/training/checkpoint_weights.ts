@@ -8,7 +8,8 @@ import { tf } from '../backend/tf.js';
 import type { Layer } from '../layers/base.js';
 import { loadNamedWeights } from '../layers/load_named_weights.js';
 import type { Tensor } from '../layers/types.js';
-import { CheckpointError, type CheckpointInfo, readCheckpoint } from './checkpoint.js';
+import { readCheckpoint } from './checkpoint.js';
+import { CheckpointError, type CheckpointInfo } from './checkpoint_format.js';
 
 /**
  * The path prefix of train task `task`'s loss-layer weights in a checkpoint (`loss/0/`, so a CRF's are

@@ -2,7 +2,9 @@ import { tf } from '../backend/tf.js';
 import type { Layer } from '../layers/base.js';
 import { fromList, toList } from '../layers/stack.js';
 import type { State, Tensor, Weights } from '../layers/types.js';
+import { batchToTensors } from '../data/to_tensors.js';
 import { type Key, splitKey } from '../rng/key.js';
+import type { EvalTask } from './tasks.js';
 
 /**
  * The metrics of one batch: the model runs once, then each metric on its outputs and the rest of the batch.
@@ -29,4 +31,31 @@ export function evaluateBatch(
   const out = Array.from(values.dataSync());
   values.dispose();
   return out;
+}
+
+/**
+ * The mean of each metric of an eval task over its `nEvalBatches` batches, with `model`'s weights and state run
+ * through `evalModel` (the model itself is switched to mode eval for the while). `nextRng` gives each batch's key.
+ */
+export async function evalTaskMeans(evalTask: EvalTask, evalModel: Layer, model: Layer, nextRng: () => Key): Promise<number[]> {
+  const sums = evalTask.metrics.map(() => 0);
+  const switchMode = evalModel === model && model.mode !== 'eval';
+  const previousMode = model.mode;
+  if (switchMode) model.mode = 'eval';
+  try {
+    for (let b = 0; b < evalTask.nEvalBatches; b++) {
+      const arrays = await evalTask.labeledData.next();
+      const rng = nextRng();
+      const batch = batchToTensors(arrays);
+      try {
+        const values = evaluateBatch(evalModel, evalTask.metrics, batch, model.weights, model.state, rng);
+        values.forEach((v, m) => (sums[m]! += v));
+      } finally {
+        tf.dispose(batch);
+      }
+    }
+  } finally {
+    if (switchMode) model.mode = previousMode;
+  }
+  return sums.map((s) => s / evalTask.nEvalBatches);
 }

@@ -1,26 +1,11 @@
 /**
- * Supervised training in the style of `trax.supervised.training`: tasks, the loop, checkpoints and the chart.
- * Everything browser-safe comes from `browser.ts`; this module adds the `Loop` and checkpoints (Node's `fs`).
+ * Supervised training in the style of `trax.supervised.training`: tasks, the trainer, the loop, checkpoints and the
+ * chart. Everything browser-safe comes from `browser.ts`; this module adds what uses Node's `fs`: checkpoint files,
+ * the run directory on files, and the `Loop` that takes a folder path and draws a terminal progress line.
  */
 export * from './browser.js';
-export { Loop, TrainingLoop, type LoopOptions, type LoopCheckpointMeta, type TrainingAccumulator } from './loop.js';
-export {
-  CHECKPOINT_FORMAT,
-  LATEST_POINTER,
-  CheckpointError,
-  type CheckpointContents,
-  type CheckpointTensors,
-  type CheckpointWriteHooks,
-  type TensorGroup,
-  type WriteCheckpointOptions,
-  writeCheckpoint,
-  readCheckpoint,
-  readCheckpointInfo,
-  type CheckpointInfo,
-  latestCheckpoint,
-  checkFits,
-  rollingCheckpointName,
-  removeStaleTemporaries,
-} from './checkpoint.js';
+export { Loop } from './file_loop.js';
+export { writeCheckpoint, readCheckpoint, readCheckpointInfo, latestCheckpoint, removeStaleTemporaries } from './checkpoint.js';
+export { FileRunDirectory, METRICS_FILE, CHART_FILE } from './file_run_directory.js';
 export { loadCheckpointWeights, lossWeightsPrefix, type CheckpointLayers } from './checkpoint_weights.js';
 export { writeFileAtomic, makeDirectory, DirectoryError } from './atomic_fs.js';

@@ -1,6 +1,7 @@
 /**
- * One training step: the model's pure function composed with the loss layer, differentiated with respect to
- * the model's weight leaves, then one optimizer update.
+ * One training step as a pure function: the model's pure function composed with the loss layer (Trax's
+ * `Serial(model, loss)`), differentiated with respect to the weight leaves of both, then one optimizer update.
+ * The {@link Trainer} keeps the weights and slots between steps; this module only computes.
  */
 import { tf } from '../backend/tf.js';
 import type { Layer } from '../layers/base.js';
@@ -8,13 +9,26 @@ import { fromList, toList } from '../layers/stack.js';
 import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
 import { nonTrainableWeights } from '../layers/non_trainable.js';
 import type { State, Tensor, Weights } from '../layers/types.js';
-import type { SlotTree, Optimizer, TreeUpdate } from '../optimizers/optimizer.js';
+import { disposeReplaced, type SlotTree, type Optimizer } from '../optimizers/optimizer.js';
 import { type Key, splitKey } from '../rng/key.js';
 
-/** The model and loss of a training task, wired as Trax's `Serial(model, loss)`. */
+/** The model and loss of a training task, wired as Trax's `Serial(model, loss)`. @public */
 export interface ModelWithLoss {
+  /** The model: it takes its `nIn` items from the top of the batch. */
   model: Layer;
+  /** The loss: it takes the model's outputs and the rest of the batch (targets, weights) and gives a scalar. */
   lossLayer: Layer;
+}
+
+/**
+ * The weights of `Serial(model, loss)`: the model's tree and the loss layer's (empty for a weightless loss), one
+ * tree, so that one optimizer update covers both (gradient clipping and norms are global). @public
+ */
+export interface ModelAndLossWeights {
+  /** The model's weight tree. */
+  model: Weights;
+  /** The loss layer's weight tree (`{}` when it has none). */
+  loss: Weights;
 }
 
 /**
@@ -39,22 +53,46 @@ export function modelThenEnd(
   return [value as Tensor, newState];
 }
 
-/** What one training step made. The caller owns every tensor in it. */
-export interface StepResult {
-  loss: number;
-  gradientsL2: number;
-  weightsL2: number;
-  weights: Weights;
-  slots: SlotTree;
+/** What {@link trainStep} takes. Nothing in it is disposed. @public */
+export interface TrainStepInput extends ModelWithLoss {
+  /** The optimizer of the update. */
+  optimizer: Optimizer;
+  /** The batch: the model's inputs, then the loss layer's other inputs (targets, weights). */
+  batch: readonly Tensor[];
+  /** The weights the step starts from: the model's and the loss layer's. */
+  weights: ModelAndLossWeights;
+  /** The model's state. */
   state: State;
-  /** The loss layer's updated weights (its input weights when it has none). */
-  lossWeights: Weights;
-  /** The loss layer's updated optimizer slots (undefined when it has no weights). */
-  lossSlots: SlotTree | undefined;
+  /** The optimizer slots of `weights` (`optimizer.treeInit(weights)` before the first step). */
+  slots: SlotTree;
+  /** The step's random key (dropout and the like). */
+  rng: Key;
+  /** The step's number (from 1), named by errors. */
+  step: number;
+  /** The number of updates this optimizer has made before this one (Adam's bias correction counts them). */
+  optimizerStep: number;
+  /** The step's learning rate. */
+  learningRate: number;
+}
+
+/** What one training step made. The caller owns every tensor in it. @public */
+export interface StepResult {
+  /** The step's loss (before the update). */
+  loss: number;
+  /** The global L2 norm of the gradients, before clipping. */
+  gradientsL2: number;
+  /** The global L2 norm of the weights the step started from. */
+  weightsL2: number;
+  /** The updated weights (tensors of the input where unchanged: frozen weights). */
+  weights: ModelAndLossWeights;
+  /** The updated optimizer slots. */
+  slots: SlotTree;
+  /** The model's new state. */
+  state: State;
 }
 
 /**
- * Thrown by `Loop.run` when a step's loss or gradients are NaN or infinite. The step's update was not applied,
+ * Thrown by a training step when its loss or gradients are NaN or infinite. The step's update was not applied,
  * and no checkpoint was written for it, so the last checkpoint is intact. The message names the step.
  * @public
  */
@@ -75,41 +113,29 @@ export class NonFiniteError extends Error {
 }
 
 /**
- * Computes the loss and its gradients with respect to every distinct weight tensor, checks they are finite,
- * and applies the optimizer. As in Trax, where the trained model is `Serial(model, lossLayer)`, a loss layer with
- * weights of its own (a CRF's transition scores) is trained too: pass its slots as `lossSlots` (one optimizer
- * update covers both, so gradient clipping and the norms are global). Inputs are not disposed; on success the result's tensors are new (or reused from
- * the inputs where unchanged, such as an untouched state), on failure nothing new survives.
+ * Computes the loss and its gradients with respect to every distinct trainable weight tensor of the model and
+ * the loss layer, checks they are finite, and applies the optimizer to the joined tree. As in Trax, where the
+ * trained model is `Serial(model, lossLayer)`, a loss layer with weights of its own (a CRF's transition scores) is
+ * trained like any other layer. On success the result's tensors are new (or the input's where unchanged, such
+ * as an untouched state); on failure nothing new survives.
  *
  * Differentiating the pure function directly means a layer with its own `tf.customGrad` (the reversible
  * layers, which take their weights as explicit inputs) trains with no extra configuration.
+ * @public
  */
-export function trainStep(
-  task: ModelWithLoss & { optimizer: Optimizer },
-  batch: readonly Tensor[],
-  weights: Weights,
-  state: State,
-  slots: SlotTree,
-  rng: Key,
-  step: number,
-  optimizerStep: number,
-  learningRate: number,
-  lossSlots?: SlotTree,
-): StepResult {
-  const { model, lossLayer, optimizer } = task;
-  const modelLeaves = treeLeaves(weights);
+export function trainStep(input: TrainStepInput): StepResult {
+  const { model, lossLayer, optimizer, batch, weights, state, slots, rng, step } = input;
+  const modelLeaves = treeLeaves(weights.model);
   if (modelLeaves.length === 0) throw new Error(`the model ${model.name} has no weights to train`);
-  const lossWeights = lossLayer.weights;
-  const trainLoss = lossSlots !== undefined && treeLeaves(lossWeights).length > 0;
   // Weights of non-trainable layers are neither differentiated nor updated.
-  const frozen = new Set([...nonTrainableWeights(model), ...(trainLoss ? nonTrainableWeights(lossLayer) : [])]);
-  const trained = trainLoss ? [...modelLeaves, ...treeLeaves(lossWeights).filter((t) => !modelLeaves.includes(t))] : modelLeaves;
+  const frozen = new Set([...nonTrainableWeights(model), ...nonTrainableWeights(lossLayer)]);
+  const trained = [...new Set([...modelLeaves, ...treeLeaves(weights.loss)])];
   const leaves = frozen.size === 0 ? trained : trained.filter((t) => !frozen.has(t));
   if (leaves.length === 0) throw new Error(`the model ${model.name} has no trainable weights (every layer is trainable = false)`);
   let newState: State = state;
   const f = (): tf.Scalar => {
     // A weight shared by several layers is one tensor, so its gradient is accumulated over all its uses.
-    const [loss, s] = modelThenEnd(model, lossLayer, batch, weights, state, lossWeights, rng);
+    const [loss, s] = modelThenEnd(model, lossLayer, batch, weights.model, state, weights.loss, rng);
     if (loss.shape.length !== 0) throw new Error(`the loss layer ${lossLayer.name} gave shape [${loss.shape.join(',')}], not a scalar`);
     newState = s;
     for (const [, t] of flattenTree(s)) tf.keep(t);
@@ -126,29 +152,15 @@ export function trainStep(
     }
     const gradOf = new Map(leaves.map((t, i) => [t, grads[i] ?? tf.zerosLike(t)]));
     // A frozen weight's place in the gradient tree holds the weight itself, which the optimizer never reads.
-    const gradTree = mapTree(weights, (t) => gradOf.get(t) ?? t);
-    const update = trainLoss
-      ? splitUpdate(
-          optimizer.treeUpdate(
-            optimizerStep,
-            { model: gradTree, loss: mapTree(lossWeights, (t) => gradOf.get(t) ?? t) },
-            { model: weights, loss: lossWeights },
-            { model: slots, loss: lossSlots },
-            learningRate,
-            frozen,
-          ),
-        )
-      : { ...optimizer.treeUpdate(optimizerStep, gradTree, weights, slots, learningRate, frozen), lossWeights, lossSlots };
+    const joined = weights as unknown as Weights;
+    const gradTree = mapTree(joined, (t) => gradOf.get(t) ?? t);
+    const update = optimizer.treeUpdate(input.optimizerStep, gradTree, joined, slots, input.learningRate, frozen);
     tf.dispose([...gradOf.values()]);
     const [gradientsL2, weightsL2] = [update.gradientsL2.dataSync()[0]!, update.weightsL2.dataSync()[0]!];
     tf.dispose([update.gradientsL2, update.weightsL2]);
     if (!Number.isFinite(gradientsL2)) {
-      disposeNew(update.weights, weights);
-      disposeNew(update.slots, slots);
-      if (trainLoss) {
-        disposeNew(update.lossWeights, lossWeights);
-        disposeNew(update.lossSlots!, lossSlots);
-      }
+      disposeReplaced(update.weights, joined);
+      disposeReplaced(update.slots, slots);
       throw new NonFiniteError(
         step,
         'gradients',
@@ -160,11 +172,9 @@ export function trainStep(
       loss,
       gradientsL2,
       weightsL2,
-      weights: update.weights,
+      weights: update.weights as unknown as ModelAndLossWeights,
       slots: update.slots,
       state: newState,
-      lossWeights: update.lossWeights,
-      lossSlots: update.lossSlots,
     };
   } catch (error) {
     tf.dispose(stateCreated);
@@ -173,24 +183,4 @@ export function trainStep(
   } finally {
     value.dispose();
   }
-}
-
-/** The halves of an update of the tree `{ model, loss }`. */
-function splitUpdate(
-  update: TreeUpdate,
-): Omit<TreeUpdate, 'weights' | 'slots'> & { weights: Weights; slots: SlotTree; lossWeights: Weights; lossSlots: SlotTree } {
-  const part = (tree: Weights, key: string): Weights => tree[key] as Weights;
-  return {
-    gradientsL2: update.gradientsL2,
-    weightsL2: update.weightsL2,
-    weights: part(update.weights, 'model'),
-    slots: part(update.slots, 'model'),
-    lossWeights: part(update.weights, 'loss'),
-    lossSlots: part(update.slots, 'loss'),
-  };
-}
-
-function disposeNew(tree: Weights, old: Weights): void {
-  const keep = new Set(treeLeaves(old));
-  for (const t of treeLeaves(tree)) if (!keep.has(t)) t.dispose();
 }

@@ -22,9 +22,9 @@ import { encodeFeatures, featureLayout } from '../../src/ner/model/features.js';
 import type { Sentence } from '../../src/ner/sentence.js';
 import { splitSentences } from '../../src/ner/split_sentences.js';
 import { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
-import { Adam, disposeReplaced } from '../../src/optimizers/index.js';
+import { Adam } from '../../src/optimizers/index.js';
 import { foldIn, makeKey } from '../../src/rng/key.js';
-import { trainStep } from '../../src/training/train_step.js';
+import { Trainer } from '../../src/training/trainer.js';
 
 /** The shipped corpus, relative to the repository root (jest runs there). */
 export const SHIPPED_CORPUS = 'data/gmb/ner_dataset.csv.gz';
@@ -91,8 +91,7 @@ export async function trainTinyTagger(
     { shape: [1, 1], dtype: 'float32' },
   ]);
   const optimizer = new Adam({ learningRate, clipGradNorm: 1 });
-  let slots = optimizer.treeInit(model.weights);
-  let lossSlots = treeLeaves(lossLayer.weights).length > 0 ? optimizer.treeInit(lossLayer.weights) : undefined;
+  const trainer = new Trainer(model, lossLayer, optimizer);
   const parts = { vocabs, config };
   // Sentences of similar length together, so that little of each batch is padding.
   const sorted = [...corpus].sort((a, b) => a.words.length - b.words.length);
@@ -102,38 +101,14 @@ export async function trainTinyTagger(
   const key = makeKey(seed);
   for (let step = 1; step <= steps; step++) {
     const batch = batchOf(batches[(step * 7) % batches.length]!, parts);
-    const weights = model.weights;
-    const crfWeights = lossLayer.weights;
     try {
-      const r = trainStep(
-        { model, lossLayer, optimizer },
-        batch,
-        weights,
-        model.state,
-        slots,
-        foldIn(key, step),
-        step,
-        step - 1,
-        learningRate,
-        lossSlots,
-      );
-      model.weights = r.weights;
-      disposeReplaced(weights, r.weights);
-      disposeReplaced(slots, r.slots);
-      slots = r.slots;
-      if (lossSlots !== undefined && r.lossSlots !== undefined) {
-        lossLayer.weights = r.lossWeights;
-        disposeReplaced(crfWeights, r.lossWeights);
-        disposeReplaced(lossSlots, r.lossSlots);
-        lossSlots = r.lossSlots;
-      }
+      const r = trainer.oneStep(batch, foldIn(key, step), { learningRate, step });
       losses.push(r.loss);
     } finally {
       tf.dispose(batch);
     }
   }
-  tf.dispose(treeLeaves(slots));
-  if (lossSlots) tf.dispose(treeLeaves(lossSlots));
+  trainer.dispose();
   model.mode = 'eval';
   let crf: CrfParameters | undefined;
   if (config.crf) {

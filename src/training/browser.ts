@@ -36,4 +36,5 @@ export {
   type CheckpointInfo,
   checkFits,
   rollingCheckpointName,
+  lossWeightsPrefix,
 } from './checkpoint_format.js';

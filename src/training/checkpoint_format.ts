@@ -12,6 +12,15 @@ export const CHECKPOINT_FORMAT = 'trax-ts-checkpoint/1';
 /** The name of the pointer file that names the latest complete checkpoint. @public */
 export const LATEST_POINTER = 'latest';
 
+/**
+ * The path prefix of train task `task`'s loss-layer weights in a checkpoint (`loss/0/`, so a CRF's are
+ * `loss/0/CrfLoss_17/transitions`). Weightless losses write nothing there.
+ * @public
+ */
+export function lossWeightsPrefix(task: number): string {
+  return `loss/${task}/`;
+}
+
 /** The groups of tensors a checkpoint holds. @public */
 export type TensorGroup = 'weights' | 'slots' | 'state';
 

@@ -9,16 +9,7 @@ import type { Layer } from '../layers/base.js';
 import { loadNamedWeights } from '../layers/load_named_weights.js';
 import type { Tensor } from '../layers/types.js';
 import { readCheckpoint } from './checkpoint.js';
-import { CheckpointError, type CheckpointInfo } from './checkpoint_format.js';
-
-/**
- * The path prefix of train task `task`'s loss-layer weights in a checkpoint (`loss/0/`, so a CRF's are
- * `loss/0/CrfLoss_17/transitions`). Weightless losses write nothing there.
- * @public
- */
-export function lossWeightsPrefix(task: number): string {
-  return `loss/${task}/`;
-}
+import { CheckpointError, type CheckpointInfo, lossWeightsPrefix } from './checkpoint_format.js';
 
 const LOSS_PATHS = 'loss/';
 

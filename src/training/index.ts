@@ -7,5 +7,5 @@ export * from './browser.js';
 export { Loop } from './file_loop.js';
 export { writeCheckpoint, readCheckpoint, readCheckpointInfo, latestCheckpoint, removeStaleTemporaries } from './checkpoint.js';
 export { FileRunDirectory, METRICS_FILE, CHART_FILE } from './file_run_directory.js';
-export { loadCheckpointWeights, lossWeightsPrefix, type CheckpointLayers } from './checkpoint_weights.js';
+export { loadCheckpointWeights, type CheckpointLayers } from './checkpoint_weights.js';
 export { writeFileAtomic, makeDirectory, DirectoryError } from './atomic_fs.js';

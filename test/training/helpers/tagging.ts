@@ -19,7 +19,7 @@ import { CrossEntropyLoss } from '../../../src/layers/losses.js';
 import { WeightedCategoryAccuracy } from '../../../src/layers/metrics.js';
 import { namedTensors } from '../../../src/layers/tensor_tree.js';
 import { Adam, warmupAndRsqrtDecay } from '../../../src/optimizers/index.js';
-import { EvalTask, Loop, TrainTask, type TrainingLoop } from '../../../src/training/index.js';
+import { EvalTask, Loop, type RunDirectory, TrainTask, type TrainingLoop } from '../../../src/training/index.js';
 import { foldIn, type Key, makeKey, randomBits } from '../../../src/rng/key.js';
 
 export const VOCAB = 16;
@@ -55,7 +55,7 @@ export function taggerModel(dModel = 16, dHidden = 32): Layer {
 
 /** Options of {@link makeLoop}. */
 export interface SetupOptions {
-  outputDir?: string;
+  outputDir?: string | RunDirectory;
   seed?: number;
   logger?: (line: string) => void;
   nStepsPerCheckpoint?: number;

@@ -15,7 +15,10 @@
  * by length; inference: 256 test sentences each, sorted by length) are written to build/bench/ner_batches.json in
  * the peers' format. Peak memory: live tensor bytes (tfjs rows) and peak RSS of the row's process (all rows).
  *
- * Usage: node scripts/run.mjs bench/ner.ts [--json] [--train-batches N] [--infer-batches N] [--skip-peers]
+ * With `--baseline <ref>`, the like-for-like and recipe-default rows also run with the code of that commit (unpacked
+ * under build/bench/), on the same batches, and the table ends with today's figures as ratios of those.
+ *
+ * Usage: node scripts/run.mjs bench/ner.ts [--json] [--train-batches N] [--infer-batches N] [--skip-peers] [--baseline REF]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
@@ -23,6 +26,7 @@ import * as path from 'node:path';
 import { Command } from 'commander';
 import { makeKey, ner, permutation } from '../src/index.js';
 import { DEFAULT_RECIPE } from '../recipes/ner/options.js';
+import { baselineCheckout } from './common/baseline_checkout.js';
 import { LIKE_FOR_LIKE } from './common/like_for_like.js';
 import type { BenchBatch, BenchFile } from './common/ner_bench_worker.js';
 
@@ -32,6 +36,10 @@ const program = new Command('bench:ner')
   .option('--infer-batches <n>', 'inference batches of 256 sentences', (v) => Number(v), 8)
   .option('--tfjs-layers-batches <n>', 'timed training batches of the (slower) tfjs-layers peer', (v) => Number(v), 10)
   .option('--skip-peers', 'only the trax-ts rows')
+  .option(
+    '--baseline <ref>',
+    'also run the like-for-like and recipe-default rows with the code of this git commit, for before/after ratios in one run',
+  )
   .option('--corpus <path>', 'corpus', DEFAULT_RECIPE.corpus)
   .parse(process.argv);
 const opts = program.opts<{
@@ -40,6 +48,7 @@ const opts = program.opts<{
   inferBatches: number;
   tfjsLayersBatches: number;
   skipPeers?: boolean;
+  baseline?: string;
   corpus: string;
 }>();
 const log = (line: string): void => {
@@ -146,10 +155,17 @@ interface RowResult {
   seconds?: number;
 }
 
-function runRow(row: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, note?: string): RowResult {
+function runRow(
+  row: string,
+  command: string,
+  args: string[],
+  env: NodeJS.ProcessEnv = process.env,
+  note?: string,
+  cwd = process.cwd(),
+): RowResult {
   log(`Running ${row} ...`);
   const t0 = performance.now();
-  const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 << 20 });
+  const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 << 20, cwd });
   const seconds = (performance.now() - t0) / 1000;
   const line = result.stdout
     ?.trim()
@@ -195,6 +211,14 @@ results.push(
     describeConfig(reformerConfig),
   ),
 );
+if (opts.baseline !== undefined) {
+  // The same two rows with the code of an earlier commit, on the same batches, in this run.
+  const base = baselineCheckout(opts.baseline, dir);
+  const baseRow = (row: string, config: string, extra: string[]): RowResult =>
+    runRow(`${row} @${base.commit}`, node, ['scripts/run.mjs', worker, batchFile, config, ...extra], process.env, undefined, base.folder);
+  results.push(baseRow('trax-ts like-for-like (wasm)', configFile('like_for_like', LIKE_FOR_LIKE), []));
+  results.push(baseRow('trax-ts recipe default (wasm)', configFile('recipe_default', recipeConfig), [averaging]));
+}
 if (!opts.skipPeers) {
   results.push(
     runRow(
@@ -248,7 +272,10 @@ function torchAvailability(): string | undefined {
   return undefined;
 }
 
-const byName = (prefix: string): RowResult | undefined => results.find((r) => r.row.startsWith(prefix) && !r.skipped);
+const byName = (prefix: string): RowResult | undefined =>
+  results.find((r) => r.row.startsWith(prefix) && !r.skipped && !r.row.includes(' @'));
+const baselineOf = (prefix: string): RowResult | undefined =>
+  results.find((r) => r.row.startsWith(prefix) && !r.skipped && r.row.includes(' @'));
 const ours = byName('trax-ts like-for-like');
 const ratio = (a: number | undefined, b: number | undefined): number | undefined =>
   a !== undefined && b !== undefined ? a / b : undefined;
@@ -259,6 +286,9 @@ const ratios = {
   infer_vs_tfjs_layers: ratio(ours?.infer_sentences_per_s, byName('tfjs-layers')?.infer_sentences_per_s),
   recipe_default_train_vs_like_for_like: ratio(byName('trax-ts recipe')?.train_tokens_per_s, ours?.train_tokens_per_s),
   reversible_train_vs_recipe_default: ratio(byName('trax-ts Reformer')?.train_tokens_per_s, byName('trax-ts recipe')?.train_tokens_per_s),
+  like_for_like_train_vs_baseline: ratio(ours?.train_tokens_per_s, baselineOf('trax-ts like-for-like')?.train_tokens_per_s),
+  like_for_like_infer_vs_baseline: ratio(ours?.infer_sentences_per_s, baselineOf('trax-ts like-for-like')?.infer_sentences_per_s),
+  recipe_default_train_vs_baseline: ratio(byName('trax-ts recipe')?.train_tokens_per_s, baselineOf('trax-ts recipe')?.train_tokens_per_s),
 };
 
 if (opts.json) {
@@ -315,5 +345,13 @@ if (opts.json) {
   console.log(
     `reversible vs recipe default:         training ${x(ratios.reversible_train_vs_recipe_default)} (the cost of recomputing activations)`,
   );
+  if (opts.baseline !== undefined) {
+    console.log(
+      `like-for-like vs ${opts.baseline}:${' '.repeat(Math.max(1, 17 - opts.baseline.length))}training ${x(ratios.like_for_like_train_vs_baseline)}, inference ${x(ratios.like_for_like_infer_vs_baseline)}`,
+    );
+    console.log(
+      `recipe default vs ${opts.baseline}:${' '.repeat(Math.max(1, 16 - opts.baseline.length))}training ${x(ratios.recipe_default_train_vs_baseline)}`,
+    );
+  }
   console.log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -89,6 +89,8 @@ export interface FineTuneResult {
   readonly stepEndedAt: number[];
   /** True when `shouldStop` ended the run before `steps`. */
   readonly stopped: boolean;
+  /** The training-loss records the library's `Loop` wrote for this run (each member's), which `losses` are made of. */
+  readonly records: readonly trax.MetricRecord[];
 }
 
 /** Entity types of IOB2 tags (`B-per`, `I-per` -> `per`), in order of first appearance. */
@@ -436,11 +438,13 @@ export class DemoModel {
     const stepEndedAt: number[] = [];
     // Each member's loss of each step, as its Loop records it (its metrics, in memory), meaned over the members.
     const stepLosses = new Map<number, number[]>();
+    const records: trax.MetricRecord[] = [];
     const runs = await Promise.all(this.members.map((m) => m.loopFor(batches, this.totalSteps, learningRate)));
     const unsubscribe = runs.map((run, i) =>
       run.onMetrics((added) => {
         for (const r of added) {
           if (r.mode !== 'train' || r.name !== this.members[i]!.lossName) continue;
+          records.push(r);
           stepLosses.set(r.step, [...(stepLosses.get(r.step) ?? []), r.value]);
         }
       }),
@@ -478,6 +482,7 @@ export class DemoModel {
       totalSteps: this.totalSteps,
       stepEndedAt,
       stopped,
+      records,
     };
   }
 

@@ -56,6 +56,7 @@ interface FineTune {
   totalSteps: number;
   stepEndedAt: number[];
   stopped: boolean;
+  records: Array<{ step: number; mode: string; name: string; value: number }>;
 }
 type DemoWindow = {
   demo: {
@@ -352,6 +353,9 @@ describeInBrowser('the NER demo page in Chromium', () => {
     }));
     expect(chart.points).toBe(6);
     expect(chart.reference).toBe(1);
+    // The plotted losses are the library Loop's own metric records (one train-loss record per step, in memory).
+    expect(r.records.map((m) => m.value)).toEqual(r.losses);
+    expect(r.records.map((m) => m.mode)).toEqual(Array(6).fill('train'));
     expect(chart.status).toMatch(/6 steps .* on webgl; loss on the whole sample/);
     // The Adam moments stay (for the next run), and a CRF model keeps its trained transition scores (3 tensors, with
     // their moments); nothing else may be left behind.
@@ -629,6 +633,9 @@ describeInBrowser('the NER demo page in Chromium', () => {
       );
       expect(r.losses[3]!).toBeLessThan(r.losses[0]!);
       expect(r.sampleLossAfter).toBeLessThan(r.sampleLossBefore);
+      // On wasm too, the plotted losses are the Loop's records, and the chart shows each.
+      expect(r.records.map((m) => m.value)).toEqual(r.losses);
+      expect(await opened.page.evaluate(() => document.querySelectorAll('#loss-chart circle.loss-point').length)).toBe(4);
       const after = await opened.page.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);
       expect(after.sentences.length).toBe(2);
       expect(session.errorsOf(opened.page)).toEqual([]);

@@ -23,7 +23,8 @@ export { type NerModelConfig, resolveNerModelConfig } from '../src/ner/model/con
 export { encodeFeatures, featureLayout, type FeatureLayout } from '../src/ner/model/features.js';
 export type { NerModelSizes } from '../src/ner/model/token_embedding.js';
 export type { NerVocabs } from '../src/ner/dataset/vocabs.js';
-export { trainStep, type StepResult } from '../src/training/train_step.js';
+// The browser-safe Loop (a RunDirectory, no terminal progress line) in place of the Node entry's.
+export { Loop } from '../src/training/loop.js';
 
 /** The folder the wasm binaries are loaded from: the folder of this bundle. */
 export const wasmBinariesUrl: string = new URL('./', import.meta.url).href;

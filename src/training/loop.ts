@@ -5,8 +5,6 @@
  * `Loop` also takes a folder path and draws a terminal progress line.
  */
 import { readyBackend } from '../backend/backends.js';
-import { tf } from '../backend/tf.js';
-import { batchToTensors } from '../data/to_tensors.js';
 import type { Layer } from '../layers/base.js';
 import type { SlotTree } from '../optimizers/optimizer.js';
 import { type Key, makeKey, splitKey } from '../rng/key.js';
@@ -23,7 +21,7 @@ import type { RunDirectory } from './run_directory.js';
 import { type Logger, metricLine, stepLine } from './step_log.js';
 import type { EvalTask, TrainTask } from './tasks.js';
 import { NonFiniteError } from './train_step.js';
-import { Trainer, withAveragedWeights } from './trainer.js';
+import { type TaskTrainer, Trainer, withAveragedWeights } from './trainer.js';
 import type { TrainingLoop } from './training_loop.js';
 
 /**
@@ -48,10 +46,24 @@ export async function Loop(model: Layer, tasks: TrainTask | readonly TrainTask[]
       `Loop: outputDir '${outputDir}' is a folder path, which needs Node's file system; here pass a RunDirectory (new MemoryRunDirectory())`,
     );
   }
+  return startLoop(model, tasks, options, outputDir);
+}
+
+/** Makes the trainer of train task `index` (the model is initialised by then). */
+export type TrainerFactory = (task: TrainTask, index: number, model: Layer) => TaskTrainer | Promise<TaskTrainer>;
+
+/** Starts a loop on a run directory (or none), each task trained by what `makeTrainer` makes (default: a {@link Trainer}). */
+export async function startLoop(
+  model: Layer,
+  tasks: TrainTask | readonly TrainTask[],
+  options: LoopOptions,
+  runDirectory: RunDirectory | undefined,
+  makeTrainer: TrainerFactory = (task) => new Trainer(model, task.lossLayer, task.optimizer),
+): Promise<TrainingLoop> {
   await readyBackend();
-  const loop = new RunningLoop(model, Array.isArray(tasks) ? tasks : [tasks as TrainTask], options, outputDir);
+  const loop = new RunningLoop(model, Array.isArray(tasks) ? tasks : [tasks as TrainTask], options, runDirectory);
   try {
-    await loop.initialize();
+    await loop.initialize(makeTrainer);
   } catch (error) {
     loop.dispose();
     throw error;
@@ -70,7 +82,7 @@ class RunningLoop implements TrainingLoop {
   readonly tasks: readonly TrainTask[];
   readonly evalTasks: readonly EvalTask[];
   readonly evalModel: Layer;
-  trainers: Trainer[] = [];
+  trainers: TaskTrainer[] = [];
   private readonly logger: Logger;
   private readonly schedule: LoopSchedule;
   private _step = 0;
@@ -134,7 +146,7 @@ class RunningLoop implements TrainingLoop {
   }
 
   /** Initialisation; called by {@link Loop}. */
-  async initialize(): Promise<void> {
+  async initialize(makeTrainer: TrainerFactory): Promise<void> {
     const { checkpointLowMetric, checkpointHighMetric } = this.options;
     const checkpointMetrics = [checkpointLowMetric, checkpointHighMetric];
     await setUpLoop({
@@ -145,7 +157,7 @@ class RunningLoop implements TrainingLoop {
       initKeys: this.initKeys,
       checkpointMetrics,
     });
-    this.trainers = this.tasks.map((t) => new Trainer(this.model, t.lossLayer, t.optimizer));
+    for (const [i, task] of this.tasks.entries()) this.trainers.push(await makeTrainer(task, i, this.model));
     if (this.runDirectory === undefined) return;
     await this.runDirectory.open();
     const latest = await this.runDirectory.latestCheckpoint();
@@ -193,17 +205,14 @@ class RunningLoop implements TrainingLoop {
     const arrays = await task.labeledData.next();
     const learningRate = task.learningRate(step);
     const [nextRng, stepRng] = splitKey(this.rng, 2) as [Key, Key];
-    const batch = batchToTensors(arrays);
     let result;
     try {
-      result = trainer.oneStep(batch, stepRng, { learningRate, step });
+      result = await trainer.step(arrays, stepRng, { learningRate, step });
     } catch (error) {
       if (!(error instanceof NonFiniteError)) throw error;
       const last = this._lastCheckpoint ? `the last checkpoint (step ${this._lastCheckpoint.step}) is intact` : 'no checkpoint was written';
       this.log(stepLine(step, `${error.reason}; ${last}.`));
       throw new NonFiniteError(error.step, error.what, error.value, `${error.reason}; ${last}.`);
-    } finally {
-      tf.dispose(batch);
     }
     this.shareWithEvalModel();
     this.rng = nextRng;

@@ -13,7 +13,7 @@ import { CheckpointError, type CheckpointContents, type CheckpointTensors, check
 import type { MetricRecord } from './history.js';
 import { namedSlots, slotsFromNamed } from './named_slots.js';
 import type { EvalTask, TrainTask } from './tasks.js';
-import type { Trainer, TrainerSlots } from './trainer.js';
+import type { TaskTrainer, TrainerSlots } from './trainer.js';
 
 /**
  * One train task's running sums since the last evaluation, which the loop averages into the logged `train` metrics
@@ -51,7 +51,7 @@ export interface LoopCheckpointMeta {
 }
 
 /** The loss-layer weights of the trainers that train any, by checkpoint path. */
-function lossWeightTensors(trainers: readonly Trainer[], weightsOf = (t: Trainer) => t.lossLayer.weights): Map<string, tf.Tensor> {
+function lossWeightTensors(trainers: readonly TaskTrainer[], weightsOf = (t: TaskTrainer) => t.lossLayer.weights): Map<string, tf.Tensor> {
   const named = new Map<string, tf.Tensor>();
   trainers.forEach((trainer, i) => {
     if (!trainer.trainsLoss) return;
@@ -61,7 +61,7 @@ function lossWeightTensors(trainers: readonly Trainer[], weightsOf = (t: Trainer
 }
 
 /** The optimizer slots of every trainer, by checkpoint path. */
-function slotTensors(model: Layer, trainers: readonly Trainer[]): Map<string, tf.Tensor> {
+function slotTensors(model: Layer, trainers: readonly TaskTrainer[]): Map<string, tf.Tensor> {
   const named = new Map<string, tf.Tensor>();
   trainers.forEach((trainer, i) => {
     for (const [p, t] of namedSlots(model, model.weights, trainer.slots.model, String(i))) named.set(p, t);
@@ -73,7 +73,7 @@ function slotTensors(model: Layer, trainers: readonly Trainer[]): Map<string, tf
 }
 
 /** The tensors of a checkpoint of the model and its trainers, by path (the layers' and trainers' own tensors). */
-export function checkpointTensors(model: Layer, trainers: readonly Trainer[]): CheckpointTensors {
+export function checkpointTensors(model: Layer, trainers: readonly TaskTrainer[]): CheckpointTensors {
   const weights = namedTensors(model);
   for (const [p, t] of lossWeightTensors(trainers)) weights.set(p, t);
   return { weights, state: namedTensors(model, model.state), slots: slotTensors(model, trainers) };
@@ -109,7 +109,7 @@ function restoredTrees(
   contents: CheckpointContents<LoopCheckpointMeta>,
   model: Layer,
   tasks: readonly TrainTask[],
-  trainers: readonly Trainer[],
+  trainers: readonly TaskTrainer[],
   evalTasks: readonly EvalTask[],
   used: Set<tf.Tensor>,
 ): RestoredTrees {
@@ -152,7 +152,7 @@ export function restoreCheckpoint(
   contents: CheckpointContents<LoopCheckpointMeta>,
   model: Layer,
   tasks: readonly TrainTask[],
-  trainers: readonly Trainer[],
+  trainers: readonly TaskTrainer[],
   evalTasks: readonly EvalTask[],
 ): void {
   const used = new Set<tf.Tensor>();

@@ -12,7 +12,7 @@ export class ProgressBars {
     enabled: boolean,
     private readonly format: string,
   ) {
-    this.enabled = enabled && Boolean(process.stdout.isTTY);
+    this.enabled = enabled && typeof process !== 'undefined' && Boolean(process.stdout?.isTTY);
   }
 
   protected readonly enabled: boolean;

@@ -112,19 +112,29 @@ export class NonFiniteError extends Error {
   }
 }
 
+/** What {@link stepGradients} takes: a train step's input without the update's part. @public */
+export type GradientsInput = Omit<TrainStepInput, 'optimizer' | 'slots' | 'optimizerStep' | 'learningRate'>;
+
+/** A batch's loss and gradients, before any update. The caller owns `grads` and the tensors of `state` it did not pass in. @public */
+export interface StepGradients {
+  /** The loss. */
+  loss: number;
+  /** The gradient of each distinct trainable weight tensor (zeros where the loss does not depend on it). */
+  grads: Map<Tensor, Tensor>;
+  /** The model's new state. */
+  state: State;
+  /** The weights of non-trainable layers (not differentiated, not updated). */
+  frozen: ReadonlySet<Tensor>;
+}
+
 /**
- * Computes the loss and its gradients with respect to every distinct trainable weight tensor of the model and
- * the loss layer, checks they are finite, and applies the optimizer to the joined tree. As in Trax, where the
- * trained model is `Serial(model, lossLayer)`, a loss layer with weights of its own (a CRF's transition scores) is
- * trained like any other layer. On success the result's tensors are new (or the input's where unchanged, such
- * as an untouched state); on failure nothing new survives.
- *
- * Differentiating the pure function directly means a layer with its own `tf.customGrad` (the reversible
- * layers, which take their weights as explicit inputs) trains with no extra configuration.
+ * The loss of `Serial(model, lossLayer)` on a batch and its gradients with respect to every distinct trainable
+ * weight tensor of both (a weight shared by several layers is one tensor: its gradient sums all its uses). Nothing
+ * is updated; on failure nothing new survives.
  * @public
  */
-export function trainStep(input: TrainStepInput): StepResult {
-  const { model, lossLayer, optimizer, batch, weights, state, slots, rng, step } = input;
+export function stepGradients(input: GradientsInput): StepGradients {
+  const { model, lossLayer, batch, weights, state, rng } = input;
   const modelLeaves = treeLeaves(weights.model);
   if (modelLeaves.length === 0) throw new Error(`the model ${model.name} has no weights to train`);
   // Weights of non-trainable layers are neither differentiated nor updated.
@@ -134,7 +144,6 @@ export function trainStep(input: TrainStepInput): StepResult {
   if (leaves.length === 0) throw new Error(`the model ${model.name} has no trainable weights (every layer is trainable = false)`);
   let newState: State = state;
   const f = (): tf.Scalar => {
-    // A weight shared by several layers is one tensor, so its gradient is accumulated over all its uses.
     const [loss, s] = modelThenEnd(model, lossLayer, batch, weights.model, state, weights.loss, rng);
     if (loss.shape.length !== 0) throw new Error(`the loss layer ${lossLayer.name} gave shape [${loss.shape.join(',')}], not a scalar`);
     newState = s;
@@ -142,20 +151,44 @@ export function trainStep(input: TrainStepInput): StepResult {
     return loss as tf.Scalar;
   };
   const { value, grads } = tf.engine().gradients(f, leaves, undefined, true);
-  const stateCreated = flattenTree(newState)
-    .map(([, t]) => t)
-    .filter((t) => !treeLeaves(state).includes(t));
   try {
     const loss = value.dataSync()[0]!;
+    return { loss, grads: new Map(leaves.map((t, i) => [t, grads[i] ?? tf.zerosLike(t)])), state: newState, frozen };
+  } catch (error) {
+    tf.dispose(
+      flattenTree(newState)
+        .map(([, t]) => t)
+        .filter((t) => !treeLeaves(state).includes(t)),
+    );
+    tf.dispose(grads.filter((g): g is Tensor => g != null));
+    throw error;
+  } finally {
+    value.dispose();
+  }
+}
+
+/**
+ * One optimizer update of the joined tree from a loss and its gradients (from {@link stepGradients}, or summed
+ * over the shards of a batch): checks the loss and the gradients' norm are finite (else a {@link NonFiniteError},
+ * with no update), and returns the new weights and slots. Takes ownership of `gradients.grads` (disposed) and, on
+ * failure, of the tensors of `gradients.state` that are not in `input.state`.
+ * @public
+ */
+export function applyGradients(input: Omit<TrainStepInput, 'batch' | 'rng'>, gradients: StepGradients): StepResult {
+  const { lossLayer, optimizer, weights, slots, step } = input;
+  const { loss, grads, frozen } = gradients;
+  const stateCreated = (): Tensor[] =>
+    flattenTree(gradients.state)
+      .map(([, t]) => t)
+      .filter((t) => !treeLeaves(input.state).includes(t));
+  try {
     if (!Number.isFinite(loss)) {
       throw new NonFiniteError(step, 'loss', loss, `the loss ${lossLayer.name} is ${loss}; training stopped before updating the weights`);
     }
-    const gradOf = new Map(leaves.map((t, i) => [t, grads[i] ?? tf.zerosLike(t)]));
     // A frozen weight's place in the gradient tree holds the weight itself, which the optimizer never reads.
     const joined = weights as unknown as Weights;
-    const gradTree = mapTree(joined, (t) => gradOf.get(t) ?? t);
+    const gradTree = mapTree(joined, (t) => grads.get(t) ?? t);
     const update = optimizer.treeUpdate(input.optimizerStep, gradTree, joined, slots, input.learningRate, frozen);
-    tf.dispose([...gradOf.values()]);
     const [gradientsL2, weightsL2] = [update.gradientsL2.dataSync()[0]!, update.weightsL2.dataSync()[0]!];
     tf.dispose([update.gradientsL2, update.weightsL2]);
     if (!Number.isFinite(gradientsL2)) {
@@ -174,13 +207,27 @@ export function trainStep(input: TrainStepInput): StepResult {
       weightsL2,
       weights: update.weights as unknown as ModelAndLossWeights,
       slots: update.slots,
-      state: newState,
+      state: gradients.state,
     };
   } catch (error) {
-    tf.dispose(stateCreated);
-    tf.dispose(grads.filter((g): g is Tensor => g != null));
+    tf.dispose(stateCreated());
     throw error;
   } finally {
-    value.dispose();
+    tf.dispose([...grads.values()]);
   }
+}
+
+/**
+ * Computes the loss and its gradients with respect to every distinct trainable weight tensor of the model and
+ * the loss layer, checks they are finite, and applies the optimizer to the joined tree ({@link stepGradients}
+ * then {@link applyGradients}). As in Trax, where the trained model is `Serial(model, lossLayer)`, a loss layer
+ * with weights of its own (a CRF's transition scores) is trained like any other layer. On success the result's
+ * tensors are new (or the input's where unchanged, such as an untouched state); on failure nothing new survives.
+ *
+ * Differentiating the pure function directly means a layer with its own `tf.customGrad` (the reversible
+ * layers, which take their weights as explicit inputs) trains with no extra configuration.
+ * @public
+ */
+export function trainStep(input: TrainStepInput): StepResult {
+  return applyGradients(input, stepGradients(input));
 }

@@ -8,7 +8,10 @@ import { disposeTree, treeLeaves } from '../layers/tensor_tree.js';
 import type { Tensor, Weights } from '../layers/types.js';
 import { averagedWeights, disposeReplaced, type Optimizer, type SlotTree } from '../optimizers/optimizer.js';
 import type { Key } from '../rng/key.js';
-import { type ModelAndLossWeights, trainStep } from './train_step.js';
+import { tf } from '../backend/tf.js';
+import { batchToTensors } from '../data/to_tensors.js';
+import type { LabeledBatch } from './tasks.js';
+import { applyGradients, type ModelAndLossWeights, type StepGradients, stepGradients } from './train_step.js';
 
 /** What {@link Trainer.oneStep} reports; the trainer keeps the new weights and slots. @public */
 export interface StepMetrics {
@@ -29,6 +32,33 @@ export interface TrainerSlots {
 }
 
 /**
+ * What a `Loop` trains a task with: a {@link Trainer}, or one that spreads each batch over worker threads
+ * (`DataParallelTrainer`, Node). It owns the optimizer slots of `Serial(model, loss)` and the update count. @public
+ */
+export interface TaskTrainer {
+  /** The model; its weights are the trained weights. */
+  readonly model: Layer;
+  /** The loss layer, after the model. */
+  readonly lossLayer: Layer;
+  /** The optimizer. */
+  readonly optimizer: Optimizer;
+  /** The optimizer slots, laid out as the weights `{ model, loss }`. */
+  readonly slots: TrainerSlots;
+  /** The number of updates made so far. */
+  readonly optimizerSteps: number;
+  /** Whether the loss layer has weights of its own, trained with the model's. */
+  readonly trainsLoss: boolean;
+  /** One step on a batch of host arrays (the model's inputs, then the loss layer's other inputs). */
+  step(batch: LabeledBatch, rng: Key, options: { learningRate: number; step?: number }): Promise<StepMetrics>;
+  /** The moving averages of the weights (an optimizer made with `averageDecay`), laid out as `{ model, loss }`. */
+  averagedWeights(): ModelAndLossWeights;
+  /** Replaces the slots and the update count (restoring a checkpoint). */
+  restore(slots: TrainerSlots, optimizerSteps: number): void;
+  /** Frees the slots (and stops any worker the trainer runs). */
+  dispose(): void;
+}
+
+/**
  * Trains `Serial(model, lossLayer)` with one optimizer. Both layers must be initialised; the trainer reads their
  * weights at each step and gives them the updated ones (disposing those it replaced), so several trainers can
  * share one model (the `Loop`'s train tasks). A loss layer with weights (a CRF's transition scores) is trained
@@ -42,7 +72,7 @@ export interface TrainerSlots {
  * ```
  * @public
  */
-export class Trainer {
+export class Trainer implements TaskTrainer {
   private _slots: SlotTree;
   private _optimizerSteps = 0;
 
@@ -85,21 +115,50 @@ export class Trainer {
    * finite, leaving weights and slots as they were. The batch is not disposed.
    */
   oneStep(batch: readonly Tensor[], rng: Key, options: { learningRate: number; step?: number }): StepMetrics {
-    const weights = this.weights;
-    const state = this.model.state;
-    const result = trainStep({
+    const gradients = stepGradients({
       model: this.model,
       lossLayer: this.lossLayer,
-      optimizer: this.optimizer,
       batch,
-      weights,
-      state,
-      slots: this._slots,
+      weights: this.weights,
+      state: this.model.state,
       rng,
       step: options.step ?? this._optimizerSteps + 1,
-      optimizerStep: this._optimizerSteps,
-      learningRate: options.learningRate,
     });
+    return this.applyGradients(gradients, options);
+  }
+
+  /** {@link Trainer.oneStep} on host arrays (made into tensors for the step, then freed). */
+  async step(batch: LabeledBatch, rng: Key, options: { learningRate: number; step?: number }): Promise<StepMetrics> {
+    const tensors = batchToTensors(batch);
+    try {
+      return this.oneStep(tensors, rng, options);
+    } finally {
+      tf.dispose(tensors);
+    }
+  }
+
+  /**
+   * The update of a step whose gradients were computed elsewhere (`stepGradients`, or summed over the shards of a
+   * batch): checks them, updates weights and slots as {@link Trainer.oneStep} does, and gives the model the new
+   * state. Takes ownership of the gradients.
+   */
+  applyGradients(gradients: StepGradients, options: { learningRate: number; step?: number }): StepMetrics {
+    const weights = this.weights;
+    const state = this.model.state;
+    const result = applyGradients(
+      {
+        model: this.model,
+        lossLayer: this.lossLayer,
+        optimizer: this.optimizer,
+        weights,
+        state,
+        slots: this._slots,
+        step: options.step ?? this._optimizerSteps + 1,
+        optimizerStep: this._optimizerSteps,
+        learningRate: options.learningRate,
+      },
+      gradients,
+    );
     this.model.weights = result.weights.model;
     this.lossLayer.weights = result.weights.loss;
     this.model.state = result.state;
@@ -148,7 +207,7 @@ export class Trainer {
 export async function withAveragedWeights<T>(
   model: Layer,
   evalModel: Layer,
-  trainers: readonly Trainer[],
+  trainers: readonly TaskTrainer[],
   task: number,
   f: () => T | Promise<T>,
 ): Promise<T> {

@@ -7,7 +7,7 @@ import type { SlotTree } from '../optimizers/optimizer.js';
 import type { History, MetricRecord } from './history.js';
 import type { RunDirectory } from './run_directory.js';
 import type { EvalTask, TrainTask } from './tasks.js';
-import type { Trainer } from './trainer.js';
+import type { TaskTrainer } from './trainer.js';
 
 /**
  * A training loop; made with `Loop`. `await loop.run(n)` runs `n` more steps.
@@ -19,7 +19,7 @@ export interface TrainingLoop {
   /** The train tasks; a step runs one of them (by default `step % tasks.length`). */
   readonly tasks: readonly TrainTask[];
   /** One trainer per train task (its optimizer slots and update count), sharing the model. */
-  readonly trainers: readonly Trainer[];
+  readonly trainers: readonly TaskTrainer[];
   /** The eval tasks, run at the evaluation steps. */
   readonly evalTasks: readonly EvalTask[];
   /** The model evaluations run, with the trained weights (the model itself unless `evalModel` was given). */

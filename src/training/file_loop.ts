@@ -4,7 +4,8 @@
  */
 import type { Layer } from '../layers/base.js';
 import { FileRunDirectory } from './file_run_directory.js';
-import { Loop as loopOnRunDirectory } from './loop.js';
+import { DataParallelTrainer } from '../parallel/data_parallel_trainer.js';
+import { startLoop, type TrainerFactory } from './loop.js';
 import type { LoopOptions } from './loop_options.js';
 import { ProgressLine } from './progress.js';
 import type { TrainTask } from './tasks.js';
@@ -16,7 +17,8 @@ import type { TrainingLoop } from './training_loop.js';
  * makes one `Trainer` per task, and, when `outputDir` holds a checkpoint, restores it (weights, slots, step, RNG
  * key, data positions, metric history): a loop that resumes continues exactly as if never interrupted.
  * `outputDir` is a folder (checkpoints, `metrics.jsonl`, `training.svg`) or any {@link RunDirectory}; the live
- * progress line is drawn when stdout is a terminal unless `progress` is false.
+ * progress line is drawn when stdout is a terminal unless `progress` is false; `dataParallel` trains on several
+ * cores (worker threads).
  *
  * @example
  * ```ts
@@ -26,10 +28,11 @@ import type { TrainingLoop } from './training_loop.js';
  * @public
  */
 export function Loop(model: Layer, tasks: TrainTask | readonly TrainTask[], options: LoopOptions = {}): Promise<TrainingLoop> {
-  const { outputDir, progress } = options;
-  return loopOnRunDirectory(model, tasks, {
-    ...options,
-    outputDir: typeof outputDir === 'string' ? new FileRunDirectory(outputDir) : outputDir,
-    progress: progress === undefined || progress === true ? ProgressLine.create(true) : progress,
-  });
+  const { outputDir, progress, dataParallel, ...rest } = options;
+  const runDirectory = typeof outputDir === 'string' ? new FileRunDirectory(outputDir) : outputDir;
+  const display = progress === undefined || progress === true ? ProgressLine.create(true) : progress;
+  const makeTrainer: TrainerFactory | undefined = dataParallel
+    ? (task) => DataParallelTrainer.start(model, task.lossLayer, task.optimizer, dataParallel)
+    : undefined;
+  return startLoop(model, tasks, { ...rest, progress: display }, runDirectory, makeTrainer);
 }

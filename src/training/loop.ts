@@ -41,6 +41,7 @@ import type { TrainingLoop } from './training_loop.js';
  */
 export async function Loop(model: Layer, tasks: TrainTask | readonly TrainTask[], options: LoopOptions = {}): Promise<TrainingLoop> {
   const { outputDir } = options;
+  if (options.dataParallel) throw new Error("Loop: dataParallel needs Node's worker threads; it is an option of the Node entry's Loop");
   if (typeof outputDir === 'string') {
     throw new Error(
       `Loop: outputDir '${outputDir}' is a folder path, which needs Node's file system; here pass a RunDirectory (new MemoryRunDirectory())`,
@@ -319,6 +320,7 @@ class RunningLoop implements TrainingLoop {
       accumulators: this.accumulators.map((a) => ({ ...a })),
       history: [...this.records.history.records],
       trainSeconds: this.trainSeconds,
+      workers: this.trainers.map((t) => t.workers ?? 1),
     };
   }
 
@@ -348,7 +350,9 @@ class RunningLoop implements TrainingLoop {
     for (const [i, task] of this.tasks.entries()) await task.labeledData.restore(meta.data.train[i]!);
     for (const [i, evalTask] of this.evalTasks.entries()) await evalTask.labeledData.restore(meta.data.eval[i]!);
     this._lastCheckpoint = { step: this._step, dir };
-    this.log(stepLine(this._step, `Restored the checkpoint ${dir}`));
+    const [was, now] = [(meta.workers ?? []).join(','), this.trainers.map((t) => t.workers ?? 1).join(',')];
+    const workers = was !== '' && was !== now ? ` (written with ${was} workers, resumed with ${now})` : '';
+    this.log(stepLine(this._step, `Restored the checkpoint ${dir}${workers}`));
   }
 
   dispose(): void {

@@ -48,6 +48,8 @@ export interface LoopCheckpointMeta {
   history: MetricRecord[];
   /** The seconds spent in training steps so far, those of the runs it was resumed from included. */
   trainSeconds: number;
+  /** The number of replicas each train task's batches were cut over (absent in checkpoints of one thread). */
+  workers?: number[];
 }
 
 /** The loss-layer weights of the trainers that train any, by checkpoint path. */

@@ -3,6 +3,7 @@ import type { Layer } from '../layers/base.js';
 import { type AtStep, atStep1AndEvery, never } from './at_steps.js';
 import type { TrainingCallback } from './callbacks.js';
 import type { CheckpointWriteHooks } from './checkpoint_format.js';
+import type { DataParallelOptions } from '../parallel/data_parallel_trainer.js';
 import type { RunDirectory } from './run_directory.js';
 import type { Logger } from './step_log.js';
 import type { EvalTask, TrainTask } from './tasks.js';
@@ -60,6 +61,11 @@ export interface LoopOptions {
   chart?: boolean;
   /** Crash simulation for tests of checkpoint writing. */
   checkpointHooks?: CheckpointWriteHooks;
+  /**
+   * Node: train every task on several cores, each batch cut over the main thread and `workers - 1` worker threads
+   * (see `DataParallelTrainer`). A checkpoint resumes with any worker count (the log says when it changed).
+   */
+  dataParallel?: DataParallelOptions;
 }
 
 /** When a loop evaluates and checkpoints, and which task a step runs: the options, or the first task's periods. */

@@ -48,6 +48,8 @@ export interface TaskTrainer {
   readonly optimizerSteps: number;
   /** Whether the loss layer has weights of its own, trained with the model's. */
   readonly trainsLoss: boolean;
+  /** The number of replicas a batch is cut over (1, or absent, for one thread). */
+  readonly workers?: number;
   /** One step on a batch of host arrays (the model's inputs, then the loss layer's other inputs). */
   step(batch: LabeledBatch, rng: Key, options: { learningRate: number; step?: number }): Promise<StepMetrics>;
   /** The moving averages of the weights (an optimizer made with `averageDecay`), laid out as `{ model, loss }`. */

@@ -134,7 +134,7 @@ export class DataParallelTrainer implements TaskTrainer {
       .map((shard, i) =>
         this.pool!.runOn(
           i,
-          { batch: shard, rng: foldIn(rng, i + 1) as [number, number], scale: scales[i + 1]! },
+          { batch: shard, rng: foldIn(rng, i + 1), scale: scales[i + 1]! },
           { transfer: shard.map((a) => a.data.buffer as ArrayBuffer) },
         ),
       );

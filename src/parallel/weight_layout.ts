@@ -60,7 +60,7 @@ export function layoutProblems(mine: WeightLayout, theirs: WeightLayout): string
 
 /** Copies the layers' weights into `flat` (laid out by `layout`). */
 export function writeWeights(model: Layer, lossLayer: Layer, layout: WeightLayout, flat: Float32Array): void {
-  namedWeights(model, lossLayer).forEach(([, t], i) => flat.set(t.dataSync() as Float32Array, layout.entries[i]!.offset));
+  namedWeights(model, lossLayer).forEach(([, t], i) => flat.set(t.dataSync(), layout.entries[i]!.offset));
 }
 
 /**

@@ -168,10 +168,12 @@ export class DataParallelTrainer implements TaskTrainer {
       const grad = gradients.grads.get(t);
       if (!grad) return;
       const e = this.layout.entries[i]!;
-      const values = Float32Array.from(grad.dataSync() as Float32Array, (v) => v * scales[0]!);
+      const values = new Float32Array(grad.dataSync() as Float32Array);
+      const s0 = scales[0]!;
+      for (let k = 0; k < e.size; k++) values[k] = values[k]! * s0;
       for (let w = 0; w < shards.length - 1; w++) {
         const part = this.gradients.subarray(w * this.layout.size + e.offset, w * this.layout.size + e.offset + e.size);
-        for (let k = 0; k < e.size; k++) values[k]! += part[k]!;
+        for (let k = 0; k < e.size; k++) values[k] = values[k]! + part[k]!;
       }
       summed.set(t, tf.tensor(values, e.shape as number[], 'float32'));
     });

@@ -20,14 +20,14 @@ export {
 } from './backend/backends.js';
 export { type Key, makeKey, splitKey, foldIn, randomBits, permutation } from './rng/key.js';
 export { uniform, normal, bernoulli } from './rng/random.js';
-export { Layer, type LayerOptions, type InitOptions, type SharedInits, sharedInits, type WeightsOnlyInit } from './layers/base.js';
-export { LayerError } from './layers/layer_error.js';
-export { Fn, FnLayer, type FnOptions, type TensorFn } from './layers/fn.js';
-export { shapeDtype, signatureOf } from './layers/stack.js';
-export { flattenTree, treeLeaves, mapTree, disposeTree, namedTensors, treeFromNamed } from './layers/tensor_tree.js';
-export { flattenWeightsAndState, unflattenWeights, unflattenWeightsAndState } from './layers/flat_weights.js';
-export { nonTrainableWeights } from './layers/non_trainable.js';
-export type { Tensor, Stack, ShapeDtype, Signature, TensorTree, Weights, State, Mode, InitResult } from './layers/types.js';
+export { Layer, type LayerOptions, type InitOptions, type SharedInits, sharedInits, type WeightsOnlyInit } from './core/base.js';
+export { LayerError } from './core/layer_error.js';
+export { Fn, FnLayer, type FnOptions, type TensorFn } from './core/fn.js';
+export { shapeDtype, signatureOf } from './core/stack.js';
+export { flattenTree, treeLeaves, mapTree, disposeTree, namedTensors, treeFromNamed } from './core/tensor_tree.js';
+export { flattenWeightsAndState, unflattenWeights, unflattenWeightsAndState } from './core/flat_weights.js';
+export { nonTrainableWeights } from './core/non_trainable.js';
+export type { Tensor, Stack, ShapeDtype, Signature, TensorTree, Weights, State, Mode, InitResult } from './core/types.js';
 export { Serial, SerialLayer, namedSerial, serialArity, initInSequence } from './combinators/serial.js';
 export { Parallel, ParallelLayer } from './combinators/parallel.js';
 export { Branch } from './combinators/branch.js';
@@ -59,8 +59,8 @@ export * from './optimizers/index.js';
 export * from './training/browser.js';
 export * from './io/index.js';
 export * from './decoding/index.js';
-export { weightFitProblems } from './layers/weight_fit.js';
-export { loadNamedWeights, type LoadNamedWeightsOptions } from './layers/load_named_weights.js';
+export { weightFitProblems } from './core/weight_fit.js';
+export { loadNamedWeights, type LoadNamedWeightsOptions } from './core/load_named_weights.js';
 /** The streaming data pipeline, as `trax.data`: `data.Serial(source, data.Shuffle(...), data.Batch(...))`. */
 export * as data from './data/index.js';
 /** Named-entity recognition: vocabularies, tag schemes, entity-level evaluation, tokenizer, tagging, loading. */

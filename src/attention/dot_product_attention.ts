@@ -1,6 +1,6 @@
 import { softmaxGradKernel, softmaxKernel, softmaxKernelsRun } from '../backend/softmax_kernel.js';
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 import { bernoulli } from '../rng/random.js';
 import { constantFunctionOf, untaped } from './untaped.js';

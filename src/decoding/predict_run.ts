@@ -1,8 +1,8 @@
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { shapeDtype } from '../layers/stack.js';
-import { mapTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { State, Tensor, Weights } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { shapeDtype } from '../core/stack.js';
+import { mapTree, treeLeaves } from '../core/tensor_tree.js';
+import type { State, Tensor, Weights } from '../core/types.js';
 import { type Key, makeKey } from '../rng/key.js';
 
 /** Options of a decoding run that concern the model. @public */

@@ -3,9 +3,9 @@
  * conventions: three inputs, model output, targets and weights, to one scalar).
  */
 import { tf } from '../backend/tf.js';
-import { Fn, type FnLayer } from './fn.js';
+import { Fn, type FnLayer } from '../core/fn.js';
 import { SCALAR, checkCategoryInputs, checkWeights, describe, weightedMean } from './metrics.js';
-import type { ShapeDtype, Tensor } from './types.js';
+import type { ShapeDtype, Tensor } from '../core/types.js';
 
 function categoryLoss(name: string, perPosition: (output: Tensor, targets: Tensor) => Tensor): FnLayer {
   return Fn(

@@ -12,9 +12,9 @@
 import { tf } from '../backend/tf.js';
 import { namedSerial } from '../combinators/serial.js';
 import { ArgMax } from './core/reductions.js';
-import { Fn, type FnLayer } from './fn.js';
-import type { Layer } from './base.js';
-import type { ShapeDtype, Tensor } from './types.js';
+import { Fn, type FnLayer } from '../core/fn.js';
+import type { Layer } from '../core/base.js';
+import type { ShapeDtype, Tensor } from '../core/types.js';
 
 /** The signature of a metric's output: a float32 scalar. */
 export const SCALAR: ShapeDtype = { shape: [], dtype: 'float32' };

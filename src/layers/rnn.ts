@@ -8,12 +8,12 @@ import { Scan } from '../combinators/scan.js';
 import { Select } from '../combinators/select.js';
 import { namedSerial } from '../combinators/serial.js';
 import { type Key, splitKey } from '../rng/key.js';
-import { Layer } from './base.js';
+import { Layer } from '../core/base.js';
 import { expectFloat, weightOf } from './core/checks.js';
 import { linearMap } from './core/linear_map.js';
-import { Fn, type FnLayer } from './fn.js';
+import { Fn, type FnLayer } from '../core/fn.js';
 import { GlorotUniform, type Initializer, RandomNormal, RandomUniform } from './initializers.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from './types.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../core/types.js';
 
 /** Options of {@link LSTMCell}. @public */
 export interface LSTMCellOptions {

@@ -1,6 +1,6 @@
 import { LocalSelfAttention, LSHSelfAttention, SelfAttention } from '../attention/index.js';
-import type { Layer } from '../layers/base.js';
-import type { Mode } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import type { Mode } from '../core/types.js';
 import { checkInt } from './config_checks.js';
 
 /** What every attention layer of a model is made with. @public */

@@ -1,4 +1,4 @@
-import type { Mode } from '../layers/types.js';
+import type { Mode } from '../core/types.js';
 import type { AttentionType, AttentionTypeOptions } from './attention_types.js';
 import { checkInt, checkRate, headDepth } from './config_checks.js';
 import type { FfActivation } from './feed_forward.js';

@@ -1,10 +1,10 @@
 import { tf } from '../backend/tf.js';
 import { Branch } from '../combinators/branch.js';
 import { Parallel } from '../combinators/parallel.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { Dropout, Embedding, PaddingMask, PositionalEncoding } from '../layers/core/index.js';
-import { Fn } from '../layers/fn.js';
-import type { Mode, ShapeDtype } from '../layers/types.js';
+import { Fn } from '../core/fn.js';
+import type { Mode, ShapeDtype } from '../core/types.js';
 import { ATTENTION_TYPE_KEYS, type AttentionType, type AttentionTypeOptions, attentionTypesPerLayer } from './attention_types.js';
 import { type BlockOptions, resolveBlockOptions } from './block_options.js';
 import { checkBool, checkInt, checkKnownKeys } from './config_checks.js';

@@ -1,9 +1,9 @@
 import { Branch } from '../combinators/branch.js';
 import { Dup, Select } from '../combinators/select.js';
 import { namedSerial, type SerialLayer } from '../combinators/serial.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { Dense, Dropout, Embedding, LayerNorm, LogSoftmax, PaddingMask, PositionalEncoding, ShiftRight } from '../layers/core/index.js';
-import type { Mode } from '../layers/types.js';
+import type { Mode } from '../core/types.js';
 import { ReversibleSerial } from '../reversible/reversible_serial.js';
 import { ATTENTION_TYPE_KEYS, type AttentionType, type AttentionTypeOptions, attentionTypesPerLayer } from './attention_types.js';
 import { resolveBlockOptions } from './block_options.js';

@@ -2,7 +2,7 @@ import { Concatenate } from '../combinators/concatenate.js';
 import { Dup } from '../combinators/select.js';
 import { namedSerial, type SerialLayer } from '../combinators/serial.js';
 import { Dense, Dropout, Embedding, LayerNorm, LogSoftmax, PositionalEncoding, ShiftRight } from '../layers/core/index.js';
-import type { Mode } from '../layers/types.js';
+import type { Mode } from '../core/types.js';
 import { ReversibleSerial } from '../reversible/reversible_serial.js';
 import { ATTENTION_TYPE_KEYS, type AttentionType, type AttentionTypeOptions, attentionTypesPerLayer } from './attention_types.js';
 import { resolveBlockOptions } from './block_options.js';

@@ -1,9 +1,9 @@
 import { CausalAttention } from '../attention/attention.js';
 import { Residual } from '../combinators/residual.js';
 import { namedSerial, type SerialLayer } from '../combinators/serial.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { Dense, Dropout, Embedding, LayerNorm, LogSoftmax, PositionalEncoding, ShiftRight } from '../layers/core/index.js';
-import type { Mode } from '../layers/types.js';
+import type { Mode } from '../core/types.js';
 import { checkInt, checkKnownKeys, checkRate } from './config_checks.js';
 import { activationLayer, type FfActivation } from './feed_forward.js';
 

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import { sumOfSquares } from '../backend/sum_of_squares_kernel.js';
 
 /**

@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import { flattenTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { Tensor, TensorTree, Weights } from '../layers/types.js';
+import { flattenTree, treeLeaves } from '../core/tensor_tree.js';
+import type { Tensor, TensorTree, Weights } from '../core/types.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 
 /** One weight's optimizer slots, by name (`{ m, v }` for Adam). @public */

@@ -1,9 +1,9 @@
 import { tf } from '../backend/tf.js';
 import { initInSequence, serialArity } from '../combinators/serial.js';
-import { Layer, type SharedInits } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { Layer, type SharedInits } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import { flattenTree, mapTree, treeLeaves } from '../core/tensor_tree.js';
+import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../core/types.js';
 import { type Key, splitKey } from '../rng/key.js';
 import { atSublayer, flattenLayers, type LayerLike, subtree } from '../combinators/sublayer_call.js';
 import { type Residue, ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.js';

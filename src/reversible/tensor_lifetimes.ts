@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import { mapTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { Tensor, TensorTree } from '../layers/types.js';
+import { mapTree, treeLeaves } from '../core/tensor_tree.js';
+import type { Tensor, TensorTree } from '../core/types.js';
 
 /** Whether a stack item or weight takes part in differentiation (float32; ids and boolean masks do not). */
 export function isDifferentiable(t: Tensor): boolean {

@@ -2,7 +2,7 @@
  * The Node entry's `Loop`: the browser-safe loop, with a folder path accepted as `outputDir` (a
  * `FileRunDirectory`) and the terminal progress line drawn by default.
  */
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { FileRunDirectory } from './file_run_directory.js';
 import { Loop as loopOnRunDirectory } from './loop.js';
 import type { LoopOptions } from './loop_options.js';

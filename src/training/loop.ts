@@ -7,7 +7,7 @@
 import { readyBackend } from '../backend/backends.js';
 import { tf } from '../backend/tf.js';
 import { batchToTensors } from '../data/to_tensors.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import type { SlotTree } from '../optimizers/optimizer.js';
 import { type Key, makeKey, splitKey } from '../rng/key.js';
 import type { StepEvent } from './callbacks.js';

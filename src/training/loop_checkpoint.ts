@@ -5,9 +5,9 @@
  * model alone.
  */
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { namedTensors, treeFromNamed, treeLeaves } from '../layers/tensor_tree.js';
-import type { State, Weights } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { namedTensors, treeFromNamed, treeLeaves } from '../core/tensor_tree.js';
+import type { State, Weights } from '../core/types.js';
 import { disposeReplaced } from '../optimizers/optimizer.js';
 import { CheckpointError, type CheckpointContents, type CheckpointTensors, checkFits, lossWeightsPrefix } from './checkpoint_format.js';
 import type { MetricRecord } from './history.js';

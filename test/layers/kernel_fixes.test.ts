@@ -3,7 +3,7 @@
  */
 import { tf } from '../../src/backend/tf.js';
 import { MIN_ROWS_FOR_PRODUCT_SUM, segmentSum } from '../../src/backend/kernel_fixes.js';
-import type { Tensor } from '../../src/layers/types.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
 import { randn } from './layer_checks.js';

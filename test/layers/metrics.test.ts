@@ -1,9 +1,9 @@
 import { tf } from '../../src/backend/tf.js';
-import { LayerError } from '../../src/layers/layer_error.js';
+import { LayerError } from '../../src/core/layer_error.js';
 import { CrossEntropyLoss, L2Loss, WeightedCategoryCrossEntropy } from '../../src/layers/losses.js';
 import { Accuracy, SequenceAccuracy, WeightedCategoryAccuracy } from '../../src/layers/metrics.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectGradientsMatchFiniteDifferences } from '../helpers/gradcheck.js';
 

@@ -1,11 +1,11 @@
 import { tf } from '../../src/backend/tf.js';
-import type { Layer } from '../../src/layers/base.js';
+import type { Layer } from '../../src/core/base.js';
 import { Ones, Zeros } from '../../src/layers/initializers.js';
-import { LayerError } from '../../src/layers/layer_error.js';
+import { LayerError } from '../../src/core/layer_error.js';
 import { GRU, GRUCell, LSTM, LSTMCell } from '../../src/layers/rnn.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import { namedTensors } from '../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import { namedTensors } from '../../src/core/tensor_tree.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } from './layer_checks.js';

@@ -1,8 +1,8 @@
 import { layerNormGradKernel, layerNormKernel, layerNormKernelsRun } from '../../backend/layer_norm_kernel.js';
 import { tf } from '../../backend/tf.js';
 import type { Key } from '../../rng/key.js';
-import { Layer } from '../base.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
+import { Layer } from '../../core/base.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 import { expectFloat, expectRankAtLeast, weightOf } from './checks.js';
 
 type GradSave = (tensors: Tensor[]) => void;

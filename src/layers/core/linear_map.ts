@@ -1,5 +1,5 @@
 import { tf } from '../../backend/tf.js';
-import type { Tensor } from '../types.js';
+import type { Tensor } from '../../core/types.js';
 
 /**
  * `x · w` over the last axis of `x`, for `x` of any rank >= 1 and a 2-D `w` of shape `[dIn, dOut]`: the leading

@@ -7,9 +7,9 @@ import { Concatenate } from '../../combinators/concatenate.js';
 import { Parallel } from '../../combinators/parallel.js';
 import { Select } from '../../combinators/select.js';
 import { namedSerial, type SerialLayer } from '../../combinators/serial.js';
-import { Fn, type FnLayer } from '../../layers/fn.js';
+import { Fn, type FnLayer } from '../../core/fn.js';
 import { LSTM } from '../../layers/rnn.js';
-import type { ShapeDtype, Tensor } from '../../layers/types.js';
+import type { ShapeDtype, Tensor } from '../../core/types.js';
 
 function checkInputs(name: string, x: ShapeDtype, ids: ShapeDtype): void {
   if (x.shape.length < 2 || ids.shape.length !== 2 || ids.dtype !== 'int32' || x.shape[0] !== ids.shape[0] || x.shape[1] !== ids.shape[1]) {

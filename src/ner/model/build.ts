@@ -2,10 +2,10 @@
  * The tagger model and its loss, built from a configuration.
  */
 import { namedSerial, type SerialLayer } from '../../combinators/serial.js';
-import type { Layer } from '../../layers/base.js';
+import type { Layer } from '../../core/base.js';
 import { Dense, LogSoftmax } from '../../layers/core/index.js';
 import { CrossEntropyLoss } from '../../layers/losses.js';
-import type { Mode } from '../../layers/types.js';
+import type { Mode } from '../../core/types.js';
 import { ReformerEncoder } from '../../models/index.js';
 import { PaddedBiLSTM } from './bilstm.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';

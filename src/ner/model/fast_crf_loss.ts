@@ -11,8 +11,8 @@
  */
 import { tf } from '../../backend/tf.js';
 import { CrfLossLayer } from '../../layers/crf.js';
-import { toList } from '../../layers/stack.js';
-import type { Stack, State, Tensor, Weights } from '../../layers/types.js';
+import { toList } from '../../core/stack.js';
+import type { Stack, State, Tensor, Weights } from '../../core/types.js';
 import type { Key } from '../../rng/key.js';
 
 type GradSave = (tensors: Tensor[]) => void;

@@ -5,7 +5,7 @@
 import { tf } from '../../../src/backend/tf.js';
 import { CrossEntropyLoss } from '../../../src/layers/losses.js';
 import { CrfLossLayer } from '../../../src/layers/crf.js';
-import type { Tensor } from '../../../src/layers/types.js';
+import type { Tensor } from '../../../src/core/types.js';
 import { makeKey } from '../../../src/rng/key.js';
 import { FastCrfLoss } from '../../../src/ner/model/fast_crf_loss.js';
 import { NerLoss, NerTaggerModel } from '../../../src/ner/model/build.js';

@@ -1,12 +1,12 @@
 import { tf } from '../../../src/backend/tf.js';
 import { useBackend } from '../../../src/backend/backends.js';
 import { Serial } from '../../../src/combinators/serial.js';
-import { treeLeaves } from '../../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../../src/layers/types.js';
+import { treeLeaves } from '../../../src/core/tensor_tree.js';
+import type { Tensor } from '../../../src/core/types.js';
 import { makeKey } from '../../../src/rng/key.js';
 import { CharCnn } from '../../../src/ner/model/char_cnn.js';
 import { FastCrfLoss } from '../../../src/ner/model/fast_crf_loss.js';
-import { namedTensors } from '../../../src/layers/tensor_tree.js';
+import { namedTensors } from '../../../src/core/tensor_tree.js';
 import { CrfLossLayer, viterbiDecode } from '../../../src/layers/crf.js';
 import { NerLoss, NerTaggerModel } from '../../../src/ner/model/build.js';
 import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../../src/ner/model/config.js';

@@ -3,9 +3,9 @@ import { Dup } from '../../src/combinators/select.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense } from '../../src/layers/core/dense.js';
 import { PositionalEncoding } from '../../src/layers/core/positional_encoding.js';
-import { flattenWeightsAndState, unflattenWeights, unflattenWeightsAndState } from '../../src/layers/flat_weights.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor, Weights } from '../../src/layers/types.js';
+import { flattenWeightsAndState, unflattenWeights, unflattenWeightsAndState } from '../../src/core/flat_weights.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor, Weights } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 
 const at = (tree: Weights, ...path: string[]): Tensor => path.reduce((t: Weights | Tensor, k) => (t as Weights)[k]!, tree) as Tensor;

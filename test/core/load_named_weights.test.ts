@@ -2,9 +2,9 @@ import { tf } from '../../src/backend/tf.js';
 import { useBackend } from '../../src/backend/backends.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Relu } from '../../src/layers/core/index.js';
-import { loadNamedWeights } from '../../src/layers/load_named_weights.js';
-import { namedTensors } from '../../src/layers/tensor_tree.js';
-import type { Layer } from '../../src/layers/base.js';
+import { loadNamedWeights } from '../../src/core/load_named_weights.js';
+import { namedTensors } from '../../src/core/tensor_tree.js';
+import type { Layer } from '../../src/core/base.js';
 
 const X = { shape: [1, 3], dtype: 'float32' as const };
 const net = (): Layer => Serial(Dense(4), Relu(), Dense(2));

@@ -101,7 +101,6 @@ export {
 export { featureLayout, encodeFeatures, type FeatureLayout, type FeatureConfig } from './model/features.js';
 export { TokenEmbedding, type NerModelSizes, type WordEmbeddingRows, type WordEmbeddingOptions } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
-export { PaddedBiLSTM, ReverseWithinLength } from './model/bilstm.js';
 export { NerTaggerModel, NerLoss } from './model/build.js';
 export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
 

@@ -4,7 +4,7 @@ import { Serial } from '../../src/combinators/serial.js';
 import { Dense } from '../../src/layers/core/index.js';
 import { Fn } from '../../src/core/fn.js';
 import { LayerError } from '../../src/core/layer_error.js';
-import { LSTM } from '../../src/layers/rnn.js';
+import { LSTM } from '../../src/rnn/recurrent.js';
 import { shapeDtype } from '../../src/core/stack.js';
 import { namedTensors, treeLeaves } from '../../src/core/tensor_tree.js';
 import type { Tensor } from '../../src/core/types.js';

@@ -14,7 +14,7 @@ import type { Layer } from '../../src/core/base.js';
 import { Dense, Embedding, Relu } from '../../src/layers/core/index.js';
 import { Fn } from '../../src/core/fn.js';
 import { LayerError } from '../../src/core/layer_error.js';
-import { GRU } from '../../src/layers/rnn.js';
+import { GRU } from '../../src/rnn/recurrent.js';
 import { shapeDtype } from '../../src/core/stack.js';
 import { treeLeaves } from '../../src/core/tensor_tree.js';
 import type { Tensor, Weights } from '../../src/core/types.js';

@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
 import { Scan } from '../../src/combinators/scan.js';
 import { Fn } from '../../src/core/fn.js';
-import { GRU, LSTM } from '../../src/layers/rnn.js';
+import { GRU, LSTM } from '../../src/rnn/recurrent.js';
 import { shapeDtype } from '../../src/core/stack.js';
 import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';

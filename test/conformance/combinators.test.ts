@@ -17,7 +17,7 @@ import { namedSerial, Serial } from '../../src/combinators/serial.js';
 import { Dense } from '../../src/layers/core/index.js';
 import { Fn } from '../../src/core/fn.js';
 import { LayerError } from '../../src/core/layer_error.js';
-import { GRU } from '../../src/layers/rnn.js';
+import { GRU } from '../../src/rnn/recurrent.js';
 import { shapeDtype, signatureOf } from '../../src/core/stack.js';
 import type { Tensor, Weights } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';

@@ -6,7 +6,7 @@ import { Dup, Select } from '../../src/combinators/select.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Embedding, LayerNorm, Relu } from '../../src/layers/core/index.js';
 import { namedTensors } from '../../src/core/tensor_tree.js';
-import { PaddedBiLSTM } from '../../src/ner/model/bilstm.js';
+import { PaddedBiLSTM } from '../../src/rnn/padded_bilstm.js';
 import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
 import { exportSafetensors, importSafetensors } from '../../src/io/layer_safetensors.js';
 import { loadSafetensors, saveSafetensors } from '../../src/io/node_files.js';

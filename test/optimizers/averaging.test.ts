@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { tf } from '../../src/backend/tf.js';
-import { CrossEntropyLoss } from '../../src/layers/losses.js';
+import { CrossEntropyLoss } from '../../src/metrics/losses.js';
 import { treeLeaves } from '../../src/core/tensor_tree.js';
 import type { Tensor } from '../../src/core/types.js';
 import { Adam, AVERAGE_SLOT, averagedWeights, SGD, type WeightSlots } from '../../src/optimizers/index.js';

@@ -6,7 +6,7 @@ import { useBackend } from '../../src/backend/backends.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Embedding, LogSoftmax, Relu } from '../../src/layers/core/index.js';
 import { Fn } from '../../src/core/fn.js';
-import { CrossEntropyLoss } from '../../src/layers/losses.js';
+import { CrossEntropyLoss } from '../../src/metrics/losses.js';
 import { namedTensors } from '../../src/core/tensor_tree.js';
 import { AddLossWeights, Batch, FromArray, Generate, Serial as DataSerial, ndarray } from '../../src/data/index.js';
 import { makeKey } from '../../src/rng/key.js';

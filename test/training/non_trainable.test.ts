@@ -6,7 +6,7 @@ import { tf } from '../../src/backend/tf.js';
 import { useBackend } from '../../src/backend/backends.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Embedding, LogSoftmax, Relu } from '../../src/layers/core/index.js';
-import { CrossEntropyLoss } from '../../src/layers/losses.js';
+import { CrossEntropyLoss } from '../../src/metrics/losses.js';
 import { nonTrainableWeights } from '../../src/core/non_trainable.js';
 import { flattenTree } from '../../src/core/tensor_tree.js';
 import { Adam, AVERAGE_SLOT, SGD } from '../../src/optimizers/index.js';

@@ -8,7 +8,7 @@ import { Serial } from '../../src/combinators/serial.js';
 import { Dense } from '../../src/layers/core/index.js';
 import { CrfLoss } from '../../src/layers/crf.js';
 import { Fn } from '../../src/core/fn.js';
-import { L2Loss } from '../../src/layers/losses.js';
+import { L2Loss } from '../../src/metrics/losses.js';
 import { treeLeaves } from '../../src/core/tensor_tree.js';
 import type { Tensor } from '../../src/core/types.js';
 import { Adam, SGD } from '../../src/optimizers/index.js';

@@ -4,10 +4,10 @@
 import { namedSerial, type SerialLayer } from '../../combinators/serial.js';
 import type { Layer } from '../../core/base.js';
 import { Dense, LogSoftmax } from '../../layers/core/index.js';
-import { CrossEntropyLoss } from '../../layers/losses.js';
+import { CrossEntropyLoss } from '../../metrics/losses.js';
 import type { Mode } from '../../core/types.js';
 import { ReformerEncoder } from '../../models/index.js';
-import { PaddedBiLSTM } from './bilstm.js';
+import { PaddedBiLSTM } from '../../rnn/padded_bilstm.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';
 import { FastCrfLoss } from './fast_crf_loss.js';
 import { type NerModelSizes, TokenEmbedding, type WordEmbeddingOptions } from './token_embedding.js';

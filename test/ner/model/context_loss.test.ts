@@ -3,7 +3,7 @@
  * target run inside a window equals the CRF over the same tokens alone.
  */
 import { tf } from '../../../src/backend/tf.js';
-import { CrossEntropyLoss } from '../../../src/layers/losses.js';
+import { CrossEntropyLoss } from '../../../src/metrics/losses.js';
 import { CrfLossLayer } from '../../../src/layers/crf.js';
 import type { Tensor } from '../../../src/core/types.js';
 import { makeKey } from '../../../src/rng/key.js';

@@ -1,15 +1,16 @@
 /**
- * A bidirectional LSTM over padded sentences, between the tagger's token embedding and its encoder.
+ * A bidirectional LSTM over padded sentences (the NER tagger runs one between its token embedding and its
+ * encoder): the backward direction reads each sentence from its own last word, not from the padding after it.
  */
-import { tf } from '../../backend/tf.js';
-import { Add } from '../../combinators/arithmetic.js';
-import { Concatenate } from '../../combinators/concatenate.js';
-import { Parallel } from '../../combinators/parallel.js';
-import { Select } from '../../combinators/select.js';
-import { namedSerial, type SerialLayer } from '../../combinators/serial.js';
-import { Fn, type FnLayer } from '../../core/fn.js';
-import { LSTM } from '../../layers/rnn.js';
-import type { ShapeDtype, Tensor } from '../../core/types.js';
+import { tf } from '../backend/tf.js';
+import { Add } from '../combinators/arithmetic.js';
+import { Concatenate } from '../combinators/concatenate.js';
+import { Parallel } from '../combinators/parallel.js';
+import { Select } from '../combinators/select.js';
+import { namedSerial, type SerialLayer } from '../combinators/serial.js';
+import { Fn, type FnLayer } from '../core/fn.js';
+import { LSTM } from './recurrent.js';
+import type { ShapeDtype, Tensor } from '../core/types.js';
 
 function checkInputs(name: string, x: ShapeDtype, ids: ShapeDtype): void {
   if (x.shape.length < 2 || ids.shape.length !== 2 || ids.dtype !== 'int32' || x.shape[0] !== ids.shape[0] || x.shape[1] !== ids.shape[1]) {

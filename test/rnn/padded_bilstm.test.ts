@@ -4,25 +4,25 @@
  */
 import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
-import { tf } from '../../../src/backend/tf.js';
-import { LSTM } from '../../../src/layers/rnn.js';
-import { namedTensors } from '../../../src/core/tensor_tree.js';
-import type { Tensor } from '../../../src/core/types.js';
-import { loadTagger } from '../../../src/ner/export/load.js';
-import { directoryFiles, exportTagger, loadTaggerFromDirectory } from '../../../src/ner/export/node_files.js';
-import { PaddedBiLSTM, ReverseWithinLength } from '../../../src/ner/model/bilstm.js';
-import { NerTaggerModel } from '../../../src/ner/model/build.js';
-import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../../src/ner/model/config.js';
-import { NerTagger } from '../../../src/ner/tagger/ner_tagger.js';
-import { taggerFromCheckpoint } from '../../../recipes/ner/checkpoint_tagger.js';
-import { runNerCli } from '../../../recipes/ner/cli.js';
-import { readRunState } from '../../../recipes/ner/run_state.js';
-import { describeOnBackends } from '../../helpers/backends.js';
-import { expectClose } from '../../helpers/gradcheck.js';
-import { expectLayerGradientsMatch, randn } from '../../layers/layer_checks.js';
-import { TINY, tempDir } from '../recipe/helpers.js';
-import { randomMember } from '../tagger/helpers.js';
-import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
+import { tf } from '../../src/backend/tf.js';
+import { LSTM } from '../../src/rnn/recurrent.js';
+import { namedTensors } from '../../src/core/tensor_tree.js';
+import type { Tensor } from '../../src/core/types.js';
+import { loadTagger } from '../../src/ner/export/load.js';
+import { directoryFiles, exportTagger, loadTaggerFromDirectory } from '../../src/ner/export/node_files.js';
+import { PaddedBiLSTM, ReverseWithinLength } from '../../src/rnn/padded_bilstm.js';
+import { NerTaggerModel } from '../../src/ner/model/build.js';
+import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../src/ner/model/config.js';
+import { NerTagger } from '../../src/ner/tagger/ner_tagger.js';
+import { taggerFromCheckpoint } from '../../recipes/ner/checkpoint_tagger.js';
+import { runNerCli } from '../../recipes/ner/cli.js';
+import { readRunState } from '../../recipes/ner/run_state.js';
+import { describeOnBackends } from '../helpers/backends.js';
+import { expectClose } from '../helpers/gradcheck.js';
+import { expectLayerGradientsMatch, randn } from '../layers/layer_checks.js';
+import { TINY, tempDir } from '../ner/recipe/helpers.js';
+import { randomMember } from '../ner/tagger/helpers.js';
+import { HANG_GUARD_MS } from '../helpers/hang_guard.js';
 
 jest.setTimeout(HANG_GUARD_MS);
 

@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
 import { LayerError } from '../../src/core/layer_error.js';
-import { CrossEntropyLoss, L2Loss, WeightedCategoryCrossEntropy } from '../../src/layers/losses.js';
-import { Accuracy, SequenceAccuracy, WeightedCategoryAccuracy } from '../../src/layers/metrics.js';
+import { CrossEntropyLoss, L2Loss, WeightedCategoryCrossEntropy } from '../../src/metrics/losses.js';
+import { Accuracy, SequenceAccuracy, WeightedCategoryAccuracy } from '../../src/metrics/accuracy.js';
 import { shapeDtype } from '../../src/core/stack.js';
 import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';

@@ -1,10 +1,10 @@
 /**
- * Loss layers: cross-entropy and L2, weighted so that padding never counts (see `metrics.ts` for the shared
+ * Loss layers: cross-entropy and L2, weighted so that padding never counts (see `weighted.ts` for the shared
  * conventions: three inputs, model output, targets and weights, to one scalar).
  */
 import { tf } from '../backend/tf.js';
 import { Fn, type FnLayer } from '../core/fn.js';
-import { SCALAR, checkCategoryInputs, checkWeights, describe, weightedMean } from './metrics.js';
+import { SCALAR, checkCategoryInputs, checkWeights, describe, weightedMean } from './weighted.js';
 import type { ShapeDtype, Tensor } from '../core/types.js';
 
 function categoryLoss(name: string, perPosition: (output: Tensor, targets: Tensor) => Tensor): FnLayer {

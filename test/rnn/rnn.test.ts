@@ -2,13 +2,14 @@ import { tf } from '../../src/backend/tf.js';
 import type { Layer } from '../../src/core/base.js';
 import { Ones, Zeros } from '../../src/layers/initializers.js';
 import { LayerError } from '../../src/core/layer_error.js';
-import { GRU, GRUCell, LSTM, LSTMCell } from '../../src/layers/rnn.js';
+import { GRUCell, LSTMCell } from '../../src/rnn/cells.js';
+import { GRU, LSTM } from '../../src/rnn/recurrent.js';
 import { shapeDtype } from '../../src/core/stack.js';
 import { namedTensors } from '../../src/core/tensor_tree.js';
 import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
-import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } from './layer_checks.js';
+import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } from '../layers/layer_checks.js';
 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 /** The cell inside LSTM(n) / GRU(n): Serial[Branch, Scan[cell], Select]. */

@@ -53,6 +53,7 @@ export * from './attention/index.js';
 export * from './reversible/index.js';
 export * from './models/index.js';
 export { CrfLoss, CrfLossLayer, viterbiDecode, viterbiPath, crfMarginals, type CrfParameters } from './layers/crf.js';
+export { FastCrfLoss, FastCrfLossLayer } from './layers/fast_crf_loss.js';
 export { WeightedCategoryCrossEntropy, CrossEntropyLoss, L2Loss } from './metrics/losses.js';
 export { WeightedCategoryAccuracy, Accuracy, SequenceAccuracy } from './metrics/accuracy.js';
 export * from './optimizers/index.js';

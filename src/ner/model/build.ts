@@ -9,7 +9,7 @@ import type { Mode } from '../../core/types.js';
 import { ReformerEncoder } from '../../models/index.js';
 import { PaddedBiLSTM } from '../../rnn/padded_bilstm.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';
-import { FastCrfLoss } from './fast_crf_loss.js';
+import { FastCrfLoss } from '../../layers/fast_crf_loss.js';
 import { type NerModelSizes, TokenEmbedding, type WordEmbeddingOptions } from './token_embedding.js';
 
 function checkSizes(sizes: NerModelSizes): void {

@@ -9,11 +9,11 @@
  * few milliseconds): `d loss / d emissions = (marginals - gold one-hot) · mask / total`, the transition gradient
  * the expected minus the gold pair counts, likewise for the start and end scores.
  */
-import { tf } from '../../backend/tf.js';
-import { CrfLossLayer } from '../../layers/crf.js';
-import { toList } from '../../core/stack.js';
-import type { Stack, State, Tensor, Weights } from '../../core/types.js';
-import type { Key } from '../../rng/key.js';
+import { tf } from '../backend/tf.js';
+import { CrfLossLayer } from './crf.js';
+import { toList } from '../core/stack.js';
+import type { Stack, State, Tensor, Weights } from '../core/types.js';
+import type { Key } from '../rng/key.js';
 
 type GradSave = (tensors: Tensor[]) => void;
 

@@ -23,6 +23,7 @@ export {
   constant,
   warmup,
   warmupAndRsqrtDecay,
+  warmupLinearDecay,
   multifactor,
   type MultifactorOptions,
   type ScheduleFactor,

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import { installKernelFixes } from '../backend/kernel_fixes.js';
+import { installKernelFixes } from '../backend/install_kernels.js';
 import { type Key, makeKey } from '../rng/key.js';
 import { LayerError } from './layer_error.js';
 import { describeShapes, fromList, signatureOf, toList, toStackList, zerosOf } from './stack.js';

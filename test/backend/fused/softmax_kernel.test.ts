@@ -1,8 +1,14 @@
-import { useBackend } from '../../src/backend/backends.js';
-import { simdKernels } from '../../src/backend/simd/simd_kernels.js';
-import { softmaxGradKernel, softmaxGradLoop, softmaxKernel, softmaxKernelsRun, softmaxLoop } from '../../src/backend/softmax_kernel.js';
-import { tf } from '../../src/backend/tf.js';
-import { makeKey, normalFloats } from '../../src/rng/key.js';
+import { useBackend } from '../../../src/backend/backends.js';
+import { simdKernels } from '../../../src/backend/simd/simd_kernels.js';
+import {
+  softmaxGradKernel,
+  softmaxGradLoop,
+  softmaxKernel,
+  softmaxKernelsRun,
+  softmaxLoop,
+} from '../../../src/backend/fused/softmax_kernel.js';
+import { tf } from '../../../src/backend/tf.js';
+import { makeKey, normalFloats } from '../../../src/rng/key.js';
 
 /** Softmax, log-sum-exp and the softmax gradient of each row in float64: the hand-computed reference. */
 function reference(x: Float32Array, dp: Float32Array, dLse: Float32Array, n: number): { p: number[]; lse: number[]; dx: number[] } {

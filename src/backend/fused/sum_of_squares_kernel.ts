@@ -7,7 +7,7 @@
  */
 import { cast, engine, getBackend, type Scalar, square, sum, type Tensor, type TensorInfo, tidy } from '@tensorflow/tfjs-core';
 import { isHostBackend, registerHostKernel, withHostArrays } from './host_arrays.js';
-import { simdKernels } from './simd/simd_kernels.js';
+import { simdKernels } from '../simd/simd_kernels.js';
 
 /** The kernel's name in tfjs's registry. @internal */
 export const SUM_OF_SQUARES = 'TraxSumOfSquares';

@@ -9,7 +9,7 @@
  */
 import { add, div, engine, getBackend, mul, sqrt, square, sub, type Tensor, type TensorInfo, tidy, util } from '@tensorflow/tfjs-core';
 import { isHostBackend, registerHostKernel, withHostArrays } from './host_arrays.js';
-import { simdKernels } from './simd/simd_kernels.js';
+import { simdKernels } from '../simd/simd_kernels.js';
 
 /** The kernel's name in tfjs's registry. @internal */
 export const ADAM_UPDATE = 'TraxAdamUpdate';

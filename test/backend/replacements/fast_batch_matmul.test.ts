@@ -1,4 +1,4 @@
-import { useBackend } from '../../src/backend/backends.js';
+import { useBackend } from '../../../src/backend/backends.js';
 import {
   isFastWasmBatchMatMulInstalled,
   setSimdGemm,
@@ -6,9 +6,9 @@ import {
   SIMD_PRODUCT_MACS,
   SMALL_PRODUCT_MACS,
   useFastWasmBatchMatMul,
-} from '../../src/backend/fast_batch_matmul.js';
-import { tf } from '../../src/backend/tf.js';
-import { makeKey, normalFloats } from '../../src/rng/key.js';
+} from '../../../src/backend/replacements/fast_batch_matmul.js';
+import { tf } from '../../../src/backend/tf.js';
+import { makeKey, normalFloats } from '../../../src/rng/key.js';
 
 /** Runs `f` on a backend with tensors made from the same seeded data, and returns the result's values. */
 async function on(

@@ -9,10 +9,11 @@
  * the index and the table's size (both stock kernels read past the table). Every other case stays on the stock
  * kernel; cpu and webgl are untouched.
  *
- * This module sits below `tf.ts` (which calls it while registering tfjs), so it imports tfjs-core directly.
+ * It takes the kernel registry from tfjs-core itself (the same global registry `tf.ts` uses) and needs nothing that
+ * `tf.ts` registers.
  */
 import { getKernel, type KernelFunc, registerKernel, type TensorInfo, unregisterKernel, util } from '@tensorflow/tfjs-core';
-import type { WasmBackendLike } from './unsorted_segment_sum.js';
+import type { WasmBackendLike } from '../wasm_backend.js';
 
 interface GatherArgs {
   inputs: { x: TensorInfo; indices: TensorInfo };

@@ -9,7 +9,7 @@
  */
 import { engine, getBackend, type Tensor, type TensorInfo } from '@tensorflow/tfjs-core';
 import { isHostBackend, registerHostKernel, withHostArrays } from './host_arrays.js';
-import { simdKernels } from './simd/simd_kernels.js';
+import { simdKernels } from '../simd/simd_kernels.js';
 
 /** Kernel names in tfjs's registry. @internal */
 export const LAYER_NORM = 'TraxLayerNorm';

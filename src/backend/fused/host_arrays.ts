@@ -6,7 +6,7 @@
  * This module sits below `tf.ts`, so it imports tfjs-core directly.
  */
 import { getKernel, type KernelFunc, registerKernel, type TensorInfo } from '@tensorflow/tfjs-core';
-import type { WasmHeapBackend } from './simd/simd_kernels.js';
+import { float32FromHeap, type WasmBackendLike } from '../wasm_backend.js';
 
 interface CpuBackend {
   data: { get(dataId: object): { values: Float32Array } };
@@ -37,11 +37,11 @@ export function withHostArrays(
   body: (inputs: Float32Array[], outputs: Float32Array[]) => void,
 ): TensorInfo[] {
   if (backendName === 'wasm') {
-    const wasm = backend as unknown as WasmHeapBackend;
+    const wasm = backend as unknown as WasmBackendLike;
     const outputs = outputShapes.map((shape) => wasm.makeOutput([...shape], 'float32'));
     body(
-      inputs.map((t) => wasm.typedArrayFromHeap(t)),
-      outputs.map((t) => wasm.typedArrayFromHeap(t)),
+      inputs.map((t) => float32FromHeap(wasm, t)),
+      outputs.map((t) => float32FromHeap(wasm, t)),
     );
     return outputs;
   }

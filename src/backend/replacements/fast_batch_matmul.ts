@@ -25,9 +25,11 @@
  * takes stay on the stock kernel, whose per-call overhead is lower. Only the wasm kernel is replaced; cpu and webgl
  * are untouched.
  *
- * This module sits below `tf.ts` (which calls it while registering tfjs), so it imports tfjs-core directly.
+ * It takes the kernel registry from tfjs-core itself (the same global registry `tf.ts` uses) and needs nothing that
+ * `tf.ts` registers.
  */
-import { type SimdKernels, simdKernels } from './simd/simd_kernels.js';
+import { type SimdKernels, simdKernels } from '../simd/simd_kernels.js';
+import { float32FromHeap, type WasmBackendLike } from '../wasm_backend.js';
 import {
   broadcast_util,
   getKernel,
@@ -41,13 +43,6 @@ import {
 
 /** Per-batch-item products smaller than this many multiply-adds stay on the stock kernel. */
 export const SMALL_PRODUCT_MACS = 16384;
-
-/** The parts of the wasm backend this kernel uses (the class is not exported by the package's typings). */
-interface WasmBackendLike {
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(t: TensorInfo): Float32Array;
-  disposeData(dataId: object): void;
-}
 
 interface BatchMatMulArgs {
   inputs: { a: TensorInfo; b: TensorInfo };
@@ -138,12 +133,12 @@ export function registerFastWasmBatchMatMul(): void {
       if (batchB === 1 && batchA === batch) {
         // One 2-D product: the left batch folds into rows. The right operand is always a tensor of our own: XNNPACK
         // caches its packing by tensor id, not shape, so the caller's data must not be packed under a view that
-        // another product could meet under a different shape (see kernel_fixes.ts).
+        // another product could meet under a different shape (see replacements/sum.ts).
         let right = b3;
         if (!transposeB && !packedAs(b3.dataId, K, N)) {
           right = backend.makeOutput([1, K, N], 'float32');
           temporaries.push(right);
-          backend.typedArrayFromHeap(right).set(backend.typedArrayFromHeap(b3));
+          float32FromHeap(backend, right).set(float32FromHeap(backend, b3));
         }
         const out = stockFunc({
           inputs: { a: { dataId: a3.dataId, shape: [1, batchA * M, K], dtype: 'float32' }, b: right },
@@ -170,17 +165,17 @@ export function registerFastWasmBatchMatMul(): void {
           if (ia !== lastA) {
             if (aItem) backend.disposeData(aItem.dataId);
             aItem = backend.makeOutput([1, M, K], 'float32');
-            backend.typedArrayFromHeap(aItem).set(backend.typedArrayFromHeap(a3).subarray(ia * M * K, (ia + 1) * M * K));
+            float32FromHeap(backend, aItem).set(float32FromHeap(backend, a3).subarray(ia * M * K, (ia + 1) * M * K));
             lastA = ia;
           }
           if (ib !== lastB) {
             if (bItem) backend.disposeData(bItem.dataId);
             bItem = backend.makeOutput([1, K, N], 'float32');
-            backend.typedArrayFromHeap(bItem).set(backend.typedArrayFromHeap(b3).subarray(ib * K * N, (ib + 1) * K * N));
+            float32FromHeap(backend, bItem).set(float32FromHeap(backend, b3).subarray(ib * K * N, (ib + 1) * K * N));
             lastB = ib;
           }
           const product = stockFunc({ inputs: { a: aItem!, b: bItem! }, backend, attrs: { transposeA: false, transposeB: false } });
-          backend.typedArrayFromHeap(out).set(backend.typedArrayFromHeap(product), i * M * N);
+          float32FromHeap(backend, out).set(float32FromHeap(backend, product), i * M * N);
           backend.disposeData(product.dataId);
         }
       } finally {
@@ -259,7 +254,7 @@ function smallProducts(
   if (!dot && !axpy) return undefined;
   const out = backend.makeOutput(outShape, 'float32');
   // Offsets are read after the allocation (which may grow the heap).
-  const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
+  const at = (t: TensorInfo): number => float32FromHeap(backend, t).byteOffset;
   const [pa, pb, po] = [at(a), at(b), at(out)];
   const sa = batchA === 1 ? 0 : M * K * 4;
   const sb = batchB === 1 ? 0 : K * N * 4;
@@ -322,7 +317,7 @@ function gemmItems(
   const out = backend.makeOutput(outShape, 'float32');
   const scratch = backend.makeOutput([gemmScratchSize(N, K)], 'float32');
   try {
-    const at = (t: TensorInfo): number => backend.typedArrayFromHeap(t).byteOffset;
+    const at = (t: TensorInfo): number => float32FromHeap(backend, t).byteOffset;
     const [pa, pb, po, ps] = [at(a), at(b), at(out), at(scratch)];
     for (let i = 0; i < batch; i++) {
       simd.gemm(

@@ -1,14 +1,17 @@
 /**
- * The fixes of src/backend/kernel_fixes.ts (this directory holds them because test/backend belongs to others).
+ * The kernel replacements that installKernelFixes (src/backend/install_kernels.ts) installs: UnsortedSegmentSum,
+ * the broadcasting BatchMatMul gradient, Sum over leading axes, Identity sharing data. (The fast BatchMatMul and
+ * GatherV2 have their own tests: replacements/fast_batch_matmul.test.ts, simd_kernels.test.ts.)
  */
 import { tf } from '../../src/backend/tf.js';
-import { MIN_ROWS_FOR_PRODUCT_SUM, segmentSum } from '../../src/backend/kernel_fixes.js';
+import { segmentSum } from '../../src/backend/replacements/unsorted_segment_sum.js';
+import { MIN_ROWS_FOR_PRODUCT_SUM } from '../../src/backend/replacements/wasm_sum.js';
 import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
-import { randn } from './layer_checks.js';
+import { randn } from '../layers/layer_checks.js';
 
-describeOnBackends('kernel fixes', (backend) => {
+describeOnBackends('the kernel replacements', (backend) => {
   test('UnsortedSegmentSum runs (wasm has it from the fixes) and sums rows by id', () => {
     const x = tf.tensor2d([
       [1, 2],

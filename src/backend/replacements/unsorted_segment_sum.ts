@@ -5,13 +5,7 @@
  * fix alone.
  */
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
-
-/** The parts of tfjs-backend-wasm's `BackendWasm` the kernel fixes use. @internal */
-export interface WasmBackendLike {
-  readSync(dataId: object): ArrayLike<number>;
-  typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
-  makeOutput(shape: number[], dtype: string, memoryOffset?: number, values?: Float32Array | Int32Array): TensorInfo;
-}
+import type { WasmBackendLike } from '../wasm_backend.js';
 
 export function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
@@ -51,7 +45,7 @@ const unsortedSegmentSumWasm: KernelFunc = ({ inputs, backend, attrs }) => {
   }
   if (x.dtype !== 'float32' && x.dtype !== 'int32') throw new TypeError(`UnsortedSegmentSum: unsupported dtype ${x.dtype}`);
   const rowShape = x.shape.slice(idsRank);
-  const ids = wasm.readSync(segmentIds.dataId);
+  const ids = wasm.readSync(segmentIds.dataId) as ArrayLike<number>; // numbers: segment ids are int32
   const values = wasm.typedArrayFromHeap(x);
   const out = x.dtype === 'float32' ? new Float32Array(numSegments * sizeOf(rowShape)) : new Int32Array(numSegments * sizeOf(rowShape));
   segmentSum(values, ids, sizeOf(rowShape), numSegments, out);

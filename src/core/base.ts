@@ -3,7 +3,7 @@ import { installKernelFixes } from '../backend/install_kernels.js';
 import { type Key, makeKey } from '../rng/key.js';
 import { LayerError } from './layer_error.js';
 import { describeShapes, fromList, signatureOf, toList, toStackList, zerosOf } from './stack.js';
-import { flattenTree, mapTree, treeLeaves } from './tensor_tree.js';
+import { disposeReplaced, flattenTree, mapTree } from './tensor_tree.js';
 import type { InitResult, Mode, ShapeDtype, Signature, Stack, State, Weights } from './types.js';
 
 /** Options of every layer's constructor. @public */
@@ -184,8 +184,7 @@ export abstract class Layer {
         );
       }
       if (this._initialized && !reinit) {
-        const keptLeaves = new Set(treeLeaves(this.weights));
-        for (const t of treeLeaves(made.weights)) if (!keptLeaves.has(t)) t.dispose();
+        disposeReplaced(made.weights, this.weights);
         this.state = made.state;
       } else {
         this.weights = made.weights;
@@ -246,8 +245,7 @@ export abstract class Layer {
     const kept = this._ownWeights;
     const want = describeTree(fresh.weights);
     const have = describeTree(kept);
-    const keptLeaves = new Set(treeLeaves(kept));
-    for (const t of treeLeaves(fresh.weights)) if (!keptLeaves.has(t)) t.dispose();
+    disposeReplaced(fresh.weights, kept);
     if (want !== have) {
       throw new Error(
         `${this.name} already has weights ${have}, which do not fit inputs ${describeShapes([...signature])} (they need ${want}); ` +

@@ -8,7 +8,7 @@ import { tf } from '../backend/tf.js';
 import { makeKey } from '../rng/key.js';
 import { type Layer, sharedInits } from './base.js';
 import { toList } from './stack.js';
-import { flattenTree, mapTree, treeLeaves } from './tensor_tree.js';
+import { disposeReplaced, flattenTree, mapTree, treeLeaves } from './tensor_tree.js';
 import type { ShapeDtype, Signature, State, Tensor, TensorTree, Weights } from './types.js';
 
 /**
@@ -36,8 +36,8 @@ function layoutsOf(layer: Layer, inputSignature: Signature | undefined, who: str
 
 /** Frees the tensors of freshly made layouts, except any that the layer itself holds. */
 function disposeLayouts(layer: Layer, layouts: { weights: Weights; state: State }): void {
-  const held = new Set(layer.initialized ? [...treeLeaves(layer.weights), ...treeLeaves(layer.state)] : []);
-  for (const t of [...treeLeaves(layouts.weights), ...treeLeaves(layouts.state)]) if (!held.has(t)) t.dispose();
+  const held: TensorTree = layer.initialized ? { weights: layer.weights, state: layer.state } : {};
+  disposeReplaced({ weights: layouts.weights, state: layouts.state }, held);
 }
 
 /** `template`'s layout with its distinct leaves replaced, in order, by the tensors of `flat` (checked). */

@@ -58,6 +58,31 @@ export function disposeTree(tree: TensorTree): void {
 }
 
 /**
+ * Disposes each tensor of `previous` that `next` does not hold, once: what to call after replacing weights, slots
+ * or state (or a stack of activations) with the result of an update, so that the tensors no longer used are freed
+ * and those carried over stay alive. Either argument is a tree or a list of tensors; to keep more tensors alive,
+ * put them into `next` (`{ weights, state }`, `[...next, ...others]`).
+ * @public
+ */
+export function disposeReplaced(previous: TensorTree | Iterable<Tensor>, next: TensorTree | Iterable<Tensor>): void {
+  const kept = new Set(tensorsOf(next));
+  for (const t of tensorsOf(previous)) {
+    if (!kept.has(t)) {
+      kept.add(t);
+      t.dispose();
+    }
+  }
+}
+
+function tensorsOf(tensors: TensorTree | Iterable<Tensor>): Iterable<Tensor> {
+  return isIterable(tensors) ? tensors : flattenTree(tensors).map(([, t]) => t);
+}
+
+function isIterable(x: TensorTree | Iterable<Tensor>): x is Iterable<Tensor> {
+  return typeof (x as Partial<Iterable<Tensor>>)[Symbol.iterator] === 'function';
+}
+
+/**
  * The weights of a layer keyed by their path through the layer tree, such as `Serial/0/Dense_128/w`: names of
  * layers and their sublayer indices, then the weight's own name. A weight shared by two layers appears under the
  * path where it is first reached. Checkpoints match weights by these paths, never by position.

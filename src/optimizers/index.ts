@@ -7,7 +7,6 @@ export {
   type WeightSlots,
   type SlotTree,
   type TreeUpdate,
-  disposeReplaced,
   averagedWeights,
   AVERAGE_SLOT,
 } from './optimizer.js';

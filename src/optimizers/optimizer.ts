@@ -269,13 +269,3 @@ export function averagedWeights(weights: Weights, slots: SlotTree): Weights {
   };
   return walk(weights, slots, '');
 }
-
-/**
- * Disposes the tensors of `previous` that `next` no longer holds: what to call after replacing weights, slots or
- * state with the result of an update.
- * @public
- */
-export function disposeReplaced(previous: TensorTree, next: TensorTree): void {
-  const kept = new Set(flattenTree(next).map(([, t]) => t));
-  for (const t of treeLeaves(previous)) if (!kept.has(t)) t.dispose();
-}

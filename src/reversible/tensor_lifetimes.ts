@@ -12,17 +12,6 @@ export function zeroCotangent(t: Tensor): Tensor {
   return tf.zeros(t.shape, 'float32');
 }
 
-/** Disposes every tensor of `old` that is neither in `next` nor in `keep` (each tensor once). */
-export function disposeReplaced(old: Iterable<Tensor>, next: Iterable<Tensor>, keep: ReadonlySet<Tensor>): void {
-  const alive = new Set(next);
-  for (const t of old) {
-    if (!alive.has(t) && !keep.has(t)) {
-      alive.add(t);
-      t.dispose();
-    }
-  }
-}
-
 /**
  * A new tensor object on the same data (no copy on any backend: tfjs's `Reshape` kernels share the buffer, while
  * `clone` copies it on wasm).
@@ -41,11 +30,6 @@ export function untrackKept(t: Tensor): Tensor {
   const tracked = view(t);
   t.dispose();
   return tracked;
-}
-
-/** A tree with every tensor replaced by `replacement.get(t)` where present. */
-export function substituteLeaves(tree: TensorTree, replacement: ReadonlyMap<Tensor, Tensor>): TensorTree {
-  return mapTree(tree, (t) => replacement.get(t) ?? t);
 }
 
 /** The float leaves of a weight tree, each distinct tensor once, in a fixed order. */

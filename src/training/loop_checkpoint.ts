@@ -8,7 +8,7 @@ import { tf } from '../backend/tf.js';
 import type { Layer } from '../core/base.js';
 import { namedTensors, treeFromNamed, treeLeaves } from '../core/tensor_tree.js';
 import type { State, Weights } from '../core/types.js';
-import { disposeReplaced } from '../optimizers/optimizer.js';
+import { disposeReplaced } from '../core/tensor_tree.js';
 import { CheckpointError, type CheckpointContents, type CheckpointTensors, checkFits, lossWeightsPrefix } from './checkpoint_format.js';
 import type { MetricRecord } from './history.js';
 import { namedSlots, slotsFromNamed } from './named_slots.js';

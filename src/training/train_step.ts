@@ -9,7 +9,8 @@ import { fromList, toList } from '../core/stack.js';
 import { flattenTree, mapTree, treeLeaves } from '../core/tensor_tree.js';
 import { nonTrainableWeights } from '../core/non_trainable.js';
 import type { State, Tensor, Weights } from '../core/types.js';
-import { disposeReplaced, type SlotTree, type Optimizer } from '../optimizers/optimizer.js';
+import { disposeReplaced } from '../core/tensor_tree.js';
+import { type SlotTree, type Optimizer } from '../optimizers/optimizer.js';
 import { type Key, splitKey } from '../rng/key.js';
 
 /** The model and loss of a training task, wired as Trax's `Serial(model, loss)`. @public */

@@ -6,7 +6,8 @@
 import type { Layer } from '../core/base.js';
 import { disposeTree, treeLeaves } from '../core/tensor_tree.js';
 import type { Tensor, Weights } from '../core/types.js';
-import { averagedWeights, disposeReplaced, type Optimizer, type SlotTree } from '../optimizers/optimizer.js';
+import { disposeReplaced } from '../core/tensor_tree.js';
+import { averagedWeights, type Optimizer, type SlotTree } from '../optimizers/optimizer.js';
 import type { Key } from '../rng/key.js';
 import { type ModelAndLossWeights, trainStep } from './train_step.js';
 

@@ -1,5 +1,5 @@
 import { tf } from '../../src/backend/tf.js';
-import { flattenTree } from '../../src/core/tensor_tree.js';
+import { disposeReplaced, flattenTree } from '../../src/core/tensor_tree.js';
 import type { Tensor, Weights } from '../../src/core/types.js';
 import {
   Adafactor,
@@ -9,7 +9,6 @@ import {
   RMSProp,
   SGD,
   clipByGlobalNorm,
-  disposeReplaced,
   globalNorm,
   makeOptimizer,
 } from '../../src/optimizers/index.js';

@@ -133,7 +133,7 @@ export function registerFastWasmBatchMatMul(): void {
       if (batchB === 1 && batchA === batch) {
         // One 2-D product: the left batch folds into rows. The right operand is always a tensor of our own: XNNPACK
         // caches its packing by tensor id, not shape, so the caller's data must not be packed under a view that
-        // another product could meet under a different shape (see replacements/sum.ts).
+        // another product could meet under a different shape (see wasm_sum.ts).
         let right = b3;
         if (!transposeB && !packedAs(b3.dataId, K, N)) {
           right = backend.makeOutput([1, K, N], 'float32');

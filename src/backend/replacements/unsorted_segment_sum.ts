@@ -7,7 +7,7 @@
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs-core';
 import type { WasmBackendLike } from '../wasm_backend.js';
 
-export function sizeOf(shape: readonly number[]): number {
+function sizeOf(shape: readonly number[]): number {
   return shape.reduce((a, b) => a * b, 1);
 }
 

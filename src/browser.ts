@@ -24,7 +24,8 @@ export { Layer, type LayerOptions, type InitOptions, type SharedInits, sharedIni
 export { LayerError } from './core/layer_error.js';
 export { Fn, FnLayer, type FnOptions, type TensorFn } from './core/fn.js';
 export { shapeDtype, signatureOf } from './core/stack.js';
-export { flattenTree, treeLeaves, mapTree, disposeTree, disposeReplaced, namedTensors, treeFromNamed } from './core/tensor_tree.js';
+export { flattenTree, treeLeaves, mapTree, disposeTree, disposeReplaced } from './core/tensor_tree.js';
+export { namedTensors, treeFromNamed } from './core/named_tensors.js';
 export { flattenWeightsAndState, unflattenWeights, unflattenWeightsAndState } from './core/flat_weights.js';
 export { nonTrainableWeights } from './core/non_trainable.js';
 export type { Tensor, Stack, ShapeDtype, Signature, TensorTree, Weights, State, Mode, InitResult } from './core/types.js';

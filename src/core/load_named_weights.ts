@@ -3,7 +3,8 @@
  * files and PyTorch imports all load through {@link loadNamedWeights}, so they check, refuse and report alike.
  */
 import type { Layer } from './base.js';
-import { disposeTree, namedTensors, treeFromNamed } from './tensor_tree.js';
+import { disposeTree } from './tensor_tree.js';
+import { namedTensors, treeFromNamed } from './named_tensors.js';
 import type { Tensor } from './types.js';
 import { weightFitProblems } from './weight_fit.js';
 

@@ -5,7 +5,7 @@
 import { tf } from '../backend/tf.js';
 import type { Layer } from '../core/base.js';
 import { loadNamedWeights } from '../core/load_named_weights.js';
-import { namedTensors } from '../core/tensor_tree.js';
+import { namedTensors } from '../core/named_tensors.js';
 import type { Tensor } from '../core/types.js';
 import { SafetensorsError } from './safetensors.js';
 import { tensorsFromSafetensors, tensorsToSafetensors } from './safetensors_tensors.js';

@@ -6,7 +6,8 @@
  */
 import { tf } from '../backend/tf.js';
 import type { Layer } from '../core/base.js';
-import { namedTensors, treeFromNamed, treeLeaves } from '../core/tensor_tree.js';
+import { treeLeaves } from '../core/tensor_tree.js';
+import { namedTensors, treeFromNamed } from '../core/named_tensors.js';
 import type { State, Weights } from '../core/types.js';
 import { disposeReplaced } from '../core/tensor_tree.js';
 import { CheckpointError, type CheckpointContents, type CheckpointTensors, checkFits, lossWeightsPrefix } from './checkpoint_format.js';

@@ -4,7 +4,8 @@
  */
 import { tf } from '../backend/tf.js';
 import type { Layer } from '../core/base.js';
-import { mapTree, namedTensors } from '../core/tensor_tree.js';
+import { mapTree } from '../core/tensor_tree.js';
+import { namedTensors } from '../core/named_tensors.js';
 import type { Tensor, TensorTree, Weights } from '../core/types.js';
 import type { SlotTree } from '../optimizers/optimizer.js';
 

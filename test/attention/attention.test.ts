@@ -3,7 +3,8 @@ import { Attention, CausalAttention, PureAttention } from '../../src/attention/i
 import { PaddingMask } from '../../src/layers/core/index.js';
 import type { Layer } from '../../src/core/base.js';
 import { shapeDtype } from '../../src/core/stack.js';
-import { mapTree, namedTensors } from '../../src/core/tensor_tree.js';
+import { mapTree } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';

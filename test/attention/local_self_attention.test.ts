@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
 import { LocalSelfAttention, SelfAttention, type LocalSelfAttentionOptions } from '../../src/attention/index.js';
 import { shapeDtype } from '../../src/core/stack.js';
-import { namedTensors } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import type { Tensor } from '../../src/core/types.js';
 import { ReformerEncoder, ReformerLM } from '../../src/models/index.js';
 import { makeKey } from '../../src/rng/key.js';

@@ -3,7 +3,7 @@ import { useBackend } from '../../src/backend/backends.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Relu } from '../../src/layers/core/index.js';
 import { loadNamedWeights } from '../../src/core/load_named_weights.js';
-import { namedTensors } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import type { Layer } from '../../src/core/base.js';
 
 const X = { shape: [1, 3], dtype: 'float32' as const };

@@ -5,7 +5,7 @@ import { tf } from '../../src/backend/tf.js';
 import { Dup, Select } from '../../src/combinators/select.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Embedding, LayerNorm, Relu } from '../../src/layers/core/index.js';
-import { namedTensors } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import { PaddedBiLSTM } from '../../src/rnn/padded_bilstm.js';
 import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
 import { exportSafetensors, importSafetensors } from '../../src/io/layer_safetensors.js';

@@ -6,7 +6,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as path from 'node:path';
 import { tf } from '../../src/backend/tf.js';
 import { LSTM } from '../../src/rnn/recurrent.js';
-import { namedTensors } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import type { Tensor } from '../../src/core/types.js';
 import { loadTagger } from '../../src/ner/export/load.js';
 import { directoryFiles, exportTagger, loadTaggerFromDirectory } from '../../src/ner/export/node_files.js';

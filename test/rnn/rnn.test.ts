@@ -5,7 +5,7 @@ import { LayerError } from '../../src/core/layer_error.js';
 import { GRUCell, LSTMCell } from '../../src/rnn/cells.js';
 import { GRU, LSTM } from '../../src/rnn/recurrent.js';
 import { shapeDtype } from '../../src/core/stack.js';
-import { namedTensors } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';

@@ -7,7 +7,7 @@ import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Embedding, LogSoftmax, Relu } from '../../src/layers/core/index.js';
 import { Fn } from '../../src/core/fn.js';
 import { CrossEntropyLoss } from '../../src/metrics/losses.js';
-import { namedTensors } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import { AddLossWeights, Batch, FromArray, Generate, Serial as DataSerial, ndarray } from '../../src/data/index.js';
 import { makeKey } from '../../src/rng/key.js';
 import { Adam, type Optimizer, SGD } from '../../src/optimizers/index.js';

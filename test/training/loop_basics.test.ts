@@ -10,7 +10,7 @@ import { Select } from '../../src/combinators/select.js';
 import { Dense, Dropout, Embedding, LogSoftmax, Relu } from '../../src/layers/core/index.js';
 import { CrossEntropyLoss } from '../../src/metrics/losses.js';
 import { SequenceAccuracy, WeightedCategoryAccuracy } from '../../src/metrics/accuracy.js';
-import { namedTensors } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import type { ShapeDtype, Stack, State, Tensor, Weights } from '../../src/core/types.js';
 import type { Key } from '../../src/rng/key.js';
 import { Adam, SGD } from '../../src/optimizers/index.js';

@@ -15,7 +15,7 @@ import { SafetensorsError } from '../../io/safetensors.js';
 import { tensorsFromSafetensors, tensorsToSafetensors } from '../../io/safetensors_tensors.js';
 import type { Layer } from '../../core/base.js';
 import type { CrfParameters } from '../../layers/crf.js';
-import { namedTensors } from '../../core/tensor_tree.js';
+import { namedTensors } from '../../core/named_tensors.js';
 import type { Tensor } from '../../core/types.js';
 import { hasWordProjection, type NerModelConfig, resolveNerModelConfig } from '../model/config.js';
 

@@ -5,7 +5,7 @@ import { treeLeaves } from '../../../src/core/tensor_tree.js';
 import type { Tensor } from '../../../src/core/types.js';
 import { makeKey } from '../../../src/rng/key.js';
 import { CharCnn } from '../../../src/ner/model/char_cnn.js';
-import { namedTensors } from '../../../src/core/tensor_tree.js';
+import { namedTensors } from '../../../src/core/named_tensors.js';
 import { viterbiDecode } from '../../../src/layers/crf.js';
 import { NerLoss, NerTaggerModel } from '../../../src/ner/model/build.js';
 import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../../src/ner/model/config.js';

@@ -17,7 +17,7 @@ import { Dense, Dropout, Embedding, LogSoftmax, Relu } from '../../../src/layers
 import type { Layer } from '../../../src/core/base.js';
 import { CrossEntropyLoss } from '../../../src/metrics/losses.js';
 import { WeightedCategoryAccuracy } from '../../../src/metrics/accuracy.js';
-import { namedTensors } from '../../../src/core/tensor_tree.js';
+import { namedTensors } from '../../../src/core/named_tensors.js';
 import { Adam, warmupAndRsqrtDecay } from '../../../src/optimizers/index.js';
 import { EvalTask, Loop, type RunDirectory, TrainTask, type TrainingLoop } from '../../../src/training/index.js';
 import { foldIn, type Key, makeKey, randomBits } from '../../../src/rng/key.js';

@@ -11,8 +11,8 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 export * from '../src/index.js';
 
 // The NER names the demo page (recipes/demo/) uses flat, as `trax.loadTagger` (the package root exports them under
-// `ner`: `ner.loadTagger`), and the one-step trainer `trainStep`, which the root does not export. Explicit exports
-// take precedence over the `export *` above, so a name the root also exports flat stays valid.
+// `ner`: `ner.loadTagger`). Explicit exports take precedence over the `export *` above, so a name the root also
+// exports flat stays valid.
 export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from '../src/ner/export/load.js';
 export { TaggerLoadError, TAGGER_FILES, TAGGER_FORMAT, TAGGER_FORMAT_VERSION, type TaggerManifest } from '../src/ner/export/format.js';
 export { taggerFiles } from '../src/ner/export/save.js';
@@ -23,7 +23,6 @@ export { type NerModelConfig, resolveNerModelConfig } from '../src/ner/model/con
 export { encodeFeatures, featureLayout, type FeatureLayout } from '../src/ner/model/features.js';
 export type { NerModelSizes } from '../src/ner/model/token_embedding.js';
 export type { NerVocabs } from '../src/ner/dataset/vocabs.js';
-export { trainStep, type StepResult } from '../src/training/train_step.js';
 
 /** The folder the wasm binaries are loaded from: the folder of this bundle. */
 export const wasmBinariesUrl: string = new URL('./', import.meta.url).href;

@@ -1,6 +1,6 @@
 /**
  * Full versus LSH self-attention: time and peak memory of one forward + backward pass at growing lengths, on the
- * wasm backend (the fast BatchMatMul kernel of src/backend/fast_batch_matmul.ts is active).
+ * wasm backend (the fast BatchMatMul kernel of src/backend/replacements/fast_batch_matmul.ts is active).
  *
  *   node scripts/run.mjs bench/attention.ts [--json] [--lengths 512,1024,...] [--reps 3] [--backend wasm|cpu]
  *        [--dmodel 64] [--heads 2] [--dqk 32] [--chunk 64] [--hashes 2] [--limit-mib 1536] [--stock-matmul]
@@ -36,7 +36,7 @@ import {
   tf,
   useBackend,
 } from '../src/index.js';
-import { useFastWasmBatchMatMul } from '../src/backend/fast_batch_matmul.js';
+import { useFastWasmBatchMatMul } from '../src/backend/replacements/fast_batch_matmul.js';
 import { forEachFlag } from './common/cli_flags.js';
 import { installMemoryMeter, measurePeak } from './common/memory_meter.js';
 

@@ -14,9 +14,9 @@ import { dotProductAttentionWithLogsumexp } from '../src/attention/dot_product_a
 import { lengthNormalized } from '../src/attention/heads.js';
 import { HostBuckets } from '../src/attention/host_buckets.js';
 import { cachedWindows } from '../src/attention/lsh_windows.js';
-import { shapeDtype } from '../src/layers/stack.js';
-import { disposeTree } from '../src/layers/tensor_tree.js';
-import type { State, Tensor } from '../src/layers/types.js';
+import { shapeDtype } from '../src/core/stack.js';
+import { disposeTree } from '../src/core/tensor_tree.js';
+import type { State, Tensor } from '../src/core/types.js';
 import { makeKey } from '../src/rng/key.js';
 
 function arg(name: string, fallback: string): string {

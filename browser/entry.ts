@@ -10,9 +10,9 @@ import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 
 export * from '../src/index.js';
 
-// The NER tagger, its exported-directory loader and the one-step trainer, which the demo page (recipes/demo/)
-// uses and the package root does not export yet. Explicit exports take precedence over the `export *` above, so
-// these stay valid when the root starts exporting the same names.
+// The NER names the demo page (recipes/demo/) uses flat, as `trax.loadTagger` (the package root exports them under
+// `ner`: `ner.loadTagger`). Explicit exports take precedence over the `export *` above, so a name the root also
+// exports flat stays valid.
 export { loadTagger, fetchTaggerFiles, type TaggerFileReader } from '../src/ner/export/load.js';
 export { TaggerLoadError, TAGGER_FILES, TAGGER_FORMAT, TAGGER_FORMAT_VERSION, type TaggerManifest } from '../src/ner/export/format.js';
 export { taggerFiles } from '../src/ner/export/save.js';

@@ -82,7 +82,7 @@ const common = {
   format: 'esm',
   target: 'es2022',
   sourcemap: 'linked',
-  // Layer names default to the class name (src/layers/base.ts) and checkpoints name weights by paths made of layer
+  // Layer names default to the class name (src/core/base.ts) and checkpoints name weights by paths made of layer
   // names, so identifiers are never minified. esbuild's keepNames cannot be used instead: it inserts calls to a
   // bundle-level __name helper into tfjs-backend-wasm's threaded module factory, which tfjs re-evaluates from its
   // source text inside a worker, where __name does not exist (ReferenceError, and useBackend('wasm') never settles).

@@ -61,11 +61,6 @@ export function installMemoryMeter(): void {
   };
 }
 
-/** Bytes of the live data buffers the meter has seen, each buffer once. */
-export function liveBufferBytes(): number {
-  return liveBytes;
-}
-
 /** The result of {@link measurePeak}. */
 export interface PeakMeasurement<T> {
   value: T;

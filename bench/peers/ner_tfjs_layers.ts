@@ -15,7 +15,7 @@ import '@tensorflow/tfjs-core/dist/public/chained_ops/register_all_chained_ops';
 import '@tensorflow/tfjs-backend-wasm';
 import * as tfl from '@tensorflow/tfjs-layers';
 import { readFileSync } from 'node:fs';
-import { unsortedSegmentSumWasmKernel } from '../../src/backend/unsorted_segment_sum.js';
+import { unsortedSegmentSumWasmKernel } from '../../src/backend/replacements/unsorted_segment_sum.js';
 import { installMemoryMeter } from '../common/memory_meter.js';
 import { type BenchBatch, timeInference, timeTraining } from '../common/ner_bench_timing.js';
 

@@ -19,9 +19,9 @@ import {
   type TrainingCallback,
   TrainTask,
   useBackend,
+  warmupLinearDecay,
   writeFileAtomic,
 } from '../../src/index.js';
-import { warmupLinearDecay } from '../ner/train.js';
 import { heldOutBatches, trainingBatches } from './batches.js';
 import { CharVocab } from './char_vocab.js';
 import { loadLmText } from './corpus_text.js';

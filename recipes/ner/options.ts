@@ -80,9 +80,6 @@ export interface NerRecipeOptions {
   backend: BackendName;
 }
 
-/** Preset names. */
-export type NerPreset = 'default' | 'best';
-
 /**
  * The default preset: what `npm run ner` trains, sized to finish (data, training, evaluation, test) within 20
  * minutes on 2 cores with the wasm backend: the library's default model with a BiLSTM before the encoder

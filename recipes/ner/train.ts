@@ -9,11 +9,11 @@ import {
   EvalTask,
   latestCheckpoint,
   Loop,
-  type LRSchedule,
   makeDirectory,
   type TrainingCallback,
   TrainTask,
   useBackend,
+  warmupLinearDecay,
   WeightedCategoryAccuracy,
   WeightedCategoryCrossEntropy,
   writeFileAtomic,
@@ -34,15 +34,6 @@ import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
 import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
 import { describeRecipeSplit, loadRecipeSplits, type RecipeCorpusSettings } from './recipe_splits.js';
 import { ENSEMBLE_RUN_FILE, fixedSettings, readEnsembleRun, readRunState, refuseOtherSettings, writeRunState } from './run_state.js';
-
-/** Linear warm-up to `peak` over `warmup` steps, then linear decay to `peak / 10` at `total`. */
-export function warmupLinearDecay(warmup: number, peak: number, total: number): LRSchedule {
-  return (step) => {
-    if (step <= warmup) return (peak * step) / Math.max(1, warmup);
-    const done = Math.min(1, (step - warmup) / Math.max(1, total - warmup));
-    return peak * (1 - 0.9 * done);
-  };
-}
 
 /**
  * Refuses a corpus too small for the fixed 80/10/10 split to give every split a sentence (a 2-sentence corpus has

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 
 /**
  * Helpers for chunked attention: padding a sequence to a whole number of chunks and gathering each chunk's

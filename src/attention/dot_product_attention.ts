@@ -1,6 +1,6 @@
-import { softmaxGradKernel, softmaxKernel, softmaxKernelsRun } from '../backend/softmax_kernel.js';
+import { softmaxGradKernel, softmaxKernel, softmaxKernelsRun } from '../backend/fused/softmax_kernel.js';
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 import { bernoulli } from '../rng/random.js';
 import { constantFunctionOf, untaped } from './untaped.js';
@@ -55,7 +55,7 @@ export interface AttentionWithLogsumexp {
  * `[..., Lq, dV]`.
  *
  * The products are `tf.matMul` calls with `transposeB` for `q·kᵀ`; on the wasm backend these run on the fast
- * BatchMatMul kernel of `src/backend/fast_batch_matmul.ts` (explicit transposes, 2-D products).
+ * BatchMatMul kernel of `src/backend/replacements/fast_batch_matmul.ts` (explicit transposes, 2-D products).
  * @public
  */
 export function dotProductAttention(q: Tensor, k: Tensor, v: Tensor, options: DotProductAttentionOptions = {}): Tensor {

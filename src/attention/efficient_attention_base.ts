@@ -1,7 +1,7 @@
 import { tf } from '../backend/tf.js';
-import { Layer } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import type { Mode, ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { Layer } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import type { Mode, ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../core/types.js';
 import { type Key, splitKey } from '../rng/key.js';
 import { bernoulli } from '../rng/random.js';
 import { attentionKernel, flattenTokens, mergeHeadsToRows, projectToHeads } from './heads.js';

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 
 /**
  * Picks rows of `table` (`[R, ...]`) by `index` (int32 `[n]`), with a gradient that is a gather too.

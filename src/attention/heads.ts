@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 import { uniform } from '../rng/random.js';
 

@@ -9,7 +9,7 @@
  * incrementally with a key/value cache.
  */
 import { tf } from '../backend/tf.js';
-import type { State, Tensor, Weights } from '../layers/types.js';
+import type { State, Tensor, Weights } from '../core/types.js';
 import { dotProductAttention, MASKED_BIAS } from './dot_product_attention.js';
 import type { AttentionInputs, AttentionKeys } from './efficient_attention_base.js';
 import { projectToHeads, repeatPerHead } from './heads.js';

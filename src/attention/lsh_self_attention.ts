@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { State, Stack, Tensor, Weights } from '../layers/types.js';
+import type { State, Stack, Tensor, Weights } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
 import { dotProductAttentionWithLogsumexp, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';

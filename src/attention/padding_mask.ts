@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { ShapeDtype, Tensor } from '../layers/types.js';
+import type { ShapeDtype, Tensor } from '../core/types.js';
 import { constantFunctionOf } from './untaped.js';
 
 /**

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { State, Tensor } from '../layers/types.js';
+import type { State, Tensor } from '../core/types.js';
 import { MASKED_BIAS } from './dot_product_attention.js';
 
 /**

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { State, Tensor, Weights } from '../layers/types.js';
+import type { State, Tensor, Weights } from '../core/types.js';
 import { lookAdjacent, neighbourOffsets, padAxisTo, paddedLength, takeAxis } from './chunking.js';
 import { dotProductAttention, MASKED_BIAS, SELF_BIAS } from './dot_product_attention.js';
 import {

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 
 /**
  * Runs `f` without recording its ops on the gradient tape and returns its result as a tensor that no gradient

@@ -1,5 +1,5 @@
 import { tf } from './tf.js';
-import { installKernelFixes } from './kernel_fixes.js';
+import { installKernelFixes } from './install_kernels.js';
 
 export { installKernelFixes };
 

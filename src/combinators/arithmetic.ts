@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import { Fn, type FnLayer } from '../layers/fn.js';
-import type { ShapeDtype } from '../layers/types.js';
+import { Fn, type FnLayer } from '../core/fn.js';
+import type { ShapeDtype } from '../core/types.js';
 
 function broadcastSignature(a: ShapeDtype, b: ShapeDtype): ShapeDtype {
   return { shape: tf.broadcast_util.assertAndGetBroadcastShape([...a.shape], [...b.shape]), dtype: a.dtype };

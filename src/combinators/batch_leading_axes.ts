@@ -1,6 +1,6 @@
-import { Layer, type SharedInits } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import type { InitResult, ShapeDtype, Stack, State, Weights } from '../layers/types.js';
+import { Layer, type SharedInits } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import type { InitResult, ShapeDtype, Stack, State, Weights } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 import { atSublayer } from './sublayer_call.js';
 

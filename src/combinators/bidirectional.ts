@@ -1,7 +1,7 @@
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { Fn } from '../layers/fn.js';
-import { refuseUnknownOptions } from '../layers/options.js';
+import type { Layer } from '../core/base.js';
+import { Fn } from '../core/fn.js';
+import { refuseUnknownOptions } from '../core/options.js';
 import { Branch } from './branch.js';
 import { Concatenate } from './concatenate.js';
 import { namedSerial, Serial } from './serial.js';

@@ -1,4 +1,4 @@
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { ParallelLayer } from './parallel.js';
 import { SelectLayer } from './select.js';
 import { namedSerial, SerialLayer } from './serial.js';

@@ -1,7 +1,7 @@
 import { tf } from '../backend/tf.js';
-import { Layer } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import type { ShapeDtype, Signature, Stack, State, Weights } from '../layers/types.js';
+import { Layer } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import type { ShapeDtype, Signature, Stack, State, Weights } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 
 function normalizeAxis(axis: number, rank: number, who: string): number {

@@ -1,7 +1,7 @@
-import { Layer, type SharedInits } from '../layers/base.js';
-import { fromList } from '../layers/stack.js';
-import { toList } from '../layers/stack.js';
-import type { InitResult, ShapeDtype, Stack, State, Weights } from '../layers/types.js';
+import { Layer, type SharedInits } from '../core/base.js';
+import { fromList } from '../core/stack.js';
+import { toList } from '../core/stack.js';
+import type { InitResult, ShapeDtype, Stack, State, Weights } from '../core/types.js';
 import { type Key, splitKey } from '../rng/key.js';
 import { SerialLayer } from './serial.js';
 import { atSublayer } from './sublayer_call.js';
@@ -57,7 +57,7 @@ export class CondLayer extends Layer {
     const [flag, condState] = atSublayer(0, () =>
       cond.pureFn(fromList(items.slice(0, cond.nIn)), weights[0] as Weights, state[0] as State, keys[0]!),
     );
-    const value = (flag as import('../layers/types.js').Tensor).dataSync()[0];
+    const value = (flag as import('../core/types.js').Tensor).dataSync()[0];
     const branchInputs = fromList(items.slice(cond.nIn));
     const chosen = value ? 1 : 2;
     const layer = value ? ifTrue : ifFalse;

@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import { Fn, type FnLayer } from '../layers/fn.js';
-import type { ShapeDtype } from '../layers/types.js';
+import { Fn, type FnLayer } from '../core/fn.js';
+import type { ShapeDtype } from '../core/types.js';
 
 /**
  * A highway gate (Trax's `Gate`; Srivastava et al., "Highway Networks"): takes `memory, gate, candidate` and gives

@@ -1,4 +1,4 @@
-import { Layer } from '../layers/base.js';
+import { Layer } from '../core/base.js';
 import { Add } from './arithmetic.js';
 import { Branch } from './branch.js';
 import { namedSerial, SerialLayer } from './serial.js';

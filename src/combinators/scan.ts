@@ -1,7 +1,7 @@
 import { tf } from '../backend/tf.js';
-import { Layer, type SharedInits } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { Layer, type SharedInits } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../core/types.js';
 import { foldIn, type Key } from '../rng/key.js';
 import { atSublayer } from './sublayer_call.js';
 

@@ -1,7 +1,7 @@
-import { Layer, type SharedInits } from '../layers/base.js';
+import { Layer, type SharedInits } from '../core/base.js';
 import { type Key, splitKey } from '../rng/key.js';
-import { fromList, toList, toStackList } from '../layers/stack.js';
-import type { InitResult, ShapeDtype, Stack, State, Weights } from '../layers/types.js';
+import { fromList, toList, toStackList } from '../core/stack.js';
+import type { InitResult, ShapeDtype, Stack, State, Weights } from '../core/types.js';
 import { atSublayer, flattenLayers, type LayerLike, subtree } from './sublayer_call.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { Select } from './select.js';
 import { namedSerial, type SerialLayer } from './serial.js';
 

@@ -1,7 +1,7 @@
-import { LayerError } from '../layers/layer_error.js';
-import type { Tensor } from '../layers/types.js';
-import { Layer } from '../layers/base.js';
-import type { TensorTree } from '../layers/types.js';
+import { LayerError } from '../core/layer_error.js';
+import type { Tensor } from '../core/types.js';
+import { Layer } from '../core/base.js';
+import type { TensorTree } from '../core/types.js';
 
 /** Runs `f` for sublayer `index`, adding the index to the path of any {@link LayerError} it raises. */
 export function atSublayer<T>(index: number, f: () => T): T {

@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import { Fn, type FnLayer } from '../layers/fn.js';
-import type { ShapeDtype } from '../layers/types.js';
+import { Fn, type FnLayer } from '../core/fn.js';
+import type { ShapeDtype } from '../core/types.js';
 
 /**
  * Subtracts the top item from the one below it (Trax's `SubtractTop`): `a, b -> b - a`, with broadcasting.

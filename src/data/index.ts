@@ -8,6 +8,7 @@ export { type DataDtype, type NDArray, type Example, type NestedNumbers, ndarray
 export { type Stream, type StreamFn, type StreamFnLike, Serial } from './stream.js';
 export { FromArray, type FromArrayOptions, Generate, Take } from './sources.js';
 export { Shuffle } from './shuffle.js';
+export { ShuffledEpochs, type ShuffledEpochsOptions } from './shuffled_epochs.js';
 export { type LengthOptions } from './length.js';
 export { FilterByLength, type FilterByLengthOptions } from './filter_by_length.js';
 export { Batch, type BatchOptions, stackExamples } from './batch.js';

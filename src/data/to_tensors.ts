@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import type { NDArray } from './ndarray.js';
 
 /** A tensor holding a copy of an array's values. The caller owns (and disposes) it. @public */

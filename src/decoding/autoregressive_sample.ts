@@ -1,4 +1,4 @@
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { foldIn, makeKey, uniformFloats } from '../rng/key.js';
 import { PredictRun, type PredictRunOptions } from './predict_run.js';
 import { sampleToken } from './sampling.js';

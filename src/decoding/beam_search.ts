@@ -1,4 +1,4 @@
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { PredictRun, type PredictRunOptions } from './predict_run.js';
 
 /** Options of {@link beamSearch}. @public */

@@ -1,8 +1,8 @@
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { shapeDtype } from '../layers/stack.js';
-import { mapTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { State, Tensor, Weights } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { shapeDtype } from '../core/stack.js';
+import { disposeReplaced, mapTree, treeLeaves } from '../core/tensor_tree.js';
+import type { State, Tensor, Weights } from '../core/types.js';
 import { type Key, makeKey } from '../rng/key.js';
 
 /** Options of a decoding run that concern the model. @public */
@@ -135,8 +135,7 @@ export class PredictRun {
   }
 
   private replaceState(next: State): void {
-    const kept = new Set(treeLeaves(next));
-    for (const t of treeLeaves(this.state)) if (!kept.has(t)) t.dispose();
+    disposeReplaced(this.state, next);
     this.state = next;
   }
 }
@@ -151,7 +150,6 @@ export function freshPredictState(model: Layer, batch: number, maxLen: number): 
   if (!Number.isInteger(batch) || batch < 1) throw new RangeError(`decoding: batch must be a positive integer, got ${batch}`);
   if (!Number.isInteger(maxLen) || maxLen < 1) throw new RangeError(`decoding: maxLen must be a positive integer, got ${maxLen}`);
   const made = model.initialize(shapeDtype([batch, maxLen], 'int32'), makeKey(0), new Map());
-  const keep = new Set([...treeLeaves(model.weights), ...treeLeaves(made.state)]);
-  for (const t of treeLeaves(made.weights)) if (!keep.has(t)) t.dispose();
+  disposeReplaced(made.weights, { weights: model.weights, state: made.state });
   return made.state;
 }

@@ -3,10 +3,10 @@
  * back (browser-safe). Any model: the paths are the same ones checkpoints use.
  */
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { loadNamedWeights } from '../layers/load_named_weights.js';
-import { namedTensors } from '../layers/tensor_tree.js';
-import type { Tensor } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { loadNamedWeights } from '../core/load_named_weights.js';
+import { namedTensors } from '../core/named_tensors.js';
+import type { Tensor } from '../core/types.js';
 import { SafetensorsError } from './safetensors.js';
 import { tensorsFromSafetensors, tensorsToSafetensors } from './safetensors_tensors.js';
 

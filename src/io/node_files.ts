@@ -2,7 +2,7 @@
  * Safetensors files on disk (Node only; the browser-safe functions work on bytes, see `layer_safetensors.ts`).
  */
 import { promises as fs } from 'node:fs';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { writeFileAtomic } from '../training/atomic_fs.js';
 import { exportSafetensors, importSafetensors } from './layer_safetensors.js';
 import { SafetensorsError } from './safetensors.js';

@@ -3,7 +3,7 @@
  * `int32` is `I32`, `bool` is `BOOL`; values are copied bit for bit.
  */
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsDtype, type SafetensorsEntry, SafetensorsError } from './safetensors.js';
 
 /** The safetensors dtype of each tfjs dtype that has one. @public */

@@ -1,9 +1,9 @@
 import { tf } from '../backend/tf.js';
 import { type Key, splitKey } from '../rng/key.js';
 import { uniform } from '../rng/random.js';
-import { Layer } from './base.js';
-import { toList } from './stack.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from './types.js';
+import { Layer } from '../core/base.js';
+import { toList } from '../core/stack.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../core/types.js';
 
 /**
  * The negative log-likelihood of a linear-chain conditional random field, as a loss layer.

@@ -10,7 +10,7 @@
 import { tf } from '../backend/tf.js';
 import { foldIn, type Key, normalFloats } from '../rng/key.js';
 import { normal, uniform } from '../rng/random.js';
-import type { Tensor } from './types.js';
+import type { Tensor } from '../core/types.js';
 
 /**
  * Makes an initial weight tensor of `shape` from the random `key`. Initializers are pure: the same key and shape

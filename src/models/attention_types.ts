@@ -1,7 +1,7 @@
 import { LocalSelfAttention, LSHSelfAttention, SelfAttention } from '../attention/index.js';
-import type { Layer } from '../layers/base.js';
-import type { Mode } from '../layers/types.js';
-import { checkInt } from './config_checks.js';
+import type { Layer } from '../core/base.js';
+import type { Mode } from '../core/types.js';
+import { checkInt, keysOf } from './config_checks.js';
 
 /** What every attention layer of a model is made with. @public */
 export interface AttentionSettings {
@@ -52,7 +52,14 @@ export interface AttentionTypeOptions {
 }
 
 /** The settings names of {@link AttentionTypeOptions}, for configuration checks. */
-export const ATTENTION_TYPE_KEYS = ['chunkLen', 'nChunksBefore', 'nChunksAfter', 'nBuckets', 'nHashes', 'localRadius'] as const;
+export const ATTENTION_TYPE_KEYS = keysOf<AttentionTypeOptions>({
+  chunkLen: true,
+  nChunksBefore: true,
+  nChunksAfter: true,
+  nBuckets: true,
+  nHashes: true,
+  localRadius: true,
+});
 
 /**
  * The attention type of each of `nLayers` layers: one type for all, or a list that alternates (layer `i` gets

@@ -1,11 +1,16 @@
-import type { Mode } from '../layers/types.js';
-import type { AttentionType, AttentionTypeOptions } from './attention_types.js';
-import { checkInt, checkRate, headDepth } from './config_checks.js';
+import type { Mode } from '../core/types.js';
+import { ATTENTION_TYPE_KEYS, type AttentionType, type AttentionTypeOptions } from './attention_types.js';
+import { checkInt, checkRate, headDepth, keysOf } from './config_checks.js';
 import type { FfActivation } from './feed_forward.js';
 
-/** Options of {@link EncoderBlock}, {@link DecoderBlock} and {@link EncoderDecoderBlock}. @public */
-export interface BlockOptions extends AttentionTypeOptions {
-  /** The depth of the activations the block takes and gives. */
+/**
+ * The hyperparameters of a model's blocks: depths, heads, dropout rates, the feed-forward layer and the built-in
+ * attention types' settings. The block options ({@link BlockOptions}) and the model configurations
+ * ({@link EncoderConfig}, {@link ReformerLMConfig}, {@link ReformerConfig}) extend it, so each is written once.
+ * @public
+ */
+export interface BlockHyperparameters extends AttentionTypeOptions {
+  /** The depth of the activations the blocks take and give. */
   dModel: number;
   /** The depth of the feed-forward hidden layer. */
   dFf: number;
@@ -15,9 +20,7 @@ export interface BlockOptions extends AttentionTypeOptions {
   dQk?: number;
   /** Depth of each head's values (default `dModel / nHeads`). */
   dV?: number;
-  /** The block's attention (default `'full'`). */
-  attentionType?: AttentionType;
-  /** Dropout rate after the attention and the feed-forward block (default 0.1). */
+  /** Dropout rate after the attention and the feed-forward layer, and on a model's embeddings (default 0.1). */
   dropout?: number;
   /** Dropout rate on the attention weights (default: `dropout`). */
   attentionDropout?: number;
@@ -27,10 +30,34 @@ export interface BlockOptions extends AttentionTypeOptions {
   ffActivation?: FfActivation;
   /** Feed-forward chunk size in positions (default 0: unchunked); see `FeedForward`. */
   ffChunkSize?: number;
+  /** The mode the layers start in (default `'train'`). */
+  mode?: Mode;
+}
+
+/** The settings names of {@link BlockHyperparameters}, for configuration checks. */
+export const BLOCK_HYPERPARAMETER_KEYS = [
+  ...keysOf<Omit<BlockHyperparameters, keyof AttentionTypeOptions>>({
+    dModel: true,
+    dFf: true,
+    nHeads: true,
+    dQk: true,
+    dV: true,
+    dropout: true,
+    attentionDropout: true,
+    ffDropout: true,
+    ffActivation: true,
+    ffChunkSize: true,
+    mode: true,
+  }),
+  ...ATTENTION_TYPE_KEYS,
+];
+
+/** Options of {@link EncoderBlock}, {@link DecoderBlock} and {@link EncoderDecoderBlock}. @public */
+export interface BlockOptions extends BlockHyperparameters {
+  /** The block's attention (default `'full'`). */
+  attentionType?: AttentionType;
   /** `false`: the block's own stack uses the ordinary backward pass (see `ReversibleSerial`). Default true. */
   reversibleBackward?: boolean;
-  /** The mode the block's layers start in (default `'train'`). */
-  mode?: Mode;
 }
 
 /** The settings of a block, checked and with defaults filled in. */

@@ -4,7 +4,7 @@
  * stream, and the `ReversibleSerial` that alternates them with `ReversibleSwap`s. Each part takes the block's
  * options as given (`options`) and as resolved (`o`, whose `mode` is the one the block runs in).
  */
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { LayerNorm } from '../layers/core/index.js';
 import { ReversibleHalfResidual, type ReversibleHalfResidualLayer } from '../reversible/reversible_half_residual.js';
 import { ReversibleSwap } from '../reversible/reversible_select.js';

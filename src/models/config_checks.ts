@@ -3,6 +3,14 @@
  * the model and the setting.
  */
 
+/**
+ * The keys of a configuration type as a list, from a record with one entry per key: the compiler refuses a record
+ * that misses a key of `T` or names one that `T` lacks, so the list cannot drift from the type.
+ */
+export function keysOf<T extends object>(record: { readonly [K in keyof T]-?: true }): Array<keyof T & string> {
+  return Object.keys(record) as Array<keyof T & string>;
+}
+
 /** Refuses keys that the model does not know (usually a typo). */
 export function checkKnownKeys(model: string, config: object, known: readonly string[]): void {
   for (const key of Object.keys(config)) {

@@ -1,12 +1,12 @@
 import { tf } from '../backend/tf.js';
 import { dotProductAttention } from '../attention/dot_product_attention.js';
-import { Layer } from '../layers/base.js';
-import { toList } from '../layers/stack.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { Layer } from '../core/base.js';
+import { toList } from '../core/stack.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../core/types.js';
 import { type Key, splitKey } from '../rng/key.js';
 import { bernoulli, uniform } from '../rng/random.js';
 import { checkInt, checkRate } from './config_checks.js';
-import type { Mode } from '../layers/types.js';
+import type { Mode } from '../core/types.js';
 
 /** Options of {@link EncDecAttention}. @public */
 export interface EncDecAttentionOptions {

@@ -1,20 +1,19 @@
 import { tf } from '../backend/tf.js';
 import { Branch } from '../combinators/branch.js';
 import { Parallel } from '../combinators/parallel.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { Dropout, Embedding, PaddingMask, PositionalEncoding } from '../layers/core/index.js';
-import { Fn } from '../layers/fn.js';
-import type { Mode, ShapeDtype } from '../layers/types.js';
+import { Fn } from '../core/fn.js';
+import type { Mode, ShapeDtype } from '../core/types.js';
 import { ATTENTION_TYPE_KEYS, type AttentionType, type AttentionTypeOptions, attentionTypesPerLayer } from './attention_types.js';
-import { type BlockOptions, resolveBlockOptions } from './block_options.js';
-import { checkBool, checkInt, checkKnownKeys } from './config_checks.js';
-import type { FfActivation } from './feed_forward.js';
+import { BLOCK_HYPERPARAMETER_KEYS, type BlockHyperparameters, type BlockOptions, resolveBlockOptions } from './block_options.js';
+import { checkBool, checkInt, checkKnownKeys, keysOf } from './config_checks.js';
 
 /**
  * Configuration of {@link ReformerEncoder} and {@link TransformerEncoder}.
  * @public
  */
-export interface EncoderConfig extends AttentionTypeOptions {
+export interface EncoderConfig extends BlockHyperparameters {
   /**
    * With a vocabulary size the encoder takes int32 token ids `[B, L]` and embeds them itself (one input, one
    * output). Without, it takes embedded activations `[B, L, dModel]` and a padding source (two inputs, one output);
@@ -23,30 +22,10 @@ export interface EncoderConfig extends AttentionTypeOptions {
   vocabSize?: number;
   /** The id of padding tokens (default 0). */
   padId?: number;
-  /** The depth of the activations. */
-  dModel: number;
-  /** The depth of the feed-forward hidden layer. */
-  dFf: number;
   /** The number of encoder blocks. */
   nLayers: number;
-  /** The number of attention heads. */
-  nHeads: number;
-  /** Depth of each head's queries and keys (default `dModel / nHeads`). */
-  dQk?: number;
-  /** Depth of each head's values (default `dModel / nHeads`). */
-  dV?: number;
   /** One attention type for all layers, or a list that alternates over the layers (default `'full'`). */
   attentionType?: AttentionType | readonly AttentionType[];
-  /** Dropout rate (embeddings, attention output, feed-forward; default 0.1). */
-  dropout?: number;
-  /** Dropout rate on the attention weights (default: `dropout`). */
-  attentionDropout?: number;
-  /** Dropout rate after the feed-forward activation (default: `dropout`). */
-  ffDropout?: number;
-  /** Feed-forward activation (default `'fastGelu'`). */
-  ffActivation?: FfActivation;
-  /** Feed-forward chunk size in positions (default 0: unchunked). */
-  ffChunkSize?: number;
   /** Length of the positional encoding table, the longest accepted sequence (default 2048). */
   maxLen?: number;
   /** Whether to add a (trainable, sin/cos-initialised) positional encoding to the input (default true). */
@@ -56,30 +35,19 @@ export interface EncoderConfig extends AttentionTypeOptions {
    * blocks and weights with tfjs's ordinary backward pass. Only `ReformerEncoder` has it.
    */
   reversible?: boolean;
-  /** The mode the encoder's layers start in (default `'train'`). */
-  mode?: Mode;
 }
 
 const KEYS = [
-  'vocabSize',
-  'padId',
-  'dModel',
-  'dFf',
-  'nLayers',
-  'nHeads',
-  'dQk',
-  'dV',
-  'attentionType',
-  'dropout',
-  'attentionDropout',
-  'ffDropout',
-  'ffActivation',
-  'ffChunkSize',
-  'maxLen',
-  'positionalEncoding',
-  'reversible',
-  'mode',
-  ...ATTENTION_TYPE_KEYS,
+  ...BLOCK_HYPERPARAMETER_KEYS,
+  ...keysOf<Omit<EncoderConfig, keyof BlockHyperparameters>>({
+    vocabSize: true,
+    padId: true,
+    nLayers: true,
+    attentionType: true,
+    maxLen: true,
+    positionalEncoding: true,
+    reversible: true,
+  }),
 ];
 
 /** A checked encoder configuration. */

@@ -1,9 +1,9 @@
 import { BatchLeadingAxes } from '../combinators/batch_leading_axes.js';
 import { Chunk } from '../combinators/chunk.js';
 import { namedSerial } from '../combinators/serial.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { Dense, Dropout, FastGelu, Gelu, LayerNorm, Relu } from '../layers/core/index.js';
-import type { Mode } from '../layers/types.js';
+import type { Mode } from '../core/types.js';
 import { checkInt, checkRate } from './config_checks.js';
 
 /** The activation of a feed-forward block: a name, or a function making the layer. @public */

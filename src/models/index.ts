@@ -1,6 +1,6 @@
 /** Reformer and Transformer models built from reversible blocks. */
 export { type AttentionFactory, type AttentionSettings, type AttentionType, type AttentionTypeOptions } from './attention_types.js';
-export { type BlockOptions } from './block_options.js';
+export { type BlockHyperparameters, type BlockOptions } from './block_options.js';
 export { FeedForward, type FeedForwardOptions, type FfActivation } from './feed_forward.js';
 export { EncoderBlock } from './encoder_block.js';
 export { DecoderBlock } from './decoder_block.js';

@@ -1,84 +1,52 @@
 import { Branch } from '../combinators/branch.js';
 import { Dup, Select } from '../combinators/select.js';
 import { namedSerial, type SerialLayer } from '../combinators/serial.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { Dense, Dropout, Embedding, LayerNorm, LogSoftmax, PaddingMask, PositionalEncoding, ShiftRight } from '../layers/core/index.js';
-import type { Mode } from '../layers/types.js';
+import type { Mode } from '../core/types.js';
 import { ReversibleSerial } from '../reversible/reversible_serial.js';
-import { ATTENTION_TYPE_KEYS, type AttentionType, type AttentionTypeOptions, attentionTypesPerLayer } from './attention_types.js';
-import { resolveBlockOptions } from './block_options.js';
-import { checkBool, checkInt, checkKnownKeys } from './config_checks.js';
+import { type AttentionType, attentionTypesPerLayer } from './attention_types.js';
+import { BLOCK_HYPERPARAMETER_KEYS, type BlockHyperparameters, resolveBlockOptions } from './block_options.js';
+import { checkBool, checkInt, checkKnownKeys, keysOf } from './config_checks.js';
 import { EncoderBlock } from './encoder_block.js';
 import { EncoderDecoderBlock } from './encoder_decoder_block.js';
-import type { FfActivation } from './feed_forward.js';
 import { XYAvg } from './reformer_encoder.js';
 
 /** Configuration of {@link Reformer}. @public */
-export interface ReformerConfig extends AttentionTypeOptions {
+export interface ReformerConfig extends BlockHyperparameters {
   /** Vocabulary of the source (and of the target unless `outputVocabSize` is set; then one embedding is shared). */
   inputVocabSize: number;
   /** Vocabulary of the target, with its own embedding (default: the source's, sharing the embedding). */
   outputVocabSize?: number;
   /** The id of padding tokens in the source (default 0). */
   padId?: number;
-  /** The depth of the activations. */
-  dModel: number;
-  /** The depth of the feed-forward hidden layers. */
-  dFf: number;
   /** The number of encoder blocks. */
   nEncoderLayers: number;
   /** The number of decoder blocks. */
   nDecoderLayers: number;
-  /** The number of attention heads. */
-  nHeads: number;
-  /** The depth of each head's queries and keys (default `dModel / nHeads`). */
-  dQk?: number;
-  /** The depth of each head's values (default `dModel / nHeads`). */
-  dV?: number;
   /** Attention of the encoder layers (a list alternates; default `'full'`). */
   encoderAttentionType?: AttentionType | readonly AttentionType[];
   /** Causal self-attention of the decoder layers (a list alternates; default `'full'`). */
   decoderAttentionType?: AttentionType | readonly AttentionType[];
-  /** The dropout rate (embeddings, attention output, feed-forward; default 0.1). */
-  dropout?: number;
-  /** The dropout rate on the attention weights (default: `dropout`). */
-  attentionDropout?: number;
-  /** The dropout rate after the feed-forward activation (default: `dropout`). */
-  ffDropout?: number;
-  /** The feed-forward activation (default `'fastGelu'`). */
-  ffActivation?: FfActivation;
-  /** The feed-forward chunk size in positions (default 0: unchunked). */
-  ffChunkSize?: number;
   /** The longest sequence (positional encoding tables; default 2048). */
   maxLen?: number;
   /** `false`: the same model with the ordinary backward pass. Default true. */
   reversible?: boolean;
-  /** The mode the model starts in (default `'train'`). */
-  mode?: Mode;
 }
 
 const KEYS = [
-  'inputVocabSize',
-  'outputVocabSize',
-  'padId',
-  'dModel',
-  'dFf',
-  'nEncoderLayers',
-  'nDecoderLayers',
-  'nHeads',
-  'dQk',
-  'dV',
-  'encoderAttentionType',
-  'decoderAttentionType',
-  'dropout',
-  'attentionDropout',
-  'ffDropout',
-  'ffActivation',
-  'ffChunkSize',
-  'maxLen',
-  'reversible',
-  'mode',
-  ...ATTENTION_TYPE_KEYS,
+  ...BLOCK_HYPERPARAMETER_KEYS,
+  ...keysOf<Omit<ReformerConfig, keyof BlockHyperparameters>>({
+    inputVocabSize: true,
+    outputVocabSize: true,
+    padId: true,
+    nEncoderLayers: true,
+    nDecoderLayers: true,
+    encoderAttentionType: true,
+    decoderAttentionType: true,
+    maxLen: true,
+    reversible: true,
+  }),
 ];
 
 /**

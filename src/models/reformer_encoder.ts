@@ -1,8 +1,8 @@
 import { Dup, Select } from '../combinators/select.js';
 import { namedSerial, type SerialLayer } from '../combinators/serial.js';
 import { LayerNorm } from '../layers/core/index.js';
-import { Fn } from '../layers/fn.js';
-import type { ShapeDtype } from '../layers/types.js';
+import { Fn } from '../core/fn.js';
+import type { ShapeDtype } from '../core/types.js';
 import { ReversibleSerial } from '../reversible/reversible_serial.js';
 import { EncoderBlock } from './encoder_block.js';
 import { type EncoderConfig, encoderFront, resolveEncoderConfig } from './encoder_config.js';

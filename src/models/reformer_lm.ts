@@ -2,68 +2,35 @@ import { Concatenate } from '../combinators/concatenate.js';
 import { Dup } from '../combinators/select.js';
 import { namedSerial, type SerialLayer } from '../combinators/serial.js';
 import { Dense, Dropout, Embedding, LayerNorm, LogSoftmax, PositionalEncoding, ShiftRight } from '../layers/core/index.js';
-import type { Mode } from '../layers/types.js';
 import { ReversibleSerial } from '../reversible/reversible_serial.js';
-import { ATTENTION_TYPE_KEYS, type AttentionType, type AttentionTypeOptions, attentionTypesPerLayer } from './attention_types.js';
-import { resolveBlockOptions } from './block_options.js';
-import { checkBool, checkInt, checkKnownKeys } from './config_checks.js';
+import { type AttentionType, attentionTypesPerLayer } from './attention_types.js';
+import { BLOCK_HYPERPARAMETER_KEYS, type BlockHyperparameters, resolveBlockOptions } from './block_options.js';
+import { checkBool, checkInt, checkKnownKeys, keysOf } from './config_checks.js';
 import { DecoderBlock } from './decoder_block.js';
-import type { FfActivation } from './feed_forward.js';
 
 /** Configuration of {@link ReformerLM}. @public */
-export interface ReformerLMConfig extends AttentionTypeOptions {
+export interface ReformerLMConfig extends BlockHyperparameters {
   /** The number of token ids: the embedding's rows and the output's last axis. */
   vocabSize: number;
-  /** The depth of the activations. */
-  dModel: number;
-  /** The depth of the feed-forward hidden layers. */
-  dFf: number;
   /** The number of decoder blocks. */
   nLayers: number;
-  /** The number of attention heads. */
-  nHeads: number;
-  /** The depth of each head's queries and keys (default `dModel / nHeads`). */
-  dQk?: number;
-  /** The depth of each head's values (default `dModel / nHeads`). */
-  dV?: number;
   /** One attention type for all layers, or a list that alternates over the layers (default `'full'`). */
   attentionType?: AttentionType | readonly AttentionType[];
-  /** The dropout rate (embeddings, attention output, feed-forward; default 0.1). */
-  dropout?: number;
-  /** The dropout rate on the attention weights (default: `dropout`). */
-  attentionDropout?: number;
-  /** The dropout rate after the feed-forward activation (default: `dropout`). */
-  ffDropout?: number;
-  /** The feed-forward activation (default `'fastGelu'`). */
-  ffActivation?: FfActivation;
-  /** The feed-forward chunk size in positions (default 0: unchunked). */
-  ffChunkSize?: number;
   /** Longest sequence (positional encoding table; default 2048). */
   maxLen?: number;
   /** `false`: the same model with the ordinary backward pass. Default true. */
   reversible?: boolean;
-  /** The mode the model starts in (default `'train'`); `'predict'` (set before `init`) decodes incrementally. */
-  mode?: Mode;
 }
 
 const KEYS = [
-  'vocabSize',
-  'dModel',
-  'dFf',
-  'nLayers',
-  'nHeads',
-  'dQk',
-  'dV',
-  'attentionType',
-  'dropout',
-  'attentionDropout',
-  'ffDropout',
-  'ffActivation',
-  'ffChunkSize',
-  'maxLen',
-  'reversible',
-  'mode',
-  ...ATTENTION_TYPE_KEYS,
+  ...BLOCK_HYPERPARAMETER_KEYS,
+  ...keysOf<Omit<ReformerLMConfig, keyof BlockHyperparameters>>({
+    vocabSize: true,
+    nLayers: true,
+    attentionType: true,
+    maxLen: true,
+    reversible: true,
+  }),
 ];
 
 /**

@@ -1,10 +1,10 @@
 import { CausalAttention } from '../attention/attention.js';
 import { Residual } from '../combinators/residual.js';
 import { namedSerial, type SerialLayer } from '../combinators/serial.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { Dense, Dropout, Embedding, LayerNorm, LogSoftmax, PositionalEncoding, ShiftRight } from '../layers/core/index.js';
-import type { Mode } from '../layers/types.js';
-import { checkInt, checkKnownKeys, checkRate } from './config_checks.js';
+import type { Mode } from '../core/types.js';
+import { checkInt, checkKnownKeys, checkRate, keysOf } from './config_checks.js';
 import { activationLayer, type FfActivation } from './feed_forward.js';
 
 /** Configuration of {@link TransformerLM}. @public */
@@ -29,7 +29,17 @@ export interface TransformerLMConfig {
   mode?: Mode;
 }
 
-const KEYS = ['vocabSize', 'dModel', 'dFf', 'nLayers', 'nHeads', 'dropout', 'ffActivation', 'maxLen', 'mode'];
+const KEYS = keysOf<TransformerLMConfig>({
+  vocabSize: true,
+  dModel: true,
+  dFf: true,
+  nLayers: true,
+  nHeads: true,
+  dropout: true,
+  ffActivation: true,
+  maxLen: true,
+  mode: true,
+});
 
 /**
  * Trax's `TransformerLM`: a causal (decoder-only) Transformer language model, `ids -> log-probabilities`: int32

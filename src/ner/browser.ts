@@ -101,14 +101,12 @@ export {
 export { featureLayout, encodeFeatures, type FeatureLayout, type FeatureConfig } from './model/features.js';
 export { TokenEmbedding, type NerModelSizes, type WordEmbeddingRows, type WordEmbeddingOptions } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
-export { PaddedBiLSTM, ReverseWithinLength } from './model/bilstm.js';
 export { NerTaggerModel, NerLoss } from './model/build.js';
-export { FastCrfLoss, FastCrfLossLayer } from './model/fast_crf_loss.js';
 
 // Training data (in memory)
 export { encodeExample, encodeExamples, encodeWindowExample, type ExampleConfig } from './dataset/examples.js';
 export { contextWindow, contextWindows, documentRuns, windowTokens, type ContextWindow } from './dataset/context_windows.js';
-export { nerBatches, ShuffledEpochs, WordDropout, type NerBatchOptions } from './dataset/batches.js';
+export { nerBatches, WordDropout, type NerBatchOptions } from './dataset/batches.js';
 
 // Tagging
 export {

@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import { Optimizer, type OptimizerOptions, type WeightSlots } from './optimizer.js';
 
 /** Options of {@link Adafactor}. @public */

@@ -1,6 +1,6 @@
-import { adamUpdate } from '../backend/adam_kernel.js';
+import { adamUpdate } from '../backend/fused/adam_kernel.js';
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import { Optimizer, type OptimizerOptions, type WeightSlots } from './optimizer.js';
 
 /** Options of {@link Adam}. @public */

@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
-import { sumOfSquares } from '../backend/sum_of_squares_kernel.js';
+import type { Tensor } from '../core/types.js';
+import { sumOfSquares } from '../backend/fused/sum_of_squares_kernel.js';
 
 /**
  * The L2 norm of all the tensors together, `sqrt(sum_i sum(t_i^2))`, as a float32 scalar.

@@ -7,7 +7,6 @@ export {
   type WeightSlots,
   type SlotTree,
   type TreeUpdate,
-  disposeReplaced,
   averagedWeights,
   AVERAGE_SLOT,
 } from './optimizer.js';
@@ -23,6 +22,7 @@ export {
   constant,
   warmup,
   warmupAndRsqrtDecay,
+  warmupLinearDecay,
   multifactor,
   type MultifactorOptions,
   type ScheduleFactor,

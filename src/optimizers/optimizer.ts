@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import { flattenTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { Tensor, TensorTree, Weights } from '../layers/types.js';
+import { flattenTree, treeLeaves } from '../core/tensor_tree.js';
+import type { Tensor, TensorTree, Weights } from '../core/types.js';
 import { clipByGlobalNorm, globalNorm } from './clip.js';
 
 /** One weight's optimizer slots, by name (`{ m, v }` for Adam). @public */
@@ -268,14 +268,4 @@ export function averagedWeights(weights: Weights, slots: SlotTree): Weights {
     return out;
   };
   return walk(weights, slots, '');
-}
-
-/**
- * Disposes the tensors of `previous` that `next` no longer holds: what to call after replacing weights, slots or
- * state with the result of an update.
- * @public
- */
-export function disposeReplaced(previous: TensorTree, next: TensorTree): void {
-  const kept = new Set(flattenTree(next).map(([, t]) => t));
-  for (const t of treeLeaves(previous)) if (!kept.has(t)) t.dispose();
 }

@@ -47,6 +47,36 @@ export function warmupAndRsqrtDecay(nWarmupSteps: number, maxValue: number): LRS
   return bodyAndTail(maxValue, start, { start, fn: (step, tailStart, value) => value * (Math.sqrt(tailStart) / Math.sqrt(step)) });
 }
 
+/**
+ * Linear warm-up then linear decay: rises on the line from (0, 0) to (nWarmupSteps, maxValue), so step
+ * `nWarmupSteps` is `maxValue`, then falls on the line to `maxValue / 10` at step `nSteps`, and stays there. The
+ * schedule of the NER and language-model recipes (BERT's, with a floor of a tenth instead of 0).
+ *
+ * @param nWarmupSteps - steps of the warm-up (0: none, the decay starts at step 1).
+ * @param maxValue - the learning rate at the end of the warm-up.
+ * @param nSteps - the step at which the decay reaches `maxValue / 10` (a run's length).
+ *
+ * @example
+ * ```ts
+ * const lr = warmupLinearDecay(100, 1e-3, 1000); // lr(50) = 5e-4, lr(100) = 1e-3, lr(1000) = 1e-4
+ * ```
+ * @public
+ */
+export function warmupLinearDecay(nWarmupSteps: number, maxValue: number, nSteps: number): LRSchedule {
+  for (const [name, value] of [
+    ['nWarmupSteps', nWarmupSteps],
+    ['maxValue', maxValue],
+    ['nSteps', nSteps],
+  ] as const) {
+    if (!Number.isFinite(value) || value < 0) throw new RangeError(`warmupLinearDecay: ${name} must be a finite number >= 0, got ${value}`);
+  }
+  return (step) => {
+    if (step <= nWarmupSteps) return (maxValue * step) / Math.max(1, nWarmupSteps);
+    const done = Math.min(1, (step - nWarmupSteps) / Math.max(1, nSteps - nWarmupSteps));
+    return maxValue * (1 - 0.9 * done);
+  };
+}
+
 /** A factor of {@link multifactor}'s product. @public */
 export type ScheduleFactor = 'constant' | 'linear_warmup' | 'rsqrt_decay' | 'rsqrt_normalized_decay' | 'decay_every' | 'cosine_decay';
 

@@ -1,4 +1,4 @@
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import { Optimizer, type OptimizerOptions, type WeightSlots } from './optimizer.js';
 
 /** Options of {@link SGD}. @public */

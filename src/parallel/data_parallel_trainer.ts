@@ -13,9 +13,9 @@
 import { currentBackend } from '../backend/backends.js';
 import { tf } from '../backend/tf.js';
 import { batchToTensors } from '../data/to_tensors.js';
-import type { Layer } from '../layers/base.js';
-import { treeLeaves } from '../layers/tensor_tree.js';
-import type { Tensor } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { treeLeaves } from '../core/tensor_tree.js';
+import type { Tensor } from '../core/types.js';
 import type { Optimizer } from '../optimizers/optimizer.js';
 import { foldIn, type Key } from '../rng/key.js';
 import type { LabeledBatch } from '../training/tasks.js';

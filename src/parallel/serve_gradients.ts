@@ -6,10 +6,10 @@
  */
 import { useBackend, type BackendName } from '../backend/backends.js';
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { flattenTree, treeLeaves } from '../layers/tensor_tree.js';
-import { toList } from '../layers/stack.js';
-import type { ShapeDtype } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { flattenTree, treeLeaves } from '../core/tensor_tree.js';
+import { toList } from '../core/stack.js';
+import type { ShapeDtype } from '../core/types.js';
 import type { NDArray } from '../data/ndarray.js';
 import { batchToTensors } from '../data/to_tensors.js';
 import { stepGradients } from '../training/train_step.js';

@@ -4,9 +4,10 @@
  * gradients). Replicas built the same way have the same layout; {@link layoutProblems} says where two differ.
  */
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { mapTree, namedTensors } from '../layers/tensor_tree.js';
-import type { Tensor, Weights } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { mapTree } from '../core/tensor_tree.js';
+import { namedTensors } from '../core/named_tensors.js';
+import type { Tensor, Weights } from '../core/types.js';
 
 /** One weight tensor's place in the flat layout. */
 export interface LayoutEntry {

@@ -1,13 +1,13 @@
 import { tf } from '../backend/tf.js';
 import { initInSequence, serialArity, SerialLayer } from '../combinators/serial.js';
-import { Layer, type SharedInits } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { Layer, type SharedInits } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../core/types.js';
 import { type Key, splitKey } from '../rng/key.js';
 import { atSublayer, flattenLayers, type LayerLike, subtree } from '../combinators/sublayer_call.js';
 import { type Residue, ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.js';
 import { differentiableLeaves, gradientTree, isDifferentiable, view } from './tensor_lifetimes.js';
-import { refuseUnknownOptions } from '../layers/options.js';
+import { refuseUnknownOptions } from '../core/options.js';
 import { vjp } from './vjp.js';
 
 /** Options of {@link ReversibleHalfResidual}. @public */

@@ -1,6 +1,6 @@
-import { Layer } from '../layers/base.js';
-import { fromList, signatureOf, toList } from '../layers/stack.js';
-import type { Stack, State, Tensor, TensorTree, Weights } from '../layers/types.js';
+import { Layer } from '../core/base.js';
+import { fromList, signatureOf, toList } from '../core/stack.js';
+import type { Stack, State, Tensor, TensorTree, Weights } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 import { differentiableLeaves, gradientTree, isDifferentiable, view, zeroCotangent } from './tensor_lifetimes.js';
 import { vjp } from './vjp.js';

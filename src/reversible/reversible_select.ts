@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import { fromList, toList } from '../layers/stack.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { fromList, toList } from '../core/stack.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 import { ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.js';
 

@@ -1,21 +1,13 @@
 import { tf } from '../backend/tf.js';
 import { initInSequence, serialArity } from '../combinators/serial.js';
-import { Layer, type SharedInits } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../layers/types.js';
+import { Layer, type SharedInits } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import { disposeReplaced, flattenTree, mapTree, treeLeaves } from '../core/tensor_tree.js';
+import type { InitResult, ShapeDtype, Stack, State, Tensor, Weights } from '../core/types.js';
 import { type Key, splitKey } from '../rng/key.js';
 import { atSublayer, flattenLayers, type LayerLike, subtree } from '../combinators/sublayer_call.js';
 import { type Residue, ReversibleLayer, type ReverseAndGradResult } from './reversible_layer.js';
-import {
-  differentiableLeaves,
-  disposeReplaced,
-  gradientTree,
-  isDifferentiable,
-  keepView,
-  untrackKept,
-  zeroCotangent,
-} from './tensor_lifetimes.js';
+import { differentiableLeaves, gradientTree, isDifferentiable, keepView, untrackKept, zeroCotangent } from './tensor_lifetimes.js';
 import { isRecordingGradients, outlivesForwardPass } from './vjp.js';
 
 /** Options of {@link ReversibleSerial}. @public */
@@ -146,7 +138,7 @@ export class ReversibleSerialLayer extends ReversibleLayer {
       if (Object.keys(r).length > 0) residue[i] = r;
       if (tidy) {
         for (const t of [...treeLeaves(s), ...treeLeaves(r)]) keep.add(t);
-        disposeReplaced(stack, next, keep);
+        disposeReplaced(stack, [...next, ...keep]);
       }
       stack = next;
     });
@@ -286,7 +278,7 @@ export class ReversibleSerialLayer extends ReversibleLayer {
       const nextCts = [...step.xct, ...cts.slice(layer.nOut)];
       const nextGrads = new Map(grads);
       blockLeaves.forEach(([, leaf], k) => nextGrads.set(leaf, step.summed[k]!));
-      disposeReplaced([...stack, ...cts, ...grads.values()], [...nextStack, ...nextCts, ...nextGrads.values()], keep);
+      disposeReplaced([...stack, ...cts, ...grads.values()], [...nextStack, ...nextCts, ...nextGrads.values(), ...keep]);
       stack = nextStack;
       cts = nextCts;
       grads = nextGrads;
@@ -318,7 +310,7 @@ export class ReversibleSerialLayer extends ReversibleLayer {
           ),
         );
         const next = [...x, ...stack.slice(layer.nOut)];
-        disposeReplaced(stack, next, keep);
+        disposeReplaced(stack, [...next, ...keep]);
         stack = next;
       }
       return fromList(stack);

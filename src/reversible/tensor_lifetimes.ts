@@ -1,6 +1,6 @@
 import { tf } from '../backend/tf.js';
-import { mapTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { Tensor, TensorTree } from '../layers/types.js';
+import { mapTree, treeLeaves } from '../core/tensor_tree.js';
+import type { Tensor, TensorTree } from '../core/types.js';
 
 /** Whether a stack item or weight takes part in differentiation (float32; ids and boolean masks do not). */
 export function isDifferentiable(t: Tensor): boolean {
@@ -10,17 +10,6 @@ export function isDifferentiable(t: Tensor): boolean {
 /** The cotangent of an item that gets no gradient: float32 zeros of its shape. */
 export function zeroCotangent(t: Tensor): Tensor {
   return tf.zeros(t.shape, 'float32');
-}
-
-/** Disposes every tensor of `old` that is neither in `next` nor in `keep` (each tensor once). */
-export function disposeReplaced(old: Iterable<Tensor>, next: Iterable<Tensor>, keep: ReadonlySet<Tensor>): void {
-  const alive = new Set(next);
-  for (const t of old) {
-    if (!alive.has(t) && !keep.has(t)) {
-      alive.add(t);
-      t.dispose();
-    }
-  }
 }
 
 /**
@@ -41,11 +30,6 @@ export function untrackKept(t: Tensor): Tensor {
   const tracked = view(t);
   t.dispose();
   return tracked;
-}
-
-/** A tree with every tensor replaced by `replacement.get(t)` where present. */
-export function substituteLeaves(tree: TensorTree, replacement: ReadonlyMap<Tensor, Tensor>): TensorTree {
-  return mapTree(tree, (t) => replacement.get(t) ?? t);
 }
 
 /** The float leaves of a weight tree, each distinct tensor once, in a fixed order. */

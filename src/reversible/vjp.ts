@@ -1,5 +1,5 @@
 import { tf } from '../backend/tf.js';
-import type { Tensor } from '../layers/types.js';
+import type { Tensor } from '../core/types.js';
 import { keepView, untrackKept } from './tensor_lifetimes.js';
 
 /** The parts of tfjs's engine the reversible machinery reaches into (not in tfjs's public typings). */

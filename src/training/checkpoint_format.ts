@@ -3,8 +3,8 @@
  * the names of rolling checkpoints, the error it is refused with, and the check that its tensors fit a model.
  * Browser-safe: the files on disk are `checkpoint.ts`, any other store is a `RunDirectory`.
  */
-import type { Tensor } from '../layers/types.js';
-import { weightFitProblems } from '../layers/weight_fit.js';
+import type { Tensor } from '../core/types.js';
+import { weightFitProblems } from '../core/weight_fit.js';
 
 /** The format tag in `checkpoint.json`. @public */
 export const CHECKPOINT_FORMAT = 'trax-ts-checkpoint/1';

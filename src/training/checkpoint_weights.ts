@@ -5,9 +5,9 @@
  * parses checkpoint files or matches weight names.
  */
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { loadNamedWeights } from '../layers/load_named_weights.js';
-import type { Tensor } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { loadNamedWeights } from '../core/load_named_weights.js';
+import type { Tensor } from '../core/types.js';
 import { readCheckpoint } from './checkpoint.js';
 import { CheckpointError, type CheckpointInfo, lossWeightsPrefix } from './checkpoint_format.js';
 

@@ -1,7 +1,7 @@
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import type { State, Tensor, Weights } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import type { State, Tensor, Weights } from '../core/types.js';
 import { batchToTensors } from '../data/to_tensors.js';
 import { type Key, splitKey } from '../rng/key.js';
 import type { EvalTask } from './tasks.js';

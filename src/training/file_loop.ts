@@ -2,7 +2,7 @@
  * The Node entry's `Loop`: the browser-safe loop, with a folder path accepted as `outputDir` (a
  * `FileRunDirectory`) and the terminal progress line drawn by default.
  */
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { FileRunDirectory } from './file_run_directory.js';
 import { DataParallelTrainer } from '../parallel/data_parallel_trainer.js';
 import { startLoop, type TrainerFactory } from './loop.js';

@@ -5,7 +5,7 @@
  * `Loop` also takes a folder path and draws a terminal progress line.
  */
 import { readyBackend } from '../backend/backends.js';
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import type { SlotTree } from '../optimizers/optimizer.js';
 import { type Key, makeKey, splitKey } from '../rng/key.js';
 import type { StepEvent } from './callbacks.js';

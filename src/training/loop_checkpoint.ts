@@ -5,10 +5,11 @@
  * model alone.
  */
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { namedTensors, treeFromNamed, treeLeaves } from '../layers/tensor_tree.js';
-import type { State, Weights } from '../layers/types.js';
-import { disposeReplaced } from '../optimizers/optimizer.js';
+import type { Layer } from '../core/base.js';
+import { treeLeaves } from '../core/tensor_tree.js';
+import { namedTensors, treeFromNamed } from '../core/named_tensors.js';
+import type { State, Weights } from '../core/types.js';
+import { disposeReplaced } from '../core/tensor_tree.js';
 import { CheckpointError, type CheckpointContents, type CheckpointTensors, checkFits, lossWeightsPrefix } from './checkpoint_format.js';
 import type { MetricRecord } from './history.js';
 import { namedSlots, slotsFromNamed } from './named_slots.js';

@@ -1,5 +1,5 @@
 /** The options of a training loop. */
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import { type AtStep, atStep1AndEvery, never } from './at_steps.js';
 import type { TrainingCallback } from './callbacks.js';
 import type { CheckpointWriteHooks } from './checkpoint_format.js';

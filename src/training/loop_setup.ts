@@ -5,10 +5,11 @@
  */
 import type { tf } from '../backend/tf.js';
 import type { NDArray } from '../data/ndarray.js';
-import type { Layer } from '../layers/base.js';
-import { describeShapes, toList } from '../layers/stack.js';
-import { disposeTree, namedTensors, treeLeaves } from '../layers/tensor_tree.js';
-import type { ShapeDtype } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { describeShapes, toList } from '../core/stack.js';
+import { disposeTree, treeLeaves } from '../core/tensor_tree.js';
+import { namedTensors } from '../core/named_tensors.js';
+import type { ShapeDtype } from '../core/types.js';
 import type { Key } from '../rng/key.js';
 import type { EvalTask, TrainTask } from './tasks.js';
 

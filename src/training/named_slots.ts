@@ -3,9 +3,10 @@
  * is `0/Serial/0/Dense_4/w/m`.
  */
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { mapTree, namedTensors } from '../layers/tensor_tree.js';
-import type { Tensor, TensorTree, Weights } from '../layers/types.js';
+import type { Layer } from '../core/base.js';
+import { mapTree } from '../core/tensor_tree.js';
+import { namedTensors } from '../core/named_tensors.js';
+import type { Tensor, TensorTree, Weights } from '../core/types.js';
 import type { SlotTree } from '../optimizers/optimizer.js';
 
 /** Visits each distinct weight with its slots (the slot tree follows the weights' layout, a dict per weight). */

@@ -1,4 +1,4 @@
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import type { NDArray } from '../data/ndarray.js';
 import { type DataSource, ResumableStream } from '../data/resumable.js';
 import type { Optimizer } from '../optimizers/optimizer.js';

@@ -4,12 +4,13 @@
  * The {@link Trainer} keeps the weights and slots between steps; this module only computes.
  */
 import { tf } from '../backend/tf.js';
-import type { Layer } from '../layers/base.js';
-import { fromList, toList } from '../layers/stack.js';
-import { flattenTree, mapTree, treeLeaves } from '../layers/tensor_tree.js';
-import { nonTrainableWeights } from '../layers/non_trainable.js';
-import type { State, Tensor, Weights } from '../layers/types.js';
-import { disposeReplaced, type SlotTree, type Optimizer } from '../optimizers/optimizer.js';
+import type { Layer } from '../core/base.js';
+import { fromList, toList } from '../core/stack.js';
+import { flattenTree, mapTree, treeLeaves } from '../core/tensor_tree.js';
+import { nonTrainableWeights } from '../core/non_trainable.js';
+import type { State, Tensor, Weights } from '../core/types.js';
+import { disposeReplaced } from '../core/tensor_tree.js';
+import { type SlotTree, type Optimizer } from '../optimizers/optimizer.js';
 import { type Key, splitKey } from '../rng/key.js';
 
 /** The model and loss of a training task, wired as Trax's `Serial(model, loss)`. @public */

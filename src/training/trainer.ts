@@ -3,10 +3,11 @@
  * optimizer slots of that tree and the count of updates, and does one step from a batch. The `Loop` runs one per
  * train task; the demo page and the benchmarks use it directly. Free of Node built-ins.
  */
-import type { Layer } from '../layers/base.js';
-import { disposeTree, treeLeaves } from '../layers/tensor_tree.js';
-import type { Tensor, Weights } from '../layers/types.js';
-import { averagedWeights, disposeReplaced, type Optimizer, type SlotTree } from '../optimizers/optimizer.js';
+import type { Layer } from '../core/base.js';
+import { disposeTree, treeLeaves } from '../core/tensor_tree.js';
+import type { Tensor, Weights } from '../core/types.js';
+import { disposeReplaced } from '../core/tensor_tree.js';
+import { averagedWeights, type Optimizer, type SlotTree } from '../optimizers/optimizer.js';
 import type { Key } from '../rng/key.js';
 import { tf } from '../backend/tf.js';
 import { batchToTensors } from '../data/to_tensors.js';

@@ -2,7 +2,7 @@
  * What a running training loop offers its callbacks and its caller (the `Loop` makes one). An interface of its
  * own, so that the callbacks' types and the loop's implementation do not import each other.
  */
-import type { Layer } from '../layers/base.js';
+import type { Layer } from '../core/base.js';
 import type { SlotTree } from '../optimizers/optimizer.js';
 import type { History, MetricRecord } from './history.js';
 import type { RunDirectory } from './run_directory.js';

@@ -3,9 +3,9 @@
  * the steps run and their time, and per train task the means since the last evaluation of the loss and the norms,
  * with the learning rate.
  */
-import type { Layer } from '../layers/base.js';
-import { nonTrainableWeights } from '../layers/non_trainable.js';
-import { treeLeaves } from '../layers/tensor_tree.js';
+import type { Layer } from '../core/base.js';
+import { nonTrainableWeights } from '../core/non_trainable.js';
+import { treeLeaves } from '../core/tensor_tree.js';
 import type { MetricRecord } from './history.js';
 import type { TrainingAccumulator } from './loop_checkpoint.js';
 import { metricLine } from './step_log.js';

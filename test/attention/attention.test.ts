@@ -1,10 +1,11 @@
 import { tf } from '../../src/backend/tf.js';
 import { Attention, CausalAttention, PureAttention } from '../../src/attention/index.js';
 import { PaddingMask } from '../../src/layers/core/index.js';
-import type { Layer } from '../../src/layers/base.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import { mapTree, namedTensors } from '../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../src/layers/types.js';
+import type { Layer } from '../../src/core/base.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import { mapTree } from '../../src/core/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';

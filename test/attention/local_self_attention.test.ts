@@ -1,8 +1,8 @@
 import { tf } from '../../src/backend/tf.js';
 import { LocalSelfAttention, SelfAttention, type LocalSelfAttentionOptions } from '../../src/attention/index.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import { namedTensors } from '../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
+import type { Tensor } from '../../src/core/types.js';
 import { ReformerEncoder, ReformerLM } from '../../src/models/index.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';

@@ -1,9 +1,9 @@
 import { tf } from '../../src/backend/tf.js';
 import { LSHSelfAttention, type LSHSelfAttentionOptions, SelfAttention } from '../../src/attention/index.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor, Weights } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor, Weights } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
-import { treeLeaves } from '../../src/layers/tensor_tree.js';
+import { treeLeaves } from '../../src/core/tensor_tree.js';
 import { useBackend } from '../../src/backend/backends.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectGradientsMatchFiniteDifferences } from '../helpers/gradcheck.js';

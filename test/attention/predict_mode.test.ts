@@ -1,8 +1,8 @@
 import { tf } from '../../src/backend/tf.js';
 import { CausalAttention, LocalSelfAttention, LSHSelfAttention, SelfAttention } from '../../src/attention/index.js';
-import type { Layer } from '../../src/layers/base.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { State, Tensor } from '../../src/layers/types.js';
+import type { Layer } from '../../src/core/base.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { State, Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { randn } from '../layers/layer_checks.js';

@@ -3,9 +3,9 @@
  * layers are checked.
  */
 import { tf } from '../../src/backend/tf.js';
-import type { Layer } from '../../src/layers/base.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor, Weights } from '../../src/layers/types.js';
+import type { Layer } from '../../src/core/base.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor, Weights } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { expectLayerGradientsMatch, randn } from '../layers/layer_checks.js';
 

@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
 import { SelfAttention, type SelfAttentionOptions } from '../../src/attention/index.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';
 import {

@@ -1,16 +1,16 @@
 import { spawnSync } from 'node:child_process';
-import { adamUpdate } from '../../src/backend/adam_kernel.js';
+import { adamUpdate } from '../../src/backend/fused/adam_kernel.js';
 import { useBackend } from '../../src/backend/backends.js';
-import { checkRowIndices, isFastWasmGatherInstalled } from '../../src/backend/fast_gather.js';
+import { checkRowIndices, isFastWasmGatherInstalled } from '../../src/backend/replacements/fast_gather.js';
 import {
   layerNormGradKernel,
   layerNormGradLoop,
   layerNormKernel,
   layerNormKernelsRun,
   layerNormLoop,
-} from '../../src/backend/layer_norm_kernel.js';
+} from '../../src/backend/fused/layer_norm_kernel.js';
 import { simdKernels } from '../../src/backend/simd/simd_kernels.js';
-import { sumOfSquares } from '../../src/backend/sum_of_squares_kernel.js';
+import { sumOfSquares } from '../../src/backend/fused/sum_of_squares_kernel.js';
 import { tf } from '../../src/backend/tf.js';
 import { makeKey, normalFloats } from '../../src/rng/key.js';
 

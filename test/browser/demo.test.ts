@@ -360,7 +360,7 @@ describeInBrowser('the NER demo page in Chromium', () => {
     // The Adam moments stay (for the next run), and a CRF model keeps its trained transition scores (3 tensors, with
     // their moments); nothing else may be left behind.
     const weights = tagger.model.weights;
-    const nWeights = (await import('../../src/layers/tensor_tree.js')).treeLeaves(weights).length;
+    const nWeights = (await import('../../src/core/tensor_tree.js')).treeLeaves(weights).length;
     const nCrfWeights = tagger.crf ? 3 : 0;
     const tensorsAfter = await page.evaluate(() => (window as unknown as DemoWindow).demo.numTensors());
     expect(tensorsAfter - tensorsBefore).toBeLessThanOrEqual(2 * nWeights + 3 * nCrfWeights);

@@ -1,10 +1,10 @@
 import { tf } from '../../src/backend/tf.js';
 import { BatchLeadingAxes } from '../../src/combinators/batch_leading_axes.js';
 import { Dense } from '../../src/layers/core/index.js';
-import { Fn } from '../../src/layers/fn.js';
-import { LayerError } from '../../src/layers/layer_error.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { Fn } from '../../src/core/fn.js';
+import { LayerError } from '../../src/core/layer_error.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';

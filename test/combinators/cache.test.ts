@@ -3,9 +3,9 @@ import { Cache } from '../../src/combinators/cache.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Select } from '../../src/combinators/select.js';
 import { Dense } from '../../src/layers/core/dense.js';
-import { Fn } from '../../src/layers/fn.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { Fn } from '../../src/core/fn.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } from '../layers/layer_checks.js';
 

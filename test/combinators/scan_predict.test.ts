@@ -1,9 +1,9 @@
 import { tf } from '../../src/backend/tf.js';
 import { Scan } from '../../src/combinators/scan.js';
-import { Fn } from '../../src/layers/fn.js';
-import { GRU, LSTM } from '../../src/layers/rnn.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { Fn } from '../../src/core/fn.js';
+import { GRU, LSTM } from '../../src/rnn/recurrent.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { randn } from '../layers/layer_checks.js';
 

@@ -4,9 +4,9 @@ import { Dup, Select } from '../../src/combinators/select.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { SerialWithSideOutputs } from '../../src/combinators/serial_with_side_outputs.js';
 import { Dense } from '../../src/layers/core/dense.js';
-import { Fn } from '../../src/layers/fn.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { Fn } from '../../src/core/fn.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } from '../layers/layer_checks.js';
 

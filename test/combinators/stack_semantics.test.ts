@@ -6,10 +6,10 @@ import { Parallel } from '../../src/combinators/parallel.js';
 import { Residual } from '../../src/combinators/residual.js';
 import { Drop, Dup, Select, Swap } from '../../src/combinators/select.js';
 import { Serial } from '../../src/combinators/serial.js';
-import { Fn } from '../../src/layers/fn.js';
-import { LayerError } from '../../src/layers/layer_error.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { Fn } from '../../src/core/fn.js';
+import { LayerError } from '../../src/core/layer_error.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 
 const t = (v: number[]) => tf.tensor(v);

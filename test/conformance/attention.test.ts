@@ -4,10 +4,10 @@
  */
 import { tf } from '../../src/backend/tf.js';
 import { CausalAttention } from '../../src/attention/index.js';
-import type { Layer } from '../../src/layers/base.js';
+import type { Layer } from '../../src/core/base.js';
 import { PaddingMask, PositionalEncoding, ShiftRight } from '../../src/layers/core/index.js';
-import { shapeDtype, signatureOf } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype, signatureOf } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';

@@ -3,11 +3,11 @@
  * cases not ported here are listed with their reasons in NOT_PORTED.md.
  */
 import { tf } from '../../src/backend/tf.js';
-import { Layer } from '../../src/layers/base.js';
-import { Fn } from '../../src/layers/fn.js';
-import { LayerError } from '../../src/layers/layer_error.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Stack, State, Tensor, Weights } from '../../src/layers/types.js';
+import { Layer } from '../../src/core/base.js';
+import { Fn } from '../../src/core/fn.js';
+import { LayerError } from '../../src/core/layer_error.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Stack, State, Tensor, Weights } from '../../src/core/types.js';
 import { makeKey, type Key } from '../../src/rng/key.js';
 import { uniform } from '../../src/rng/random.js';
 import { describeOnBackends } from '../helpers/backends.js';

@@ -29,9 +29,9 @@ import {
   WeightsLayer,
 } from '../../src/layers/core/index.js';
 import { RandomNormal } from '../../src/layers/initializers.js';
-import { LayerError } from '../../src/layers/layer_error.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor, Weights } from '../../src/layers/types.js';
+import { LayerError } from '../../src/core/layer_error.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor, Weights } from '../../src/core/types.js';
 import { loadSafetensors, saveSafetensors } from '../../src/io/node_files.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';

@@ -3,8 +3,8 @@
  * `trax/layers/*_test.py`): the small layers Trax's tests build from `Fn`, and `asList`, Trax's `as_list`.
  */
 import { tf } from '../../src/backend/tf.js';
-import { Fn, type FnLayer } from '../../src/layers/fn.js';
-import type { Stack } from '../../src/layers/types.js';
+import { Fn, type FnLayer } from '../../src/core/fn.js';
+import type { Stack } from '../../src/core/types.js';
 
 /** Trax's `DivideBy(val)`: one input, one output. */
 export function DivideBy(val: number): FnLayer {

@@ -3,7 +3,7 @@
  * and the Trax behaviours of ReversibleSelect's name and ReversibleHalfResidual's attention_layer.
  */
 import { tf } from '../../src/backend/tf.js';
-import { Fn } from '../../src/layers/fn.js';
+import { Fn } from '../../src/core/fn.js';
 import { ReversibleHalfResidual, ReversibleSelect, ReversibleSwap } from '../../src/reversible/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { asList } from './helpers.js';

@@ -1,9 +1,9 @@
 import { tf } from '../../src/backend/tf.js';
 import { useBackend } from '../../src/backend/backends.js';
 import { autoregressiveSample, autoregressiveSampleStream, beamSearch, PredictRun, type SampledStep } from '../../src/decoding/index.js';
-import type { Layer } from '../../src/layers/base.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Mode, Tensor } from '../../src/layers/types.js';
+import type { Layer } from '../../src/core/base.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Mode, Tensor } from '../../src/core/types.js';
 import { ReformerLM, TransformerLM } from '../../src/models/index.js';
 import { makeKey } from '../../src/rng/key.js';
 

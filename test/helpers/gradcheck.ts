@@ -1,5 +1,5 @@
 import { tf } from '../../src/backend/tf.js';
-import type { Tensor } from '../../src/layers/types.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey, randomBits } from '../../src/rng/key.js';
 
 /** Options of {@link expectGradientsMatchFiniteDifferences}. */

@@ -5,12 +5,12 @@ import { tf } from '../../src/backend/tf.js';
 import { Dup, Select } from '../../src/combinators/select.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Embedding, LayerNorm, Relu } from '../../src/layers/core/index.js';
-import { namedTensors } from '../../src/layers/tensor_tree.js';
-import { PaddedBiLSTM } from '../../src/ner/model/bilstm.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
+import { PaddedBiLSTM } from '../../src/rnn/padded_bilstm.js';
 import { decodeSafetensors, SafetensorsError } from '../../src/io/safetensors.js';
 import { exportSafetensors, importSafetensors } from '../../src/io/layer_safetensors.js';
 import { loadSafetensors, saveSafetensors } from '../../src/io/node_files.js';
-import type { Layer } from '../../src/layers/base.js';
+import type { Layer } from '../../src/core/base.js';
 import { describeOnBackends } from '../helpers/backends.js';
 
 const IDS = { shape: [2, 5], dtype: 'int32' as const };

@@ -1,8 +1,8 @@
 import { tf } from '../../src/backend/tf.js';
 import { FastGelu, Gelu, LogSoftmax, Relu, Sigmoid, Softmax, Tanh } from '../../src/layers/core/index.js';
-import type { FnLayer } from '../../src/layers/fn.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import type { FnLayer } from '../../src/core/fn.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from './layer_checks.js';

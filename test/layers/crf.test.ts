@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
 import { CrfLoss, crfMarginals, viterbiDecode, viterbiPath } from '../../src/layers/crf.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor, Weights } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor, Weights } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { normal } from '../../src/rng/random.js';
 import { describeOnBackends } from '../helpers/backends.js';

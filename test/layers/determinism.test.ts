@@ -2,10 +2,10 @@ import { tf } from '../../src/backend/tf.js';
 import { useBackend } from '../../src/backend/backends.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Embedding, LayerNorm } from '../../src/layers/core/index.js';
-import { LSTM } from '../../src/layers/rnn.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import { flattenTree } from '../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { LSTM } from '../../src/rnn/recurrent.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import { flattenTree } from '../../src/core/tensor_tree.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 

@@ -1,8 +1,8 @@
 import { tf } from '../../src/backend/tf.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Dropout } from '../../src/layers/core/index.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } from './layer_checks.js';

@@ -1,8 +1,8 @@
 import { tf } from '../../src/backend/tf.js';
 import { Embedding, embeddingLookup } from '../../src/layers/core/index.js';
-import { LayerError } from '../../src/layers/layer_error.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { LayerError } from '../../src/core/layer_error.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';

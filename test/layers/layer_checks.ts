@@ -4,10 +4,10 @@
  * inputs and its weights.
  */
 import { tf } from '../../src/backend/tf.js';
-import type { Layer } from '../../src/layers/base.js';
-import { signatureOf } from '../../src/layers/stack.js';
-import { flattenTree, mapTree } from '../../src/layers/tensor_tree.js';
-import type { ShapeDtype, Signature, Stack, Tensor } from '../../src/layers/types.js';
+import type { Layer } from '../../src/core/base.js';
+import { signatureOf } from '../../src/core/stack.js';
+import { flattenTree, mapTree } from '../../src/core/tensor_tree.js';
+import type { ShapeDtype, Signature, Stack, Tensor } from '../../src/core/types.js';
 import { type Key, makeKey } from '../../src/rng/key.js';
 import { normal } from '../../src/rng/random.js';
 import { expectGradientsMatchFiniteDifferences, type GradCheckOptions } from '../helpers/gradcheck.js';

@@ -1,8 +1,8 @@
 import { tf } from '../../src/backend/tf.js';
 import { LocallyConnected1d } from '../../src/layers/core/index.js';
 import { Zeros } from '../../src/layers/initializers.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor, Weights } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor, Weights } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';

@@ -1,9 +1,9 @@
 import { tf } from '../../src/backend/tf.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Embedding, LayerNorm, LogSoftmax, Relu } from '../../src/layers/core/index.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import { mapTree, treeLeaves } from '../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import { mapTree, treeLeaves } from '../../src/core/tensor_tree.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 

@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
 import { LSHSelfAttentionLayer } from '../../src/attention/index.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { DecoderBlock, EncoderBlock, EncoderDecoderBlock } from '../../src/models/index.js';
 import { describeOnBackends } from '../helpers/backends.js';

@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
 import { Relu } from '../../src/layers/core/index.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { FeedForward } from '../../src/models/index.js';
 import { describeOnBackends } from '../helpers/backends.js';

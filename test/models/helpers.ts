@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
-import type { Layer } from '../../src/layers/base.js';
-import { treeLeaves } from '../../src/layers/tensor_tree.js';
-import type { Signature, Stack, Tensor } from '../../src/layers/types.js';
+import type { Layer } from '../../src/core/base.js';
+import { treeLeaves } from '../../src/core/tensor_tree.js';
+import type { Signature, Stack, Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { lossGrads, maxAbsDiff } from '../reversible/helpers.js';
 

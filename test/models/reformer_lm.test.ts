@@ -1,6 +1,6 @@
 import { tf } from '../../src/backend/tf.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { ReformerLM } from '../../src/models/index.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { maxAbsDiff } from '../reversible/helpers.js';

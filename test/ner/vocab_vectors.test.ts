@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { useBackend } from '../../src/backend/backends.js';
-import { flattenTree } from '../../src/layers/tensor_tree.js';
-import { nonTrainableWeights } from '../../src/layers/non_trainable.js';
+import { flattenTree } from '../../src/core/tensor_tree.js';
+import { nonTrainableWeights } from '../../src/core/non_trainable.js';
 import { makeKey } from '../../src/rng/key.js';
 import {
   addVectorWords,

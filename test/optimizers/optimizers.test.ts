@@ -1,6 +1,6 @@
 import { tf } from '../../src/backend/tf.js';
-import { flattenTree } from '../../src/layers/tensor_tree.js';
-import type { Tensor, Weights } from '../../src/layers/types.js';
+import { disposeReplaced, flattenTree } from '../../src/core/tensor_tree.js';
+import type { Tensor, Weights } from '../../src/core/types.js';
 import {
   Adafactor,
   Adam,
@@ -9,7 +9,6 @@ import {
   RMSProp,
   SGD,
   clipByGlobalNorm,
-  disposeReplaced,
   globalNorm,
   makeOptimizer,
 } from '../../src/optimizers/index.js';

@@ -1,4 +1,4 @@
-import { constant, multifactor, warmup, warmupAndRsqrtDecay } from '../../src/optimizers/schedules.js';
+import { constant, multifactor, warmup, warmupAndRsqrtDecay, warmupLinearDecay } from '../../src/optimizers/schedules.js';
 
 describe('learning-rate schedules against hand-computed values', () => {
   test('constant', () => {
@@ -19,6 +19,18 @@ describe('learning-rate schedules against hand-computed values', () => {
     expect(lr(4)).toBeCloseTo(0.5, 12); // sqrt(4) / sqrt(4)
     expect(lr(16)).toBeCloseTo(0.25, 12); // 0.5 * 2 / 4
     expect(lr(64)).toBeCloseTo(0.125, 12); // 0.5 * 2 / 8
+  });
+
+  test('warmupLinearDecay: line from (0, 0) to (n, max), then down to max / 10 at the last step, then flat', () => {
+    const lr = warmupLinearDecay(4, 1, 14);
+    // warm-up: step / 4; decay over steps 5..14: 1 - 0.9 * (step - 4) / 10
+    const want = [0, 0.25, 0.5, 0.75, 1, 0.91, 0.55, 0.1, 0.1];
+    [0, 1, 2, 3, 4, 5, 9, 14, 100].forEach((step, i) => expect(lr(step)).toBeCloseTo(want[i]!, 12));
+    // No warm-up: the decay starts at step 1, 1 - 0.9 * step / 10.
+    const noWarmup = warmupLinearDecay(0, 2, 10);
+    expect([1, 5, 10].map(noWarmup).map((v) => +v.toFixed(12))).toEqual([1.82, 1.1, 0.2]);
+    expect(() => warmupLinearDecay(-1, 1, 10)).toThrow(/warmupLinearDecay: nWarmupSteps must be a finite number >= 0, got -1/);
+    expect(() => warmupLinearDecay(1, NaN, 10)).toThrow(/maxValue must be a finite number >= 0, got NaN/);
   });
 
   test("multifactor with Trax's default factors 'constant * linear_warmup * rsqrt_decay'", () => {

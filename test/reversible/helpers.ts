@@ -1,8 +1,8 @@
 import { tf } from '../../src/backend/tf.js';
-import type { Layer } from '../../src/layers/base.js';
-import { toList } from '../../src/layers/stack.js';
-import { treeLeaves } from '../../src/layers/tensor_tree.js';
-import type { State, Tensor, Weights } from '../../src/layers/types.js';
+import type { Layer } from '../../src/core/base.js';
+import { toList } from '../../src/core/stack.js';
+import { treeLeaves } from '../../src/core/tensor_tree.js';
+import type { State, Tensor, Weights } from '../../src/core/types.js';
 import { type Key, makeKey } from '../../src/rng/key.js';
 import { normal } from '../../src/rng/random.js';
 

@@ -1,10 +1,10 @@
 import { tf } from '../../src/backend/tf.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Dropout, LayerNorm } from '../../src/layers/core/index.js';
-import { Fn } from '../../src/layers/fn.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import { treeLeaves } from '../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { Fn } from '../../src/core/fn.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import { treeLeaves } from '../../src/core/tensor_tree.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { ReversibleHalfResidual } from '../../src/reversible/index.js';
 import { describeOnBackends } from '../helpers/backends.js';

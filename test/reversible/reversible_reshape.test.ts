@@ -1,7 +1,7 @@
 import { tf } from '../../src/backend/tf.js';
 import { Dense } from '../../src/layers/core/dense.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import { ReversibleHalfResidual, ReversibleReshape, ReversibleSerial, ReversibleSwap } from '../../src/reversible/index.js';
 import { describeOnBackends } from '../helpers/backends.js';

@@ -2,10 +2,10 @@ import { tf } from '../../src/backend/tf.js';
 import { Dup } from '../../src/combinators/select.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense, Dropout, LayerNorm } from '../../src/layers/core/index.js';
-import { Fn } from '../../src/layers/fn.js';
-import { shapeDtype } from '../../src/layers/stack.js';
-import { mapTree, treeLeaves } from '../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../src/layers/types.js';
+import { Fn } from '../../src/core/fn.js';
+import { shapeDtype } from '../../src/core/stack.js';
+import { mapTree, treeLeaves } from '../../src/core/tensor_tree.js';
+import type { Tensor } from '../../src/core/types.js';
 import { makeKey } from '../../src/rng/key.js';
 import {
   ReversibleHalfResidual,

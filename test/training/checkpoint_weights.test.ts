@@ -6,7 +6,7 @@ import { useBackend } from '../../src/backend/backends.js';
 import { Serial } from '../../src/combinators/serial.js';
 import { Dense } from '../../src/layers/core/index.js';
 import { CrfLoss } from '../../src/layers/crf.js';
-import { namedTensors } from '../../src/layers/tensor_tree.js';
+import { namedTensors } from '../../src/core/named_tensors.js';
 import {
   CheckpointError,
   loadCheckpointWeights,

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { Dense } from '../../src/layers/core/index.js';
-import { L2Loss } from '../../src/layers/losses.js';
+import { L2Loss } from '../../src/metrics/losses.js';
 import { SGD } from '../../src/optimizers/index.js';
 import { type MetricRecord, MemoryRunDirectory, TrainTask } from '../../src/training/index.js';
 import { Loop as BrowserLoop } from '../../src/training/browser.js';

@@ -7,10 +7,8 @@
  * Available when the backend's memory is an ordinary (not shared) `WebAssembly.Memory` and the engine supports
  * SIMD: Node, and browser pages that are not cross-origin isolated. Elsewhere `simdKernels` returns `undefined`
  * and callers take their portable path.
- *
- * This module sits below `tf.ts`, so it imports tfjs-core directly.
  */
-import type { TensorInfo } from '@tensorflow/tfjs-core';
+import type { WasmBackendLike } from '../wasm_backend.js';
 import { SIMD_KERNELS_WASM_BASE64 } from './kernels_wasm.js';
 
 /** The exports of kernels.wat. Pointers are byte offsets in the backend's memory; `n4` counts groups of 4 floats. @internal */
@@ -77,14 +75,6 @@ export interface SimdKernels {
   ): void;
 }
 
-/** The parts of tfjs-backend-wasm's backend these kernels use. @internal */
-export interface WasmHeapBackend {
-  wasm: { asm?: { memory?: unknown } };
-  getMemoryOffset(dataId: object): number;
-  makeOutput(shape: number[], dtype: 'float32'): TensorInfo;
-  typedArrayFromHeap(info: TensorInfo): Float32Array;
-}
-
 const instances = new WeakMap<object, SimdKernels | null>();
 
 function decode(base64: string): Uint8Array<ArrayBuffer> {
@@ -96,7 +86,7 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
 
 /** The SIMD kernels over `backend`'s memory, or `undefined` where they cannot run (see above). @internal */
 export function simdKernels(backend: object): SimdKernels | undefined {
-  const memory = (backend as unknown as Partial<WasmHeapBackend>).wasm?.asm?.memory;
+  const memory = (backend as unknown as Partial<WasmBackendLike>).wasm?.asm?.memory;
   if (!(memory instanceof WebAssembly.Memory)) return undefined;
   let kernels = instances.get(memory);
   if (kernels === undefined) {

@@ -10,7 +10,7 @@
  * `x_tapᵀ · dy` per kernel tap, where `x_tap` is the strided slice of the input that the tap meets.
  */
 import { tf } from '../../backend/tf.js';
-import type { Tensor } from '../types.js';
+import type { Tensor } from '../../core/types.js';
 
 /** How a convolution pads its input: `VALID` (none), `SAME` (output size `ceil(in / stride)`), or explicit pairs. @public */
 export type ConvPadding = 'VALID' | 'SAME' | ReadonlyArray<readonly [number, number]>;

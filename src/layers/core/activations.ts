@@ -2,8 +2,8 @@
  * Elementwise activations and the softmax family, as weightless layers that keep their input's shape.
  */
 import { tf } from '../../backend/tf.js';
-import { Fn, type FnLayer } from '../fn.js';
-import type { ShapeDtype, Tensor } from '../types.js';
+import { Fn, type FnLayer } from '../../core/fn.js';
+import type { ShapeDtype, Tensor } from '../../core/types.js';
 import { normalizeAxis } from './checks.js';
 
 const sameSignature = (s: ShapeDtype): ShapeDtype => s;

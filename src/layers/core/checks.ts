@@ -2,7 +2,7 @@
  * Small checks shared by the core layers, so that misuse fails with a message naming the layer.
  */
 import { tf } from '../../backend/tf.js';
-import type { ShapeDtype, Tensor, Weights } from '../types.js';
+import type { ShapeDtype, Tensor, Weights } from '../../core/types.js';
 
 /** The weight `name` of a layer's weight tree, or an error naming the layer when it is missing. @internal */
 export function weightOf(weights: Weights, name: string, layer: string): Tensor {

@@ -1,8 +1,8 @@
 import { tf } from '../../backend/tf.js';
 import { type Key, splitKey } from '../../rng/key.js';
-import { Layer } from '../base.js';
+import { Layer } from '../../core/base.js';
 import { GlorotUniform, type Initializer, RandomNormal } from '../initializers.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 import { expectFloat, expectRankAtLeast, weightOf } from './checks.js';
 import { linearMap } from './linear_map.js';
 

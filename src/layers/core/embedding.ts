@@ -1,10 +1,10 @@
 import { tf } from '../../backend/tf.js';
 import type { Key } from '../../rng/key.js';
-import { Layer } from '../base.js';
+import { Layer } from '../../core/base.js';
 import { type Initializer, VarianceScaling } from '../initializers.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 import { weightOf } from './checks.js';
-import { refuseUnknownOptions } from '../options.js';
+import { refuseUnknownOptions } from '../../core/options.js';
 
 type GradSave = (tensors: Tensor[]) => void;
 

@@ -1,8 +1,8 @@
-import { layerNormGradKernel, layerNormKernel, layerNormKernelsRun } from '../../backend/layer_norm_kernel.js';
+import { layerNormGradKernel, layerNormKernel, layerNormKernelsRun } from '../../backend/fused/layer_norm_kernel.js';
 import { tf } from '../../backend/tf.js';
 import type { Key } from '../../rng/key.js';
-import { Layer } from '../base.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
+import { Layer } from '../../core/base.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 import { expectFloat, expectRankAtLeast, weightOf } from './checks.js';
 
 type GradSave = (tensors: Tensor[]) => void;
@@ -11,8 +11,8 @@ type LayerNormOp = (x: Tensor, scale: Tensor, bias: Tensor) => Tensor;
 /**
  * Layer normalisation over the last axis with a hand-written backward pass. The forward pass normalises rows of
  * `[N, D]`; the backward pass uses the closed form `dx = rstd · (g - mean(g) - x̂ · mean(g · x̂))` with
- * `g = dy · scale`, `dscale = Σ dy · x̂` and `dbias = Σ dy` (sums over rows, fast on wasm by fix 3 of
- * `kernel_fixes.ts`). That is half the kernels of tfjs's automatic gradient of the same forward pass, all of them
+ * `g = dy · scale`, `dscale = Σ dy · x̂` and `dbias = Σ dy` (sums over rows, fast on wasm by the `Sum`
+ * replacement of `backend/replacements/wasm_sum.ts`). That is half the kernels of tfjs's automatic gradient of the same forward pass, all of them
  * broadcasting (no Tile; stock tfjs-layers' `layerNormalization` is far slower, see TFJS-NOTES). Second derivatives
  * are not available.
  */
@@ -20,7 +20,7 @@ function makeLayerNormOp(epsilon: number): LayerNormOp {
   const op = tf.customGrad(((x: Tensor, scale: Tensor, bias: Tensor, save: GradSave) => {
     const depth = x.shape[x.rank - 1]!;
     const rows = tf.reshape(x, [-1, depth]);
-    // One-pass kernels on wasm and cpu (src/backend/layer_norm_kernel.ts); tfjs ops elsewhere.
+    // One-pass kernels on wasm and cpu (src/backend/fused/layer_norm_kernel.ts); tfjs ops elsewhere.
     const fused = layerNormKernelsRun(x, scale, bias);
     let normalized: Tensor;
     let rstd: Tensor;

@@ -1,10 +1,10 @@
 import { tf } from '../../backend/tf.js';
-import type { Tensor } from '../types.js';
+import type { Tensor } from '../../core/types.js';
 
 /**
  * `x · w` over the last axis of `x`, for `x` of any rank >= 1 and a 2-D `w` of shape `[dIn, dOut]`: the leading
  * axes of `x` are flattened into rows, multiplied by one 2-D `matMul`, and restored. Stock tfjs fails to
- * differentiate a 3-D by 2-D `matMul` (fix 2 of `kernel_fixes.ts` repairs that) and wasm runs 2-D products fastest,
+ * differentiate a 3-D by 2-D `matMul` (`backend/replacements/batch_matmul_gradient.ts` repairs that) and wasm runs 2-D products fastest,
  * so every layer that applies a weight matrix goes through here.
  * @public
  */

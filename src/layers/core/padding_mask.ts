@@ -1,6 +1,6 @@
 import { tf } from '../../backend/tf.js';
-import { Fn, type FnLayer } from '../fn.js';
-import type { ShapeDtype } from '../types.js';
+import { Fn, type FnLayer } from '../../core/fn.js';
+import type { ShapeDtype } from '../../core/types.js';
 
 /**
  * Maps a batch of id sequences `[B, L]` to a boolean attention mask `[B, 1, 1, L]` that is true where the id is

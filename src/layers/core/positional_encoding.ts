@@ -1,8 +1,8 @@
 import { tf } from '../../backend/tf.js';
 import type { Key } from '../../rng/key.js';
 import { bernoulli } from '../../rng/random.js';
-import { Layer } from '../base.js';
-import type { Mode, ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
+import { Layer } from '../../core/base.js';
+import type { Mode, ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 import { expectFloat, normalizeAxis, weightOf } from './checks.js';
 
 /** Options of {@link PositionalEncoding}. @public */

@@ -3,8 +3,8 @@
  */
 import type { Key } from '../../rng/key.js';
 import { uniform } from '../../rng/random.js';
-import { Layer } from '../base.js';
-import type { ShapeDtype, Signature, Stack, State, Weights } from '../types.js';
+import { Layer } from '../../core/base.js';
+import type { ShapeDtype, Signature, Stack, State, Weights } from '../../core/types.js';
 
 /** Options of {@link RandomUniformLayer}. @public */
 export interface RandomUniformLayerOptions {

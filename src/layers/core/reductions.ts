@@ -2,8 +2,8 @@
  * Reshaping and reducing layers: Flatten, Mean, Sum, Min, Max and ArgMax.
  */
 import { tf } from '../../backend/tf.js';
-import { Fn, type FnLayer } from '../fn.js';
-import type { ShapeDtype } from '../types.js';
+import { Fn, type FnLayer } from '../../core/fn.js';
+import type { ShapeDtype } from '../../core/types.js';
 import { normalizeAxis } from './checks.js';
 
 /** An axis, a list of axes, or `null` for all axes. @public */

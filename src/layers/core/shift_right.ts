@@ -1,7 +1,7 @@
 import { tf } from '../../backend/tf.js';
 import type { Key } from '../../rng/key.js';
-import { Layer } from '../base.js';
-import type { Mode, ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
+import { Layer } from '../../core/base.js';
+import type { Mode, ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 import { expectRankAtLeast } from './checks.js';
 
 /** Options of {@link ShiftRight}. @public */

@@ -2,8 +2,8 @@
  * StopGradient: the identity in the forward pass, a zero gradient in the backward pass.
  */
 import { tf } from '../../backend/tf.js';
-import { Fn, type FnLayer } from '../fn.js';
-import type { ShapeDtype, Tensor } from '../types.js';
+import { Fn, type FnLayer } from '../../core/fn.js';
+import type { ShapeDtype, Tensor } from '../../core/types.js';
 
 /**
  * The identity in the forward pass whose gradient is zero: nothing below it on the path to the loss is trained

@@ -3,8 +3,8 @@
  */
 import { tf } from '../../backend/tf.js';
 import type { Key } from '../../rng/key.js';
-import { Layer } from '../base.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
+import { Layer } from '../../core/base.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 
 /** Options of {@link SummaryScalar}. @public */
 export interface SummaryScalarOptions {

@@ -2,8 +2,8 @@
  * ThresholdToBinary: probabilities to int32 0/1 decisions.
  */
 import { tf } from '../../backend/tf.js';
-import { Fn, type FnLayer } from '../fn.js';
-import type { ShapeDtype, Tensor } from '../types.js';
+import { Fn, type FnLayer } from '../../core/fn.js';
+import type { ShapeDtype, Tensor } from '../../core/types.js';
 
 /**
  * 1 (int32) where the input is strictly greater than `threshold` (default 0.5), else 0: the way from a binary

@@ -2,9 +2,9 @@
  * WeightsLayer: a learnt tensor as a layer that takes no input (Trax's `Weights`).
  */
 import type { Key } from '../../rng/key.js';
-import { Layer } from '../base.js';
+import { Layer } from '../../core/base.js';
 import type { Initializer } from '../initializers.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../types.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 import { weightOf } from './checks.js';
 
 function checkShape(shape: readonly number[], who: string): void {

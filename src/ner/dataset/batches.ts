@@ -6,8 +6,9 @@
 import { BucketByLength } from '../../data/bucket_by_length.js';
 import { FilterByLength } from '../../data/filter_by_length.js';
 import type { Example, NDArray } from '../../data/ndarray.js';
+import { ShuffledEpochs } from '../../data/shuffled_epochs.js';
 import { Serial, type Stream, type StreamFn, type StreamFnLike } from '../../data/stream.js';
-import { foldIn, type Key, makeKey, permutation, randomBits } from '../../rng/key.js';
+import { foldIn, type Key, makeKey, randomBits } from '../../rng/key.js';
 import { WordVocab } from '../vocab/word_vocab.js';
 
 /** Options of {@link nerBatches}. @public */
@@ -26,28 +27,6 @@ export interface NerBatchOptions {
   readonly maxLength?: number;
   /** Probability of replacing a real token's word id by UNK, so the model learns to use UNK (default 0). */
   readonly unkRate?: number;
-}
-
-/**
- * The items of `items`, epoch after epoch, each epoch in the order of a fresh permutation drawn from
- * `foldIn(key, epoch)`; or once in order when `repeat` is false and `ordered` true.
- * @public
- */
-export function ShuffledEpochs<T>(
-  items: readonly T[],
-  key: Key,
-  options: { repeat?: boolean; ordered?: boolean } = {},
-): StreamFn<unknown, T> {
-  const repeat = options.repeat ?? true;
-  return () =>
-    (async function* (): AsyncGenerator<T> {
-      if (items.length === 0) return;
-      for (let epoch = 0; ; epoch++) {
-        const order = !repeat && options.ordered ? items.map((_, i) => i) : permutation(foldIn(key, epoch), items.length);
-        for (const i of order) yield items[i]!;
-        if (!repeat) return;
-      }
-    })();
 }
 
 /**

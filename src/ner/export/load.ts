@@ -5,8 +5,8 @@
 import { tf } from '../../backend/tf.js';
 import { readyBackend } from '../../backend/backends.js';
 import type { CrfParameters } from '../../layers/crf.js';
-import { loadNamedWeights } from '../../layers/load_named_weights.js';
-import { disposeTree } from '../../layers/tensor_tree.js';
+import { loadNamedWeights } from '../../core/load_named_weights.js';
+import { disposeTree } from '../../core/tensor_tree.js';
 import { nerVocabsFromJSON, type NerVocabs } from '../dataset/vocabs.js';
 import { NerTaggerModel } from '../model/build.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../model/config.js';

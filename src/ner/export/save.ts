@@ -3,7 +3,7 @@
  * too).
  */
 import { tf } from '../../backend/tf.js';
-import { namedTensors } from '../../layers/tensor_tree.js';
+import { namedTensors } from '../../core/named_tensors.js';
 import { nerVocabsToJSON } from '../dataset/vocabs.js';
 import type { NerTagger, NerTaggerParts } from '../tagger/ner_tagger.js';
 import { sha256Hex } from './checksum.js';

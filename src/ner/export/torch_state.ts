@@ -10,13 +10,13 @@
  * same function of the weights), softmax or CRF. A CRF's transition, start and end scores travel as `crf.*`.
  */
 import { tf } from '../../backend/tf.js';
-import { loadNamedWeights } from '../../layers/load_named_weights.js';
+import { loadNamedWeights } from '../../core/load_named_weights.js';
 import { SafetensorsError } from '../../io/safetensors.js';
 import { tensorsFromSafetensors, tensorsToSafetensors } from '../../io/safetensors_tensors.js';
-import type { Layer } from '../../layers/base.js';
+import type { Layer } from '../../core/base.js';
 import type { CrfParameters } from '../../layers/crf.js';
-import { namedTensors } from '../../layers/tensor_tree.js';
-import type { Tensor } from '../../layers/types.js';
+import { namedTensors } from '../../core/named_tensors.js';
+import type { Tensor } from '../../core/types.js';
 import { hasWordProjection, type NerModelConfig, resolveNerModelConfig } from '../model/config.js';
 
 /**

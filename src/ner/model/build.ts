@@ -2,14 +2,14 @@
  * The tagger model and its loss, built from a configuration.
  */
 import { namedSerial, type SerialLayer } from '../../combinators/serial.js';
-import type { Layer } from '../../layers/base.js';
+import type { Layer } from '../../core/base.js';
 import { Dense, LogSoftmax } from '../../layers/core/index.js';
-import { CrossEntropyLoss } from '../../layers/losses.js';
-import type { Mode } from '../../layers/types.js';
+import { CrossEntropyLoss } from '../../metrics/losses.js';
+import type { Mode } from '../../core/types.js';
 import { ReformerEncoder } from '../../models/index.js';
-import { PaddedBiLSTM } from './bilstm.js';
+import { PaddedBiLSTM } from '../../rnn/padded_bilstm.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';
-import { FastCrfLoss } from './fast_crf_loss.js';
+import { FastCrfLoss } from '../../layers/fast_crf_loss.js';
 import { type NerModelSizes, TokenEmbedding, type WordEmbeddingOptions } from './token_embedding.js';
 
 function checkSizes(sizes: NerModelSizes): void {

@@ -15,9 +15,9 @@
  * Results equal the plain composition's.
  */
 import { tf } from '../../backend/tf.js';
-import { Layer } from '../../layers/base.js';
+import { Layer } from '../../core/base.js';
 import { GlorotUniform, VarianceScaling, Zeros } from '../../layers/initializers.js';
-import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../layers/types.js';
+import type { ShapeDtype, Signature, Stack, State, Tensor, Weights } from '../../core/types.js';
 import { type Key, splitKey } from '../../rng/key.js';
 import { embeddingLookup } from '../../layers/core/embedding.js';
 

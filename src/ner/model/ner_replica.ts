@@ -2,7 +2,7 @@
  * The NER tagger model and its loss as a data-parallel replica: what `nerDataParallel` tells each gradient worker
  * to build (the weights are the main thread's, copied in before every step, so the replica starts from any).
  */
-import type { Layer } from '../../layers/base.js';
+import type { Layer } from '../../core/base.js';
 import type { NerModelConfig } from './config.js';
 import { NerLoss, NerTaggerModel } from './build.js';
 import type { NerModelSizes } from './token_embedding.js';

@@ -3,10 +3,10 @@
  * text, and scores itself on a gold corpus.
  */
 import { tf } from '../../backend/tf.js';
-import type { Layer } from '../../layers/base.js';
+import type { Layer } from '../../core/base.js';
 import type { CrfParameters } from '../../layers/crf.js';
-import type { Tensor } from '../../layers/types.js';
-import { treeLeaves } from '../../layers/tensor_tree.js';
+import type { Tensor } from '../../core/types.js';
+import { treeLeaves } from '../../core/tensor_tree.js';
 import { makeKey } from '../../rng/key.js';
 import { contextWindow, documentRuns, windowTokens } from '../dataset/context_windows.js';
 import type { NerVocabs } from '../dataset/vocabs.js';

@@ -1,7 +1,7 @@
 import { tf } from '../../../src/backend/tf.js';
 import { CausalConv } from '../../../src/layers/convolution/causal_conv.js';
-import { shapeDtype } from '../../../src/layers/stack.js';
-import type { Tensor } from '../../../src/layers/types.js';
+import { shapeDtype } from '../../../src/core/stack.js';
+import type { Tensor } from '../../../src/core/types.js';
 import { describeOnBackends } from '../../helpers/backends.js';
 import { expectClose } from '../../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } from '../layer_checks.js';

@@ -1,9 +1,9 @@
 import { tf } from '../../../src/backend/tf.js';
 import { Conv, Conv1d } from '../../../src/layers/convolution/conv.js';
 import { Ones } from '../../../src/layers/initializers.js';
-import { LayerError } from '../../../src/layers/layer_error.js';
-import { shapeDtype } from '../../../src/layers/stack.js';
-import type { Tensor } from '../../../src/layers/types.js';
+import { LayerError } from '../../../src/core/layer_error.js';
+import { shapeDtype } from '../../../src/core/stack.js';
+import type { Tensor } from '../../../src/core/types.js';
 import { describeOnBackends } from '../../helpers/backends.js';
 import { expectClose } from '../../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from '../layer_checks.js';

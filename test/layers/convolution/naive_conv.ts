@@ -1,5 +1,5 @@
 import { tf } from '../../../src/backend/tf.js';
-import type { Tensor } from '../../../src/layers/types.js';
+import type { Tensor } from '../../../src/core/types.js';
 
 /**
  * A reference 2-D convolution by loops over plain arrays: `x` `[N, H, W, C]`, `w` `[kh, kw, C, O]`, padding

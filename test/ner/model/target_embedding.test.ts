@@ -1,7 +1,7 @@
 /** The context model's target-flag feature: one more column, and a learned embedding of it added to every token. */
 import { tf } from '../../../src/backend/tf.js';
-import type { Tensor } from '../../../src/layers/types.js';
-import { namedTensors } from '../../../src/layers/tensor_tree.js';
+import type { Tensor } from '../../../src/core/types.js';
+import { namedTensors } from '../../../src/core/named_tensors.js';
 import { makeKey } from '../../../src/rng/key.js';
 import { resolveNerModelConfig } from '../../../src/ner/model/config.js';
 import { featureLayout } from '../../../src/ner/model/features.js';

@@ -7,7 +7,7 @@
 import { readFileSync, rmSync } from 'node:fs';
 import * as path from 'node:path';
 import { useBackend } from '../../../src/backend/backends.js';
-import { flattenTree } from '../../../src/layers/tensor_tree.js';
+import { flattenTree } from '../../../src/core/tensor_tree.js';
 import { readNerCorpus } from '../../../src/ner/dataset/load_corpus.js';
 import { loadTaggerFromDirectory } from '../../../src/ner/export/node_files.js';
 import type { Sentence } from '../../../src/ner/sentence.js';

@@ -10,7 +10,7 @@ import { readCheckpoint } from '../../../src/training/checkpoint.js';
 import { EvalTask, Loop, TrainTask } from '../../../src/training/index.js';
 import { Adam } from '../../../src/optimizers/index.js';
 import { CrfLossLayer } from '../../../src/layers/crf.js';
-import { WeightedCategoryAccuracy } from '../../../src/layers/metrics.js';
+import { WeightedCategoryAccuracy } from '../../../src/metrics/accuracy.js';
 import { encodeExamples } from '../../../src/ner/dataset/examples.js';
 import { nerBatches } from '../../../src/ner/dataset/batches.js';
 import { loadNerSplits } from '../../../src/ner/dataset/load_corpus.js';

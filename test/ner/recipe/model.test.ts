@@ -1,13 +1,12 @@
 import { tf } from '../../../src/backend/tf.js';
 import { useBackend } from '../../../src/backend/backends.js';
 import { Serial } from '../../../src/combinators/serial.js';
-import { treeLeaves } from '../../../src/layers/tensor_tree.js';
-import type { Tensor } from '../../../src/layers/types.js';
+import { treeLeaves } from '../../../src/core/tensor_tree.js';
+import type { Tensor } from '../../../src/core/types.js';
 import { makeKey } from '../../../src/rng/key.js';
 import { CharCnn } from '../../../src/ner/model/char_cnn.js';
-import { FastCrfLoss } from '../../../src/ner/model/fast_crf_loss.js';
-import { namedTensors } from '../../../src/layers/tensor_tree.js';
-import { CrfLossLayer, viterbiDecode } from '../../../src/layers/crf.js';
+import { namedTensors } from '../../../src/core/named_tensors.js';
+import { viterbiDecode } from '../../../src/layers/crf.js';
 import { NerLoss, NerTaggerModel } from '../../../src/ner/model/build.js';
 import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../../src/ner/model/config.js';
 import { featureLayout } from '../../../src/ner/model/features.js';
@@ -182,64 +181,6 @@ describe('constrained decoding', () => {
     expect(decoded.tagIds.map((t) => tags[t])).not.toContain('I-geo');
     expect(decoded.tagIds.map((t) => tags[t])).toEqual(['O', 'B-geo']);
     expect(decoded.confidence[1]).toBeCloseTo(0.2, 6);
-  });
-});
-
-describe('FastCrfLoss', () => {
-  test('equals CrfLoss in value and gradients (padding, length-1 and empty rows)', () => {
-    const b = 4;
-    const l = 5;
-    const t = 4;
-    const emissions = tf.randomNormal([b, l, t], 0, 2, 'float32', 11);
-    const tags = tf.tensor2d(
-      [
-        [0, 1, 2, 3, 0],
-        [3, 3, 1, 0, 0],
-        [2, 0, 0, 0, 0],
-        [0, 0, 0, 0, 0],
-      ],
-      undefined,
-      'int32',
-    );
-    const mask = tf.tensor2d([
-      [1, 1, 1, 1, 1],
-      [1, 1, 1, 0, 0],
-      [1, 0, 0, 0, 0],
-      [0, 0, 0, 0, 0],
-    ]);
-    const reference = new CrfLossLayer(t);
-    const fast = FastCrfLoss(t);
-    const signature = [emissions, tags, mask].map((x) => ({ shape: x.shape, dtype: x.dtype }));
-    reference.init(signature, { seed: 3 });
-    fast.init(signature, { seed: 3 });
-    expect(fast.name).toBe('CrfLoss_4');
-    const w = reference.weights as Record<string, Tensor>;
-    const names = ['transitions', 'start', 'end'];
-    const run =
-      (layer: CrfLossLayer) =>
-      (e: Tensor, ...ws: Tensor[]) =>
-        layer.pureFn([e, tags, mask], Object.fromEntries(names.map((n, i) => [n, ws[i]!])), {}, makeKey(0))[0] as tf.Scalar;
-    const want = run(reference)(emissions, ...names.map((n) => w[n]!)).dataSync()[0]!;
-    const got = run(fast)(emissions, ...names.map((n) => w[n]!)).dataSync()[0]!;
-    expect(got).toBeCloseTo(want, 4);
-    const gradsWant = tf.grads(run(reference))([emissions, ...names.map((n) => w[n]!)]);
-    const gradsGot = tf.grads(run(fast))([emissions, ...names.map((n) => w[n]!)]);
-    gradsGot.forEach((g, i) => {
-      const ref = gradsWant[i]!.dataSync();
-      g.dataSync().forEach((v, j) => expect(v).toBeCloseTo(ref[j]!, 4));
-    });
-    expect(() =>
-      fast.call([
-        emissions,
-        tags,
-        tf.tensor2d([
-          [0, 1, 1, 1, 1],
-          [1, 0, 1, 0, 0],
-          [1, 0, 0, 0, 0],
-          [0, 0, 0, 0, 0],
-        ]),
-      ]),
-    ).toThrow(/row 1 has a scored token at 2 after a gap/);
   });
 });
 

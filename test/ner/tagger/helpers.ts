@@ -1,7 +1,7 @@
 /** Shared helpers of the tagger and export tests: taggers whose scores are set by hand, or randomly initialised. */
 import { tf } from '../../../src/backend/tf.js';
 import type { CrfParameters } from '../../../src/layers/crf.js';
-import { Fn } from '../../../src/layers/fn.js';
+import { Fn } from '../../../src/core/fn.js';
 import { buildNerVocabs, type NerVocabs } from '../../../src/ner/dataset/vocabs.js';
 import { NerTaggerModel } from '../../../src/ner/model/build.js';
 import { type NerModelConfig, resolveNerModelConfig } from '../../../src/ner/model/config.js';

@@ -4,7 +4,7 @@
  * Usage: node scripts/run.mjs test/parallel/helpers/killed_child.ts <outputDir> <worker module>
  */
 import { useBackend } from '../../../src/backend/backends.js';
-import { CrossEntropyLoss } from '../../../src/layers/losses.js';
+import { CrossEntropyLoss } from '../../../src/metrics/losses.js';
 import { Adam } from '../../../src/optimizers/index.js';
 import { Loop, TrainTask } from '../../../src/training/index.js';
 import { taggerModel, taggingData } from '../../training/helpers/tagging.js';

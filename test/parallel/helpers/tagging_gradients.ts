@@ -3,7 +3,7 @@
  * init says so, one whose forward pass throws (a worker that fails mid-run) or whose thread exits (a worker that dies).
  */
 import { serveGradients } from '../../../src/parallel/serve_gradients.js';
-import { CrossEntropyLoss } from '../../../src/layers/losses.js';
+import { CrossEntropyLoss } from '../../../src/metrics/losses.js';
 import { taggerModel } from '../../training/helpers/tagging.js';
 
 export interface TaggingReplicaInit {

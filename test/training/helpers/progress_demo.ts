@@ -3,8 +3,8 @@
  * `node scripts/run.mjs test/training/helpers/progress_demo.ts [off]`.
  */
 import { useBackend } from '../../../src/backend/backends.js';
-import { CrossEntropyLoss } from '../../../src/layers/losses.js';
-import { WeightedCategoryAccuracy } from '../../../src/layers/metrics.js';
+import { CrossEntropyLoss } from '../../../src/metrics/losses.js';
+import { WeightedCategoryAccuracy } from '../../../src/metrics/accuracy.js';
 import { Adam } from '../../../src/optimizers/index.js';
 import { EvalTask, Loop, TrainTask } from '../../../src/training/index.js';
 import { taggerModel, taggingData } from './tagging.js';

@@ -14,10 +14,10 @@ import {
 } from '../../../src/data/index.js';
 import { Serial } from '../../../src/combinators/serial.js';
 import { Dense, Dropout, Embedding, LogSoftmax, Relu } from '../../../src/layers/core/index.js';
-import type { Layer } from '../../../src/layers/base.js';
-import { CrossEntropyLoss } from '../../../src/layers/losses.js';
-import { WeightedCategoryAccuracy } from '../../../src/layers/metrics.js';
-import { namedTensors } from '../../../src/layers/tensor_tree.js';
+import type { Layer } from '../../../src/core/base.js';
+import { CrossEntropyLoss } from '../../../src/metrics/losses.js';
+import { WeightedCategoryAccuracy } from '../../../src/metrics/accuracy.js';
+import { namedTensors } from '../../../src/core/named_tensors.js';
 import { Adam, warmupAndRsqrtDecay } from '../../../src/optimizers/index.js';
 import { EvalTask, Loop, type RunDirectory, TrainTask, type TrainingLoop } from '../../../src/training/index.js';
 import { foldIn, type Key, makeKey, randomBits } from '../../../src/rng/key.js';

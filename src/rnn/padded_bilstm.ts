@@ -1,0 +1,83 @@
+/**
+ * A bidirectional LSTM over padded sentences (the NER tagger runs one between its token embedding and its
+ * encoder): the backward direction reads each sentence from its own last word, not from the padding after it.
+ */
+import { tf } from '../backend/tf.js';
+import { Add } from '../combinators/arithmetic.js';
+import { Concatenate } from '../combinators/concatenate.js';
+import { Parallel } from '../combinators/parallel.js';
+import { Select } from '../combinators/select.js';
+import { namedSerial, type SerialLayer } from '../combinators/serial.js';
+import { Fn, type FnLayer } from '../core/fn.js';
+import { LSTM } from './recurrent.js';
+import type { ShapeDtype, Tensor } from '../core/types.js';
+
+function checkInputs(name: string, x: ShapeDtype, ids: ShapeDtype): void {
+  if (x.shape.length < 2 || ids.shape.length !== 2 || ids.dtype !== 'int32' || x.shape[0] !== ids.shape[0] || x.shape[1] !== ids.shape[1]) {
+    throw new RangeError(
+      `${name}: expected x [batch, length, ...] and int32 ids [batch, length], got ${x.dtype}[${x.shape.join(',')}] and ${ids.dtype}[${ids.shape.join(',')}]`,
+    );
+  }
+}
+
+/**
+ * `x, ids` to `x` with each sentence reversed within its own length: position `t` of a sentence of length `n` gets
+ * position `n - 1 - t` for `t < n` and stays where it is beyond. A sentence ends after its last real word (an id
+ * other than `padId`), so padding at the end of a row stays in place. Its own inverse. Named `ReverseWithinLength`.
+ * @public
+ */
+export function ReverseWithinLength(padId = 0): FnLayer {
+  const name = 'ReverseWithinLength';
+  return Fn(
+    name,
+    (x: Tensor, ids: Tensor) => {
+      checkInputs(name, x, ids);
+      const [b, l] = ids.shape as [number, number];
+      const one = tf.scalar(1, 'int32'); // int32 arithmetic throughout (a plain number would make it float32)
+      const t = tf.range(0, l, 1, 'int32').reshape([1, l]);
+      // The length of each row: one past its last real position.
+      const lengths = tf.max(tf.mul(tf.cast(tf.notEqual(ids, padId), 'int32'), tf.add(t, one)), 1, true);
+      const inside = tf.cast(tf.less(t, lengths), 'int32');
+      const source = tf.add(tf.mul(inside, tf.sub(tf.sub(lengths, one), t)), tf.mul(tf.sub(one, inside), t));
+      const rows = tf.add(source, tf.range(0, b * l, l, 'int32').reshape([b, 1]));
+      // A gather along axis 0, whose gradient every backend has (the embedding's).
+      return tf.gather(tf.reshape(x, [b * l, -1]), tf.reshape(rows, [-1])).reshape(x.shape);
+    },
+    1,
+    {
+      outputSignature: (x: ShapeDtype, ids: ShapeDtype) => {
+        checkInputs(name, x, ids);
+        return x;
+      },
+    },
+  );
+}
+
+/**
+ * A bidirectional LSTM with a residual connection, for padded sentences: `x, ids` (`[B, L, dModel]` and the word
+ * ids `[B, L]`, `padId` at padding) to `x + [forward | backward], ids`. The forward `LSTM(dModel / 2)` reads each
+ * row left to right; the backward one reads each sentence right to left from its own last word (the sentence is
+ * reversed within its length, run, and reversed back), so neither direction's outputs at a sentence's words
+ * depend on the padding after it. The outputs at padding positions are finite and meaningless. The residual keeps
+ * the scale of `x` for the encoder after it.
+ *
+ * Named `BiLSTM`; the forward cell's weights are at `BiLSTM/1/Parallel/0/LSTM_<n>/1/Scan/0/LSTMCell_<n>/{w,b}`,
+ * the backward cell's at `BiLSTM/1/Parallel/1/BackwardLSTM/2/LSTM_<n>/1/Scan/0/LSTMCell_<n>/{w,b}` (`n = dModel / 2`).
+ *
+ * @param dModel - the width of `x` (even).
+ * @param padId - the word id of padding (default 0).
+ * @public
+ */
+export function PaddedBiLSTM(dModel: number, padId = 0): SerialLayer {
+  if (!Number.isInteger(dModel) || dModel < 2 || dModel % 2 !== 0)
+    throw new RangeError(`PaddedBiLSTM: dModel must be an even integer >= 2, got ${dModel}`);
+  const n = dModel / 2;
+  // x, ids -> reversed x, ids -> reversed h, ids -> h
+  const backward = namedSerial('BackwardLSTM', [Select([0, 1, 1], 2), ReverseWithinLength(padId), LSTM(n), ReverseWithinLength(padId)]);
+  return namedSerial('BiLSTM', [
+    Select([0, 0, 1, 0, 1], 2), // x, x, ids, x, ids
+    Parallel(LSTM(n), backward), // forward, backward, x, ids
+    Concatenate(), // [forward | backward], x, ids
+    Add(), // x + [forward | backward], ids
+  ]);
+}

@@ -3,7 +3,7 @@
  * second, ETA, last loss), drawn with cli-progress when stdout is a terminal; log lines print above the lines.
  */
 import type cliProgress from 'cli-progress';
-import { ProgressBars, stepRate } from '../../src/training/progress.js';
+import { ProgressBars, stepRate } from '../../src/index.js';
 
 export class MembersProgress extends ProgressBars {
   private readonly bars = new Map<number, { bar: cliProgress.SingleBar; started: number; firstStep: number }>();

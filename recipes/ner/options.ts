@@ -2,10 +2,12 @@
  * The NER recipe's settings, their defaults and the two documented presets.
  */
 import { match } from 'ts-pattern';
-import type { BackendName } from '../../src/index.js';
-import { DEFAULT_NER_MODEL_CONFIG, type NerModelConfig } from '../../src/ner/model/config.js';
+import { type BackendName, ner } from '../../src/index.js';
 import { DEFAULT_CORPUS } from './default_corpus.js';
-import type { NerSplitKind } from '../../src/ner/dataset/load_corpus.js';
+
+const { DEFAULT_NER_MODEL_CONFIG } = ner;
+type NerModelConfig = ner.NerModelConfig;
+type NerSplitKind = ner.NerSplitKind;
 
 /** Everything `train` needs. */
 export interface NerRecipeOptions {

@@ -17,24 +17,20 @@ import {
   WeightedCategoryAccuracy,
   WeightedCategoryCrossEntropy,
   writeFileAtomic,
+  ner,
 } from '../../src/index.js';
-import { encodeExamples } from '../../src/ner/dataset/examples.js';
-import { nerBatches } from '../../src/ner/dataset/batches.js';
-import { CorpusError } from '../../src/ner/corpus/corpus_error.js';
-import { buildNerVocabs, type NerVocabs } from '../../src/ner/dataset/vocabs.js';
-import { toConllevalJson } from '../../src/ner/eval/format_conlleval.js';
-import type { EntityScore } from '../../src/ner/eval/entity_score.js';
-import { exportTagger } from '../../src/ner/export/node_files.js';
-import { NerLoss, NerTaggerModel } from '../../src/ner/model/build.js';
-import type { WordEmbeddingRows } from '../../src/ner/model/token_embedding.js';
 import { loadRecipeVectors, withSavedVectorWidth } from './recipe_vectors.js';
-import { formatNerReport } from '../../src/ner/tagger/report.js';
 import { taggerFromCheckpoint } from './checkpoint_tagger.js';
 import { BEST_CHECKPOINT, DevF1Callback } from './dev_f1.js';
 import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
 import { describeRecipeSplit, loadRecipeSplits, type RecipeCorpusSettings } from './recipe_splits.js';
 import { ENSEMBLE_RUN_FILE, fixedSettings, readEnsembleRun, readRunState, refuseOtherSettings, writeRunState } from './run_state.js';
 
+const { encodeExamples, nerBatches, CorpusError, buildNerVocabs, toConllevalJson, exportTagger, NerLoss, NerTaggerModel, formatNerReport } =
+  ner;
+type NerVocabs = ner.NerVocabs;
+type EntityScore = ner.EntityScore;
+type WordEmbeddingRows = ner.WordEmbeddingRows;
 /**
  * Refuses a corpus too small for the fixed 80/10/10 split to give every split a sentence (a 2-sentence corpus has
  * no dev or test sentence; a block split of a file with few documents neither), naming the corpus and the counts.

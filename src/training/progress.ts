@@ -1,8 +1,10 @@
 import cliProgress from 'cli-progress';
+import type { ProgressDisplay } from './loop_options.js';
 
 /**
  * Live progress lines drawn with cli-progress when stdout is a terminal, with log lines printed above them while
  * they are shown. The loop's single line (`ProgressLine`) and the NER recipe's line per ensemble member build on it.
+ * @public
  */
 export class ProgressBars {
   private multibar: cliProgress.MultiBar | undefined;
@@ -15,6 +17,7 @@ export class ProgressBars {
     this.enabled = enabled && typeof process !== 'undefined' && Boolean(process.stdout?.isTTY);
   }
 
+  /** Whether lines are drawn: asked for, and stdout is a terminal. */
   protected readonly enabled: boolean;
 
   /** A new line of `total` steps at `value`, or undefined when nothing is drawn. */
@@ -27,6 +30,7 @@ export class ProgressBars {
     return this.multibar.create(total, value, payload);
   }
 
+  /** Removes a line. */
   protected removeBar(bar: cliProgress.SingleBar): void {
     this.multibar?.remove(bar);
   }
@@ -38,6 +42,7 @@ export class ProgressBars {
     this.multibar.update();
   }
 
+  /** Stops drawing (the lines are cleared). */
   stop(): void {
     this.multibar?.update();
     this.multibar?.stop();
@@ -45,7 +50,7 @@ export class ProgressBars {
   }
 }
 
-/** Steps per second of `done` steps since `started` (a `performance.now()`), for a progress line. */
+/** Steps per second of `done` steps since `started` (a `performance.now()`), for a progress line. @public */
 export function stepRate(done: number, started: number): string {
   const seconds = (performance.now() - started) / 1000;
   return seconds > 0 ? (done / seconds).toFixed(2) : '-';
@@ -53,12 +58,14 @@ export function stepRate(done: number, started: number): string {
 
 /**
  * The live progress line of a run (steps, steps per second, ETA, last loss), drawn with cli-progress when
- * stdout is a terminal. Log lines are printed above it while it is shown.
+ * stdout is a terminal. Log lines are printed above it while it is shown. The Node `Loop`'s default display.
+ * @public
  */
-export class ProgressLine extends ProgressBars {
+export class ProgressLine extends ProgressBars implements ProgressDisplay {
   private bar: cliProgress.SingleBar | undefined;
   private started = 0;
 
+  /** Drawn only when `enabled` and stdout is a terminal. */
   constructor(enabled: boolean) {
     super(enabled, 'Step {step} [{bar}] {value}/{total} | {rate} steps/s | ETA {eta_formatted} | loss {loss}');
   }
@@ -68,20 +75,24 @@ export class ProgressLine extends ProgressBars {
     return new ProgressLine(enabled);
   }
 
+  /** Whether the line is drawn now. */
   get active(): boolean {
     return this.bar !== undefined;
   }
 
+  /** A run of `total` steps starts at step `firstStep`. */
   start(total: number, firstStep: number): void {
     if (total <= 0) return;
     this.started = performance.now();
     this.bar = this.addBar(total, 0, { step: firstStep, rate: '-', loss: '-' });
   }
 
+  /** `done` steps of the run are done; the last was `step`, with this loss. */
   tick(done: number, step: number, loss: number): void {
     this.bar?.update(done, { step, rate: stepRate(done, this.started), loss: loss.toFixed(4) });
   }
 
+  /** The run ended: the line is cleared. */
   override stop(): void {
     super.stop();
     this.bar = undefined;

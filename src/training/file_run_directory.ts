@@ -26,35 +26,43 @@ export class FileRunDirectory implements RunDirectory {
   /** The folder's path. */
   readonly location: string;
 
+  /** A run directory in `folder` (made when a loop opens it). */
   constructor(folder: string) {
     this.location = folder;
   }
 
+  /** {@inheritDoc RunDirectory.open} */
   async open(): Promise<void> {
     await makeDirectory(this.location);
     await removeStaleTemporaries(this.location);
   }
 
+  /** {@inheritDoc RunDirectory.writeMetrics} */
   async writeMetrics(records: readonly MetricRecord[]): Promise<void> {
     await writeFileAtomic(path.join(this.location, METRICS_FILE), jsonLines(records));
   }
 
+  /** {@inheritDoc RunDirectory.appendMetrics} */
   async appendMetrics(records: readonly MetricRecord[]): Promise<void> {
     if (records.length > 0) await fs.appendFile(path.join(this.location, METRICS_FILE), jsonLines(records));
   }
 
+  /** {@inheritDoc RunDirectory.writeChart} */
   async writeChart(svg: string): Promise<void> {
     await writeFileAtomic(path.join(this.location, CHART_FILE), svg);
   }
 
+  /** {@inheritDoc RunDirectory.writeCheckpoint} */
   writeCheckpoint<M>(name: string, contents: CheckpointContents<M>, options?: WriteCheckpointOptions): Promise<string> {
     return writeCheckpoint(this.location, name, contents, options);
   }
 
+  /** {@inheritDoc RunDirectory.latestCheckpoint} */
   latestCheckpoint(): Promise<string | undefined> {
     return latestCheckpoint(this.location);
   }
 
+  /** {@inheritDoc RunDirectory.readCheckpoint} */
   readCheckpoint<M>(id: string): Promise<CheckpointContents<M>> {
     return readCheckpoint<M>(id);
   }

@@ -44,6 +44,7 @@ export class MemoryRunDirectory implements RunDirectory {
   private latest: string | undefined;
   private readonly listeners: Array<(records: readonly MetricRecord[], all: readonly MetricRecord[]) => void> = [];
 
+  /** An empty run directory; `name` appears in its location, `memory:<name>`. */
   constructor(name = 'run') {
     this.location = `memory:${name}`;
   }
@@ -75,13 +76,16 @@ export class MemoryRunDirectory implements RunDirectory {
     };
   }
 
+  /** {@inheritDoc RunDirectory.open} */
   async open(): Promise<void> {}
 
+  /** {@inheritDoc RunDirectory.writeMetrics} */
   async writeMetrics(records: readonly MetricRecord[]): Promise<void> {
     this.records = records.map((r) => ({ ...r }));
     this.notify(this.records);
   }
 
+  /** {@inheritDoc RunDirectory.appendMetrics} */
   async appendMetrics(records: readonly MetricRecord[]): Promise<void> {
     if (records.length === 0) return;
     const added = records.map((r) => ({ ...r }));
@@ -89,10 +93,12 @@ export class MemoryRunDirectory implements RunDirectory {
     this.notify(added);
   }
 
+  /** {@inheritDoc RunDirectory.writeChart} */
   async writeChart(svg: string): Promise<void> {
     this.svg = svg;
   }
 
+  /** {@inheritDoc RunDirectory.writeCheckpoint} */
   async writeCheckpoint<M>(name: string, contents: CheckpointContents<M>, options: WriteCheckpointOptions = {}): Promise<string> {
     if (!/^[\w.-]+$/.test(name)) throw new Error(`MemoryRunDirectory.writeCheckpoint: '${name}' is not a valid checkpoint name`);
     const groups = {} as StoredCheckpoint['groups'];
@@ -113,10 +119,12 @@ export class MemoryRunDirectory implements RunDirectory {
     return name;
   }
 
+  /** {@inheritDoc RunDirectory.latestCheckpoint} */
   async latestCheckpoint(): Promise<string | undefined> {
     return this.latest;
   }
 
+  /** {@inheritDoc RunDirectory.readCheckpoint} */
   async readCheckpoint<M>(id: string): Promise<CheckpointContents<M>> {
     const stored = this.checkpoints.get(id);
     if (!stored) throw new CheckpointError(`${this.location} has no checkpoint '${id}'`);

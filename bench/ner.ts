@@ -11,14 +11,20 @@
  * - PyTorch on CPU (Debian python3-torch with libopenblas0-pthread, OPENBLAS_NUM_THREADS=1 GOMP_SPINCOUNT=0, 2 torch
  *   threads): bench/peers/ner_torch.py; the row is skipped, with a message, when torch or OpenBLAS is missing.
  *
+ * Worker rows: like-for-like and the recipe default with 1 and N worker threads (N: the machine's cores), each
+ * worker with its own wasm backend and copy of the model (a `WorkerPool`): inference, bench/common/ner_infer_row.ts
+ * (the same batches, spread over the workers). Each row's ratio to PyTorch is printed, and N workers' to 1.
+ *
  * Every row runs in its own process, one after the other. The batches (64 GMB training sentences each, bucketed
  * by length; inference: 256 test sentences each, sorted by length) are written to build/bench/ner_batches.json in
  * the peers' format. Peak memory: live tensor bytes (tfjs rows) and peak RSS of the row's process (all rows).
  *
  * Usage: node scripts/run.mjs bench/ner.ts [--json] [--train-batches N] [--infer-batches N] [--skip-peers]
+ *        [--workers N] [--rows REGEX]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { makeKey, ner, permutation } from '../src/index.js';
@@ -33,6 +39,8 @@ const program = new Command('bench:ner')
   .option('--tfjs-layers-batches <n>', 'timed training batches of the (slower) tfjs-layers peer', (v) => Number(v), 10)
   .option('--skip-peers', 'only the trax-ts rows')
   .option('--corpus <path>', 'corpus', DEFAULT_RECIPE.corpus)
+  .option('--workers <n>', 'worker threads of the N-worker rows (default: the number of cores)', (v) => Number(v), availableParallelism())
+  .option('--rows <regex>', 'run only the rows whose name matches (PyTorch, the ratios need it too)')
   .parse(process.argv);
 const opts = program.opts<{
   json?: boolean;
@@ -41,7 +49,10 @@ const opts = program.opts<{
   tfjsLayersBatches: number;
   skipPeers?: boolean;
   corpus: string;
+  workers: number;
+  rows?: string;
 }>();
+const rowFilter = opts.rows === undefined ? undefined : new RegExp(opts.rows);
 const log = (line: string): void => {
   if (!opts.json) console.log(line);
 };
@@ -136,6 +147,10 @@ log(
 
 interface RowResult {
   row: string;
+  /** Worker threads of a worker row (the others run in one thread). */
+  workers?: number;
+  /** A worker row's sum of the tags it gave (equal across worker counts for the same model). */
+  tag_checksum?: number;
   train_tokens_per_s?: number;
   infer_sentences_per_s?: number;
   peak_tensor_bytes?: number;
@@ -147,6 +162,7 @@ interface RowResult {
 }
 
 function runRow(row: string, command: string, args: string[], env: NodeJS.ProcessEnv = process.env, note?: string): RowResult {
+  if (rowFilter && !rowFilter.test(row)) return { row, skipped: `not in --rows ${opts.rows}` };
   log(`Running ${row} ...`);
   const t0 = performance.now();
   const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 << 20 });
@@ -195,6 +211,27 @@ results.push(
     describeConfig(reformerConfig),
   ),
 );
+// Worker rows: each model with 1 and N workers (a WorkerPool, a wasm backend per worker), one process per row.
+// Training rows with workers belong here too, beside the inference ones.
+const workerCounts = [...new Set([1, opts.workers])];
+const workerModels: Array<{ label: string; config: string; note?: string }> = [
+  { label: 'like-for-like', config: configFile('like_for_like', LIKE_FOR_LIKE) },
+  { label: 'recipe default', config: configFile('recipe_default', recipeConfig), note: describeConfig(recipeConfig) },
+];
+const inferenceRowName = (label: string, workers: number): string =>
+  `trax-ts ${label}, inference, ${workers} worker${workers === 1 ? '' : 's'} (wasm)`;
+for (const m of workerModels) {
+  for (const workers of workerCounts) {
+    const row = runRow(
+      inferenceRowName(m.label, workers),
+      node,
+      ['scripts/run.mjs', 'bench/common/ner_infer_row.ts', batchFile, m.config, String(workers)],
+      process.env,
+      m.note,
+    );
+    results.push({ ...row, workers });
+  }
+}
 if (!opts.skipPeers) {
   results.push(
     runRow(
@@ -205,7 +242,7 @@ if (!opts.skipPeers) {
       `+ UnsortedSegmentSum kernel only; ${opts.tfjsLayersBatches} timed batches`,
     ),
   );
-  const torchProblem = torchAvailability();
+  const torchProblem = rowFilter && !rowFilter.test('PyTorch CPU (2 threads)') ? `not in --rows ${opts.rows}` : torchAvailability();
   if (torchProblem) {
     results.push({ row: 'PyTorch CPU (2 threads)', skipped: torchProblem });
     log(`Skipping PyTorch: ${torchProblem}`);
@@ -260,6 +297,29 @@ const ratios = {
   recipe_default_train_vs_like_for_like: ratio(byName('trax-ts recipe')?.train_tokens_per_s, ours?.train_tokens_per_s),
   reversible_train_vs_recipe_default: ratio(byName('trax-ts Reformer')?.train_tokens_per_s, byName('trax-ts recipe')?.train_tokens_per_s),
 };
+const torch = byName('PyTorch');
+/** Each trax-ts row's figures over PyTorch's (the issue's targets: >= 1.0x). */
+const vsTorch = results
+  .filter((r) => r.row.startsWith('trax-ts') && !r.skipped)
+  .map((r) => ({
+    row: r.row,
+    train: ratio(r.train_tokens_per_s, torch?.train_tokens_per_s),
+    infer: ratio(r.infer_sentences_per_s, torch?.infer_sentences_per_s),
+  }));
+/** N workers over 1 worker, in the same run (the issue's target: >= 1.7x). */
+const workerScaling = workerModels
+  .filter(() => opts.workers > 1)
+  .map((m) => {
+    const one = results.find((r) => r.row === inferenceRowName(m.label, 1) && !r.skipped);
+    const many = results.find((r) => r.row === inferenceRowName(m.label, opts.workers) && !r.skipped);
+    const agree = one && many ? one.tag_checksum === many.tag_checksum : undefined;
+    return {
+      model: m.label,
+      workers: opts.workers,
+      infer: ratio(many?.infer_sentences_per_s, one?.infer_sentences_per_s),
+      tagsAgree: agree,
+    };
+  });
 
 if (opts.json) {
   console.log(
@@ -274,6 +334,8 @@ if (opts.json) {
         },
         results,
         ratios,
+        vs_torch: vsTorch,
+        worker_scaling: workerScaling,
       },
       null,
       1,
@@ -315,5 +377,18 @@ if (opts.json) {
   console.log(
     `reversible vs recipe default:         training ${x(ratios.reversible_train_vs_recipe_default)} (the cost of recomputing activations)`,
   );
+  console.log('');
+  console.log('each trax-ts row vs PyTorch (targets >= 1.0x):');
+  const width = Math.max(...vsTorch.map((r) => r.row.length));
+  for (const r of vsTorch) {
+    const parts = [r.train !== undefined ? `training ${x(r.train)}` : '', r.infer !== undefined ? `inference ${x(r.infer)}` : ''].filter(
+      Boolean,
+    );
+    console.log(`  ${r.row.padEnd(width)}  ${parts.join(', ') || 'n/a (no PyTorch row)'}`);
+  }
+  for (const s of workerScaling) {
+    const agree = s.tagsAgree === undefined ? '' : s.tagsAgree ? ', the same tags' : ', DIFFERENT TAGS';
+    console.log(`${s.model}: ${s.workers} workers vs 1, inference ${x(s.infer)} (target >= 1.7x)${agree}`);
+  }
   console.log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -22,7 +22,9 @@ export interface WorkerInfo {
  * @public
  */
 export interface WorkerHandler<Init, Request, Result, State> {
+  /** Runs once, before any request, on the pool's init value; what it returns is the worker's state. */
   init?(init: Init, worker: WorkerInfo): State | Promise<State>;
+  /** Answers one request, with the worker's state (which it may change in place). */
   handle(request: Request, state: State, worker: WorkerInfo): Result | Transfer<Result> | Promise<Result | Transfer<Result>>;
 }
 

@@ -19,8 +19,11 @@ export interface RequestMessage<Request = unknown> {
 
 /** An error as it crosses the thread boundary: what a worker threw, with the stack of the worker's thread. @public */
 export interface SerializedError {
+  /** The error's name (`Error`, `RangeError`, ...). */
   readonly name: string;
+  /** Its message. */
   readonly message: string;
+  /** Its stack, as the worker's thread wrote it. */
   readonly stack?: string;
 }
 

@@ -51,8 +51,11 @@ export function taggedText(input: TextToTag, tagged: readonly TokenTags[]): Tagg
 
 /** A gold sentence, as `NerTagger.evaluate` takes it: its words, their gold tags, and its document (for a context model). @public */
 export interface GoldSentence {
+  /** The sentence's tokens. */
   readonly words: readonly string[];
+  /** The gold tag of each token. */
   readonly tags: readonly string[];
+  /** The document the sentence belongs to (a context model reads its neighbours in it). */
   readonly document?: string;
 }
 

@@ -14,10 +14,15 @@ import type { DecodedTags } from './decode.js';
  * @public
  */
 export interface TaggingPiece {
+  /** The index of the sentence whose tokens it tags. */
   readonly sentence: number;
+  /** The index, in that sentence, of the first token it tags. */
   readonly offset: number;
+  /** The words of the row: the tokens it tags, inside their context for a context model. */
   readonly words: readonly string[];
+  /** The first word of `words` that is tagged. */
   readonly targetStart: number;
+  /** Just past the last word of `words` that is tagged. */
   readonly targetEnd: number;
 }
 

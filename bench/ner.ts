@@ -13,7 +13,9 @@
  *
  * Worker rows: like-for-like and the recipe default with 1 and N worker threads (N: the machine's cores), each
  * worker with its own wasm backend and copy of the model (a `WorkerPool`): inference, bench/common/ner_infer_row.ts
- * (the same batches, spread over the workers). Each row's ratio to PyTorch is printed, and N workers' to 1.
+ * (the same batches, spread over the workers). Each row's ratio to PyTorch is printed, and N workers' to 1, beside
+ * what the machine gives N threads at that time (a pure-JavaScript loop on N threads against 1, before and after the
+ * worker rows: on a machine shared with other work, the most the rows can scale).
  *
  * Every row runs in its own process, one after the other. The batches (64 GMB training sentences each, bucketed
  * by length; inference: 256 test sentences each, sorted by length) are written to build/bench/ner_batches.json in
@@ -30,6 +32,7 @@ import { Command } from 'commander';
 import { makeKey, ner, permutation } from '../src/index.js';
 import { DEFAULT_RECIPE } from '../recipes/ner/options.js';
 import { LIKE_FOR_LIKE } from './common/like_for_like.js';
+import { parallelCapacity } from './common/parallel_capacity.js';
 import type { BenchBatch, BenchFile } from './common/ner_bench_worker.js';
 
 const program = new Command('bench:ner')
@@ -39,7 +42,16 @@ const program = new Command('bench:ner')
   .option('--tfjs-layers-batches <n>', 'timed training batches of the (slower) tfjs-layers peer', (v) => Number(v), 10)
   .option('--skip-peers', 'only the trax-ts rows')
   .option('--corpus <path>', 'corpus', DEFAULT_RECIPE.corpus)
-  .option('--workers <n>', 'worker threads of the N-worker rows (default: the number of cores)', (v) => Number(v), availableParallelism())
+  .option(
+    '--workers <n>',
+    'worker threads of the N-worker rows (default: the number of cores)',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--workers must be an integer >= 1, got ${v}`);
+      return n;
+    },
+    availableParallelism(),
+  )
   .option('--rows <regex>', 'run only the rows whose name matches (PyTorch, the ratios need it too)')
   .parse(process.argv);
 const opts = program.opts<{
@@ -214,6 +226,12 @@ results.push(
 // Worker rows: each model with 1 and N workers (a WorkerPool, a wasm backend per worker), one process per row.
 // Training rows with workers belong here too, beside the inference ones.
 const workerCounts = [...new Set([1, opts.workers])];
+// What the machine gives N threads right now (a pure-JavaScript loop, N threads vs 1), before and after the rows.
+const capacity: number[] = [];
+const measureCapacity = async (): Promise<void> => {
+  if (opts.workers > 1) capacity.push(await parallelCapacity(opts.workers));
+};
+await measureCapacity();
 const workerModels: Array<{ label: string; config: string; note?: string }> = [
   { label: 'like-for-like', config: configFile('like_for_like', LIKE_FOR_LIKE) },
   { label: 'recipe default', config: configFile('recipe_default', recipeConfig), note: describeConfig(recipeConfig) },
@@ -232,6 +250,7 @@ for (const m of workerModels) {
     results.push({ ...row, workers });
   }
 }
+await measureCapacity();
 if (!opts.skipPeers) {
   results.push(
     runRow(
@@ -336,6 +355,7 @@ if (opts.json) {
         ratios,
         vs_torch: vsTorch,
         worker_scaling: workerScaling,
+        parallel_capacity: capacity,
       },
       null,
       1,
@@ -386,6 +406,10 @@ if (opts.json) {
     );
     console.log(`  ${r.row.padEnd(width)}  ${parts.join(', ') || 'n/a (no PyTorch row)'}`);
   }
+  if (capacity.length > 0)
+    console.log(
+      `this machine now: ${opts.workers} threads of a pure-JavaScript loop run at ${capacity.map((c) => x(c)).join(' (before the worker rows), ')} (after) the throughput of one (the most the worker rows can scale)`,
+    );
   for (const s of workerScaling) {
     const agree = s.tagsAgree === undefined ? '' : s.tagsAgree ? ', the same tags' : ', DIFFERENT TAGS';
     console.log(`${s.model}: ${s.workers} workers vs 1, inference ${x(s.infer)} (target >= 1.7x)${agree}`);

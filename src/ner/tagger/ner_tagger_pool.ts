@@ -45,9 +45,10 @@ const here = (): string => (typeof __filename === 'string' ? pathToFileURL(__fil
  * confidences, in input order).
  *
  * The workers start with the first job of more than one batch (at most one worker per batch of that job, up to
- * `workers`) and stay for later jobs until {@link NerTaggerPool.close}; a job of one batch (`batchSize` sentences
- * or fewer) runs in this thread, where a worker would not pay for its start. Each worker loads a copy of the
- * tagger as it is when they start (its exported files). Idle workers do not keep the process alive.
+ * `workers`) and stay for later jobs until {@link NerTaggerPool.close}; while they start, this thread tags the
+ * job's first batches itself, so that the pool is never slower than the tagger alone by their start. A job of one
+ * batch (`batchSize` sentences or fewer) runs in this thread. Each worker loads a copy of the tagger as it is when
+ * they start (its exported files). Idle workers do not keep the process alive.
  *
  * @example
  * ```ts
@@ -82,6 +83,17 @@ export class NerTaggerPool {
     return this.started?.size ?? 0;
   }
 
+  /**
+   * Starts all `maxWorkers` workers now, rather than with the first job of more than one batch, and resolves once
+   * they are ready (rejects with a worker's error when one cannot start): for a long-lived pool whose jobs should
+   * all run on the workers.
+   */
+  async start(): Promise<void> {
+    if (this.closed) throw new Error('NerTaggerPool: the pool was closed');
+    this.workers ??= this.startWorkers(this.maxWorkers);
+    await this.workers;
+  }
+
   /** Tags tokenized sentences, as {@link NerTagger.tagTokens}. */
   async tagTokens(sentences: readonly (readonly string[])[], options: TagTokensOptions = {}): Promise<TokenTags[]> {
     if (this.closed) throw new Error('NerTaggerPool: the pool was closed');
@@ -110,12 +122,32 @@ export class NerTaggerPool {
     if (workers) await workers.then((w) => w.close()).catch(() => undefined);
   }
 
-  /** The decoded tags of every batch of `plan`: in this thread for one batch (or one worker), else on the workers. */
+  /**
+   * The decoded tags of every batch of `plan`: in this thread for one batch (or `workers` 1); else on the workers,
+   * with this thread tagging batches in order while they start (so their start costs nothing), the rest spread
+   * over the workers once they are ready.
+   */
   private async run(plan: TaggingPlan): Promise<DecodedTags[][]> {
-    if (plan.batches.length <= 1 || this.maxWorkers === 1) return plan.batches.map((batch) => this.tagger.tagPieces(batch));
-    this.workers ??= this.startWorkers(Math.min(this.maxWorkers, plan.batches.length));
-    const workers = await this.workers;
-    return workers.map(plan.batches);
+    const batches = plan.batches;
+    if (batches.length <= 1 || this.maxWorkers === 1) return batches.map((batch) => this.tagger.tagPieces(batch));
+    this.workers ??= this.startWorkers(Math.min(this.maxWorkers, batches.length));
+    let ready = this.started;
+    let failure: { error: unknown } | undefined;
+    const started = this.workers.then(
+      (w) => void (ready = w),
+      (error: unknown) => void (failure = { error }),
+    );
+    const results: DecodedTags[][] = [];
+    while (!ready && !failure && results.length < batches.length) {
+      if (this.options.signal?.aborted) break;
+      results.push(this.tagger.tagPieces(batches[results.length]!));
+      // Lets the workers' messages in (their start, or its failure).
+      await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+    if (results.length === batches.length) return results;
+    await started;
+    if (failure) throw failure.error;
+    return [...results, ...(await ready!.map(batches.slice(results.length)))];
   }
 
   private async startWorkers(count: number): Promise<TaggerWorkers> {

@@ -75,7 +75,7 @@ test('as a process (bundled, the worker entry beside the bundle): predict --work
 test('--workers must be a positive integer', async () => {
   const original = process.stderr.write.bind(process.stderr);
   let err = '';
-  process.stderr.write = ((t: string) => ((err += t), true));
+  process.stderr.write = (t: string) => ((err += t), true);
   try {
     expect((await cli('predict', '-m', modelDir, '--workers', '0', 'a')).code).toBe(2);
   } finally {

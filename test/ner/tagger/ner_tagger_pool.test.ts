@@ -2,6 +2,8 @@
  * NerTaggerPool: tags on worker threads equal to the tagger's own in one thread (bit for bit, in input order, for
  * any number of workers), jobs of one batch stay in this thread, and a worker's failure ends the job with its error.
  */
+import { spawnSync } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { exportTagger, loadTaggerFromDirectory } from '../../../src/ner/export/node_files.js';
 import type { Sentence } from '../../../src/ner/sentence.js';
@@ -30,8 +32,9 @@ describe('NerTaggerPool', () => {
     const pool = new NerTaggerPool(tagger, { workers: 2 });
     try {
       expect(pool.size).toBe(0);
-      const tagged = await pool.tagTokens(words, { batchSize: BATCH });
+      await pool.start();
       expect(pool.size).toBe(2);
+      const tagged = await pool.tagTokens(words, { batchSize: BATCH });
       expect(tagged).toEqual(expected);
       tagged.forEach((t, i) => expect(t.tags).toHaveLength(words[i]!.length));
       // Another order of the same sentences: the same tags, in that order.
@@ -59,13 +62,16 @@ describe('NerTaggerPool', () => {
     try {
       expect(await one.tagTokens(words, { batchSize: BATCH })).toEqual(inThread);
       expect(one.size).toBe(0);
+      // Not started: this thread tags the first batches while the workers start, they the rest once ready.
+      expect(await two.tagTokens(words, { batchSize: BATCH })).toEqual(inThread);
+      await Promise.all([two.start(), three.start()]);
+      expect([two.size, three.size]).toEqual([2, 3]);
       const [byTwo, byThree] = await Promise.all([
         two.tagTokens(words, { batchSize: BATCH }),
         three.tagTokens(words, { batchSize: BATCH }),
       ]);
       expect(byTwo).toEqual(inThread);
       expect(byThree).toEqual(inThread);
-      expect([two.size, three.size]).toEqual([2, 3]);
       // One batch (no more than batchSize sentences): no worker starts.
       const small = new NerTaggerPool(tagger, { workers: 2 });
       expect(await small.tagTokens(words.slice(0, BATCH), { batchSize: BATCH })).toEqual(
@@ -84,6 +90,7 @@ describe('NerTaggerPool', () => {
     const words = corpus.map((s) => s.words);
     const pool = new NerTaggerPool(tagger, { workers: 2, workerModule: FAILING_WORKER });
     try {
+      await pool.start();
       const withExplode = [...words.slice(0, 40), ['Then', 'EXPLODE', '.'], ...words.slice(40)];
       const failure = (await pool.tagTokens(withExplode, { batchSize: BATCH }).catch((e: unknown) => e)) as WorkerError;
       expect(failure).toBeInstanceOf(WorkerError);
@@ -99,6 +106,21 @@ describe('NerTaggerPool', () => {
       await pool.close();
       tagger.dispose();
     }
+  });
+
+  test('bundled (scripts/run.mjs), the workers run the worker entry bundled beside the program, with the same tags', async () => {
+    const { tagger, corpus } = await exportedTinyTagger(false);
+    const dir = tempDir();
+    const model = await exportTagger(tagger, join(dir, 'model'));
+    tagger.dispose();
+    const text = join(dir, 'sentences.txt');
+    writeFileSync(text, corpus.map((s) => s.words.join(' ')).join('\n') + '\n');
+    const child = spawnSync(process.execPath, ['scripts/run.mjs', 'test/ner/tagger/fixtures/bundled_pool_child.ts', model, text], {
+      encoding: 'utf8',
+    });
+    expect(child.stderr).toBe('');
+    expect(child.status).toBe(0);
+    expect(JSON.parse(child.stdout.trim())).toEqual({ workers: 2, same: true, sentences: corpus.length });
   });
 
   test('bad arguments are refused with the reason', async () => {

@@ -243,7 +243,15 @@ for (const m of workerModels) {
     const row = runRow(
       inferenceRowName(m.label, workers),
       node,
-      ['scripts/run.mjs', 'bench/common/ner_infer_row.ts', batchFile, m.config, String(workers)],
+      [
+        'scripts/run.mjs',
+        '--worker',
+        'bench/common/ner_infer_worker.ts',
+        'bench/common/ner_infer_row.ts',
+        batchFile,
+        m.config,
+        String(workers),
+      ],
       process.env,
       m.note,
     );

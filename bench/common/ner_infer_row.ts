@@ -5,10 +5,10 @@
  * worker runs untimed first (warm-up), then every batch is timed. Prints one JSON line: infer_sentences_per_s,
  * workers, tag_checksum (the same for every worker count: the same weights, the same batches).
  *
- * Usage: node scripts/run.mjs bench/common/ner_infer_row.ts <batches.json> <config.json> <workers>
+ * Usage: node scripts/run.mjs --worker bench/common/ner_infer_worker.ts bench/common/ner_infer_row.ts <batches.json>
+ *        <config.json> <workers>   (the worker bundled beside this program, as the library's are)
  */
 import { readFileSync } from 'node:fs';
-import * as path from 'node:path';
 import { WorkerPool } from '../../src/index.js';
 import type { InferReply, InferWorkerInit } from './ner_infer_worker.js';
 import type { BenchFile } from './ner_bench_worker.js';
@@ -19,9 +19,9 @@ if (!batchFile || !configFile || !Number.isInteger(workers) || workers < 1)
   throw new Error('usage: ner_infer_row.ts <batches.json> <config.json> <workers (an integer >= 1)>');
 const batches = (JSON.parse(readFileSync(batchFile, 'utf8')) as BenchFile).infer_batches.length;
 
-// The workers run the TypeScript source through tsx (run from the repository root, as bench/ner.ts does).
+// The worker's bundle, beside this one (scripts/run.mjs --worker).
 const pool = await WorkerPool.start<number, InferReply, InferWorkerInit>({
-  module: path.resolve('bench/common/ner_infer_worker.ts'),
+  module: new URL('./ner_infer_worker.js', import.meta.url),
   workers,
   init: { batchFile, configFile },
 });

@@ -160,7 +160,7 @@ export class WorkerPool<Request, Result> {
 
   /**
    * Runs `requests` on the free workers, as each becomes free, and resolves with their results in the order of
-   * `requests`. Fails with the first failure; the requests not yet sent then are not sent.
+   * `requests`. Fails with the first failure, at once; the requests not yet sent then are not sent.
    */
   async map(requests: readonly Request[]): Promise<Result[]> {
     const tasks: Task[] = [];
@@ -168,7 +168,8 @@ export class WorkerPool<Request, Result> {
     try {
       return await Promise.all(results);
     } catch (error) {
-      // The requests not sent yet (still queued) are dropped; those running end on their own, their results unused.
+      // The requests not sent yet (still queued) are dropped; those running end on their own, their results unused
+      // (the failure is reported now, not after them).
       const dropped = new Set(tasks);
       for (const queue of [this.shared, ...this.slots.map((s) => s.own)]) {
         const kept = queue.filter((task) => !dropped.has(task));
@@ -178,7 +179,6 @@ export class WorkerPool<Request, Result> {
         }
         queue.splice(0, queue.length, ...kept);
       }
-      await Promise.allSettled(results);
       throw error;
     }
   }

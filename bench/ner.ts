@@ -11,6 +11,12 @@
  * - PyTorch on CPU (Debian python3-torch with libopenblas0-pthread, OPENBLAS_NUM_THREADS=1 GOMP_SPINCOUNT=0, 2 torch
  *   threads): bench/peers/ner_torch.py; the row is skipped, with a message, when torch or OpenBLAS is missing.
  *
+ * Worker rows: like-for-like and the recipe default with 1 and N worker threads (N: the machine's cores), each
+ * worker with its own wasm backend and copy of the model (a `WorkerPool`): inference, bench/common/ner_infer_row.ts
+ * (the same batches, spread over the workers). Each row's ratio to PyTorch is printed, and N workers' to 1, beside
+ * what the machine gives N threads at that time (a pure-JavaScript loop on N threads against 1, before and after the
+ * worker rows: on a machine shared with other work, the most the rows can scale).
+ *
  * Every row runs in its own process, one after the other. The batches (64 GMB training sentences each, bucketed
  * by length; inference: 256 test sentences each, sorted by length) are written to build/bench/ner_batches.json in
  * the peers' format. Peak memory: live tensor bytes (tfjs rows) and peak RSS of the row's process (all rows).
@@ -18,16 +24,19 @@
  * With `--baseline <ref>`, the like-for-like and recipe-default rows also run with the code of that commit (unpacked
  * under build/bench/), on the same batches, and the table ends with today's figures as ratios of those.
  *
- * Usage: node scripts/run.mjs bench/ner.ts [--json] [--train-batches N] [--infer-batches N] [--skip-peers] [--baseline REF]
+ * Usage: node scripts/run.mjs bench/ner.ts [--json] [--train-batches N] [--infer-batches N] [--skip-peers]
+ *        [--workers N] [--rows REGEX] [--baseline REF]
  */
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, writeFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import * as path from 'node:path';
 import { Command } from 'commander';
 import { makeKey, ner, permutation } from '../src/index.js';
 import { DEFAULT_RECIPE } from '../recipes/ner/options.js';
 import { baselineCheckout } from './common/baseline_checkout.js';
 import { LIKE_FOR_LIKE } from './common/like_for_like.js';
+import { parallelCapacity } from './common/parallel_capacity.js';
 import type { BenchBatch, BenchFile } from './common/ner_bench_worker.js';
 
 const program = new Command('bench:ner')
@@ -41,6 +50,17 @@ const program = new Command('bench:ner')
     'also run the like-for-like and recipe-default rows with the code of this git commit, for before/after ratios in one run',
   )
   .option('--corpus <path>', 'corpus', DEFAULT_RECIPE.corpus)
+  .option(
+    '--workers <n>',
+    'worker threads of the N-worker rows (default: the number of cores)',
+    (v) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 1) throw new Error(`--workers must be an integer >= 1, got ${v}`);
+      return n;
+    },
+    availableParallelism(),
+  )
+  .option('--rows <regex>', 'run only the rows whose name matches (PyTorch, the ratios need it too)')
   .parse(process.argv);
 const opts = program.opts<{
   json?: boolean;
@@ -50,7 +70,10 @@ const opts = program.opts<{
   skipPeers?: boolean;
   baseline?: string;
   corpus: string;
+  workers: number;
+  rows?: string;
 }>();
+const rowFilter = opts.rows === undefined ? undefined : new RegExp(opts.rows);
 const log = (line: string): void => {
   if (!opts.json) console.log(line);
 };
@@ -145,6 +168,10 @@ log(
 
 interface RowResult {
   row: string;
+  /** Worker threads of a worker row (the others run in one thread). */
+  workers?: number;
+  /** A worker row's sum of the tags it gave (equal across worker counts for the same model). */
+  tag_checksum?: number;
   train_tokens_per_s?: number;
   infer_sentences_per_s?: number;
   peak_tensor_bytes?: number;
@@ -163,6 +190,7 @@ function runRow(
   note?: string,
   cwd = process.cwd(),
 ): RowResult {
+  if (rowFilter && !rowFilter.test(row)) return { row, skipped: `not in --rows ${opts.rows}` };
   log(`Running ${row} ...`);
   const t0 = performance.now();
   const result = spawnSync(command, args, { encoding: 'utf8', env, maxBuffer: 64 << 20, cwd });
@@ -219,6 +247,42 @@ if (opts.baseline !== undefined) {
   results.push(baseRow('trax-ts like-for-like (wasm)', configFile('like_for_like', LIKE_FOR_LIKE), []));
   results.push(baseRow('trax-ts recipe default (wasm)', configFile('recipe_default', recipeConfig), [averaging]));
 }
+// Worker rows: each model with 1 and N workers (a WorkerPool, a wasm backend per worker), one process per row.
+// Training rows with workers belong here too, beside the inference ones.
+const workerCounts = [...new Set([1, opts.workers])];
+// What the machine gives N threads right now (a pure-JavaScript loop, N threads vs 1), before and after the rows.
+const capacity: number[] = [];
+const measureCapacity = async (): Promise<void> => {
+  if (opts.workers > 1) capacity.push(await parallelCapacity(opts.workers));
+};
+await measureCapacity();
+const workerModels: Array<{ label: string; config: string; note?: string }> = [
+  { label: 'like-for-like', config: configFile('like_for_like', LIKE_FOR_LIKE) },
+  { label: 'recipe default', config: configFile('recipe_default', recipeConfig), note: describeConfig(recipeConfig) },
+];
+const inferenceRowName = (label: string, workers: number): string =>
+  `trax-ts ${label}, inference, ${workers} worker${workers === 1 ? '' : 's'} (wasm)`;
+for (const m of workerModels) {
+  for (const workers of workerCounts) {
+    const row = runRow(
+      inferenceRowName(m.label, workers),
+      node,
+      [
+        'scripts/run.mjs',
+        '--worker',
+        'bench/common/ner_infer_worker.ts',
+        'bench/common/ner_infer_row.ts',
+        batchFile,
+        m.config,
+        String(workers),
+      ],
+      process.env,
+      m.note,
+    );
+    results.push({ ...row, workers });
+  }
+}
+await measureCapacity();
 if (!opts.skipPeers) {
   results.push(
     runRow(
@@ -229,7 +293,7 @@ if (!opts.skipPeers) {
       `+ UnsortedSegmentSum kernel only; ${opts.tfjsLayersBatches} timed batches`,
     ),
   );
-  const torchProblem = torchAvailability();
+  const torchProblem = rowFilter && !rowFilter.test('PyTorch CPU (2 threads)') ? `not in --rows ${opts.rows}` : torchAvailability();
   if (torchProblem) {
     results.push({ row: 'PyTorch CPU (2 threads)', skipped: torchProblem });
     log(`Skipping PyTorch: ${torchProblem}`);
@@ -290,6 +354,29 @@ const ratios = {
   like_for_like_infer_vs_baseline: ratio(ours?.infer_sentences_per_s, baselineOf('trax-ts like-for-like')?.infer_sentences_per_s),
   recipe_default_train_vs_baseline: ratio(byName('trax-ts recipe')?.train_tokens_per_s, baselineOf('trax-ts recipe')?.train_tokens_per_s),
 };
+const torch = byName('PyTorch');
+/** Each trax-ts row's figures over PyTorch's (the issue's targets: >= 1.0x). */
+const vsTorch = results
+  .filter((r) => r.row.startsWith('trax-ts') && !r.skipped)
+  .map((r) => ({
+    row: r.row,
+    train: ratio(r.train_tokens_per_s, torch?.train_tokens_per_s),
+    infer: ratio(r.infer_sentences_per_s, torch?.infer_sentences_per_s),
+  }));
+/** N workers over 1 worker, in the same run (the issue's target: >= 1.7x). */
+const workerScaling = workerModels
+  .filter(() => opts.workers > 1)
+  .map((m) => {
+    const one = results.find((r) => r.row === inferenceRowName(m.label, 1) && !r.skipped);
+    const many = results.find((r) => r.row === inferenceRowName(m.label, opts.workers) && !r.skipped);
+    const agree = one && many ? one.tag_checksum === many.tag_checksum : undefined;
+    return {
+      model: m.label,
+      workers: opts.workers,
+      infer: ratio(many?.infer_sentences_per_s, one?.infer_sentences_per_s),
+      tagsAgree: agree,
+    };
+  });
 
 if (opts.json) {
   console.log(
@@ -304,6 +391,9 @@ if (opts.json) {
         },
         results,
         ratios,
+        vs_torch: vsTorch,
+        worker_scaling: workerScaling,
+        parallel_capacity: capacity,
       },
       null,
       1,
@@ -352,6 +442,23 @@ if (opts.json) {
     console.log(
       `recipe default vs ${opts.baseline}:${' '.repeat(Math.max(1, 16 - opts.baseline.length))}training ${x(ratios.recipe_default_train_vs_baseline)}`,
     );
+  }
+  console.log('');
+  console.log('each trax-ts row vs PyTorch (targets >= 1.0x):');
+  const width = Math.max(...vsTorch.map((r) => r.row.length));
+  for (const r of vsTorch) {
+    const parts = [r.train !== undefined ? `training ${x(r.train)}` : '', r.infer !== undefined ? `inference ${x(r.infer)}` : ''].filter(
+      Boolean,
+    );
+    console.log(`  ${r.row.padEnd(width)}  ${parts.join(', ') || 'n/a (no PyTorch row)'}`);
+  }
+  if (capacity.length > 0)
+    console.log(
+      `this machine now: ${opts.workers} threads of a pure-JavaScript loop run at ${capacity.map((c) => x(c)).join(' (before the worker rows), ')} (after) the throughput of one (the most the worker rows can scale)`,
+    );
+  for (const s of workerScaling) {
+    const agree = s.tagsAgree === undefined ? '' : s.tagsAgree ? ', the same tags' : ', DIFFERENT TAGS';
+    console.log(`${s.model}: ${s.workers} workers vs 1, inference ${x(s.infer)} (target >= 1.7x)${agree}`);
   }
   console.log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

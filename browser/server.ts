@@ -33,14 +33,24 @@ export const MIME_TYPES: Readonly<Record<string, string>> = {
   '.bin': 'application/octet-stream',
 };
 
-/** Headers sent with every response: cross-origin isolation, and no caching (the build changes under it). */
-export const COMMON_HEADERS: Readonly<Record<string, string>> = {
+/** The cross-origin isolation headers (COOP/COEP, and CORP for the page's own resources). */
+export const ISOLATION_HEADERS: Readonly<Record<string, string>> = {
   'Cross-Origin-Opener-Policy': 'same-origin',
   'Cross-Origin-Embedder-Policy': 'require-corp',
   'Cross-Origin-Resource-Policy': 'same-origin',
+};
+
+/** Headers sent with every response: cross-origin isolation, and no caching (the build changes under it). */
+export const COMMON_HEADERS: Readonly<Record<string, string>> = {
+  ...ISOLATION_HEADERS,
   'X-Content-Type-Options': 'nosniff',
   'Cache-Control': 'no-store',
 };
+
+/** {@link COMMON_HEADERS} without the cross-origin isolation headers. */
+const UNISOLATED_HEADERS: Readonly<Record<string, string>> = Object.fromEntries(
+  Object.entries(COMMON_HEADERS).filter(([name]) => !(name in ISOLATION_HEADERS)),
+);
 
 /** Options of {@link startServer}. */
 export interface ServerOptions {
@@ -58,6 +68,11 @@ export interface ServerOptions {
   mounts?: Readonly<Record<string, string>>;
   /** Called once per request after the response is sent, e.g. for logging. */
   onRequest?: (method: string, path: string, status: number) => void;
+  /**
+   * Whether to send the cross-origin isolation headers (default true): without them pages have no
+   * `SharedArrayBuffer`, and the wasm backend runs its single-threaded binary.
+   */
+  crossOriginIsolated?: boolean;
 }
 
 /** A running server. */
@@ -80,11 +95,12 @@ export async function startServer(options: ServerOptions): Promise<StaticServer>
       return { prefix, dir: resolve(dir) };
     })
     .sort((a, b) => b.prefix.length - a.prefix.length);
+  const headers = options.crossOriginIsolated === false ? UNISOLATED_HEADERS : COMMON_HEADERS;
   const server = createServer((req, res) => {
-    handle(root, mounts, req, res).then(
+    handle(root, mounts, headers, req, res).then(
       (status) => options.onRequest?.(req.method ?? '', req.url ?? '', status),
       (error: unknown) => {
-        if (!res.headersSent) send(res, 500, `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
+        if (!res.headersSent) send(res, headers, 500, `internal error: ${error instanceof Error ? error.message : String(error)}\n`);
         else res.destroy();
         options.onRequest?.(req.method ?? '', req.url ?? '', 500);
       },
@@ -110,8 +126,8 @@ export async function startServer(options: ServerOptions): Promise<StaticServer>
   };
 }
 
-function send(res: ServerResponse, status: number, body: string): number {
-  res.writeHead(status, { ...COMMON_HEADERS, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
+function send(res: ServerResponse, headers: Readonly<Record<string, string>>, status: number, body: string): number {
+  res.writeHead(status, { ...headers, 'Content-Type': 'text/plain; charset=utf-8', 'Content-Length': Buffer.byteLength(body) });
   res.end(body);
   return status;
 }
@@ -119,20 +135,21 @@ function send(res: ServerResponse, status: number, body: string): number {
 async function handle(
   root: string,
   mounts: ReadonlyArray<{ prefix: string; dir: string }>,
+  headers: Readonly<Record<string, string>>,
   req: IncomingMessage,
   res: ServerResponse,
 ): Promise<number> {
   if (req.method !== 'GET' && req.method !== 'HEAD') {
     res.setHeader('Allow', 'GET, HEAD');
-    return send(res, 405, 'method not allowed\n');
+    return send(res, headers, 405, 'method not allowed\n');
   }
   let pathname: string;
   try {
     pathname = decodeURIComponent(new URL(req.url ?? '/', 'http://localhost').pathname);
   } catch {
-    return send(res, 400, 'bad request\n');
+    return send(res, headers, 400, 'bad request\n');
   }
-  if (pathname.includes('\0')) return send(res, 400, 'bad request\n');
+  if (pathname.includes('\0')) return send(res, headers, 400, 'bad request\n');
   let base = root;
   let rest = pathname;
   const mount = mounts.find((m) => pathname.startsWith(m.prefix) || `${pathname}/` === m.prefix);
@@ -141,20 +158,20 @@ async function handle(
     rest = pathname.slice(mount.prefix.length - 1) || '/';
   }
   let file = resolve(join(base, rest));
-  if (file !== base && !file.startsWith(base + sep)) return send(res, 403, 'forbidden\n');
+  if (file !== base && !file.startsWith(base + sep)) return send(res, headers, 403, 'forbidden\n');
   let info = await stat(file).catch(() => null);
   if (info?.isDirectory()) {
     if (!pathname.endsWith('/')) {
-      res.writeHead(301, { ...COMMON_HEADERS, Location: `${pathname}/` });
+      res.writeHead(301, { ...headers, Location: `${pathname}/` });
       res.end();
       return 301;
     }
     file = join(file, 'index.html');
     info = await stat(file).catch(() => null);
   }
-  if (!info?.isFile()) return send(res, 404, `not found: ${pathname}\n`);
+  if (!info?.isFile()) return send(res, headers, 404, `not found: ${pathname}\n`);
   res.writeHead(200, {
-    ...COMMON_HEADERS,
+    ...headers,
     'Content-Type': MIME_TYPES[extname(file).toLowerCase()] ?? 'application/octet-stream',
     'Content-Length': info.size,
   });

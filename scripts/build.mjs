@@ -3,6 +3,8 @@
 //   index.js      the Node entry (src/index.ts): an ESM bundle of src/, dependencies external, tfjs-core's
 //                 gradient and chained-op registration files bundled so that plain Node can load it
 //   browser.js    the browser-safe entry (src/browser.ts), for bundlers: no Node built-in anywhere in it
+//   ner_tagger_worker.js  the worker threads of ner.NerTaggerPool (src/ner/tagger/tagger_worker.ts), which the
+//                 library starts from beside index.js (and cli-main.js)
 //   cli.js        the `trax-ner` command: a launcher that catches Ctrl-C from its first moment, then imports
 //   cli-main.js   the CLI itself (recipes/ner.ts), dependencies external; ensemble members are forked from it
 //   require.cjs   what `require('trax-ts')` loads: an error saying the package is ESM-only, with the import() line
@@ -12,7 +14,7 @@
 import { build } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { chmodSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { externalDependencies, nodeOptions } from './esbuild_options.mjs';
+import { externalDependencies, nodeOptions, workerEntries } from './esbuild_options.mjs';
 
 rmSync('dist', { recursive: true, force: true });
 
@@ -26,6 +28,9 @@ await build({
   entryPoints: ['src/index.ts'],
   outfile: 'dist/index.js',
 });
+
+// The worker entries, as Node bundles beside index.js (where the library looks for them).
+await build({ ...shared, entryPoints: workerEntries, outdir: 'dist' });
 
 await build({
   ...shared,
@@ -93,4 +98,8 @@ writeFileSync(
 execFileSync('npx', ['tsc', '-p', 'tsconfig.build.json'], { stdio: 'inherit' });
 
 const version = JSON.parse(readFileSync('package.json', 'utf8')).version;
-console.log(`built trax-ts ${version}: dist/index.js, dist/browser.js, dist/cli.js (+ cli-main.js), dist/require.cjs, dist/types/`);
+console.log(
+  `built trax-ts ${version}: dist/index.js, dist/browser.js, dist/cli.js (+ cli-main.js), ${Object.keys(workerEntries)
+    .map((n) => `dist/${n}.js`)
+    .join(', ')}, dist/require.cjs, dist/types/`,
+);

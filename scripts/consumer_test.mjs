@@ -3,7 +3,8 @@
 // (its own package.json, outside the repository: no access to the repo's node_modules or src) and there:
 //   1. measures the install (packages and MB of node_modules, the tarball alone);
 //   2. runs the CLI from the package: `trax-ner --help`, `--version`, an unknown command (exit 2), a tiny `train`
-//      on the shipped corpus, `predict` on a sentence, `eval`;
+//      on the shipped corpus, `predict` on a sentence, `eval`; tags with `ner.NerTaggerPool` on 2 worker threads
+//      (the package's dist/ner_tagger_worker.js) as the tagger does in one;
 //   3. type-checks every ```ts block of README.md and docs/guide.md with `tsc --strict` (Node16 module resolution,
 //      declarations checked too) and runs each with node (TAGGER_DIR: the tagger trained in 2), comparing what it
 //      prints with its `// prints:` lines;
@@ -284,6 +285,25 @@ export async function load(url, context, nextLoad) {
   );
   const evaluated = mustRun('trax-ner eval', 'npx', ['trax-ner', 'eval', '-m', 'run', '--limit', '600', '--split', 'test']);
   check('eval prints the conlleval table', /processed \d+ tokens with \d+ phrases/.test(evaluated.stdout), evaluated.stdout.slice(0, 200));
+  writeFileSync(
+    join(app, 'pool.mjs'),
+    `import { ner, useBackend } from 'trax-ts';
+await useBackend('wasm');
+const tagger = await ner.loadTaggerFromDirectory('run/model');
+const sentences = Array.from({ length: 300 }, (_, i) => ['Thousands', 'marched', 'in', i % 2 ? 'London' : 'Paris', 'on', 'Sunday', '.']);
+const pool = new ner.NerTaggerPool(tagger, { workers: 2 });
+await pool.start();
+const pooled = await pool.tagTokens(sentences, { batchSize: 32 });
+await pool.close();
+console.log(JSON.stringify({ workers: 2, same: JSON.stringify(pooled) === JSON.stringify(tagger.tagTokens(sentences, { batchSize: 32 })) }));
+`,
+  );
+  const pooled = mustRun('ner.NerTaggerPool on 2 worker threads', 'node', ['pool.mjs']);
+  check(
+    "the pool's workers (dist/ner_tagger_worker.js) tag as the tagger does",
+    pooled.stdout.trim() === JSON.stringify({ workers: 2, same: true }),
+    (pooled.stdout + pooled.stderr).trim().slice(-500),
+  );
 
   step('documentation blocks: tsc --strict, then node');
   const blocks = ['README.md', 'docs/guide.md'].flatMap((file) =>

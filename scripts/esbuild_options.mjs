@@ -29,3 +29,10 @@ export const nodeOptions = {
   plugins: [externalDependencies],
   banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
 };
+
+/**
+ * The library's worker entries: each is bundled beside the library's own bundle, under this name, by build.mjs
+ * (dist/) and by run.mjs (build/run/, beside every bundle it runs), where the library finds them
+ * (src/parallel/worker_thread.ts, libraryWorkerModule).
+ */
+export const workerEntries = { ner_tagger_worker: 'src/ner/tagger/tagger_worker.ts' };

@@ -17,6 +17,8 @@ export {
   installKernelFixes,
   setWasmPaths,
   type WasmBinaryName,
+  wasmBackendInfo,
+  type WasmBackendInfo,
 } from './backend/backends.js';
 export { type Key, makeKey, splitKey, foldIn, randomBits, permutation } from './rng/key.js';
 export { uniform, normal, bernoulli } from './rng/random.js';

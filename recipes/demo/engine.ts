@@ -118,7 +118,8 @@ export class DemoEngine {
       if (previous && previous !== name) await switchBackend(previous as BackendName).catch(() => undefined);
       throw new Error(`the ${name} backend could not start (${errorParts(error).message}); staying on ${trax.currentBackend() || 'none'}`);
     }
-    return { backend: trax.currentBackend(), details: await backendDetails() };
+    const wasm = await trax.wasmBackendInfo();
+    return { backend: trax.currentBackend(), details: await backendDetails(), ...(wasm ? { wasm } : {}) };
   }
 
   private async load(modelUrl: string, sampleUrl: string): Promise<Replies['load']> {

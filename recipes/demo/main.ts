@@ -15,12 +15,12 @@
  *
  * `window.demo` is the hook the browser tests drive (the same code paths as the controls).
  */
-import type { BackendName } from '../../browser/entry.js';
+import type { BackendName, WasmBackendInfo } from '../../browser/entry.js';
 import { drawLossChart } from './chart.js';
 import { EngineClient, type Progress } from './client.js';
 import { checkSettings, FINE_TUNE_LIMITS } from './limits.js';
 import type { FineTuneResult, ModelInfo } from './model.js';
-import { type Capabilities, sharedNow, type TagReply } from './protocol.js';
+import { type Capabilities, type Replies, sharedNow, type TagReply } from './protocol.js';
 import { renderEntityTable, renderHighlights, renderLegend } from './render.js';
 
 const BACKENDS: readonly BackendName[] = ['webgl', 'wasm', 'cpu'];
@@ -39,6 +39,8 @@ export interface DemoHook {
   lastFineTune?: FineTuneResult;
   /** When Stop was last clicked (`sharedNow()`, the clock of the worker's step times) and the steps seen by then. */
   lastStop?: { at: number; run: number; stepsSeen: number };
+  /** How the wasm backend runs, as the engine reported it once wasm started (the page shows its thread count). */
+  wasm?: WasmBackendInfo;
   /** Whether a fine-tuning run is in progress. */
   fineTuning: boolean;
   /** The steps the page has been told of by the run in progress (0 when none runs). */
@@ -164,10 +166,28 @@ function setControls(enabled: boolean): void {
   window.demo.fineTuning = training;
 }
 
-function showBackend(backend: string, details: string): void {
-  activeBackend = backend;
-  ui.activeBackend.textContent = details;
-  ui.backend.value = backend;
+function showBackend(r: Replies['set-backend']): void {
+  activeBackend = r.backend;
+  ui.activeBackend.textContent = r.details;
+  ui.backend.value = r.backend;
+  if (r.wasm) showWasmThreads(r.wasm);
+}
+
+/** What the footer says of cross-origin isolation and, once wasm started, of its threads. */
+function isolationText(wasm: WasmBackendInfo | undefined): string {
+  const isolated = globalThis.crossOriginIsolated === true;
+  if (!wasm) return isolated ? 'Cross-origin isolated: wasm may use threads.' : 'Not cross-origin isolated: wasm runs single-threaded.';
+  const threads = `${wasm.threads} thread${wasm.threads === 1 ? '' : 's'}`;
+  if (wasm.binary !== 'tfjs-backend-wasm-threaded-simd.wasm')
+    return `${isolated ? 'Cross-origin isolated, but the wasm backend runs its single-threaded binary' : 'Not cross-origin isolated: the wasm backend runs its single-threaded binary'}: ${threads}.`;
+  const cores = navigator.hardwareConcurrency;
+  return `Cross-origin isolated: the wasm backend runs its threaded binary on ${threads} (tfjs-backend-wasm takes half of the ${cores} logical core${cores === 1 ? '' : 's'}, 1 to 8).`;
+}
+
+function showWasmThreads(wasm: WasmBackendInfo): void {
+  window.demo.wasm = wasm;
+  ui.isolation.textContent = isolationText(wasm);
+  ui.isolation.dataset['wasmThreads'] = String(wasm.threads);
 }
 
 function describeModel(m: ModelInfo): string {
@@ -237,7 +257,7 @@ async function setBackend(name: BackendName): Promise<string> {
   ui.activeBackend.textContent = `switching to ${name}…`;
   try {
     const r = await e.call<'set-backend'>({ type: 'set-backend', backend: name });
-    showBackend(r.backend, r.details);
+    showBackend(r);
     showMessage(undefined);
   } catch (error) {
     showMessage(`${errorText(error)}.`);
@@ -389,9 +409,7 @@ function firstBackend(caps: Capabilities, asked: BackendName | undefined): Backe
 }
 
 async function start(): Promise<void> {
-  ui.isolation.textContent = globalThis.crossOriginIsolated
-    ? 'Cross-origin isolated: wasm may use threads.'
-    : 'Not cross-origin isolated: wasm runs single-threaded.';
+  ui.isolation.textContent = isolationText(undefined);
   const askedParam = params.get('backend');
   const asked = askedParam !== null && BACKENDS.includes(askedParam as BackendName) ? (askedParam as BackendName) : undefined;
   setStatus('loading', 'Starting the worker…');
@@ -408,12 +426,12 @@ async function start(): Promise<void> {
   setStatus('loading', `Starting the ${backend} backend…`);
   try {
     const r = await engine.call<'set-backend'>({ type: 'set-backend', backend });
-    showBackend(r.backend, r.details);
+    showBackend(r);
   } catch (error) {
     const fallback: BackendName = backend === 'wasm' ? 'cpu' : 'wasm';
     showMessage(`The ${backend} backend could not start (${errorText(error)}); using ${fallback}.`);
     const r = await engine.call<'set-backend'>({ type: 'set-backend', backend: fallback });
-    showBackend(r.backend, r.details);
+    showBackend(r);
   }
   drawLossChart(ui.chart, { losses: [] });
 

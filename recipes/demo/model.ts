@@ -513,14 +513,19 @@ export async function switchBackend(name: BackendName): Promise<string> {
   return trax.currentBackend();
 }
 
-/** A short description of the active backend: wasm with SIMD and threads, webgl with its WebGL version. */
+/**
+ * A short description of the active backend: wasm with SIMD or not, its threaded binary (a cross-origin isolated
+ * page) or not and its thread count; webgl with its WebGL version.
+ */
 export async function backendDetails(): Promise<string> {
   const name = trax.currentBackend();
   try {
     if (name === 'wasm') {
-      const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
-      const threads = await tf.env().getAsync('WASM_HAS_MULTITHREAD_SUPPORT');
-      return `wasm (${simd ? 'SIMD' : 'no SIMD'}, ${threads ? 'threads' : 'no threads'})`;
+      const info = await trax.wasmBackendInfo();
+      if (!info) return name;
+      const simd = info.binary === 'tfjs-backend-wasm.wasm' ? 'no SIMD' : 'SIMD';
+      const threaded = info.binary === 'tfjs-backend-wasm-threaded-simd.wasm' ? ', threaded' : '';
+      return `wasm (${simd}${threaded}, ${info.threads} thread${info.threads === 1 ? '' : 's'})`;
     }
     if (name === 'webgl') return `webgl (WebGL ${tf.env().getNumber('WEBGL_VERSION')})`;
   } catch {

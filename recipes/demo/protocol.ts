@@ -8,7 +8,7 @@
  * {@link Replies}) or one `failed`. While fine-tuning runs it also sends `fine-tune-started` and one `step` per step,
  * with the request's id.
  */
-import type { BackendName } from '../../browser/entry.js';
+import type { BackendName, WasmBackendInfo } from '../../browser/entry.js';
 import type { FineTuneSettings } from './limits.js';
 import type { FineTuneResult, ModelInfo, Prediction } from './model.js';
 
@@ -52,7 +52,8 @@ export interface TagReply extends Prediction {
 /** The value of the reply to each kind of request. */
 export interface Replies {
   hello: Capabilities;
-  'set-backend': { readonly backend: string; readonly details: string };
+  /** The backend now active, a description of it, and how the wasm backend runs (once it started, whichever is active). */
+  'set-backend': { readonly backend: string; readonly details: string; readonly wasm?: WasmBackendInfo };
   load: { readonly info: ModelInfo; readonly sample: SampleInfo };
   tag: TagReply;
   'fine-tune': FineTuneResult;

@@ -17,6 +17,7 @@ import { version } from '../../package.json';
 import { RecipeConfigError, recipeFromConfigFile } from './recipe_config.js';
 import { installStopSignal, releaseStopSignal } from './stop_signal.js';
 import { integerAtLeast, nonNegativeNumber, positiveNumber, rate, USAGE_ERROR } from '../cli_numbers.js';
+import { DEFAULT_INFERENCE_WORKERS, withTaggerPool } from './pooled_tagging.js';
 
 export { USAGE_ERROR };
 
@@ -71,6 +72,16 @@ export async function openTagger(dir: string): Promise<ner.NerTagger> {
 /** Standard input, decoded as `--file` is (UTF-8, else cp1252). */
 async function readStdin(): Promise<string> {
   return ner.readText(process.stdin, { sourceName: '<stdin>' });
+}
+
+/** `--workers` of eval and predict. */
+function workersOption(): Option {
+  return new Option(
+    '--workers <n>',
+    'worker threads tagging at the same time, each with its own copy of the model (up to 256 sentences are tagged in this process, without workers)',
+  )
+    .argParser(integerAtLeast(1))
+    .default(DEFAULT_INFERENCE_WORKERS, `the number of cores, ${DEFAULT_INFERENCE_WORKERS} here`);
 }
 
 /** The program; `write` receives stdout text (tests capture it). */
@@ -229,6 +240,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .addOption(new Option('--mode <mode>', 'entity matching').choices(['conlleval', 'strict']).default('conlleval'))
     .option('--json', 'print the score as JSON')
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
+    .addOption(workersOption())
     .action(
       async (opts: {
         model: string;
@@ -243,6 +255,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
         mode: 'conlleval' | 'strict';
         json?: boolean;
         backend: BackendName;
+        workers: number;
       }) => {
         await useBackend(opts.backend);
         const tagger = await openTagger(opts.model);
@@ -259,7 +272,8 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
         const sentences = opts.file
           ? await ner.readNerCorpus(opts.file, { conll: { tagColumn: settings.tagColumn } })
           : (await loadRecipeSplits(settings))[opts.split];
-        const score = tagger.evaluate(sentences, { mode: opts.mode });
+        const score = await withTaggerPool(tagger, opts.workers, (pool) => pool.evaluate(sentences, { mode: opts.mode }));
+        if (!score) return;
         const what = opts.file ?? `${opts.split} split of ${settings.corpus} (${describeRecipeSplit(settings)})`;
         write(
           opts.json
@@ -301,37 +315,45 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
         .default('utf16'),
     )
     .addOption(new Option('--backend <name>', 'tfjs backend').choices(['wasm', 'cpu']).default('wasm'))
-    .action(async (words: string[], opts: { model: string; file?: string; offsets: 'utf16' | 'code-points'; backend: BackendName }) => {
-      let text: string;
-      if (opts.file) {
-        try {
-          text = await ner.readText(opts.file);
-        } catch (error) {
-          if (!(error instanceof ner.CorpusError)) throw error;
-          const problem = /no such file/.test(error.problem) ? 'no such file' : error.problem;
-          throw new Error(`--file ${opts.file}: ${error.line !== undefined ? `line ${error.line}: ` : ''}${problem}`, { cause: error });
+    .addOption(workersOption())
+    .action(
+      async (
+        words: string[],
+        opts: { model: string; file?: string; offsets: 'utf16' | 'code-points'; backend: BackendName; workers: number },
+      ) => {
+        let text: string;
+        if (opts.file) {
+          try {
+            text = await ner.readText(opts.file);
+          } catch (error) {
+            if (!(error instanceof ner.CorpusError)) throw error;
+            const problem = /no such file/.test(error.problem) ? 'no such file' : error.problem;
+            throw new Error(`--file ${opts.file}: ${error.line !== undefined ? `line ${error.line}: ` : ''}${problem}`, { cause: error });
+          }
+        } else if (words.length > 0) {
+          text = words.join(' ');
+        } else {
+          text = await readStdin();
         }
-      } else if (words.length > 0) {
-        text = words.join(' ');
-      } else {
-        text = await readStdin();
-      }
-      await useBackend(opts.backend);
-      const tagger = await openTagger(opts.model);
-      const sentences = tagger.tag(text, { offsets: opts.offsets === 'code-points' ? 'codePoints' : 'utf16' });
-      let out = '';
-      sentences.forEach((s, i) => {
-        const entities = s.entities.map((e) => ({
-          text: e.text,
-          type: e.type,
-          start: e.start,
-          end: e.end,
-          confidence: Number(e.confidence.toFixed(4)),
-        }));
-        out += JSON.stringify({ sentence: i, text: s.text, start: s.start, end: s.end, entities }) + '\n';
-      });
-      write(out);
-    });
+        await useBackend(opts.backend);
+        const tagger = await openTagger(opts.model);
+        const offsets = opts.offsets === 'code-points' ? 'codePoints' : 'utf16';
+        const sentences = await withTaggerPool(tagger, opts.workers, (pool) => pool.tag(text, { offsets }));
+        if (!sentences) return;
+        let out = '';
+        sentences.forEach((s, i) => {
+          const entities = s.entities.map((e) => ({
+            text: e.text,
+            type: e.type,
+            start: e.start,
+            end: e.end,
+            confidence: Number(e.confidence.toFixed(4)),
+          }));
+          out += JSON.stringify({ sentence: i, text: s.text, start: s.start, end: s.end, entities }) + '\n';
+        });
+        write(out);
+      },
+    );
 
   program
     .command('export')

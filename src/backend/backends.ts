@@ -1,5 +1,6 @@
 import { tf } from './tf.js';
 import { installKernelFixes } from './install_kernels.js';
+import { isShared, simdKernels, wasmMemory } from './simd/simd_kernels.js';
 
 export { installKernelFixes };
 
@@ -61,6 +62,51 @@ export function setWasmPaths(prefixOrFileMap: string | Partial<Record<WasmBinary
 async function loadWasmBackend(): Promise<void> {
   const wasm = await import('@tensorflow/tfjs-backend-wasm');
   if (wasmPaths) wasm.setWasmPaths(wasmPaths[0], wasmPaths[1]);
+}
+
+/** How the wasm backend runs: see {@link wasmBackendInfo}. @public */
+export interface WasmBackendInfo {
+  /**
+   * The binary it runs: the threaded SIMD one where threads are possible (a browser page that is cross-origin
+   * isolated, so that `SharedArrayBuffer` exists; never Node), else the SIMD one, else the plain one.
+   */
+  readonly binary: WasmBinaryName;
+  /**
+   * The threads its XNNPACK kernels (products, convolutions) run on: tfjs-backend-wasm's `getThreadsCount()`. The
+   * threaded binary takes half the logical cores (`navigator.hardwareConcurrency / 2`, the rest assumed to be
+   * hyper-threads), at least 1 and at most 8: 1 on a 2-core machine. The other binaries run 1.
+   */
+  readonly threads: number;
+  /** Whether trax-ts's SIMD kernels (its GEMM, fused optimizer and normalisation kernels) run over its memory. */
+  readonly simdKernels: boolean;
+}
+
+/**
+ * How the wasm backend runs (its binary, its threads, whether trax-ts's SIMD kernels run on it), or undefined
+ * before it is initialised (`useBackend('wasm')`). A page shows it to say what the backend uses.
+ *
+ * @example
+ * ```ts
+ * await useBackend('wasm');
+ * const info = await wasmBackendInfo();
+ * console.log(`${info?.binary}, ${info?.threads} thread(s)`);
+ * ```
+ * @public
+ */
+export async function wasmBackendInfo(): Promise<WasmBackendInfo | undefined> {
+  // The initialised backends (tf.findBackend would start initialising a registered one).
+  const backend = tf.engine().registry['wasm'];
+  if (!backend) return undefined;
+  const memory = wasmMemory(backend);
+  if (!memory) return undefined;
+  const wasm = await import('@tensorflow/tfjs-backend-wasm');
+  const simd = await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT');
+  const binary: WasmBinaryName = isShared(memory)
+    ? 'tfjs-backend-wasm-threaded-simd.wasm'
+    : simd
+      ? 'tfjs-backend-wasm-simd.wasm'
+      : 'tfjs-backend-wasm.wasm';
+  return { binary, threads: wasm.getThreadsCount(), simdKernels: simdKernels(backend) !== undefined };
 }
 
 /** The name of the active backend. @public */

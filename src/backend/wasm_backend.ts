@@ -7,8 +7,11 @@ import type { backend_util, DataType, TensorInfo } from '@tensorflow/tfjs-core';
 
 /** The parts of tfjs-backend-wasm's `BackendWasm` that trax-ts's kernels use. @internal */
 export interface WasmBackendLike {
-  /** The backend's Emscripten module; `asm.memory` is the heap (a `WebAssembly.Memory`) tensors live in. */
-  wasm: { asm?: { memory?: unknown } };
+  /**
+   * The backend's Emscripten module and the heap (a `WebAssembly.Memory`) tensors live in: single-threaded binaries
+   * export it (`asm.memory`), the threaded one holds it (`wasmMemory`).
+   */
+  wasm: { asm?: { memory?: unknown }; wasmMemory?: unknown };
   /** Allocates a tensor on the heap (filled with `values` when given) and returns its info. */
   makeOutput(shape: number[], dtype: DataType, memoryOffset?: number, values?: backend_util.BackendValues): TensorInfo;
   /** A view of a tensor's data on the heap (no copy; detached when the heap grows). */

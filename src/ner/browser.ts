@@ -119,6 +119,8 @@ export {
   type TaggedSentence,
 } from './tagger/ner_tagger.js';
 export { type OffsetUnit } from './tagger/offsets.js';
+export type { GoldSentence } from './tagger/tag_steps.js';
+export type { TaggingPiece, TaggingPlan } from './tagger/tagging_plan.js';
 export { entitiesOf, type TaggedEntity } from './tagger/entities.js';
 export { argmaxDecode, constrainedDecode, crfDecode, iob2Constraints, type DecodedTags, type SoftmaxDecoding } from './tagger/decode.js';
 export { formatNerReport } from './tagger/report.js';

@@ -29,5 +29,8 @@ export {
 // Word vectors (Node: files, gzip)
 export { readWordVectors, wordVectorsFormatOf } from './vectors/read_word_vectors.js';
 
+// Tagging on worker threads (Node: node:worker_threads)
+export { NerTaggerPool, type NerTaggerPoolOptions } from './tagger/ner_tagger_pool.js';
+
 // Model directories (Node: files)
 export { exportTagger, directoryFiles, loadTaggerFromDirectory } from './export/node_files.js';

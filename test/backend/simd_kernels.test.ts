@@ -43,6 +43,31 @@ describe('the SIMD kernels (src/backend/simd)', () => {
     expect(result.status).toBe(0);
   });
 
+  test("run over a shared memory too (the threaded binary's, in cross-origin isolated pages), with the same results", () => {
+    const plain = new WebAssembly.Memory({ initial: 1 });
+    const shared = new WebAssembly.Memory({ initial: 1, maximum: 65536, shared: true });
+    expect(shared.buffer).toBeInstanceOf(SharedArrayBuffer);
+    // A single-threaded binary exports its memory (asm.memory), the threaded one keeps it as wasmMemory.
+    const overPlain = simdKernels({ wasm: { asm: { memory: plain } } })!;
+    const overShared = simdKernels({ wasm: { asm: {}, wasmMemory: shared } })!;
+    expect(overShared).toBeDefined();
+    const rows = 3;
+    const c4 = 2;
+    const values = Float32Array.from({ length: rows * c4 * 4 }, (_, i) => Math.sin(i) * 3);
+    const sums = [plain, shared].map((memory, k) => {
+      new Float32Array(memory.buffer).set(values);
+      (k === 0 ? overPlain : overShared).sum_rows(0, rows, c4, 1024);
+      return Array.from(new Float32Array(memory.buffer, 1024, c4 * 4));
+    });
+    const expected = Array.from({ length: c4 * 4 }, (_, j) => values[j]! + values[j + c4 * 4]! + values[j + 2 * c4 * 4]!);
+    expect(sums[1]).toEqual(sums[0]);
+    sums[1]!.forEach((v, j) => expect(v).toBeCloseTo(expected[j]!, 5));
+    expect(overShared.sum_squares(0, rows * c4)).toBeCloseTo(
+      values.reduce((s, v) => s + v * v, 0),
+      3,
+    );
+  });
+
   test('run over the wasm backend memory in Node, and are absent on cpu', async () => {
     await useBackend('wasm');
     expect(simdKernels(tf.backend())).toBeDefined();

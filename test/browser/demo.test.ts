@@ -591,7 +591,8 @@ describeInBrowser('the NER demo page in Chromium', () => {
     for (const [query, patterns] of cases) {
       // The last without ?backend: the page picks wasm, since WebGL here is SwiftShader (software).
       const opened = await openDemo(session, query.includes('absent') ? query : `${query}&backend=cpu`);
-      if (query.includes('absent')) expect(await opened.page.textContent('#active-backend')).toMatch(/^wasm \(SIMD, threads\)/);
+      if (query.includes('absent'))
+        expect(await opened.page.textContent('#active-backend')).toMatch(/^wasm \(SIMD, threaded, \d+ threads?\)/);
       const shown = await opened.page.evaluate(() => ({
         panelVisible:
           !document.getElementById('load-error')!.hidden && document.getElementById('load-error')!.getBoundingClientRect().height > 0,

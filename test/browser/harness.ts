@@ -60,9 +60,19 @@ export function describeInBrowser(title: string, body: () => void): void {
   describe.skip(title, body);
 }
 
+/** Options of {@link BrowserSession.openPage}. */
+export interface OpenPageOptions {
+  /** Runs on the new page before it loads (a CDP session, an emulation). */
+  beforeLoad?: (page: Page) => Promise<void>;
+  /** Another server's URL (default: the session's). */
+  baseUrl?: string;
+}
+
 /** A browser session: the build folder, its server, one Chromium and the page messages seen so far. */
 export interface BrowserSession {
   readonly url: string;
+  /** The folder of the build the server serves (a test may serve it once more, with other options). */
+  readonly root: string;
   readonly context: BrowserContext;
   readonly server: StaticServer;
   /** Console errors, page errors and failed requests of every page opened through {@link openPage}. */
@@ -74,7 +84,7 @@ export interface BrowserSession {
   /** The last progress message of a page (see {@link PROGRESS_PREFIX}) and when it came (Date.now()). */
   progressOf(page: Page): { at: number; what: string } | undefined;
   readonly timings: Record<string, number>;
-  openPage(path?: string): Promise<Page>;
+  openPage(path?: string, options?: OpenPageOptions): Promise<Page>;
   close(): Promise<void>;
 }
 
@@ -128,7 +138,7 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
     const messages: string[] = [];
     const byPage = new WeakMap<Page, string[]>();
     const progress = new WeakMap<Page, { at: number; what: string }>();
-    const openPage = async (path = 'test.html'): Promise<Page> => {
+    const openPage = async (path = 'test.html', options: OpenPageOptions = {}): Promise<Page> => {
       const page = await context.newPage();
       const own: string[] = [];
       byPage.set(page, own);
@@ -149,12 +159,13 @@ export async function startBrowserSession(options: BrowserSessionOptions = {}): 
       page.on('response', (r) => {
         if (r.status() >= 400) error(`HTTP ${r.status()} for ${r.url()}`);
       });
-      await page.goto(server.url + path);
+      await options.beforeLoad?.(page);
+      await page.goto((options.baseUrl ?? server.url) + path);
       return page;
     };
     const errorsOf = (page: Page): string[] => byPage.get(page) ?? [];
     const progressOf = (page: Page): { at: number; what: string } | undefined => progress.get(page);
-    return { url: server.url, context, server, errors, messages, errorsOf, progressOf, timings, openPage, close };
+    return { url: server.url, root: outdir, context, server, errors, messages, errorsOf, progressOf, timings, openPage, close };
   } catch (error) {
     await close();
     if (error && typeof error === 'object' && 'stderr' in error) {

@@ -59,6 +59,22 @@ describe('browser/server.ts', () => {
     expect((await rawRequest(server.url, '/trax.js', 'POST')).status).toBe(405);
   });
 
+  test('crossOriginIsolated: false serves the same files without COOP/COEP/CORP, every other header kept', async () => {
+    const plain = await startServer({ root, crossOriginIsolated: false });
+    try {
+      for (const path of ['/trax.js', '/missing.js']) {
+        const r = await rawRequest(plain.url, path);
+        expect(r.headers['cross-origin-opener-policy']).toBeUndefined();
+        expect(r.headers['cross-origin-embedder-policy']).toBeUndefined();
+        expect(r.headers['cross-origin-resource-policy']).toBeUndefined();
+        expect(r.headers['cache-control']).toBe('no-store');
+      }
+      expect((await rawRequest(plain.url, '/trax.js')).body).toBe('export const x = 1;\n');
+    } finally {
+      await plain.close();
+    }
+  });
+
   test('nothing outside the root is reachable', async () => {
     const name = `${root.split('/').pop()}-secret.txt`;
     for (const path of [`/../${name}`, `/%2e%2e/${name}`, `/..%2f${name}`, `/chunks/..%2f..%2f${name}`, '/%00']) {

@@ -4,12 +4,15 @@
  * plain scalar loops for most elementwise kernels; a whole optimizer step written as one SIMD pass is several
  * times faster than the dozen tfjs kernels it replaces.
  *
- * Available when the backend's memory is an ordinary (not shared) `WebAssembly.Memory` and the engine supports
- * SIMD: Node, and browser pages that are not cross-origin isolated. Elsewhere `simdKernels` returns `undefined`
- * and callers take their portable path.
+ * Available wherever the engine supports SIMD: over the ordinary memory of the wasm backend's single-threaded
+ * binaries (Node, pages that are not cross-origin isolated) and over the shared memory of its threaded binary
+ * (cross-origin isolated pages), each with its own build of the module. The kernels run on the calling thread,
+ * between tfjs's kernels (whose XNNPACK threads are idle then). Elsewhere `simdKernels` returns `undefined` and
+ * callers take their portable path.
+ *
  */
 import type { WasmBackendLike } from '../wasm_backend.js';
-import { SIMD_KERNELS_WASM_BASE64 } from './kernels_wasm.js';
+import { SIMD_KERNELS_SHARED_WASM_BASE64, SIMD_KERNELS_WASM_BASE64 } from './kernels_wasm.js';
 
 /** The exports of kernels.wat. Pointers are byte offsets in the backend's memory; `n4` counts groups of 4 floats. @internal */
 export interface SimdKernels {
@@ -84,16 +87,27 @@ function decode(base64: string): Uint8Array<ArrayBuffer> {
   return bytes;
 }
 
+/** The wasm backend's memory, whichever binary it loaded; undefined for another backend. @internal */
+export function wasmMemory(backend: object): WebAssembly.Memory | undefined {
+  const wasm = (backend as unknown as Partial<WasmBackendLike>).wasm;
+  const memory = wasm?.asm?.memory ?? wasm?.wasmMemory;
+  return memory instanceof WebAssembly.Memory ? memory : undefined;
+}
+
+/** Whether `memory` is shared between threads (the threaded binary's). @internal */
+export function isShared(memory: WebAssembly.Memory): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
+}
+
 /** The SIMD kernels over `backend`'s memory, or `undefined` where they cannot run (see above). @internal */
 export function simdKernels(backend: object): SimdKernels | undefined {
-  const memory = (backend as unknown as Partial<WasmBackendLike>).wasm?.asm?.memory;
-  if (!(memory instanceof WebAssembly.Memory)) return undefined;
+  const memory = wasmMemory(backend);
+  if (!memory) return undefined;
   let kernels = instances.get(memory);
   if (kernels === undefined) {
     kernels = null;
-    const bytes = decode(SIMD_KERNELS_WASM_BASE64);
-    const shared = typeof SharedArrayBuffer !== 'undefined' && memory.buffer instanceof SharedArrayBuffer;
-    if (!shared && WebAssembly.validate(bytes)) {
+    const bytes = decode(isShared(memory) ? SIMD_KERNELS_SHARED_WASM_BASE64 : SIMD_KERNELS_WASM_BASE64);
+    if (WebAssembly.validate(bytes)) {
       // About 3 KB: small enough for synchronous compilation, even on a browser's main thread.
       const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), { env: { memory } });
       kernels = instance.exports as unknown as SimdKernels;

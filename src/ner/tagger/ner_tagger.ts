@@ -8,18 +8,18 @@ import type { CrfParameters } from '../../layers/crf.js';
 import type { Tensor } from '../../core/types.js';
 import { treeLeaves } from '../../core/tensor_tree.js';
 import { makeKey } from '../../rng/key.js';
-import { contextWindow, documentRuns, windowTokens } from '../dataset/context_windows.js';
 import type { NerVocabs } from '../dataset/vocabs.js';
 import type { EntityScore } from '../eval/entity_score.js';
-import { EntityScorer, type EntityScorerOptions } from '../eval/entity_scorer.js';
+import type { EntityScorerOptions } from '../eval/entity_scorer.js';
 import type { NerModelConfig } from '../model/config.js';
 import { encodeFeatures, featureLayout } from '../model/features.js';
-import { splitSentences } from '../split_sentences.js';
-import type { Token } from '../tokenize.js';
 import type { TagVocab } from '../vocab/tag_vocab.js';
 import { argmaxDecode, constrainedDecode, crfDecode, type DecodedTags, iob2Constraints, type SoftmaxDecoding } from './decode.js';
-import { entitiesOf, type TaggedEntity } from './entities.js';
-import { codePointIndex, mapOffsets, type OffsetUnit } from './offsets.js';
+import { evaluationInput, type GoldSentence, scoreTags, taggedText, textToTag } from './tag_steps.js';
+import type { TaggedSentence, TagOptions, TagTokensOptions, TokenTags } from './tagger_types.js';
+
+export type { TaggedSentence, TagOptions, TagTokensOptions, TokenTags } from './tagger_types.js';
+import { collectTags, type TaggingPiece, type TaggingPlan, taggingPieces, taggingPlan } from './tagging_plan.js';
 
 /** What a single {@link NerTagger} (or one member of an ensemble) is made of. @public */
 export interface NerTaggerParts {
@@ -33,56 +33,6 @@ export interface NerTaggerParts {
   readonly crf?: CrfParameters;
   /** How a softmax model's output is decoded (default `'constrained'`: the best IOB2-valid sequence). */
   readonly decoding?: SoftmaxDecoding;
-}
-
-/** Options of {@link NerTagger.tagTokens}. @public */
-export interface TagTokensOptions {
-  /** Sentences per inference batch (default 256). */
-  readonly batchSize?: number;
-  /**
-   * A context model's documents: the document of each sentence (runs of consecutive sentences with the same
-   * value are one document, their neighbours its context). Default: all the sentences are one document. A
-   * sentence-level model (`contextTokens` 0) ignores it.
-   */
-  readonly documents?: readonly (string | undefined)[];
-}
-
-/** Options of {@link NerTagger.tag}. @public */
-export interface TagOptions extends TagTokensOptions {
-  /**
-   * The unit of every offset in the result (sentences', tokens', entities' `start` and `end`): `'utf16'` (default)
-   * counts UTF-16 code units, as JavaScript's `string.slice` does; `'codePoints'` counts code points, as Python's
-   * `text[start:end]` does. They differ after a character outside the Basic Multilingual Plane, such as an emoji.
-   */
-  readonly offsets?: OffsetUnit;
-}
-
-/** Tags and per-token confidences of one tokenized sentence. @public */
-export interface TokenTags {
-  /** The predicted tag of each token. */
-  readonly tags: string[];
-  /** Each tag's probability (softmax) or CRF marginal, in [0, 1]. */
-  readonly confidence: number[];
-}
-
-/**
- * One sentence of tagged raw text. Offsets are `[start, end)` into the input, in UTF-16 code units by default (so
- * `input.slice(start, end)` is the text), or in code points with `tag(text, { offsets: 'codePoints' })`.
- * @public
- */
-export interface TaggedSentence {
-  /** The sentence's text and its `[start, end)` offsets in the input. */
-  readonly text: string;
-  /** The offset of the sentence's first character in the input. */
-  readonly start: number;
-  /** The offset just past its last character. */
-  readonly end: number;
-  /** Its tokens (offsets into the input) and their predicted IOB2 tags. */
-  readonly tokens: readonly Token[];
-  /** The predicted IOB2 tag of each token. */
-  readonly tags: readonly string[];
-  /** The entities the tags make, in order. */
-  readonly entities: TaggedEntity[];
 }
 
 /** What an ensemble {@link NerTagger} is made of. @public */
@@ -170,7 +120,7 @@ function checkMembers(members: readonly NerTaggerParts[], names: readonly string
 }
 
 /** One member's per-token scores for a padded batch, `[batch.length * length * nTags]` (log-probabilities or CRF emissions). */
-function memberScores(member: NerTaggerParts, batch: readonly Piece[], length: number): Float32Array {
+function memberScores(member: NerTaggerParts, batch: readonly TaggingPiece[], length: number): Float32Array {
   const width = featureLayout(member.config).width;
   const features = new Int32Array(batch.length * length * width);
   batch.forEach((piece, b) =>
@@ -199,18 +149,6 @@ function logNormalise(row: Float64Array): void {
   for (const v of row) sum += Math.exp(v - max);
   const log = max + Math.log(sum);
   for (let j = 0; j < row.length; j++) row[j]! -= log;
-}
-
-/**
- * What one row of an inference batch tags: the words `[targetStart, targetEnd)` of `words` are the tokens from
- * `offset` of sentence `sentence`; the other words (a context model's window) are context.
- */
-interface Piece {
-  sentence: number;
-  offset: number;
-  words: readonly string[];
-  targetStart: number;
-  targetEnd: number;
 }
 
 /**
@@ -330,6 +268,20 @@ export class NerTagger {
 
   /** Tags tokenized sentences. */
   tagTokens(sentences: readonly (readonly string[])[], options: TagTokensOptions = {}): TokenTags[] {
+    const plan = this.planTagging(sentences, options);
+    return this.tagsFromPlan(
+      plan,
+      plan.batches.map((batch) => this.tagPieces(batch)),
+    );
+  }
+
+  /**
+   * The batches {@link NerTagger.tagTokens} runs for `sentences`: their pieces (see `taggingPieces`), sorted by
+   * length and cut into batches of `options.batchSize`. A tagger pool runs them in its workers with
+   * {@link NerTagger.tagPieces} and puts the results back with {@link NerTagger.tagsFromPlan}.
+   * @internal
+   */
+  planTagging(sentences: readonly (readonly string[])[], options: TagTokensOptions = {}): TaggingPlan {
     if (this.disposed) throw new Error('NerTagger: the tagger was disposed (dispose() freed its weights); load or build it again');
     const batchSize = options.batchSize ?? 256;
     if (!Number.isInteger(batchSize) || batchSize < 1)
@@ -339,36 +291,33 @@ export class NerTagger {
         `NerTagger: ${options.documents.length} documents for ${sentences.length} sentences (give each sentence's document)`,
       );
     }
-    const pieces = this.piecesOf(sentences, options.documents);
-    const results = sentences.map((words) => ({ tagIds: new Array<number>(words.length), confidence: new Array<number>(words.length) }));
-    const order = pieces.map((_, i) => i).sort((a, b) => pieces[a]!.words.length - pieces[b]!.words.length);
+    const pieces = taggingPieces(sentences, options.documents, this.maxLen, this.members[0]!.config.contextTokens);
+    return taggingPlan(sentences, pieces, batchSize);
+  }
+
+  /** The decoded tags of one batch of a {@link NerTagger.planTagging} plan: each piece's target tokens, in order. @internal */
+  tagPieces(batch: readonly TaggingPiece[]): DecodedTags[] {
+    if (this.disposed) throw new Error('NerTagger: the tagger was disposed (dispose() freed its weights); load or build it again');
     const models = this.members.map((m) => m.model);
     const previousModes = models.map((m) => m.mode);
     for (const m of models) m.mode = 'eval';
     try {
-      for (let from = 0; from < order.length; from += batchSize) {
-        const batch = order.slice(from, from + batchSize).map((i) => pieces[i]!);
-        const scores = this.scoreBatch(batch);
-        batch.forEach((piece, b) => {
-          const out = results[piece.sentence]!;
-          const decoded = this.decode(scores[b]!);
-          decoded.tagIds.forEach((tag, t) => {
-            out.tagIds[piece.offset + t] = tag;
-            out.confidence[piece.offset + t] = decoded.confidence[t]!;
-          });
-        });
-      }
+      return this.scoreBatch(batch).map((rows) => this.decode(rows));
     } finally {
       for (let i = models.length - 1; i >= 0; i--) models[i]!.mode = previousModes[i]!;
     }
-    return results.map((r) => ({ tags: this.tags.decode(r.tagIds), confidence: r.confidence }));
+  }
+
+  /** Each sentence's tags from the decoded tags of every batch of `plan` (see {@link NerTagger.planTagging}). @internal */
+  tagsFromPlan(plan: TaggingPlan, decoded: readonly (readonly DecodedTags[])[]): TokenTags[] {
+    return collectTags(plan, decoded).map((r) => ({ tags: this.tags.decode(r.tagIds), confidence: r.confidence }));
   }
 
   /**
    * The per-token scores of one batch of (at most `maxLen`-token) sentences, `[sentence][token][tag]`: the model's
    * log-probabilities or CRF emissions, the members' mean for an ensemble (softmax means renormalised).
    */
-  private scoreBatch(batch: readonly Piece[]): ArrayLike<number>[][] {
+  private scoreBatch(batch: readonly TaggingPiece[]): ArrayLike<number>[][] {
     const length = Math.max(1, ...batch.map((p) => p.words.length));
     const nTags = this.tags.size;
     const rowsOf = (scores: Float32Array | Float64Array): ArrayLike<number>[][] =>
@@ -389,45 +338,6 @@ export class NerTagger {
     return rows;
   }
 
-  /**
-   * The rows to run: a sentence-level model's sentences in pieces of `maxLen` tokens; a context model's sentences
-   * each inside its `contextWindow` of its document (a sentence longer than the window alone, in pieces of
-   * `maxLen` if need be), so every token is tagged once, inside a window of at most `contextTokens` tokens.
-   */
-  private piecesOf(sentences: readonly (readonly string[])[], documents: readonly (string | undefined)[] | undefined): Piece[] {
-    const maxLen = this.maxLen;
-    const contextTokens = this.members[0]!.config.contextTokens;
-    const pieces: Piece[] = [];
-    const alone = (sentence: number): void => {
-      const words = sentences[sentence]!;
-      for (let offset = 0; offset < words.length; offset += maxLen) {
-        const piece = words.slice(offset, offset + maxLen);
-        pieces.push({ sentence, offset, words: piece, targetStart: 0, targetEnd: piece.length });
-      }
-    };
-    if (contextTokens === 0) {
-      sentences.forEach((_, sentence) => alone(sentence));
-      return pieces;
-    }
-    for (const run of documentRuns(sentences.length, (i) => documents?.[i])) {
-      const doc = run.map((i) => sentences[i]!);
-      const lengths = doc.map((w) => w.length);
-      run.forEach((sentence, k) => {
-        if (lengths[k]! === 0) return;
-        const window = contextWindow(lengths, k, contextTokens);
-        if (window.end - window.start > maxLen) return alone(sentence);
-        pieces.push({
-          sentence,
-          offset: 0,
-          words: windowTokens(doc, window),
-          targetStart: window.targetStart,
-          targetEnd: window.targetEnd,
-        });
-      });
-    }
-    return pieces;
-  }
-
   /** Tags and confidences of one sentence from its per-token scores. */
   private decode(rows: ArrayLike<number>[]): DecodedTags {
     if (this.crfDecoding) return crfDecode(rows, this.crfDecoding);
@@ -440,23 +350,8 @@ export class NerTagger {
    * UTF-16 code units (JavaScript string indices) unless `options.offsets` is `'codePoints'` (see {@link TagOptions}).
    */
   tag(text: string, options: TagOptions = {}): TaggedSentence[] {
-    if (typeof text !== 'string') throw new TypeError(`NerTagger.tag: expected a string, got ${typeof text}`);
-    const unit = options.offsets ?? 'utf16';
-    if (unit !== 'utf16' && unit !== 'codePoints')
-      throw new RangeError(`NerTagger.tag: offsets must be 'utf16' or 'codePoints', got ${JSON.stringify(unit)}`);
-    const sentences = splitSentences(text);
-    // The text is one document: its sentences are each other's context (for a context model).
-    const tagged = this.tagTokens(
-      sentences.map((s) => s.tokens.map((t) => t.text)),
-      options.batchSize !== undefined ? { batchSize: options.batchSize } : {},
-    );
-    const result: TaggedSentence[] = sentences.map((s, i) => {
-      const { tags, confidence } = tagged[i]!;
-      return { text: s.text, start: s.start, end: s.end, tokens: s.tokens, tags, entities: entitiesOf(text, s.tokens, tags, confidence) };
-    });
-    if (unit === 'utf16') return result;
-    const at = codePointIndex(text);
-    return result.map((s) => mapOffsets(s, at));
+    const input = textToTag(text, options);
+    return taggedText(input, this.tagTokens(input.tokens, input.options));
   }
 
   /**
@@ -465,18 +360,8 @@ export class NerTagger {
    * `options.documents` is given).
    * A gold tag the vocabulary does not know is an `UnknownTagError` naming it.
    */
-  evaluate(
-    sentences: readonly { readonly words: readonly string[]; readonly tags: readonly string[]; readonly document?: string }[],
-    options: EntityScorerOptions & TagTokensOptions = {},
-  ): EntityScore {
-    for (const s of sentences) for (const tag of s.tags) this.tags.id(tag);
-    const documents = options.documents ?? (sentences.some((s) => s.document !== undefined) ? sentences.map((s) => s.document) : undefined);
-    const predicted = this.tagTokens(
-      sentences.map((s) => s.words),
-      { ...options, ...(documents ? { documents } : {}) },
-    );
-    const scorer = new EntityScorer({ mode: options.mode ?? 'conlleval', scheme: options.scheme ?? 'IOB2' });
-    sentences.forEach((s, i) => scorer.add(s.tags, predicted[i]!.tags));
-    return scorer.result();
+  evaluate(sentences: readonly GoldSentence[], options: EntityScorerOptions & TagTokensOptions = {}): EntityScore {
+    const input = evaluationInput(this.tags, sentences, options);
+    return scoreTags(sentences, this.tagTokens(input.tokens, input.options), options);
   }
 }

@@ -35,4 +35,7 @@ export const nodeOptions = {
  * (dist/) and by run.mjs (build/run/, beside every bundle it runs), where the library finds them
  * (src/parallel/worker_thread.ts, libraryWorkerModule).
  */
-export const workerEntries = { ner_tagger_worker: 'src/ner/tagger/tagger_worker.ts' };
+export const workerEntries = {
+  ner_tagger_worker: 'src/ner/tagger/tagger_worker.ts',
+  ner_gradient_worker: 'src/ner/model/ner_gradient_worker.ts',
+};

@@ -125,6 +125,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       integerAtLeast(1),
     )
     .option('--jobs <n>', 'ensemble members trained at the same time, a process each (up to one per core)', integerAtLeast(1))
+    .option('--workers <n>', 'threads one run trains on (data-parallel: each batch cut over them, gradients summed)', integerAtLeast(1))
     .option('--eval-every <n>', 'steps between dev evaluations and checkpoints', integerAtLeast(1))
     .option('--dev-sentences <n>', 'dev sentences scored during training (0: all)', integerAtLeast(0))
     .option('--limit <n>', 'read at most this many corpus sentences (0: all)', integerAtLeast(0))
@@ -182,6 +183,7 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
       seed: (opts['seed'] as number | undefined) ?? preset.seed,
       ensemble: (opts['ensemble'] as number | undefined) ?? preset.ensemble,
       jobs: (opts['jobs'] as number | undefined) ?? preset.jobs,
+      workers: (opts['workers'] as number | undefined) ?? preset.workers,
       evalEvery: (opts['evalEvery'] as number | undefined) ?? preset.evalEvery,
       devSentences: (opts['devSentences'] as number | undefined) ?? preset.devSentences,
       limit: (opts['limit'] as number | undefined) ?? preset.limit,

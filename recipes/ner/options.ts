@@ -57,6 +57,12 @@ export interface NerRecipeOptions {
    * after another). Up to one per core; the results do not depend on it.
    */
   jobs: number;
+  /**
+   * Threads one run trains on: each batch cut over this thread and `workers - 1` worker threads, gradients summed
+   * (data-parallel, `ner.nerDataParallel`). A run resumes with any count. Default 1: see the recipe README for
+   * what more threads give today.
+   */
+  workers: number;
   /** Steps between evaluations (dev entity F1, best checkpoint) and rolling checkpoints. */
   evalEvery: number;
   /** Dev sentences scored during training (0: all); the final model choice and the test use all. */
@@ -105,6 +111,7 @@ export const DEFAULT_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
   seed: 1,
   ensemble: 1,
   jobs: 1,
+  workers: 1,
   evalEvery: 400,
   devSentences: 2000,
   limit: 0,
@@ -132,6 +139,7 @@ export const BEST_RECIPE: Readonly<NerRecipeOptions> = Object.freeze({
   devSentences: 0,
   ensemble: 3,
   jobs: 2,
+  workers: 1,
 });
 
 /** The options of a preset. */
@@ -155,6 +163,7 @@ const FLAGS: Partial<Record<keyof NerRecipeOptions, string>> = {
   seed: '--seed',
   ensemble: '--ensemble',
   jobs: '--jobs',
+  workers: '--workers',
   evalEvery: '--eval-every',
   devSentences: '--dev-sentences',
   limit: '--limit',
@@ -192,6 +201,7 @@ export function validateRecipeOptions(o: NerRecipeOptions): void {
   integer('seed', 0);
   integer('ensemble', 1);
   integer('jobs', 1);
+  integer('workers', 1);
   integer('evalEvery', 1);
   integer('devSentences', 0);
   integer('limit', 0);

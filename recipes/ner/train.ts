@@ -201,7 +201,9 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
     callbacks: [devF1, limits],
     logger: log,
     progress: hooks.progress ?? true,
+    ...(o.workers > 1 ? { dataParallel: ner.nerDataParallel(o.workers, { config, sizes, freezeVectors: o.freezeVectors }) } : {}),
   });
+  if (o.workers > 1) log(`Training on ${o.workers} threads: each batch cut over this one and ${o.workers - 1} worker threads`);
   if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
   log(
     `Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${config.contextTokens > 0 ? `, document context of ${config.contextTokens} tokens` : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`,

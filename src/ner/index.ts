@@ -31,6 +31,8 @@ export { readWordVectors, wordVectorsFormatOf } from './vectors/read_word_vector
 
 // Tagging on worker threads (Node: node:worker_threads)
 export { NerTaggerPool, type NerTaggerPoolOptions } from './tagger/ner_tagger_pool.js';
+export { nerDataParallel } from './model/ner_data_parallel.js';
+export { nerReplica, type NerReplicaInit } from './model/ner_replica.js';
 
 // Model directories (Node: files)
 export { exportTagger, directoryFiles, loadTaggerFromDirectory } from './export/node_files.js';

@@ -6,3 +6,5 @@ export { WorkerPool, type WorkerPoolOptions, type RunOptions } from './worker_po
 export { serveWorker, type WorkerHandler, type WorkerInfo } from './serve_worker.js';
 export { WorkerError, WorkerPoolClosedError } from './worker_errors.js';
 export { Transfer, withTransfer, type SerializedError } from './worker_protocol.js';
+export { DataParallelTrainer, type DataParallelOptions } from './data_parallel_trainer.js';
+export { serveGradients, type GradientReplica } from './serve_gradients.js';

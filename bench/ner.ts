@@ -282,6 +282,22 @@ for (const m of workerModels) {
     results.push({ ...row, workers });
   }
 }
+// Training rows with 1 and N threads (data-parallel: each batch cut over the replicas, gradients summed).
+const trainingRowName = (label: string, workers: number): string =>
+  `trax-ts ${label}, training, ${workers} worker${workers === 1 ? '' : 's'} (wasm)`;
+for (const m of workerModels) {
+  const decay = m.label === 'like-for-like' ? '0' : averaging;
+  for (const workers of workerCounts) {
+    const row = runRow(
+      trainingRowName(m.label, workers),
+      node,
+      ['scripts/run.mjs', 'bench/common/ner_train_row.ts', batchFile, m.config, decay, String(workers)],
+      process.env,
+      m.note,
+    );
+    results.push({ ...row, workers });
+  }
+}
 await measureCapacity();
 if (!opts.skipPeers) {
   results.push(
@@ -374,6 +390,10 @@ const workerScaling = workerModels
       model: m.label,
       workers: opts.workers,
       infer: ratio(many?.infer_sentences_per_s, one?.infer_sentences_per_s),
+      train: ratio(
+        results.find((r) => r.row === trainingRowName(m.label, opts.workers) && !r.skipped)?.train_tokens_per_s,
+        results.find((r) => r.row === trainingRowName(m.label, 1) && !r.skipped)?.train_tokens_per_s,
+      ),
       tagsAgree: agree,
     };
   });
@@ -458,7 +478,7 @@ if (opts.json) {
     );
   for (const s of workerScaling) {
     const agree = s.tagsAgree === undefined ? '' : s.tagsAgree ? ', the same tags' : ', DIFFERENT TAGS';
-    console.log(`${s.model}: ${s.workers} workers vs 1, inference ${x(s.infer)} (target >= 1.7x)${agree}`);
+    console.log(`${s.model}: ${s.workers} workers vs 1, training ${x(s.train)}, inference ${x(s.infer)} (targets >= 1.7x)${agree}`);
   }
   console.log(`Total ${((performance.now() - started) / 1000).toFixed(0)} s`);
 }

@@ -1,3 +1,4 @@
+import { movingAverage } from '../backend/fused/moving_average_kernel.js';
 import { tf } from '../backend/tf.js';
 import { flattenTree, treeLeaves } from '../core/tensor_tree.js';
 import type { Tensor, TensorTree, Weights } from '../core/types.js';
@@ -220,7 +221,7 @@ export abstract class Optimizer {
     const average = slots[AVERAGE_SLOT];
     if (!average) throw new Error(`${this.name}: weight ${path} has no '${AVERAGE_SLOT}' slot (slots made without averageDecay)`);
     const d = Math.min(this.averageDecay, (1 + step) / (10 + step));
-    return { weight: made.weight, slots: { ...made.slots, [AVERAGE_SLOT]: tf.add(tf.mul(average, d), tf.mul(made.weight, 1 - d)) } };
+    return { weight: made.weight, slots: { ...made.slots, [AVERAGE_SLOT]: movingAverage(average, made.weight, d) } };
   }
 
   /**

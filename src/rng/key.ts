@@ -77,8 +77,66 @@ export function foldIn(key: Key, data: number): Key {
 export function randomBits(key: Key, n: number): Uint32Array {
   checkKey(key, 'randomBits');
   const out = new Uint32Array(n);
+  // threefry2x32(key, (c, DOMAIN_BITS)) for each counter c, inlined with its rounds unrolled (no arrays made per
+  // pair: dropout masks draw hundreds of thousands of words a training step). The same words as threefry2x32.
+  // The words as int32 (the same bits): additions wrap with `| 0`.
+  const k0 = key[0] | 0;
+  const k1 = key[1] | 0;
+  const k2 = k0 ^ k1 ^ 0x1bd11bda;
+  const b0 = (DOMAIN_BITS + k1) | 0;
   for (let c = 0; 2 * c < n; c++) {
-    const [a, b] = threefry2x32(key[0], key[1], c, DOMAIN_BITS);
+    let a = (c + k0) | 0;
+    let b = b0;
+    a = (a + b) | 0;
+    b = ((b << 13) | (b >>> 19)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 15) | (b >>> 17)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 26) | (b >>> 6)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 6) | (b >>> 26)) ^ a;
+    a = (a + k1) | 0;
+    b = (b + k2 + 1) | 0;
+    a = (a + b) | 0;
+    b = ((b << 17) | (b >>> 15)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 29) | (b >>> 3)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 16) | (b >>> 16)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 24) | (b >>> 8)) ^ a;
+    a = (a + k2) | 0;
+    b = (b + k0 + 2) | 0;
+    a = (a + b) | 0;
+    b = ((b << 13) | (b >>> 19)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 15) | (b >>> 17)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 26) | (b >>> 6)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 6) | (b >>> 26)) ^ a;
+    a = (a + k0) | 0;
+    b = (b + k1 + 3) | 0;
+    a = (a + b) | 0;
+    b = ((b << 17) | (b >>> 15)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 29) | (b >>> 3)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 16) | (b >>> 16)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 24) | (b >>> 8)) ^ a;
+    a = (a + k1) | 0;
+    b = (b + k2 + 4) | 0;
+    a = (a + b) | 0;
+    b = ((b << 13) | (b >>> 19)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 15) | (b >>> 17)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 26) | (b >>> 6)) ^ a;
+    a = (a + b) | 0;
+    b = ((b << 6) | (b >>> 26)) ^ a;
+    a = (a + k2) | 0;
+    b = (b + k0 + 5) | 0;
     out[2 * c] = a;
     if (2 * c + 1 < n) out[2 * c + 1] = b;
   }

@@ -21,9 +21,39 @@ function checkInputs(name: string, x: ShapeDtype, ids: ShapeDtype): void {
 }
 
 /**
+ * The source row of each of the `b * l` rows of `[B, L]` ids when every sentence is reversed within its own length
+ * (row `r * l + t` of a sentence of length `n` takes row `r * l + n - 1 - t` for `t < n`, itself beyond).
+ */
+function reversalRows(ids: Int32Array, b: number, l: number, padId: number): Int32Array {
+  const rows = new Int32Array(b * l);
+  for (let r = 0; r < b; r++) {
+    let n = 0; // one past the last real position
+    for (let t = 0; t < l; t++) if (ids[r * l + t] !== padId) n = t + 1;
+    for (let t = 0; t < l; t++) rows[r * l + t] = r * l + (t < n ? n - 1 - t : t);
+  }
+  return rows;
+}
+
+type GradSave = (tensors: Tensor[]) => void;
+
+/**
+ * `x` with its rows (along the first two axes) permuted by `rows`, a permutation that is its own inverse: the
+ * gradient is the same gather of `dy` (instead of tfjs's scatter-add gradient of a gather, `UnsortedSegmentSum`).
+ */
+function involutionOfRows(rows: Int32Array): (x: Tensor) => Tensor {
+  return tf.customGrad(((x: Tensor, save: GradSave) => {
+    save([]);
+    const permute = (t: Tensor): Tensor => tf.reshape(tf.gather(tf.reshape(t, [rows.length, -1]), tf.tensor1d(rows, 'int32')), t.shape);
+    return { value: permute(x), gradFunc: (dy: Tensor) => [permute(dy)] };
+  }) as unknown as Parameters<typeof tf.customGrad>[0]);
+}
+
+/**
  * `x, ids` to `x` with each sentence reversed within its own length: position `t` of a sentence of length `n` gets
  * position `n - 1 - t` for `t < n` and stays where it is beyond. A sentence ends after its last real word (an id
- * other than `padId`), so padding at the end of a row stays in place. Its own inverse. Named `ReverseWithinLength`.
+ * other than `padId`), so padding at the end of a row stays in place. Its own inverse, and so is its gradient (the
+ * same reversal of `dy`). The row order is read from `ids` on the host (one read of a small int32 tensor). Named
+ * `ReverseWithinLength`.
  * @public
  */
 export function ReverseWithinLength(padId = 0): FnLayer {
@@ -33,15 +63,7 @@ export function ReverseWithinLength(padId = 0): FnLayer {
     (x: Tensor, ids: Tensor) => {
       checkInputs(name, x, ids);
       const [b, l] = ids.shape as [number, number];
-      const one = tf.scalar(1, 'int32'); // int32 arithmetic throughout (a plain number would make it float32)
-      const t = tf.range(0, l, 1, 'int32').reshape([1, l]);
-      // The length of each row: one past its last real position.
-      const lengths = tf.max(tf.mul(tf.cast(tf.notEqual(ids, padId), 'int32'), tf.add(t, one)), 1, true);
-      const inside = tf.cast(tf.less(t, lengths), 'int32');
-      const source = tf.add(tf.mul(inside, tf.sub(tf.sub(lengths, one), t)), tf.mul(tf.sub(one, inside), t));
-      const rows = tf.add(source, tf.range(0, b * l, l, 'int32').reshape([b, 1]));
-      // A gather along axis 0, whose gradient every backend has (the embedding's).
-      return tf.gather(tf.reshape(x, [b * l, -1]), tf.reshape(rows, [-1])).reshape(x.shape);
+      return involutionOfRows(reversalRows(ids.dataSync() as Int32Array, b, l, padId))(x);
     },
     1,
     {

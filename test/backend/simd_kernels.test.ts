@@ -9,6 +9,7 @@ import {
   layerNormKernelsRun,
   layerNormLoop,
 } from '../../src/backend/fused/layer_norm_kernel.js';
+import { movingAverage } from '../../src/backend/fused/moving_average_kernel.js';
 import { simdKernels } from '../../src/backend/simd/simd_kernels.js';
 import { sumOfSquares } from '../../src/backend/fused/sum_of_squares_kernel.js';
 import { tf } from '../../src/backend/tf.js';
@@ -110,6 +111,23 @@ describe.each(['wasm', 'cpu'] as const)('fused optimizer kernels on %s', (backen
     tf.dispose(adamUpdate(...xs, ATTRS));
     expect(tf.memory().numTensors).toBe(before);
     tf.dispose([...xs]);
+  });
+
+  // 4 * 2500 + 3 values: the SIMD body and the scalar remainder both run.
+  test.each([[1], [7], [10003]])('movingAverage of %i values equals the tfjs ops d avg + (1 - d) x bit for bit', (n) => {
+    const [avg, x] = [6, 7].map((s) => tf.tensor(normalFloats(makeKey(s), n)));
+    for (const d of [0.999, 0.1, 1 / 3]) {
+      const got = tf.tidy(() => movingAverage(avg!, x!, d).dataSync());
+      const want = tf.tidy(() => tf.add(tf.mul(avg!, d), tf.mul(x!, 1 - d)).dataSync());
+      expect(Array.from(got)).toEqual(Array.from(want));
+    }
+    tf.dispose([avg!, x!]);
+  });
+
+  test('movingAverage by hand: 0.75 of 4 and 0.25 of 8 is 5', () => {
+    expect(tf.tidy(() => Array.from(movingAverage(tf.tensor([4, 4, 4, 4, 4]), tf.tensor([8, 8, 8, 8, 0]), 0.75).dataSync()))).toEqual([
+      5, 5, 5, 5, 3,
+    ]);
   });
 
   test.each([[1], [6], [100003]])('sumOfSquares of %i values matches a float64 sum', (n) => {

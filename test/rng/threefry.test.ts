@@ -24,6 +24,19 @@ test('keys are deterministic, and split/foldIn give distinct keys', () => {
   expect(() => splitKey([1, 2, 3] as unknown as [number, number])).toThrow(/random key/);
 });
 
+test('randomBits(key, n) is threefry2x32(key, (c, 2^31)) for counters c = 0, 1, ..., two words each', () => {
+  for (const [key, n] of [
+    [makeKey(0), 1],
+    [makeKey(42), 7],
+    [[0xffffffff, 0x80000001] as const, 10],
+    [[0x13198a2e, 0xfedcba98] as const, 1001],
+  ] as const) {
+    const want: number[] = [];
+    for (let c = 0; want.length < n; c++) want.push(...threefry2x32(key[0], key[1], c, 0x80000000));
+    expect(Array.from(randomBits(key, n))).toEqual(want.slice(0, n));
+  }
+});
+
 test('permutation is a seeded permutation', () => {
   const p = permutation(makeKey(7), 100);
   expect([...p].sort((x, y) => x - y)).toEqual(Array.from({ length: 100 }, (_, i) => i));

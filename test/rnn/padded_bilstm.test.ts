@@ -19,7 +19,7 @@ import { runNerCli } from '../../recipes/ner/cli.js';
 import { readRunState } from '../../recipes/ner/run_state.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
-import { expectLayerGradientsMatch, randn } from '../layers/layer_checks.js';
+import { expectLayerGradientsMatch, expectSignatureMatchesOutput, randn } from '../layers/layer_checks.js';
 import { TINY, tempDir } from '../ner/recipe/helpers.js';
 import { randomMember } from '../ner/tagger/helpers.js';
 import { HANG_GUARD_MS } from '../helpers/hang_guard.js';
@@ -55,6 +55,17 @@ describeOnBackends('ReverseWithinLength', () => {
       0,
     );
     expectClose(reverse.call([y, ids]) as Tensor, x, 0);
+  });
+
+  test('shape as init says; gradients match finite differences (the same reversal of dy)', () => {
+    const x = randn([2, 4, 3], 5);
+    const ids = ids2d([
+      [5, 6, 7, 0],
+      [3, 0, 0, 0],
+    ]);
+    const reverse = ReverseWithinLength();
+    expect(expectSignatureMatchesOutput(reverse, [x, ids])).toEqual({ shape: [2, 4, 3], dtype: 'float32' });
+    expectLayerGradientsMatch(reverse, [x, ids]);
   });
 });
 

@@ -2,11 +2,17 @@ import { tf } from '../../src/backend/tf.js';
 import type { Layer } from '../../src/core/base.js';
 import { Ones, Zeros } from '../../src/layers/initializers.js';
 import { LayerError } from '../../src/core/layer_error.js';
+import { Branch } from '../../src/combinators/branch.js';
+import { Scan } from '../../src/combinators/scan.js';
+import { Select } from '../../src/combinators/select.js';
+import { namedSerial } from '../../src/combinators/serial.js';
 import { GRUCell, LSTMCell } from '../../src/rnn/cells.js';
-import { GRU, LSTM } from '../../src/rnn/recurrent.js';
+import { GRU, LSTM, MakeZeroState } from '../../src/rnn/recurrent.js';
 import { shapeDtype } from '../../src/core/stack.js';
 import { namedTensors } from '../../src/core/named_tensors.js';
+import { mapTree } from '../../src/core/tensor_tree.js';
 import type { Tensor } from '../../src/core/types.js';
+import { makeKey } from '../../src/rng/key.js';
 import { describeOnBackends } from '../helpers/backends.js';
 import { expectClose } from '../helpers/gradcheck.js';
 import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } from '../layers/layer_checks.js';
@@ -14,6 +20,21 @@ import { expectLayerGradientsMatch, expectSignatureMatchesOutput, flat, randn } 
 const sigmoid = (v: number) => 1 / (1 + Math.exp(-v));
 /** The cell inside LSTM(n) / GRU(n): Serial[Branch, Scan[cell], Select]. */
 const cellOf = (rnn: Layer) => rnn.sublayers[1]!.sublayers[0]!;
+
+/** LSTM(n) as the plain composition of its sublayers, run step by step in tfjs ops: the fused layer's reference. */
+const stepByStepLSTM = (n: number): Layer =>
+  namedSerial(`LSTM_${n}`, [Branch(null, MakeZeroState(2 * n)), Scan(LSTMCell(n), { axis: 1, nCarry: 1 }), Select([0], 2)], []);
+
+/** The outputs and the gradients (input, kernel, bias) of `sum(layer(x) · dy)` with the given weights tree. */
+function valueAndGradients(layer: Layer, x: Tensor, dy: Tensor): Tensor[] {
+  const w = cellOf(layer).weights['w'] as Tensor;
+  const b = cellOf(layer).weights['b'] as Tensor;
+  const f = (xs: Tensor, ws: Tensor, bs: Tensor): Tensor => {
+    const weights = mapTree(layer.weights, (t) => (t === w ? ws : t === b ? bs : t));
+    return tf.sum(tf.mul(layer.pureFn(xs, weights, layer.state, makeKey(0))[0] as Tensor, dy));
+  };
+  return [layer.call(x) as Tensor, ...tf.grads(f)([x, w, b])];
+}
 
 describeOnBackends('LSTMCell', () => {
   test('weights w [dIn + n, 4n] and b [4n], the forget bias on the forget gate only; output signature matches', () => {
@@ -81,6 +102,57 @@ describeOnBackends('LSTM', () => {
     const lstm = LSTM(2);
     lstm.init(shapeDtype([2, 3, 3]), { seed: 2 });
     expectLayerGradientsMatch(lstm, randn([2, 3, 3], 4));
+  });
+
+  // 8 units: the SIMD kernels on wasm; 3 units: the loops.
+  test.each([
+    [8, 6],
+    [3, 4],
+  ])('with %i units (input depth %i) equals the step-by-step composition of its cell, values and gradients', (n, d) => {
+    const fused = LSTM(n);
+    const reference = stepByStepLSTM(n);
+    fused.init(shapeDtype([3, 5, d]), { seed: 4 });
+    reference.init(shapeDtype([3, 5, d]), { seed: 4 });
+    expect([...namedTensors(reference).keys()]).toEqual([...namedTensors(fused).keys()]);
+    const x = randn([3, 5, d], 8);
+    const dy = randn([3, 5, n], 9);
+    const got = valueAndGradients(fused, x, dy);
+    const want = valueAndGradients(reference, x, dy);
+    got.forEach((g, i) => expectClose(g, want[i]!, 1e-5));
+  });
+
+  test('runs its recurrence as one kernel in modes train and eval, and step by step in predict', async () => {
+    const lstm = LSTM(4);
+    lstm.init(shapeDtype([2, 3, 4]));
+    const kernelsOf = async (): Promise<string[]> => (await tf.profile(() => lstm.call(randn([2, 3, 4], 1)))).kernelNames;
+    for (const mode of ['train', 'eval'] as const) {
+      lstm.mode = mode;
+      expect(await kernelsOf()).toContain('TraxLstmForward');
+    }
+    lstm.mode = 'predict';
+    const names = await kernelsOf();
+    expect(names).not.toContain('TraxLstmForward');
+    expect(names).toContain('Sigmoid');
+  });
+
+  test('hand-computed two steps with 4 units (the SIMD path on wasm), all-ones kernel and zero bias', () => {
+    // Step 1 (x = 1, zero state): every gate pre-activation is 1, as with one unit. Step 2: each pre-activation
+    // is x + the sum of the four outputs h1: 1 + 4 h1.
+    const lstm = LSTM(4);
+    lstm.init(shapeDtype([1, 2, 1]));
+    cellOf(lstm).weights = { w: tf.ones([5, 16]), b: tf.zeros([16]) };
+    const c1 = sigmoid(1) * Math.tanh(1);
+    const h1 = Math.tanh(c1) * sigmoid(1);
+    const g = 1 + 4 * h1;
+    const c2 = c1 * sigmoid(g) + sigmoid(g) * Math.tanh(g);
+    const h2 = Math.tanh(c2) * sigmoid(g);
+    expectClose(lstm.call(tf.ones([1, 2, 1])) as Tensor, tf.tensor3d([[Array(4).fill(h1), Array(4).fill(h2)]]), 1e-6);
+  });
+
+  test('gradients match finite differences with 4 units (the SIMD path on wasm)', () => {
+    const lstm = LSTM(4);
+    lstm.init(shapeDtype([2, 4, 3]), { seed: 6 });
+    expectLayerGradientsMatch(lstm, randn([2, 4, 3], 7));
   });
 
   test('a rank-2 input is a LayerError naming LSTM_4', () => {

@@ -46,6 +46,24 @@
         (br $next)))
   )
 
+  ;; A moving average of n4 groups of 4 floats: out = d avg + e x, per lane (two products and a sum, rounded as
+  ;; float32 tfjs ops round them).
+  (func (export "moving_average") (param $avg i32) (param $x i32) (param $out i32) (param $n4 i32) (param $d f32) (param $e f32)
+    (local $i i32) (local $off i32) (local $D v128) (local $E v128)
+    (local.set $D (f32x4.splat (local.get $d)))
+    (local.set $E (f32x4.splat (local.get $e)))
+    (block $done
+      (loop $next
+        (br_if $done (i32.ge_u (local.get $i) (local.get $n4)))
+        (local.set $off (i32.shl (local.get $i) (i32.const 4)))
+        (v128.store (i32.add (local.get $out) (local.get $off))
+          (f32x4.add
+            (f32x4.mul (v128.load (i32.add (local.get $avg) (local.get $off))) (local.get $D))
+            (f32x4.mul (v128.load (i32.add (local.get $x) (local.get $off))) (local.get $E))))
+        (local.set $i (i32.add (local.get $i) (i32.const 1)))
+        (br $next)))
+  )
+
   ;; The sum of squares of n4 groups of 4 floats, accumulated in float64.
   (func (export "sum_squares") (param $x i32) (param $n4 i32) (result f64)
     (local $i i32) (local $xi v128) (local $acc v128) (local $lo v128) (local $hi v128)
@@ -427,6 +445,138 @@
       (local.set $r (i32.add (local.get $r) (i32.const 1)))
       (br $row)))
   )
+  ;; sigmoid of 4 lanes: with e = exp(-|x|), 1 / (1 + e) for x >= 0 and e / (1 + e) below (no cancellation on
+  ;; either side; exp4's argument is never positive).
+  (func $sigmoid4 (param $x v128) (result v128)
+    (local $e v128) (local $s v128)
+    (local.set $e (call $exp4 (f32x4.neg (f32x4.abs (local.get $x)))))
+    (local.set $s (f32x4.div (f32x4.splat (f32.const 1)) (f32x4.add (f32x4.splat (f32.const 1)) (local.get $e))))
+    (v128.bitselect (local.get $s) (f32x4.mul (local.get $e) (local.get $s))
+      (f32x4.ge (local.get $x) (v128.const i32x4 0 0 0 0))))
+
+  ;; tanh of 4 lanes, as Cephes' tanhf: below |x| = 0.625 the odd polynomial x + x^3 P(x^2), above it
+  ;; (1 - e) / (1 + e) with e = exp(-2|x|) and the sign of x (exactly +-1 once e underflows).
+  (func $tanh4 (param $x v128) (result v128)
+    (local $ax v128) (local $z v128) (local $p v128) (local $e v128) (local $big v128)
+    (local.set $ax (f32x4.abs (local.get $x)))
+    (local.set $z (f32x4.mul (local.get $x) (local.get $x)))
+    (local.set $p (f32x4.splat (f32.const -5.70498872745e-3)))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (f32x4.splat (f32.const 2.06390887954e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (f32x4.splat (f32.const -5.37397155531e-2))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (f32x4.splat (f32.const 1.33314422036e-1))))
+    (local.set $p (f32x4.add (f32x4.mul (local.get $p) (local.get $z)) (f32x4.splat (f32.const -3.33332819422e-1))))
+    (local.set $p (f32x4.add (f32x4.mul (f32x4.mul (local.get $p) (local.get $z)) (local.get $x)) (local.get $x)))
+    (local.set $e (call $exp4 (f32x4.mul (local.get $ax) (f32x4.splat (f32.const -2)))))
+    (local.set $big (f32x4.div (f32x4.sub (f32x4.splat (f32.const 1)) (local.get $e)) (f32x4.add (f32x4.splat (f32.const 1)) (local.get $e))))
+    ;; the sign of x on the (non-negative) large-argument value
+    (local.set $big (v128.or (local.get $big) (v128.and (local.get $x) (v128.const i32x4 0x80000000 0x80000000 0x80000000 0x80000000))))
+    (v128.bitselect (local.get $p) (local.get $big) (f32x4.lt (local.get $ax) (f32x4.splat (f32.const 0.625)))))
+
+  ;; One step of an LSTM over `rows` rows of n = 4 n4 units. Row r's pre-activations [i | j | f | o] (4n floats) are
+  ;; xw + r xwStride (plus zh + r zhStride when $hasPrev), its previous memory cPrev + r cStride (none, i.e. 0,
+  ;; without $hasPrev). Writes the activated gates [σ(i) | tanh(j) | σ(f) | σ(o)] to acts (rows as xw's), the memory
+  ;; c = σ(f) cPrev + σ(i) tanh(j) and the output h = tanh(c) σ(o) (rows as cPrev's). Strides are in bytes.
+  (func (export "lstm_cell")
+    (param $xw i32) (param $zh i32) (param $cPrev i32) (param $acts i32) (param $c i32) (param $h i32)
+    (param $rows i32) (param $n4 i32) (param $xwStride i32) (param $zhStride i32) (param $cStride i32) (param $hasPrev i32)
+    (local $r i32) (local $g i32) (local $gate i32) (local $xo i32) (local $zo i32) (local $ao i32) (local $co i32)
+    (local $i v128) (local $j v128) (local $f v128) (local $o v128) (local $cv v128)
+    (local.set $gate (i32.shl (local.get $n4) (i32.const 4)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $g (i32.const 0))
+      (block $gdone (loop $group
+        (br_if $gdone (i32.ge_u (local.get $g) (local.get $gate)))
+        (local.set $xo (i32.add (i32.add (local.get $xw) (i32.mul (local.get $r) (local.get $xwStride))) (local.get $g)))
+        (local.set $ao (i32.add (i32.add (local.get $acts) (i32.mul (local.get $r) (local.get $xwStride))) (local.get $g)))
+        (local.set $co (i32.add (i32.mul (local.get $r) (local.get $cStride)) (local.get $g)))
+        (local.set $i (v128.load (local.get $xo)))
+        (local.set $j (v128.load (i32.add (local.get $xo) (local.get $gate))))
+        (local.set $f (v128.load (i32.add (local.get $xo) (i32.shl (local.get $gate) (i32.const 1)))))
+        (local.set $o (v128.load (i32.add (local.get $xo) (i32.mul (local.get $gate) (i32.const 3)))))
+        (if (local.get $hasPrev) (then
+          (local.set $zo (i32.add (i32.add (local.get $zh) (i32.mul (local.get $r) (local.get $zhStride))) (local.get $g)))
+          (local.set $i (f32x4.add (local.get $i) (v128.load (local.get $zo))))
+          (local.set $j (f32x4.add (local.get $j) (v128.load (i32.add (local.get $zo) (local.get $gate)))))
+          (local.set $f (f32x4.add (local.get $f) (v128.load (i32.add (local.get $zo) (i32.shl (local.get $gate) (i32.const 1))))))
+          (local.set $o (f32x4.add (local.get $o) (v128.load (i32.add (local.get $zo) (i32.mul (local.get $gate) (i32.const 3))))))))
+        (local.set $i (call $sigmoid4 (local.get $i)))
+        (local.set $j (call $tanh4 (local.get $j)))
+        (local.set $f (call $sigmoid4 (local.get $f)))
+        (local.set $o (call $sigmoid4 (local.get $o)))
+        (local.set $cv (f32x4.mul (local.get $i) (local.get $j)))
+        (if (local.get $hasPrev) (then
+          (local.set $cv (f32x4.add (f32x4.mul (local.get $f) (v128.load (i32.add (local.get $cPrev) (local.get $co)))) (local.get $cv)))))
+        (v128.store (local.get $ao) (local.get $i))
+        (v128.store (i32.add (local.get $ao) (local.get $gate)) (local.get $j))
+        (v128.store (i32.add (local.get $ao) (i32.shl (local.get $gate) (i32.const 1))) (local.get $f))
+        (v128.store (i32.add (local.get $ao) (i32.mul (local.get $gate) (i32.const 3))) (local.get $o))
+        (v128.store (i32.add (local.get $c) (local.get $co)) (local.get $cv))
+        (v128.store (i32.add (local.get $h) (local.get $co)) (f32x4.mul (call $tanh4 (local.get $cv)) (local.get $o)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (br $group)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
+  ;; The gradient of lstm_cell at one step, walking back in time. Row r's gradient reaching h is dh + r cStride
+  ;; (plus dhRec + r recStride when $hasNext: what the next step's pre-activations send back through h), and
+  ;; dcCarry + r recStride holds (when $hasNext) the gradient reaching c from the next step's memory. Writes the
+  ;; gradient of the pre-activations [i | j | f | o] to dz (rows as acts') and replaces dcCarry by the gradient this
+  ;; step's memory sends to the previous one (dc σ(f)). acts and c are lstm_cell's outputs, cPrev the previous
+  ;; step's memory (unused without $hasPrev, where the forget gate's gradient is 0).
+  (func (export "lstm_cell_grad")
+    (param $dh i32) (param $dhRec i32) (param $acts i32) (param $c i32) (param $cPrev i32) (param $dcCarry i32) (param $dz i32)
+    (param $rows i32) (param $n4 i32) (param $actsStride i32) (param $cStride i32) (param $recStride i32)
+    (param $hasPrev i32) (param $hasNext i32)
+    (local $r i32) (local $g i32) (local $gate i32) (local $ao i32) (local $co i32) (local $ro i32)
+    (local $i v128) (local $j v128) (local $f v128) (local $o v128) (local $tc v128) (local $dhv v128) (local $dc v128)
+    (local $one v128)
+    (local.set $gate (i32.shl (local.get $n4) (i32.const 4)))
+    (local.set $one (f32x4.splat (f32.const 1)))
+    (block $done (loop $row
+      (br_if $done (i32.ge_u (local.get $r) (local.get $rows)))
+      (local.set $g (i32.const 0))
+      (block $gdone (loop $group
+        (br_if $gdone (i32.ge_u (local.get $g) (local.get $gate)))
+        (local.set $ao (i32.add (i32.mul (local.get $r) (local.get $actsStride)) (local.get $g)))
+        (local.set $co (i32.add (i32.mul (local.get $r) (local.get $cStride)) (local.get $g)))
+        (local.set $ro (i32.add (i32.mul (local.get $r) (local.get $recStride)) (local.get $g)))
+        (local.set $i (v128.load (i32.add (local.get $acts) (local.get $ao))))
+        (local.set $j (v128.load (i32.add (i32.add (local.get $acts) (local.get $ao)) (local.get $gate))))
+        (local.set $f (v128.load (i32.add (i32.add (local.get $acts) (local.get $ao)) (i32.shl (local.get $gate) (i32.const 1)))))
+        (local.set $o (v128.load (i32.add (i32.add (local.get $acts) (local.get $ao)) (i32.mul (local.get $gate) (i32.const 3)))))
+        (local.set $tc (call $tanh4 (v128.load (i32.add (local.get $c) (local.get $co)))))
+        (local.set $dhv (v128.load (i32.add (local.get $dh) (local.get $co))))
+        (if (local.get $hasNext) (then
+          (local.set $dhv (f32x4.add (local.get $dhv) (v128.load (i32.add (local.get $dhRec) (local.get $ro)))))))
+        ;; dc = dh o (1 - tanh(c)^2) (+ the carry)
+        (local.set $dc (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $o))
+          (f32x4.sub (local.get $one) (f32x4.mul (local.get $tc) (local.get $tc)))))
+        (if (local.get $hasNext) (then
+          (local.set $dc (f32x4.add (local.get $dc) (v128.load (i32.add (local.get $dcCarry) (local.get $ro)))))))
+        (local.set $ao (i32.add (local.get $dz) (local.get $ao)))
+        ;; di = dc tanh(j) σ(i)(1 - σ(i)), dj = dc σ(i) (1 - tanh(j)^2)
+        (v128.store (local.get $ao)
+          (f32x4.mul (f32x4.mul (local.get $dc) (local.get $j)) (f32x4.mul (local.get $i) (f32x4.sub (local.get $one) (local.get $i)))))
+        (v128.store (i32.add (local.get $ao) (local.get $gate))
+          (f32x4.mul (f32x4.mul (local.get $dc) (local.get $i)) (f32x4.sub (local.get $one) (f32x4.mul (local.get $j) (local.get $j)))))
+        ;; df = dc cPrev σ(f)(1 - σ(f))
+        (v128.store (i32.add (local.get $ao) (i32.shl (local.get $gate) (i32.const 1)))
+          (if (result v128) (local.get $hasPrev)
+            (then (f32x4.mul (f32x4.mul (local.get $dc) (v128.load (i32.add (local.get $cPrev) (local.get $co))))
+              (f32x4.mul (local.get $f) (f32x4.sub (local.get $one) (local.get $f)))))
+            (else (v128.const i32x4 0 0 0 0))))
+        ;; do = dh tanh(c) σ(o)(1 - σ(o))
+        (v128.store (i32.add (local.get $ao) (i32.mul (local.get $gate) (i32.const 3)))
+          (f32x4.mul (f32x4.mul (local.get $dhv) (local.get $tc)) (f32x4.mul (local.get $o) (f32x4.sub (local.get $one) (local.get $o)))))
+        (v128.store (i32.add (local.get $dcCarry) (local.get $ro)) (f32x4.mul (local.get $dc) (local.get $f)))
+        (local.set $g (i32.add (local.get $g) (i32.const 16)))
+        (br $group)))
+      (local.set $r (i32.add (local.get $r) (i32.const 1)))
+      (br $row)))
+  )
+
   ;; Packs rows m0 .. m0 + 3 of A (element (m, k) at a + 4 (m sam + k sak)) as [K][4] at dst, rows past M as 0:
   ;; four contiguous values when sam = 1, a 4 x 4 transpose of rows when sak = 1, single values otherwise.
   (func $pack_a (param $a i32) (param $m0 i32) (param $M i32) (param $K i32) (param $sam i32) (param $sak i32) (param $dst i32)
@@ -594,6 +744,22 @@
           (br $kloop)))
         (local.set $pc (i32.add (local.get $c) (i32.shl (i32.add (i32.mul (local.get $m) (local.get $N)) (local.get $n)) (i32.const 2))))
         (local.set $cols (i32.sub (local.get $N) (local.get $n)))
+        ;; A whole 4 x 8 tile (the common case) is stored inline; edges lane by lane.
+        (if (i32.and (i32.ge_u (local.get $cols) (i32.const 8)) (i32.le_u (i32.add (local.get $m) (i32.const 4)) (local.get $M)))
+          (then
+            (v128.store (local.get $pc) (local.get $c00))
+            (v128.store offset=16 (local.get $pc) (local.get $c01))
+            (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
+            (v128.store (local.get $pc) (local.get $c10))
+            (v128.store offset=16 (local.get $pc) (local.get $c11))
+            (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
+            (v128.store (local.get $pc) (local.get $c20))
+            (v128.store offset=16 (local.get $pc) (local.get $c21))
+            (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))
+            (v128.store (local.get $pc) (local.get $c30))
+            (v128.store offset=16 (local.get $pc) (local.get $c31))
+            (local.set $n (i32.add (local.get $n) (i32.const 8)))
+            (br $nloop)))
         (call $store8 (local.get $pc) (local.get $c00) (local.get $c01) (local.get $cols))
         (if (i32.lt_u (i32.add (local.get $m) (i32.const 1)) (local.get $M)) (then
           (local.set $pc (i32.add (local.get $pc) (local.get $rowC)))

@@ -32,6 +32,7 @@ export interface SimdKernels {
     inv2: number,
     decay: number,
   ): void;
+  moving_average(avg: number, x: number, out: number, n4: number, d: number, e: number): void;
   sum_squares(x: number, n4: number): number;
   sum_rows(x: number, rows: number, c4: number, out: number): void;
   bmm_dot(a: number, b: number, out: number, batch: number, M: number, N: number, k4: number, sa: number, sb: number, so: number): void;
@@ -61,6 +62,36 @@ export interface SimdKernels {
     sbk: number,
     sbn: number,
     scratch: number,
+  ): void;
+  lstm_cell(
+    xw: number,
+    zh: number,
+    cPrev: number,
+    acts: number,
+    c: number,
+    h: number,
+    rows: number,
+    n4: number,
+    xwStride: number,
+    zhStride: number,
+    cStride: number,
+    hasPrev: number,
+  ): void;
+  lstm_cell_grad(
+    dh: number,
+    dhRec: number,
+    acts: number,
+    c: number,
+    cPrev: number,
+    dcCarry: number,
+    dz: number,
+    rows: number,
+    n4: number,
+    actsStride: number,
+    cStride: number,
+    recStride: number,
+    hasPrev: number,
+    hasNext: number,
   ): void;
   bmm_axpy(
     a: number,

@@ -8,11 +8,16 @@
  * - each distinct word of a batch is encoded once (its character ids are a row of the input; repeated rows, padding
  *   tokens included, share one computation), then the word vectors are gathered back to the tokens (an embedding
  *   lookup into the batch's word vectors);
- * - the character windows are gathered on the host in one pass from the small character table (a custom op whose
- *   gradient scatter-adds on the host), instead of a device gather, pads, slices and a concat;
- * - the max over characters has a one-hot-of-argmax gradient (tfjs's compares every element with the broadcast
- *   maximum, a slow broadcasting `Equal` on wasm).
- * Results equal the plain composition's.
+ * - the convolution is never a product over windows: the character table is small, so each character's response
+ *   at each of the 3 window offsets is computed once (`[V, dChar]·[dChar, 3F]`, a small product), and a window's
+ *   response is the sum of its three characters' rows;
+ * - that sum, the bias, the ReLU and the max over a word's characters are one host pass over the words' real
+ *   characters only (words are short: GMB has about 6 characters of 16, and padding positions, which the max
+ *   ignores, took most of the work), `relu(max_c(z_c + b))` (the max of the ReLU outputs, since both are
+ *   monotonic), with a gradient to the first maximal character's three slots only (tfjs's max compares every
+ *   element with the broadcast maximum, a slow broadcasting `Equal` on wasm, and its windows need a gather, pads,
+ *   slices and a concat).
+ * Results equal the plain composition's up to float32 rounding (sums in another order).
  */
 import { tf } from '../../backend/tf.js';
 import { Layer } from '../../core/base.js';
@@ -26,92 +31,131 @@ type GradSave = (tensors: Tensor[]) => void;
 /** Window width of the convolution (characters). */
 const WIDTH = 3;
 
-/**
- * Max over axis 1 of `[N, C, F]` with a gradient that goes to the (first) maximal element through a one-hot of
- * the argmax.
- */
-const maxOverAxis1: (x: Tensor) => Tensor = tf.customGrad(((x: Tensor, save: GradSave) => {
-  const [n, c, f] = x.shape as [number, number, number];
-  const arg = tf.argMax(x, 1); // [N, F]
-  save([arg]);
-  return {
-    value: tf.max(x, 1),
-    gradFunc: (dy: Tensor, saved: Tensor[]) => {
-      const hot = tf.transpose(tf.reshape(tf.oneHot(tf.reshape(saved[0]!, [n * f]), c), [n, f, c]), [0, 2, 1]); // [N, C, F]
-      return [tf.mul(hot, tf.reshape(dy, [n, 1, f]))];
-    },
-  };
-}) as unknown as Parameters<typeof tf.customGrad>[0]);
+/** The real (non-padding) characters of distinct words: word `w`'s are rows `start[w] .. start[w + 1]` of `position`. */
+interface RealCharacters {
+  /** Each real character's position in its word's row of ids. */
+  position: Int32Array;
+  /** Where each word's characters start, and (last) their count: `[words + 1]`. */
+  start: Int32Array;
+}
+
+/** The real characters of `words` rows of `chars` ids (0 = padding), word by word in order of position. */
+function realCharacters(ids: Int32Array, words: number, chars: number): RealCharacters {
+  const position: number[] = [];
+  const start = new Int32Array(words + 1);
+  for (let w = 0; w < words; w++) {
+    start[w] = position.length;
+    for (let c = 0; c < chars; c++) if (ids[w * chars + c] !== 0) position.push(c);
+  }
+  start[words] = position.length;
+  return { position: Int32Array.from(position), start };
+}
 
 /**
- * Visits every filled slot of the convolution windows of character rows (see {@link windowsOp}): for position `c`
- * of word `w` and window offset `k`, when character `c + k - 1` lies inside the word and is not padding, calls
- * `visit` with the offset of that character's row in the `[V, D]` table and the offset of the slot in the
- * `[W * C, WIDTH * D]` windows (both flat). Empty slots (beyond the word's ends, padding characters) are skipped.
+ * The character id in each slot of the convolution windows at the real characters: for real character `r` (position
+ * `c` of word `w`) and window offset `k`, slot `r * WIDTH + k` holds the id of character `c + k - 1` of the word, or
+ * -1 where that lies beyond the word's ends or is padding (the slot's embedding counts as zeros).
  */
-function forEachWindowSlot(
-  ids: Int32Array,
-  words: number,
-  chars: number,
-  d: number,
-  visit: (tableAt: number, windowAt: number) => void,
-): void {
-  const rowWidth = WIDTH * d;
+function windowIds(ids: Int32Array, chars: number, real: RealCharacters): Int32Array {
+  const slots = new Int32Array(real.position.length * WIDTH).fill(-1);
+  const words = real.start.length - 1;
   for (let w = 0; w < words; w++) {
-    for (let c = 0; c < chars; c++) {
-      const at = (w * chars + c) * rowWidth;
+    for (let r = real.start[w]!; r < real.start[w + 1]!; r++) {
+      const c = real.position[r]!;
       for (let k = 0; k < WIDTH; k++) {
         const cc = c + k - 1;
         if (cc < 0 || cc >= chars) continue;
         const id = ids[w * chars + cc]!;
-        if (id === 0) continue;
-        visit(id * d, at + k * d);
+        if (id !== 0) slots[r * WIDTH + k] = id;
       }
     }
   }
+  return slots;
 }
 
 /**
- * The convolution windows of character rows, `[W * C, WIDTH * D]`: for position `c` of word `w`, the embeddings of
- * characters `c - 1`, `c`, `c + 1` side by side (zeros beyond the word's ends and at padding characters). Gathered
- * on the host from the `[V, D]` table; the gradient scatter-adds back into the table on the host. `ids` are the
- * words' character ids, `[W * C]`.
+ * The convolution, bias, ReLU and max over each word's real characters in one host pass, from the per-character
+ * filter responses `p: [V, WIDTH * F]` (`p[v, k F + f]`: character `v` at window offset `k` against filter `f`, the
+ * product of the character table and the kernel) and the bias `b: [F]`: word `w`'s output is
+ * `relu(max_r(p[id(r, 0), f] + p[id(r, 1), F + f] + p[id(r, 2), 2F + f] + b[f]))` over its real characters `r`
+ * (empty slots add nothing), 0 for a word without real characters: the plain composition's max over the ReLU
+ * outputs, padding counted as 0 (adding `b` and the ReLU are monotonic, so they commute with the max). The
+ * gradient goes to the three slots of the first maximal character, where the output is positive.
  */
-function windowsOp(ids: Int32Array, words: number, chars: number): (table: Tensor) => Tensor {
-  return tf.customGrad(((table: Tensor, save: GradSave) => {
+function poolOp(slots: Int32Array, real: RealCharacters): (p: Tensor, b: Tensor) => Tensor {
+  return tf.customGrad(((p: Tensor, b: Tensor, save: GradSave) => {
     save([]);
-    const [, d] = table.shape as [number, number];
-    const values = table.dataSync() as Float32Array;
-    const rowWidth = WIDTH * d;
-    const out = new Float32Array(words * chars * rowWidth);
-    forEachWindowSlot(ids, words, chars, d, (tableAt, windowAt) => out.set(values.subarray(tableAt, tableAt + d), windowAt));
+    const f = b.shape[0];
+    const rowWidth = WIDTH * f;
+    const words = real.start.length - 1;
+    const ps = p.dataSync() as Float32Array;
+    const bs = b.dataSync() as Float32Array;
+    const out = new Float32Array(words * f); // starts at 0: the ReLU's floor
+    const arg = new Int32Array(words * f).fill(-1); // the character whose value is the output, where it is positive
+    const z = new Float32Array(f); // one character's responses plus the bias, summed in float32
+    for (let w = 0; w < words; w++) {
+      const at = w * f;
+      for (let r = real.start[w]!; r < real.start[w + 1]!; r++) {
+        z.set(bs);
+        for (let k = 0; k < WIDTH; k++) {
+          const id = slots[r * WIDTH + k]!;
+          if (id < 0) continue;
+          const row = id * rowWidth + k * f;
+          for (let j = 0; j < f; j++) z[j] = z[j]! + ps[row + j]!;
+        }
+        for (let j = 0; j < f; j++) {
+          if (z[j]! > out[at + j]!) {
+            out[at + j] = z[j]!;
+            arg[at + j] = r;
+          }
+        }
+      }
+    }
     return {
-      value: tf.tensor2d(out, [words * chars, rowWidth]),
+      value: tf.tensor2d(out, [words, f]),
       gradFunc: (dy: Tensor) => {
         const g = dy.dataSync() as Float32Array;
-        const grad = new Float32Array(table.size);
-        forEachWindowSlot(ids, words, chars, d, (tableAt, windowAt) => {
-          for (let j = 0; j < d; j++) grad[tableAt + j]! += g[windowAt + j]!;
-        });
-        return [tf.tensor2d(grad, table.shape as [number, number])];
+        const dp = new Float32Array(p.size);
+        const db = new Float32Array(f);
+        for (let i = 0; i < arg.length; i++) {
+          const r = arg[i]!;
+          if (r < 0) continue;
+          const j = i % f;
+          db[j] = db[j]! + g[i]!;
+          for (let k = 0; k < WIDTH; k++) {
+            const id = slots[r * WIDTH + k]!;
+            if (id >= 0) dp[id * rowWidth + k * f + j] = dp[id * rowWidth + k * f + j]! + g[i]!;
+          }
+        }
+        return [tf.tensor2d(dp, p.shape as [number, number]), tf.tensor1d(db)];
       },
     };
   }) as unknown as Parameters<typeof tf.customGrad>[0]);
 }
 
-/** The distinct rows of `[N, C]` ids, and for each of the N rows the index of its distinct row. */
-function distinctRows(ids: Int32Array, n: number, c: number): { rows: Int32Array; count: number; index: Int32Array } {
+/**
+ * The distinct rows of `[N, C]` ids, and for each of the N rows the index of its distinct row. Rows are told apart
+ * by a string of their ids as UTF-16 code units (two per id when an id may exceed 16 bits: `wide`).
+ */
+function distinctRows(ids: Int32Array, n: number, c: number, wide: boolean): { rows: Int32Array; count: number; index: Int32Array } {
   const seen = new Map<string, number>();
   const index = new Int32Array(n);
   const rows: number[] = [];
+  const codes = new Array<number>(wide ? 2 * c : c);
   for (let i = 0; i < n; i++) {
-    const row = ids.subarray(i * c, (i + 1) * c);
-    const key = row.join(',');
+    for (let j = 0; j < c; j++) {
+      const id = ids[i * c + j]!;
+      if (wide) {
+        codes[2 * j] = id & 0xffff;
+        codes[2 * j + 1] = id >>> 16;
+      } else codes[j] = id;
+    }
+    const key = String.fromCharCode(...codes);
     let at = seen.get(key);
     if (at === undefined) {
       at = seen.size;
       seen.set(key, at);
-      for (let j = 0; j < c; j++) rows.push(row[j]!);
+      for (let j = 0; j < c; j++) rows.push(ids[i * c + j]!);
     }
     index[i] = at;
   }
@@ -207,15 +251,12 @@ export class CharCnnLayer extends Layer {
       if (values[i]! < 0 || values[i]! >= this.charVocabSize)
         throw new RangeError(`${this.name}: character id ${values[i]} is outside the vocabulary [0, ${this.charVocabSize})`);
     }
-    const { rows, count, index } = distinctRows(values, b * l, c);
+    const { rows, count, index } = distinctRows(values, b * l, c, this.charVocabSize > 0xffff);
+    const real = realCharacters(rows, count, c);
     const w = weights as Record<string, Tensor>;
-    const windows = windowsOp(rows, count, c)(w['chars']!); // [W * C, 3 dChar]
-    const h = tf.relu(tf.add(tf.matMul(windows, w['w']!), w['b']!)); // [W * C, F]
-    const real = tf.tensor3d(
-      Float32Array.from(rows, (id) => (id === 0 ? 0 : 1)),
-      [count, c, 1],
-    );
-    const pooled = maxOverAxis1(tf.mul(tf.reshape(h, [count, c, this.filters]), real)); // [W, F]
+    // Each character's response at each window offset, [V, 3F]: the table times the kernel's three [dChar, F] blocks.
+    const blocks = tf.reshape(tf.transpose(tf.reshape(w['w']!, [WIDTH, this.dChar, this.filters]), [1, 0, 2]), [this.dChar, -1]);
+    const pooled = poolOp(windowIds(rows, c, real), real)(tf.matMul(w['chars']!, blocks), w['b']!); // [W, F]
     const words = tf.add(tf.matMul(pooled, w['wOut']!), w['bOut']!); // [W, dOut]
     const tokens = embeddingLookup(words, tf.tensor1d(index, 'int32')); // [B * L, dOut]
     return [tf.reshape(tokens, [b, l, this.dOut]), state];

@@ -11,6 +11,7 @@ import { NerLoss, NerTaggerModel } from '../../../src/ner/model/build.js';
 import { DEFAULT_NER_MODEL_CONFIG, NerConfigError, resolveNerModelConfig } from '../../../src/ner/model/config.js';
 import { featureLayout } from '../../../src/ner/model/features.js';
 import { constrainedDecode, crfDecode, iob2Constraints } from '../../../src/ner/tagger/decode.js';
+import { expectLayerGradientsMatch, expectSignatureMatchesOutput } from '../../layers/layer_checks.js';
 import { TINY } from './helpers.js';
 
 beforeAll(async () => {
@@ -160,6 +161,62 @@ describe('CharCnn', () => {
       const want = gSlow[i]!.dataSync();
       g.dataSync().forEach((v, j) => expect(v).toBeCloseTo(want[j]!, 4));
     });
+  });
+
+  test('shape: [B, L, C] ids to [B, L, dOut], as init says', () => {
+    const ids = tf.tensor3d([[[1, 2, 0, 0]], [[0, 0, 0, 0]]], undefined, 'int32');
+    const layer = CharCnn({ charVocabSize: 4, dChar: 3, filters: 5, dOut: 6 });
+    expect(expectSignatureMatchesOutput(layer, ids)).toEqual({ shape: [2, 1, 6], dtype: 'float32' });
+  });
+
+  test('hand-computed: one-wide embeddings, a summing filter, bias -2.5, ReLU and max per word', () => {
+    // Table [0, 1, 2] (id 0 is padding: never read), filter [1, 1, 1], bias -2.5, projection 1, output bias 0.5.
+    // [1, 2, 0]: windows at the real characters [0 1 2] and [1 2 0] both sum to 3: relu(3 - 2.5) = 0.5, out 1.
+    // [2, 2, 2]: window sums 4, 6, 4: relu(6 - 2.5) = 3.5, out 4. [1, 0, 0]: window sum 1, relu(-1.5) = 0, out 0.5.
+    // [0, 0, 0] (a padding token): no real character, pooled 0, out 0.5.
+    const layer = CharCnn({ charVocabSize: 3, dChar: 1, filters: 1, dOut: 1 });
+    const ids = tf.tensor3d(
+      [
+        [
+          [1, 2, 0],
+          [2, 2, 2],
+          [1, 0, 0],
+          [0, 0, 0],
+        ],
+      ],
+      undefined,
+      'int32',
+    );
+    layer.init({ shape: ids.shape, dtype: 'int32' });
+    layer.weights = {
+      chars: tf.tensor2d([[9], [1], [2]]),
+      w: tf.tensor2d([[1], [1], [1]]),
+      b: tf.tensor1d([-2.5]),
+      wOut: tf.tensor2d([[1]]),
+      bOut: tf.tensor1d([0.5]),
+    };
+    expect(Array.from((layer.call(ids) as Tensor).dataSync())).toEqual([1, 4, 0.5, 0.5]);
+  });
+
+  test('gradients with respect to every weight match finite differences', () => {
+    const layer = CharCnn({ charVocabSize: 6, dChar: 3, filters: 4, dOut: 3 });
+    const ids = tf.tensor3d(
+      [
+        [
+          [1, 2, 3, 0],
+          [4, 5, 0, 0],
+        ],
+        [
+          [5, 0, 0, 0],
+          [2, 3, 4, 1],
+        ],
+      ],
+      undefined,
+      'int32',
+    );
+    layer.init({ shape: ids.shape, dtype: 'int32' }, { seed: 3 });
+    layer.weights = { ...(layer.weights as Record<string, Tensor>), b: tf.tensor1d([0.3, -0.1, 0.2, 0.05]) };
+    expectLayerGradientsMatch(layer, ids, { eps: 1e-3 });
   });
 
   test('refuses character ids outside its vocabulary', () => {

@@ -20,6 +20,7 @@ import type { Optimizer } from '../optimizers/optimizer.js';
 import { foldIn, type Key } from '../rng/key.js';
 import type { LabeledBatch } from '../training/tasks.js';
 import { stepGradients } from '../training/train_step.js';
+import type { ModelAndLossWeights } from '../training/train_step.js';
 import { type StepMetrics, type TaskTrainer, Trainer, type TrainerSlots } from '../training/trainer.js';
 import type { GradientReply, GradientRequest, GradientWorkerInit } from './gradient_protocol.js';
 import { splitBatch, sumOf } from './split_batch.js';
@@ -101,21 +102,27 @@ export class DataParallelTrainer implements TaskTrainer {
     return new DataParallelTrainer(trainer, pool, layout, new Float32Array(weights), new Float32Array(gradients), workers);
   }
 
+  /** The model; its weights are the trained weights. */
   get model(): Layer {
     return this.trainer.model;
   }
+  /** The loss layer, after the model. */
   get lossLayer(): Layer {
     return this.trainer.lossLayer;
   }
+  /** The optimizer (its update runs on the main thread). */
   get optimizer(): Optimizer {
     return this.trainer.optimizer;
   }
+  /** The optimizer slots, laid out as the weights `{ model, loss }`. */
   get slots(): TrainerSlots {
     return this.trainer.slots;
   }
+  /** The number of updates made so far. */
   get optimizerSteps(): number {
     return this.trainer.optimizerSteps;
   }
+  /** Whether the loss layer has weights of its own, trained with the model's. */
   get trainsLoss(): boolean {
     return this.trainer.trainsLoss;
   }
@@ -182,10 +189,12 @@ export class DataParallelTrainer implements TaskTrainer {
     return this.trainer.applyGradients({ ...gradients, grads: summed, loss }, options);
   }
 
-  averagedWeights() {
+  /** The moving averages of the weights (an optimizer made with `averageDecay`). */
+  averagedWeights(): ModelAndLossWeights {
     return this.trainer.averagedWeights();
   }
 
+  /** Replaces the slots and the update count (restoring a checkpoint). */
   restore(slots: TrainerSlots, optimizerSteps: number): void {
     this.trainer.restore(slots, optimizerSteps);
   }

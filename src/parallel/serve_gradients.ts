@@ -19,7 +19,9 @@ import { layoutProblems, layoutTensors, readWeights, weightLayout, type WeightLa
 
 /** A replica of the trained model and its loss layer, built the same way as the main thread's (weights are synced). @public */
 export interface GradientReplica {
+  /** The model, built as the trained one (its weights are replaced by the main thread's before every step). */
   readonly model: Layer;
+  /** The loss layer after it. */
   readonly lossLayer: Layer;
 }
 

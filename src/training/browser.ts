@@ -11,12 +11,16 @@ export { type Logger } from './step_log.js';
 export {
   NonFiniteError,
   trainStep,
+  stepGradients,
+  applyGradients,
+  type StepGradients,
+  type GradientsInput,
   type TrainStepInput,
   type StepResult,
   type ModelWithLoss,
   type ModelAndLossWeights,
 } from './train_step.js';
-export { Trainer, type StepMetrics, type TrainerSlots } from './trainer.js';
+export { Trainer, type StepMetrics, type TrainerSlots, type TaskTrainer } from './trainer.js';
 export { trainingChartSvg, type TrainingChartLayout } from './chart.js';
 export { Loop } from './loop.js';
 export type { TrainingLoop } from './training_loop.js';

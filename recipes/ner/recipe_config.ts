@@ -32,6 +32,7 @@ const RECIPE_KEYS: ReadonlyArray<keyof NerRecipeOptions> = [
   'seed',
   'ensemble',
   'jobs',
+  'workers',
   'evalEvery',
   'devSentences',
   'limit',

@@ -28,7 +28,8 @@ const pool = await WorkerPool.start<number, InferReply, InferWorkerInit>({
 try {
   await pool.broadcast(0);
   const t0 = performance.now();
-  const replies = await pool.map(Array.from({ length: batches }, (_, i) => i));
+  // Longest batches first (they are sorted shortest first), so that no worker is left with a long one at the end.
+  const replies = await pool.map(Array.from({ length: batches }, (_, i) => batches - 1 - i));
   const seconds = (performance.now() - t0) / 1000;
   const sentences = replies.reduce((n, r) => n + r.sentences, 0);
   console.log(

@@ -147,7 +147,9 @@ export class NerTaggerPool {
     if (results.length === batches.length) return results;
     await started;
     if (failure) throw failure.error;
-    return [...results, ...(await ready!.map(batches.slice(results.length)))];
+    // Longest batches first (the plan sorts them shortest first), so that no worker is left with a long one at the end.
+    const rest = (await ready!.map(batches.slice(results.length).reverse())).reverse();
+    return [...results, ...rest];
   }
 
   private async startWorkers(count: number): Promise<TaggerWorkers> {

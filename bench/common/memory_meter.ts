@@ -31,6 +31,36 @@ const buffers = new Map<object, { objects: number; bytes: number }>();
 let liveBytes = 0;
 let peakBytes = 0;
 let installed = false;
+let limitBytes = Infinity;
+
+/**
+ * Thrown by the meter when a new buffer takes the live tensor bytes above the limit set by
+ * {@link setTensorMemoryLimit}: the step that made it is abandoned (tfjs disposes its scopes' tensors as the error
+ * unwinds). Catch it where a configuration may not fit, and report it as out of memory.
+ */
+export class TensorMemoryLimitError extends Error {
+  constructor(
+    /** The live tensor bytes with the buffer that crossed the limit. */
+    readonly liveBytes: number,
+    /** The limit, in bytes. */
+    readonly limitBytes: number,
+  ) {
+    super(`live tensors reached ${(liveBytes / 2 ** 20).toFixed(1)} MiB, above the limit of ${(limitBytes / 2 ** 20).toFixed(1)} MiB`);
+    this.name = 'TensorMemoryLimitError';
+  }
+}
+
+/**
+ * Refuses to go above `bytes` of live tensor data (undefined: no limit): once installed, the meter throws a
+ * {@link TensorMemoryLimitError} as soon as a new buffer takes the live total above it. On wasm, whose heap
+ * corrupts data silently near 2 GiB of live tensors (../shared/TFJS-NOTES.md), this turns a configuration that
+ * does not fit into an error before it can compute garbage or abort the process. At most the one allocation that
+ * crosses the limit is made beyond it.
+ */
+export function setTensorMemoryLimit(bytes: number | undefined): void {
+  if (bytes !== undefined && !(bytes > 0)) throw new RangeError(`setTensorMemoryLimit: expected a positive number of bytes, got ${bytes}`);
+  limitBytes = bytes ?? Infinity;
+}
 
 /** Starts counting (once); tensors made before this are not seen. */
 export function installMemoryMeter(): void {
@@ -49,6 +79,7 @@ export function installMemoryMeter(): void {
       buffers.set(a.dataId, { objects: 1, bytes });
       liveBytes += bytes;
       if (liveBytes > peakBytes) peakBytes = liveBytes;
+      if (liveBytes > limitBytes) throw new TensorMemoryLimitError(liveBytes, limitBytes);
     }
   };
   engine.disposeTensor = (a) => {

@@ -191,9 +191,9 @@ function showWasmThreads(wasm: WasmBackendInfo): void {
 }
 
 function describeModel(m: ModelInfo): string {
-  const { members, config, words, tags, entityTypes, weights, decoding, metadata, url } = m;
+  const { members, config, encoder, words, tags, entityTypes, weights, decoding, metadata, url } = m;
   const parts = [
-    `${members > 1 ? `ensemble of ${members} taggers (the first: ` : ''}${config.nLayers} block${config.nLayers === 1 ? '' : 's'}, width ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.bilstm ? ', BiLSTM' : ''}${members > 1 ? ')' : ''}`,
+    `${members > 1 ? `ensemble of ${members} taggers (the first: ` : ''}${encoder}, width ${config.dModel}${members > 1 ? ')' : ''}`,
     [config.charFeatures ? 'character CNN' : '', config.wordShapes ? 'word shapes' : ''].filter(Boolean).join(' + ') || 'words only',
     `${decoding} decoding`,
     `${words.toLocaleString('en')} words, ${tags.length} tags (${entityTypes.join(', ')})`,

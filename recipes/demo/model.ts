@@ -46,6 +46,8 @@ export interface ModelInfo {
   readonly members: number;
   /** The configuration and vocabulary sizes of the (first) member. */
   readonly config: trax.NerModelConfig;
+  /** The (first) member's context encoder in words (`describeNerEncoder`). */
+  readonly encoder: string;
   readonly words: number;
   readonly chars: number;
   readonly tags: readonly string[];
@@ -365,6 +367,7 @@ export class DemoModel {
       url: base,
       members: tagger.members.length,
       config: first.config,
+      encoder: trax.ner.describeNerEncoder(first.config),
       words: first.vocabs.words.size,
       chars: first.vocabs.chars.size,
       tags,

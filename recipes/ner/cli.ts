@@ -8,7 +8,7 @@ import { type BackendName, ner, useBackend } from '../../src/index.js';
 import { loadRecipeSplits, describeRecipeSplit } from './recipe_splits.js';
 import { runCorpusSettings } from './run_corpus.js';
 import { trainNerEnsemble } from './ensemble.js';
-import { type NerRecipeOptions, presetOptions, validateRecipeOptions } from './options.js';
+import { type NerRecipeOptions, presetOptions, validateRecipeOptions, withEncoder } from './options.js';
 import { taggerFromRun } from './run_tagger.js';
 import { trainNer } from './train.js';
 import { DEFAULT_CORPUS, resolveCorpusPath } from './default_corpus.js';
@@ -49,7 +49,7 @@ function modelConfig(base: ner.NerModelConfig, opts: Record<string, unknown>): n
   }
   for (const key of ['attention', 'reversible', 'charFeatures', 'wordShapes', 'bilstm', 'crf'] as const)
     if (opts[key] !== undefined) config[key] = opts[key];
-  return ner.resolveNerModelConfig(config);
+  return withEncoder(base, config, opts['encoder'] as string | undefined, opts['bilstm'] !== undefined);
 }
 
 /**
@@ -143,6 +143,12 @@ export function nerProgram(write: (text: string) => void = (t) => process.stdout
     .option(
       '--config <file>',
       "every setting of a run from one JSON file: a run's recipe.json (replays it), recipe settings by name (steps, learningRate, corpus, model: {...}), or model settings only; flags override it",
+    )
+    .addOption(
+      new Option(
+        '--encoder <type>',
+        "context encoder: 'reformer' (default), 'transformer', 'bilstm' (stacked BiLSTMs) or 'cnn' (an ID-CNN, dilations 1, 2, 4); another than 'reformer' leaves out the preset's BiLSTM before the encoder unless --bilstm is given",
+      ).choices([...ner.NER_ENCODERS]),
     )
     .addOption(new Option('--attention <type>', 'attention').choices(['full', 'chunked', 'lsh', 'local']))
     .option('--reversible', 'reversible residual blocks')

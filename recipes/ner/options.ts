@@ -5,7 +5,7 @@ import { match } from 'ts-pattern';
 import { type BackendName, ner } from '../../src/index.js';
 import { DEFAULT_CORPUS } from './default_corpus.js';
 
-const { DEFAULT_NER_MODEL_CONFIG } = ner;
+const { DEFAULT_NER_MODEL_CONFIG, resolveNerModelConfig } = ner;
 type NerModelConfig = ner.NerModelConfig;
 type NerSplitKind = ner.NerSplitKind;
 
@@ -150,6 +150,27 @@ export function presetOptions(name: string): NerRecipeOptions {
     .otherwise(() => {
       throw new Error(`unknown preset '${name}': use 'default' or 'best'`);
     });
+}
+
+/**
+ * The model of a preset (`base`) with settings over it (`settings`: flags or a config file's `model`), where
+ * `encoder` (when given) chooses the context encoder. The presets' BiLSTM before the encoder belongs to their
+ * Reformer model: choosing another encoder leaves it out unless `bilstmGiven` (the settings say `bilstm`
+ * themselves), so that `--encoder bilstm` or `--encoder cnn` is that encoder on the same embeddings. Checked (a
+ * `NerConfigError` names a bad value).
+ */
+export function withEncoder(
+  base: NerModelConfig,
+  settings: Record<string, unknown>,
+  encoder: string | undefined,
+  bilstmGiven: boolean,
+): NerModelConfig {
+  const config: Record<string, unknown> = { ...base, ...settings };
+  if (encoder !== undefined) {
+    config['encoder'] = encoder;
+    if (encoder !== 'reformer' && !bilstmGiven) config['bilstm'] = false;
+  }
+  return resolveNerModelConfig(config);
 }
 
 /** The command-line flag of each recipe setting, for messages that both library and CLI users can act on. */

@@ -10,7 +10,7 @@
  */
 import { promises as fs } from 'node:fs';
 import { ner } from '../../src/index.js';
-import type { NerRecipeOptions } from './options.js';
+import { type NerRecipeOptions, withEncoder } from './options.js';
 import { RUN_FORMAT } from './run_state.js';
 
 /** The recipe settings a config file may give (every one of {@link NerRecipeOptions}). */
@@ -84,7 +84,14 @@ export function recipeFromConfig(json: unknown, base: NerRecipeOptions): NerReci
   }
   const recipeLike = Object.keys(record).some((k) => (RECIPE_KEYS as readonly string[]).includes(k));
   if (recipeLike) return recipeSettings(record, base);
-  return { ...base, model: ner.resolveNerModelConfig({ ...base.model, ...record }) };
+  return { ...base, model: modelOver(base.model, record) };
+}
+
+/** A config file's model settings over the preset's model (its `encoder` chosen as `--encoder` is: see `withEncoder`). */
+function modelOver(base: ner.NerModelConfig, model: Record<string, unknown>): ner.NerModelConfig {
+  if (model === null || typeof model !== 'object' || Array.isArray(model))
+    throw new Error(`"model" must be an object of model settings, got ${JSON.stringify(model)}`);
+  return withEncoder(base, model, model['encoder'] as string | undefined, 'bilstm' in model);
 }
 
 function recipeSettings(settings: Record<string, unknown>, base: NerRecipeOptions): NerRecipeOptions {
@@ -94,6 +101,6 @@ function recipeSettings(settings: Record<string, unknown>, base: NerRecipeOption
   }
   const model = settings['model'];
   const out = { ...base, ...settings };
-  out.model = model === undefined ? base.model : ner.resolveNerModelConfig({ ...base.model, ...(model as Partial<ner.NerModelConfig>) });
+  out.model = model === undefined ? base.model : modelOver(base.model, model as Record<string, unknown>);
   return out;
 }

@@ -26,8 +26,18 @@ import { type NerRecipeOptions, validateRecipeOptions } from './options.js';
 import { describeRecipeSplit, loadRecipeSplits, type RecipeCorpusSettings } from './recipe_splits.js';
 import { ENSEMBLE_RUN_FILE, fixedSettings, readEnsembleRun, readRunState, refuseOtherSettings, writeRunState } from './run_state.js';
 
-const { encodeExamples, nerBatches, CorpusError, buildNerVocabs, toConllevalJson, exportTagger, NerLoss, NerTaggerModel, formatNerReport } =
-  ner;
+const {
+  encodeExamples,
+  nerBatches,
+  CorpusError,
+  buildNerVocabs,
+  toConllevalJson,
+  exportTagger,
+  NerLoss,
+  NerTaggerModel,
+  formatNerReport,
+  describeNerEncoder,
+} = ner;
 type NerVocabs = ner.NerVocabs;
 type EntityScore = ner.EntityScore;
 type WordEmbeddingRows = ner.WordEmbeddingRows;
@@ -206,7 +216,7 @@ export async function trainNer(options: NerRecipeOptions, hooks: TrainNerHooks =
   if (o.workers > 1) log(`Training on ${o.workers} threads: each batch cut over this one and ${o.workers - 1} worker threads`);
   if (loop.step > 0) log(`Resumed at step ${loop.step} of ${o.steps} [${elapsed()}]`);
   log(
-    `Model: ${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${config.contextTokens > 0 ? `, document context of ${config.contextTokens} tokens` : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`,
+    `Model: ${config.encoder === 'reformer' ? `${config.nLayers} blocks, dModel ${config.dModel}, ${config.attention} attention${config.reversible ? ', reversible' : ''}` : `${describeNerEncoder(config)}, dModel ${config.dModel}`}${config.charFeatures ? ', char CNN' : ''}${config.wordShapes ? ', word shapes' : ''}${config.bilstm && config.encoder === 'reformer' ? ', BiLSTM' : ''}${config.crf ? ', CRF' : ''}${config.contextTokens > 0 ? `, document context of ${config.contextTokens} tokens` : ''}${o.wordVectors !== '' ? `, word vectors${o.freezeVectors ? ' (frozen)' : ' (fine-tuned)'}` : ''}`,
   );
 
   try {

@@ -97,10 +97,14 @@ export {
   type NerModelConfig,
   type NerAttention,
   type NerActivation,
+  type NerEncoder,
+  NER_ENCODERS,
 } from './model/config.js';
+export { describeNerEncoder } from './model/encoder.js';
 export { featureLayout, encodeFeatures, type FeatureLayout, type FeatureConfig } from './model/features.js';
 export { TokenEmbedding, type NerModelSizes, type WordEmbeddingRows, type WordEmbeddingOptions } from './model/token_embedding.js';
 export { CharCnn, CharCnnLayer, type CharCnnOptions } from './model/char_cnn.js';
+export { BiLSTMEncoder, type BiLSTMEncoderOptions } from '../rnn/padded_bilstm.js';
 export { NerTaggerModel, NerLoss } from './model/build.js';
 
 // Training data (in memory)

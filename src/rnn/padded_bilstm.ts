@@ -1,6 +1,7 @@
 /**
  * A bidirectional LSTM over padded sentences (the NER tagger runs one between its token embedding and its
- * encoder): the backward direction reads each sentence from its own last word, not from the padding after it.
+ * encoder): the backward direction reads each sentence from its own last word, not from the padding after it; and a
+ * stack of them as a recurrent sequence encoder.
  */
 import { tf } from '../backend/tf.js';
 import { Add } from '../combinators/arithmetic.js';
@@ -9,8 +10,9 @@ import { Parallel } from '../combinators/parallel.js';
 import { Select } from '../combinators/select.js';
 import { namedSerial, type SerialLayer } from '../combinators/serial.js';
 import { Fn, type FnLayer } from '../core/fn.js';
+import { Dropout } from '../layers/core/index.js';
 import { LSTM } from './recurrent.js';
-import type { ShapeDtype, Tensor } from '../core/types.js';
+import type { Mode, ShapeDtype, Tensor } from '../core/types.js';
 
 function checkInputs(name: string, x: ShapeDtype, ids: ShapeDtype): void {
   if (x.shape.length < 2 || ids.shape.length !== 2 || ids.dtype !== 'int32' || x.shape[0] !== ids.shape[0] || x.shape[1] !== ids.shape[1]) {
@@ -102,4 +104,36 @@ export function PaddedBiLSTM(dModel: number, padId = 0): SerialLayer {
     Concatenate(), // [forward | backward], x, ids
     Add(), // x + [forward | backward], ids
   ]);
+}
+
+/** Options of {@link BiLSTMEncoder}. @public */
+export interface BiLSTMEncoderOptions {
+  /** Dropout rate after each layer (default 0). */
+  readonly dropout?: number;
+  /** The word id of padding (default 0). */
+  readonly padId?: number;
+  /** The mode the dropout layers start in (default `'train'`). */
+  readonly mode?: Mode;
+}
+
+/**
+ * A recurrent sequence encoder (the BiLSTM of Huang et al. 2015 and Lample et al. 2016, stacked): `x, ids -> y`,
+ * `nLayers` {@link PaddedBiLSTM}s of `dModel / 2` units each way, each residual (`x + [forward | backward]`) and
+ * followed by dropout, then the ids are dropped. Padding-aware as `PaddedBiLSTM` is: the outputs at a sentence's
+ * words do not depend on the padding after it. Named `BiLSTMEncoder`.
+ *
+ * @param dModel - the width of `x` (even).
+ * @param nLayers - the number of stacked BiLSTMs.
+ * @public
+ */
+export function BiLSTMEncoder(dModel: number, nLayers: number, options: BiLSTMEncoderOptions = {}): SerialLayer {
+  if (!Number.isInteger(nLayers) || nLayers < 1) throw new RangeError(`BiLSTMEncoder: nLayers must be a positive integer, got ${nLayers}`);
+  const mode = options.mode ?? 'train';
+  const layers = Array.from({ length: nLayers }, () => [
+    PaddedBiLSTM(dModel, options.padId ?? 0),
+    Dropout(options.dropout ?? 0, { mode }),
+  ]).flat();
+  const encoder = namedSerial('BiLSTMEncoder', [...layers, Select([0], 2)]);
+  encoder.mode = mode;
+  return encoder;
 }

@@ -243,7 +243,7 @@ describeInBrowser('the NER demo page in Chromium', () => {
     expect(shown.crossOriginIsolated).toBe(true);
     expect(shown.status).toMatch(/^Ready/);
     expect(shown.loadErrorHidden).toBe(true);
-    expect(shown.modelInfo).toContain('1 block, width 32');
+    expect(shown.modelInfo).toContain('1 Reformer block (local attention, radius 8), width 32');
     expect(new Set(shown.legend)).toEqual(new Set(tagger.vocabs.tags.knownTags.filter((t) => t !== 'O').map((t) => t.slice(2))));
     expect(shown.marks.length).toBeGreaterThan(0);
     // One colour per type.
@@ -659,7 +659,7 @@ describeInBrowser('the NER demo page in Chromium', () => {
     try {
       expect([opened.status, opened.error]).toEqual(['ready', undefined]);
       expect(await opened.page.textContent('#model-info')).toMatch(
-        /ensemble of 2 taggers \(the first: 1 block, width 32, .*\); .*crf decoding/,
+        /ensemble of 2 taggers \(the first: 1 Reformer block \(local attention, radius 8\), width 32\); .*crf decoding/,
       );
       const before = await opened.page.evaluate((x) => (window as unknown as DemoWindow).demo.tag(x), TEXT);
       const inNode = ensemble.tag(TEXT).map((s) => ({ tags: [...s.tags], entities: s.entities.map((e) => ({ ...e })) }));

@@ -190,6 +190,12 @@ export function Conv(filters: number, kernelSize: readonly number[], options: Co
 export interface Conv1dOptions {
   /** Step of the window (default 1). */
   stride?: number;
+  /**
+   * Spacing between the kernel's taps (default 1: a dense kernel). With `d`, output position `t` of a `VALID`
+   * convolution sees inputs `t, t + d, ..., t + (kernelSize - 1) d`; `SAME` padding then centres that reach, so
+   * `[B, L, C]` gives `[B, L, filters]` at stride 1 (what a dilated CNN such as an ID-CNN stacks).
+   */
+  dilation?: number;
   /** `VALID` (default), `SAME`, or one `[lo, hi]` pair. */
   padding?: ConvPadding;
   /** Makes the `[kernelSize, C, filters]` kernel (default as {@link Conv}). */
@@ -207,10 +213,17 @@ export interface Conv1dOptions {
  * @example
  * ```ts
  * Conv1d(16, 3);   // [B, L, C] -> [B, L - 2, 16]
+ * Conv1d(16, 3, { dilation: 4, padding: 'SAME' });   // [B, L, C] -> [B, L, 16], taps at t - 4, t, t + 4
  * ```
  * @public
  */
 export function Conv1d(filters: number, kernelSize: number, options: Conv1dOptions = {}): ConvLayer {
-  const { stride = 1, ...rest } = options;
-  return new ConvLayer(filters, [kernelSize], { ...rest, strides: [stride], dimensionNumbers: ['NWC', 'WIO', 'NWC'] });
+  const { stride = 1, dilation = 1, ...rest } = options;
+  if (!Number.isInteger(dilation) || dilation < 1) throw new RangeError(`Conv1d: dilation must be a positive integer, got ${dilation}`);
+  return new ConvLayer(filters, [kernelSize], {
+    ...rest,
+    strides: [stride],
+    dilations: [dilation],
+    dimensionNumbers: ['NWC', 'WIO', 'NWC'],
+  });
 }

@@ -7,7 +7,9 @@
  * padding is explicit (`tf.pad`), a dilated kernel is spelled out with zeros between its taps (differentiable
  * reshapes and concatenations), and the remaining stride-only `valid` convolution runs as one `tf.customGrad`:
  * forward `tf.conv2d`, input gradient `tf.conv2dTranspose` (which every backend has), kernel gradient one product
- * `x_tapᵀ · dy` per kernel tap, where `x_tap` is the strided slice of the input that the tap meets.
+ * `x_tapᵀ · dy` per kernel tap, where `x_tap` is the strided slice of the input that the tap meets. A 1-D
+ * convolution of stride 1 (`Conv1d`, `CausalConv`, dilated or not) runs instead as a sum of one 2-D product per
+ * kernel tap (see `tapSumConv1d`), much faster on wasm.
  */
 import { tf } from '../../backend/tf.js';
 import type { Tensor } from '../../core/types.js';
@@ -165,6 +167,26 @@ function validConv2d(x: Tensor, w: Tensor, strides: readonly [number, number]): 
   return op(x, w);
 }
 
+/**
+ * A stride-1 `valid` 1-D convolution of `x: [N, L, C]` with `w: [k, C, O]` at dilation `d`, as the sum over taps of
+ * one 2-D product each: `y = Σ_i x[:, i d : i d + L', :] · w[i]`. Only slices, reshapes and 2-D products, so tfjs's
+ * own gradients apply (a slice's is a pad) and no kernel tap is spelled out as zeros. On wasm this is 15-40x faster
+ * forward and backward than the `conv2d` route for the NER encoder's shapes (`Conv2DBackpropInput` runs as a scalar
+ * loop there, and a dilated kernel's zeros multiply the work).
+ */
+function tapSumConv1d(x: Tensor, w: Tensor, d: number): Tensor {
+  const [n, l, c] = x.shape as [number, number, number];
+  const [k, , o] = w.shape as [number, number, number];
+  const out = l - (k - 1) * d;
+  let y: Tensor | undefined;
+  for (let i = 0; i < k; i++) {
+    const tap = tf.reshape(tf.slice(x, [0, i * d, 0], [n, out, c]), [n * out, c]);
+    const term = tf.matMul(tap, tf.reshape(tf.slice(w, [i, 0, 0], [1, c, o]), [c, o]));
+    y = y === undefined ? term : tf.add(y, term);
+  }
+  return tf.reshape(y!, [n, out, o]);
+}
+
 /** Options of {@link convGeneral}. @internal */
 export interface ConvGeneralOptions {
   readonly strides: readonly number[];
@@ -188,6 +210,7 @@ export function convGeneral(x: Tensor, w: Tensor, layout: ConvLayout, options: C
     convOutputSize(inSizes[i]!, pads[i]!, kernelSizes[i]!, options.strides[i]!, options.dilations[i]!);
   }
   const padded = pads.some(([lo, hi]) => lo > 0 || hi > 0) ? tf.pad(xc, [[0, 0], ...pads, [0, 0]]) : xc;
+  if (nSpatial === 1 && options.strides[0] === 1) return tf.transpose(tapSumConv1d(padded, wc, options.dilations[0]!), layout.outPerm);
   // One spatial axis runs as two, with a height of 1.
   const x4 = nSpatial === 1 ? tf.expandDims(padded, 1) : padded;
   const w4 = nSpatial === 1 ? tf.expandDims(wc, 0) : wc;

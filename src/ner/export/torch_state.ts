@@ -5,7 +5,8 @@
  * `load_state_dict(strict=True)` and gives the same scores; a state dict trained there comes home with
  * {@link importNerTorchSafetensors}.
  *
- * The mapping covers every configuration `NerTaggerModel` builds except `'chunked'` and `'lsh'` attention: word
+ * The mapping covers every Reformer-encoder configuration `NerTaggerModel` builds except `'chunked'` and `'lsh'`
+ * attention (the Transformer, BiLSTM and CNN encoders have no counterpart in that module): word
  * embeddings, word shapes, the character CNN, the BiLSTM, `'full'` or `'local'` attention, reversible or not (the
  * same function of the weights), softmax or CRF. A CRF's transition, start and end scores travel as `crf.*`.
  */
@@ -207,11 +208,13 @@ const CRF_ROWS: readonly NerTorchMappingRow[] = [
 
 /**
  * Why a tagger configuration has no PyTorch counterpart in `ner_trax_torch.py`, or undefined when it has one
- * (every configuration but `'chunked'` and `'lsh'` attention, a word-vector projection and document context).
+ * (every configuration but another encoder than `'reformer'`, `'chunked'` and `'lsh'` attention, a word-vector
+ * projection and document context).
  * @public
  */
 export function nerTorchMappingProblem(config: Partial<NerModelConfig>): string | undefined {
   const c = resolveNerModelConfig(config);
+  if (c.encoder !== 'reformer') return `the PyTorch module has only the Reformer encoder (encoder '${c.encoder}'; use 'reformer')`;
   if (c.attention === 'chunked' || c.attention === 'lsh')
     return `the PyTorch module has no '${c.attention}' attention (use 'full' or 'local')`;
   if (hasWordProjection(c))

@@ -6,9 +6,8 @@ import type { Layer } from '../../core/base.js';
 import { Dense, LogSoftmax } from '../../layers/core/index.js';
 import { CrossEntropyLoss } from '../../metrics/losses.js';
 import type { Mode } from '../../core/types.js';
-import { ReformerEncoder } from '../../models/index.js';
-import { PaddedBiLSTM } from '../../rnn/padded_bilstm.js';
 import { type NerModelConfig, resolveNerModelConfig } from './config.js';
+import { nerEncoderLayers } from './encoder.js';
 import { FastCrfLoss } from '../../layers/fast_crf_loss.js';
 import { type NerModelSizes, TokenEmbedding, type WordEmbeddingOptions } from './token_embedding.js';
 
@@ -24,15 +23,17 @@ function checkSizes(sizes: NerModelSizes): void {
 }
 
 /**
- * The tagger: `Serial(TokenEmbedding, ReformerEncoder, Dense(nTags), LogSoftmax)`, taking token features
+ * The tagger: `Serial(TokenEmbedding, encoder, Dense(nTags), LogSoftmax)`, taking token features
  * `int32 [B, L, F]` (see `featureLayout`; padding rows are all 0) and giving per-token tag log-probabilities
  * `[B, L, nTags]`; with `crf`, the `LogSoftmax` is left out and the output is the CRF's emission scores. With
  * `bilstm`, a `PaddedBiLSTM(dModel)` (named `BiLSTM`) sits between `TokenEmbedding` and the encoder, at index 1;
  * without it the layers and weight paths are those of models saved before the setting existed.
  *
- * The encoder is trax-ts's `ReformerEncoder` with the configured attention, reversibility and dropout; it masks
- * padding (word id 0) in attention. Named `NerTagger`. `words` starts the word embedding from pretrained vectors
- * and may freeze it (see `TokenEmbedding`).
+ * The encoder is the one `encoder` names (see `NerEncoder`): by default trax-ts's `ReformerEncoder` with the
+ * configured attention, reversibility and dropout, with the layers and weight paths of models saved before the
+ * setting existed; `'transformer'` a `TransformerEncoder`, `'bilstm'` a `BiLSTMEncoder`, `'cnn'` an
+ * `IdCnnEncoder`. Every encoder masks padding (word id 0). Named `NerTagger`. `words` starts the word embedding
+ * from pretrained vectors and may freeze it (see `TokenEmbedding`).
  * @public
  */
 export function NerTaggerModel(
@@ -43,27 +44,7 @@ export function NerTaggerModel(
 ): SerialLayer {
   const c = resolveNerModelConfig(config);
   checkSizes(sizes);
-  const layers: Layer[] = [
-    TokenEmbedding(c, sizes, words),
-    // Only inserted when on: the indices of the layers after it, and so the weight paths, move by one.
-    ...(c.bilstm ? [PaddedBiLSTM(c.dModel, 0)] : []),
-    ReformerEncoder({
-      dModel: c.dModel,
-      dFf: c.dFf,
-      nLayers: c.nLayers,
-      nHeads: c.nHeads,
-      attentionType: c.attention,
-      ...(c.attention === 'chunked' || c.attention === 'lsh' ? { chunkLen: c.chunkLen } : {}),
-      ...(c.attention === 'local' ? { localRadius: c.localRadius } : {}),
-      dropout: c.dropout,
-      ffActivation: c.ffActivation,
-      maxLen: c.maxLen,
-      reversible: c.reversible,
-      padId: 0,
-      mode,
-    }),
-    Dense(sizes.nTags),
-  ];
+  const layers: Layer[] = [TokenEmbedding(c, sizes, words), ...nerEncoderLayers(c, mode), Dense(sizes.nTags)];
   if (!c.crf) layers.push(LogSoftmax());
   const model = namedSerial('NerTagger', layers);
   model.mode = mode;

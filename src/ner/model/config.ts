@@ -6,6 +6,19 @@ import { match, P } from 'ts-pattern';
 /** The attention of every encoder layer. @public */
 export type NerAttention = 'full' | 'chunked' | 'lsh' | 'local';
 
+/**
+ * The tagger's context encoder, the part between the token embedding and the tag scores (the survey of NER by Li et
+ * al. names CNN, recurrent and Transformer encoders): `'reformer'` (the default: trax-ts's `ReformerEncoder`),
+ * `'transformer'` (`TransformerEncoder`: one residual stream, the ordinary backward pass), `'bilstm'` (stacked
+ * BiLSTMs, `BiLSTMEncoder`) or `'cnn'` (an iterated dilated CNN, `IdCnnEncoder`). See {@link NerModelConfig}'s
+ * `encoder` for which settings each reads.
+ * @public
+ */
+export type NerEncoder = 'reformer' | 'transformer' | 'bilstm' | 'cnn';
+
+/** The encoders, in the order messages list them. @public */
+export const NER_ENCODERS: readonly NerEncoder[] = Object.freeze(['reformer', 'transformer', 'bilstm', 'cnn']);
+
 /** The feed-forward activation of the encoder. @public */
 export type NerActivation = 'relu' | 'gelu' | 'fastGelu';
 
@@ -15,7 +28,7 @@ export type NerActivation = 'relu' | 'gelu' | 'fastGelu';
  * @public
  */
 export interface NerModelConfig {
-  /** Encoder blocks. */
+  /** Encoder blocks (BiLSTM layers for `'bilstm'`; applications of the dilated block for `'cnn'`). */
   readonly nLayers: number;
   /** Width of the embeddings and of the encoder's streams. */
   readonly dModel: number;
@@ -74,6 +87,17 @@ export interface NerModelConfig {
    * the model has the layers and weight paths of models saved before the setting existed.
    */
   readonly contextTokens: number;
+  /**
+   * The context encoder (default `'reformer'`; see {@link NerEncoder}). `'reformer'` and `'transformer'` read
+   * `nLayers` (blocks), `nHeads`, `dFf`, `attention`, `chunkLen`, `localRadius`, `ffActivation` and `dropout`
+   * (`reversible` only the Reformer). `'bilstm'`: `nLayers` stacked BiLSTMs of `dModel / 2` units each way, each
+   * residual, with `dropout` after each. `'cnn'`: an ID-CNN block (kernel 3, dilations 1, 2, 4, a ReLU after each
+   * convolution) applied `nLayers` times with shared weights, `dropout` before each application. The attention
+   * settings are not read by `'bilstm'` and `'cnn'`. The `bilstm` setting (a BiLSTM before the encoder) goes with
+   * every encoder but `'bilstm'`, and `reversible` only with `'reformer'`. A configuration saved before the setting
+   * existed reads as `'reformer'`, the model it was.
+   */
+  readonly encoder: NerEncoder;
 }
 
 /** Whether a configuration projects its word embedding to `dModel` (a `wordVectorDim` other than 0 and `dModel`). @public */
@@ -110,6 +134,7 @@ export const DEFAULT_NER_MODEL_CONFIG: NerModelConfig = Object.freeze({
   maxLen: 128,
   wordVectorDim: 0,
   contextTokens: 0,
+  encoder: 'reformer',
 });
 
 /** A configuration that is not valid; the message names the setting and what is wrong. @public */
@@ -148,8 +173,9 @@ function bool(name: string, value: unknown): boolean {
 /**
  * A complete, checked configuration: `partial` over {@link DEFAULT_NER_MODEL_CONFIG}. Refused with a
  * {@link NerConfigError} naming the setting: unknown settings (usually typos), wrong types, out-of-range values,
- * `dModel` not divisible by `nHeads`, an odd `dModel` with `bilstm`, an unknown attention or activation, a
- * `chunkLen` or `contextTokens` above `maxLen`, a negative or fractional `contextTokens`.
+ * `dModel` not divisible by `nHeads`, an odd `dModel` with `bilstm` or encoder `'bilstm'`, an unknown encoder,
+ * attention or activation, `bilstm` with encoder `'bilstm'`, `reversible` with another encoder than `'reformer'`,
+ * a `chunkLen` or `contextTokens` above `maxLen`, a negative or fractional `contextTokens`.
  * @public
  */
 export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<string, unknown> = {}): NerModelConfig {
@@ -158,6 +184,9 @@ export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<
     if (!(KEYS as string[]).includes(key)) fail(`unknown setting '${key}'; known settings are ${KEYS.join(', ')}`);
   }
   const c = { ...DEFAULT_NER_MODEL_CONFIG, ...(partial as Partial<NerModelConfig>) };
+  const encoder = match(c.encoder as unknown)
+    .with(P.union('reformer', 'transformer', 'bilstm', 'cnn'), (e) => e)
+    .otherwise((e) => fail(`encoder must be ${NER_ENCODERS.map((n) => `'${n}'`).join(', ')}, got ${JSON.stringify(e)}`));
   const attention = match(c.attention as unknown)
     .with(P.union('full', 'chunked', 'lsh', 'local'), (a) => a)
     .otherwise((a) => fail(`attention must be 'full', 'chunked', 'lsh' or 'local', got ${JSON.stringify(a)}`));
@@ -187,10 +216,19 @@ export function resolveNerModelConfig(partial: Partial<NerModelConfig> | Record<
     maxLen: positiveInt('maxLen', c.maxLen, 8192),
     wordVectorDim: c.wordVectorDim === 0 ? 0 : positiveInt('wordVectorDim', c.wordVectorDim, 4096),
     contextTokens: contextTokensOf(c.contextTokens),
+    encoder,
   };
   if (config.dModel % config.nHeads !== 0) fail(`dModel ${config.dModel} must be divisible by nHeads ${config.nHeads}`);
-  if (config.bilstm && config.dModel % 2 !== 0)
-    fail(`bilstm needs an even dModel (dModel / 2 units each way), got dModel ${config.dModel}`);
+  if ((config.bilstm || config.encoder === 'bilstm') && config.dModel % 2 !== 0)
+    fail(
+      `${config.encoder === 'bilstm' ? "encoder 'bilstm'" : 'bilstm'} needs an even dModel (dModel / 2 units each way), got dModel ${config.dModel}`,
+    );
+  if (config.encoder === 'bilstm' && config.bilstm)
+    fail(
+      "bilstm (a BiLSTM before the encoder) with encoder 'bilstm': the encoder is already nLayers BiLSTMs; set bilstm to false, or raise nLayers",
+    );
+  if (config.reversible && config.encoder !== 'reformer')
+    fail(`reversible blocks are the Reformer's; encoder '${config.encoder}' has none (set reversible to false, or use encoder 'reformer')`);
   if ((config.attention === 'chunked' || config.attention === 'lsh') && config.chunkLen > config.maxLen) {
     fail(`chunkLen ${config.chunkLen} is longer than maxLen ${config.maxLen}`);
   }

@@ -1,5 +1,6 @@
 import { tf } from '../../../src/backend/tf.js';
 import { Conv, Conv1d } from '../../../src/layers/convolution/conv.js';
+import type { ConvPadding } from '../../../src/layers/convolution/conv_general.js';
 import { Ones } from '../../../src/layers/initializers.js';
 import { LayerError } from '../../../src/core/layer_error.js';
 import { shapeDtype } from '../../../src/core/stack.js';
@@ -188,5 +189,133 @@ describeOnBackends('Conv1d', () => {
     const x = randn([2, 7, 2], 8);
     layer.init(shapeDtype(x.shape), { seed: 4 });
     expectLayerGradientsMatch(layer, x);
+  });
+
+  test.each([
+    [1, 'VALID', [2, 12, 4], [2, 10, 6]],
+    [2, 'VALID', [2, 12, 4], [2, 8, 6]],
+    [4, 'VALID', [2, 12, 4], [2, 4, 6]],
+    [1, 'SAME', [2, 11, 4], [2, 11, 6]],
+    [2, 'SAME', [2, 11, 4], [2, 11, 6]],
+    [4, 'SAME', [2, 11, 4], [2, 11, 6]],
+    [4, 'SAME', [2, 3, 4], [2, 3, 6]],
+  ] as const)('dilation %d, %s padding: the signature matches the output', (dilation, padding, shape, expected) => {
+    const layer = Conv1d(6, 3, { dilation, padding });
+    expect(layer.dilations).toEqual([dilation]);
+    const x = randn([...shape], 9);
+    expect(expectSignatureMatchesOutput(layer, x)).toEqual(shapeDtype([...expected]));
+    x.dispose();
+  });
+
+  test('hand-computed value with dilation 2: y[t] = x[t] + 10 x[t+2] + 100 x[t+4] + 0.5', () => {
+    const layer = Conv1d(1, 3, { dilation: 2 });
+    layer.init(shapeDtype([1, 6, 1]));
+    layer.weights = { w: tf.tensor3d([1, 10, 100], [3, 1, 1]), b: tf.tensor1d([0.5]) };
+    // x = 1..6: y[0] = 1 + 30 + 500, y[1] = 2 + 40 + 600.
+    expectClose(layer.call(tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 6, 1])) as Tensor, tf.tensor3d([531.5, 642.5], [1, 2, 1]));
+  });
+
+  test('hand-computed value with dilation 4 and SAME padding: y[t] = x[t-4] + 10 x[t] + 100 x[t+4], zeros outside', () => {
+    const layer = Conv1d(1, 3, { dilation: 4, padding: 'SAME', useBias: false });
+    layer.init(shapeDtype([1, 6, 1]));
+    layer.weights = { w: tf.tensor3d([1, 10, 100], [3, 1, 1]) };
+    // x = 1..6 (x[0] = 1): t = 0..3 see x[t+4] (5, 6 at t = 0, 1; nothing at t = 2, 3); t = 4, 5 see x[t-4].
+    const y = layer.call(tf.tensor3d([1, 2, 3, 4, 5, 6], [1, 6, 1])) as Tensor;
+    expectClose(y, tf.tensor3d([10 + 500, 20 + 600, 30, 40, 1 + 50, 2 + 60], [1, 6, 1]));
+  });
+
+  test('hand-computed value: a dilated kernel mixes two input features into two filters', () => {
+    const layer = Conv1d(2, 2, { dilation: 3, useBias: false });
+    layer.init(shapeDtype([1, 4, 2]));
+    // w[k, c, f]: filter 0 = x[t, 0] + x[t+3, 1]; filter 1 = 2 x[t, 1] - x[t+3, 0].
+    layer.weights = {
+      w: tf.tensor3d(
+        [
+          [
+            [1, 0],
+            [0, 2],
+          ],
+          [
+            [0, -1],
+            [1, 0],
+          ],
+        ],
+        [2, 2, 2],
+      ),
+    };
+    const x = tf.tensor3d(
+      [
+        [
+          [1, 2],
+          [3, 4],
+          [5, 6],
+          [7, 8],
+        ],
+      ],
+      [1, 4, 2],
+    );
+    // One output position (t = 0): [1 + 8, 4 - 7].
+    expectClose(layer.call(x) as Tensor, tf.tensor3d([9, -3], [1, 1, 2]));
+  });
+
+  test.each([2, 4])('gradients match finite differences with dilation %d and SAME padding (inputs, w and b)', (dilation) => {
+    const layer = Conv1d(3, 3, { dilation, padding: 'SAME' });
+    const x = randn([2, 7, 2], 10 + dilation);
+    layer.init(shapeDtype(x.shape), { seed: 5 });
+    expectLayerGradientsMatch(layer, x);
+  });
+
+  test.each([
+    [3, 1, 'VALID'],
+    [3, 2, 'SAME'],
+    [3, 4, 'SAME'],
+    [2, 3, 'SAME'],
+    [4, 1, [[2, 1]]],
+  ] as const)(
+    'kernel %d, dilation %d, %j padding: the sum of per-tap products equals the 2-D convolution route (values and gradients)',
+    (k, dilation, padding) => {
+      const conv1d = Conv1d(5, k, { dilation, padding: padding as ConvPadding });
+      const x = randn([3, 9, 4], 20 + k + dilation);
+      conv1d.init(shapeDtype(x.shape), { seed: 6 });
+      // The same convolution as a 2-D one over [B, 1, L, C] (height 1), which runs through conv2d.
+      const conv2d = Conv(5, [1, k], {
+        dilations: [1, dilation],
+        padding: padding === 'VALID' || padding === 'SAME' ? padding : [[0, 0], padding[0]],
+      });
+      conv2d.init(shapeDtype([3, 1, 9, 4]));
+      const w = conv1d.weights['w'] as Tensor;
+      const b = conv1d.weights['b'] as Tensor;
+      const run1 = (xi: Tensor, wi: Tensor): Tensor => conv1d.pureFn(xi, { w: wi, b }, {}, [0, 0])[0] as Tensor;
+      const run2 = (xi: Tensor, wi: Tensor): Tensor =>
+        tf.squeeze(conv2d.pureFn(tf.expandDims(xi, 1), { w: tf.expandDims(wi, 0), b }, {}, [0, 0])[0] as Tensor, [1]);
+      expectClose(run1(x, w), run2(x, w), 1e-5);
+      const probe = randn(run1(x, w).shape, 30);
+      const grads = (f: typeof run1): Tensor[] => tf.grads((xi: Tensor, wi: Tensor) => tf.sum(tf.mul(f(xi, wi), probe)))([x, w]);
+      const [g1, g2] = [grads(run1), grads(run2)];
+      expectClose(g1[0]!, g2[0]!, 1e-4);
+      expectClose(g1[1]!, g2[1]!, 1e-4);
+    },
+  );
+
+  test('a dilated forward and backward pass leaves tf.memory() unchanged', () => {
+    const layer = Conv1d(3, 3, { dilation: 2, padding: 'SAME' });
+    const x = randn([2, 8, 2], 12);
+    layer.init(shapeDtype(x.shape));
+    const step = (): void => {
+      const { value, grads } = tf.valueAndGrads((xi: Tensor, wi: Tensor): tf.Scalar =>
+        tf.sum(layer.pureFn(xi, { w: wi, b: layer.weights['b'] as Tensor }, {}, [0, 0])[0] as Tensor),
+      )([x, layer.weights['w'] as Tensor]);
+      tf.dispose([value, ...grads]);
+    };
+    step();
+    const before = tf.memory().numTensors;
+    for (let i = 0; i < 3; i++) step();
+    expect(tf.memory().numTensors).toBe(before);
+  });
+
+  test('refuses a dilation that is not a positive integer, naming Conv1d', () => {
+    expect(() => Conv1d(2, 3, { dilation: 0 })).toThrow(/Conv1d: dilation must be a positive integer, got 0/);
+    expect(() => Conv1d(2, 3, { dilation: 1.5 })).toThrow(/Conv1d: dilation must be a positive integer, got 1.5/);
+    expect(() => Conv1d(2, 3, { dilation: 4 }).init(shapeDtype([1, 8, 1]))).toThrow(/shorter than the kernel's reach 9/);
   });
 });

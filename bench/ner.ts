@@ -244,8 +244,17 @@ if (opts.baseline !== undefined) {
   const base = baselineCheckout(opts.baseline, dir);
   const baseRow = (row: string, config: string, extra: string[]): RowResult =>
     runRow(`${row} @${base.commit}`, node, ['scripts/run.mjs', worker, batchFile, config, ...extra], process.env, undefined, base.folder);
-  results.push(baseRow('trax-ts like-for-like (wasm)', configFile('like_for_like', LIKE_FOR_LIKE), []));
-  results.push(baseRow('trax-ts recipe default (wasm)', configFile('recipe_default', recipeConfig), [averaging]));
+  // Only the settings that differ from today's defaults: an earlier commit may not know a newer setting, and fills in
+  // its own defaults (the same model where both know the setting).
+  const baseConfig = (name: string, config: Partial<ner.NerModelConfig>): string => {
+    const resolved = ner.resolveNerModelConfig(config) as unknown as Record<string, unknown>;
+    const defaults = ner.DEFAULT_NER_MODEL_CONFIG as unknown as Record<string, unknown>;
+    const file = path.join(dir, `ner_config_${name}_baseline.json`);
+    writeFileSync(file, JSON.stringify(Object.fromEntries(Object.entries(resolved).filter(([k, v]) => defaults[k] !== v))));
+    return file;
+  };
+  results.push(baseRow('trax-ts like-for-like (wasm)', baseConfig('like_for_like', LIKE_FOR_LIKE), []));
+  results.push(baseRow('trax-ts recipe default (wasm)', baseConfig('recipe_default', recipeConfig), [averaging]));
 }
 // Worker rows: each model with 1 and N workers (a WorkerPool, a wasm backend per worker), one process per row.
 // Training rows with workers belong here too, beside the inference ones.

@@ -24,7 +24,7 @@ export { encodeFeatures, featureLayout, type FeatureLayout } from '../src/ner/mo
 export type { NerModelSizes } from '../src/ner/model/token_embedding.js';
 export type { NerVocabs } from '../src/ner/dataset/vocabs.js';
 // The browser-safe Loop (a RunDirectory, no terminal progress line) in place of the Node entry's.
-export { Loop } from '../src/training/loop.js';
+export { Loop } from '../src/training/loop_start.js';
 
 /** The folder the wasm binaries are loaded from: the folder of this bundle. */
 export const wasmBinariesUrl: string = new URL('./', import.meta.url).href;

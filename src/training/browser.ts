@@ -22,7 +22,7 @@ export {
 } from './train_step.js';
 export { Trainer, type StepMetrics, type TrainerSlots, type TaskTrainer } from './trainer.js';
 export { trainingChartSvg, type TrainingChartLayout } from './chart.js';
-export { Loop } from './loop.js';
+export { Loop } from './loop_start.js';
 export type { TrainingLoop } from './training_loop.js';
 export type { LoopOptions, ProgressDisplay } from './loop_options.js';
 export type { LoopCheckpointMeta, TrainingAccumulator } from './loop_checkpoint.js';

@@ -5,7 +5,8 @@
 import type { Layer } from '../core/base.js';
 import { FileRunDirectory } from './file_run_directory.js';
 import { DataParallelTrainer } from '../parallel/data_parallel_trainer.js';
-import { startLoop, type TrainerFactory } from './loop.js';
+import type { TrainerFactory } from './loop.js';
+import { startLoop } from './loop_start.js';
 import type { LoopOptions } from './loop_options.js';
 import { ProgressLine } from './progress.js';
 import type { TrainTask } from './tasks.js';

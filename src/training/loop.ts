@@ -4,7 +4,6 @@
  * checkpoints everything needed to resume exactly, all through a `RunDirectory`. Browser-safe; the Node entry's
  * `Loop` also takes a folder path and draws a terminal progress line.
  */
-import { readyBackend } from '../backend/backends.js';
 import type { Layer } from '../core/base.js';
 import type { SlotTree } from '../optimizers/optimizer.js';
 import { type Key, makeKey, splitKey } from '../rng/key.js';
@@ -21,64 +20,19 @@ import type { RunDirectory } from './run_directory.js';
 import { type Logger, metricLine, stepLine } from './step_log.js';
 import type { EvalTask, TrainTask } from './tasks.js';
 import { NonFiniteError } from './train_step.js';
-import { type TaskTrainer, Trainer, withAveragedWeights } from './trainer.js';
+import { type TaskTrainer, withAveragedWeights } from './trainer.js';
 import type { TrainingLoop } from './training_loop.js';
-
-/**
- * Builds a training loop: initialises the model from the first training batch's signature (with keys from
- * `seed`), checks that the model's output fits each task's loss and metrics (else fails naming both shapes),
- * makes one {@link Trainer} per task, and, when `outputDir` holds a checkpoint, restores it (weights, slots, step,
- * RNG key, data positions, metric history): a loop that resumes continues exactly as if never interrupted.
- * This is the browser-safe loop: `outputDir` must be a {@link RunDirectory} (the Node entry's `Loop` also takes
- * a folder path).
- *
- * @example
- * ```ts
- * const loop = await Loop(model, trainTask, { evalTasks: [evalTask], outputDir: new MemoryRunDirectory(), seed: 1 });
- * await loop.run(1000);
- * ```
- * @public
- */
-export async function Loop(model: Layer, tasks: TrainTask | readonly TrainTask[], options: LoopOptions = {}): Promise<TrainingLoop> {
-  const { outputDir } = options;
-  if (options.dataParallel) throw new Error("Loop: dataParallel needs Node's worker threads; it is an option of the Node entry's Loop");
-  if (typeof outputDir === 'string') {
-    throw new Error(
-      `Loop: outputDir '${outputDir}' is a folder path, which needs Node's file system; here pass a RunDirectory (new MemoryRunDirectory())`,
-    );
-  }
-  return startLoop(model, tasks, options, outputDir);
-}
 
 /** Makes the trainer of train task `index` (the model is initialised by then). */
 export type TrainerFactory = (task: TrainTask, index: number, model: Layer) => TaskTrainer | Promise<TaskTrainer>;
-
-/** Starts a loop on a run directory (or none), each task trained by what `makeTrainer` makes (default: a {@link Trainer}). */
-export async function startLoop(
-  model: Layer,
-  tasks: TrainTask | readonly TrainTask[],
-  options: LoopOptions,
-  runDirectory: RunDirectory | undefined,
-  makeTrainer: TrainerFactory = (task) => new Trainer(model, task.lossLayer, task.optimizer),
-): Promise<TrainingLoop> {
-  await readyBackend();
-  const loop = new RunningLoop(model, Array.isArray(tasks) ? tasks : [tasks as TrainTask], options, runDirectory);
-  try {
-    await loop.initialize(makeTrainer);
-  } catch (error) {
-    loop.dispose();
-    throw error;
-  }
-  return loop;
-}
 
 /** Resolves after the event loop has run what is pending (Node: `setImmediate`; browsers: a zero timeout). */
 function yieldToEventLoop(): Promise<void> {
   return new Promise((resolve) => (typeof setImmediate === 'function' ? setImmediate(resolve) : setTimeout(resolve, 0)));
 }
 
-/** The loop {@link Loop} makes. */
-class RunningLoop implements TrainingLoop {
+/** The loop `Loop` makes (through `startLoop`). */
+export class RunningLoop implements TrainingLoop {
   readonly model: Layer;
   readonly tasks: readonly TrainTask[];
   readonly evalTasks: readonly EvalTask[];

@@ -5,10 +5,10 @@
  */
 import { useBackend } from '../../../src/backend/backends.js';
 import { resolveNerModelConfig } from '../../../src/ner/model/config.js';
-import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
+import type { NerRecipeOptions } from '../../../recipes/ner/options.js';
 import { trainNer } from '../../../recipes/ner/train.js';
 import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
-import { SHIPPED_CORPUS, TINY, tempDir } from './helpers.js';
+import { TINY, quickRecipeOptions, tempDir } from './helpers.js';
 
 jest.setTimeout(HANG_GUARD_MS);
 
@@ -16,21 +16,12 @@ beforeAll(async () => {
   await useBackend('wasm');
 });
 
-function options(outputDir: string, extra: Partial<NerRecipeOptions> = {}): NerRecipeOptions {
-  return {
-    ...DEFAULT_RECIPE,
-    outputDir,
-    corpus: SHIPPED_CORPUS,
-    limit: 400,
+const options = (outputDir: string, extra: Partial<NerRecipeOptions> = {}): NerRecipeOptions =>
+  quickRecipeOptions(outputDir, {
     steps: 4,
-    evalEvery: 2,
-    devSentences: 20,
-    batchTokens: 256,
-    maxMinutes: 0,
     model: resolveNerModelConfig({ ...TINY, crf: true, charFeatures: true, bilstm: true }),
     ...extra,
-  };
-}
+  });
 
 test('train --workers 2 trains a CRF tagger with a BiLSTM and char CNN on two threads, and resumes on one', async () => {
   const dir = tempDir();

@@ -3,7 +3,8 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Sentence } from '../../../src/ner/sentence.js';
-import type { NerModelConfig } from '../../../src/ner/model/config.js';
+import { type NerModelConfig, resolveNerModelConfig } from '../../../src/ner/model/config.js';
+import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
 
 /** The shipped corpus, relative to the repository root (jest runs there). */
 export const SHIPPED_CORPUS = 'data/gmb/ner_dataset.csv.gz';
@@ -58,3 +59,23 @@ export const TINY: Partial<NerModelConfig> = {
   bilstm: false,
   crf: false,
 };
+
+/**
+ * The recipe's settings for a quick test run in `outputDir`: the shipped corpus (400 sentences), the TINY model,
+ * 2 steps with a dev evaluation at step 2 on 20 sentences, small batches, no time limit; `extra` overrides them.
+ */
+export function quickRecipeOptions(outputDir: string, extra: Partial<NerRecipeOptions> = {}): NerRecipeOptions {
+  return {
+    ...DEFAULT_RECIPE,
+    outputDir,
+    corpus: SHIPPED_CORPUS,
+    limit: 400,
+    steps: 2,
+    evalEvery: 2,
+    devSentences: 20,
+    batchTokens: 256,
+    maxMinutes: 0,
+    model: resolveNerModelConfig(TINY),
+    ...extra,
+  };
+}

@@ -11,7 +11,6 @@ import { TaggerLoadError } from '../../../src/ner/export/format.js';
 import { NerTagger } from '../../../src/ner/tagger/ner_tagger.js';
 import { DirectoryError, makeDirectory, writeFileAtomic } from '../../../src/training/atomic_fs.js';
 import { resolveNerModelConfig } from '../../../src/ner/model/config.js';
-import { DEFAULT_RECIPE, type NerRecipeOptions } from '../../../recipes/ner/options.js';
 import { trainNer } from '../../../recipes/ner/train.js';
 import { CorpusError } from '../../../src/ner/corpus/corpus_error.js';
 import { readNerCorpus } from '../../../src/ner/dataset/load_corpus.js';
@@ -19,7 +18,7 @@ import { runNerCli } from '../../../recipes/ner/cli.js';
 import { readBest } from '../../../recipes/ner/dev_f1.js';
 import { readRunState } from '../../../recipes/ner/run_state.js';
 import { randomMember } from '../tagger/helpers.js';
-import { SENTENCES, SHIPPED_CORPUS, TINY, gmbCsv, tempDir } from './helpers.js';
+import { SENTENCES, SHIPPED_CORPUS, TINY, gmbCsv, quickRecipeOptions, tempDir } from './helpers.js';
 import { HANG_GUARD_MS } from '../../helpers/hang_guard.js';
 
 // Hang guard: the defects below hung forever; a refusal takes well under a second.
@@ -29,21 +28,7 @@ beforeAll(async () => {
   await useBackend('wasm');
 });
 
-function options(outputDir: string, extra: Partial<NerRecipeOptions> = {}): NerRecipeOptions {
-  return {
-    ...DEFAULT_RECIPE,
-    outputDir,
-    corpus: SHIPPED_CORPUS,
-    limit: 400,
-    steps: 2,
-    evalEvery: 2,
-    devSentences: 20,
-    batchTokens: 256,
-    maxMinutes: 0,
-    model: resolveNerModelConfig(TINY),
-    ...extra,
-  };
-}
+const options = quickRecipeOptions;
 
 describe('output directories that cannot be made', () => {
   test('makeDirectory makes missing levels and refuses, naming the level, a path under a file or under /proc', async () => {

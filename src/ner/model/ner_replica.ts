@@ -17,7 +17,7 @@ export interface NerReplicaInit {
   readonly freezeVectors?: boolean;
 }
 
-/** The replica of a NER tagger model in train mode, and its loss layer. */
+/** The replica of a NER tagger model in train mode, and its loss layer (what a NER gradient worker builds). @public */
 export function nerReplica(init: NerReplicaInit): { model: Layer; lossLayer: Layer } {
   return {
     model: NerTaggerModel(init.config, init.sizes, 'train', { freeze: init.freezeVectors ?? false }),

@@ -2,11 +2,10 @@
  * The live progress of ensemble members trained at the same time: one line per running member (step, steps per
  * second, ETA, last loss), drawn with cli-progress when stdout is a terminal; log lines print above the lines.
  */
-import type cliProgress from 'cli-progress';
-import { ProgressBars, stepRate } from '../../src/index.js';
+import { type ProgressBarLine, ProgressBars, stepRate } from '../../src/index.js';
 
 export class MembersProgress extends ProgressBars {
-  private readonly bars = new Map<number, { bar: cliProgress.SingleBar; started: number; firstStep: number }>();
+  private readonly bars = new Map<number, { bar: ProgressBarLine; started: number; firstStep: number }>();
 
   private constructor(enabled: boolean) {
     super(enabled, 'member {member} [{bar}] {value}/{total} | {rate} steps/s | ETA {eta_formatted} | loss {loss}');

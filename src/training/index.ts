@@ -9,4 +9,4 @@ export { writeCheckpoint, readCheckpoint, readCheckpointInfo, latestCheckpoint, 
 export { FileRunDirectory, METRICS_FILE, CHART_FILE } from './file_run_directory.js';
 export { loadCheckpointWeights, type CheckpointLayers } from './checkpoint_weights.js';
 export { writeFileAtomic, makeDirectory, DirectoryError } from './atomic_fs.js';
-export { ProgressBars, ProgressLine, stepRate } from './progress.js';
+export { ProgressBars, ProgressLine, stepRate, type ProgressBarLine } from './progress.js';

@@ -2,6 +2,15 @@ import cliProgress from 'cli-progress';
 import type { ProgressDisplay } from './loop_options.js';
 
 /**
+ * One line that {@link ProgressBars} draws: its value and the fields of its format move with `update`. (Its own
+ * interface, so that the declarations need no cli-progress types.) @public
+ */
+export interface ProgressBarLine {
+  /** Sets the line's value (steps done) and the payload fields of its format. */
+  update(value: number, payload?: Record<string, unknown>): void;
+}
+
+/**
  * Live progress lines drawn with cli-progress when stdout is a terminal, with log lines printed above them while
  * they are shown. The loop's single line (`ProgressLine`) and the NER recipe's line per ensemble member build on it.
  * @public
@@ -21,7 +30,7 @@ export class ProgressBars {
   protected readonly enabled: boolean;
 
   /** A new line of `total` steps at `value`, or undefined when nothing is drawn. */
-  protected addBar(total: number, value: number, payload: Record<string, unknown>): cliProgress.SingleBar | undefined {
+  protected addBar(total: number, value: number, payload: Record<string, unknown>): ProgressBarLine | undefined {
     if (!this.enabled) return undefined;
     this.multibar ??= new cliProgress.MultiBar(
       { format: this.format, hideCursor: true, clearOnComplete: true, stopOnComplete: false, etaBuffer: 50, stream: process.stdout },
@@ -31,8 +40,8 @@ export class ProgressBars {
   }
 
   /** Removes a line. */
-  protected removeBar(bar: cliProgress.SingleBar): void {
-    this.multibar?.remove(bar);
+  protected removeBar(bar: ProgressBarLine): void {
+    this.multibar?.remove(bar as cliProgress.SingleBar);
   }
 
   /** Prints a line above the progress lines (or with `fallback` when none are shown). */
@@ -62,7 +71,7 @@ export function stepRate(done: number, started: number): string {
  * @public
  */
 export class ProgressLine extends ProgressBars implements ProgressDisplay {
-  private bar: cliProgress.SingleBar | undefined;
+  private bar: ProgressBarLine | undefined;
   private started = 0;
 
   /** Drawn only when `enabled` and stdout is a terminal. */
